@@ -1,0 +1,81 @@
+"""Capabilities: the operations a compute node performs, and how codelet loops may use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from covenant_lab.acg.expr import Expr
+from covenant_lab.types import DType, OpKind
+
+
+@dataclass(frozen=True, slots=True)
+class Port:
+    """Where one operand role of a capability is read from or written to."""
+
+    role: str  # "a", "b", "init" (sources), "acc" or "out" (destination); see OpKind.roles
+    storage: str  # name of a StorageNode (resolved and checked by the ACG)
+    dtype: DType
+
+
+@dataclass(frozen=True, slots=True)
+class SpatialDim:
+    """A spatial dimension of the compute node and which codelet loops may occupy it.
+
+    A loop qualifies when the set of roles whose index uses it contains every role in
+    ``requires`` and none in ``excludes``. With ``fold`` several qualifying loops may share
+    the dimension (their tile extents multiply, as in im2col).
+
+    Example, a weight-stationary systolic array doing ``acc += a * b``::
+
+        rows: requires {a, b}, excludes {acc}, fold     (reduction loops: ic, kh, kw)
+        cols: requires {b, acc}, excludes {a}           (output channels)
+    """
+
+    dim: str
+    size: int
+    requires: frozenset[str]
+    excludes: frozenset[str] = frozenset()
+    fold: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    """One operation a compute node offers.
+
+    ``cycles`` is the time the node is busy for one invocation on one tile. It is an
+    expression over the node's dimension sizes and these invocation variables:
+    ``stream`` (iterations of the loops not mapped spatially, inside one invocation),
+    ``used_<dim>`` (extent occupied on each spatial dimension) and ``elems``
+    (statement executions in the invocation). ``latency_cycles`` is added before the
+    results can be read by the next instruction.
+    """
+
+    op: OpKind
+    ports: tuple[Port, ...]
+    spatial: tuple[SpatialDim, ...]
+    cycles: Expr
+    latency_cycles: int = 0
+    template: str = ""
+    name: str = ""  # defaults to op.value
+
+    @property
+    def label(self) -> str:
+        return self.name or self.op.value
+
+    def port(self, role: str) -> Port | None:
+        for p in self.ports:
+            if p.role == role:
+                return p
+        return None
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(p.role for p in self.ports)
+
+    @property
+    def peak_ops_per_cycle(self) -> int:
+        """Statement executions per cycle with every spatial dimension full."""
+        n = 1
+        for s in self.spatial:
+            n *= s.size
+        return n
