@@ -80,9 +80,10 @@ class GraphBuilder:
         group: int = 1,
         gain: float = 2.0,
     ) -> str:
-        """Conv with bias (batch norm folded in) and He-style weights ``std = sqrt(gain/fan_in)``."""
+        """Conv with bias (folded batch norm), He-style weights ``std = sqrt(gain / fan_in)``."""
         fan_in = cin // group * kernel * kernel
-        w = self.normal(f"{name}.weight", (cout, cin // group, kernel, kernel), math.sqrt(gain / fan_in))
+        shape = (cout, cin // group, kernel, kernel)
+        w = self.normal(f"{name}.weight", shape, math.sqrt(gain / fan_in))
         b = self.normal(f"{name}.bias", (cout,), 0.05)
         pad = kernel // 2
         return self.node(

@@ -61,9 +61,7 @@ def mobilenetv2(
     cin, index = 32, 1
     for t, c, n, s in _CONFIG:
         for i in range(n):
-            h = _inverted_residual(
-                g, h, cin, c, stride=s if i == 0 else 1, expand=t, index=index
-            )
+            h = _inverted_residual(g, h, cin, c, stride=s if i == 0 else 1, expand=t, index=index)
             cin, index = c, index + 1
     h = _relu6(g, g.conv(h, cin, 1280, 1, name=f"features.{index}"), f"features.{index}")
     h = g.node("GlobalAveragePool", [h], name="avgpool")

@@ -35,9 +35,7 @@ def _basic_block(g: GraphBuilder, x: str, cin: int, cout: int, stride: int, pref
     return g.node("Relu", [s], name=f"{prefix}.relu2")
 
 
-def _bottleneck(
-    g: GraphBuilder, x: str, cin: int, width: int, stride: int, prefix: str
-) -> str:
+def _bottleneck(g: GraphBuilder, x: str, cin: int, width: int, stride: int, prefix: str) -> str:
     cout = width * 4
     h = g.conv(x, cin, width, 1, name=f"{prefix}.conv1")
     h = g.node("Relu", [h], name=f"{prefix}.relu1")
