@@ -15,6 +15,12 @@ class Port:
     role: str  # "a", "b", "init" (sources), "acc" or "out" (destination); see OpKind.roles
     storage: str  # name of a StorageNode (resolved and checked by the ACG)
     dtype: DType
+    alternatives: tuple[str, ...] = ()  # further storages the role may use instead
+
+    @property
+    def storages(self) -> tuple[str, ...]:
+        """Every storage the role may use, preferred first."""
+        return (self.storage, *self.alternatives)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +63,11 @@ class Capability:
     latency_cycles: int = 0
     template: str = ""
     name: str = ""  # defaults to op.value
+    # loops not mapped spatially may stream through one invocation when their signature
+    # contains ``stream_requires`` and nothing of ``stream_excludes``; other loops need a
+    # separate pass of the node per iteration (e.g. a new weight fill on a systolic array)
+    stream_requires: frozenset[str] = frozenset()
+    stream_excludes: frozenset[str] = frozenset()
 
     @property
     def label(self) -> str:
