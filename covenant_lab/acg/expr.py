@@ -340,7 +340,8 @@ class BinOp(Expr):
             value = _BINARY[self.op](a, b)
             if _finite(value):
                 return Num(value)
-        return BinOp(self.op, left, right)
+        node = BinOp(self.op, left, right)
+        return _fold_sum(node) if self.op in (BinOpKind.ADD, BinOpKind.SUB) else node
 
     def compile(self) -> Compiled:
         lf, rf = self.left.compile(), self.right.compile()
@@ -399,6 +400,37 @@ class Call(Expr):
 
     def __str__(self) -> str:
         return f"{self.func.value}({', '.join(str(a) for a in self.args)})"
+
+
+def _sum_terms(node: Expr, sign: int, out: list[tuple[int, Expr]]) -> None:
+    if isinstance(node, BinOp) and node.op in (BinOpKind.ADD, BinOpKind.SUB):
+        _sum_terms(node.left, sign, out)
+        _sum_terms(node.right, sign if node.op is BinOpKind.ADD else -sign, out)
+    else:
+        out.append((sign, node))
+
+
+def _fold_sum(node: BinOp) -> Expr:
+    """Gather the integer constants of a chain of + and - into one trailing constant.
+
+    ``32 + stream + 32 + 32 - 2`` becomes ``stream + 94`` (integers only, so exact).
+    """
+    terms: list[tuple[int, Expr]] = []
+    _sum_terms(node, 1, terms)
+    ints = [(s, t) for s, t in terms if isinstance(t, Num) and isinstance(t.value, int)]
+    if len(ints) < 2:
+        return node
+    total = sum(s * int(t.value) for s, t in ints if isinstance(t, Num))
+    rest = [(s, t) for s, t in terms if not (isinstance(t, Num) and isinstance(t.value, int))]
+    sign, first = rest[0]
+    out: Expr = first if sign > 0 else Neg(first)
+    for sign, term in rest[1:]:
+        out = BinOp(BinOpKind.ADD if sign > 0 else BinOpKind.SUB, out, term)
+    if total > 0:
+        return BinOp(BinOpKind.ADD, out, Num(total))
+    if total < 0:
+        return BinOp(BinOpKind.SUB, out, Num(-total))
+    return out
 
 
 def _unknown(name: str, env: Mapping[str, float]) -> ExprError:

@@ -1,0 +1,389 @@
+"""The Architecture Covenant Graph: an immutable, validated model of one accelerator.
+
+An :class:`ACG` is built by :func:`covenant_lab.acg.load_arch` (from a file) or by its edit
+methods (from another ACG). Queries answer what the compiler needs: nodes by name, the data
+paths between storage levels with their bandwidth bottleneck and latency, the storage levels
+around a compute node, and which compute nodes provide an operation. networkx is used
+inside and never appears in a signature.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from covenant_lab.acg.capabilities import Capability
+from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, Node, StorageNode
+from covenant_lab.errors import UsageError
+from covenant_lab.types import OpKind
+
+if TYPE_CHECKING:
+    from covenant_lab.acg.edits import NodeKind
+
+__all__ = ["ACG", "DataPath", "FrozenMap", "freeze", "thaw"]
+
+
+class FrozenMap(Mapping[str, Any]):
+    """A read-only, picklable mapping (the parsed architecture document inside an ACG)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        self._data: dict[str, Any] = dict(data or {})
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+    def __reduce__(self) -> tuple[type[FrozenMap], tuple[dict[str, Any]]]:
+        return (FrozenMap, (self._data,))
+
+
+def freeze(value: Any) -> Any:
+    """A deep read-only copy of plain YAML data: mappings become FrozenMap, lists tuples."""
+    if isinstance(value, Mapping):
+        return FrozenMap({str(k): freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """A deep mutable copy of frozen data: FrozenMap becomes dict, tuples lists."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class DataPath:
+    """A chain of edges between storage nodes; ``vias[i]`` is the comm node of ``edges[i]``."""
+
+    nodes: tuple[StorageNode, ...]
+    edges: tuple[Edge, ...]
+    vias: tuple[CommNode | None, ...] = ()
+
+    @property
+    def src(self) -> StorageNode:
+        return self.nodes[0]
+
+    @property
+    def dst(self) -> StorageNode:
+        return self.nodes[-1]
+
+    @property
+    def hops(self) -> int:
+        return len(self.edges)
+
+    @property
+    def bottleneck_bytes_per_cycle(self) -> int:
+        """The narrowest edge or comm node on the path (a zero-hop path: the node's read bw)."""
+        widths = [e.bytes_per_cycle for e in self.edges]
+        widths += [c.bytes_per_cycle for c in self.vias if c is not None]
+        return min(widths) if widths else self.nodes[0].read_bytes_per_cycle
+
+    @property
+    def latency_cycles(self) -> int:
+        """Sum of the edge latencies and of the comm-node latencies along the path."""
+        total = sum(e.latency_cycles for e in self.edges)
+        return total + sum(c.latency_cycles for c in self.vias if c is not None)
+
+    @property
+    def rank(self) -> tuple[int, int, int, tuple[str, ...]]:
+        """Sort key, best first: wider bottleneck, fewer hops, lower latency, then names."""
+        names = tuple(n.name for n in self.nodes)
+        return (-self.bottleneck_bytes_per_cycle, self.hops, self.latency_cycles, names)
+
+    def __str__(self) -> str:
+        chain = " -> ".join(n.name for n in self.nodes)
+        return f"{chain} ({self.bottleneck_bytes_per_cycle} B/cyc, {self.latency_cycles} cyc)"
+
+
+@dataclass(frozen=True, slots=True)
+class ACG:
+    """An immutable, validated architecture (see the module docstring of ``acg.load``)."""
+
+    name: str
+    description: str
+    params: tuple[tuple[str, int], ...]
+    storage_nodes: tuple[StorageNode, ...]
+    compute_nodes: tuple[ComputeNode, ...]
+    comm_nodes: tuple[CommNode, ...]
+    edges: tuple[Edge, ...]
+    source: str = field(default="<memory>", compare=False)
+    spec: Mapping[str, Any] = field(default_factory=FrozenMap, compare=False, repr=False)
+    comment: str = field(default="", compare=False, repr=False)
+    _cache: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    # lookups
+    @property
+    def param_values(self) -> dict[str, int]:
+        return dict(self.params)
+
+    def param(self, name: str) -> int:
+        for key, value in self.params:
+            if key == name:
+                return value
+        raise UsageError(
+            f"{self.name}: no parameter {name!r}",
+            hint=_known_hint(name, [k for k, _ in self.params]),
+        )
+
+    @property
+    def nodes(self) -> tuple[Node, ...]:
+        return (*self.storage_nodes, *self.compute_nodes, *self.comm_nodes)
+
+    def _index(self) -> dict[str, Node]:
+        index: dict[str, Node] | None = self._cache.get("index")
+        if index is None:
+            index = {n.name: n for n in self.nodes}
+            self._cache["index"] = index
+        return index
+
+    def node(self, name: str) -> Node:
+        """The node called ``name`` (UsageError listing the known names if none)."""
+        node = self._index().get(name)
+        if node is None:
+            raise UsageError(
+                f"{self.name}: no node named {name!r}", hint=_known_hint(name, self._index())
+            )
+        return node
+
+    def _typed(self, name: str, kind: type[Any], label: str) -> Any:
+        node = self.node(name)
+        if not isinstance(node, kind):
+            raise UsageError(f"{self.name}: {name!r} is a {node.kind} node, not a {label} node")
+        return node
+
+    def storage(self, name: str) -> StorageNode:
+        result: StorageNode = self._typed(name, StorageNode, "storage")
+        return result
+
+    def compute(self, name: str) -> ComputeNode:
+        result: ComputeNode = self._typed(name, ComputeNode, "compute")
+        return result
+
+    def comm(self, name: str) -> CommNode:
+        result: CommNode = self._typed(name, CommNode, "comm")
+        return result
+
+    @property
+    def offchip(self) -> tuple[StorageNode, ...]:
+        return tuple(s for s in self.storage_nodes if s.off_chip)
+
+    def edge(self, src: str | Node, dst: str | Node) -> Edge | None:
+        """The edge from ``src`` to ``dst`` (names or nodes), or None."""
+        edges: dict[tuple[str, str], Edge] | None = self._cache.get("edges")
+        if edges is None:
+            edges = {e.key: e for e in self.edges}
+            self._cache["edges"] = edges
+        return edges.get((_name(src), _name(dst)))
+
+    def via(self, edge: Edge) -> CommNode | None:
+        """The comm node an edge is routed through, if any."""
+        return self.comm(edge.via) if edge.via is not None else None
+
+    def edges_from(self, node: str | Node) -> tuple[Edge, ...]:
+        name = _name(node)
+        return tuple(e for e in self.edges if e.src == name)
+
+    def edges_to(self, node: str | Node) -> tuple[Edge, ...]:
+        name = _name(node)
+        return tuple(e for e in self.edges if e.dst == name)
+
+    # bandwidth
+    @property
+    def offchip_bytes_per_cycle(self) -> tuple[int, int]:
+        """(read, write) bandwidth of off-chip memory, limited by its edges and comm nodes."""
+        read = write = 0
+        for mem in self.offchip:
+            read += min(mem.read_bytes_per_cycle, self._aggregate(self.edges_from(mem)))
+            write += min(mem.write_bytes_per_cycle, self._aggregate(self.edges_to(mem)))
+        return read, write
+
+    def _aggregate(self, edges: tuple[Edge, ...]) -> int:
+        """Total bandwidth of parallel edges; edges sharing a comm node share its bandwidth."""
+        direct = sum(e.bytes_per_cycle for e in edges if e.via is None)
+        shared: dict[str, int] = {}
+        for e in edges:
+            if e.via is not None:
+                shared[e.via] = shared.get(e.via, 0) + e.bytes_per_cycle
+        return direct + sum(min(bw, self.comm(c).bytes_per_cycle) for c, bw in shared.items())
+
+    # paths
+    def _graph(self) -> nx.DiGraph:
+        graph: nx.DiGraph | None = self._cache.get("graph")
+        if graph is None:
+            graph = nx.DiGraph()
+            for node in self.nodes:
+                graph.add_node(node.name, kind=node.kind)
+            for e in self.edges:
+                graph.add_edge(e.src, e.dst, edge=e)
+            self._cache["graph"] = graph
+        return graph
+
+    def _storage_graph(self) -> nx.DiGraph:
+        sub: nx.DiGraph | None = self._cache.get("storage_graph")
+        if sub is None:
+            sub = self._graph().subgraph(s.name for s in self.storage_nodes).copy()
+            self._cache["storage_graph"] = sub
+        return sub
+
+    def data_paths(self, src: str | Node, dst: str | Node) -> tuple[DataPath, ...]:
+        """Every simple storage-only path from ``src`` to ``dst``, best first (see DataPath.rank)."""
+        a, b = self.storage(_name(src)), self.storage(_name(dst))
+        key = ("paths", a.name, b.name)
+        cached: tuple[DataPath, ...] | None = self._cache.get(key)
+        if cached is not None:
+            return cached
+        if a.name == b.name:
+            paths: list[DataPath] = [DataPath((a,), ())]
+        else:
+            paths = [self._path(names) for names in nx.all_simple_paths(self._storage_graph(), a.name, b.name)]
+        result = tuple(sorted(paths, key=lambda p: p.rank))
+        self._cache[key] = result
+        return result
+
+    def _path(self, names: list[str]) -> DataPath:
+        edges = tuple(self.edge(s, d) for s, d in zip(names, names[1:], strict=False))
+        assert all(e is not None for e in edges)
+        real = tuple(e for e in edges if e is not None)
+        return DataPath(
+            tuple(self.storage(n) for n in names), real, tuple(self.via(e) for e in real)
+        )
+
+    def best_path(self, src: str | Node, dst: str | Node) -> DataPath | None:
+        paths = self.data_paths(src, dst)
+        return paths[0] if paths else None
+
+    def levels(self, compute: str | ComputeNode) -> tuple[DataPath, ...]:
+        """Best paths off-chip -> each storage feeding ``compute``, and each storage it writes
+        -> off-chip (storages that do not connect to off-chip memory are left out)."""
+        node = self.compute(_name(compute))
+        result: list[DataPath] = []
+        for store in self.storage_nodes:
+            if self.edge(store, node) is not None:
+                best = self._best_among(self.data_paths(m, store) for m in self.offchip)
+                if best is not None:
+                    result.append(best)
+            if self.edge(node, store) is not None:
+                best = self._best_among(self.data_paths(store, m) for m in self.offchip)
+                if best is not None:
+                    result.append(best)
+        return tuple(result)
+
+    @staticmethod
+    def _best_among(groups: Iterator[tuple[DataPath, ...]] | Any) -> DataPath | None:
+        candidates = [p for paths in groups for p in paths[:1]]
+        return min(candidates, key=lambda p: p.rank) if candidates else None
+
+    # capabilities
+    def providers(self, op: OpKind | str) -> tuple[tuple[ComputeNode, Capability], ...]:
+        """Every (compute node, capability) performing ``op``, in file order."""
+        kind = _op_kind(op)
+        return tuple((n, c) for n in self.compute_nodes for c in n.capabilities if c.op is kind)
+
+    def peak_ops_per_cycle(self, op: OpKind | str) -> int:
+        """The best ``peak_ops_per_cycle`` among the providers of ``op`` (0 when none)."""
+        return max((c.peak_ops_per_cycle for _, c in self.providers(op)), default=0)
+
+    def summary(self) -> str:
+        """A one-screen text summary: nodes, edges and capabilities."""
+        from covenant_lab.acg.save import summary
+
+        return summary(self)
+
+    def to_data(self) -> dict[str, Any]:
+        """A plain-data (JSON-able) description: params, nodes, capabilities, edges."""
+        from covenant_lab.acg.save import to_data
+
+        return to_data(self)
+
+    def to_yaml(self) -> str:
+        from covenant_lab.acg.save import to_yaml
+
+        return to_yaml(self)
+
+    # edits (pure: each returns a new validated ACG; see acg.edits)
+    def with_param(self, name: str, value: int) -> ACG:
+        from covenant_lab.acg import edits
+
+        return edits.with_param(self, name, value)
+
+    def with_params(self, values: Mapping[str, int]) -> ACG:
+        from covenant_lab.acg import edits
+
+        return edits.with_params(self, values)
+
+    def with_node_attr(self, node: str, attr: str, value: Any) -> ACG:
+        from covenant_lab.acg import edits
+
+        return edits.with_node_attr(self, node, attr, value)
+
+    def add_node(self, kind: NodeKind | str, name: str, attrs: Mapping[str, Any]) -> ACG:
+        from covenant_lab.acg import edits
+
+        return edits.add_node(self, kind, name, attrs)
+
+    def remove_node(self, name: str) -> ACG:
+        from covenant_lab.acg import edits
+
+        return edits.remove_node(self, name)
+
+    def add_edge(
+        self,
+        src: str,
+        dst: str,
+        bytes_per_cycle: int | str,
+        *,
+        latency_cycles: int | str = 0,
+        via: str | None = None,
+        template: str = "",
+    ) -> ACG:
+        from covenant_lab.acg import edits
+
+        return edits.add_edge(
+            self, src, dst, bytes_per_cycle, latency_cycles=latency_cycles, via=via,
+            template=template,
+        )
+
+    def remove_edge(self, src: str, dst: str) -> ACG:
+        from covenant_lab.acg import edits
+
+        return edits.remove_edge(self, src, dst)
+
+
+def _name(node: str | Node) -> str:
+    return node if isinstance(node, str) else node.name
+
+
+def _op_kind(op: OpKind | str) -> OpKind:
+    if isinstance(op, OpKind):
+        return op
+    try:
+        return OpKind(op)
+    except ValueError:
+        raise UsageError(
+            f"unknown op {op!r}", hint=_known_hint(op, [k.value for k in OpKind])
+        ) from None
+
+
+def _known_hint(name: str, known: Any) -> str:
+    names = sorted(known)
+    close = difflib.get_close_matches(name, names, n=1)
+    lead = f"did you mean {close[0]!r}? " if close else ""
+    return lead + "known: " + (", ".join(names) or "none")

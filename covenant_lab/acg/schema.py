@@ -1,0 +1,248 @@
+"""The JSON Schema (Draft 2020-12) of architecture files, and its errors as ArchProblems.
+
+The schema checks structure and literal values only. Expressions are written as strings and
+checked later, once they are evaluated; so are cross-references (edges, ports) and the
+rules that need the whole graph (``acg.validate``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from covenant_lab.types import DType, OpKind
+
+__all__ = ["SCHEMA", "SchemaIssue", "schema_issues"]
+
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_NAME = {"type": "string", "pattern": NAME_PATTERN}
+_EXPR = {"type": "string", "minLength": 1}
+# numbers or expression strings; the numeric bounds apply to literal numbers only
+_POSITIVE = {"type": ["number", "string"], "exclusiveMinimum": 0, "minLength": 1}
+_NONNEG = {"type": ["number", "string"], "minimum": 0, "minLength": 1}
+_ROLE = {"type": "string"}
+
+
+def _named(values: dict[str, Any], *, min_properties: int = 0) -> dict[str, Any]:
+    """An object whose keys are names and whose values match ``values``."""
+    out: dict[str, Any] = {"type": "object", "propertyNames": _NAME, "additionalProperties": values}
+    if min_properties:
+        out["minProperties"] = min_properties
+    return out
+
+
+_STORAGE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["read_bytes_per_cycle", "write_bytes_per_cycle"],
+    "properties": {
+        "off_chip": {"type": "boolean"},
+        "capacity_bytes": _POSITIVE,
+        "read_bytes_per_cycle": _POSITIVE,
+        "write_bytes_per_cycle": _POSITIVE,
+        "latency_cycles": _NONNEG,
+        "buffering": _POSITIVE,
+        "banks": _POSITIVE,
+        "word_bytes": _POSITIVE,
+        "description": {"type": "string"},
+    },
+    # on-chip storage must say how big it is
+    "if": {"required": ["off_chip"], "properties": {"off_chip": {"const": True}}},
+    "else": {"required": ["capacity_bytes"]},
+}
+
+_COMM = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["bytes_per_cycle"],
+    "properties": {
+        "bytes_per_cycle": _POSITIVE,
+        "latency_cycles": _NONNEG,
+        "description": {"type": "string"},
+    },
+}
+
+_ROLE_LIST = {"type": "array", "items": _ROLE, "uniqueItems": True}
+
+_CAPABILITY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["op", "operands", "dtypes", "cycles"],
+    "properties": {
+        "op": {"enum": [op.value for op in OpKind]},
+        "name": _NAME,
+        "operands": {"type": "object", "minProperties": 1, "additionalProperties": _NAME},
+        "dtypes": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": {"enum": [d.value for d in DType]},
+        },
+        "spatial": _named(
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "requires": _ROLE_LIST,
+                    "excludes": _ROLE_LIST,
+                    "fold": {"type": "boolean"},
+                },
+            }
+        ),
+        "cycles": {"type": ["number", "string"], "minimum": 0, "minLength": 1},
+        "latency_cycles": _NONNEG,
+        "template": {"type": "string"},
+        "description": {"type": "string"},
+    },
+}
+
+_COMPUTE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["capabilities"],
+    "properties": {
+        "dims": _named(_POSITIVE),
+        "capabilities": {"type": "array", "minItems": 1, "items": _CAPABILITY},
+        "description": {"type": "string"},
+    },
+}
+
+_EDGE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["from", "to", "bytes_per_cycle"],
+    "properties": {
+        "from": _NAME,
+        "to": _NAME,
+        "bytes_per_cycle": _POSITIVE,
+        "latency_cycles": _NONNEG,
+        "via": _NAME,
+        "template": {"type": "string"},
+    },
+}
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "covenant_lab architecture (ACG) file",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "storage", "compute", "edges"],
+    "properties": {
+        "name": _NAME,
+        "description": {"type": "string"},
+        "params": _named({"type": "integer"}),
+        "storage": _named(_STORAGE, min_properties=1),
+        "communication": _named(_COMM),
+        "compute": _named(_COMPUTE, min_properties=1),
+        "edges": {"type": "array", "minItems": 1, "items": _EDGE},
+    },
+}
+
+
+class SchemaIssue:
+    """One schema violation: the YAML path of the field, a message and an optional hint."""
+
+    __slots__ = ("field", "hint", "message")
+
+    def __init__(self, field: str, message: str, hint: str | None = None) -> None:
+        self.field = field
+        self.message = message
+        self.hint = hint
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(SCHEMA)
+
+
+def schema_issues(doc: Any) -> list[SchemaIssue]:
+    """Every schema violation in ``doc`` (a parsed YAML document), in document order."""
+    issues: list[SchemaIssue] = []
+    for error in _validator().iter_errors(doc):
+        issues.extend(_convert(error))
+    return issues
+
+
+def field_path(parts: Iterable[str | int]) -> str:
+    """``("compute", "pe", "capabilities", 0, "cycles")`` -> ``compute.pe.capabilities[0].cycles``."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+_TYPE_WORDS = {
+    "number": "a number",
+    "integer": "an integer",
+    "string": "a string",
+    "object": "a mapping",
+    "array": "a list",
+    "boolean": "true or false",
+}
+
+
+def _join(base: str, key: str) -> str:
+    return f"{base}.{key}" if base else key
+
+
+def _convert(error: ValidationError) -> list[SchemaIssue]:  # noqa: C901 - one branch per keyword
+    path = field_path(error.absolute_path)
+    kind = error.validator
+    inst = error.instance
+    if "propertyNames" in error.absolute_schema_path:
+        return [SchemaIssue(_join(path, str(inst)), f"{inst!r} is not a valid name", _NAME_HINT)]
+    if kind == "required":
+        match = re.match(r"'(.+)' is a required property", error.message)
+        missing = match.group(1) if match else "?"
+        hint = _REQUIRED_HINTS.get(missing)
+        return [SchemaIssue(_join(path, missing), "is required but missing", hint)]
+    if kind == "additionalProperties" and isinstance(inst, Mapping):
+        allowed = sorted(error.schema.get("properties", {}))
+        extras = [k for k in inst if k not in allowed]
+        return [
+            SchemaIssue(_join(path, str(k)), "is not a known field", _close_hint(str(k), allowed))
+            for k in extras
+        ]
+    if kind == "enum":
+        choices = [str(v) for v in error.validator_value]
+        what = "op" if path.endswith(".op") else "value"
+        return [SchemaIssue(path, f"unknown {what} {inst!r}", _close_hint(str(inst), choices))]
+    if kind == "type":
+        wanted = error.validator_value if isinstance(error.validator_value, list) else [
+            error.validator_value
+        ]
+        words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in wanted)
+        if set(wanted) == {"number", "string"}:
+            words = "a number or an expression"
+        return [SchemaIssue(path, f"expected {words}, got {inst!r}")]
+    if kind == "exclusiveMinimum":
+        return [SchemaIssue(path, f"must be positive, got {inst!r}")]
+    if kind == "minimum":
+        return [SchemaIssue(path, f"must not be negative, got {inst!r}")]
+    if kind == "pattern":
+        return [SchemaIssue(path, f"{inst!r} is not a valid name", _NAME_HINT)]
+    if kind in ("minProperties", "minItems", "minLength"):
+        return [SchemaIssue(path, "must not be empty")]
+    if kind == "uniqueItems":
+        return [SchemaIssue(path, f"has repeated items: {inst!r}")]
+    return [SchemaIssue(path or "<document>", error.message)]
+
+
+_NAME_HINT = "names use letters, digits and '_', and do not start with a digit"
+_REQUIRED_HINTS = {
+    "capacity_bytes": "on-chip storage needs a capacity; off-chip memory says off_chip: true",
+    "edges": "list the data paths: edges: [{from: DRAM, to: BUF, bytes_per_cycle: 64}]",
+}
+
+
+def _close_hint(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    lead = f"did you mean {close[0]!r}? " if close else ""
+    return lead + "expected one of: " + ", ".join(choices)
