@@ -23,7 +23,10 @@ from dataclasses import dataclass, field
 
 from covenant_lab.types import DType, OpKind, Role
 
-__all__ = ["Access", "Affine", "Codelet", "Const", "DType", "Dim", "OpKind", "Operand", "Role", "Source", "Stage", "Stmt"]
+__all__ = [
+    "Access", "Affine", "Codelet", "Const", "DType", "Dim", "OpKind", "Operand", "Role", "Source",
+    "Stage", "Stmt",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,10 @@ class Access:
     @property
     def vars(self) -> frozenset[str]:
         return frozenset(v for e in self.index for v in e.vars)
+
+    def pad(self, fill: float) -> Access:
+        """The same access, reading ``fill`` outside the tensor (padding)."""
+        return Access(self.operand, self.index, float(fill))
 
     def __str__(self) -> str:
         return f"{self.operand}[{', '.join(str(e) for e in self.index)}]"
