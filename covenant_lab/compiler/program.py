@@ -109,6 +109,7 @@ class Compute:
     latency_cycles: int
     origin: str
     operations: int  # statement executions (MACs, elements)
+    params: tuple[tuple[str, int], ...] = ()  # timing inputs: stream, used_<dim>, folds_<dim>
 
     def tile(self, role: str) -> TileRef | None:
         for r, t in self.tiles:

@@ -1,0 +1,122 @@
+"""``compile``: a layer or codelet plus an ACG in, mapping + program + compile log out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from covenant_lab.acg.graph import ACG
+from covenant_lab.acg.load import load_arch
+from covenant_lab.codelets.ir import Codelet
+from covenant_lab.compiler.asm import emit
+from covenant_lab.compiler.constraints import Constraints
+from covenant_lab.compiler.cost import GroupModel
+from covenant_lab.compiler.lower import lower
+from covenant_lab.compiler.mapping import Mapping
+from covenant_lab.compiler.pipeline import LogStep, Pipeline
+from covenant_lab.compiler.program import Program
+from covenant_lab.compiler.render import level_table, loop_nest, mapping_text
+from covenant_lab.compiler.search import plan
+from covenant_lab.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The cost model's view of the chosen mapping."""
+
+    cycles: float
+    compute: tuple[tuple[str, float], ...]  # node -> busy cycles
+    transfer: tuple[tuple[str, float], ...]  # edge or comm node -> busy cycles
+    traffic: tuple[tuple[str, float], ...]  # edge -> bytes
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    """Everything compile() produced for one layer."""
+
+    name: str
+    arch: ACG
+    mapping: Mapping
+    program: Program
+    estimate: Estimate
+    log: tuple[LogStep, ...]
+    constraints: Constraints
+    compile_s: float
+    passes: tuple[object, ...] = field(repr=False, default=())
+
+    @property
+    def codelet(self) -> Codelet:
+        return self.mapping.codelet
+
+    @property
+    def asm(self) -> str:
+        return self.program.asm
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        return tuple(f"{b.node.name}.{b.capability.label}" for b in self.mapping.bindings)
+
+    def table(self) -> str:
+        return level_table(self.mapping)
+
+    def loop_nest(self) -> str:
+        return loop_nest(self.mapping)
+
+    def log_text(self) -> str:
+        """The compile log: each pass, its options, and the mapping after it."""
+        out = []
+        for s in self.log:
+            out.append(f"== {s.index} {s.name}({s.params})")
+            out.append(s.after_text)
+        out.append(f"== lower: {len(self.program.instrs)} instructions")
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        return mapping_text(self.mapping)
+
+
+def estimate(mapping: Mapping, acg: ACG) -> Estimate:
+    """The cost model on a complete mapping."""
+    import numpy as np
+
+    total = 0.0
+    comp: dict[str, float] = {}
+    xfer: dict[str, float] = {}
+    traffic: dict[str, float] = {}
+    for g in mapping.groups:
+        model = GroupModel(mapping, g, acg)
+        tiles = [np.asarray([t], dtype=np.int64) for t in g.tiles]
+        c = model.cost(tiles, g.orders)
+        total += float(c.cycles[0])
+        for d, src in ((comp, c.compute), (xfer, c.transfer), (traffic, c.traffic)):
+            for k, v in src.items():
+                d[k] = d.get(k, 0.0) + float(np.asarray(v).ravel()[0])
+    return Estimate(total, tuple(comp.items()), tuple(xfer.items()), tuple(traffic.items()))
+
+
+def compile(  # noqa: A001 - the natural name, as in cl.compile
+    target: object,
+    arch: ACG | str,
+    constraints: Constraints | None = None,
+    *,
+    on_step: Callable[[LogStep], None] | None = None,
+) -> CompileResult:
+    """Map ``target`` (a front-end Layer or a Codelet) onto ``arch`` and lower it to a Program."""
+    acg = load_arch(arch) if isinstance(arch, str) else arch
+    if not isinstance(acg, ACG):
+        raise UsageError(f"argument 2, 'arch' to compile: expected an ACG or a name, got {type(arch).__name__}")
+    codelet = getattr(target, "codelet", target)
+    if not isinstance(codelet, Codelet):
+        raise UsageError(
+            f"argument 1, 'target' to compile: expected a Layer or a Codelet, got {type(target).__name__}"
+        )
+    name = getattr(target, "name", codelet.name)
+    cons = constraints or Constraints()
+    t0 = time.perf_counter()
+    best = plan(codelet, acg, cons)
+    mapping, log = Pipeline(best.passes).run(Mapping(codelet), acg, on_step)  # type: ignore[arg-type]
+    program = lower(mapping, acg)
+    program = Program(program.codelet, program.arch, program.tensors, program.instrs, emit(program, acg))
+    elapsed = time.perf_counter() - t0
+    return CompileResult(name, acg, mapping, program, estimate(mapping, acg), log, cons, elapsed, best.passes)

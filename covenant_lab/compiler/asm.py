@@ -1,0 +1,64 @@
+"""Assembly text from the instruction templates of the architecture file."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+
+from covenant_lab.acg.graph import ACG
+from covenant_lab.compiler.program import Compute, Program, TileRef, Transfer
+
+
+class _Fields(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return f"<{key}?>"
+
+
+_FORMATTER = string.Formatter()
+
+
+def _box(tile: TileRef) -> str:
+    return "[" + ", ".join(f"{a}:{b}" for a, b in tile.box) + "]"
+
+
+def transfer_fields(t: Transfer) -> Mapping[str, object]:
+    return _Fields(
+        operand=t.src.operand, src=t.src.storage.name, dst=t.dst.storage.name,
+        src_addr=t.src.addr, dst_addr=t.dst.addr, nbytes=t.nbytes, kind=t.kind,
+        shape="x".join(map(str, t.dst.shape)), box=_box(t.dst),
+        src_strides=",".join(str(s * t.src.elem_bytes) for s in t.src.layout_strides),
+    )
+
+
+def compute_fields(c: Compute) -> Mapping[str, object]:
+    f = _Fields(node=c.node.name, capability=c.capability, cycles=c.cycles, init=int(c.init),
+                box=" ".join(f"{lp}={a}:{b}" for lp, a, b in c.box), elems=c.operations)
+    for role, tile in c.tiles:
+        f[f"{role}_addr"] = tile.addr
+        f[f"{role}"] = f"{tile.storage.name}@{tile.addr}"
+    for lp, a, b in c.box:
+        f[f"n_{lp}"] = b - a
+    f.update(c.params)
+    return f
+
+
+def _default_transfer(t: Transfer) -> str:
+    return ("LD" if t.kind == "load" else "ST") + (
+        " {operand} {src}@{src_addr} -> {dst}@{dst_addr} {shape} {nbytes}B"
+    )
+
+
+def emit(program: Program, acg: ACG) -> str:
+    """One line per instruction, from the edge or capability template (or a readable default)."""
+    caps = {(n.name, c.label): c for n in acg.compute_nodes for c in n.capabilities}
+    lines = [f"; {program.codelet.name} on {acg.name}: {len(program.instrs)} instructions"]
+    for ins in program.instrs:
+        if isinstance(ins, Transfer):
+            tpl = ins.edge.template or _default_transfer(ins)
+            fields = transfer_fields(ins)
+        else:
+            cap = caps.get((ins.node.name, ins.capability))
+            tpl = (cap.template if cap else "") or "{node}.{capability} {box} init={init} ; {cycles} cycles"
+            fields = compute_fields(ins)
+        lines.append(f"{ins.index:6d}  " + _FORMATTER.vformat(tpl, (), fields))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,243 @@
+"""The analytical cost model: estimated cycles of a group for many tilings at once.
+
+Per candidate: compute cycles from the capability timing and the number of invocations;
+transfer cycles per edge and per communication node from bytes and bandwidth, counting a
+tile's load each time its box changes in the loop order (so hoisting and reuse are
+modelled); transfers into single-buffered storage cannot overlap compute. The estimate is
+the busiest resource plus the exposed transfers, the first loads and the last store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from covenant_lab.acg.graph import ACG
+from covenant_lab.acg.nodes import Edge, StorageNode
+from covenant_lab.compiler.footprint import elem_bytes
+from covenant_lab.compiler.mapping import Group, Mapping, Placement
+from covenant_lab.compiler.vexpr import evaluate
+
+Tiles = Sequence[np.ndarray]  # per level: (N, n_tile_loops) int array
+
+
+@dataclass
+class GroupCost:
+    """Cost arrays for N candidate tilings of one group (inf where a tiling does not fit)."""
+
+    cycles: np.ndarray
+    compute: dict[str, np.ndarray]  # compute node -> busy cycles
+    transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
+    traffic: dict[str, np.ndarray]  # edge "A->B" -> bytes
+    fits: np.ndarray
+
+
+def _rate(acg: ACG, edge: Edge) -> float:
+    src, dst = acg.node(edge.src), acg.node(edge.dst)
+    rate = float(edge.bytes_per_cycle)
+    if edge.via:
+        rate = min(rate, acg.comm(edge.via).bytes_per_cycle)
+    if isinstance(src, StorageNode):
+        rate = min(rate, src.read_bytes_per_cycle)
+    if isinstance(dst, StorageNode):
+        rate = min(rate, dst.write_bytes_per_cycle)
+    return rate
+
+
+class GroupModel:
+    """Everything about a group that does not depend on the tiling, precomputed."""
+
+    def __init__(self, mapping: Mapping, group: Group, acg: ACG) -> None:
+        self.m, self.g, self.acg = mapping, group, acg
+        self.codelet = mapping.codelet
+        self.loops = group.tile_loops
+        self.extent = np.array([self.codelet.extent(lp) for lp in self.loops], dtype=np.int64)
+        self.stages = mapping.stages_of(group)
+        self.written = {st.stmt.dst.operand for st in self.stages}
+        self.keeps = {
+            st.stmt.dst.operand for st in self.stages if st.stmt.op.accumulates and st.stmt.init is None
+        }
+        self.relevant = {
+            p.operand: np.array([self._uses(p.operand, lp) for lp in self.loops], dtype=bool)
+            for p in group.placements
+        }
+        self.eb = {p.operand: elem_bytes(mapping, group, p.operand) for p in group.placements}
+
+    def _uses(self, operand: str, loop: str) -> bool:
+        return any(
+            acc.operand == operand and loop in acc.vars for st in self.stages for acc in st.stmt.accesses
+        )
+
+    # -- pieces ---------------------------------------------------------------------------
+    def sizes(self, tiles: np.ndarray) -> dict[str, np.ndarray | int]:
+        out: dict[str, np.ndarray | int] = {d.name: d.extent for d in self.codelet.dims}
+        for k, lp in enumerate(self.loops):
+            out[lp] = tiles[:, k]
+        return out
+
+    def elements(self, operand: str, sizes: dict[str, np.ndarray | int]) -> np.ndarray:
+        shape = self.codelet.operand(operand).shape
+        best: np.ndarray = np.zeros(1)
+        for st in self.stages:
+            for acc in st.stmt.accesses:
+                if acc.operand != operand:
+                    continue
+                n: np.ndarray = np.ones(1)
+                for expr, dim in zip(acc.index, shape, strict=True):
+                    span: np.ndarray = np.ones(1)
+                    for v, c in expr.terms:
+                        span = span + abs(c) * (np.asarray(sizes.get(v, 1)) - 1)
+                    n = n * np.minimum(span, dim)
+                best = np.maximum(best, n)
+        return best
+
+    def trips(self, tiles: Tiles) -> list[np.ndarray]:
+        out, prev = [], self.extent[None, :]
+        for t in tiles:
+            out.append(-(-prev // t))
+            prev = t
+        return out
+
+    def invocation_cycles(self, stage_index: int, sizes: dict[str, np.ndarray | int]) -> np.ndarray:
+        b = self.m.binding(stage_index)
+        sp = self.m.spatial[stage_index]
+        cap = b.capability
+        stream = np.ones(1)
+        for lp in sp.stream:
+            stream = stream * np.asarray(sizes[lp])
+        passes = np.ones(1)
+        for lp in sp.repeat:
+            passes = passes * np.asarray(sizes[lp])
+        combos: list[tuple[np.ndarray, dict[str, np.ndarray]]] = [(np.ones(1), {"stream": stream})]
+        for spec in cap.spatial:
+            occ = np.ones(1)
+            for lp in sp.loops_on(spec.dim):
+                occ = occ * np.asarray(sizes[lp])
+            full, rest = occ // spec.size, occ % spec.size
+            new = []
+            for n, env in combos:
+                new.append((n * full, {**env, f"used_{spec.dim}": np.full_like(occ, spec.size)}))
+                new.append((n * (rest > 0), {**env, f"used_{spec.dim}": np.maximum(rest, 1)}))
+            combos = new
+        total = np.zeros(1)
+        for n, env in combos:
+            used = [v for k, v in env.items() if k.startswith("used_")]
+            env["elems"] = stream * (np.prod(np.broadcast_arrays(*used), axis=0) if used else 1)
+            total = total + n * evaluate(cap.cycles, env)
+        return np.ceil(total * passes)
+
+    # -- the estimate ---------------------------------------------------------------------
+    def cost(
+        self, tiles: Tiles, orders: Sequence[Sequence[str]], *, from_level: int = 1
+    ) -> GroupCost:
+        """Cost of N tilings; capacity is checked for levels >= ``from_level`` only."""
+        n = tiles[0].shape[0]
+        trips = self.trips(tiles)
+        level_sizes = [self.sizes(t) for t in tiles]
+        fits = np.ones(n, dtype=bool)
+        used: dict[StorageNode, np.ndarray] = {}
+        elems: dict[tuple[str, int], np.ndarray] = {}
+        for level in range(1, self.g.levels + 1):
+            for p in self.g.placements:
+                if not p.has_tile(level):
+                    continue
+                e = self.elements(p.operand, level_sizes[level - 1])
+                elems[(p.operand, level)] = e
+                if level < from_level:
+                    continue
+                store = p.at(level)
+                copies = store.buffering if p.home is not None else 1
+                used[store] = used.get(store, 0) + e * self.eb[p.operand] * copies
+        for store, nbytes in used.items():
+            if store.capacity_bytes is not None:
+                fits &= np.broadcast_to(nbytes <= store.capacity_bytes, (n,))
+
+        invocations = np.ones(n)
+        for t in trips:
+            invocations = invocations * np.prod(t, axis=1)
+        compute: dict[str, np.ndarray] = {}
+        for si in self.g.stages:
+            node = self.m.binding(si).node.name
+            cyc = self.invocation_cycles(si, level_sizes[-1]) * invocations
+            compute[node] = compute.get(node, 0) + cyc
+
+        transfer: dict[str, np.ndarray] = {}
+        traffic: dict[str, np.ndarray] = {}
+        exposed = np.zeros(n)
+        first = np.zeros(n)
+        last = np.zeros(n)
+        for p in self.g.placements:
+            if p.home is None:
+                continue
+            for level in range(p.first_level, p.last_level + 1):
+                count, distinct = self._counts(p, level, trips, orders)
+                nbytes = elems[(p.operand, level)] * self.eb[p.operand]
+                moves = self._moves(p, level, count, distinct)
+                for edge, times in moves:
+                    rate = _rate(self.acg, edge)
+                    busy = times * nbytes / rate + times * edge.latency_cycles
+                    key = f"{edge.src}->{edge.dst}"
+                    transfer[key] = transfer.get(key, 0) + busy
+                    traffic[key] = traffic.get(key, 0) + times * nbytes
+                    if edge.via:
+                        transfer[edge.via] = transfer.get(edge.via, 0) + times * nbytes / rate
+                    one = nbytes / rate + edge.latency_cycles
+                    if p.operand in self.written:
+                        last = np.maximum(last, one)
+                    elif level == p.first_level:
+                        first = np.maximum(first, one)
+                    if p.at(level).buffering == 1:
+                        exposed = exposed + busy
+        busiest = np.zeros(n)
+        for v in compute.values():
+            busiest = np.maximum(busiest, v)
+        path = busiest + exposed
+        for v in transfer.values():
+            path = np.maximum(path, v)
+        cycles = np.where(fits, path + first + last, np.inf)
+        return GroupCost(cycles, compute, transfer, traffic, fits)
+
+    def _counts(
+        self, p: Placement, level: int, trips: list[np.ndarray], orders: Sequence[Sequence[str]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Times the operand's box at ``level`` changes, and how many distinct boxes it has."""
+        rel = self.relevant[p.operand]
+        n = trips[0].shape[0]
+        count = np.ones(n)
+        running = np.ones(n)
+        distinct = np.ones(n)
+        for lvl in range(level):
+            for lp in orders[lvl]:
+                k = self.loops.index(lp)
+                t = trips[lvl][:, k]
+                running = running * t
+                if rel[k]:
+                    distinct = distinct * t
+                    count = np.where(t > 1, running, count)
+        return count, distinct
+
+    def _moves(
+        self, p: Placement, level: int, count: np.ndarray, distinct: np.ndarray
+    ) -> list[tuple[Edge, np.ndarray]]:
+        outer = p.home if level == p.first_level else p.at(level - 1)
+        inner = p.at(level)
+        assert outer is not None
+        if p.operand not in self.written:
+            return [(self._edge(outer, inner), count)]
+        moves = [(self._edge(inner, outer), count)]
+        reloads = count if p.operand in self.keeps else count - distinct
+        edge_in = self.acg.edge(outer.name, inner.name)
+        if edge_in is not None:
+            moves.append((edge_in, reloads))
+        elif np.any(reloads > 0):
+            moves.append((self._edge(outer, inner), reloads))
+        return moves
+
+    def _edge(self, src: StorageNode, dst: StorageNode) -> Edge:
+        edge = self.acg.edge(src.name, dst.name)
+        if edge is None:
+            # an impossible move: price it out rather than fail the whole search
+            return Edge(src.name, dst.name, 1, 10**12)
+        return edge

@@ -1,0 +1,245 @@
+"""Pass 8: lower a complete mapping to a Program of concrete transfers and computes.
+
+The loop nest of each group is walked level by level in the chosen order. An operand's tile
+at a level is (re)loaded exactly when the box it needs changes, so loads are hoisted out of
+every loop the operand does not depend on; output tiles are stored when their box changes
+and reloaded only when a box is revisited (partial sums). Tiles alternate between the
+``buffering`` slots of their storage (double buffering).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from covenant_lab.acg.graph import ACG
+from covenant_lab.acg.nodes import StorageNode
+from covenant_lab.codelets.ir import Stage
+from covenant_lab.compiler.boxes import Box, contains, operand_box
+from covenant_lab.compiler.footprint import elem_bytes, footprint
+from covenant_lab.compiler.invocation import invocation_cycles, invocation_params
+from covenant_lab.compiler.mapping import Group, Mapping, Placement
+from covenant_lab.compiler.program import Compute, DramTensor, Instr, Program, TileRef, Transfer
+from covenant_lab.errors import ScheduleError
+
+DRAM_ALIGN = 64
+
+
+@dataclass
+class _Slot:
+    """A region of a storage holding ``copies`` tiles of one operand at one level."""
+
+    storage: StorageNode
+    addr: int
+    stride: int  # bytes per copy
+    copies: int
+    uses: int = 0
+    box: Box | None = None
+    tile: TileRef | None = None
+    dirty: bool = False
+    seen: set[Box] = field(default_factory=set)
+
+
+class _Emitter:
+    def __init__(self, mapping: Mapping, acg: ACG, tensors: dict[str, DramTensor]) -> None:
+        self.m = mapping
+        self.acg = acg
+        self.tensors = tensors
+        self.instrs: list[Instr] = []
+
+    # -- helpers -------------------------------------------------------------------------
+    def _edge(self, src: StorageNode, dst: StorageNode, operand: str):  # noqa: ANN202
+        edge = self.acg.edge(src.name, dst.name)
+        if edge is None:
+            raise ScheduleError(
+                "lower",
+                f"operand '{operand}' of {self.m.codelet.name} must move {src.name} -> "
+                f"{dst.name}, but the architecture has no such edge",
+                hint="add the edge, or constrain the operand to another storage",
+            )
+        return edge
+
+    def _transfer(self, src: TileRef, dst: TileRef, operand: str, kind: str, origin: str) -> None:
+        edge = self._edge(src.storage, dst.storage, operand)
+        self.instrs.append(Transfer(len(self.instrs), edge, src, dst, origin, kind))
+
+
+class _GroupEmitter:
+    """Emits one group's loop nest."""
+
+    def __init__(self, em: _Emitter, gi: int, group: Group) -> None:
+        self.em = em
+        self.m = em.m
+        self.group = group
+        self.stages: tuple[Stage, ...] = self.m.stages_of(group)
+        self.origin = f"{self.m.codelet.name}/group{gi}"
+        self.written = {st.stmt.dst.operand for st in self.stages}
+        self.keeps = {  # outputs whose initial contents come from memory
+            st.stmt.dst.operand
+            for st in self.stages
+            if st.stmt.op.accumulates and st.stmt.init is None
+        }
+        self.slots: dict[tuple[str, int], _Slot] = {}
+        self._allocate()
+
+    def _allocate(self) -> None:
+        tiles = self.group.tiles
+        next_addr: dict[StorageNode, int] = {}
+        for store, items in footprint(self.m, self.group, tiles).items():
+            for op, nbytes, copies in items:
+                addr = next_addr.get(store, 0)
+                align = max(store.word_bytes, 1)
+                stride = -(-max(nbytes, 1) // align) * align
+                level = self._level_of(op, store)
+                self.slots[(op, level)] = _Slot(store, addr, stride, copies)
+                next_addr[store] = addr + stride * copies
+
+    def _level_of(self, operand: str, store: StorageNode) -> int:
+        p = self.group.placement(operand)
+        for level in range(p.first_level, p.last_level + 1):
+            if p.at(level) == store and (operand, level) not in self.slots:
+                return level
+        raise AssertionError("footprint and placement disagree")
+
+    # -- the walk ------------------------------------------------------------------------
+    def run(self) -> None:
+        whole = {lp: (0, self.m.codelet.extent(lp)) for lp in self.group.tile_loops}
+        self._walk(0, whole)
+        for p in self.group.placements:
+            if p.operand in self.written:
+                self._evict(p, p.first_level)
+
+    def _tiles_of(self, level: int, outer: dict[str, tuple[int, int]]) -> Iterator[dict[str, tuple[int, int]]]:
+        order = self.group.orders[level]
+        ranges = []
+        for lp in order:
+            t = self.group.tile(level + 1, lp)
+            a, b = outer[lp]
+            ranges.append([(s, min(s + t, b)) for s in range(a, b, t)])
+        for combo in itertools.product(*ranges):
+            yield dict(zip(order, combo, strict=True))
+
+    def _walk(self, level: int, outer: dict[str, tuple[int, int]]) -> None:
+        for inner in self._tiles_of(level, outer):
+            for p in self.group.placements:
+                if p.has_tile(level + 1):
+                    self._ensure(p, level + 1, inner)
+            if level + 1 == self.group.levels:
+                self._compute(inner)
+            else:
+                self._walk(level + 1, inner)
+
+    def _box(self, operand: str, loops: dict[str, tuple[int, int]]) -> Box:
+        return operand_box(self.m.codelet, self.stages, operand, loops)
+
+    def _ensure(self, p: Placement, level: int, loops: dict[str, tuple[int, int]]) -> None:
+        slot = self.slots[(p.operand, level)]
+        box = self._box(p.operand, loops)
+        if slot.box == box:
+            return
+        if slot.box is not None and p.operand in self.written:
+            self._evict(p, level)
+        k = slot.uses % slot.copies
+        slot.uses += 1
+        eb = elem_bytes(self.m, self.group, p.operand)
+        tile = TileRef(p.operand, slot.storage, slot.addr + k * slot.stride, box, eb)
+        needs_data = p.operand not in self.written or (
+            p.home is not None and (box in slot.seen or p.operand in self.keeps)
+        )
+        if needs_data:
+            src = self._source(p, level, box)
+            self.em._transfer(src, tile, p.operand, "load", self.origin)
+        slot.seen.add(box)
+        slot.box, slot.tile, slot.dirty = box, tile, False
+
+    def _source(self, p: Placement, level: int, box: Box) -> TileRef:
+        if level == p.first_level:
+            assert p.home is not None
+            return self.em.tensors[p.operand].tile
+        outer = self.slots[(p.operand, level - 1)].tile
+        assert outer is not None and contains(outer.box, box)
+        return outer
+
+    def _evict(self, p: Placement, level: int) -> None:
+        """Store the operand's tile at ``level`` (after flushing deeper levels) outward."""
+        if (p.operand, level + 1) in self.slots:
+            self._evict(p, level + 1)
+        slot = self.slots.get((p.operand, level))
+        if slot is None or slot.tile is None or not slot.dirty:
+            return
+        if level == p.first_level:
+            if p.home is None:
+                slot.dirty = False
+                return
+            dst = self.em.tensors[p.operand].tile
+        else:
+            outer = self.slots[(p.operand, level - 1)]
+            assert outer.tile is not None
+            dst = outer.tile
+            outer.dirty = True
+        self.em._transfer(slot.tile, _sub(dst, slot.tile.box), p.operand, "store", self.origin)
+        slot.dirty = False
+
+    def _resident(self, operand: str) -> TileRef:
+        p = self.group.placement(operand)
+        tile = self.slots[(operand, min(self.group.levels, p.last_level))].tile
+        assert tile is not None
+        return tile
+
+    def _compute(self, inner: dict[str, tuple[int, int]]) -> None:
+        codelet = self.m.codelet
+        for si, st in zip(self.group.stages, self.stages, strict=True):
+            b = self.m.binding(si)
+            loops = {lp: inner.get(lp, (0, codelet.extent(lp))) for lp in st.loops}
+            extents = {lp: hi - lo for lp, (lo, hi) in loops.items()}
+            reductions = st.reduction_loops()
+            init = st.stmt.op.accumulates and st.stmt.init is not None and all(
+                loops[r][0] == 0 for r in reductions
+            )
+            tiles = tuple((role, self._resident(name)) for role, name in b.roles)
+            ops = 1
+            for n in extents.values():
+                ops *= n
+            cycles = invocation_cycles(b.capability, self.m.spatial[si], extents)
+            box = tuple((lp, lo, hi) for lp, (lo, hi) in loops.items())
+            self.em.instrs.append(
+                Compute(len(self.em.instrs), b.node, b.capability.label, si, box, tiles, init,
+                        cycles, b.capability.latency_cycles, f"{self.origin}/stage{si}", ops,
+                        invocation_params(b.capability, self.m.spatial[si], extents))
+            )
+            dst = st.stmt.dst.operand
+            p = self.group.placement(dst)
+            self.slots[(dst, min(self.group.levels, p.last_level))].dirty = True
+
+
+def _sub(outer: TileRef, box: Box) -> TileRef:
+    """The part ``box`` of a tile, as a TileRef with the outer tile's layout."""
+    strides = outer.layout_strides
+    offset = sum((b0 - o0) * s for (b0, _), (o0, _), s in zip(box, outer.box, strides, strict=True))
+    return TileRef(outer.operand, outer.storage, outer.addr + offset * outer.elem_bytes, box,
+                   outer.elem_bytes, strides)
+
+
+def dram_layout(mapping: Mapping) -> dict[str, DramTensor]:
+    """Every operand with an off-chip home, packed row-major at aligned addresses."""
+    out: dict[str, DramTensor] = {}
+    addr = 0
+    for g in mapping.groups:
+        for p in g.placements:
+            if p.home is None or p.operand in out:
+                continue
+            op = mapping.codelet.operand(p.operand)
+            eb = elem_bytes(mapping, g, p.operand)
+            out[p.operand] = DramTensor(p.operand, p.home, addr, op.shape, eb)
+            addr += -(-(op.size * eb) // DRAM_ALIGN) * DRAM_ALIGN
+    return out
+
+
+def lower(mapping: Mapping, acg: ACG) -> Program:
+    """The program executing ``mapping`` (every decision must have been made)."""
+    tensors = dram_layout(mapping)
+    em = _Emitter(mapping, acg, tensors)
+    for gi, g in enumerate(mapping.groups):
+        _GroupEmitter(em, gi, g).run()
+    return Program(mapping.codelet, acg.name, tuple(tensors.values()), tuple(em.instrs))

@@ -1,0 +1,110 @@
+"""The mapping: a codelet's execution plan on an ACG, filled in pass by pass.
+
+Every field starts empty and one pass fills it; passes return a new Mapping with
+``dataclasses.replace``, so any snapshot is safe to keep (the compile log keeps them all).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from covenant_lab.acg.capabilities import Capability
+from covenant_lab.acg.nodes import ComputeNode, StorageNode
+from covenant_lab.codelets.ir import Codelet, Stage
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A stage bound to a capability of a compute node, with its operands per role."""
+
+    stage: int
+    node: ComputeNode
+    capability: Capability
+    roles: tuple[tuple[str, str], ...]  # role -> operand name
+
+    def operand(self, role: str) -> str | None:
+        return dict(self.roles).get(role)
+
+
+@dataclass(frozen=True, slots=True)
+class Spatial:
+    """How one stage's loops use its compute node inside one invocation."""
+
+    dims: tuple[tuple[str, tuple[str, ...]], ...]  # spatial dim -> loops on it
+    stream: tuple[str, ...]  # loops iterated in time inside the invocation
+    repeat: tuple[str, ...]  # loops needing a separate pass of the node each
+
+    def loops_on(self, dim: str) -> tuple[str, ...]:
+        return dict(self.dims).get(dim, ())
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where an operand lives: off-chip home (None for on-chip temps) and on-chip levels.
+
+    ``levels[0]`` is the outermost on-chip storage, ``levels[-1]`` the one the capability
+    reads or writes.
+    """
+
+    operand: str
+    home: StorageNode | None
+    levels: tuple[StorageNode, ...]
+    first_level: int = 1  # tiling level of levels[0]; temps live at the innermost level only
+
+    def at(self, level: int) -> StorageNode:
+        """Storage holding the operand's data at tiling level ``level`` (1-based)."""
+        k = min(max(level - self.first_level, 0), len(self.levels) - 1)
+        return self.levels[k]
+
+    def has_tile(self, level: int) -> bool:
+        """Whether the operand gets its own tile (and transfer) at ``level``."""
+        return self.first_level <= level < self.first_level + len(self.levels)
+
+    @property
+    def last_level(self) -> int:
+        return self.first_level + len(self.levels) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Stages compiled together as one loop nest; temps between them stay on chip."""
+
+    stages: tuple[int, ...]
+    tile_loops: tuple[str, ...]  # loops tiled; the others span their extent in every tile
+    levels: int = 1  # number of on-chip tiling levels
+    placements: tuple[Placement, ...] = ()
+    tiles: tuple[tuple[int, ...], ...] = ()  # per level 1..L: tile size of each tile loop
+    orders: tuple[tuple[str, ...], ...] = ()  # per level 0..L-1: loop order, outermost first
+
+    def tile(self, level: int, loop: str) -> int:
+        return self.tiles[level - 1][self.tile_loops.index(loop)]
+
+    def placement(self, operand: str) -> Placement:
+        for p in self.placements:
+            if p.operand == operand:
+                return p
+        raise KeyError(operand)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A codelet and every decision made about it so far."""
+
+    codelet: Codelet
+    bindings: tuple[Binding, ...] = ()
+    groups: tuple[Group, ...] = ()
+    spatial: tuple[Spatial, ...] = ()  # per stage
+
+    def binding(self, stage: int) -> Binding:
+        return self.bindings[stage]
+
+    def stages_of(self, group: Group) -> tuple[Stage, ...]:
+        return tuple(self.codelet.stages[i] for i in group.stages)
+
+    def group_operands(self, group: Group) -> tuple[str, ...]:
+        """Operands the group touches, in first-use order."""
+        seen: dict[str, None] = {}
+        for st in self.stages_of(group):
+            for acc in st.stmt.accesses:
+                seen.setdefault(acc.operand, None)
+        return tuple(seen)

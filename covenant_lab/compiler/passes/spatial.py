@@ -1,0 +1,89 @@
+"""Pass 4: map loops onto the compute node's spatial dimensions; the rest stream or repeat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+from covenant_lab.acg.capabilities import Capability
+from covenant_lab.acg.graph import ACG
+from covenant_lab.codelets.ir import Codelet, Stage
+from covenant_lab.compiler.mapping import Mapping, Spatial
+from covenant_lab.compiler.roles import qualifies, signature
+from covenant_lab.errors import MappingError
+
+
+def spatial_for(
+    codelet: Codelet, stage: Stage, cap: Capability, fixed: dict[str, tuple[str, ...]]
+) -> Spatial:
+    """Assign loops to dims: fixed ones first, then every qualifying loop (fold) or the largest."""
+    taken: set[str] = {lp for loops in fixed.values() for lp in loops}
+    dims: list[tuple[str, tuple[str, ...]]] = []
+    for spec in cap.spatial:
+        if spec.dim in fixed:
+            dims.append((spec.dim, fixed[spec.dim]))
+            continue
+        ok = [
+            lp
+            for lp in stage.loops
+            if lp not in taken
+            and codelet.extent(lp) > 1
+            and qualifies(signature(stage, lp), spec)
+        ]
+        if not spec.fold:
+            ok = sorted(ok, key=lambda lp: -codelet.extent(lp))[:1]
+        taken.update(ok)
+        dims.append((spec.dim, tuple(ok)))
+    stream, repeat = [], []
+    for lp in stage.loops:
+        if lp in taken:
+            continue
+        sig = signature(stage, lp)
+        streams = cap.stream_requires <= sig and not (cap.stream_excludes & sig)
+        (stream if streams or codelet.extent(lp) == 1 else repeat).append(lp)
+    return Spatial(tuple(dims), tuple(stream), tuple(repeat))
+
+
+@dataclass(frozen=True)
+class SpatialMap:
+    """Choose which loops occupy each spatial dimension of the bound capability.
+
+    rewrite (conv on a 32x32 weight-stationary array)::
+
+        for oc, ic, kh, kw, oh, ow          rows <- ic*kh*kw (reduction, folded)
+            y += x * w             ->       cols <- oc
+                                            stream: oh, ow   (pixels flow through)
+    """
+
+    name: ClassVar[str] = "spatial"
+    fixed: tuple[tuple[int, str, tuple[str, ...]], ...] = ()  # (stage, dim, loops)
+
+    def run(self, mapping: Mapping, acg: ACG) -> Mapping:
+        out = []
+        for i, st in enumerate(mapping.codelet.stages):
+            b = mapping.binding(i)
+            fixed = {d: lps for s, d, lps in self.fixed if s == i}
+            self._check(mapping.codelet, st, b.capability, fixed, i)
+            out.append(spatial_for(mapping.codelet, st, b.capability, fixed))
+        return replace(mapping, spatial=tuple(out))
+
+    def _check(
+        self, codelet: Codelet, st: Stage, cap: Capability, fixed: dict[str, tuple[str, ...]], i: int
+    ) -> None:
+        specs = {s.dim: s for s in cap.spatial}
+        for dim, loops in fixed.items():
+            spec = specs.get(dim)
+            if spec is None:
+                raise MappingError(
+                    f"spatial: constraint names dimension '{dim}', which capability "
+                    f"'{cap.label}' does not have (it has {', '.join(specs) or 'none'})"
+                )
+            for lp in loops:
+                if lp not in st.loops or not qualifies(signature(st, lp), spec):
+                    raise MappingError(
+                        f"spatial: loop '{lp}' cannot occupy '{dim}' in stage {i} of "
+                        f"{codelet.name}: it must index roles {sorted(spec.requires)} and "
+                        f"none of {sorted(spec.excludes)}"
+                    )
+            if len(loops) > 1 and not spec.fold:
+                raise MappingError(f"spatial: dimension '{dim}' takes one loop (no fold)")

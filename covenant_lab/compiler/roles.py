@@ -1,0 +1,35 @@
+"""Operand roles of a statement and loop signatures (which roles a loop indexes)."""
+
+from __future__ import annotations
+
+from covenant_lab.acg.capabilities import Capability, SpatialDim
+from covenant_lab.codelets.ir import Access, Stage
+
+
+def stage_roles(stage: Stage) -> tuple[tuple[str, Access], ...]:
+    """(role, access) for every operand access of the statement; constants have no role."""
+    stmt = stage.stmt
+    out: list[tuple[str, Access]] = []
+    for role, src in zip(("a", "b"), stmt.srcs, strict=False):
+        if isinstance(src, Access):
+            out.append((role, src))
+    if isinstance(stmt.init, Access):
+        out.append(("init", stmt.init))
+    out.append((stmt.op.roles[-1], stmt.dst))
+    return tuple(out)
+
+
+def signature(stage: Stage, loop: str) -> frozenset[str]:
+    """The roles whose access index uses ``loop``."""
+    return frozenset(role for role, acc in stage_roles(stage) if loop in acc.vars)
+
+
+def qualifies(sig: frozenset[str], spec: SpatialDim) -> bool:
+    return spec.requires <= sig and not (spec.excludes & sig)
+
+
+def capability_fits(stage: Stage, cap: Capability) -> bool:
+    """Whether the capability can execute the stage's statement."""
+    if cap.op is not stage.stmt.op:
+        return False
+    return all(cap.port(role) is not None for role, _ in stage_roles(stage))

@@ -1,0 +1,213 @@
+"""Cost-model-guided search over capability choice, fusion, tiling and loop order.
+
+Tilings are scored in batches with the vectorised cost model. Levels are chosen from the
+innermost outwards, keeping a beam of the best inner tilings; each level tries the
+canonical loop orders (one per choice of which operand stays resident). Illegal choices
+raise ScheduleError, which the search catches to prune; nothing else is caught.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from covenant_lab.acg.graph import ACG
+from covenant_lab.codelets.ir import Codelet
+from covenant_lab.compiler.constraints import Constraints
+from covenant_lab.compiler.cost import GroupModel
+from covenant_lab.compiler.mapping import Group, Mapping
+from covenant_lab.compiler.passes.fuse import FuseStages
+from covenant_lab.compiler.passes.match import MatchCapabilities, candidates
+from covenant_lab.compiler.passes.order import Reorder
+from covenant_lab.compiler.passes.place import PlaceOperands
+from covenant_lab.compiler.passes.spatial import SpatialMap
+from covenant_lab.compiler.passes.tile import Tile
+from covenant_lab.errors import MappingError, ScheduleError
+
+BATCH_LIMIT = 60_000
+BEAM = 4
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The passes (with their chosen options) that produce the best mapping found."""
+
+    passes: tuple[object, ...]
+    estimate: float
+
+
+def divisors(n: int) -> list[int]:
+    small = [d for d in range(1, int(math.isqrt(n)) + 1) if n % d == 0]
+    return sorted(set(small + [n // d for d in small]))
+
+
+def candidate_sizes(extent: int, low: int, quantum: int | None, limit: int) -> list[int]:
+    """Tile sizes worth trying for a loop: divisors, multiples of a spatial size, the extent."""
+    cands = {d for d in divisors(extent) if d >= low}
+    if quantum and quantum < extent:
+        cands |= {k * quantum for k in range(1, extent // quantum + 1) if k * quantum >= low}
+    cands.add(extent)
+    out = sorted(cands)
+    if len(out) > limit:  # keep a geometric spread, always with both ends
+        idx = np.unique(np.round(np.geomspace(1, len(out), limit)).astype(int) - 1)
+        out = [out[i] for i in idx]
+    return out
+
+
+def canonical_orders(model: GroupModel) -> list[tuple[str, ...]]:
+    """One loop order per choice of stationary operand (its unused loops innermost)."""
+    operands = [p.operand for p in model.g.placements if p.home is not None]
+    loops = model.loops
+    seen: dict[tuple[str, ...], None] = {tuple(loops): None}
+    for perm in itertools.permutations(operands, min(len(operands), 3)):
+        key = [tuple(not model.relevant[op][k] for op in perm) for k in range(len(loops))]
+        order = tuple(lp for _, lp in sorted(zip(key, loops, strict=True), key=lambda x: x[0]))
+        seen.setdefault(order, None)
+    return list(seen)
+
+
+def _quantum(mapping: Mapping, group: Group, loop: str) -> int | None:
+    for si in group.stages:
+        cap = mapping.binding(si).capability
+        for spec in cap.spatial:
+            if loop in mapping.spatial[si].loops_on(spec.dim) and not spec.fold:
+                return spec.size
+    return None
+
+
+def _grid(lists: Sequence[Sequence[int]]) -> np.ndarray:
+    mesh = np.meshgrid(*[np.asarray(v, dtype=np.int64) for v in lists], indexing="ij")
+    return np.stack([m.ravel() for m in mesh], axis=1)
+
+
+def search_group(
+    mapping: Mapping, group: Group, acg: ACG, cons: Constraints, *, exhaustive: bool = False
+) -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[str, ...], ...], float]:
+    """Best (tiles per level, orders per level, estimated cycles) for one group."""
+    model = GroupModel(mapping, group, acg)
+    L = group.levels
+    loops = group.tile_loops
+    extents = [mapping.codelet.extent(lp) for lp in loops]
+    orders_all = canonical_orders(model)
+    if cons.order:
+        if sorted(cons.order) != sorted(loops):
+            raise MappingError(
+                f"order: constraint {', '.join(cons.order)} must list the tiled loops "
+                f"{', '.join(loops)} of {mapping.codelet.name}"
+            )
+        orders_all = [tuple(cons.order)]
+    elif exhaustive:
+        orders_all = [tuple(p) for p in itertools.permutations(loops)]
+    full = np.asarray(extents, dtype=np.int64)[None, :]
+    beam: list[tuple[float, list[np.ndarray], list[tuple[str, ...]]]] = [(0.0, [], [])]
+    for level in range(L, 0, -1):
+        new_beam: list[tuple[float, list[np.ndarray], list[tuple[str, ...]]]] = []
+        for _, inner_tiles, inner_orders in beam:
+            lists = []
+            for k, lp in enumerate(loops):
+                fixed = cons.tile(lp)
+                low = int(inner_tiles[0][0, k]) if inner_tiles else 1
+                if fixed is not None and len(fixed) >= level:
+                    lists.append([fixed[level - 1]])
+                    continue
+                limit = 64 if exhaustive else 8
+                lists.append(candidate_sizes(extents[k], low, _quantum(mapping, group, lp), limit))
+            while math.prod(len(v) for v in lists) > BATCH_LIMIT:
+                k = max(range(len(lists)), key=lambda i: len(lists[i]))
+                lists[k] = lists[k][:: 2] + ([lists[k][-1]] if len(lists[k]) % 2 == 0 else [])
+            batch = _grid(lists)
+            n = batch.shape[0]
+            tiles = [np.broadcast_to(full, (n, len(loops)))] * (level - 1) + [batch] + [
+                np.broadcast_to(t, (n, len(loops))) for t in inner_tiles
+            ]
+            order_sets = orders_all if level > 1 or L == 1 else orders_all
+            for order in order_sets:
+                orders = [tuple(loops)] * (level - 1) + [order] + inner_orders
+                gc = model.cost(tiles, orders, from_level=level)
+                # ties (transfers hidden under compute) go to the mapping moving fewer bytes
+                cost = gc.cycles * (1 + 1e-9) + sum(gc.traffic.values(), np.zeros(n)) * 1e-7
+                best = np.argsort(cost, kind="stable")[:BEAM]
+                for i in best:
+                    if np.isfinite(cost[i]):
+                        new_beam.append((float(cost[i]), [batch[i : i + 1]] + inner_tiles, [order] + inner_orders))
+        if not new_beam:
+            raise ScheduleError(
+                "tile", _no_fit_message(mapping, group, lists if loops else [], level)
+            )
+        new_beam.sort(key=lambda x: x[0])
+        beam = new_beam[:BEAM]
+    est, tiles_best, orders_best = beam[0]
+    tiles_out = tuple(tuple(int(v) for v in t[0]) for t in tiles_best)
+    return tiles_out, tuple(orders_best), est
+
+
+def _no_fit_message(mapping: Mapping, group: Group, lists: list[list[int]], level: int) -> str:
+    """Why even the smallest allowed tiles do not fit."""
+    from covenant_lab.compiler.footprint import overflow
+
+    smallest = tuple(min(v) for v in lists) if lists else ()
+    tiles = tuple(smallest for _ in range(group.levels))
+    problem = overflow(mapping, group, tiles) or "no tiling fits"
+    shown = " x ".join(f"{lp}={t}" for lp, t in zip(group.tile_loops, smallest, strict=True))
+    return f"tile {shown} of {mapping.codelet.name} at level {level}: {problem}"
+
+
+def _structural(codelet: Codelet, acg: ACG, cons: Constraints, choice: tuple[int, ...], fuse: bool) -> Mapping:
+    m = Mapping(codelet)
+    for p in (
+        MatchCapabilities(choice, cons.capability),
+        FuseStages(fuse),
+        PlaceOperands(cons.storage),
+        SpatialMap(tuple((0, d, v) for d, v in cons.spatial)),
+    ):
+        m = p.run(m, acg)  # type: ignore[attr-defined]
+    return m
+
+
+def plan(codelet: Codelet, acg: ACG, cons: Constraints | None = None, *, exhaustive: bool = False) -> Plan:
+    """Search the mapping space; the returned passes reproduce the best mapping found."""
+    cons = cons or Constraints()
+    base = Mapping(codelet)
+    counts = []
+    for i in range(len(codelet.stages)):
+        counts.append(max(len(candidates(base, acg, i)), 1))
+    choices = list(itertools.product(*[range(c) for c in counts]))[:64]
+    fuses = [cons.fuse] if cons.fuse is not None else ([True, False] if len(codelet.stages) > 1 else [True])
+    best: Plan | None = None
+    errors: list[ScheduleError] = []
+    for choice in choices:
+        for fuse in fuses:
+            try:
+                m = _structural(codelet, acg, cons, choice, fuse)
+                tiles, orders, total = [], [], 0.0
+                for g in m.groups:
+                    t, o, c = search_group(m, g, acg, cons, exhaustive=exhaustive)
+                    tiles.append(t)
+                    orders.append(o)
+                    total += c
+            except ScheduleError as exc:
+                errors.append(exc)
+                continue
+            if best is None or total < best.estimate:
+                passes = (
+                    MatchCapabilities(choice, cons.capability),
+                    FuseStages(fuse),
+                    PlaceOperands(cons.storage),
+                    SpatialMap(tuple((0, d, v) for d, v in cons.spatial)),
+                    Tile(tuple(tiles)),
+                    Reorder(tuple(orders)),
+                )
+                best = Plan(passes, total)
+    if best is None:
+        first = errors[0] if errors else None
+        raise MappingError(
+            f"no legal mapping of {codelet.name} onto {acg.name}"
+            + (f" with constraints ({cons.describe()})" if cons != Constraints() else "")
+            + (f": {first.message}" if first else ""),
+            hint=first.hint if first else None,
+        )
+    return best
