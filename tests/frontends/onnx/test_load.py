@@ -163,14 +163,24 @@ def test_non_constant_clip_bound():
 
 def test_unsupported_attribute_value():
     m = make_model(
-        [node("BatchNormalization", ["x", "s", "b", "m", "v"], name="bn", training_mode=1)],
-        {"x": [1, 2, 3, 3]},
+        [node("AveragePool", ["x"], name="pool", kernel_shape=[2, 2], dilations=[2, 2])],
+        {"x": [1, 2, 5, 5]},
         ["y"],
-        {k: weights([2], positive=True) for k in "sbmv"},
     )
     with pytest.raises(
-        FrontendError, match=r"node 'bn' \(BatchNormalization\): attribute 'training_mode'"
+        FrontendError,
+        match=r"node 'pool' \(AveragePool\): attribute 'dilations': dilated average pooling",
     ):
+        load(m)
+
+
+def test_ambiguous_ceil_mode_window_is_refused():
+    m = make_model(
+        [node("MaxPool", ["x"], name="pool", kernel_shape=[1, 1], strides=[2, 2], ceil_mode=1)],
+        {"x": [1, 1, 2, 2]},
+        ["y"],
+    )
+    with pytest.raises(FrontendError, match=r"node 'pool' \(MaxPool\): attribute 'ceil_mode'"):
         load(m)
 
 
@@ -254,7 +264,7 @@ def test_model_fields(tmp_path):
 
 def test_unknown_layer_lists_close_names():
     with pytest.raises(
-        FrontendError, match=r"no layer named 'conv3'\nhint: did you mean 'conv1', 'conv2'"
+        FrontendError, match=r"lenet: no layer named 'conv3'\nhint: did you mean 'conv2', 'conv1'\?"
     ):
         load(lenet()).layer("conv3")
 

@@ -1,0 +1,146 @@
+"""``covenant model``: build a built-in model to a file, summarise an ONNX file, list the ops.
+
+covenant model build resnet50 -o /tmp/resnet50.onnx
+covenant model summary /tmp/resnet50.onnx [--shape input=1,3,224,224]
+covenant model ops
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+import onnx
+
+from covenant_lab.errors import UsageError
+from covenant_lab.frontends.onnx import SUPPORTED_OPS, Model, load
+from covenant_lab.models import BUILDERS
+
+__all__ = ["register", "summary_table"]
+
+_SOURCE_TREE = Path(__file__).resolve().parents[2]  # the checkout holding covenant_lab/
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``covenant model {build,summary,ops}``."""
+    parser = subparsers.add_parser("model", help="build, inspect and list ONNX models")
+    sub = parser.add_subparsers(dest="model_command", metavar="ACTION", required=True)
+
+    build = sub.add_parser("build", help="write a built-in model to an .onnx file")
+    build.add_argument("name", help=f"one of: {', '.join(BUILDERS)}")
+    build.add_argument("-o", "--output", type=Path, required=True, help="the .onnx file to write")
+    build.add_argument("--seed", type=int, default=0, help="seed of the random weights")
+    build.add_argument(
+        "--in-source-tree",
+        action="store_true",
+        help="allow writing inside the covenant_lab checkout",
+    )
+    build.set_defaults(func=_build)
+
+    summary = sub.add_parser("summary", help="per-layer table of an ONNX model")
+    summary.add_argument("file", type=Path)
+    summary.add_argument(
+        "--shape",
+        action="append",
+        default=[],
+        metavar="INPUT=D0,D1,...",
+        help="fix the shape of a graph input (repeatable)",
+    )
+    summary.set_defaults(func=_summary)
+
+    ops = sub.add_parser("ops", help="list the ONNX operators the front end reads")
+    ops.set_defaults(func=_ops)
+
+
+def _in_source_tree(path: Path) -> bool:
+    if not (_SOURCE_TREE / "pyproject.toml").is_file():
+        return False  # an installed package, not a checkout
+    return path.resolve().is_relative_to(_SOURCE_TREE)
+
+
+def _build(args: argparse.Namespace) -> int:
+    if args.name not in BUILDERS:
+        raise UsageError(
+            f"model build: unknown model '{args.name}'",
+            hint=f"choose one of: {', '.join(BUILDERS)}",
+        )
+    out: Path = args.output
+    if _in_source_tree(out) and not args.in_source_tree:
+        raise UsageError(
+            f"model build: {out} is inside the source tree {_SOURCE_TREE}",
+            hint="write it elsewhere, or pass --in-source-tree if you mean it",
+        )
+    if not out.parent.is_dir():
+        raise UsageError(f"model build: directory {out.parent} does not exist")
+    model = BUILDERS[args.name](seed=args.seed)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(model.SerializeToString())
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    print(f"wrote {out} ({args.name}, {len(model.graph.node)} nodes, {out.stat().st_size:,} bytes)")
+    return 0
+
+
+def _parse_shapes(items: list[str]) -> dict[str, tuple[int, ...]]:
+    shapes: dict[str, tuple[int, ...]] = {}
+    for item in items:
+        name, sep, dims = item.partition("=")
+        try:
+            shape = tuple(int(d) for d in dims.split(","))
+        except ValueError:
+            shape = ()
+        if not sep or not name or not shape:
+            raise UsageError(
+                f"model summary: --shape {item!r}: expected INPUT=D0,D1,...",
+                hint="e.g. --shape input=1,3,224,224",
+            )
+        shapes[name] = shape
+    return shapes
+
+
+def _dims(shape: tuple[int, ...]) -> str:
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def summary_table(model: Model) -> str:
+    """The per-layer table printed by ``covenant model summary``."""
+    header = ("node", "op", "inputs -> outputs", "codelet", "operations")
+    rows = [header]
+    total = 0
+    for layer in model.layers:
+        ins = " ".join(_dims(t.shape) for t in layer.input_tensors)
+        outs = " ".join(_dims(t.shape) for t in layer.output_tensors)
+        ops = layer.codelet.operations
+        total += ops
+        rows.append((layer.name, layer.op_type, f"{ins} -> {outs}", layer.codelet.name, f"{ops:,}"))
+    rows.append(("total", "", f"{len(model.layers)} layers", "", f"{total:,}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = []
+    for i, row in enumerate(rows):
+        cells = [c.ljust(w) for c, w in zip(row[:-1], widths, strict=False)]
+        lines.append("  ".join([*cells, row[-1].rjust(widths[-1])]).rstrip())
+        if i == 0 or i == len(rows) - 2:
+            lines.append("  ".join("-" * w for w in widths))
+    title = f"{model.name} ({model.source}, opset {model.opset})"
+    return "\n".join([title, *lines])
+
+
+def _summary(args: argparse.Namespace) -> int:
+    model = load(args.file, shapes=_parse_shapes(args.shape) or None)
+    print(summary_table(model))
+    return 0
+
+
+def _ops(args: argparse.Namespace) -> int:
+    del args
+    for op in SUPPORTED_OPS:
+        note = "  (becomes an initializer)" if op == "Constant" else ""
+        print(f"{op}{note}")
+    print(f"onnx {onnx.__version__}; default domain only; float32 data")
+    return 0
