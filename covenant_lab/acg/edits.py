@@ -94,7 +94,9 @@ def with_params(acg: ACG, values: Mapping[str, int]) -> ACG:
                 hint=f"params: {', '.join(params) or 'none'}",
             )
         if isinstance(value, bool) or not isinstance(value, int):
-            raise UsageError(f"with_param: argument 'value' for {name!r}: expected an int, got {value!r}")
+            raise UsageError(
+                f"with_param: argument 'value' for {name!r}: expected an int, got {value!r}"
+            )
         params[name] = value
     spec["params"] = params
     what = "with_param(" + ", ".join(f"{k}={v}" for k, v in values.items()) + ")"

@@ -10,6 +10,7 @@ inside and never appears in a signature.
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -244,7 +245,7 @@ class ACG:
         return sub
 
     def data_paths(self, src: str | Node, dst: str | Node) -> tuple[DataPath, ...]:
-        """Every simple storage-only path from ``src`` to ``dst``, best first (see DataPath.rank)."""
+        """Every simple storage-only path from ``src`` to ``dst``, best first (DataPath.rank)."""
         a, b = self.storage(_name(src)), self.storage(_name(dst))
         key = ("paths", a.name, b.name)
         cached: tuple[DataPath, ...] | None = self._cache.get(key)
@@ -253,13 +254,16 @@ class ACG:
         if a.name == b.name:
             paths: list[DataPath] = [DataPath((a,), ())]
         else:
-            paths = [self._path(names) for names in nx.all_simple_paths(self._storage_graph(), a.name, b.name)]
+            paths = [
+                self._path(names)
+                for names in nx.all_simple_paths(self._storage_graph(), a.name, b.name)
+            ]
         result = tuple(sorted(paths, key=lambda p: p.rank))
         self._cache[key] = result
         return result
 
     def _path(self, names: list[str]) -> DataPath:
-        edges = tuple(self.edge(s, d) for s, d in zip(names, names[1:], strict=False))
+        edges = tuple(self.edge(s, d) for s, d in itertools.pairwise(names))
         assert all(e is not None for e in edges)
         real = tuple(e for e in edges if e is not None)
         return DataPath(
@@ -357,7 +361,12 @@ class ACG:
         from covenant_lab.acg import edits
 
         return edits.add_edge(
-            self, src, dst, bytes_per_cycle, latency_cycles=latency_cycles, via=via,
+            self,
+            src,
+            dst,
+            bytes_per_cycle,
+            latency_cycles=latency_cycles,
+            via=via,
             template=template,
         )
 

@@ -115,7 +115,11 @@ def loads_arch(
     """Parse and validate an architecture from YAML text."""
     doc, lines, problems = read_yaml(text, source)
     return build_acg(
-        doc, source=source, lines=lines, comment=_leading_comment(text), params=params,
+        doc,
+        source=source,
+        lines=lines,
+        comment=_leading_comment(text),
+        params=params,
         problems=problems,
     )
 
@@ -235,7 +239,9 @@ def _apply_overrides(doc: Any, overrides: Mapping[str, int], problems: Problems)
     known = doc["params"]
     for key, value in overrides.items():
         if key not in known:
-            problems.add(f"params.{key}", "no such parameter to override", hint=f"params: {', '.join(known)}")
+            problems.add(
+                f"params.{key}", "no such parameter to override", hint=f"params: {', '.join(known)}"
+            )
         elif isinstance(value, bool) or not isinstance(value, int):
             problems.add(f"params.{key}", f"override must be an integer, got {value!r}")
     return {**doc, "params": {**known, **{k: v for k, v in overrides.items() if k in known}}}
@@ -261,8 +267,11 @@ class _Builder:
                 expr = parse(value)
                 unknown = sorted(expr.names - set(env))
                 if unknown:
-                    self.problems.add(path, f"unknown parameter '{unknown[0]}' in {value!r}",
-                                      hint=f"params: {', '.join(env) or 'none'}")
+                    self.problems.add(
+                        path,
+                        f"unknown parameter '{unknown[0]}' in {value!r}",
+                        hint=f"params: {', '.join(env) or 'none'}",
+                    )
                     return max(minimum, 1)
                 value = expr.evaluate(env)
             except ExprError as exc:
@@ -331,7 +340,9 @@ class _Builder:
             ports.append(Port(role, storage, DType(dtype) if dtype else DType.INT8))
         for role in dtypes:
             if role not in spec["operands"]:
-                self.problems.add(f"{path}.dtypes.{role}", f"dtype for role '{role}' with no operand")
+                self.problems.add(
+                    f"{path}.dtypes.{role}", f"dtype for role '{role}' with no operand"
+                )
         spatial = tuple(
             SpatialDim(
                 dim,

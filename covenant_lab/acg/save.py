@@ -228,8 +228,15 @@ def to_data(acg: ACG) -> dict[str, Any]:
 
 def _storage_attrs(s: StorageNode) -> dict[str, Any]:
     keys = (
-        "capacity_bytes", "read_bytes_per_cycle", "write_bytes_per_cycle", "latency_cycles",
-        "buffering", "banks", "word_bytes", "off_chip", "description",
+        "capacity_bytes",
+        "read_bytes_per_cycle",
+        "write_bytes_per_cycle",
+        "latency_cycles",
+        "buffering",
+        "banks",
+        "word_bytes",
+        "off_chip",
+        "description",
     )
     return {k: getattr(s, k) for k in keys}
 
@@ -297,7 +304,8 @@ def summary(acg: ACG) -> str:
     lines.append("compute:")
     for n in acg.compute_nodes:
         dims = " x ".join(f"{d}={s}" for d, s in n.dims) or "scalar"
-        lines.append(f"  {n.name:<10} {dims} ({n.size} PEs), {_plural(len(n.capabilities), 'capability', 'capabilities')}")
+        caps = _plural(len(n.capabilities), "capability", "capabilities")
+        lines.append(f"  {n.name:<10} {dims} ({n.size} PEs), {caps}")
         lines += _capability_lines(n.capabilities)
     lines.append("edges:")
     groups: dict[tuple[str, int, str | None, int], list[str]] = {}

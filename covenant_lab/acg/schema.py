@@ -168,7 +168,7 @@ def schema_issues(doc: Any) -> list[SchemaIssue]:
 
 
 def field_path(parts: Iterable[str | int]) -> str:
-    """``("compute", "pe", "capabilities", 0, "cycles")`` -> ``compute.pe.capabilities[0].cycles``."""
+    """``("compute", "pe", "capabilities", 0)`` -> ``compute.pe.capabilities[0]``."""
     out = ""
     for part in parts:
         if isinstance(part, int):
@@ -192,7 +192,7 @@ def _join(base: str, key: str) -> str:
     return f"{base}.{key}" if base else key
 
 
-def _convert(error: ValidationError) -> list[SchemaIssue]:  # noqa: C901 - one branch per keyword
+def _convert(error: ValidationError) -> list[SchemaIssue]:
     path = field_path(error.absolute_path)
     kind = error.validator
     inst = error.instance
@@ -204,20 +204,24 @@ def _convert(error: ValidationError) -> list[SchemaIssue]:  # noqa: C901 - one b
         hint = _REQUIRED_HINTS.get(missing)
         return [SchemaIssue(_join(path, missing), "is required but missing", hint)]
     if kind == "additionalProperties" and isinstance(inst, Mapping):
-        allowed = sorted(error.schema.get("properties", {}))
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        allowed = sorted(schema.get("properties", {}))
         extras = [k for k in inst if k not in allowed]
         return [
             SchemaIssue(_join(path, str(k)), "is not a known field", _close_hint(str(k), allowed))
             for k in extras
         ]
     if kind == "enum":
-        choices = [str(v) for v in error.validator_value]
+        values = error.validator_value
+        choices = [str(v) for v in values] if isinstance(values, list) else []
         what = "op" if path.endswith(".op") else "value"
         return [SchemaIssue(path, f"unknown {what} {inst!r}", _close_hint(str(inst), choices))]
     if kind == "type":
-        wanted = error.validator_value if isinstance(error.validator_value, list) else [
+        wanted = (
             error.validator_value
-        ]
+            if isinstance(error.validator_value, list)
+            else [error.validator_value]
+        )
         words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in wanted)
         if set(wanted) == {"number", "string"}:
             words = "a number or an expression"

@@ -118,13 +118,14 @@ def _kind_path(node: Node) -> str:
 
 
 def _check_names(
-    storage: Iterable[StorageNode],
-    compute: Iterable[ComputeNode],
-    comm: Iterable[CommNode],
+    storage: tuple[StorageNode, ...],
+    compute: tuple[ComputeNode, ...],
+    comm: tuple[CommNode, ...],
     problems: Problems,
 ) -> dict[str, Node]:
     seen: dict[str, Node] = {}
-    for node in (*storage, *compute, *comm):
+    every: list[Node] = [*storage, *compute, *comm]
+    for node in every:
         other = seen.get(node.name)
         if other is not None:
             problems.add(
@@ -176,7 +177,9 @@ def _check_edges(edges: tuple[Edge, ...], nodes: Mapping[str, Node], problems: P
             via = nodes.get(e.via)
             if via is None:
                 comms = [n for n, v in nodes.items() if isinstance(v, CommNode)]
-                problems.add(f"{where}.via", f"unknown comm node '{e.via}'", hint=_hint(e.via, comms))
+                problems.add(
+                    f"{where}.via", f"unknown comm node '{e.via}'", hint=_hint(e.via, comms)
+                )
             elif not isinstance(via, CommNode):
                 problems.add(
                     f"{where}.via",
@@ -201,9 +204,9 @@ def _graph(nodes: Mapping[str, Node], edges: tuple[Edge, ...]) -> nx.DiGraph:
 
 def _storage_reach(graph: nx.DiGraph, nodes: Mapping[str, Node]) -> tuple[set[str], set[str]]:
     """(storages reachable from off-chip, storages that reach off-chip) over storage edges."""
-    stores = [n for n, v in nodes.items() if isinstance(v, StorageNode)]
+    stores = {n: v for n, v in nodes.items() if isinstance(v, StorageNode)}
     sub = graph.subgraph(stores)
-    offchip = [n for n in stores if isinstance(nodes[n], StorageNode) and nodes[n].off_chip]
+    offchip = [n for n, v in stores.items() if v.off_chip]
     down: set[str] = set(offchip)
     up: set[str] = set(offchip)
     for mem in offchip:
@@ -273,7 +276,9 @@ def _check_capability(  # noqa: C901 - a flat list of independent checks
                     hint=f"operand roles: {', '.join(cap.roles)}",
                 )
         if sd.requires & sd.excludes:
-            problems.add(field, f"roles both required and excluded: {sorted(sd.requires & sd.excludes)}")
+            problems.add(
+                field, f"roles both required and excluded: {sorted(sd.requires & sd.excludes)}"
+            )
     allowed_names = INVOCATION_NAMES | {f"used_{d}" for d in dims}
     for name in sorted(cap.cycles.names - allowed_names):
         problems.add(

@@ -1,0 +1,80 @@
+"""``covenant arch``: check, show and list architecture files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from covenant_lab.acg.graph import ACG
+from covenant_lab.acg.load import load_arch, shipped_archs
+from covenant_lab.errors import UsageError
+
+
+def register(subparsers: Any) -> None:
+    """Add ``covenant arch {check,show,list}``."""
+    parser = subparsers.add_parser("arch", help="check, show and list architecture files")
+    sub = parser.add_subparsers(dest="arch_command", metavar="ACTION", required=True)
+
+    check = sub.add_parser("check", help="validate an architecture and print its summary")
+    _arch_arguments(check)
+    check.set_defaults(func=_check)
+
+    show = sub.add_parser("show", help="print an architecture as DOT, SVG or JSON")
+    _arch_arguments(show)
+    show.add_argument("--format", choices=("dot", "svg", "json"), default="dot")
+    show.set_defaults(func=_show)
+
+    names = sub.add_parser("list", help="list the shipped architectures")
+    names.set_defaults(func=_list)
+
+
+def _arch_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("arch", metavar="FILE|NAME", help="a .yaml path or a shipped name")
+    parser.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a parameter (repeatable), e.g. -p rows=16",
+    )
+
+
+def _load(args: argparse.Namespace) -> ACG:
+    overrides: dict[str, int] = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param {item!r}: expected NAME=VALUE", hint="e.g. -p rows=16")
+        try:
+            overrides[name.strip()] = int(value)
+        except ValueError:
+            raise UsageError(f"--param {item!r}: value must be an integer") from None
+    return load_arch(args.arch, params=overrides or None)
+
+
+def _check(args: argparse.Namespace) -> int:
+    acg = _load(args)
+    print(acg.summary())
+    print(f"ok: {acg.source} is a valid architecture")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    acg = _load(args)
+    if args.format == "json":
+        json.dump(acg.to_data(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        from covenant_lab.viz.dot import to_dot, to_svg
+
+        sys.stdout.write(to_svg(acg) if args.format == "svg" else to_dot(acg))
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    for name in shipped_archs():
+        print(name)
+    return 0
