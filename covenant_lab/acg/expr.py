@@ -23,14 +23,20 @@ the tree and :meth:`Expr.compile` turns it into nested closures for hot loops.
 
 from __future__ import annotations
 
-import math
-import operator
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from enum import Enum
 
-from covenant_lab.errors import CovenantError
+from covenant_lab.acg.expr_ops import (
+    _ATOM_PREC,
+    _BINARY,
+    _FUNCS,
+    _UNARY_PREC,
+    BinOpKind,
+    ExprError,
+    Func,
+    Number,
+    _finite,
+)
 
 __all__ = [
     "BinOp",
@@ -47,135 +53,7 @@ __all__ = [
     "parse",
 ]
 
-Number = int | float
 Compiled = Callable[[Mapping[str, float]], float]
-
-
-class ExprError(CovenantError):
-    """A malformed expression, or one that cannot be evaluated (unknown name, division by 0)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        text: str | None = None,
-        column: int | None = None,
-        hint: str | None = None,
-    ) -> None:
-        self.text = text
-        self.column = column
-        self.detail = message
-        where = f"expression {text!r}: " if text is not None else ""
-        at = f" at column {column}" if column is not None else ""
-        super().__init__(f"{where}{message}{at}", hint=hint)
-
-
-class BinOpKind(Enum):
-    """Binary operators; the value is the source spelling."""
-
-    ADD = "+"
-    SUB = "-"
-    MUL = "*"
-    DIV = "/"
-    FLOORDIV = "//"
-    MOD = "%"
-
-    @property
-    def precedence(self) -> int:
-        return 1 if self in (BinOpKind.ADD, BinOpKind.SUB) else 2
-
-
-class Func(Enum):
-    """Built-in functions; the value is the source spelling."""
-
-    MIN = "min"
-    MAX = "max"
-    CEIL = "ceil"
-    FLOOR = "floor"
-    LOG2 = "log2"
-
-    @property
-    def variadic(self) -> bool:
-        return self in (Func.MIN, Func.MAX)
-
-
-_UNARY_PREC = 3
-_ATOM_PREC = 4
-
-
-# semantics (shared helpers)
-def _div(a: Number, b: Number) -> Number:
-    if b == 0:
-        raise ExprError(f"division by zero ({a} / {b})")
-    if isinstance(a, int) and isinstance(b, int) and a % b == 0:
-        return a // b
-    try:
-        return a / b
-    except OverflowError:
-        raise ExprError(f"{a} / {b} overflows") from None
-
-
-def _floordiv(a: Number, b: Number) -> Number:
-    if b == 0:
-        raise ExprError(f"division by zero ({a} // {b})")
-    return a // b
-
-
-def _mod(a: Number, b: Number) -> Number:
-    if b == 0:
-        raise ExprError(f"modulo by zero ({a} % {b})")
-    return a % b
-
-
-def _ceil(x: Number) -> Number:
-    try:
-        return math.ceil(x)
-    except (OverflowError, ValueError):
-        raise ExprError(f"ceil({x}) is not a finite integer") from None
-
-
-def _floor(x: Number) -> Number:
-    try:
-        return math.floor(x)
-    except (OverflowError, ValueError):
-        raise ExprError(f"floor({x}) is not a finite integer") from None
-
-
-def _log2(x: Number) -> Number:
-    if x <= 0:
-        raise ExprError(f"log2({x}) is undefined (argument must be positive)")
-    if isinstance(x, int) and x & (x - 1) == 0:
-        return x.bit_length() - 1
-    return math.log2(x)
-
-
-def _min(*xs: Number) -> Number:
-    return min(xs)
-
-
-def _max(*xs: Number) -> Number:
-    return max(xs)
-
-
-_BINARY: dict[BinOpKind, Callable[[Number, Number], Number]] = {
-    BinOpKind.ADD: operator.add,
-    BinOpKind.SUB: operator.sub,
-    BinOpKind.MUL: operator.mul,
-    BinOpKind.DIV: _div,
-    BinOpKind.FLOORDIV: _floordiv,
-    BinOpKind.MOD: _mod,
-}
-_FUNCS: dict[Func, Callable[..., Number]] = {
-    Func.MIN: _min,
-    Func.MAX: _max,
-    Func.CEIL: _ceil,
-    Func.FLOOR: _floor,
-    Func.LOG2: _log2,
-}
-
-
-def _finite(value: Number) -> bool:
-    return isinstance(value, int) or math.isfinite(value)
 
 
 # AST
@@ -438,136 +316,11 @@ def _unknown(name: str, env: Mapping[str, float]) -> ExprError:
     return ExprError(f"unknown name '{name}'", hint=f"known names: {known}")
 
 
-# parser
-_TOKEN = re.compile(
-    r"(?P<num>(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>//|[-+*/%(),])"
-)
-_FUNC_NAMES = {f.value: f for f in Func}
-_BINOPS = {k.value: k for k in BinOpKind}
-
-
-@dataclass(frozen=True, slots=True)
-class _Token:
-    kind: str  # "num", "name", "op" or "end"
-    text: str
-    column: int  # 1-based
-
-
-def _tokenize(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    pos = 0
-    while pos < len(text):
-        if text[pos].isspace():
-            pos += 1
-            continue
-        match = _TOKEN.match(text, pos)
-        if match is None or match.lastgroup is None:
-            raise ExprError(f"unexpected character {text[pos]!r}", text=text, column=pos + 1)
-        tokens.append(_Token(match.lastgroup, match.group(), pos + 1))
-        pos = match.end()
-    tokens.append(_Token("end", "", len(text) + 1))
-    return tokens
-
-
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.tokens = _tokenize(text)
-        self.pos = 0
-
-    @property
-    def tok(self) -> _Token:
-        return self.tokens[self.pos]
-
-    def fail(self, message: str, tok: _Token | None = None) -> ExprError:
-        at = tok or self.tok
-        return ExprError(message, text=self.text, column=at.column)
-
-    def take(self, text: str) -> bool:
-        if self.tok.kind == "op" and self.tok.text == text:
-            self.pos += 1
-            return True
-        return False
-
-    def parse(self) -> Expr:
-        if self.tok.kind == "end":
-            raise self.fail("empty expression")
-        node = self.expr()
-        if self.tok.kind != "end":
-            raise self.fail(f"unexpected {self.tok.text!r}")
-        return node
-
-    def expr(self) -> Expr:
-        node = self.term()
-        while self.tok.kind == "op" and self.tok.text in ("+", "-"):
-            op = _BINOPS[self.tok.text]
-            self.pos += 1
-            node = BinOp(op, node, self.term())
-        return node
-
-    def term(self) -> Expr:
-        node = self.unary()
-        while self.tok.kind == "op" and self.tok.text in ("*", "/", "//", "%"):
-            op = _BINOPS[self.tok.text]
-            self.pos += 1
-            node = BinOp(op, node, self.unary())
-        return node
-
-    def unary(self) -> Expr:
-        if self.take("+"):
-            return self.unary()
-        if self.take("-"):
-            if self.tok.kind == "num":
-                return Num(-self.number())
-            return Neg(self.unary())
-        return self.atom()
-
-    def number(self) -> Number:
-        tok = self.tok
-        self.pos += 1
-        if any(c in tok.text for c in ".eE"):
-            value = float(tok.text)
-            if not math.isfinite(value):
-                raise self.fail(f"number {tok.text} is too large", tok)
-            return value
-        return int(tok.text)
-
-    def atom(self) -> Expr:
-        tok = self.tok
-        if tok.kind == "num":
-            return Num(self.number())
-        if tok.kind == "name":
-            self.pos += 1
-            func = _FUNC_NAMES.get(tok.text)
-            if func is not None:
-                return self.call(func, tok)
-            return Name(tok.text)
-        if self.take("("):
-            node = self.expr()
-            if not self.take(")"):
-                raise self.fail("expected ')'")
-            return node
-        what = "end of expression" if tok.kind == "end" else repr(tok.text)
-        raise self.fail(f"expected a number, a name or '(', got {what}")
-
-    def call(self, func: Func, name_tok: _Token) -> Expr:
-        if not self.take("("):
-            raise self.fail(f"function '{func.value}' must be called: {func.value}(...)", name_tok)
-        args = [self.expr()]
-        while self.take(","):
-            args.append(self.expr())
-        if not self.take(")"):
-            raise self.fail("expected ',' or ')'")
-        if not func.variadic and len(args) != 1:
-            raise self.fail(f"{func.value}() takes 1 argument, got {len(args)}", name_tok)
-        return Call(func, tuple(args))
-
-
 def parse(text: str) -> Expr:
     """Parse expression source text into a frozen AST (ExprError with the column if malformed)."""
-    return _Parser(text).parse()
+    from covenant_lab.acg.expr_parser import Parser
+
+    return Parser(text).parse()
 
 
 def as_expr(value: Expr | str | int | float) -> Expr:

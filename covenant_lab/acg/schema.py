@@ -189,11 +189,11 @@ _TYPE_WORDS = {
 
 
 def _join(base: str, key: str) -> str:
-    return f"{base}.{key}" if base else key
+    return f"{base}.{key}" if base and base != "<document>" else key
 
 
 def _convert(error: ValidationError) -> list[SchemaIssue]:
-    path = field_path(error.absolute_path)
+    path = field_path(error.absolute_path) or "<document>"
     kind = error.validator
     inst = error.instance
     if "propertyNames" in error.absolute_schema_path:
@@ -236,7 +236,7 @@ def _convert(error: ValidationError) -> list[SchemaIssue]:
         return [SchemaIssue(path, "must not be empty")]
     if kind == "uniqueItems":
         return [SchemaIssue(path, f"has repeated items: {inst!r}")]
-    return [SchemaIssue(path or "<document>", error.message)]
+    return [SchemaIssue(path, error.message)]
 
 
 _NAME_HINT = "names use letters, digits and '_', and do not start with a digit"
