@@ -56,8 +56,9 @@ def chain(first: Codelet, second: Codelet, *, via: tuple[str, str],
     first_dims = {d.name for d in first.dims}
     dims = first.dims + tuple(Dim(dim_names[d.name], d.extent) for d in second.dims
                               if dim_names[d.name] not in first_dims)
-    stages = first.stages + tuple(_rename_stage(st, second_names, dim_names)
-                                  for st in second.stages)
+    same = {d.name: d.name for d in first.dims}
+    stages = tuple(_rename_stage(st, first_names, same) for st in first.stages) + tuple(
+        _rename_stage(st, second_names, dim_names) for st in second.stages)
     fused = Codelet(name or f"{first.name}_{second.name}", dims, tuple(operands), stages,
                     _attrs(first, second, first_names, second_names))
     verify(fused)

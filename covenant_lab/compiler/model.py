@@ -1,0 +1,165 @@
+"""Whole models: layer fusion (an elementwise consumer joins its producer) and per-layer compiles.
+
+Fusion here is codelet-level: ``chain`` joins the two codelets through a temp, and the
+compiler's stage fusion then keeps that temp on chip (e.g. conv -> relu read straight from
+the accumulator buffer by the vector unit). When the fused layer cannot be mapped, the two
+layers are compiled apart and the tensor goes through off-chip memory.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from covenant_lab.acg.graph import ACG
+from covenant_lab.acg.load import load_arch
+from covenant_lab.codelets.chain import chain
+from covenant_lab.compiler.api import CompileResult, compile
+from covenant_lab.compiler.constraints import Constraints
+from covenant_lab.errors import MappingError
+from covenant_lab.frontends.onnx.model import Layer, Model
+
+# ONNX ops that can run on the producer's output where it sits
+FUSABLE = frozenset(
+    {"Relu", "Clip", "LeakyRelu", "Sigmoid", "Tanh", "Add", "Sub", "Mul", "Div", "Gelu", "Erf"}
+)
+MAX_CHAIN = 3
+
+
+def _consumers(layers: Sequence[Layer]) -> dict[str, list[Layer]]:
+    out: dict[str, list[Layer]] = {}
+    for layer in layers:
+        for info in layer.input_tensors:
+            out.setdefault(info.name, []).append(layer)
+    return out
+
+
+def fuse_pair(first: Layer, second: Layer) -> Layer | None:
+    """The two layers as one, when ``second`` reads ``first``'s only output; else None."""
+    outs = first.codelet.outputs
+    if len(outs) != 1:
+        return None
+    tensor = first.tensor(outs[0].name).name
+    into = [op for op, t in second.bindings if t == tensor]
+    if len(into) != 1:
+        return None
+    codelet = chain(first.codelet, second.codelet, via=(outs[0].name, into[0]),
+                    name=f"{first.codelet.name}_{second.codelet.name}")
+    attrs = dict(codelet.attrs)
+    n1, n2 = dict(attrs["first_names"]), dict(attrs["second_names"])  # type: ignore[arg-type]
+    bindings, tensors = [], []
+    for (op, t), info in zip(first.bindings, first.tensors, strict=True):
+        if op != outs[0].name:
+            bindings.append((n1[op], t))
+            tensors.append(info)
+    for (op, t), info in zip(second.bindings, second.tensors, strict=True):
+        if op != into[0]:
+            bindings.append((n2[op], t))
+            tensors.append(info)
+    constants = {n1[k]: v for k, v in first.constants.items()}
+    constants.update({n2[k]: v for k, v in second.constants.items()})
+    return Layer(
+        f"{first.name}+{second.name}", f"{first.op_type}+{second.op_type}", codelet,
+        tuple(bindings), tuple(tensors), (), MappingProxyType(constants),
+    )
+
+
+def fusion_candidates(model: Model) -> list[list[Layer]]:
+    """Layers in order, grouped into runs an elementwise consumer may join (at most MAX_CHAIN)."""
+    consumers = _consumers(model.layers)
+    graph_outputs = {t.name for t in model.outputs}
+    runs: list[list[Layer]] = []
+    for layer in model.layers:
+        if runs:
+            run = runs[-1]
+            last = run[-1]
+            outs = [t.name for t in last.output_tensors]
+            if (
+                len(run) < MAX_CHAIN
+                and layer.op_type in FUSABLE
+                and len(outs) == 1
+                and outs[0] not in graph_outputs
+                and [c.name for c in consumers.get(outs[0], [])] == [layer.name]
+            ):
+                run.append(layer)
+                continue
+        runs.append([layer])
+    return runs
+
+
+@dataclass(frozen=True)
+class CompiledLayer:
+    """One compiled unit of a model: a layer, or layers fused into one."""
+
+    layer: Layer
+    result: CompileResult
+
+    @property
+    def name(self) -> str:
+        return self.layer.name
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    model: Model
+    arch: ACG
+    layers: tuple[CompiledLayer, ...]
+    compile_s: float
+
+    @property
+    def estimated_cycles(self) -> float:
+        return sum(c.result.estimate.cycles for c in self.layers)
+
+
+def _compile_run(run: list[Layer], acg: ACG, cons: Constraints | None,
+                 cached: Callable[[Layer], CompileResult]) -> list[CompiledLayer]:
+    fused = run[0]
+    for nxt in run[1:]:
+        joined = fuse_pair(fused, nxt)
+        if joined is None:
+            break
+        fused = joined
+    else:
+        if len(run) > 1:
+            try:
+                return [CompiledLayer(fused, cached(fused))]
+            except MappingError:
+                pass
+    return [CompiledLayer(layer, cached(layer)) for layer in run]
+
+
+def compile_model(
+    model: Model,
+    arch: ACG | str,
+    *,
+    fuse: bool = True,
+    only: Sequence[str] | None = None,
+    constraints: Constraints | None = None,
+) -> ModelResult:
+    """Compile every layer (or the ``only`` ones), fusing elementwise consumers when legal.
+
+    Layers with the same codelet compile once (ResNet repeats its blocks).
+    """
+    acg = load_arch(arch) if isinstance(arch, str) else arch
+    t0 = time.perf_counter()
+    memo: dict[object, CompileResult] = {}
+
+    def cached(layer: Layer) -> CompileResult:
+        key = layer.codelet
+        if key not in memo:
+            memo[key] = compile(layer, acg, constraints)
+        hit = memo[key]
+        return CompileResult(layer.name, hit.arch, hit.mapping, hit.program, hit.estimate,
+                             hit.log, hit.constraints, hit.compile_s, hit.passes)
+
+    layers = model.layers
+    if only:
+        wanted = set(only)
+        layers = tuple(la for la in layers if la.name in wanted)
+    runs = fusion_candidates(model) if fuse and not only else [[la] for la in layers]
+    out: list[CompiledLayer] = []
+    for run in runs:
+        out.extend(_compile_run(run, acg, constraints, cached))
+    return ModelResult(model, acg, tuple(out), time.perf_counter() - t0)
