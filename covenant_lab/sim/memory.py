@@ -1,0 +1,208 @@
+"""Storage contents for functional simulation, and the live-tile bookkeeping of the sanitizer.
+
+Each storage node is a float64 array indexed by *byte* address (``capacity_bytes`` long; an
+unbounded off-chip memory is sized to the program's tensors). A tile of elements of
+``elem_bytes`` at ``addr`` is the strided view ``mem[addr + elem_bytes * (i . strides)]``
+over its box. A parallel boolean array marks the element addresses ever written, so reading
+bytes nobody wrote is caught.
+
+Live tiles: writing a tile makes it live and kills every live tile whose bytes it overlaps
+(a tile at the same address and span replaces the old one: the ping-pong case), unless it
+lies inside a live tile on that tile's own layout grid (a store of a sub-box into a DRAM
+tensor), which it then updates in place. Reading a tile requires it to be *resident*: a live
+tile is it or contains it. When it is not, the tile that held it records which instruction
+overwrote it, so the sanitizer can name the culprit of two live tiles overlapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from covenant_lab.acg.nodes import StorageNode
+from covenant_lab.compiler.program import TileRef
+from covenant_lab.errors import SimulationError
+from covenant_lab.sim.regions import Region, region_of
+
+__all__ = ["Bank", "Live", "Memory", "show"]
+
+Snapshot = dict[str, tuple[np.ndarray | None, np.ndarray | None, dict[tuple[int, int], "Live"],
+                           dict[tuple[int, int], tuple["Live", int, TileRef]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Live:
+    """A tile resident in a storage, and the instruction that wrote it (-1: a DRAM tensor)."""
+
+    tile: TileRef
+    region: Region
+    writer: int
+
+
+@dataclass(slots=True)
+class Bank:
+    """One storage node: contents, written mask, live tiles and the last tile that died at
+    each address (who overwrote it), all keyed by ``(addr, span)``."""
+
+    node: StorageNode
+    size: int
+    data: np.ndarray | None = None
+    written: np.ndarray | None = None
+    live: dict[tuple[int, int], Live] = field(default_factory=dict)
+    evicted: dict[tuple[int, int], tuple[Live, int, TileRef]] = field(default_factory=dict)
+
+    @property
+    def occupancy_bytes(self) -> int:
+        return sum(v.tile.nbytes for v in self.live.values())
+
+
+def _strided(arr: np.ndarray, tile: TileRef) -> np.ndarray:
+    item = arr.itemsize * tile.elem_bytes
+    strides = tuple(s * item for s in tile.layout_strides)
+    return as_strided(arr[tile.addr:], shape=tile.shape, strides=strides)
+
+
+class Memory:
+    """Every storage a program touches; values only when ``functional``."""
+
+    def __init__(self, storages: Iterable[tuple[StorageNode, int]], *, functional: bool) -> None:
+        self.functional = functional
+        self.banks: dict[str, Bank] = {}
+        for node, size in storages:
+            bank = Bank(node, size)
+            if functional:
+                bank.data = np.zeros(size, dtype=np.float64)
+                bank.written = np.zeros(size, dtype=bool)
+            self.banks[node.name] = bank
+
+    # -- views ---------------------------------------------------------------------------------
+    def _bank(self, tile: TileRef) -> Bank:
+        bank = self.banks[tile.storage.name]
+        if tile.addr < 0 or tile.addr + tile.span_bytes > bank.size:
+            raise SimulationError(  # guarded by the static checks; never a raw out-of-bounds view
+                f"sim: tile of '{tile.operand}' at {tile.storage.name}[{tile.addr}, "
+                f"{tile.addr + tile.span_bytes}) is outside the storage ({bank.size} bytes)"
+            )
+        return bank
+
+    def view(self, tile: TileRef) -> np.ndarray:
+        """The values of ``tile`` as a writable strided view of the storage (box shape)."""
+        bank = self._bank(tile)
+        assert bank.data is not None, "view() needs a functional memory"
+        return _strided(bank.data, tile)
+
+    def written_view(self, tile: TileRef) -> np.ndarray:
+        """The written mask of ``tile``'s elements, as a writable view (box shape)."""
+        bank = self._bank(tile)
+        assert bank.written is not None, "written_view() needs a functional memory"
+        return _strided(bank.written, tile)
+
+    def store(self, tile: TileRef, values: np.ndarray) -> None:
+        """Write ``values`` (box shape) into ``tile`` and mark its elements written."""
+        self.view(tile)[...] = values
+        self.written_view(tile)[...] = True
+
+    # -- live tiles ----------------------------------------------------------------------------
+    def write(self, tile: TileRef, writer: int) -> None:
+        """Record that instruction ``writer`` wrote ``tile``: it becomes live, or updates the
+        live tile it lies in on that tile's grid; live tiles it overlaps otherwise die."""
+        bank = self.banks[tile.storage.name]
+        region = region_of(tile)
+        if not region.span:
+            return
+        key = (region.addr, region.span)
+        dead = []
+        for old_key, old in bank.live.items():
+            if not old.region.overlaps(region):
+                continue
+            if old_key == key and (old.tile.operand, old.tile.box) == (tile.operand, tile.box):
+                continue  # the same tile written again
+            if old_key != key and old.region.contains(region):
+                return  # a part of a live tile, written in place
+            dead.append(old_key)
+        for old_key in dead:
+            bank.evicted[old_key] = (bank.live.pop(old_key), writer, tile)
+        bank.live[key] = Live(tile, region, writer)
+
+    def add_live(self, tile: TileRef) -> None:
+        """Register ``tile`` (a DRAM tensor) as live, with no writer."""
+        region = region_of(tile)
+        self.banks[tile.storage.name].live[(region.addr, region.span)] = Live(tile, region, -1)
+
+    def resident(self, tile: TileRef) -> bool:
+        """Whether the bytes of ``tile`` hold it: a live tile is it or contains it, or live
+        tiles on its grid cover its box."""
+        bank = self.banks[tile.storage.name]
+        region = region_of(tile)
+        if not region.span:
+            return True
+        same = bank.live.get((region.addr, region.span))
+        if same is not None and (same.tile.operand, same.tile.box) == (tile.operand, tile.box):
+            return True
+        covered = 0
+        for live in bank.live.values():
+            if live.region.contains(region):
+                return True
+            if live.region.same_grid(region):
+                covered += _meet_volume(live.region.box, region.box)
+        return covered >= tile.elements
+
+    def clobbered(self, tile: TileRef) -> tuple[Live, int, TileRef] | None:
+        """(the dead tile that held ``tile``, the instruction that overwrote it, what it wrote)."""
+        bank = self.banks[tile.storage.name]
+        region = region_of(tile)
+        for dead, by, what in bank.evicted.values():
+            if dead.region.key == region.key and dead.tile.operand == tile.operand:
+                return dead, by, what
+            if dead.region.contains(region):
+                return dead, by, what
+        return None
+
+    # -- snapshots -----------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """A copy of every bank's contents, mask and live tiles."""
+        return {
+            name: (
+                None if b.data is None else b.data.copy(),
+                None if b.written is None else b.written.copy(),
+                dict(b.live),
+                dict(b.evicted),
+            )
+            for name, b in self.banks.items()
+        }
+
+    def restore(self, snap: Snapshot) -> None:
+        """Return to a snapshot taken by :meth:`snapshot` (the snapshot stays reusable)."""
+        for name, (data, written, live, evicted) in snap.items():
+            bank = self.banks[name]
+            if data is not None and bank.data is not None:
+                bank.data[...] = data
+            if written is not None and bank.written is not None:
+                bank.written[...] = written
+            bank.live = dict(live)
+            bank.evicted = dict(evicted)
+
+    @property
+    def nbytes(self) -> int:
+        """Host bytes held by the contents and masks."""
+        return sum(
+            arr.nbytes for b in self.banks.values() for arr in (b.data, b.written)
+            if arr is not None
+        )
+
+
+def _meet_volume(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) -> int:
+    n = 1
+    for (a0, a1), (b0, b1) in zip(a, b, strict=True):
+        n *= max(min(a1, b1) - max(a0, b0), 0)
+    return n
+
+
+def show(tile: TileRef) -> str:
+    """``a[0:4, 8:12] at SPAD[64, 128)``."""
+    box = ", ".join(f"{a}:{b}" for a, b in tile.box)
+    stop = tile.addr + tile.span_bytes
+    return f"{tile.operand}[{box}] at {tile.storage.name}[{tile.addr}, {stop})"

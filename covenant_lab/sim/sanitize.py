@@ -1,0 +1,141 @@
+"""Static checks of a Program against its ACG, and the shape of sanitizer messages.
+
+Every message names the instruction (index, kind, origin)::
+
+    sim: instruction 3 (transfer load DRAM->SRAM of 'a', origin 'gemm/s0'): edge DRAM->SRAM
+    does not exist in architecture 'tiny'
+
+Checked once, before simulation: every transfer's edge exists in the ACG and joins the
+storages of its tiles, its tiles hold the same operand, its source box contains its
+destination box; every compute has a tile of the right operand for each access of its stage
+and a box over exactly the stage's loops; every tile lies inside its storage (capacity, or
+the program's tensors for off-chip memory). Checks that depend on execution order (live-tile
+overlap, reads of unwritten bytes, reads outside a tile) run as the simulation goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from covenant_lab.acg.nodes import StorageNode
+from covenant_lab.codelets.ir import Access
+from covenant_lab.compiler.program import Compute, Instr, Program, TileRef, Transfer
+from covenant_lab.errors import SimulationError
+from covenant_lab.sim.regions import box_contains
+
+if TYPE_CHECKING:
+    from covenant_lab.acg.graph import ACG
+
+__all__ = ["check_program", "describe", "fault", "storage_sizes"]
+
+
+def describe(i: int, ins: Instr) -> str:
+    """``instruction 3 (transfer load DRAM->SRAM of 'a', origin 'gemm/s0')``."""
+    if isinstance(ins, Transfer):
+        what = f"transfer {ins.kind} {ins.edge.src}->{ins.edge.dst} of '{ins.dst.operand}'"
+    else:
+        what = f"compute {ins.capability} on {ins.node.name}, stage {ins.stage}"
+    return f"instruction {i} ({what}, origin '{ins.origin}')"
+
+
+def fault(i: int, ins: Instr, message: str, *, hint: str | None = None) -> SimulationError:
+    """A SimulationError about instruction ``i``."""
+    return SimulationError(f"sim: {describe(i, ins)}: {message}", hint=hint)
+
+
+def storage_sizes(program: Program) -> dict[str, tuple[StorageNode, int]]:
+    """Every storage the program uses, with its size in bytes.
+
+    On-chip storage has its capacity; unbounded (off-chip) storage is sized to the program's
+    tensors that live in it.
+    """
+    nodes: dict[str, StorageNode] = {}
+    for t in program.tensors:
+        nodes.setdefault(t.storage.name, t.storage)
+    for ins in program.instrs:
+        for tile in _tiles(ins):
+            nodes.setdefault(tile.storage.name, tile.storage)
+    out: dict[str, tuple[StorageNode, int]] = {}
+    for name, node in nodes.items():
+        if node.capacity_bytes is not None:
+            size = node.capacity_bytes
+        else:
+            size = max((t.addr + t.tile.span_bytes for t in program.tensors
+                        if t.storage.name == name), default=0)
+        out[name] = (node, size)
+    return out
+
+
+def _tiles(ins: Instr) -> tuple[TileRef, ...]:
+    if isinstance(ins, Transfer):
+        return (ins.src, ins.dst)
+    return tuple(t for _, t in ins.tiles)
+
+
+def check_program(program: Program, acg: ACG, sizes: Mapping[str, tuple[StorageNode, int]]) -> None:
+    """Raise a SimulationError for the first statically broken instruction."""
+    for i, ins in enumerate(program.instrs):
+        if isinstance(ins, Transfer):
+            _check_transfer(i, ins, acg)
+            _check_bounds(i, ins, ins.src, sizes, "read")
+            _check_bounds(i, ins, ins.dst, sizes, "written")
+        else:
+            _check_compute(i, ins, program)
+            for role, tile in ins.tiles:
+                _check_bounds(i, ins, tile, sizes, "written" if role in ("acc", "out") else "read")
+
+
+def _check_transfer(i: int, ins: Transfer, acg: ACG) -> None:
+    e = ins.edge
+    if acg.edge(e.src, e.dst) is None:
+        raise fault(i, ins, f"edge {e.src}->{e.dst} does not exist in architecture '{acg.name}'",
+                    hint="transfers may only use edges of the ACG")
+    src, dst = ins.src.storage.name, ins.dst.storage.name
+    if (e.src, e.dst) != (src, dst):
+        raise fault(i, ins, f"edge {e.src}->{e.dst} does not join the tiles' storages "
+                            f"{src}->{dst}")
+    if ins.src.operand != ins.dst.operand:
+        raise fault(i, ins, f"source tile holds '{ins.src.operand}', destination tile holds "
+                            f"'{ins.dst.operand}'")
+    if not box_contains(ins.src.box, ins.dst.box):
+        raise fault(i, ins, f"source box {list(ins.src.box)} does not contain the destination "
+                            f"box {list(ins.dst.box)}")
+
+
+def _check_bounds(i: int, ins: Instr, tile: TileRef, sizes: Mapping[str, tuple[StorageNode, int]],
+                  how: str) -> None:
+    node, size = sizes[tile.storage.name]
+    stop = tile.addr + tile.span_bytes
+    if tile.addr >= 0 and stop <= size:
+        return
+    limit = (f"capacity {size} bytes" if node.capacity_bytes is not None
+             else f"the program's tensors there end at byte {size}")
+    raise fault(i, ins, f"tile of '{tile.operand}' {how} at {node.name}[{tile.addr}, {stop}) is "
+                        f"beyond the storage ({limit})")
+
+
+def _check_compute(i: int, ins: Compute, program: Program) -> None:
+    stages = program.codelet.stages
+    if not 0 <= ins.stage < len(stages):
+        raise fault(i, ins, f"stage {ins.stage} does not exist ({len(stages)} stages)")
+    stage = stages[ins.stage]
+    loops = tuple(lp for lp, _, _ in ins.box)
+    if sorted(loops) != sorted(stage.loops):
+        raise fault(i, ins, f"box loops {list(loops)} are not the stage's loops "
+                            f"{list(stage.loops)}")
+    stmt = stage.stmt
+    needed: list[tuple[str, Access]] = [
+        (role, src) for role, src in zip(("a", "b"), stmt.srcs, strict=False)
+        if isinstance(src, Access)
+    ]
+    if isinstance(stmt.init, Access) and ins.init:
+        needed.append(("init", stmt.init))
+    needed.append(("acc" if stmt.op.accumulates else "out", stmt.dst))
+    for role, acc in needed:
+        tile = ins.tile(role)
+        if tile is None:
+            raise fault(i, ins, f"no tile for role '{role}' (operand '{acc.operand}')")
+        if tile.operand != acc.operand:
+            raise fault(i, ins, f"tile for role '{role}' holds '{tile.operand}', the stage reads "
+                                f"'{acc.operand}' there")

@@ -1,0 +1,283 @@
+"""Functional semantics of instructions, registered per instruction type (xDSL's ``@impl``).
+
+``execute(machine, i, ins)`` dispatches on ``type(ins)`` through the table filled by
+``@semantics(Transfer)`` and ``@semantics(Compute)``:
+
+- Transfer: copy ``dst.box`` out of the source tile (which contains it) into the
+  destination tile. Every source element must have been written before.
+- Compute: run ``stage`` of the codelet over the loop box. Each source access is gathered
+  from its tile over index grids of the box (``np.arange`` per loop, broadcast); positions
+  outside the tensor read the access's ``fill``; positions inside the tensor but outside the
+  tile are an error. A MAC sums ``a * b`` over the stage's reduction loops with
+  ``np.einsum``; ``reduce_*`` reduce with add/max/min; the result combines with the start
+  value (the init when ``ins.init``, else the destination's contents). Elementwise ops
+  write ``apply_op(op, *srcs)``.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+
+from covenant_lab.codelets.interpret import apply_op
+from covenant_lab.codelets.ir import Access, Codelet, Const, Source, Stage
+from covenant_lab.compiler.program import Compute, Instr, Program, TileRef, Transfer
+from covenant_lab.errors import SimulationError
+from covenant_lab.sim.memory import Memory, show
+from covenant_lab.sim.regions import subtile
+from covenant_lab.sim.sanitize import describe, fault
+from covenant_lab.types import OpKind
+
+__all__ = ["Machine", "execute", "semantics"]
+
+InstrT = TypeVar("InstrT", Transfer, Compute)
+Semantics = Callable[["Machine", int, Any], None]
+Impl = Callable[["Machine", int, InstrT], None]
+_SEMANTICS: dict[type, Semantics] = {}
+
+_REDUCER: dict[OpKind, np.ufunc] = {
+    OpKind.MAC: np.add,
+    OpKind.REDUCE_ADD: np.add,
+    OpKind.REDUCE_MAX: np.maximum,
+    OpKind.REDUCE_MIN: np.minimum,
+}
+
+
+def semantics(kind: type[InstrT]) -> Callable[[Impl[InstrT]], Impl[InstrT]]:
+    """Register the functional semantics of an instruction type."""
+
+    def register(fn: Impl[InstrT]) -> Impl[InstrT]:
+        _SEMANTICS[kind] = fn
+        return fn
+
+    return register
+
+
+@dataclass(slots=True)
+class Machine:
+    """What semantics act on: the program (its codelet's stages) and the memories."""
+
+    program: Program
+    memory: Memory
+
+    @property
+    def codelet(self) -> Codelet:
+        return self.program.codelet
+
+
+def written_tiles(ins: Instr) -> tuple[TileRef, ...]:
+    """The tiles an instruction writes."""
+    if isinstance(ins, Transfer):
+        return (ins.dst,)
+    return tuple(t for role, t in ins.tiles if role in ("acc", "out"))
+
+
+def read_tiles(codelet: Codelet, ins: Instr) -> tuple[TileRef, ...]:
+    """The tiles (or parts of tiles) an instruction reads."""
+    if isinstance(ins, Transfer):
+        return (subtile(ins.src, ins.dst.box),)
+    stmt = codelet.stages[ins.stage].stmt
+    roles = [r for r, src in zip(("a", "b"), stmt.srcs, strict=False) if isinstance(src, Access)]
+    if stmt.op.accumulates:
+        if not (ins.init and stmt.init is not None):
+            roles.append("acc")
+        elif isinstance(stmt.init, Access):
+            roles.append("init")
+    return tuple(t for t in map(ins.tile, roles) if t is not None)
+
+
+def execute(machine: Machine, i: int, ins: Instr) -> None:
+    """Complete instruction ``i``: check what it reads is resident, record what it writes,
+    then (with values) run its semantics."""
+    mem = machine.memory
+    for tile in read_tiles(machine.codelet, ins):
+        if not mem.resident(tile):
+            raise _not_resident(machine, i, ins, tile)
+    for tile in written_tiles(ins):
+        mem.write(tile, i)
+    if mem.functional:
+        with np.errstate(all="ignore"):
+            _SEMANTICS[type(ins)](machine, i, ins)
+
+
+def _not_resident(m: Machine, i: int, ins: Instr, tile: TileRef) -> SimulationError:
+    found = m.memory.clobbered(tile)
+    if found is None:
+        return fault(i, ins, f"reads {show(tile)}, which was never written there")
+    dead, by, what = found
+    return SimulationError(
+        f"sim: {describe(by, m.program.instrs[by])}: wrote {show(what)} over live tile "
+        f"{show(dead.tile)} (overlapping it), which {describe(i, ins)} reads afterwards",
+        hint="a tile may reuse the bytes of another only once nothing reads the old one",
+    )
+
+
+def _first_unwritten(mask: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(k) for k in np.argwhere(~mask)[0])
+
+
+@semantics(Transfer)
+def _transfer(m: Machine, i: int, ins: Transfer) -> None:
+    src = subtile(ins.src, ins.dst.box)
+    done = m.memory.written_view(src)
+    if not done.all():
+        pos = _first_unwritten(done)
+        where = tuple(a + k for (a, _), k in zip(ins.dst.box, pos, strict=True))
+        raise fault(i, ins, f"reads {ins.src.operand}{list(where)} from {src.storage.name}, "
+                            "which was never written")
+    m.memory.store(ins.dst, m.memory.view(src))
+
+
+# -- compute ---------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Box:
+    """Index grids of a compute box, in stage-loop order (axis k varies along loop k)."""
+
+    loops: tuple[str, ...]
+    aranges: dict[str, np.ndarray]
+    shape: tuple[int, ...]
+
+    @staticmethod
+    def of(stage: Stage, box: tuple[tuple[str, int, int], ...]) -> _Box:
+        spans = {lp: (a, b) for lp, a, b in box}
+        n = len(stage.loops)
+        aranges = {}
+        for k, lp in enumerate(stage.loops):
+            a, b = spans[lp]
+            shape = [1] * n
+            shape[k] = max(b - a, 0)
+            aranges[lp] = np.arange(a, max(a, b), dtype=np.int64).reshape(shape)
+        shape = tuple(max(spans[lp][1] - spans[lp][0], 0) for lp in stage.loops)
+        return _Box(stage.loops, aranges, shape)
+
+    def indices(self, acc: Access) -> list[np.ndarray]:
+        """Global index per tensor axis, broadcast to a common shape over the box."""
+        base = np.zeros((1,) * len(self.loops), dtype=np.int64)
+        grids = []
+        for expr in acc.index:
+            g = base + expr.const
+            for var, coef in expr.terms:
+                g = g + coef * self.aranges[var]
+            grids.append(g)
+        return list(np.broadcast_arrays(*grids)) if grids else []
+
+
+class _Access:
+    """Gathers and scatters one access of a compute from its tile, with the sanitizer checks."""
+
+    def __init__(self, m: Machine, i: int, ins: Compute, role: str) -> None:
+        self.m, self.i, self.ins, self.role = m, i, ins, role
+
+    def _locate(self, tile: TileRef, acc: Access, box: _Box, *, writing: bool
+                ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray | None]:
+        shape = self.m.codelet.operand(acc.operand).shape
+        glob = box.indices(acc)
+        inside = np.ones(glob[0].shape if glob else (), dtype=bool)
+        in_tile = inside.copy()
+        for g, size, (t0, t1) in zip(glob, shape, tile.box, strict=True):
+            inside &= (g >= 0) & (g < size)
+            in_tile &= (g >= t0) & (g < t1)
+        bad = inside & ~in_tile
+        if bad.any():
+            pos = tuple(int(g[tuple(np.argwhere(bad)[0])]) for g in glob)
+            verb = "writes" if writing else "reads"
+            raise fault(self.i, self.ins, f"{verb} {acc.operand}{list(pos)} (role '{self.role}'), "
+                                          f"inside the tensor but outside its tile box "
+                                          f"{list(tile.box)}")
+        everywhere = bool(inside.all())
+        if not everywhere and (acc.fill is None or writing):
+            pos = tuple(int(g[tuple(np.argwhere(~inside)[0])]) for g in glob)
+            raise fault(self.i, self.ins, f"accesses {acc.operand}{list(pos)} outside the tensor "
+                                          f"{list(shape)} with no fill (role '{self.role}')")
+        local = [g - t0 for g, (t0, _) in zip(glob, tile.box, strict=True)]
+        return glob, local, None if everywhere else inside
+
+    def gather(self, tile: TileRef, acc: Access, box: _Box) -> np.ndarray:
+        glob, local, inside = self._locate(tile, acc, box, writing=False)
+        sel = tuple(local) if inside is None else tuple(x[inside] for x in local)
+        done = self.m.memory.written_view(tile)[sel]
+        if not done.all():
+            k = tuple(np.argwhere(~done)[0])
+            pos = [int((g if inside is None else g[inside])[k]) for g in glob]
+            raise fault(self.i, self.ins, f"reads {acc.operand}{pos} (role '{self.role}') from "
+                                          f"{tile.storage.name}, which was never written")
+        values = self.m.memory.view(tile)[sel]
+        if inside is None:
+            return np.asarray(values, dtype=np.float64)
+        out = np.full(inside.shape, acc.fill, dtype=np.float64)
+        out[inside] = values
+        return out
+
+    def scatter(self, tile: TileRef, acc: Access, box: _Box, values: np.ndarray) -> None:
+        _, local, _ = self._locate(tile, acc, box, writing=True)
+        sel = tuple(local)
+        self.m.memory.view(tile)[sel] = np.broadcast_to(values, local[0].shape if local else ())
+        self.m.memory.written_view(tile)[sel] = True
+
+
+def _source(m: Machine, i: int, ins: Compute, role: str, src: Source, box: _Box) -> np.ndarray:
+    """A source gathered over the box: size 1 on the loops the access does not use."""
+    if isinstance(src, Const):
+        return np.full((1,) * len(box.loops), float(src.value))
+    tile = ins.tile(role)
+    assert tile is not None  # checked statically
+    return _Access(m, i, ins, role).gather(tile, src, box)
+
+
+def _contract(stage: Stage, box: _Box, srcs: list[np.ndarray]) -> np.ndarray:
+    """sum over the reduction loops of a * b (einsum); reduction axes kept with size 1."""
+    if len(box.loops) > len(string.ascii_letters):
+        raise SimulationError(f"sim: stage with {len(box.loops)} loops is too deep")
+    letters = string.ascii_letters
+    out_axes = [k for k, lp in enumerate(box.loops) if lp in stage.stmt.dst.vars]
+    arrays, subs, used = [], [], set()
+    for src, arr in zip(stage.stmt.srcs, srcs, strict=True):
+        axes = [k for k in range(len(box.loops))
+                if isinstance(src, Access) and box.loops[k] in src.vars]
+        arrays.append(arr.reshape([box.shape[k] for k in axes]))
+        subs.append("".join(letters[k] for k in axes))
+        used.update(axes)
+    kept = [k for k in out_axes if k in used]
+    spec = ",".join(subs) + "->" + "".join(letters[k] for k in kept)
+    result = np.einsum(spec, *arrays, optimize=True)
+    repeat = math.prod(box.shape[k] for k in range(len(box.loops))
+                       if k not in used and k not in out_axes)
+    if repeat != 1:
+        result = result * repeat
+    shape = [box.shape[k] if k in kept else 1 for k in range(len(box.loops))]
+    return result.reshape(shape)
+
+
+def _reduce(stage: Stage, box: _Box, srcs: list[np.ndarray]) -> np.ndarray:
+    axes = tuple(k for k, lp in enumerate(box.loops) if lp not in stage.stmt.dst.vars)
+    full = np.broadcast_to(srcs[0], box.shape)
+    return _REDUCER[stage.stmt.op].reduce(full, axis=axes, keepdims=True)
+
+
+@semantics(Compute)
+def _compute(m: Machine, i: int, ins: Compute) -> None:
+    stage = m.codelet.stages[ins.stage]
+    stmt = stage.stmt
+    box = _Box.of(stage, ins.box)
+    if 0 in box.shape:
+        return
+    srcs = [_source(m, i, ins, role, src, box)
+            for role, src in zip(("a", "b"), stmt.srcs, strict=False)]
+    role = "acc" if stmt.op.accumulates else "out"
+    dst = ins.tile(role)
+    assert dst is not None  # checked statically
+    writer = _Access(m, i, ins, role)
+    if not stmt.op.accumulates:
+        writer.scatter(dst, stmt.dst, box, apply_op(stmt.op, *srcs))
+        return
+    contribution = (_contract if stmt.op is OpKind.MAC else _reduce)(stage, box, srcs)
+    if ins.init and stmt.init is not None:
+        start = _source(m, i, ins, "init", stmt.init, box)
+    else:
+        start = writer.gather(dst, stmt.dst, box)
+    writer.scatter(dst, stmt.dst, box, _REDUCER[stmt.op](start, contribution))

@@ -1,0 +1,292 @@
+"""A step-able simulator: the schedule's issue and completion events replayed one at a time.
+
+The timing comes from :func:`covenant_lab.sim.schedule.schedule`, computed once. Stepping walks
+the time-sorted list of events (an instruction *issues* at its start and *completes* at its
+end); at its completion an instruction's functional semantics run, which is a valid
+execution order because the schedule respects every RAW, WAR and WAW dependency. Rewinding
+restores the nearest memory snapshot and replays forward, so states are reproducible::
+
+    sim = Simulator(program, acg, {"a": a, "b": b})
+    sim.run_until(cycle=100)
+    sim.state.doing("pe")            # instruction in flight on the compute node
+    sim.back(3); sim.run()
+    sim.check({"c": a @ b}, layer="fc1")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from covenant_lab.codelets.library.constants import constants
+from covenant_lab.compiler.program import Program
+from covenant_lab.errors import SimulationError, UsageError
+from covenant_lab.sim.memory import Memory
+from covenant_lab.sim.sanitize import check_program, storage_sizes
+from covenant_lab.sim.schedule import Schedule, edge_name, schedule
+from covenant_lab.sim.semantics import Machine, execute
+from covenant_lab.sim.state import LiveTile, SimEvent, SimState, StorageState
+from covenant_lab.sim.trace import TraceEvent, events_from_schedule
+from covenant_lab.types import Role
+
+if TYPE_CHECKING:
+    from covenant_lab.acg.graph import ACG
+
+__all__ = ["Simulator"]
+
+_ISSUE, _COMPLETE = 0, 1
+
+
+class Simulator:
+    """Replay ``program`` on ``acg``; with ``inputs`` (by operand name) also compute values."""
+
+    def __init__(
+        self,
+        program: Program,
+        acg: ACG,
+        inputs: Mapping[str, np.ndarray] | None = None,
+        *,
+        snapshot_every: int = 256,
+        snapshot_budget_bytes: int = 256 * 2**20,
+    ) -> None:
+        if snapshot_every < 1:
+            raise UsageError(f"argument 'snapshot_every' to Simulator: expected a positive int, "
+                             f"got {snapshot_every}")
+        self.program = program
+        self.acg = acg
+        self.functional = inputs is not None
+        sizes = storage_sizes(program)
+        check_program(program, acg, sizes)
+        self.schedule: Schedule = schedule(program, acg)
+        self._memory = Memory(sizes.values(), functional=self.functional)
+        for tensor in program.tensors:
+            self._memory.add_live(tensor.tile)
+        if inputs is not None:
+            self._load(inputs)
+        self._machine = Machine(program, self._memory)
+        self._events = self._event_list()
+        self._snapshot_every = snapshot_every
+        self._snapshot_budget = snapshot_budget_bytes
+        self._snapshots: dict[int, dict] = {0: self._memory.snapshot()}
+        self._reset_timing()
+
+    # -- setup ---------------------------------------------------------------------------------
+    def _load(self, inputs: Mapping[str, np.ndarray]) -> None:
+        codelet = self.program.codelet
+        homes = {t.operand: t for t in self.program.tensors}
+        unknown = sorted(set(inputs) - set(homes))
+        if unknown:
+            raise UsageError(f"sim: {codelet.name} has no tensor in DRAM named "
+                             f"{', '.join(map(repr, unknown))}",
+                             hint=f"tensors: {', '.join(sorted(homes))}")
+        values = {**constants(codelet), **inputs}
+        for operand in codelet.operands:
+            if operand.name not in values:
+                if operand.role in (Role.INPUT, Role.WEIGHT):
+                    raise UsageError(f"sim: {codelet.name}: missing {operand.role.value} "
+                                     f"'{operand.name}' ({operand.dtype.value}"
+                                     f"{list(operand.shape)})")
+                continue
+            arr = np.asarray(values[operand.name], dtype=np.float64)
+            if arr.size != operand.size:
+                raise UsageError(f"sim: {codelet.name}: '{operand.name}' has shape {arr.shape}, "
+                                 f"expected {operand.shape}")
+            self._memory.store(homes[operand.name].tile, arr.reshape(operand.shape))
+
+    def _event_list(self) -> list[tuple[int, int, int]]:
+        """(cycle, kind, instruction) sorted by time; completions first within a cycle, except
+        that an instruction never completes before it issues."""
+        s = self.schedule
+        keyed = []
+        for i in range(len(s)):
+            keyed.append(((s.start[i], 1, i, 0), (s.start[i], _ISSUE, i)))
+            late = 0 if s.end[i] > s.start[i] else 1
+            keyed.append(((s.end[i], late, i, 1), (s.end[i], _COMPLETE, i)))
+        keyed.sort(key=lambda kv: kv[0])
+        return [ev for _, ev in keyed]
+
+    def _reset_timing(self) -> None:
+        self._pos = 0
+        self._cycle = 0
+        self._issued = 0
+        self._completed = 0
+        self._busy: dict[str, int | None] = dict.fromkeys(self.schedule.resource_names)
+
+    # -- stepping ------------------------------------------------------------------------------
+    @property
+    def cycle(self) -> int:
+        """The current cycle (of the last event processed, or the one run_until asked for)."""
+        return self._cycle
+
+    @property
+    def position(self) -> int:
+        """Events processed so far (the step number)."""
+        return self._pos
+
+    @property
+    def steps(self) -> int:
+        """Total number of events (two per instruction)."""
+        return len(self._events)
+
+    @property
+    def done(self) -> bool:
+        return self._pos == len(self._events)
+
+    def _apply(self, pos: int, *, execute_semantics: bool = True) -> SimEvent:
+        cycle, kind, i = self._events[pos]
+        resources = self.schedule.resources[i]
+        if kind == _ISSUE:
+            self._issued += 1
+            for r in resources:
+                self._busy[r] = i
+        else:
+            self._completed += 1
+            for r in resources:
+                if self._busy[r] == i:
+                    self._busy[r] = None
+            if execute_semantics:
+                execute(self._machine, i, self.program.instrs[i])
+                if self._completed % self._snapshot_every == 0:
+                    self._snapshot(pos + 1)
+        self._pos = pos + 1
+        self._cycle = cycle
+        return SimEvent(pos, "issue" if kind == _ISSUE else "complete", i, cycle)
+
+    def _snapshot(self, pos: int) -> None:
+        """Keep the memories after ``pos`` events, within the host-memory budget."""
+        if pos in self._snapshots:
+            return
+        if (len(self._snapshots) + 1) * self._memory.nbytes <= self._snapshot_budget:
+            self._snapshots[pos] = self._memory.snapshot()
+
+    def step(self) -> SimEvent | None:
+        """Process the next event; None when the program has finished."""
+        if self._pos >= len(self._events):
+            return None
+        return self._apply(self._pos)
+
+    def run_until(
+        self,
+        cycle: int | None = None,
+        instruction: int | None = None,
+        predicate: Callable[[SimEvent], bool] | None = None,
+    ) -> SimEvent | None:
+        """Step until the next event is after ``cycle``, instruction ``instruction`` has
+        completed, or ``predicate(event)`` holds (whichever comes first); the last event."""
+        if instruction is not None and not 0 <= instruction < len(self.program.instrs):
+            raise UsageError(f"argument 'instruction' to run_until: no instruction {instruction} "
+                             f"(program has {len(self.program.instrs)})")
+        last = None
+        while self._pos < len(self._events):
+            if cycle is not None and self._events[self._pos][0] > cycle:
+                break
+            last = self._apply(self._pos)
+            if instruction is not None and last.kind == "complete" and last.index == instruction:
+                return last
+            if predicate is not None and predicate(last):
+                return last
+        if cycle is not None and cycle > self._cycle:
+            self._cycle = cycle
+        return last
+
+    def run(self) -> Simulator:
+        """Process every remaining event; returns the simulator (for chaining)."""
+        while self._pos < len(self._events):
+            self._apply(self._pos)
+        return self
+
+    def seek(self, step_number: int) -> SimState:
+        """Go to the state after ``step_number`` events (forward or backward); the new state."""
+        if not 0 <= step_number <= len(self._events):
+            raise UsageError(f"argument 'step_number' to seek: expected 0..{len(self._events)}, "
+                             f"got {step_number}")
+        if step_number < self._pos:
+            base = max(p for p in self._snapshots if p <= step_number)
+            self._memory.restore(self._snapshots[base])
+            self._reset_timing()
+            for pos in range(base):
+                self._apply(pos, execute_semantics=False)
+        while self._pos < step_number:
+            self._apply(self._pos)
+        return self.state
+
+    def back(self, n: int = 1) -> SimState:
+        """Undo the last ``n`` events."""
+        return self.seek(max(self._pos - n, 0))
+
+    # -- views ---------------------------------------------------------------------------------
+    @property
+    def state(self) -> SimState:
+        storages = []
+        for name, bank in self._memory.banks.items():
+            tiles = sorted((LiveTile(v.tile.operand, v.tile.box, v.tile.addr, v.tile.nbytes)
+                            for v in bank.live.values()), key=lambda t: (t.addr, t.operand))
+            storages.append(StorageState(name, tuple(tiles), bank.occupancy_bytes,
+                                         bank.node.capacity_bytes))
+        n = len(self.program.instrs)
+        return SimState(self._cycle, self._pos, tuple(self._busy.items()), tuple(storages),
+                        self._issued, self._completed, n - self._completed)
+
+    def outputs(self) -> dict[str, np.ndarray]:
+        """Every OUTPUT operand as it is in DRAM now (operand shape, float64)."""
+        self._need_values("outputs()")
+        out = {}
+        for operand in self.program.codelet.outputs:
+            tile = self.program.tensor(operand.name).tile
+            out[operand.name] = self._memory.view(tile).copy().reshape(operand.shape)
+        return out
+
+    def check(self, reference: Mapping[str, np.ndarray], *, rtol: float = 1e-4,
+              atol: float = 1e-5, layer: str = "") -> None:
+        """Raise a SimulationError at the first element of an output that differs from
+        ``reference`` (by operand name) beyond ``atol + rtol * |reference|``."""
+        where = f"sim: {layer or self.program.codelet.name}"
+        self._need_values("check()")
+        outputs = self.outputs()
+        for name, expected in reference.items():
+            if name not in outputs:
+                raise SimulationError(f"{where}: no output named '{name}'",
+                                      hint=f"outputs: {', '.join(sorted(outputs))}")
+            got = outputs[name]
+            want = np.asarray(expected, dtype=np.float64)
+            if want.size != got.size:
+                raise SimulationError(f"{where}: output '{name}' has shape {got.shape}, the "
+                                      f"reference {want.shape}")
+            want = want.reshape(got.shape)
+            close = np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+            if not close.all():
+                idx = tuple(int(k) for k in np.argwhere(~close)[0])
+                raise SimulationError(
+                    f"{where}: output '{name}' differs at index {list(idx)}: simulated "
+                    f"{got[idx]!r}, reference {want[idx]!r} ({int((~close).sum())} of "
+                    f"{close.size} elements differ; rtol={rtol}, atol={atol})"
+                )
+
+    def _need_values(self, what: str) -> None:
+        if not self.functional:
+            raise SimulationError(f"sim: {what} needs values, but this simulator is timing-only",
+                                  hint="pass inputs=... to Simulator to simulate values")
+
+    def trace(self) -> tuple[TraceEvent, ...]:
+        return events_from_schedule(self.program, self.schedule)
+
+    @property
+    def total_cycles(self) -> int:
+        return self.schedule.total_cycles
+
+    def utilisation(self) -> dict[str, float]:
+        """Busy cycles over total cycles, per resource."""
+        total = self.total_cycles
+        busy = self.schedule.busy_cycles()
+        return {r: (busy.get(r, 0) / total if total else 0.0) for r in self.schedule.resource_names}
+
+    def bytes_moved(self) -> dict[str, int]:
+        """Bytes transferred per edge ``"SRC->DST"``."""
+        out: dict[str, int] = {}
+        for ins, n in zip(self.program.instrs, self.schedule.nbytes, strict=True):
+            if n:
+                name = edge_name(ins.edge.src, ins.edge.dst)  # type: ignore[union-attr]
+                out[name] = out.get(name, 0) + n
+        return out
