@@ -40,7 +40,10 @@ class GraphBuilder:
 
     def const(self, name: str, value: np.ndarray) -> str:
         """Add an initializer holding ``value`` (kept in its dtype)."""
-        self._inits.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
+        array = np.asarray(value)  # keeps 0-d scalars 0-d (ascontiguousarray would not)
+        if not array.flags.c_contiguous:
+            array = array.copy(order="C")
+        self._inits.append(numpy_helper.from_array(array, name))
         return name
 
     def normal(self, name: str, shape: Sequence[int], std: float, mean: float = 0.0) -> str:
