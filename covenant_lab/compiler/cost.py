@@ -32,6 +32,7 @@ class GroupCost:
     transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
     traffic: dict[str, np.ndarray]  # edge "A->B" -> bytes
     fits: np.ndarray
+    instructions: np.ndarray  # transfers + compute invocations
 
 
 def _rate(acg: ACG, edge: Edge) -> float:
@@ -165,6 +166,7 @@ class GroupModel:
 
         transfer: dict[str, np.ndarray] = {}
         traffic: dict[str, np.ndarray] = {}
+        instructions = invocations * len(self.g.stages)
         exposed = np.zeros(n)
         first = np.zeros(n)
         last = np.zeros(n)
@@ -176,6 +178,7 @@ class GroupModel:
                 nbytes = elems[(p.operand, level)] * self.eb[p.operand]
                 moves = self._moves(p, level, count, distinct)
                 for edge, times in moves:
+                    instructions = instructions + times
                     rate = _rate(self.acg, edge)
                     busy = times * nbytes / rate + times * edge.latency_cycles
                     key = f"{edge.src}->{edge.dst}"
@@ -197,7 +200,7 @@ class GroupModel:
         for v in transfer.values():
             path = np.maximum(path, v)
         cycles = np.where(fits, path + first + last, np.inf)
-        return GroupCost(cycles, compute, transfer, traffic, fits)
+        return GroupCost(cycles, compute, transfer, traffic, fits, instructions)
 
     def _counts(
         self, p: Placement, level: int, trips: list[np.ndarray], orders: Sequence[Sequence[str]]

@@ -82,6 +82,10 @@ class _GroupEmitter:
         }
         self.slots: dict[tuple[str, int], _Slot] = {}
         self._allocate()
+        self._boxes: dict[tuple[str, tuple[tuple[str, tuple[int, int]], ...]], Box] = {}
+        self._eb = {p.operand: elem_bytes(self.m, group, p.operand) for p in group.placements}
+        self._reductions = [st.reduction_loops() for st in self.stages]
+        self._cycles: dict[tuple[int, tuple[tuple[str, int], ...]], tuple[int, tuple[tuple[str, int], ...]]] = {}
 
     def _allocate(self) -> None:
         tiles = self.group.tiles
@@ -131,7 +135,11 @@ class _GroupEmitter:
                 self._walk(level + 1, inner)
 
     def _box(self, operand: str, loops: dict[str, tuple[int, int]]) -> Box:
-        return operand_box(self.m.codelet, self.stages, operand, loops)
+        key = (operand, tuple(loops.items()))
+        box = self._boxes.get(key)
+        if box is None:
+            box = self._boxes[key] = operand_box(self.m.codelet, self.stages, operand, loops)
+        return box
 
     def _ensure(self, p: Placement, level: int, loops: dict[str, tuple[int, int]]) -> None:
         slot = self.slots[(p.operand, level)]
@@ -142,7 +150,7 @@ class _GroupEmitter:
             self._evict(p, level)
         k = slot.uses % slot.copies
         slot.uses += 1
-        eb = elem_bytes(self.m, self.group, p.operand)
+        eb = self._eb[p.operand]
         tile = TileRef(p.operand, slot.storage, slot.addr + k * slot.stride, box, eb)
         needs_data = p.operand not in self.written or (
             p.home is not None and (box in slot.seen or p.operand in self.keeps)
@@ -189,24 +197,30 @@ class _GroupEmitter:
 
     def _compute(self, inner: dict[str, tuple[int, int]]) -> None:
         codelet = self.m.codelet
-        for si, st in zip(self.group.stages, self.stages, strict=True):
+        for k, (si, st) in enumerate(zip(self.group.stages, self.stages, strict=True)):
             b = self.m.binding(si)
             loops = {lp: inner.get(lp, (0, codelet.extent(lp))) for lp in st.loops}
             extents = {lp: hi - lo for lp, (lo, hi) in loops.items()}
-            reductions = st.reduction_loops()
             init = st.stmt.op.accumulates and st.stmt.init is not None and all(
-                loops[r][0] == 0 for r in reductions
+                loops[r][0] == 0 for r in self._reductions[k]
             )
             tiles = tuple((role, self._resident(name)) for role, name in b.roles)
             ops = 1
             for n in extents.values():
                 ops *= n
-            cycles = invocation_cycles(b.capability, self.m.spatial[si], extents)
+            key = (si, tuple(extents.items()))
+            timing = self._cycles.get(key)
+            if timing is None:
+                sp = self.m.spatial[si]
+                timing = self._cycles[key] = (
+                    invocation_cycles(b.capability, sp, extents),
+                    invocation_params(b.capability, sp, extents),
+                )
             box = tuple((lp, lo, hi) for lp, (lo, hi) in loops.items())
             self.em.instrs.append(
                 Compute(len(self.em.instrs), b.node, b.capability.label, si, box, tiles, init,
-                        cycles, b.capability.latency_cycles, f"{self.origin}/stage{si}", ops,
-                        invocation_params(b.capability, self.m.spatial[si], extents))
+                        timing[0], b.capability.latency_cycles, f"{self.origin}/stage{si}", ops,
+                        timing[1])
             )
             dst = st.stmt.dst.operand
             p = self.group.placement(dst)

@@ -30,6 +30,7 @@ from covenant_lab.errors import MappingError, ScheduleError
 
 BATCH_LIMIT = 60_000
 BEAM = 4
+INSTRUCTION_COST = 4.0  # cycles the search charges per instruction (issue overhead)
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,10 @@ def search_group(
             for order in order_sets:
                 orders = [tuple(loops)] * (level - 1) + [order] + inner_orders
                 gc = model.cost(tiles, orders, from_level=level)
-                # ties (transfers hidden under compute) go to the mapping moving fewer bytes
-                cost = gc.cycles * (1 + 1e-9) + sum(gc.traffic.values(), np.zeros(n)) * 1e-7
+                # every instruction costs issue overhead; ties (transfers hidden under
+                # compute) go to the mapping moving fewer bytes
+                cost = (gc.cycles + INSTRUCTION_COST * gc.instructions
+                        + sum(gc.traffic.values(), np.zeros(n)) * 1e-7)
                 best = np.argsort(cost, kind="stable")[:BEAM]
                 for i in best:
                     if np.isfinite(cost[i]):
