@@ -21,7 +21,7 @@ with a message of the form ``codelet 'conv2d', stage 0 (mac): <what is wrong>``.
 
 from __future__ import annotations
 
-from covenant_lab.codelets.ir import Access, Codelet, Const, Stage, Stmt
+from covenant_lab.codelets.ir import Access, Codelet, Const, Source, Stage, Stmt
 from covenant_lab.codelets.printer import source_text
 from covenant_lab.errors import CodeletError
 from covenant_lab.types import Role
@@ -74,13 +74,13 @@ def _check_stage(c: Codelet, stage: Stage, where: str) -> None:
     if len(set(stage.loops)) != len(stage.loops):
         raise _fail(where, f"loops {stage.loops} repeat a dim")
     stmt = stage.stmt
-    _check_shape_of_stmt(stmt, where)
+    _check_shape_of_stmt(stmt, stage.loops, where)
     for acc in stmt.accesses:
         _check_access(c, stage, acc, where)
     _check_destination(c, stage, where)
 
 
-def _check_shape_of_stmt(stmt: Stmt, where: str) -> None:
+def _check_shape_of_stmt(stmt: Stmt, loops: tuple[str, ...], where: str) -> None:
     op = stmt.op
     if len(stmt.srcs) != op.arity:
         raise _fail(where, f"{op.value} takes {op.arity} source(s), got {len(stmt.srcs)}")
@@ -92,11 +92,11 @@ def _check_shape_of_stmt(stmt: Stmt, where: str) -> None:
     if stmt.dst.fill is not None:
         raise _fail(
             where,
-            f"destination {source_text(stmt.dst)} has a fill; only reads may pad",
+            f"destination {source_text(stmt.dst, loops)} has a fill; only reads may pad",
             hint="drop .pad() on the destination",
         )
     if stmt.init is not None and not op.accumulates:
-        raise _fail(where, f"init {source_text(stmt.init)} given to elementwise {op.value}; "
+        raise _fail(where, f"init {source_text(stmt.init, loops)} given to elementwise {op.value}; "
                     "only accumulating ops (mac, reduce_*) take an init")
     if stmt.init is not None and not isinstance(stmt.init, Access | Const):
         raise _fail(where, f"init of {op.value} is {stmt.init!r}; expected an Access, a Const "
@@ -104,7 +104,7 @@ def _check_shape_of_stmt(stmt: Stmt, where: str) -> None:
 
 
 def _check_access(c: Codelet, stage: Stage, acc: Access, where: str) -> None:
-    text = source_text(acc)
+    text = source_text(acc, stage.loops)
     try:
         operand = c.operand(acc.operand)
     except KeyError:
@@ -136,33 +136,36 @@ def _check_access(c: Codelet, stage: Stage, acc: Access, where: str) -> None:
 def _check_destination(c: Codelet, stage: Stage, where: str) -> None:
     stmt = stage.stmt
     dst = stmt.dst
+
+    def text(acc: Source) -> str:
+        return source_text(acc, stage.loops)
+
     role = c.operand(dst.operand).role
     if role in (Role.INPUT, Role.WEIGHT):
-        raise _fail(where, f"destination {source_text(dst)} is an {role.value}; "
+        raise _fail(where, f"destination {text(dst)} is an {role.value}; "
                     "only outputs and temps are written")
     reduction = stage.reduction_loops()
     sources = [s for s in stmt.srcs if isinstance(s, Access)]
     if not stmt.op.accumulates:
         if reduction:
             raise _fail(where, f"elementwise {stmt.op.value} has reduction loop(s) "
-                        f"{', '.join(reduction)} (not used by {source_text(dst)}); "
+                        f"{', '.join(reduction)} (not used by {text(dst)}); "
                         "only accumulating ops (mac, reduce_*) reduce")
         for src in sources:
             if src.operand == dst.operand and src.index != dst.index:
-                raise _fail(where, f"elementwise {stmt.op.value} reads {source_text(src)} while "
-                            f"writing {source_text(dst)}; in place is only allowed at the "
-                            "same index")
+                raise _fail(where, f"elementwise {stmt.op.value} reads {text(src)} while writing "
+                            f"{text(dst)}; in place is only allowed at the same index")
         return
     if isinstance(stmt.init, Access):
         extra = sorted(stmt.init.vars - dst.vars)
         if extra:
-            raise _fail(where, f"init {source_text(stmt.init)} uses reduction loop(s) "
-                        f"{', '.join(extra)}; an init may only use loops of {source_text(dst)}")
+            raise _fail(where, f"init {text(stmt.init)} uses reduction loop(s) {', '.join(extra)}; "
+                        f"an init may only use loops of {text(dst)}")
         sources.append(stmt.init)
     for src in sources:
         if src.operand == dst.operand:
             raise _fail(where, f"{stmt.op.value} reads its destination operand "
-                        f"'{dst.operand}' ({source_text(src)})",
+                        f"'{dst.operand}' ({text(src)})",
                         hint="accumulate into a temp, or use init=None to keep the contents")
 
 
@@ -177,8 +180,8 @@ def _check_dataflow(c: Codelet) -> None:
         for acc in reads:
             if acc.operand in produced and acc.operand not in written:
                 role = c.operand(acc.operand).role.value
-                what = (f"reads {role} '{acc.operand}' ({source_text(acc)}) before any stage "
-                        "writes it")
+                text = source_text(acc, stage.loops)
+                what = f"reads {role} '{acc.operand}' ({text}) before any stage writes it"
                 if acc is stmt.dst:
                     what += " (init=None keeps the destination's contents)"
                 raise _fail(_where(c, i), what)

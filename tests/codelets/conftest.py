@@ -12,7 +12,7 @@ GOLDEN = Path(__file__).parent / "golden"
 
 @pytest.fixture
 def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
-    """``golden(name, text)``: compare with ``golden/<name>.txt`` (``--update-golden`` writes it)."""
+    """``golden(name, text)``: compare with ``golden/<name>.txt``; ``--update-golden`` writes."""
     update = request.config.getoption("--update-golden")
 
     def check(name: str, text: str) -> None:

@@ -112,7 +112,8 @@ def test_gelu_rejects_unknown_approximation() -> None:
         lib.gelu((3,), approximate="fast")
 
 
-@pytest.mark.parametrize(("shape", "axis"), [((2, 5), -1), ((3, 4, 5), 1), ((6,), 0), ((2, 3, 4), 0)])
+@pytest.mark.parametrize(("shape", "axis"),
+                         [((2, 5), -1), ((3, 4, 5), 1), ((6,), 0), ((2, 3, 4), 0)])
 def test_softmax_matches_onnx(shape, axis) -> None:
     x = (20 * rand(np.random.default_rng(14), *shape)).astype(np.float32)
     (expected,) = run_onnx("Softmax", [("x", x)], axis=axis)

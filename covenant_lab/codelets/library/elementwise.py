@@ -59,13 +59,14 @@ def elementwise(
             f"{fn}: inputs {shapes[:-1]} do not broadcast to out_shape {tuple(out_shape)}")
     cb = CodeletBuilder(fn, dtype=dtype)
     d = axis_dims(cb, out)
-    y = cb.output("y", out)
     if b_sh is None:
         x = cb.input("x", a_sh)
+        y = cb.output("y", out)
         cb.unary(op, y[d], x[broadcast_index(a_sh, out, d)], loops=d)
     else:
         a = cb.input("a", a_sh)
         b = cb.operand("b", b_sh, b_role)
+        y = cb.output("y", out)
         cb.binary(op, y[d], a[broadcast_index(a_sh, out, d)], b[broadcast_index(b_sh, out, d)],
                   loops=d)
     return cb.build()
