@@ -25,6 +25,7 @@ __all__ = [
     "pads_2d",
     "pair",
     "spatial_input",
+    "unary",
 ]
 
 
@@ -39,6 +40,11 @@ class Lowered:
     codelet: Codelet
     inputs: tuple[tuple[str, TensorInfo], ...]
     outputs: tuple[str, ...] = ("y",)
+
+
+def unary(codelet: Codelet, x: TensorInfo) -> Lowered:
+    """A codelet with one input ``x`` and one output ``y``."""
+    return Lowered(codelet, (("x", x),))
 
 
 def attr_error(attribute: str, message: str, *, hint: str | None = None) -> FrontendError:
