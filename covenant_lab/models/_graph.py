@@ -68,7 +68,9 @@ class GraphBuilder:
             raise ValueError(f"duplicate node name {name!r} in model builder {self.name!r}")
         self._names.add(name)
         outs = [name] + [f"{name}:{i}" for i in range(1, outputs)]
-        self._nodes.append(helper.make_node(op_type, list(inputs), outs, name=name, **attrs))
+        nd = helper.make_node(op_type, list(inputs), outs, name=name)
+        nd.attribute.extend(helper.make_attribute(k, v) for k, v in sorted(attrs.items()))
+        self._nodes.append(nd)
         return outs
 
     def conv(

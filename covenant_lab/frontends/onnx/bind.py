@@ -71,6 +71,9 @@ def call_op(
     fn: Callable[..., Lowered], node: OnnxNode, opset: int, tensors: Mapping[str, TensorInfo]
 ) -> Lowered:
     """Run the op function with the node's input tensors and attributes."""
+    unknown = [name for name in node.inputs if name and name not in tensors]
+    if unknown:
+        raise FrontendError(f"input '{unknown[0]}' has no static shape or is never produced")
     args: list[TensorInfo | None] = [tensors[name] if name else None for name in node.inputs]
     attrs = dict(node.attrs)
     _legacy_inputs(node, opset, args, attrs)

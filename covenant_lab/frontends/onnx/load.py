@@ -147,6 +147,11 @@ def _read(model: str | Path | onnx.ModelProto) -> tuple[onnx.ModelProto, str]:
             f"{source}: not an ONNX model (the protobuf cannot be parsed: {exc})",
             hint="is it truncated, or another format? export it again as .onnx",
         ) from exc
+    except (OSError, onnx.checker.ValidationError) as exc:  # e.g. missing external data
+        raise FrontendError(
+            f"{source}: cannot read the model: {exc}",
+            hint="keep the model's external-data files next to it",
+        ) from exc
 
 
 def _check(proto: onnx.ModelProto, source: str) -> None:

@@ -191,7 +191,7 @@ class Model:
         """Graph outputs (and with ``intermediates=True`` every node output) by onnx.reference."""
         from onnx.reference import ReferenceEvaluator
 
-        feeds = self._feeds(inputs)
+        feeds = self.feeds(inputs)
         proto = self.proto
         if intermediates:
             proto = _with_all_outputs(proto, set(self.initializers))
@@ -199,7 +199,8 @@ class Model:
         results = ReferenceEvaluator(proto).run(None, feeds)
         return {n: np.asarray(r) for n, r in zip(names, results, strict=True)}
 
-    def _feeds(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def feeds(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """``inputs`` checked against the graph inputs (names, shapes) and cast to their dtype."""
         expected = {t.name: t for t in self.inputs}
         unknown = sorted(set(inputs) - set(expected))
         missing = sorted(set(expected) - set(inputs))

@@ -18,7 +18,7 @@ def run_layers(model: Model, inputs: Mapping[str, np.ndarray]) -> dict[str, np.n
     """
     from covenant_lab.codelets.interpret import interpret
 
-    env: dict[str, np.ndarray] = dict(model._feeds(inputs))
+    env: dict[str, np.ndarray] = model.feeds(inputs)
     for layer in model.layers:
         values = layer.operand_values(env, model.initializers)
         env.update(layer.outputs_to_tensors(interpret(layer.codelet, values)))
