@@ -114,7 +114,7 @@ def test_builder_rejects_misuse(action, message) -> None:
 
 def test_build_verifies() -> None:
     cb = CodeletBuilder("t")
-    i, = cb.dims(i=4)
+    cb.dims(i=4)
     cb.input("x", (4,))
     cb.output("y", (4,))
     with pytest.raises(CodeletError, match=r"codelet 't': has no stages"):

@@ -112,7 +112,8 @@ def test_fills_negative_strides_and_repeated_variables() -> None:
     rev, diag = cb.output("rev", (4,)), cb.output("diag", (4,))
     cb.copy(rev[i], x[2 - i].pad(7.0))
     cb.copy(diag[i], m[i, i])
-    out = interpret(cb.build(), {"x": np.array([1.0, 2.0, 3.0]), "m": np.arange(16.0).reshape(4, 4)})
+    ins = {"x": np.array([1.0, 2.0, 3.0]), "m": np.arange(16.0).reshape(4, 4)}
+    out = interpret(cb.build(), ins)
     np.testing.assert_array_equal(out["rev"], [3.0, 2.0, 1.0, 7.0])
     np.testing.assert_array_equal(out["diag"], [0.0, 5.0, 10.0, 15.0])
 
@@ -120,7 +121,7 @@ def test_fills_negative_strides_and_repeated_variables() -> None:
 def test_binding_errors() -> None:
     c = lib.gemm((2, 3), (3, 4))
     a, b = np.ones((2, 3)), np.ones((3, 4))
-    with pytest.raises(UsageError, match=r"interpret: gemm: missing weight 'b' \(float32\[3, 4\]\)"):
+    with pytest.raises(UsageError, match=r"gemm: missing weight 'b' \(float32\[3, 4\]\)"):
         interpret(c, {"a": a})
     with pytest.raises(UsageError, match=r"input 'a' has shape \(3, 2\), expected \(2, 3\)"):
         interpret(c, {"a": a.T, "b": b})

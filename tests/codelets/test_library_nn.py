@@ -177,9 +177,12 @@ def test_avgpool2d_divisor_is_a_generated_weight_only_when_it_varies() -> None:
     np.testing.assert_allclose(inv[2, 2], 1 / 9)
 
 
-def test_pool_rejects_pads_as_large_as_the_window() -> None:
-    with pytest.raises(UsageError, match=r"pads \(2, 2, 2, 2\) must be smaller than the window"):
+def test_pool_rejects_windows_of_padding_only() -> None:
+    with pytest.raises(UsageError, match=r"maxpool2d: with pads \(2, 2, 2, 2\), window 0 along "
+                       r"axis 2 reads padding only"):
         lib.maxpool2d((1, 1, 5, 5), kernel=(2, 2), pads=(2, 2, 2, 2))
+    with pytest.raises(UsageError, match=r"window 0 along axis 2 reads padding only"):
+        lib.maxpool2d((1, 1, 1, 1), kernel=(2, 1), dilations=(2, 1), pads=(1, 0, 1, 0))
 
 
 @pytest.mark.parametrize("x_shape", [(2, 3, 5, 4), (1, 4, 1, 1), (1, 2, 3, 4, 5)])

@@ -53,15 +53,15 @@ def test_text_is_deterministic() -> None:
     assert to_text(FAMILIES["softmax"]()) == to_text(FAMILIES["softmax"]())
 
 
-I, K = Affine.of("i"), Affine.of("k")
-X, Y, W = Access("x", (I, K)), Access("y", (I,)), Access("w", (K,))
+VI, VK = Affine.of("i"), Affine.of("k")
+X, Y, W = Access("x", (VI, VK)), Access("y", (VI,)), Access("w", (VK,))
 
 
 @pytest.mark.parametrize(
     ("stmt", "text"),
     [
         (Stmt(OpKind.MAC, Y, (X, W), Const(0.0)), "y[i] += x[i, k] * w[k]   # init 0.0"),
-        (Stmt(OpKind.MAC, Y, (X, W), Access("b", (I,))), "y[i] += x[i, k] * w[k]   # init b[i]"),
+        (Stmt(OpKind.MAC, Y, (X, W), Access("b", (VI,))), "y[i] += x[i, k] * w[k]   # init b[i]"),
         (Stmt(OpKind.MAC, Y, (X, W)), "y[i] += x[i, k] * w[k]"),
         (Stmt(OpKind.REDUCE_ADD, Y, (X,), Const(0.0)), "y[i] += x[i, k]   # init 0.0"),
         (Stmt(OpKind.REDUCE_MAX, Y, (X.pad(float("-inf")),), Const(float("-inf"))),
@@ -91,6 +91,6 @@ def test_stmt_text_notation(stmt, text) -> None:
 
 
 def test_stmt_text_orders_index_terms_by_loops() -> None:
-    stmt = Stmt(OpKind.COPY, Y, (Access("x", (2 * Affine.of("oh") + "kh" - 3, K)),))
+    stmt = Stmt(OpKind.COPY, Y, (Access("x", (2 * Affine.of("oh") + "kh" - 3, VK)),))
     assert stmt_text(stmt) == "y[i] = x[kh + 2*oh - 3, k]"
     assert stmt_text(stmt, ("i", "oh", "kh", "k")) == "y[i] = x[2*oh + kh - 3, k]"

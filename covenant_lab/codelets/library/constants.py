@@ -24,10 +24,10 @@ import numpy as np
 from covenant_lab.codelets.chain import CONSTANTS_ATTR, FLAT_ATTR
 from covenant_lab.codelets.ir import Codelet
 
-__all__ = ["constants", "flat_operands", "pool_inv_count"]
+__all__ = ["constants", "flat_operands", "pool_inv_count", "window_counts"]
 
 
-def _window_counts(size: int, out: int, kernel: int, stride: int, dilation: int,
+def window_counts(size: int, out: int, kernel: int, stride: int, dilation: int,
                    pad_begin: int, pad_end: int, include_pad: bool) -> np.ndarray:
     """How many taps of each output position's window fall in the counted range."""
     pos = (np.arange(out)[:, None] * stride + np.arange(kernel)[None, :] * dilation - pad_begin)
@@ -42,7 +42,7 @@ def pool_inv_count(
 ) -> np.ndarray:
     """``1 / count`` per output position (oh, ow) of a 2-D average pool."""
     rows, cols = (
-        _window_counts(sizes[k], outs[k], kernel[k], strides[k], dilations[k], pads[k],
+        window_counts(sizes[k], outs[k], kernel[k], strides[k], dilations[k], pads[k],
                        pads[k + 2], include_pad)
         for k in (0, 1)
     )

@@ -16,7 +16,7 @@ from covenant_lab.codelets.library._common import (
     window_out,
     window_pads,
 )
-from covenant_lab.codelets.library.constants import pool_inv_count
+from covenant_lab.codelets.library.constants import pool_inv_count, window_counts
 from covenant_lab.codelets.library.reduce import reduce
 from covenant_lab.errors import UsageError
 from covenant_lab.types import DType, OpKind
@@ -43,13 +43,17 @@ class _Window:
         s = check_ints(fn, "strides", strides, 2, minimum=1)
         p = check_ints(fn, "pads", pads, 4, minimum=0)
         d = check_ints(fn, "dilations", dilations, 2, minimum=1)
-        if p[0] >= k[0] * d[0] or p[1] >= k[1] * d[1] or p[2] >= k[0] * d[0] or p[3] >= k[1] * d[1]:
-            raise UsageError(f"{fn}: pads {p} must be smaller than the window {k}",
-                             hint="a window made of padding only has no value")
         out = (window_out(h, k[0], s[0], p[0], p[2], d[0], ceil_mode),
                window_out(w, k[1], s[1], p[1], p[3], d[1], ceil_mode))
         if min(out) < 1:
             raise UsageError(f"{fn}: the window {k} does not fit the padded input {(h, w)}")
+        for axis, size in enumerate((h, w)):
+            counts = window_counts(size, out[axis], k[axis], s[axis], d[axis], p[axis],
+                                   p[axis + 2], include_pad=False)
+            if not counts.all():
+                raise UsageError(
+                    f"{fn}: with pads {p}, window {int(np.argmin(counts))} along axis "
+                    f"{axis + 2} reads padding only", hint="use smaller pads")
         return _Window((n, c, h, w), (k[0], k[1]), (s[0], s[1]), (p[0], p[1], p[2], p[3]),
                        (d[0], d[1]), out)
 
