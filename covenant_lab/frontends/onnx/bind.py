@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import functools
 import inspect
-import math
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from covenant_lab.codelets import library as lib
 from covenant_lab.errors import FrontendError
 from covenant_lab.frontends.onnx.lowering import Lowered, attr_error
 from covenant_lab.frontends.onnx.model import Layer, TensorInfo, frozen_arrays
@@ -91,22 +91,16 @@ def call_op(
     return fn(*args, **attrs)
 
 
-def _same_data(operand_shape: tuple[int, ...], tensor: TensorInfo) -> bool:
-    """Whether an operand can hold the tensor: the same shape, or a flat view of it."""
-    if operand_shape == tensor.shape:
-        return True
-    return math.prod(operand_shape) == tensor.size and len(operand_shape) <= 1
-
-
-def _check_tensor(tensor: TensorInfo, operand: str, operand_shape: tuple[int, ...]) -> None:
+def _check_tensor(tensor: TensorInfo, operand: str, logical_shape: tuple[int, ...]) -> None:
+    """The tensor is float32 and has the operand's (logical, for flat views) shape."""
     if tensor.dtype != _FLOAT32:
         raise FrontendError(
             f"tensor '{tensor.name}' is {tensor.dtype}; the front end handles float32 data only",
             hint="convert the model to float32",
         )
-    if not _same_data(operand_shape, tensor):
+    if logical_shape != tensor.shape:
         raise FrontendError(
-            f"codelet operand '{operand}' {list(operand_shape)} does not match tensor "
+            f"codelet operand '{operand}' {list(logical_shape)} does not match tensor "
             f"'{tensor.name}' {list(tensor.shape)} (front end and shape inference disagree)"
         )
 
@@ -135,8 +129,9 @@ def bind_layer(
                 "shapes are not supported",
             )
         bound.append((lowered.outputs[i], tensors[name]))
+    flat = lib.flat_operands(codelet)  # reshape-family operands are flat views
     for operand, tensor in bound:
-        _check_tensor(tensor, operand, codelet.operand(operand).shape)
+        _check_tensor(tensor, operand, flat.get(operand, codelet.operand(operand).shape))
     return Layer(
         name=node.name,
         op_type=node.op_type,

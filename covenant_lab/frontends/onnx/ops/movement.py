@@ -64,7 +64,7 @@ def Flatten(x: T, *, axis: int = 1) -> Lowered:
     rank = len(x.shape)
     if not -rank <= axis <= rank:
         raise attr_error("axis", f"{axis} is out of range for a rank-{rank} tensor")
-    ax = axis % (rank + 1) if axis < 0 else axis
+    ax = axis + rank if axis < 0 else axis
     return _reshape(x, (math.prod(x.shape[:ax]), math.prod(x.shape[ax:])))
 
 
