@@ -88,7 +88,11 @@ def load(
 ) -> Model:
     """Load an ONNX model (a path or a ``ModelProto``) into layers with static shapes.
 
-    ``shapes`` fixes the shapes of graph inputs (required when they have dynamic dimensions).
+    ``shapes`` fixes the shapes of graph inputs (required when they have dynamic dimensions)::
+
+        model = load("resnet50.onnx", shapes={"input": (1, 3, 224, 224)})
+        model.layer("layer1.0.conv2").codelet      # Conv 3x3 as a conv2d codelet
+        run_layers(model, model.random_inputs())   # == model.reference(..., intermediates=True)
     """
     proto, source = _read(model)
     _check(proto, source)
@@ -129,6 +133,11 @@ def load(
 def _read(model: str | Path | onnx.ModelProto) -> tuple[onnx.ModelProto, str]:
     if isinstance(model, onnx.ModelProto):
         return model, model.graph.name or "<model>"
+    if not isinstance(model, str | Path):
+        raise UsageError(
+            f"argument 1, 'model' to load: expected a path or an onnx.ModelProto, "
+            f"got {type(model).__name__}"
+        )
     path = Path(model)
     source = str(path)
     if not path.is_file():

@@ -7,7 +7,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 
-from covenant_lab.errors import FrontendError, UnsupportedOpError
+from covenant_lab.errors import FrontendError, UnsupportedOpError, UsageError
 from covenant_lab.frontends.onnx import SUPPORTED_OPS, load, run_layers
 from covenant_lab.models import lenet
 
@@ -16,6 +16,11 @@ from ._build import make_model, node, weights
 
 def _relu_model() -> onnx.ModelProto:
     return make_model([node("Relu", ["x"], name="act")], {"x": [1, 4]}, ["y"])
+
+
+def test_model_argument_type():
+    with pytest.raises(UsageError, match=r"argument 1, 'model' to load: expected a path"):
+        load(42)  # type: ignore[arg-type]
 
 
 def test_missing_file(tmp_path):
