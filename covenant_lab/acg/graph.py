@@ -109,6 +109,9 @@ class DataPath:
         names = tuple(n.name for n in self.nodes)
         return (-self.bottleneck_bytes_per_cycle, self.hops, self.latency_cycles, names)
 
+    def __repr__(self) -> str:
+        return f"DataPath({self})"
+
     def __str__(self) -> str:
         chain = " -> ".join(n.name for n in self.nodes)
         return f"{chain} ({self.bottleneck_bytes_per_cycle} B/cyc, {self.latency_cycles} cyc)"

@@ -56,7 +56,7 @@ from covenant_lab.acg.expr import Expr, ExprError, Num, parse
 from covenant_lab.acg.graph import ACG, freeze
 from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, StorageNode
 from covenant_lab.acg.schema import field_path, schema_issues
-from covenant_lab.acg.validate import Problems, check_acg_parts, reserved_name
+from covenant_lab.acg.validate import Problems, check_acg_parts, known_hint, reserved_name
 from covenant_lab.errors import ArchError, ArchProblem, UsageError
 from covenant_lab.types import DType, OpKind
 
@@ -173,6 +173,9 @@ class _LineMapper:
             for key, value in node.value:
                 sub = f"{path}.{key.value}" if path else str(key.value)
                 if sub in self.lines and self.lines[sub] != key.start_mark.line + 1:
+                    # the later entry wins (as in yaml.safe_load): forget the earlier lines
+                    for stale in [p for p in self.lines if p.startswith((sub + ".", sub + "["))]:
+                        del self.lines[stale]
                     self.lines[sub] = key.start_mark.line + 1
                     self.problems.add(sub, f"duplicate key '{key.value}'")
                 self.lines[sub] = key.start_mark.line + 1
@@ -207,7 +210,8 @@ def build_acg(
     """Validate a parsed document and build the ACG (ArchError listing every problem)."""
     problems = problems if problems is not None else Problems(lines)
     doc = _apply_overrides(doc, params or {}, problems)
-    for issue in schema_issues(doc):
+    issues = schema_issues(doc)
+    for issue in sorted(issues, key=lambda i: problems.line(i.field) or 0):
         problems.add(issue.field, issue.message, issue.hint)
     problems.raise_if_any(source)
     builder = _Builder(dict(doc.get("params") or {}), problems)
@@ -270,7 +274,7 @@ class _Builder:
                     self.problems.add(
                         path,
                         f"unknown parameter '{unknown[0]}' in {value!r}",
-                        hint=f"params: {', '.join(env) or 'none'}",
+                        hint=known_hint(unknown[0], env),
                     )
                     return max(minimum, 1)
                 value = expr.evaluate(env)

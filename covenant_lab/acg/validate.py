@@ -24,6 +24,7 @@ __all__ = [
     "Problems",
     "TemplateError",
     "check_acg_parts",
+    "known_hint",
     "reserved_name",
     "template_fields",
 ]
@@ -161,7 +162,7 @@ def _check_edges(edges: tuple[Edge, ...], nodes: Mapping[str, Node], problems: P
         for key, name in (("from", e.src), ("to", e.dst)):
             node = nodes.get(name)
             if node is None:
-                problems.add(f"{where}.{key}", f"unknown node '{name}'", hint=_hint(name, nodes))
+                problems.add(f"{where}.{key}", f"unknown node '{name}'", hint=known_hint(name, nodes))
             elif isinstance(node, CommNode):
                 problems.add(
                     f"{where}.{key}",
@@ -178,7 +179,7 @@ def _check_edges(edges: tuple[Edge, ...], nodes: Mapping[str, Node], problems: P
             if via is None:
                 comms = [n for n, v in nodes.items() if isinstance(v, CommNode)]
                 problems.add(
-                    f"{where}.via", f"unknown comm node '{e.via}'", hint=_hint(e.via, comms)
+                    f"{where}.via", f"unknown comm node '{e.via}'", hint=known_hint(e.via, comms)
                 )
             elif not isinstance(via, CommNode):
                 problems.add(
@@ -248,7 +249,7 @@ def _check_capability(  # noqa: C901 - a flat list of independent checks
         if not isinstance(store, StorageNode):
             what = "unknown storage" if store is None else f"{store.kind} node, not a storage:"
             stores = [n for n, v in nodes.items() if isinstance(v, StorageNode)]
-            problems.add(field, f"{what} '{port.storage}'", hint=_hint(port.storage, stores))
+            problems.add(field, f"{what} '{port.storage}'", hint=known_hint(port.storage, stores))
             continue
         source = port.role in SOURCE_ROLES
         src, dst = (store.name, node.name) if source else (node.name, store.name)
@@ -267,7 +268,7 @@ def _check_capability(  # noqa: C901 - a flat list of independent checks
     for sd in cap.spatial:
         field = f"{where}.spatial.{sd.dim}"
         if sd.dim not in dims:
-            problems.add(field, f"{node.name} has no dim '{sd.dim}'", hint=_hint(sd.dim, dims))
+            problems.add(field, f"{node.name} has no dim '{sd.dim}'", hint=known_hint(sd.dim, dims))
         for key, group in (("requires", sd.requires), ("excludes", sd.excludes)):
             for role in sorted(group - roles):
                 problems.add(
@@ -326,7 +327,7 @@ def _roles_text(cap: Capability) -> str:
     return text + (" (and optional init)" if cap.op.accumulates else "")
 
 
-def _hint(name: str, known: Iterable[str]) -> str:
+def known_hint(name: str, known: Iterable[str]) -> str:
     names = sorted(known)
     close = difflib.get_close_matches(name, names, n=1)
     lead = f"did you mean '{close[0]}'? " if close else ""
