@@ -2,7 +2,7 @@
 
 Fusion here is codelet-level: ``chain`` joins the two codelets through a temp, and the
 compiler's stage fusion then keeps that temp on chip (e.g. conv -> relu read straight from
-the accumulator buffer by the vector unit). When the fused layer cannot be mapped, the two
+the accumulator buffer by an elementwise unit). When the fused layer cannot be mapped, the two
 layers are compiled apart and the tensor goes through off-chip memory.
 """
 

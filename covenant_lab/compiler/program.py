@@ -7,7 +7,7 @@ where it sits (storage node, byte address, element size, row-major layout of the
 Functional semantics (what the simulator executes):
 
 - :class:`Transfer` copies the box ``dst.box`` of the operand from ``src`` to ``dst``. ``src``
-  holds a box that contains ``dst.box`` (for DRAM, the whole tensor). Elements of ``dst.box``
+  holds a box that contains ``dst.box`` (off chip, the whole tensor). Elements of ``dst.box``
   outside the tensor are never transferred (boxes are clipped to the tensor).
 - :class:`Compute` executes ``stage`` of the codelet for the loop iterations in ``box``
   (``(loop, start, stop)`` for every loop of the stage), reading each source from the tile
@@ -139,7 +139,7 @@ class DramTensor:
 
 @dataclass(frozen=True)
 class Program:
-    """A codelet lowered onto an ACG: DRAM layout, instructions, assembly text."""
+    """A codelet lowered onto an ACG: off-chip layout, instructions, assembly text."""
 
     codelet: Codelet
     arch: str

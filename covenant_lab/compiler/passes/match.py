@@ -23,9 +23,9 @@ def candidates(mapping: Mapping, acg: ACG, stage: int) -> tuple[tuple[ComputeNod
 class MatchCapabilities:
     """Bind every stage to a capability: ``choice[i]`` picks among stage i's candidates.
 
-    rewrite (conv on genesys)::
+    rewrite (a conv on a systolic-array machine)::
 
-        y[n, oc, oh, ow] += x[...] * w[...]   ->   y[...] += x[...] * w[...]   @ pe_array.mac
+        y[n, oc, oh, ow] += x[...] * w[...]   ->   y[...] += x[...] * w[...]   @ array.mac
                                                    roles a=x, b=w, acc=y
     """
 

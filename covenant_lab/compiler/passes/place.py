@@ -25,11 +25,11 @@ def _on_chip(mapping: Mapping, group: Group, operand: str) -> bool:
 class PlaceOperands:
     """Choose each operand's storage and the ACG path to it from off-chip memory.
 
-    rewrite (conv on genesys)::
+    rewrite (a conv on a systolic-array machine)::
 
-        x  ->  DRAM -> IBUF        (path found on the ACG, not named in the codelet)
-        w  ->  DRAM -> WBUF
-        y  ->  OBUF -> DRAM
+        x  ->  off-chip -> input buffer      (path found on the ACG, not named in the codelet)
+        w  ->  off-chip -> weight buffer
+        y  ->  accumulator buffer -> off-chip
     """
 
     name: ClassVar[str] = "place"

@@ -19,7 +19,7 @@ class Tile:
 
     rewrite (oc tiled by 32 at level 1)::
 
-        for oc in 0..64:            for oc_1 in 0..64 step 32:     # DRAM -> buffers
+        for oc in 0..64:            for oc_1 in 0..64 step 32:     # off-chip -> buffers
             body[oc]        ->          for oc in oc_1..oc_1+32:    # on chip
                                             body[oc]
     """
