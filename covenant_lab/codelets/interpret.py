@@ -3,9 +3,10 @@
 Each stage runs as one vectorised step over its loop grid, and follows the codelet only (no
 per-ONNX-op numpy function):
 
-1. every access is *gathered* over the loop variables it uses, in stage-loop order: one index
-   grid per axis (``np.arange`` per variable, broadcast), out-of-bounds positions read the
-   access's ``fill``. Accesses whose indices are plain strided slices are read as views;
+1. every access is *gathered* over the loop variables it uses: one index grid per axis
+   (``np.arange`` per variable, broadcast), out-of-bounds positions read the access's
+   ``fill``. Accesses whose indices are constants or strided single variables are read as
+   views (basic slicing) and keep their own axis order, which einsum handles for free;
 2. the statement is applied on the gathered arrays:
 
    - ``mac``: ``np.einsum`` over loop-variable subscripts (``optimize=True``), so a convolution
@@ -45,20 +46,20 @@ Array = np.ndarray
 
 # -- numeric semantics of each operation --------------------------------------------------------
 def _relu(a: Array) -> Array:
-    return np.maximum(a, 0.0)
+    return np.asarray(np.maximum(a, 0.0))
 
 
 def _sigmoid(a: Array) -> Array:
     e = np.exp(-np.abs(a))  # never overflows
-    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return np.asarray(np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))
 
 
 def _rsqrt(a: Array) -> Array:
-    return 1.0 / np.sqrt(a)
+    return np.asarray(1.0 / np.sqrt(a))
 
 
 def _recip(a: Array) -> Array:
-    return 1.0 / a
+    return np.asarray(1.0 / a)
 
 
 def _copy(a: Array) -> Array:
@@ -69,7 +70,7 @@ _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
 def _mac(acc: Array, a: Array, b: Array) -> Array:
-    return acc + a * b
+    return np.asarray(acc + a * b)
 
 
 _ELEMENTWISE: dict[OpKind, Callable[..., Array]] = {
@@ -136,15 +137,17 @@ class _Frame:
         return tuple(self.extent[v] for v in names)
 
     def expand(self, values: Array, names: tuple[str, ...], target: tuple[str, ...]) -> Array:
-        """Broadcast ``values`` (axes ``names``, a subsequence of ``target``) over ``target``."""
+        """Broadcast ``values`` (axes ``names``, each in ``target``) over ``target``."""
+        ordered = sorted(range(len(names)), key=lambda k: target.index(names[k]))
         shape = tuple(self.extent[v] if v in names else 1 for v in target)
-        return np.broadcast_to(np.reshape(values, shape), self.shape(target))
+        return np.broadcast_to(np.reshape(np.transpose(values, ordered), shape), self.shape(target))
 
 
 def _strided(
-    acc: Access, names: tuple[str, ...], frame: _Frame, shape: tuple[int, ...]
-) -> tuple[tuple[int | slice, ...], tuple[int, ...]] | None:
-    """Basic-slicing index and axis order when every index is a constant or ``c*v + k``."""
+    acc: Access, frame: _Frame, shape: tuple[int, ...]
+) -> tuple[tuple[int | slice, ...], tuple[str, ...]] | None:
+    """Basic-slicing index and the variable of each sliced axis, when every index is a
+    constant or ``c*v + k`` (distinct variables, in bounds): the access is then a view."""
     items: list[int | slice] = []
     axis_vars: list[str] = []
     for expr, size in zip(acc.index, shape, strict=True):
@@ -163,7 +166,7 @@ def _strided(
             return None
         items.append(slice(expr.const, last + 1, coef))
         axis_vars.append(var)
-    return tuple(items), tuple(axis_vars.index(v) for v in names)
+    return tuple(items), tuple(axis_vars)
 
 
 def _grids(acc: Access, names: tuple[str, ...], frame: _Frame) -> list[Array]:
@@ -180,11 +183,12 @@ def _grids(acc: Access, names: tuple[str, ...], frame: _Frame) -> list[Array]:
 
 
 def _gather(arr: Array, acc: Access, frame: _Frame) -> tuple[Array, tuple[str, ...]]:
-    names = frame.order(acc.vars)
-    strided = _strided(acc, names, frame, arr.shape)
+    """The values of ``acc`` over its loop variables, and the variable of each axis."""
+    strided = _strided(acc, frame, arr.shape)
     if strided is not None:
-        items, perm = strided
-        return np.transpose(arr[items], perm), names
+        items, axis_vars = strided
+        return arr[items], axis_vars
+    names = frame.order(acc.vars)
     grids = _grids(acc, names, frame)
     if acc.fill is None:
         return arr[tuple(grids)], names
@@ -199,10 +203,10 @@ def _gather(arr: Array, acc: Access, frame: _Frame) -> tuple[Array, tuple[str, .
 def _scatter(arr: Array, acc: Access, frame: _Frame, values: Array) -> None:
     names = frame.order(acc.vars)
     values = np.broadcast_to(values, frame.shape(names))
-    strided = _strided(acc, names, frame, arr.shape)
+    strided = _strided(acc, frame, arr.shape)
     if strided is not None:
-        items, perm = strided
-        arr[items] = np.transpose(values, np.argsort(perm))
+        items, axis_vars = strided
+        arr[items] = np.transpose(values, [names.index(v) for v in axis_vars])
     else:
         arr[tuple(_grids(acc, names, frame))] = values
 
@@ -219,7 +223,9 @@ def _contract(stage: Stage, frame: _Frame, env: dict[str, Array], out: tuple[str
     if len(frame.loops) > len(string.ascii_letters):
         raise SimulationError(f"interpret: stage with {len(frame.loops)} loops is too deep")
     letter = dict(zip(frame.loops, string.ascii_letters, strict=False))
-    arrays, subscripts, used = [], [], set()
+    arrays: list[Array] = []
+    subscripts: list[str] = []
+    used: set[str] = set()
     for src in stage.stmt.srcs:
         values, names = _read(src, frame, env)
         arrays.append(values)
@@ -237,7 +243,7 @@ def _reduce(stage: Stage, frame: _Frame, env: dict[str, Array], out: tuple[str, 
     values, names = _read(stage.stmt.srcs[0], frame, env)
     full = frame.expand(values, names, frame.loops)
     axes = tuple(k for k, lp in enumerate(frame.loops) if lp not in out)
-    return _REDUCER[stage.stmt.op].reduce(full, axis=axes)
+    return np.asarray(_REDUCER[stage.stmt.op].reduce(full, axis=axes))
 
 
 def _run_accumulating(stage: Stage, frame: _Frame, env: dict[str, Array]) -> None:

@@ -18,6 +18,7 @@ Both attributes are keyed by operand name, so ``chain`` renames them with the op
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 
@@ -32,7 +33,7 @@ def window_counts(size: int, out: int, kernel: int, stride: int, dilation: int,
     """How many taps of each output position's window fall in the counted range."""
     pos = (np.arange(out)[:, None] * stride + np.arange(kernel)[None, :] * dilation - pad_begin)
     lo, hi = (-pad_begin, size + pad_end) if include_pad else (0, size)
-    return ((pos >= lo) & (pos < hi)).sum(axis=1)
+    return np.asarray(((pos >= lo) & (pos < hi)).sum(axis=1))
 
 
 def pool_inv_count(
@@ -54,9 +55,10 @@ _GENERATORS: dict[str, Callable[..., np.ndarray]] = {"pool_inv_count": pool_inv_
 
 def constants(codelet: Codelet) -> dict[str, np.ndarray]:
     """Values of the codelet's generated constant operands (empty for most codelets)."""
-    spec = codelet.attr(CONSTANTS_ATTR, ())
+    spec = cast(tuple[tuple[str, tuple[str, tuple[object, ...]]], ...],
+                codelet.attr(CONSTANTS_ATTR, ()))
     out: dict[str, np.ndarray] = {}
-    for name, (generator, params) in spec:  # type: ignore[attr-defined]
+    for name, (generator, params) in spec:
         operand = codelet.operand(name)
         values = _GENERATORS[generator](*params)
         out[name] = values.reshape(operand.shape).astype(operand.dtype.numpy)
@@ -65,4 +67,5 @@ def constants(codelet: Codelet) -> dict[str, np.ndarray]:
 
 def flat_operands(codelet: Codelet) -> dict[str, tuple[int, ...]]:
     """Operands stored as flat 1-D views, with the logical shape callers reshape to."""
-    return dict(codelet.attr(FLAT_ATTR, ()))  # type: ignore[call-overload]
+    pairs = cast(tuple[tuple[str, tuple[int, ...]], ...], codelet.attr(FLAT_ATTR, ()))
+    return dict(pairs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from covenant_lab.codelets.builder import CodeletBuilder
-from covenant_lab.codelets.ir import Codelet
+from covenant_lab.codelets.ir import Affine, Codelet
 from covenant_lab.codelets.library._common import (
     check_ints,
     check_shape,
@@ -52,6 +52,7 @@ def conv2d(
     ocg = oc_ // group
 
     cb = CodeletBuilder(name, dtype=dtype)
+    loops: tuple[Affine, ...]
     if group == 1:
         n, oc, oh, ow, ic, kh, kw = cb.dims(n=n_, oc=oc_, oh=oh_, ow=ow_, ic=icg_, kh=kh_, kw=kw_)
         loops = (n, oc, oh, ow, ic, kh, kw)
