@@ -13,7 +13,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Any
 
@@ -135,8 +135,19 @@ def with_node_attr(acg: ACG, node: str, attr: str, value: Any) -> ACG:
     return _rebuild(acg, spec, what)
 
 
-def add_node(acg: ACG, kind: NodeKind | str, name: str, attrs: Mapping[str, Any]) -> ACG:
-    """The ACG with a new node; ``attrs`` is its entry as written in a file."""
+def add_node(
+    acg: ACG,
+    kind: NodeKind | str,
+    name: str,
+    attrs: Mapping[str, Any],
+    *,
+    edges: Sequence[Mapping[str, Any]] = (),
+) -> ACG:
+    """The ACG with a new node; ``attrs`` is its entry as written in a file.
+
+    ``edges`` (entries as in a file: ``{"from": ..., "to": ..., "bytes_per_cycle": ...}``)
+    are added in the same edit, since a compute node is only valid once it is connected.
+    """
     try:
         node_kind = NodeKind(kind)
     except ValueError:
@@ -149,6 +160,10 @@ def add_node(acg: ACG, kind: NodeKind | str, name: str, attrs: Mapping[str, Any]
     section = dict(spec.get(node_kind.section) or {})
     section[name] = {k: _plain(v) for k, v in attrs.items()}
     spec[node_kind.section] = section
+    spec["edges"] = [
+        *(spec.get("edges") or []),
+        *({k: _plain(v) for k, v in e.items()} for e in edges),
+    ]
     return _rebuild(acg, spec, f"add_node({node_kind.value}, {name!r})")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -341,10 +341,17 @@ class ACG:
 
         return edits.with_node_attr(self, node, attr, value)
 
-    def add_node(self, kind: NodeKind | str, name: str, attrs: Mapping[str, Any]) -> ACG:
+    def add_node(
+        self,
+        kind: NodeKind | str,
+        name: str,
+        attrs: Mapping[str, Any],
+        *,
+        edges: Sequence[Mapping[str, Any]] = (),
+    ) -> ACG:
         from covenant_lab.acg import edits
 
-        return edits.add_node(self, kind, name, attrs)
+        return edits.add_node(self, kind, name, attrs, edges=edges)
 
     def remove_node(self, name: str) -> ACG:
         from covenant_lab.acg import edits

@@ -162,7 +162,9 @@ def _check_edges(edges: tuple[Edge, ...], nodes: Mapping[str, Node], problems: P
         for key, name in (("from", e.src), ("to", e.dst)):
             node = nodes.get(name)
             if node is None:
-                problems.add(f"{where}.{key}", f"unknown node '{name}'", hint=known_hint(name, nodes))
+                problems.add(
+                    f"{where}.{key}", f"unknown node '{name}'", hint=known_hint(name, nodes)
+                )
             elif isinstance(node, CommNode):
                 problems.add(
                     f"{where}.{key}",

@@ -14,7 +14,8 @@ params: {bus_bytes: 8, kib: 16}
 storage:
   DRAM: {off_chip: true, read_bytes_per_cycle: 16, write_bytes_per_cycle: 8}
   L2: {capacity_bytes: 4 * kib * 1024, read_bytes_per_cycle: 32, write_bytes_per_cycle: 32}
-  SPAD: {capacity_bytes: kib * 1024, read_bytes_per_cycle: 16, write_bytes_per_cycle: 16, buffering: 2}
+  SPAD: {capacity_bytes: kib * 1024, read_bytes_per_cycle: 16, write_bytes_per_cycle: 16,
+         buffering: 2}
 communication:
   bus: {bytes_per_cycle: bus_bytes, latency_cycles: 10}
 compute:

@@ -59,7 +59,11 @@ def test_capability_built_from_file(mini: ACG) -> None:
     assert port is not None and port.storage == "SPAD" and port.dtype is DType.INT32
     rows, cols = mac.spatial
     assert (rows.dim, rows.size, rows.requires, rows.excludes, rows.fold) == (
-        "rows", 4, frozenset({"a", "b"}), frozenset({"acc"}), True,
+        "rows",
+        4,
+        frozenset({"a", "b"}),
+        frozenset({"acc"}),
+        True,
     )
     assert (cols.dim, cols.size, cols.fold) == ("cols", 2, False)
     assert str(mac.cycles) == "stream + 5"  # rows + stream + cols - 1, rows=4, cols=2
@@ -101,7 +105,9 @@ def test_data_paths_sorted_best_first(mini: ACG) -> None:
     assert mini.best_path("DRAM", "SPAD") == via_l2
     assert str(via_l2) == "DRAM -> L2 -> SPAD (12 B/cyc, 22 cyc)"
     # a path may pass through off-chip memory: SPAD -> DRAM -> L2
-    assert [str(p) for p in mini.data_paths("SPAD", "L2")] == ["SPAD -> DRAM -> L2 (8 B/cyc, 30 cyc)"]
+    assert [str(p) for p in mini.data_paths("SPAD", "L2")] == [
+        "SPAD -> DRAM -> L2 (8 B/cyc, 30 cyc)"
+    ]
     (same,) = mini.data_paths("SPAD", "SPAD")
     assert same.hops == 0 and same.src == same.dst == mini.storage("SPAD")
     assert same.bottleneck_bytes_per_cycle == 16
@@ -164,12 +170,19 @@ def test_genesys_numbers(genesys: ACG) -> None:
     assert genesys.edge("IBUF", "pe_array").bytes_per_cycle == 32  # type: ignore[union-attr]
     levels = genesys.levels("pe_array")
     assert [(p.src.name, p.dst.name) for p in levels] == [
-        ("DRAM", "IBUF"), ("DRAM", "WBUF"), ("DRAM", "BBUF"), ("DRAM", "OBUF"), ("OBUF", "DRAM"),
+        ("DRAM", "IBUF"),
+        ("DRAM", "WBUF"),
+        ("DRAM", "BBUF"),
+        ("DRAM", "OBUF"),
+        ("OBUF", "DRAM"),
     ]
-    (node, mac), = genesys.providers(OpKind.MAC)
+    ((node, mac),) = genesys.providers(OpKind.MAC)
     assert node.name == "pe_array" and str(mac.cycles) == "stream + 94"
     assert {p.role: p.storage for p in mac.ports} == {
-        "a": "IBUF", "b": "WBUF", "init": "BBUF", "acc": "OBUF",
+        "a": "IBUF",
+        "b": "WBUF",
+        "init": "BBUF",
+        "acc": "OBUF",
     }
     assert genesys.peak_ops_per_cycle(OpKind.MAC) == 1024
     assert genesys.peak_ops_per_cycle(OpKind.EXP) == 32
@@ -201,7 +214,7 @@ def test_hvx_numbers(hvx: ACG) -> None:
     ]
     assert hvx.peak_ops_per_cycle(OpKind.MAC) == 128  # 32 lanes x 4-byte groups
     assert hvx.peak_ops_per_cycle(OpKind.ADD) == 64
-    (node, mac), = hvx.providers("mac")
+    ((node, mac),) = hvx.providers("mac")
     assert node.dims == (("lanes", 32), ("group", 4))
     assert {p.dtype for p in mac.ports} == {DType.INT8, DType.INT32}
     assert all(p.dtype is DType.INT16 for _, c in hvx.providers("exp") for p in c.ports)
@@ -212,15 +225,24 @@ def test_teaching_numbers(teaching: ACG) -> None:
     assert teaching.peak_ops_per_cycle(OpKind.MAC) == 16
     assert teaching.peak_ops_per_cycle(OpKind.ADD) == 4
     assert teaching.offchip_bytes_per_cycle == (8, 8)
-    (node, mac), = teaching.providers(OpKind.MAC)
+    ((_, mac),) = teaching.providers(OpKind.MAC)
     assert mac.cycles.evaluate({"stream": 6}) == 4 + 6 + 4 + 4 - 2
 
 
 def test_summary(genesys: ACG, mini: ACG) -> None:
     text = genesys.summary()
     assert len(text.splitlines()) < 70
-    for needle in ("IBUF", "128 KiB", "x2 buffered", "axi", "64 B/cyc", "pe_array",
-                   "rows=32 x cols=32", "relu_obuf", "cycles=stream + 94"):
+    for needle in (
+        "IBUF",
+        "128 KiB",
+        "x2 buffered",
+        "axi",
+        "64 B/cyc",
+        "pe_array",
+        "rows=32 x cols=32",
+        "relu_obuf",
+        "cycles=stream + 94",
+    ):
         assert needle in text
     assert "off-chip: read 16 B/cyc, write 8 B/cyc" in mini.summary()
 

@@ -80,9 +80,9 @@ def test_line_map() -> None:
     assert doc["name"] == "mini"
     assert lines["name"] == 2
     assert lines["storage.SPAD"] == 8
-    assert lines["compute.pe.capabilities[0].cycles"] == 21
-    assert lines["compute.pe.capabilities[1]"] == 24
-    assert lines["edges[2].bytes_per_cycle"] == 29
+    assert lines["compute.pe.capabilities[0].cycles"] == 22
+    assert lines["compute.pe.capabilities[1]"] == 25
+    assert lines["edges[2].bytes_per_cycle"] == 30
 
 
 def test_expression_fields_can_be_numbers_or_strings() -> None:
@@ -110,10 +110,10 @@ def test_all_problems_reported_at_once() -> None:
         "edges[1].to",
         "compute.pe.capabilities[0].cycles",
     ]
-    assert [p.line for p in err.problems] == [8, 28, 21]
+    assert [p.line for p in err.problems] == [8, 29, 22]
     message = str(err)
     assert message.startswith("broken.yaml: 3 problems in architecture")
-    assert "broken.yaml:28: edges[1].to: unknown node 'L3'" in message
+    assert "broken.yaml:29: edges[1].to: unknown node 'L3'" in message
     assert "hint: known: DRAM, L2, SPAD, bus, pe" in message
     assert re.search(r"hint: did you mean 'kib'\? known: bus_bytes, kib", message)
 
@@ -124,7 +124,7 @@ def test_schema_problems_carry_lines() -> None:
         loads_arch(text)
     by_field = {p.field: p for p in info.value.problems}
     assert by_field["storage.SPAD.buffering"].message == "must be positive, got 0"
-    assert by_field["storage.SPAD.buffering"].line == 8
+    assert by_field["storage.SPAD.buffering"].line == 9
     assert by_field["storage.SPAD.colour"].message == "is not a known field"
 
 
@@ -148,7 +148,11 @@ def test_empty_document() -> None:
 
 
 def test_init_role_is_optional_for_accumulating_ops() -> None:
-    text = MINI.replace("{a: SPAD, b: SPAD, init: SPAD, acc: SPAD}", "{a: SPAD, b: SPAD, acc: SPAD}")
-    text = text.replace("{a: int8, b: int8, init: int32, acc: int32}", "{a: int8, b: int8, acc: int32}")
+    text = MINI.replace(
+        "{a: SPAD, b: SPAD, init: SPAD, acc: SPAD}", "{a: SPAD, b: SPAD, acc: SPAD}"
+    )
+    text = text.replace(
+        "{a: int8, b: int8, init: int32, acc: int32}", "{a: int8, b: int8, acc: int32}"
+    )
     mac = loads_arch(text).compute("pe").capabilities[0]
     assert mac.roles == ("a", "b", "acc")

@@ -130,14 +130,18 @@ def test_reserved_dim_name() -> None:
 
 
 def test_dtype_without_operand() -> None:
-    text = MINI.replace("dtypes: {a: int32, out: int32}", "dtypes: {a: int32, b: int32, out: int32}")
+    text = MINI.replace(
+        "dtypes: {a: int32, out: int32}", "dtypes: {a: int32, b: int32, out: int32}"
+    )
     with pytest.raises(ArchError) as info:
         loads_arch(text)
     assert info.value.fields == ["compute.pe.capabilities[1].dtypes.b"]
 
 
 def test_role_both_required_and_excluded() -> None:
-    text = MINI.replace("cols: {requires: [b, acc], excludes: [a]}", "cols: {requires: [b, acc], excludes: [acc]}")
+    text = MINI.replace(
+        "cols: {requires: [b, acc], excludes: [a]}", "cols: {requires: [b, acc], excludes: [acc]}"
+    )
     with pytest.raises(ArchError) as info:
         loads_arch(text)
     assert info.value.fields == ["compute.pe.capabilities[0].spatial.cols"]
