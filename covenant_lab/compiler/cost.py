@@ -127,6 +127,8 @@ class GroupModel:
             used = [v for k, v in env.items() if k.startswith("used_")]
             env["elems"] = stream * (np.prod(np.broadcast_arrays(*used), axis=0) if used else 1)
             total = total + n * evaluate(cap.cycles, env)
+        if cap.overhead_cycles is not None:
+            total = total + evaluate(cap.overhead_cycles, {"stream": stream})
         return np.ceil(total * passes)
 
     # -- the estimate ---------------------------------------------------------------------

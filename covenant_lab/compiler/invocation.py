@@ -47,7 +47,15 @@ def invocation_cycles(cap: Capability, spatial: Spatial, extents: Mapping[str, i
     for n, env in combos:
         env["elems"] = stream * math.prod(v for k, v in env.items() if k.startswith("used_"))
         total += n * fn(env)
+    if cap.overhead_cycles is not None:
+        total += _compiled_overhead(cap)({"stream": stream})
     return int(math.ceil(total * passes))
+
+
+@lru_cache(maxsize=256)
+def _compiled_overhead(cap: Capability) -> Callable[[Mapping[str, float]], float]:
+    assert cap.overhead_cycles is not None
+    return cap.overhead_cycles.compile()
 
 
 def invocation_params(cap: Capability, spatial: Spatial, extents: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
