@@ -25,7 +25,7 @@ from numpy.lib.stride_tricks import as_strided
 from covenant_lab.acg.nodes import StorageNode
 from covenant_lab.compiler.program import TileRef
 from covenant_lab.errors import SimulationError
-from covenant_lab.sim.regions import Region, region_of
+from covenant_lab.sim.regions import Region, Regions
 
 __all__ = ["Bank", "Live", "Memory", "show"]
 
@@ -70,6 +70,7 @@ class Memory:
 
     def __init__(self, storages: Iterable[tuple[StorageNode, int]], *, functional: bool) -> None:
         self.functional = functional
+        self.region = Regions()
         self.banks: dict[str, Bank] = {}
         for node, size in storages:
             bank = Bank(node, size)
@@ -81,10 +82,9 @@ class Memory:
     # -- views ---------------------------------------------------------------------------------
     def _bank(self, tile: TileRef) -> Bank:
         bank = self.banks[tile.storage.name]
-        if tile.addr < 0 or tile.addr + tile.span_bytes > bank.size:
+        if tile.addr < 0 or self.region(tile).stop > bank.size:
             raise SimulationError(  # guarded by the static checks; never a raw out-of-bounds view
-                f"sim: tile of '{tile.operand}' at {tile.storage.name}[{tile.addr}, "
-                f"{tile.addr + tile.span_bytes}) is outside the storage ({bank.size} bytes)"
+                f"sim: tile {show(tile)} is outside the storage ({bank.size} bytes)"
             )
         return bank
 
@@ -110,7 +110,7 @@ class Memory:
         """Record that instruction ``writer`` wrote ``tile``: it becomes live, or updates the
         live tile it lies in on that tile's grid; live tiles it overlaps otherwise die."""
         bank = self.banks[tile.storage.name]
-        region = region_of(tile)
+        region = self.region(tile)
         if not region.span:
             return
         key = (region.addr, region.span)
@@ -129,14 +129,14 @@ class Memory:
 
     def add_live(self, tile: TileRef) -> None:
         """Register ``tile`` (a DRAM tensor) as live, with no writer."""
-        region = region_of(tile)
+        region = self.region(tile)
         self.banks[tile.storage.name].live[(region.addr, region.span)] = Live(tile, region, -1)
 
     def resident(self, tile: TileRef) -> bool:
         """Whether the bytes of ``tile`` hold it: a live tile is it or contains it, or live
         tiles on its grid cover its box."""
         bank = self.banks[tile.storage.name]
-        region = region_of(tile)
+        region = self.region(tile)
         if not region.span:
             return True
         same = bank.live.get((region.addr, region.span))
@@ -153,7 +153,7 @@ class Memory:
     def clobbered(self, tile: TileRef) -> tuple[Live, int, TileRef] | None:
         """(the dead tile that held ``tile``, the instruction that overwrote it, what it wrote)."""
         bank = self.banks[tile.storage.name]
-        region = region_of(tile)
+        region = self.region(tile)
         for dead, by, what in bank.evicted.values():
             if dead.region.key == region.key and dead.tile.operand == tile.operand:
                 return dead, by, what

@@ -11,11 +11,14 @@ injective over both; every other pair is compared by byte interval (conservative
 
 from __future__ import annotations
 
+import itertools
+import math
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 
 from covenant_lab.compiler.program import TileRef
 
-__all__ = ["Region", "region_of", "subtile"]
+__all__ = ["Region", "Regions", "overlap_pairs", "region_of", "subtile"]
 
 
 def subtile(tile: TileRef, box: tuple[tuple[int, int], ...]) -> TileRef:
@@ -52,6 +55,7 @@ class Region:
     box: tuple[tuple[int, int], ...]
     elem_bytes: int
     strides: tuple[int, ...]
+    grid: tuple[str, int, tuple[int, ...], int]  # operand, elem size, strides, addr of index 0
 
     @property
     def key(self) -> tuple[str, int, int]:
@@ -60,12 +64,6 @@ class Region:
     @property
     def stop(self) -> int:
         return self.addr + self.span
-
-    @property
-    def grid(self) -> tuple[str, int, tuple[int, ...], int]:
-        """The layout grid: (operand, element size, strides, byte address of index 0)."""
-        origin = sum(b0 * s for (b0, _), s in zip(self.box, self.strides, strict=True))
-        return (self.operand, self.elem_bytes, self.strides, self.addr - origin * self.elem_bytes)
 
     def same_grid(self, other: Region) -> bool:
         return self.storage == other.storage and self.grid == other.grid
@@ -105,5 +103,112 @@ def _injective(
 
 def region_of(tile: TileRef) -> Region:
     """The region of ``tile``."""
-    return Region(tile.storage.name, tile.addr, tile.span_bytes, tile.operand, tile.box,
-                  tile.elem_bytes, tile.layout_strides)
+    strides = tile.layout_strides
+    eb = tile.elem_bytes
+    last = sum((b - a - 1) * s for (a, b), s in zip(tile.box, strides, strict=True))
+    empty = any(b <= a for a, b in tile.box)
+    origin = sum(a * s for (a, _), s in zip(tile.box, strides, strict=True))
+    grid = (tile.operand, eb, strides, tile.addr - origin * eb)
+    return Region(tile.storage.name, tile.addr, 0 if empty else (last + 1) * eb, tile.operand,
+                  tile.box, eb, strides, grid)
+
+
+class Regions:
+    """A memo of :func:`region_of` by tile value (tiles are rebuilt freely by compilers)."""
+
+    __slots__ = ("_memo",)
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[object, ...], Region] = {}
+
+    def __call__(self, tile: TileRef) -> Region:
+        key = (tile.storage.name, tile.addr, tile.box, tile.elem_bytes, tile.strides,
+               tile.operand)
+        region = self._memo.get(key)
+        if region is None:
+            region = self._memo[key] = region_of(tile)
+        return region
+
+
+_MAX_CELLS = 64  # a box touching more cells than this is compared with its whole group
+
+
+def overlap_pairs(
+    regions: Sequence[Region], generic: Set[int] = frozenset()
+) -> set[tuple[int, int]]:
+    """Every pair ``(i, j)``, ``i < j``, of regions that may share a byte.
+
+    Regions on one injective layout grid are compared by box, found through a grid of cells
+    (tiles of one tensor rarely meet, so this stays near linear); regions on different grids,
+    and the ``generic`` ones (one key seen with several grids), by byte interval.
+    """
+    pairs: set[tuple[int, int]] = set()
+    storages: dict[str, dict[object, list[int]]] = {}
+    for rid, r in enumerate(regions):
+        if r.span:
+            group = ("generic", rid) if rid in generic else r.grid
+            storages.setdefault(r.storage, {}).setdefault(group, []).append(rid)
+    for groups in storages.values():
+        members = list(groups.values())
+        for ids in members:
+            if len(ids) > 1:
+                _within(regions, ids, pairs)
+        _across(regions, members, pairs)
+    return pairs
+
+
+def _within(regions: Sequence[Region], ids: list[int], pairs: set[tuple[int, int]]) -> None:
+    """Pairs inside one grid: boxes meeting, via cells of the typical box size."""
+    boxes = [regions[i].box for i in ids]
+    rank = len(boxes[0])
+    union = tuple((min(b[k][0] for b in boxes), max(b[k][1] for b in boxes)) for k in range(rank))
+    if not _injective(regions[ids[0]].strides, union, union):
+        _sweep(regions, [ids], pairs)
+        return
+    sizes = [max(1, sorted(b[k][1] - b[k][0] for b in boxes)[len(boxes) // 2])
+             for k in range(rank)]
+    cells: dict[tuple[int, ...], list[int]] = {}
+    big: list[int] = []
+    for rid, box in zip(ids, boxes, strict=True):
+        ranges = [range(a // s, (b - 1) // s + 1) for (a, b), s in zip(box, sizes, strict=True)]
+        if math.prod(len(r) for r in ranges) > _MAX_CELLS:
+            big.append(rid)
+            continue
+        for cell in itertools.product(*ranges):
+            cells.setdefault(cell, []).append(rid)
+    for bucket in cells.values():
+        for x, y in itertools.combinations(bucket, 2):
+            if _boxes_meet(regions[x].box, regions[y].box):
+                pairs.add((min(x, y), max(x, y)))
+    for x in big:
+        for y in ids:
+            if y != x and _boxes_meet(regions[x].box, regions[y].box):
+                pairs.add((min(x, y), max(x, y)))
+
+
+def _across(
+    regions: Sequence[Region], groups: list[list[int]], pairs: set[tuple[int, int]]
+) -> None:
+    """Pairs from different groups whose byte intervals meet (groups by envelope first)."""
+    envelopes = sorted(
+        (min(regions[i].addr for i in ids), max(regions[i].stop for i in ids), k)
+        for k, ids in enumerate(groups)
+    )
+    active: list[tuple[int, int, int]] = []
+    for start, stop, k in envelopes:
+        active = [a for a in active if a[1] > start]
+        for _, _, other in active:
+            _sweep(regions, [groups[other], groups[k]], pairs)
+        active.append((start, stop, k))
+
+
+def _sweep(regions: Sequence[Region], groups: list[list[int]], pairs: set[tuple[int, int]]) -> None:
+    """Byte-interval pairs between the groups (or inside the one group given)."""
+    items = sorted((regions[i].addr, g, i) for g, ids in enumerate(groups) for i in ids)
+    active: list[tuple[int, int, int]] = []
+    for addr, g, i in items:
+        active = [a for a in active if regions[a[2]].stop > addr]
+        for _, h, j in active:
+            if len(groups) == 1 or h != g:  # addr-sorted and still active: the bytes meet
+                pairs.add((min(i, j), max(i, j)))
+        active.append((addr, g, i))

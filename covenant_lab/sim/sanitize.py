@@ -22,7 +22,7 @@ from covenant_lab.acg.nodes import StorageNode
 from covenant_lab.codelets.ir import Access
 from covenant_lab.compiler.program import Compute, Instr, Program, TileRef, Transfer
 from covenant_lab.errors import SimulationError
-from covenant_lab.sim.regions import box_contains
+from covenant_lab.sim.regions import Regions, box_contains
 
 if TYPE_CHECKING:
     from covenant_lab.acg.graph import ACG
@@ -75,15 +75,17 @@ def _tiles(ins: Instr) -> tuple[TileRef, ...]:
 
 def check_program(program: Program, acg: ACG, sizes: Mapping[str, tuple[StorageNode, int]]) -> None:
     """Raise a SimulationError for the first statically broken instruction."""
+    regions = Regions()
     for i, ins in enumerate(program.instrs):
         if isinstance(ins, Transfer):
             _check_transfer(i, ins, acg)
-            _check_bounds(i, ins, ins.src, sizes, "read")
-            _check_bounds(i, ins, ins.dst, sizes, "written")
+            _check_bounds(i, ins, ins.src, regions, sizes, "read")
+            _check_bounds(i, ins, ins.dst, regions, sizes, "written")
         else:
             _check_compute(i, ins, program)
             for role, tile in ins.tiles:
-                _check_bounds(i, ins, tile, sizes, "written" if role in ("acc", "out") else "read")
+                how = "written" if role in ("acc", "out") else "read"
+                _check_bounds(i, ins, tile, regions, sizes, how)
 
 
 def _check_transfer(i: int, ins: Transfer, acg: ACG) -> None:
@@ -103,10 +105,10 @@ def _check_transfer(i: int, ins: Transfer, acg: ACG) -> None:
                             f"box {list(ins.dst.box)}")
 
 
-def _check_bounds(i: int, ins: Instr, tile: TileRef, sizes: Mapping[str, tuple[StorageNode, int]],
-                  how: str) -> None:
+def _check_bounds(i: int, ins: Instr, tile: TileRef, regions: Regions,
+                  sizes: Mapping[str, tuple[StorageNode, int]], how: str) -> None:
     node, size = sizes[tile.storage.name]
-    stop = tile.addr + tile.span_bytes
+    stop = regions(tile).stop
     if tile.addr >= 0 and stop <= size:
         return
     limit = (f"capacity {size} bytes" if node.capacity_bytes is not None

@@ -25,12 +25,14 @@ compute reading it. The second load waits (WAR) for the end of the first compute
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from covenant_lab.compiler.program import Compute, Program, TileRef, Transfer
+from covenant_lab.compiler.program import Compute, Instr, Program, TileRef, Transfer
 from covenant_lab.errors import SimulationError
-from covenant_lab.sim.regions import Region, region_of, subtile
+from covenant_lab.sim.regions import Region, overlap_pairs, region_of, subtile
 
 if TYPE_CHECKING:
     from covenant_lab.acg.graph import ACG
@@ -106,120 +108,125 @@ class _Planner:
         self.region_ids: dict[tuple[str, int, int], int] = {}
         self.regions: list[Region] = []
         self.mixed: set[int] = set()  # region keys seen with different layout grids
-        self._tiles: dict[tuple[object, ...], tuple[int, int]] = {}
-        self._links: dict[tuple[int, int, int], tuple[tuple[int, ...], int, int]] = {}
-        self._nodes: dict[int, int] = {}
 
-    def _resource(self, name: str) -> int:
+    def resource(self, name: str) -> int:
         rid = self.resource_ids.get(name)
         if rid is None:
             rid = self.resource_ids[name] = len(self.resource_ids)
         return rid
 
-    def _intern(self, tile: TileRef) -> int:
+    def intern(self, tile: TileRef) -> int:
+        """The region id of a tile."""
         region = region_of(tile)
         rid = self.region_ids.get(region.key)
         if rid is None:
             rid = self.region_ids[region.key] = len(self.regions)
             self.regions.append(region)
-        elif not self.regions[rid].same_grid(region):
+        elif rid not in self.mixed and not self.regions[rid].same_grid(region):
             self.mixed.add(rid)
         return rid
 
-    def tile(self, tile: TileRef) -> tuple[int, int]:
-        """(region id, nbytes) of a tile."""
-        key = (tile.storage.name, tile.addr, tile.box, tile.elem_bytes, tile.strides)
-        hit = self._tiles.get(key)
-        if hit is None:
-            hit = self._tiles[key] = (self._intern(tile), tile.nbytes)
-        return hit
-
-    def part(self, tile: TileRef, box: tuple[tuple[int, int], ...]) -> int:
-        """Region id of the part of ``tile`` holding ``box``."""
-        key = (tile.storage.name, tile.addr, tile.box, tile.elem_bytes, tile.strides, box)
-        hit = self._tiles.get(key)
-        if hit is None:
-            hit = self._tiles[key] = (self._intern(subtile(tile, box)), 0)
-        return hit[0]
-
-    def link(self, ins: Transfer) -> tuple[tuple[int, ...], int, int]:
+    def link(self, i: int, ins: Transfer) -> tuple[tuple[int, ...], int, int]:
         """(resource ids, bytes per cycle, latency) of a transfer's edge."""
         e, ss, ds = ins.edge, ins.src.storage, ins.dst.storage
-        key = (id(e), id(ss), id(ds))
-        hit = self._links.get(key)
+        res = [self.resource(edge_name(e.src, e.dst))]
+        rates = [e.bytes_per_cycle, ss.read_bytes_per_cycle, ds.write_bytes_per_cycle]
+        latency = e.latency_cycles + ss.latency_cycles
+        if e.via is not None:
+            comm = self.acg.comm(e.via)
+            res.append(self.resource(comm.name))
+            rates.append(comm.bytes_per_cycle)
+            latency += comm.latency_cycles
+        if min(rates) <= 0:
+            raise SimulationError(f"schedule: instruction {i}: transfer rate is {min(rates)} "
+                                  "B/cycle")
+        return (tuple(res), min(rates), latency)
+
+    def overlaps(self) -> list[tuple[int, ...]]:
+        """For every region, the regions that may share bytes with it (itself first)."""
+        out: list[list[int]] = [[rid] for rid in range(len(self.regions))]
+        for a, b in sorted(overlap_pairs(self.regions, self.mixed)):
+            out[a].append(b)
+            out[b].append(a)
+        return [tuple(o) for o in out]
+
+
+def _plan(  # noqa: C901 - one inlined loop: a helper call per instruction costs 5-10 %
+    instrs: Sequence[Instr], planner: _Planner
+) -> tuple[list[_Step], list[int]]:
+    """The hot-loop tuple of every instruction (checks not yet widened) and its bytes.
+
+    Tiles are looked up by identity first (a compiler reuses one TileRef for a slot's
+    loads, computes and stores), then by value.
+    """
+    by_id: dict[int, tuple[TileRef, int, int]] = {}
+    by_value: dict[tuple[object, ...], tuple[int, int]] = {}
+    parts: dict[tuple[object, ...], int] = {}
+    links: dict[tuple[int, int, int], tuple[tuple[int, ...], int, int]] = {}
+    nodes: dict[int, tuple[int]] = {}
+    steps: list[_Step] = []
+    moved: list[int] = []
+
+    def tile(t: TileRef) -> tuple[TileRef, int, int]:
+        key = (t.storage.name, t.addr, t.box, t.elem_bytes, t.strides)
+        hit = by_value.get(key)
         if hit is None:
-            res = [self._resource(edge_name(e.src, e.dst))]
-            rates = [e.bytes_per_cycle, ss.read_bytes_per_cycle, ds.write_bytes_per_cycle]
-            latency = e.latency_cycles + ss.latency_cycles
-            if e.via is not None:
-                comm = self.acg.comm(e.via)
-                res.append(self._resource(comm.name))
-                rates.append(comm.bytes_per_cycle)
-                latency += comm.latency_cycles
-            hit = self._links[key] = (tuple(res), min(rates), latency)
-        return hit
+            hit = by_value[key] = (planner.intern(t), t.nbytes)
+        out = by_id[id(t)] = (t, *hit)
+        return out
 
-    def node(self, ins: Compute) -> int:
-        rid = self._nodes.get(id(ins.node))
-        if rid is None:
-            rid = self._nodes[id(ins.node)] = self._resource(ins.node.name)
-        return rid
-
-    def step(self, i: int, ins: Transfer | Compute) -> tuple[_Step, int]:
-        """The hot-loop tuple of instruction ``i`` (checks still unexpanded) and its bytes."""
+    for i, ins in enumerate(instrs):
         if type(ins) is Transfer:
-            res, rate, latency = self.link(ins)
-            dst, nbytes = self.tile(ins.dst)
-            if rate <= 0:
-                raise SimulationError(f"schedule: instruction {i}: transfer rate is {rate} B/cycle")
-            src = self.part(ins.src, ins.dst.box)
-            return ((res, -(-nbytes // rate), latency, (src,), (dst,), (), ()), nbytes)
+            d, s, e = ins.dst, ins.src, ins.edge
+            dh = by_id.get(id(d))
+            if dh is None or dh[0] is not d:
+                dh = tile(d)
+            key = (s.storage.name, s.addr, s.box, s.elem_bytes, s.strides, d.box)
+            src = parts.get(key)
+            if src is None:
+                src = parts[key] = planner.intern(subtile(s, d.box))
+            lk = (id(e), id(s.storage), id(d.storage))
+            link = links.get(lk)
+            if link is None:
+                link = links[lk] = planner.link(i, ins)
+            nbytes = dh[2]
+            reads, writes = (src,), (dh[1],)
+            steps.append((link[0], -(-nbytes // link[1]), link[2], reads, writes, reads, writes))
+            moved.append(nbytes)
+            continue
         assert isinstance(ins, Compute)
         reads: list[int] = []
         writes: list[int] = []
         for role, t in ins.tiles:
-            rid = self.tile(t)[0]
+            th = by_id.get(id(t))
+            if th is None or th[0] is not t:
+                th = tile(t)
             if role == "acc" or role == "out":
-                writes.append(rid)
+                writes.append(th[1])
                 if role == "acc" and not ins.init:
-                    reads.append(rid)
+                    reads.append(th[1])
             else:
-                reads.append(rid)
-        return (((self.node(ins),), ins.cycles, ins.latency_cycles, tuple(reads), tuple(writes),
-                 (), ()), 0)
-
-    def overlaps(self) -> list[tuple[int, ...]]:
-        """For every region, the regions that may share bytes with it (itself first)."""
-        groups: dict[str, list[int]] = {}
-        for rid, r in enumerate(self.regions):
-            groups.setdefault(r.storage, []).append(rid)
-        out: list[list[int]] = [[rid] for rid in range(len(self.regions))]
-        for ids in groups.values():
-            ids.sort(key=lambda k: self.regions[k].addr)
-            active: list[int] = []
-            for rid in ids:
-                r = self.regions[rid]
-                active = [a for a in active if self.regions[a].stop > r.addr]
-                for a in active:
-                    if self._overlap(a, rid):
-                        out[a].append(rid)
-                        out[rid].append(a)
-                active.append(rid)
-        return [tuple(o) for o in out]
-
-    def _overlap(self, a: int, b: int) -> bool:
-        ra, rb = self.regions[a], self.regions[b]
-        if a in self.mixed or b in self.mixed:
-            return bool(ra.span and rb.span)
-        return ra.overlaps(rb)
+                reads.append(th[1])
+        node = nodes.get(id(ins.node))
+        if node is None:
+            node = nodes[id(ins.node)] = (planner.resource(ins.node.name),)
+        r, w = tuple(reads), tuple(writes)
+        steps.append((node, ins.cycles, ins.latency_cycles, r, w, r, w))
+        moved.append(0)
+    return steps, moved
 
 
 def _expand(steps: list[_Step], overlaps: list[tuple[int, ...]]) -> list[_Step]:
-    """Fill in each step's read and write check lists (regions plus their overlaps)."""
-    if all(len(o) == 1 for o in overlaps):
-        return [(res, d, lat, r, w, r, w) for res, d, lat, r, w, _, _ in steps]
+    """Widen each step's read and write checks to the regions overlapping what it touches."""
+    shared = {g for g, o in enumerate(overlaps) if len(o) > 1}
+    if not shared:
+        return steps
     out: list[_Step] = []
-    for res, d, lat, r, w, _, _ in steps:
+    for step in steps:
+        res, d, lat, r, w, _, _ = step
+        if shared.isdisjoint(r) and shared.isdisjoint(w):
+            out.append(step)
+            continue
         rc = tuple(dict.fromkeys(q for g in r for q in overlaps[g]))
         wc = tuple(dict.fromkeys(q for g in w for q in overlaps[g]))
         out.append((res, d, lat, r, w, rc, wc))
@@ -228,14 +235,26 @@ def _expand(steps: list[_Step], overlaps: list[tuple[int, ...]]) -> list[_Step]:
 
 def schedule(program: Program, acg: ACG) -> Schedule:
     """Start, end and ready cycles of every instruction of ``program`` on ``acg``."""
-    planner = _Planner(acg)
-    planned = [planner.step(i, ins) for i, ins in enumerate(program.instrs)]
-    steps = _expand([p for p, _ in planned], planner.overlaps())
-    names = list(planner.resource_ids)
-    start, end, ready, free, stall_on = _run(steps, len(names), len(planner.regions))
-    resources = tuple(tuple(names[r] for r in s[0]) for s in steps)
+    collecting = gc.isenabled()
+    gc.disable()  # the planning allocates many small tuples, none of them cyclic
+    try:
+        planner = _Planner(acg)
+        planned, moved = _plan(program.instrs, planner)
+        steps = _expand(planned, planner.overlaps())
+        names = list(planner.resource_ids)
+        start, end, ready, free, stall_on = _run(steps, len(names), len(planner.regions))
+        named: dict[int, tuple[str, ...]] = {}
+        resources = []
+        for step in steps:
+            res = named.get(id(step[0]))  # one ids tuple per edge / node, kept alive by steps
+            if res is None:
+                res = named[id(step[0])] = tuple(names[r] for r in step[0])
+            resources.append(res)
+    finally:
+        if collecting:
+            gc.enable()
     return Schedule(tuple(start), tuple(end), tuple(ready), tuple(free), tuple(stall_on),
-                    resources, tuple(n for _, n in planned))
+                    tuple(resources), tuple(moved))
 
 
 def _run(  # noqa: C901 - the hot loop is inlined on purpose (see bench/sim_speed.py)
