@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -281,6 +281,10 @@ class ACG:
         """Best paths off-chip -> each storage feeding ``compute``, and each storage it writes
         -> off-chip (storages that do not connect to off-chip memory are left out)."""
         node = self.compute(_name(compute))
+        key = ("levels", node.name)
+        cached: tuple[DataPath, ...] | None = self._cache.get(key)
+        if cached is not None:
+            return cached
         result: list[DataPath] = []
         for store in self.storage_nodes:
             if self.edge(store, node) is not None:
@@ -291,10 +295,12 @@ class ACG:
                 best = self._best_among(self.data_paths(store, m) for m in self.offchip)
                 if best is not None:
                     result.append(best)
-        return tuple(result)
+        levels = tuple(result)
+        self._cache[key] = levels
+        return levels
 
     @staticmethod
-    def _best_among(groups: Iterator[tuple[DataPath, ...]] | Any) -> DataPath | None:
+    def _best_among(groups: Iterable[tuple[DataPath, ...]]) -> DataPath | None:
         candidates = [p for paths in groups for p in paths[:1]]
         return min(candidates, key=lambda p: p.rank) if candidates else None
 

@@ -63,6 +63,8 @@ from covenant_lab.types import DType, OpKind
 __all__ = ["build_acg", "load_arch", "loads_arch", "resolve_arch", "shipped_archs", "shipped_dirs"]
 
 _MAX_YAML_NODES = 200_000
+# libyaml's safe loader when available (same safe constructors, ~5x faster)
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def shipped_dirs() -> tuple[Path, ...]:
@@ -126,7 +128,7 @@ def loads_arch(
 
 def read_yaml(text: str, source: str) -> tuple[Any, dict[str, int], Problems]:
     """The document, a map from YAML path to line (1-based), and duplicate-key problems."""
-    loader = yaml.SafeLoader(text)
+    loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

@@ -258,3 +258,12 @@ def test_immutable_hashable_picklable(mini: ACG) -> None:
     assert clone == mini
     assert clone.spec["params"]["kib"] == 16
     assert clone.best_path("DRAM", "SPAD") == mini.best_path("DRAM", "SPAD")
+
+
+@pytest.mark.parametrize("name", ["genesys", "hvx", "teaching"])
+def test_every_shipped_arch_provides_every_op(name: str) -> None:
+    from covenant_lab.acg import load_arch
+
+    acg = load_arch(name)
+    missing = [op.value for op in OpKind if not acg.providers(op)]
+    assert missing == []
