@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from covenant_lab.acg import ACG, load_arch, loads_arch, shipped_archs
 from covenant_lab.acg.load import read_yaml, resolve_arch, shipped_dirs
@@ -156,3 +159,18 @@ def test_init_role_is_optional_for_accumulating_ops() -> None:
     )
     mac = loads_arch(text).compute("pe").capabilities[0]
     assert mac.roles == ("a", "b", "acc")
+
+
+_TOKENS = ["0", "-1", "true", "null", "[]", "{}", "x", "1.5", "stream", "SPAD", "pe", "bus", ":"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mangled_files_only_raise_typed_errors(data: st.DataObject) -> None:
+    """Bad input never yields a deep traceback: only ArchError/UsageError escape."""
+    words = MINI.split(" ")
+    for _ in range(data.draw(st.integers(1, 4))):
+        k = data.draw(st.integers(0, len(words) - 1))
+        words[k] = data.draw(st.sampled_from(_TOKENS))
+    with contextlib.suppress(ArchError, UsageError):
+        loads_arch(" ".join(words))
