@@ -38,6 +38,14 @@ node's dims, and the invocation variables ``stream``, ``elems`` and ``used_<dim>
 and dims are substituted at load time, so only invocation variables remain in
 ``Capability.cycles``.
 
+Rules checked (``acg.validate``): node names unique across kinds; at least one off-chip
+storage; edges join existing storage/compute nodes (comm nodes are named by ``via`` only),
+no self-loops or duplicates; each port's storage has an edge to the node (sources ``a``,
+``b``, ``init``) or from it (``acc``, ``out``), is loadable from off-chip memory (sources)
+or drains back to it (destinations); spatial entries name dims of the node and roles of the
+capability; every compute node is reachable from off-chip memory; templates use only
+plain ``{name}`` fields; sizes, bandwidths, dims and buffering are positive integers.
+
 Errors: every problem found (schema, expressions, graph rules) is raised at once as an
 :class:`~covenant_lab.errors.ArchError` whose problems name the YAML path and line.
 """
