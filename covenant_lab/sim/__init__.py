@@ -3,11 +3,12 @@
 >>> sim = Simulator(program, acg, inputs)     # inputs=None: timing only
 >>> sim.run().check({"y": reference})
 >>> to_perfetto(sim.trace())
+
+Instruction semantics are registered per type with ``covenant_lab.sim.semantics.semantics``.
 """
 
 from covenant_lab.sim.model import LayerRun, ModelRun, run_model
 from covenant_lab.sim.schedule import Schedule, edge_name, schedule
-from covenant_lab.sim.semantics import semantics
 from covenant_lab.sim.simulator import Simulator
 from covenant_lab.sim.state import LiveTile, SimEvent, SimState, StorageState
 from covenant_lab.sim.trace import TraceEvent, events_from_schedule, to_csv, to_perfetto, to_rows
@@ -26,7 +27,6 @@ __all__ = [
     "events_from_schedule",
     "run_model",
     "schedule",
-    "semantics",
     "to_csv",
     "to_perfetto",
     "to_rows",

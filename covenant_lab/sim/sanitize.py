@@ -139,5 +139,5 @@ def _check_compute(i: int, ins: Compute, program: Program) -> None:
         if tile is None:
             raise fault(i, ins, f"no tile for role '{role}' (operand '{acc.operand}')")
         if tile.operand != acc.operand:
-            raise fault(i, ins, f"tile for role '{role}' holds '{tile.operand}', the stage reads "
-                                f"'{acc.operand}' there")
+            raise fault(i, ins, f"tile for role '{role}' holds '{tile.operand}', the stage "
+                                f"accesses '{acc.operand}' there")

@@ -7,6 +7,8 @@ A 4x4 float32 tile is 64 bytes; DRAM->SPAD runs at min(edge 16, dma 8, DRAM 64, 
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from covenant_lab.acg.nodes import Edge
@@ -117,7 +119,7 @@ def test_comm_node_is_shared_by_loads_and_stores() -> None:
     busy = s.busy_cycles()
     assert busy["dma"] == busy["DRAM->SPAD"] + busy["SPAD->DRAM"]
     dma = sorted((s.start[i], s.end[i]) for i in range(len(s)) if "dma" in s.resources[i])
-    assert all(e0 <= s1 for (_, e0), (s1, _) in zip(dma, dma[1:], strict=False))
+    assert all(e0 <= s1 for (_, e0), (s1, _) in itertools.pairwise(dma))
 
 
 def test_zero_rate_is_an_error() -> None:
