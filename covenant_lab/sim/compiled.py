@@ -59,7 +59,8 @@ def simulate_layer(
         env.update(outputs)
         if reference is not None:
             try:
-                want = {o.name: reference[c.layer.tensor(o.name).name] for o in c.layer.codelet.outputs}
+                want = {o.name: reference[c.layer.tensor(o.name).name]
+                        for o in c.layer.codelet.outputs}
                 sim.check(want, layer=c.name, rtol=1e-3, atol=1e-4)
                 verdict = "pass"
             except SimulationError as exc:

@@ -115,8 +115,9 @@ class Memory:
             return
         key = (region.addr, region.span)
         dead = []
+        lo, hi = region.addr, region.stop
         for old_key, old in bank.live.items():
-            if not old.region.overlaps(region):
+            if old_key[0] >= hi or old_key[0] + old_key[1] <= lo or not old.region.overlaps(region):
                 continue
             if old_key == key and (old.tile.operand, old.tile.box) == (tile.operand, tile.box):
                 continue  # the same tile written again
