@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import time
 
 from covenant_lab.acg import ACG, loads_arch
@@ -103,6 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--instructions", type=int, default=200_000)
     args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     acg = loads_arch(ARCH, source="bench.yaml")
     tiles = max(2, round((args.instructions / 3) ** (1 / 3)))
     program = tiled_gemm(acg, 4 * tiles)

@@ -8,6 +8,7 @@ transfer of it takes 8 cycles and is ready 2 cycles later.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 
 from covenant_lab.acg import ACG, loads_arch
 from covenant_lab.codelets.ir import Access, Affine, Codelet, Const, Dim, Operand, Stage, Stmt
@@ -47,6 +48,7 @@ edges:
 """
 
 
+@cache
 def tiny() -> ACG:
     return loads_arch(TINY_YAML, source="tiny.yaml")
 

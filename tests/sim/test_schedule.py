@@ -8,13 +8,15 @@ A 4x4 float32 tile is 64 bytes; DRAM->SPAD runs at min(edge 16, dma 8, DRAM 64, 
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
 
 from covenant_lab.acg.nodes import Edge
-from covenant_lab.compiler.program import Program, Transfer
+from covenant_lab.compiler.program import Compute, Program, TileRef, Transfer
 from covenant_lab.errors import SimulationError
 from covenant_lab.sim import edge_name, schedule
+from covenant_lab.sim.regions import subtile
 
 from ._build import ProgramBuilder, gemm_codelet, relu_codelet, tiled_gemm, tiny
 
@@ -139,3 +141,64 @@ def _ends(prog: Program) -> tuple:
 
 def test_edge_name() -> None:
     assert edge_name("DRAM", "SPAD") == "DRAM->SPAD"
+
+
+def _bytes(tile: TileRef) -> set[tuple[str, int]]:
+    """Every byte a tile occupies, exactly."""
+    strides = tile.layout_strides
+    out = set()
+    for pos in itertools.product(*(range(b - a) for a, b in tile.box)):
+        first = tile.addr + tile.elem_bytes * sum(p * s for p, s in zip(pos, strides, strict=True))
+        out.update((tile.storage.name, first + k) for k in range(tile.elem_bytes))
+    return out
+
+
+def _random_program(seed: int) -> Program:
+    """Loads of random sub-boxes of x to random (often overlapping) SPAD addresses, relus of
+    loaded tiles into random y tiles, and stores of those back to y's DRAM sub-boxes."""
+    rng = random.Random(seed)
+    pb = ProgramBuilder(relu_codelet(12, 12), tiny())
+    loaded: list[TileRef] = []
+    for _ in range(40):
+        r0, c0 = rng.randrange(0, 10), rng.randrange(0, 10)
+        box = ((r0, min(12, r0 + rng.randrange(1, 4))), (c0, min(12, c0 + rng.randrange(1, 4))))
+        addr = 4 * rng.randrange(0, 48)
+        kind = rng.random()
+        if kind < 0.45 or not loaded:
+            loaded.append(pb.load("x", box, addr))
+        else:
+            x = rng.choice(loaded)
+            y = pb.tile("y", x.box, addr)
+            pb.compute({"i": x.box[0], "j": x.box[1]}, {"a": x, "out": y}, capability="relu",
+                       cycles=rng.randrange(1, 12), latency=rng.randrange(0, 3))
+            if kind > 0.7:
+                pb.store(y)
+    return pb.build()
+
+
+def _touches(ins: Transfer | Compute) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
+    if isinstance(ins, Transfer):
+        return _bytes(subtile(ins.src, ins.dst.box)), _bytes(ins.dst)
+    reads = set().union(*(_bytes(t) for r, t in ins.tiles if r not in ("acc", "out")))
+    return reads, set().union(*(_bytes(t) for r, t in ins.tiles if r in ("acc", "out")))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_programs_respect_every_dependency(seed: int) -> None:
+    prog = _random_program(seed)
+    s = schedule(prog, tiny())
+    touched = [_touches(ins) for ins in prog.instrs]
+    for j in range(len(prog.instrs)):
+        reads_j, writes_j = touched[j]
+        for i in range(j):
+            reads_i, writes_i = touched[i]
+            if writes_i & (reads_j | writes_j):  # RAW, WAW
+                assert s.start[j] >= s.ready[i], (i, j)
+            if reads_i & writes_j:  # WAR
+                assert s.start[j] >= s.end[i], (i, j)
+            if set(s.resources[i]) & set(s.resources[j]):  # in order, one at a time
+                assert s.start[j] >= s.end[i], (i, j)
+        # an instruction starts as soon as its resources and dependencies allow
+        waits = [s.free[j]] + [s.ready[i] for i in range(j) if touched[i][1] & (reads_j | writes_j)]
+        waits += [s.end[i] for i in range(j) if touched[i][0] & writes_j]
+        assert s.start[j] <= max(waits)
