@@ -1,0 +1,104 @@
+"""ACGView: the architecture graph as interactive SVG, optionally with a mapping overlaid."""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Any
+
+import anywidget
+import traitlets as t
+
+from covenant_lab.acg.graph import ACG
+from covenant_lab.acg.load import load_arch
+from covenant_lab.compiler.mapping import Mapping
+from covenant_lab.errors import UsageError
+from covenant_lab.widgets.acg_state import acg_state
+
+__all__ = ["ACGView", "mapping_of"]
+
+_STATIC = pathlib.Path(__file__).parent / "static"
+
+
+def mapping_of(result: object) -> Mapping | None:
+    """The Mapping of a CompileResult, a LogStep (its ``after``), or a Mapping itself."""
+    if result is None or isinstance(result, Mapping):
+        return result
+    for attr in ("mapping", "after"):
+        value = getattr(result, attr, None)
+        if isinstance(value, Mapping):
+            return value
+    raise UsageError(
+        f"argument 'result' to ACGView: expected a CompileResult, LogStep or Mapping, "
+        f"got {type(result).__name__}"
+    )
+
+
+def as_acg(arch: ACG | str) -> ACG:
+    if isinstance(arch, ACG):
+        return arch
+    if isinstance(arch, str | pathlib.Path):
+        return load_arch(arch)
+    raise UsageError(
+        "argument 'arch': expected an ACG, an architecture name or a path, "
+        f"got {type(arch).__name__}"
+    )
+
+
+class ACGView(anywidget.AnyWidget):
+    """The ACG drawn in the browser: drag to pan, wheel to zoom, click a node for its details.
+
+    ``ACGView(arch, result=None)``: ``arch`` is an ACG (or a shipped name / path); ``result``
+    a CompileResult (or Mapping) whose operand paths, tiles, occupancy and capabilities are
+    drawn over the graph. ``selected`` is the name of the clicked node ("" for none).
+    """
+
+    _esm = _STATIC / "acg.js"
+    _css = _STATIC / "acg.css"
+
+    graph = t.Dict().tag(sync=True)
+    selected = t.Unicode("").tag(sync=True)
+    height = t.Int(460).tag(sync=True)
+
+    def __init__(
+        self,
+        arch: ACG | str,
+        result: object = None,
+        *,
+        backend: str = "auto",
+        **kwargs: Any,
+    ) -> None:
+        self._arch = as_acg(arch)
+        self._mapping = mapping_of(result)
+        self._backend = backend
+        super().__init__(graph=acg_state(self._arch, self._mapping, backend=backend), **kwargs)
+
+    @property
+    def arch(self) -> ACG:
+        return self._arch
+
+    @property
+    def mapping(self) -> Mapping | None:
+        return self._mapping
+
+    def update(self, arch: ACG | str | None = None, result: object = None) -> None:
+        """Redraw with a new architecture and/or mapping (``result=None`` removes the overlay)."""
+        if arch is not None:
+            self._arch = as_acg(arch)
+        self._mapping = mapping_of(result)
+        self.graph = acg_state(self._arch, self._mapping, backend=self._backend)
+        if self.selected and self.selected not in {n["name"] for n in self.graph["nodes"]}:
+            self.selected = ""
+
+    @t.validate("selected")
+    def _check_selected(self, proposal: dict[str, Any]) -> str:
+        name = str(proposal["value"])
+        known = {n["name"] for n in self.graph.get("nodes", [])}
+        return name if name in known else ""
+
+    @property
+    def selected_node(self) -> dict[str, Any] | None:
+        """The state record of the selected node (attributes, capabilities, overlay)."""
+        for n in self.graph.get("nodes", []):
+            if n["name"] == self.selected:
+                return dict(n)
+        return None
