@@ -13,8 +13,7 @@ Dependencies are tracked on tile regions (see :mod:`covenant_lab.sim.regions`): 
 instruction waits for the ``ready`` of the last writer of every region it reads (RAW) or writes
 (WAW), and for the ``end`` of every reader of a region it writes since that region was last
 written (WAR). A Transfer reads the part of its source tile holding ``dst.box``; a Compute
-reads its source tiles (and its accumulator unless it starts from an init value) and writes
-its destination tile.
+reads its source tiles and its accumulator, and writes its destination tile.
 
 Example: two loads into one buffer slot of a single-buffered scratchpad, each followed by a
 compute reading it. The second load waits (WAR) for the end of the first compute::
@@ -190,8 +189,8 @@ def _plan(  # noqa: C901 - one inlined loop: a helper call per instruction costs
             if link is None:
                 link = links[lk] = planner.link(i, ins)
             nbytes = dh[2]
-            reads, writes = (src,), (dh[1],)
-            steps.append((link[0], -(-nbytes // link[1]), link[2], reads, writes, reads, writes))
+            rd, wr = (src,), (dh[1],)
+            steps.append((link[0], -(-nbytes // link[1]), link[2], rd, wr, rd, wr))
             moved.append(nbytes)
             continue
         assert isinstance(ins, Compute)
@@ -203,7 +202,7 @@ def _plan(  # noqa: C901 - one inlined loop: a helper call per instruction costs
                 th = tile(t)
             if role == "acc" or role == "out":
                 writes.append(th[1])
-                if role == "acc" and not ins.init:
+                if role == "acc":  # read-modify-write; timing-neutral when it starts from init
                     reads.append(th[1])
             else:
                 reads.append(th[1])

@@ -149,9 +149,9 @@ class _Box:
         aranges = {}
         for k, lp in enumerate(stage.loops):
             a, b = spans[lp]
-            shape = [1] * n
-            shape[k] = max(b - a, 0)
-            aranges[lp] = np.arange(a, max(a, b), dtype=np.int64).reshape(shape)
+            axis = [1] * n
+            axis[k] = max(b - a, 0)
+            aranges[lp] = np.arange(a, max(a, b), dtype=np.int64).reshape(axis)
         shape = tuple(max(spans[lp][1] - spans[lp][0], 0) for lp in stage.loops)
         return _Box(stage.loops, aranges, shape)
 
@@ -250,13 +250,13 @@ def _contract(stage: Stage, box: _Box, srcs: list[np.ndarray]) -> np.ndarray:
     if repeat != 1:
         result = result * repeat
     shape = [box.shape[k] if k in kept else 1 for k in range(len(box.loops))]
-    return result.reshape(shape)
+    return np.asarray(result, dtype=np.float64).reshape(shape)
 
 
 def _reduce(stage: Stage, box: _Box, srcs: list[np.ndarray]) -> np.ndarray:
     axes = tuple(k for k, lp in enumerate(box.loops) if lp not in stage.stmt.dst.vars)
     full = np.broadcast_to(srcs[0], box.shape)
-    return _REDUCER[stage.stmt.op].reduce(full, axis=axes, keepdims=True)
+    return np.asarray(_REDUCER[stage.stmt.op].reduce(full, axis=axes, keepdims=True))
 
 
 @semantics(Compute)

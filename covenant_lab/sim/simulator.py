@@ -23,7 +23,7 @@ import numpy as np
 from covenant_lab.codelets.library.constants import constants
 from covenant_lab.compiler.program import Program
 from covenant_lab.errors import SimulationError, UsageError
-from covenant_lab.sim.memory import Memory
+from covenant_lab.sim.memory import Memory, Snapshot
 from covenant_lab.sim.sanitize import check_program, storage_sizes
 from covenant_lab.sim.schedule import Schedule, edge_name, schedule
 from covenant_lab.sim.semantics import Machine, execute
@@ -69,7 +69,7 @@ class Simulator:
         self._events = self._event_list()
         self._snapshot_every = snapshot_every
         self._snapshot_budget = snapshot_budget_bytes
-        self._snapshots: dict[int, dict] = {0: self._memory.snapshot()}
+        self._snapshots: dict[int, Snapshot] = {0: self._memory.snapshot()}
         self._reset_timing()
 
     # -- setup ---------------------------------------------------------------------------------
