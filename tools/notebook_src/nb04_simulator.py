@@ -1,0 +1,195 @@
+"""04_simulator.ipynb: stepping, state, timelines, buffer occupancy, checks, Perfetto export."""
+
+CELLS = [
+    ("md", """
+    # The simulator
+
+    The simulator replays a compiled program on the architecture. Timing comes from a
+    schedule that respects every data dependency and every shared resource (a bus, an edge, a
+    compute node); values come from each instruction's semantics, executed when the
+    instruction completes. You can step it event by event, jump to a cycle, go back, inspect
+    what every buffer holds, and export the trace.
+    """),
+    ("code", """
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from bokeh.io import output_notebook, show
+    from bokeh.plotting import figure
+
+    from covenant_lab import SimulationError, acg, compiler
+    from covenant_lab.frontends import onnx as frontend
+    from covenant_lab.models import BUILDERS
+    from covenant_lab.compiler import Compute
+    from covenant_lab.sim import Simulator, to_perfetto, to_rows
+    from covenant_lab.widgets import SimPlayer
+
+    output_notebook(hide_banner=True)
+    """),
+    ("code", """
+    model = frontend.load(BUILDERS["lenet"]())
+    layer = model.layer("conv1")
+    arch = acg.load_arch("teaching")
+    result = compiler.compile(layer, arch)
+
+    inputs = model.random_inputs(seed=0)
+    reference = model.reference(inputs, intermediates=True)
+    values = layer.operand_values(inputs, model.initializers)
+    expected = {o.name: reference[layer.tensor(o.name).name] for o in layer.codelet.outputs}
+
+    print(result.loop_nest())
+    print()
+    print("\\n".join(result.asm.splitlines()[:8]))
+    """),
+    ("md", """
+    ## 1. Step
+    Every instruction makes two events: it *issues* (starts) and *completes*. `step()`
+    processes the next event and returns it.
+    """),
+    ("code", """
+    sim = Simulator(result.program, arch, values)
+    print(f"{len(result.program.instrs)} instructions, {sim.steps} events, "
+          f"{sim.total_cycles} cycles")
+    for _ in range(5):
+        event = sim.step()
+        print(event, " busy:", {r: i for r, i in sim.state.busy if i is not None})
+    """),
+    ("md", """
+    ## 2. Run until a cycle, and look at the state
+    `state` is a frozen snapshot: the cycle, what each resource is doing, and the tiles every
+    storage holds.
+    """),
+    ("code", """
+    sim.run_until(cycle=4000)
+    state = sim.state
+    print(f"cycle {state.cycle}, step {state.step}: {state.issued} issued, "
+          f"{state.completed} completed, {state.pending} pending")
+    for resource, index in state.busy:
+        print(f"  {resource:12} {'idle' if index is None else f'instruction {index}'}")
+    spad = state.storage("SPAD")
+    print(f"SPAD holds {spad.occupancy_bytes} of {spad.capacity_bytes} bytes:")
+    for tile in spad.tiles:
+        print(f"  {tile.operand} {tile.box} at {tile.addr} ({tile.nbytes} B)")
+    """),
+    ("md", "## 3. Go back"),
+    ("code", """
+    before = (sim.position, sim.cycle)
+    sim.back(3)
+    print(f"step {before[0]} (cycle {before[1]}) -> step {sim.position} (cycle {sim.cycle})")
+    """),
+    ("md", """
+    ## 4. Buffer occupancy over time
+    Replaying from the start and recording the scratchpad's occupancy after every event shows
+    double buffering at work: the next tile arrives while the current one is in use.
+    """),
+    ("code", """
+    sim.seek(0)
+    cycles, occupancy = [0], [0]
+    while sim.step() is not None:
+        cycles.append(sim.cycle)
+        occupancy.append(sim.state.storage("SPAD").occupancy_bytes)
+
+    fig = figure(height=220, width=700, title="SPAD occupancy", x_axis_label="cycle",
+                 y_axis_label="bytes")
+    fig.step(cycles, occupancy, mode="after", line_width=2)
+    fig.line([0, cycles[-1]], [arch.storage("SPAD").capacity_bytes] * 2, color="red",
+             line_dash="dashed", legend_label="capacity")
+    show(fig)
+    """),
+    ("md", """
+    ## 5. Timeline and utilisation
+    The trace has one event per instruction (plus *stalls*: time an instruction waited for a
+    busy resource). The player draws it per resource; `utilisation` and `bytes_moved` sum it.
+    """),
+    ("code", """
+    for row in to_rows(sim.trace())[:6]:
+        print({k: row[k] for k in ("resource", "kind", "start", "end", "nbytes", "operand")})
+    print({r: round(u, 2) for r, u in sim.utilisation().items()})
+    print(sim.bytes_moved())
+    """),
+    ("code", """
+    player = SimPlayer(Simulator(result.program, arch, values))
+    player
+    """),
+    ("md", """
+    ## 6. Functional check
+    `check` compares the outputs in simulated DRAM with a reference and raises a
+    `SimulationError` at the first element that differs.
+    """),
+    ("code", """
+    sim.run()
+    sim.check(expected)
+    print("conv1 matches the ONNX reference")
+
+    wrong = {name: value + 1.0 for name, value in expected.items()}
+    try:
+        sim.check(wrong)
+    except SimulationError as err:
+        print(err)
+    """),
+    ("md", """
+    ## 7. Export to Perfetto
+    `to_perfetto` returns Chrome trace-event JSON: open the file at
+    <https://ui.perfetto.dev> or in `chrome://tracing` (times are in cycles).
+    Outputs go to a directory you choose; here a temporary one.
+    """),
+    ("code", """
+    out_dir = Path(tempfile.mkdtemp(prefix="covenant-trace-"))
+    trace_path = out_dir / "lenet_conv1.trace.json"
+    trace_path.write_text(json.dumps(to_perfetto(sim.trace())), encoding="utf-8")
+    print(trace_path, trace_path.stat().st_size, "bytes")
+    """),
+    ("md", """
+    ## Exercises
+    Answer in the `answer_...` cells, then run the `check_answer` cell below each one. The
+    cells tagged `solution` hold reference answers (delete them before handing out).
+    """),
+    ("code", """
+    def _equals(expected, hint):
+        return lambda answer: None if answer == expected else hint
+
+
+    _trace = sim.trace()
+    CHECKS = {
+        "1": _equals(min(e.start for e in _trace if e.kind == "compute"),
+                     "look for the first event of kind 'compute' in the trace"),
+        "2": _equals(max(occupancy), "take the largest occupancy recorded in section 4"),
+        "3": _equals(sim.bytes_moved()["DRAM->SPAD"],
+                     "sum the bytes of the transfers on the DRAM->SPAD edge"),
+    }
+
+
+    def check_answer(question, answer):
+        \"\"\"Print whether ``answer`` to exercise ``question`` is right; True when it is.\"\"\"
+        hint = CHECKS[question](answer)
+        print(f"exercise {question}: " + ("correct" if hint is None else f"not yet: {hint}"))
+        return hint is None
+    """),
+    ("md", """
+    **Exercise 1.** At which cycle does the MAC array start computing for the first time?
+    Why not at cycle 0?
+    """),
+    ("code", "answer_1 = None  # your answer: a cycle"),
+    ("solution", """
+    sim.seek(0)
+    first = sim.run_until(predicate=lambda ev: ev.kind == "issue"
+                          and isinstance(result.program.instrs[ev.index], Compute))
+    answer_1 = first.cycle  # the first input tiles have to arrive over the bus first
+    """),
+    ("code", 'check_answer("1", answer_1)'),
+    ("md", "**Exercise 2.** What is the largest number of bytes the scratchpad ever holds?"),
+    ("code", "answer_2 = None  # your answer: bytes"),
+    ("solution", "answer_2 = max(occupancy)"),
+    ("code", 'check_answer("2", answer_2)'),
+    ("md", """
+    **Exercise 3.** How many bytes travel from DRAM to the scratchpad? Compare with the sizes
+    of `x`, `w` and `b`: is any of them loaded more than once?
+    """),
+    ("code", "answer_3 = None  # your answer: bytes"),
+    ("solution", """
+    answer_3 = sum(row["nbytes"] for row in to_rows(sim.trace())
+                   if row["resource"] == "DRAM->SPAD" and row["kind"] == "transfer")
+    """),
+    ("code", 'check_answer("3", answer_3)'),
+]
