@@ -21,12 +21,16 @@ File format::
         capabilities:
           - op: mac                      # an OpKind value
             name: mac                    # optional; unique per node (default: the op)
-            operands: {a: SPAD, b: SPAD, init: SPAD, acc: SPAD}   # role -> storage
+            operands: {a: SPAD, b: SPAD, init: SPAD, acc: SPAD}   # role -> storage, or a
+                                         # list the role may use, preferred first: [VMEM1, OBUF]
             dtypes: {a: int8, b: int8, init: int32, acc: int32}   # role -> DType value
             spatial:                     # which loops may occupy which dim (SpatialDim)
               rows: {requires: [a, b], excludes: [acc], fold: true}
               cols: {requires: [b, acc], excludes: [a]}
+            stream: {excludes: [b]}      # optional: which unmapped loops may stream through
+                                         # one invocation (the rest repeat it)
             cycles: rows + stream + rows + cols - 2   # busy cycles per invocation
+            overhead_cycles: 0           # optional: once per invocation, over params, dims, stream
             latency_cycles: 0
             template: "MAC a={a_addr} ..."            # str.format with plain {name} fields
     edges:                               # directed data paths
@@ -347,11 +351,14 @@ class _Builder:
     def capability(self, path: str, spec: Mapping[str, Any], dims: dict[str, int]) -> Capability:
         dtypes: Mapping[str, str] = spec["dtypes"]
         ports = []
-        for role, storage in spec["operands"].items():
+        for role, where in spec["operands"].items():
             dtype = dtypes.get(role)
             if dtype is None:
                 self.problems.add(f"{path}.dtypes", f"no dtype for operand role '{role}'")
-            ports.append(Port(role, storage, DType(dtype) if dtype else DType.INT8))
+            first, *rest = [where] if isinstance(where, str) else where
+            ports.append(
+                Port(role, first, DType(dtype) if dtype else DType.INT8, alternatives=tuple(rest))
+            )
         for role in dtypes:
             if role not in spec["operands"]:
                 self.problems.add(
@@ -377,10 +384,17 @@ class _Builder:
             ),
             template=spec.get("template", ""),
             name=spec.get("name", ""),
+            stream_requires=frozenset((spec.get("stream") or {}).get("requires", ())),
+            stream_excludes=frozenset((spec.get("stream") or {}).get("excludes", ())),
+            overhead_cycles=(
+                self.cycles(f"{path}.overhead_cycles", spec["overhead_cycles"], dims)
+                if "overhead_cycles" in spec
+                else None
+            ),
         )
 
     def cycles(self, path: str, value: int | float | str, dims: Mapping[str, int]) -> Expr:
-        """The cycles expression with params and the node's dims substituted."""
+        """A timing expression with params and the node's dims substituted."""
         if not isinstance(value, str):
             return Num(value)
         try:

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from covenant_lab.acg.capabilities import Capability
+from covenant_lab.acg.expr import Expr
 from covenant_lab.acg.graph import ACG, thaw
 from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, StorageNode
 from covenant_lab.errors import UsageError
@@ -96,7 +97,7 @@ def _capability_spec(c: Capability) -> dict[str, Any]:
     out: dict[str, Any] = {"op": c.op.value}
     if c.name:
         out["name"] = c.name
-    out["operands"] = {p.role: p.storage for p in c.ports}
+    out["operands"] = {p.role: list(p.storages) if p.alternatives else p.storage for p in c.ports}
     out["dtypes"] = {p.role: p.dtype.value for p in c.ports}
     if c.spatial:
         spatial: dict[str, Any] = {}
@@ -108,13 +109,26 @@ def _capability_spec(c: Capability) -> dict[str, Any]:
                 entry["fold"] = True
             spatial[s.dim] = entry
         out["spatial"] = spatial
-    const = c.cycles.const_value
-    out["cycles"] = const if const is not None else str(c.cycles)
+    out["cycles"] = _expr_spec(c.cycles)
+    stream: dict[str, Any] = {}
+    if c.stream_requires:
+        stream["requires"] = sorted(c.stream_requires)
+    if c.stream_excludes:
+        stream["excludes"] = sorted(c.stream_excludes)
+    if stream:
+        out["stream"] = stream
+    if c.overhead_cycles is not None:
+        out["overhead_cycles"] = _expr_spec(c.overhead_cycles)
     if c.latency_cycles:
         out["latency_cycles"] = c.latency_cycles
     if c.template:
         out["template"] = c.template
     return out
+
+
+def _expr_spec(e: Expr) -> int | float | str:
+    const = e.const_value
+    return const if const is not None else str(e)
 
 
 def _edge_spec(e: Edge) -> dict[str, Any]:
@@ -163,7 +177,15 @@ def _capability_data(c: Capability) -> dict[str, Any]:
     return {
         "name": c.label,
         "op": c.op.value,
-        "ports": [{"role": p.role, "storage": p.storage, "dtype": p.dtype.value} for p in c.ports],
+        "ports": [
+            {
+                "role": p.role,
+                "storage": p.storage,
+                "alternatives": list(p.alternatives),
+                "dtype": p.dtype.value,
+            }
+            for p in c.ports
+        ],
         "spatial": [
             {
                 "dim": s.dim,
@@ -175,6 +197,9 @@ def _capability_data(c: Capability) -> dict[str, Any]:
             for s in c.spatial
         ],
         "cycles": str(c.cycles),
+        "stream_requires": sorted(c.stream_requires),
+        "stream_excludes": sorted(c.stream_excludes),
+        "overhead_cycles": None if c.overhead_cycles is None else str(c.overhead_cycles),
         "latency_cycles": c.latency_cycles,
         "template": c.template,
         "peak_ops_per_cycle": c.peak_ops_per_cycle,
@@ -267,11 +292,19 @@ def _capability_lines(caps: tuple[Capability, ...]) -> list[str]:
     """One line per group of capabilities that differ only in their op."""
     groups: dict[tuple[Any, ...], list[str]] = {}
     for c in caps:
-        key = (c.ports, c.spatial, str(c.cycles), c.latency_cycles)
+        key = (
+            c.ports,
+            c.spatial,
+            str(c.cycles),
+            c.latency_cycles,
+            c.stream_requires,
+            c.stream_excludes,
+            str(c.overhead_cycles),
+        )
         groups.setdefault(key, []).append(c.label)
     lines = []
-    for (ports, spatial, cycles, _), labels in groups.items():
-        port_text = " ".join(f"{p.role}:{p.storage}({p.dtype.value})" for p in ports)
+    for (ports, spatial, cycles, *_), labels in groups.items():
+        port_text = " ".join(f"{p.role}:{'|'.join(p.storages)}({p.dtype.value})" for p in ports)
         spatial_text = " ".join(
             f"{s.dim}[{','.join(sorted(s.requires))}"
             + (f" -{','.join(sorted(s.excludes))}" if s.excludes else "")

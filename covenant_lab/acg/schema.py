@@ -76,7 +76,17 @@ _CAPABILITY = {
     "properties": {
         "op": {"enum": [op.value for op in OpKind]},
         "name": _NAME,
-        "operands": {"type": "object", "minProperties": 1, "additionalProperties": _NAME},
+        # a storage, or a list of storages the role may use (preferred first)
+        "operands": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": {
+                "anyOf": [
+                    _NAME,
+                    {"type": "array", "items": _NAME, "minItems": 1, "uniqueItems": True},
+                ]
+            },
+        },
         "dtypes": {
             "type": "object",
             "minProperties": 1,
@@ -94,6 +104,13 @@ _CAPABILITY = {
             }
         ),
         "cycles": {"type": ["number", "string"], "minimum": 0, "minLength": 1},
+        # which loops not mapped spatially may stream through one invocation
+        "stream": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"requires": _ROLE_LIST, "excludes": _ROLE_LIST},
+        },
+        "overhead_cycles": {"type": ["number", "string"], "minimum": 0, "minLength": 1},
         "latency_cycles": _NONNEG,
         "template": {"type": "string"},
         "description": {"type": "string"},
@@ -226,19 +243,22 @@ def _convert(error: ValidationError) -> list[SchemaIssue]:
         if set(wanted) == {"number", "string"}:
             words = "a number or an expression"
         return [SchemaIssue(path, f"expected {words}, got {inst!r}")]
-    if kind == "exclusiveMinimum":
-        return [SchemaIssue(path, f"must be positive, got {inst!r}")]
-    if kind == "minimum":
-        return [SchemaIssue(path, f"must not be negative, got {inst!r}")]
     if kind == "pattern":
         return [SchemaIssue(path, f"{inst!r} is not a valid name", _NAME_HINT)]
-    if kind in ("minProperties", "minItems", "minLength"):
-        return [SchemaIssue(path, "must not be empty")]
-    if kind == "uniqueItems":
-        return [SchemaIssue(path, f"has repeated items: {inst!r}")]
+    if isinstance(kind, str) and kind in _MESSAGES:
+        return [SchemaIssue(path, _MESSAGES[kind].format(inst=inst))]
     return [SchemaIssue(path, error.message)]
 
 
+_MESSAGES = {
+    "exclusiveMinimum": "must be positive, got {inst!r}",
+    "minimum": "must not be negative, got {inst!r}",
+    "minProperties": "must not be empty",
+    "minItems": "must not be empty",
+    "minLength": "must not be empty",
+    "uniqueItems": "has repeated items: {inst!r}",
+    "anyOf": "expected a storage name or a list of them, got {inst!r}",
+}
 _NAME_HINT = "names use letters, digits and '_', and do not start with a digit"
 _REQUIRED_HINTS = {
     "capacity_bytes": "on-chip storage needs a capacity; off-chip memory says off_chip: true",

@@ -237,7 +237,6 @@ def _check_capability(  # noqa: C901 - a flat list of independent checks
             f"op {cap.op.value} needs an operand for role '{missing}'",
             hint=f"roles of {cap.op.value}: {_roles_text(cap)}",
         )
-    down, up = reach
     for port in cap.ports:
         field = f"{where}.operands.{port.role}"
         if port.role not in allowed:
@@ -247,25 +246,9 @@ def _check_capability(  # noqa: C901 - a flat list of independent checks
                 hint=f"roles of {cap.op.value}: {_roles_text(cap)}",
             )
             continue
-        store = nodes.get(port.storage)
-        if not isinstance(store, StorageNode):
-            what = "unknown storage" if store is None else f"{store.kind} node, not a storage:"
-            stores = [n for n, v in nodes.items() if isinstance(v, StorageNode)]
-            problems.add(field, f"{what} '{port.storage}'", hint=known_hint(port.storage, stores))
-            continue
-        source = port.role in SOURCE_ROLES
-        src, dst = (store.name, node.name) if source else (node.name, store.name)
-        if not graph.has_edge(src, dst):
-            problems.add(
-                field,
-                f"{node.name} cannot {'read' if source else 'write'} '{store.name}': "
-                f"no edge {src} -> {dst}",
-                hint=f"add an edge {{from: {src}, to: {dst}, bytes_per_cycle: ...}}",
-            )
-        elif source and store.name not in down:
-            problems.add(field, f"'{store.name}' cannot be loaded from off-chip memory")
-        elif not source and store.name not in up:
-            problems.add(field, f"'{store.name}' has no path back to off-chip memory")
+        for i, storage in enumerate(port.storages):
+            item = f"{field}[{i}]" if port.alternatives else field
+            _check_port_storage(node, port.role, storage, item, nodes, graph, reach, problems)
     dims = dict(node.dims)
     for sd in cap.spatial:
         field = f"{where}.spatial.{sd.dim}"
@@ -282,6 +265,20 @@ def _check_capability(  # noqa: C901 - a flat list of independent checks
             problems.add(
                 field, f"roles both required and excluded: {sorted(sd.requires & sd.excludes)}"
             )
+    for key, group in (("requires", cap.stream_requires), ("excludes", cap.stream_excludes)):
+        for role in sorted(group - roles):
+            problems.add(
+                f"{where}.stream.{key}",
+                f"role '{role}' is not an operand of this capability",
+                hint=f"operand roles: {', '.join(cap.roles)}",
+            )
+    if cap.overhead_cycles is not None:
+        for name in sorted(cap.overhead_cycles.names - {"stream"}):
+            problems.add(
+                f"{where}.overhead_cycles",
+                f"unknown name '{name}'",
+                hint="overhead_cycles may use the params, the node's dims and stream",
+            )
     allowed_names = INVOCATION_NAMES | {f"used_{d}" for d in dims}
     for name in sorted(cap.cycles.names - allowed_names):
         problems.add(
@@ -292,6 +289,39 @@ def _check_capability(  # noqa: C901 - a flat list of independent checks
             + "), stream, elems and used_<dim>",
         )
     _check_template(cap.template, f"{where}.template", problems)
+
+
+def _check_port_storage(
+    node: ComputeNode,
+    role: str,
+    storage: str,
+    field: str,
+    nodes: Mapping[str, Node],
+    graph: nx.DiGraph,
+    reach: tuple[set[str], set[str]],
+    problems: Problems,
+) -> None:
+    """One storage a port may use: it exists, connects to the node, and to off-chip memory."""
+    store = nodes.get(storage)
+    if not isinstance(store, StorageNode):
+        what = "unknown storage" if store is None else f"{store.kind} node, not a storage:"
+        stores = [n for n, v in nodes.items() if isinstance(v, StorageNode)]
+        problems.add(field, f"{what} '{storage}'", hint=known_hint(storage, stores))
+        return
+    down, up = reach
+    source = role in SOURCE_ROLES
+    src, dst = (store.name, node.name) if source else (node.name, store.name)
+    if not graph.has_edge(src, dst):
+        problems.add(
+            field,
+            f"{node.name} cannot {'read' if source else 'write'} '{store.name}': "
+            f"no edge {src} -> {dst}",
+            hint=f"add an edge {{from: {src}, to: {dst}, bytes_per_cycle: ...}}",
+        )
+    elif source and store.name not in down:
+        problems.add(field, f"'{store.name}' cannot be loaded from off-chip memory")
+    elif not source and store.name not in up:
+        problems.add(field, f"'{store.name}' has no path back to off-chip memory")
 
 
 def _check_labels(node: ComputeNode, problems: Problems) -> None:

@@ -176,7 +176,7 @@ def test_genesys_numbers(genesys: ACG) -> None:
         ("DRAM", "OBUF"),
         ("OBUF", "DRAM"),
     ]
-    ((node, mac),) = genesys.providers(OpKind.MAC)
+    (node, mac) = genesys.providers(OpKind.MAC)[0]
     assert node.name == "pe_array" and str(mac.cycles) == "stream + 94"
     assert {p.role: p.storage for p in mac.ports} == {
         "a": "IBUF",
@@ -186,13 +186,18 @@ def test_genesys_numbers(genesys: ACG) -> None:
     }
     assert genesys.peak_ops_per_cycle(OpKind.MAC) == 1024
     assert genesys.peak_ops_per_cycle(OpKind.EXP) == 32
-    relus = [c.label for _, c in genesys.providers(OpKind.RELU)]
-    assert relus == ["relu", "relu_obuf"]
-    relu_obuf = genesys.providers(OpKind.RELU)[1][1]
-    assert relu_obuf.port("a").storage == "OBUF"  # type: ignore[union-attr]
+    ((_, relu),) = genesys.providers(OpKind.RELU)
+    a = relu.port("a")
+    assert a is not None and a.storages == ("VMEM1", "VMEM2", "OBUF")  # post-process from OBUF
+    assert (a.storage, a.alternatives) == ("VMEM1", ("VMEM2", "OBUF"))
+    assert relu.port("out").storages == ("VMEM1", "VMEM2")  # type: ignore[union-attr]
+    macc = genesys.providers(OpKind.MAC)[1][1]
+    assert (macc.name, macc.label, macc.peak_ops_per_cycle) == ("macc", "macc", 32)
+    assert mac.stream_excludes == frozenset({"b"}) and mac.stream_requires == frozenset()
     simd = genesys.compute("simd")
     ops = {c.op for c in simd.capabilities}
-    assert ops == set(OpKind) - {OpKind.MAC}
+    assert ops == set(OpKind)  # including mac (the ALU's macc primitive)
+    assert [n.name for n, _ in genesys.providers(OpKind.MAC)] == ["pe_array", "simd"]
     exp = next(c for c in simd.capabilities if c.label == "exp")
     add = next(c for c in simd.capabilities if c.label == "add")
     assert exp.cycles.evaluate({"stream": 10}) > add.cycles.evaluate({"stream": 10})
@@ -240,7 +245,7 @@ def test_summary(genesys: ACG, mini: ACG) -> None:
         "64 B/cyc",
         "pe_array",
         "rows=32 x cols=32",
-        "relu_obuf",
+        "a:VMEM1|VMEM2|OBUF(int32)",
         "cycles=stream + 94",
     ):
         assert needle in text

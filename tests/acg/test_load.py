@@ -174,3 +174,41 @@ def test_mangled_files_only_raise_typed_errors(data: st.DataObject) -> None:
         words[k] = data.draw(st.sampled_from(_TOKENS))
     with contextlib.suppress(ArchError, UsageError):
         loads_arch(" ".join(words))
+
+
+def test_port_alternatives_stream_rule_and_overhead() -> None:
+    text = (
+        MINI.replace(
+            "{a: SPAD, b: SPAD, init: SPAD, acc: SPAD}",
+            "{a: [SPAD, L2], b: SPAD, init: SPAD, acc: SPAD}",
+        )
+        .replace(
+            "        cycles: rows + stream + cols - 1\n",
+            "        stream: {requires: [a], excludes: [b]}\n"
+            "        cycles: rows + stream + cols - 1\n"
+            "        overhead_cycles: rows * 2 + stream // 4\n",
+        )
+        .replace(
+            "  - {from: SPAD, to: pe, bytes_per_cycle: 16}\n",
+            "  - {from: SPAD, to: pe, bytes_per_cycle: 16}\n"
+            "  - {from: L2, to: pe, bytes_per_cycle: 32}\n",
+        )
+    )
+    acg = loads_arch(text)
+    mac = acg.compute("pe").capabilities[0]
+    a = mac.port("a")
+    assert a is not None
+    assert (a.storage, a.alternatives, a.storages) == ("SPAD", ("L2",), ("SPAD", "L2"))
+    assert mac.stream_requires == frozenset({"a"}) and mac.stream_excludes == frozenset({"b"})
+    assert mac.overhead_cycles is not None
+    assert str(mac.overhead_cycles) == "8 + stream // 4"
+    assert mac.overhead_cycles.compile()({"stream": 10}) == 10
+    again = loads_arch(acg.to_yaml())
+    assert again == acg
+    # an ACG without a document writes the same fields from its nodes
+    from covenant_lab.acg import ACG
+
+    bare = ACG(acg.name, "", (), acg.storage_nodes, acg.compute_nodes, acg.comm_nodes, acg.edges)
+    assert loads_arch(bare.to_yaml()).compute_nodes == acg.compute_nodes
+    ports = acg.to_data()["nodes"][3]["capabilities"][0]["ports"]
+    assert ports[0] == {"role": "a", "storage": "SPAD", "alternatives": ["L2"], "dtype": "int8"}
