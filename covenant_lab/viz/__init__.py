@@ -1,0 +1,38 @@
+"""Drawings of ACGs and traces: DOT/SVG text, node layout, Bokeh timelines and occupancy.
+
+``to_dot``/``to_svg`` (:mod:`.dot`) and ``layout`` (:mod:`.layout`) need no plotting
+library; ``timeline_figure``/``Timeline`` (:mod:`.timeline`) and ``occupancy_figure``/
+``occupancy_series`` (:mod:`.occupancy`) import Bokeh when first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from covenant_lab.viz.dot import to_dot, to_svg
+from covenant_lab.viz.layout import Layout, layout
+
+__all__ = [
+    "Layout",
+    "Timeline",
+    "layout",
+    "occupancy_figure",
+    "occupancy_series",
+    "timeline_figure",
+    "to_dot",
+    "to_svg",
+]
+
+_LAZY = {
+    "Timeline": "covenant_lab.viz.timeline",
+    "timeline_figure": "covenant_lab.viz.timeline",
+    "occupancy_figure": "covenant_lab.viz.occupancy",
+    "occupancy_series": "covenant_lab.viz.occupancy",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'covenant_lab.viz' has no attribute {name!r}")

@@ -1,0 +1,68 @@
+"""Notebook widgets: anywidget views plus ipywidgets composites, with state from pure functions.
+
+Widgets (import from here; the package itself imports nothing heavy until a name is used)::
+
+    ACGView(arch, result=None)      the ACG as SVG: pan (drag), zoom (wheel), hover, click a node
+                                    (trait ``selected``); a CompileResult's mapping overlaid
+    ArchEditor(arch, layer=None)    parameters and node attributes, validated on each edit
+                                    (``.arch`` = last valid ACG), recompile, save as YAML
+    PassStepper(result, target=None) the compile log pass by pass, constraint editor, recompile
+    SimPlayer(sim)                  play / pause / step / back / scrub / speed over a Simulator,
+                                    with the Bokeh timeline and buffer occupancy
+    Lab(model, arch)                layer picker + the three views above for a model
+    show(arch, result=None)         an ACGView (also ``covenant_lab.show``)
+
+State lives in Python; the browser only draws it. Pure state functions (tested without a
+browser): ``acg_state``, ``acg_overlay``, ``stepper_state``, ``editor_state``, ``sim_state``.
+
+DOM contract (what browser tests may rely on)
+---------------------------------------------
+- Every anywidget root gets ``class="covenant-<name>"`` and ``data-ready="1"`` once rendered:
+  ``.covenant-acg`` (ACGView), ``.covenant-stepper`` (the PassStepper's log view),
+  ``.covenant-player`` (the SimPlayer's instruction view).
+- ipywidgets composites carry a class on their box: ``.covenant-editor`` (ArchEditor),
+  ``.covenant-stepper-panel`` (PassStepper), ``.covenant-player-panel`` (SimPlayer),
+  ``.covenant-lab`` (Lab; its layer picker ``.covenant-layer-picker``, its tabs
+  ``.covenant-lab-tabs``).
+- ACGView: each node is ``<g class="covenant-node" data-name="NAME"
+  data-kind="storage|compute|comm">`` (off-chip storage also ``covenant-offchip-node``); the
+  clicked node gets ``covenant-selected``; edges are ``<g class="covenant-edge" data-src
+  data-dst data-via>``; the side panel ``.covenant-attrs`` shows the selected node's name
+  (in ``.covenant-attrs-title``) and its attributes and capabilities; the operand legend is
+  ``.covenant-legend`` with one ``.covenant-legend-item[data-operand]`` per operand; buttons
+  ``.covenant-zoom-in``, ``.covenant-zoom-out``, ``.covenant-fit``.
+- ArchEditor: parameter fields ``.covenant-param``, node attribute fields ``.covenant-attr``,
+  node picker ``.covenant-node-picker``, inline errors ``.covenant-error`` (one beside each
+  field, empty when valid), save button ``.covenant-save``, cycles text ``.covenant-cycles``.
+- PassStepper: buttons ``.covenant-prev``, ``.covenant-next``, ``.covenant-recompile``; pass
+  breadcrumbs ``button.covenant-pass[data-index]`` (current: ``covenant-current``); changed
+  lines ``.covenant-diff-add``; errors ``.covenant-error``.
+- SimPlayer: cycle text ``.covenant-cycle`` ("cycle C / TOTAL · event S / STEPS"), buttons
+  ``.covenant-step`` and ``.covenant-back``, play ``.covenant-play``, scrub slider
+  ``.covenant-scrub``, speed ``.covenant-speed``, the Bokeh widget ``.covenant-timeline``.
+  Bokeh models by name: ``covenant-timeline-bars`` (bars source and renderer),
+  ``covenant-cursor`` (Span), ``covenant-occupancy-<STORAGE>`` (sources),
+  ``covenant-occupancy-cursor``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = ["ACGView", "ArchEditor", "Lab", "PassStepper", "SimPlayer", "show"]
+
+_WHERE = {
+    "ACGView": "covenant_lab.widgets.acg_view",
+    "ArchEditor": "covenant_lab.widgets.editor",
+    "Lab": "covenant_lab.widgets.lab",
+    "PassStepper": "covenant_lab.widgets.stepper",
+    "SimPlayer": "covenant_lab.widgets.player",
+    "show": "covenant_lab.show",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'covenant_lab.widgets' has no attribute {name!r}")

@@ -57,7 +57,9 @@ def _side_x(node: Node, side: int, y: float) -> float:
     return float(node["x"] + side * hw * math.sqrt(1 - dy * dy))
 
 
-def _ports(nodes: Mapping[str, Node], segments: Sequence[Segment]) -> dict[tuple[Segment, str], Point]:
+def _ports(
+    nodes: Mapping[str, Node], segments: Sequence[Segment]
+) -> dict[tuple[Segment, str], Point]:
     """Port of each segment end: keyed by (segment, node name)."""
     sides: dict[tuple[str, int], list[tuple[float, Segment, str]]] = {}
     for seg in segments:

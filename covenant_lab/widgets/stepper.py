@@ -1,0 +1,151 @@
+"""PassStepper: walk a compile log pass by pass, and recompile under new constraints."""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Any
+
+import anywidget
+import ipywidgets as w
+import traitlets as t
+
+from covenant_lab.compiler.api import compile as compile_layer
+from covenant_lab.errors import CovenantError
+from covenant_lab.widgets.acg_view import ACGView
+from covenant_lab.widgets.common import button, error_box, error_html, ok_html
+from covenant_lab.widgets.stepper_state import constraints_from_form, form_defaults, step_state
+
+__all__ = ["PassStepper", "StepperView"]
+
+_STATIC = pathlib.Path(__file__).parent / "static"
+_AUTO = "(auto)"
+
+
+class StepperView(anywidget.AnyWidget):
+    """One compile-log step: pass breadcrumbs, the diffed mapping text, the tiling table."""
+
+    _esm = _STATIC / "stepper.js"
+    _css = _STATIC / "stepper.css"
+
+    state = t.Dict().tag(sync=True)
+    index = t.Int(0).tag(sync=True)
+
+
+class PassStepper(w.VBox):
+    """``PassStepper(result, target=None)``: the compile log of a CompileResult.
+
+    ◀ / ▶ (classes ``covenant-prev`` / ``covenant-next``) walk the passes; the mapping text shows
+    what each pass changed, with the tiling table and the ACG overlay of the mapping after it.
+    The constraint editor (a tile per loop, 0 = free; the loop order; a storage per operand)
+    recompiles ``target`` (the original Layer or Codelet; default ``result.codelet``) on
+    ``result.arch``; a MappingError is shown inline (class ``covenant-error``).
+    """
+
+    def __init__(self, result: Any, target: Any = None, **kwargs: Any) -> None:
+        self.target = target if target is not None else result.codelet
+        self.result = result
+        self.history = [result]
+        self.view = StepperView()
+        self.prev_button = button("◀ prev", "covenant-prev", "previous pass")
+        self.next_button = button("next ▶", "covenant-next", "next pass")
+        self.acg = ACGView(result.arch, result)
+        self.error = error_box()
+        self.status = w.HTML("")
+        self.recompile_button = button("recompile", "covenant-recompile",
+                                       "compile again with these constraints")
+        self.form = w.VBox()
+        nav = w.HBox([self.prev_button, self.next_button])
+        editor = w.VBox([w.HTML("<b>constraints</b>"), self.form,
+                         w.HBox([self.recompile_button, self.status]), self.error])
+        super().__init__([nav, self.view, self.acg, editor], **kwargs)
+        self.add_class("covenant-stepper-panel")
+        self.prev_button.on_click(lambda _: self.show(self.view.index - 1))
+        self.next_button.on_click(lambda _: self.show(self.view.index + 1))
+        self.recompile_button.on_click(lambda _: self.recompile())
+        self.view.observe(self._on_index, "index")
+        self._load(result)
+
+    # -- the log --------------------------------------------------------------------------------
+    @property
+    def index(self) -> int:
+        return self.view.index
+
+    def show(self, index: int) -> None:
+        """Show step ``index`` (clamped to the log)."""
+        last = max(len(self.result.log) - 1, 0)
+        index = max(0, min(int(index), last))
+        if index == self.view.index:
+            self._draw()
+        else:
+            self.view.index = index  # _on_index draws
+
+    def _on_index(self, change: dict[str, Any]) -> None:
+        last = max(len(self.result.log) - 1, 0)
+        if not 0 <= change["new"] <= last:
+            self.view.index = max(0, min(change["new"], last))
+            return
+        self._draw()
+
+    def _draw(self) -> None:
+        log = self.result.log
+        i = self.view.index
+        self.view.state = step_state(log, i)
+        self.prev_button.disabled = i <= 0
+        self.next_button.disabled = i >= len(log) - 1
+        self.acg.update(self.result.arch, log[i].after if log else self.result.mapping)
+
+    def _load(self, result: Any) -> None:
+        self.result = result
+        self._build_form()
+        self.show(len(result.log) - 1)
+
+    # -- constraints ----------------------------------------------------------------------------
+    def _build_form(self) -> None:
+        d = form_defaults(self.result.mapping)
+        self.tile_fields = {
+            lp: w.BoundedIntText(value=0, min=0, max=10**9, description=lp,
+                                 tooltip=f"tile of {lp} (chosen: {size}; 0 = free)",
+                                 layout=w.Layout(width="140px"))
+            for lp, size in d["tiles"].items()
+        }
+        self.order_field = w.Text(value="", placeholder=d["order"], description="order",
+                                  layout=w.Layout(width="320px"))
+        self.storage_fields = {
+            op: w.Dropdown(options=[_AUTO, *options], value=_AUTO, description=op,
+                           layout=w.Layout(width="200px"))
+            for op, (_, options) in d["storage"].items()
+        }
+        chosen = ", ".join(f"{lp}={v}" for lp, v in d["tiles"].items())
+        self.form.children = [
+            w.HTML(f"<small>chosen tiles: {chosen or '-'}; 0 = let the search choose</small>"),
+            w.HBox(list(self.tile_fields.values()), layout=w.Layout(flex_flow="row wrap")),
+            self.order_field,
+            w.HBox(list(self.storage_fields.values()), layout=w.Layout(flex_flow="row wrap")),
+        ]
+
+    def constraints(self) -> Any:
+        """The Constraints the form describes."""
+        return constraints_from_form(
+            {lp: f.value for lp, f in self.tile_fields.items()},
+            self.order_field.value,
+            {op: ("" if f.value == _AUTO else f.value) for op, f in self.storage_fields.items()},
+        )
+
+    def recompile(self) -> bool:
+        """Compile the target again under the form's constraints; False (and the message
+        shown inline) when they are impossible."""
+        old = self.result.estimate.cycles
+        try:
+            result = compile_layer(self.target, self.result.arch, self.constraints())
+        except CovenantError as exc:
+            self.error.value = error_html(str(exc))
+            self.status.value = ""
+            return False
+        self.error.value = ""
+        self.history.append(result)
+        self.status.value = ok_html(
+            f"estimated cycles {old:,.0f} → {result.estimate.cycles:,.0f}"
+            f" ({result.constraints.describe()})"
+        )
+        self._load(result)
+        return True
