@@ -17,6 +17,7 @@ import numpy as np
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.nodes import Edge, StorageNode
 from covenant_lab.compiler.footprint import elem_bytes
+from covenant_lab.compiler.lower import read_before_written
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.vexpr import evaluate
 
@@ -47,6 +48,17 @@ def _rate(acg: ACG, edge: Edge) -> float:
     return rate
 
 
+def _latency(acg: ACG, edge: Edge) -> float:
+    """Cycles before the first byte of a transfer arrives (edge, comm node, source storage)."""
+    lat = float(edge.latency_cycles)
+    if edge.via:
+        lat += acg.comm(edge.via).latency_cycles
+    src = acg.node(edge.src)
+    if isinstance(src, StorageNode):
+        lat += src.latency_cycles
+    return lat
+
+
 class GroupModel:
     """Everything about a group that does not depend on the tiling, precomputed."""
 
@@ -57,9 +69,7 @@ class GroupModel:
         self.extent = np.array([self.codelet.extent(lp) for lp in self.loops], dtype=np.int64)
         self.stages = mapping.stages_of(group)
         self.written = {st.stmt.dst.operand for st in self.stages}
-        self.keeps = {
-            st.stmt.dst.operand for st in self.stages if st.stmt.op.accumulates and st.stmt.init is None
-        }
+        self.keeps = read_before_written(self.stages) & self.written
         self.relevant = {
             p.operand: np.array([self._uses(p.operand, lp) for lp in self.loops], dtype=bool)
             for p in group.placements
@@ -152,7 +162,9 @@ class GroupModel:
                     continue
                 store = p.at(level)
                 copies = store.buffering if p.home is not None else 1
-                used[store] = used.get(store, 0) + e * self.eb[p.operand] * copies
+                word = max(store.word_bytes, 1)
+                tile_bytes = np.ceil(e * self.eb[p.operand] / word) * word
+                used[store] = used.get(store, 0) + tile_bytes * copies
         for store, nbytes in used.items():
             if store.capacity_bytes is not None:
                 fits &= np.broadcast_to(nbytes <= store.capacity_bytes, (n,))
@@ -188,7 +200,7 @@ class GroupModel:
                     traffic[key] = traffic.get(key, 0) + times * nbytes
                     if edge.via:
                         transfer[edge.via] = transfer.get(edge.via, 0) + times * nbytes / rate
-                    one = nbytes / rate + edge.latency_cycles
+                    one = nbytes / rate + _latency(self.acg, edge)
                     if p.operand in self.written:
                         last = np.maximum(last, one)
                     elif level == p.first_level:

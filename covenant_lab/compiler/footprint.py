@@ -54,6 +54,8 @@ def footprint(
             nbytes = int(tile_elements(mapping, group, p.operand, sizes)) * elem_bytes(
                 mapping, group, p.operand
             )
+            word = max(store.word_bytes, 1)
+            nbytes = -(-nbytes // word) * word  # tiles start on word boundaries
             copies = store.buffering if p.home is not None else 1
             out.setdefault(store, []).append((p.operand, nbytes, copies))
     return out

@@ -75,11 +75,7 @@ class _GroupEmitter:
         self.stages: tuple[Stage, ...] = self.m.stages_of(group)
         self.origin = f"{self.m.codelet.name}/group{gi}"
         self.written = {st.stmt.dst.operand for st in self.stages}
-        self.keeps = {  # outputs whose initial contents come from memory
-            st.stmt.dst.operand
-            for st in self.stages
-            if st.stmt.op.accumulates and st.stmt.init is None
-        }
+        self.keeps = read_before_written(self.stages)  # written operands loaded first
         self.slots: dict[tuple[str, int], _Slot] = {}
         self._allocate()
         self._boxes: dict[tuple[str, tuple[tuple[str, tuple[int, int]], ...]], Box] = {}
@@ -225,6 +221,22 @@ class _GroupEmitter:
             dst = st.stmt.dst.operand
             p = self.group.placement(dst)
             self.slots[(dst, min(self.group.levels, p.last_level))].dirty = True
+
+
+def read_before_written(stages: tuple[Stage, ...]) -> set[str]:
+    """Operands some stage reads before any stage of the group writes them.
+
+    Includes an accumulation with ``init=None``, which reads its destination's contents.
+    """
+    written: set[str] = set()
+    out: set[str] = set()
+    for st in stages:
+        reads = [a.operand for a in st.stmt.accesses[:-1]]
+        if st.stmt.op.accumulates and st.stmt.init is None:
+            reads.append(st.stmt.dst.operand)
+        out.update(r for r in reads if r not in written)
+        written.add(st.stmt.dst.operand)
+    return out
 
 
 def _sub(outer: TileRef, box: Box) -> TileRef:

@@ -81,6 +81,8 @@ def _quantum(mapping: Mapping, group: Group, loop: str) -> int | None:
 
 
 def _grid(lists: Sequence[Sequence[int]]) -> np.ndarray:
+    if not lists:
+        return np.zeros((1, 0), dtype=np.int64)
     mesh = np.meshgrid(*[np.asarray(v, dtype=np.int64) for v in lists], indexing="ij")
     return np.stack([m.ravel() for m in mesh], axis=1)
 
