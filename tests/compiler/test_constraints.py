@@ -72,7 +72,7 @@ def test_op_without_provider_is_a_mapping_error() -> None:
     from covenant_lab.acg import loads_arch
 
     text = (FIXTURES / "gemmini.yaml").read_text()
-    no_exp = text.replace("{op: exp,", "{op: neg,")  # the host core loses its exp
+    no_exp = text.replace("{op: exp,", "{op: neg, name: neg2,")  # the host core loses its exp
     with pytest.raises(MappingError, match=r"no compute node of gemmini performs 'exp'"):
         compile(L.exp((4, 8)), loads_arch(no_exp))
 
