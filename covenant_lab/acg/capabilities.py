@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from covenant_lab.acg.expr import Expr
+from covenant_lab.errors import CovenantError
 from covenant_lab.types import DType, OpKind
 
 
@@ -86,9 +87,21 @@ class Capability:
         return tuple(p.role for p in self.ports)
 
     @property
-    def peak_ops_per_cycle(self) -> int:
-        """Statement executions per cycle with every spatial dimension full."""
-        n = 1
+    def peak_ops_per_cycle(self) -> float:
+        """Statement executions per cycle in steady state: every spatial dimension full and a
+        long stream, at the rate the ``cycles`` expression gives (e.g. a 32-lane unit whose
+        exp costs ``4 * stream + 8`` peaks at 8 per cycle)."""
+        lanes = 1
+        env: dict[str, float] = {}
         for s in self.spatial:
-            n *= s.size
-        return n
+            lanes *= s.size
+            env[f"used_{s.dim}"] = s.size
+            env[f"folds_{s.dim}"] = 1
+        stream = float(1 << 20)
+        env["stream"] = stream
+        env["elems"] = stream * lanes
+        try:
+            cycles = float(self.cycles.evaluate(env))
+        except CovenantError:  # an expression over names we cannot bind: assume one per lane
+            return float(lanes)
+        return lanes * stream / cycles if cycles > 0 else float(lanes)

@@ -24,7 +24,7 @@ from covenant_lab.compiler.passes.fuse import FuseStages
 from covenant_lab.compiler.passes.match import MatchCapabilities, candidates
 from covenant_lab.compiler.passes.order import Reorder
 from covenant_lab.compiler.passes.place import PlaceOperands
-from covenant_lab.compiler.passes.spatial import SpatialMap
+from covenant_lab.compiler.passes.spatial import SpatialMap, preferences
 from covenant_lab.compiler.passes.tile import Tile
 from covenant_lab.errors import MappingError, ScheduleError
 
@@ -161,16 +161,20 @@ def _no_fit_message(mapping: Mapping, group: Group, lists: list[list[int]], leve
     return f"tile {shown} of {mapping.codelet.name} at level {level}: {problem}"
 
 
-def _structural(codelet: Codelet, acg: ACG, cons: Constraints, choice: tuple[int, ...], fuse: bool) -> Mapping:
+def _structural(codelet: Codelet, acg: ACG, cons: Constraints, choice: tuple[int, ...],
+                fuse: bool) -> list[tuple[Mapping, tuple[object, ...]]]:
+    """The mappings (and passes) of one capability choice, one per spatial preference."""
     m = Mapping(codelet)
-    for p in (
-        MatchCapabilities(choice, cons.capability),
-        FuseStages(fuse),
-        PlaceOperands(cons.storage),
-        SpatialMap(tuple((0, d, v) for d, v in cons.spatial)),
-    ):
+    passes: list[object] = [MatchCapabilities(choice, cons.capability), FuseStages(fuse),
+                            PlaceOperands(cons.storage)]
+    for p in passes:
         m = p.run(m, acg)  # type: ignore[attr-defined]
-    return m
+    fixed = tuple((0, d, v) for d, v in cons.spatial)
+    out = []
+    for prefer in preferences(codelet, m):
+        sp = SpatialMap(fixed, prefer)
+        out.append((sp.run(m, acg), (*passes, sp)))
+    return out
 
 
 def plan(codelet: Codelet, acg: ACG, cons: Constraints | None = None, *, exhaustive: bool = False) -> Plan:
@@ -187,26 +191,23 @@ def plan(codelet: Codelet, acg: ACG, cons: Constraints | None = None, *, exhaust
     for choice in choices:
         for fuse in fuses:
             try:
-                m = _structural(codelet, acg, cons, choice, fuse)
-                tiles, orders, total = [], [], 0.0
-                for g in m.groups:
-                    t, o, c = search_group(m, g, acg, cons, exhaustive=exhaustive)
-                    tiles.append(t)
-                    orders.append(o)
-                    total += c
+                options = _structural(codelet, acg, cons, choice, fuse)
             except ScheduleError as exc:
                 errors.append(exc)
                 continue
-            if best is None or total < best.estimate:
-                passes = (
-                    MatchCapabilities(choice, cons.capability),
-                    FuseStages(fuse),
-                    PlaceOperands(cons.storage),
-                    SpatialMap(tuple((0, d, v) for d, v in cons.spatial)),
-                    Tile(tuple(tiles)),
-                    Reorder(tuple(orders)),
-                )
-                best = Plan(passes, total)
+            for m, head in options:
+                try:
+                    tiles, orders, total = [], [], 0.0
+                    for g in m.groups:
+                        t, o, c = search_group(m, g, acg, cons, exhaustive=exhaustive)
+                        tiles.append(t)
+                        orders.append(o)
+                        total += c
+                except ScheduleError as exc:
+                    errors.append(exc)
+                    continue
+                if best is None or total < best.estimate:
+                    best = Plan((*head, Tile(tuple(tiles)), Reorder(tuple(orders))), total)
     if best is None:
         first = errors[0] if errors else None
         raise MappingError(

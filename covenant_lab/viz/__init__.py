@@ -1,7 +1,7 @@
 """Drawings of ACGs and traces: DOT/SVG text, node layout, Bokeh timelines and occupancy.
 
-``to_dot``/``to_svg`` (:mod:`.dot`) and ``layout`` (:mod:`.layout`) need no plotting
-library; ``timeline_figure``/``Timeline`` (:mod:`.timeline`) and ``occupancy_figure``/
+``to_dot``/``to_svg`` (:mod:`.dot`) and ``layout.layout`` (node positions) need no
+plotting library; ``timeline_figure``/``Timeline`` (:mod:`.timeline`) and ``occupancy_figure``/
 ``occupancy_series`` (:mod:`.occupancy`) import Bokeh when first used.
 """
 
@@ -11,12 +11,11 @@ import importlib
 from typing import Any
 
 from covenant_lab.viz.dot import to_dot, to_svg
-from covenant_lab.viz.layout import Layout, layout
+from covenant_lab.viz.layout import Layout
 
 __all__ = [
     "Layout",
     "Timeline",
-    "layout",
     "occupancy_figure",
     "occupancy_series",
     "timeline_figure",

@@ -40,7 +40,13 @@ class PlaceOperands:
         return replace(mapping, groups=groups)
 
     def _place_group(self, mapping: Mapping, acg: ACG, group: Group) -> Group:
-        placements = [self._place(mapping, acg, group, op) for op in mapping.group_operands(group)]
+        load: dict[str, int] = {}  # bytes placed per storage so far: spread operands out
+        placements = []
+        for op in mapping.group_operands(group):
+            p = self._place(mapping, acg, group, op, load)
+            placements.append(p)
+            port = p.levels[-1].name
+            load[port] = load.get(port, 0) + mapping.codelet.operand(op).nbytes
         depth = max(len(p.levels) for p in placements if p.home is not None) if any(
             p.home is not None for p in placements
         ) else 1
@@ -64,8 +70,18 @@ class PlaceOperands:
             )
         return (wanted,)
 
-    def _place(self, mapping: Mapping, acg: ACG, group: Group, operand: str) -> Placement:
+    def _place(
+        self, mapping: Mapping, acg: ACG, group: Group, operand: str, load: dict[str, int]
+    ) -> Placement:
         choices = self._choices(mapping, group, operand)
+        # among the storages the capabilities allow, the least loaded for its size first
+        size = mapping.codelet.operand(operand).nbytes
+
+        def fill(name: str) -> float:
+            cap = acg.storage(name).capacity_bytes
+            return (load.get(name, 0) + size) / cap if cap else 0.0
+
+        choices = tuple(sorted(choices, key=fill))
         if not choices:
             raise ScheduleError(
                 self.name,

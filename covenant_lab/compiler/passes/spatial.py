@@ -13,10 +13,30 @@ from covenant_lab.compiler.roles import qualifies, signature
 from covenant_lab.errors import MappingError
 
 
+def preferences(codelet: Codelet, mapping: Mapping) -> list[tuple[str, ...]]:
+    """Search options for one-loop dimensions: the default (largest loop), or each loop that
+    qualifies somewhere."""
+    options: dict[tuple[str, ...], None] = {(): None}
+    for i, st in enumerate(codelet.stages):
+        cap = mapping.binding(i).capability
+        for spec in cap.spatial:
+            if spec.fold:
+                continue
+            for lp in st.loops:
+                if codelet.extent(lp) > 1 and qualifies(signature(st, lp), spec):
+                    options.setdefault((lp,), None)
+    return list(options)
+
+
 def spatial_for(
-    codelet: Codelet, stage: Stage, cap: Capability, fixed: dict[str, tuple[str, ...]]
+    codelet: Codelet,
+    stage: Stage,
+    cap: Capability,
+    fixed: dict[str, tuple[str, ...]],
+    prefer: tuple[str, ...] = (),
 ) -> Spatial:
-    """Assign loops to dims: fixed ones first, then every qualifying loop (fold) or the largest."""
+    """Assign loops to dims: fixed ones first, then every qualifying loop (fold), or one loop:
+    the first of ``prefer`` that qualifies, else the largest."""
     taken: set[str] = {lp for loops in fixed.values() for lp in loops}
     dims: list[tuple[str, tuple[str, ...]]] = []
     for spec in cap.spatial:
@@ -31,7 +51,8 @@ def spatial_for(
             and qualifies(signature(stage, lp), spec)
         ]
         if not spec.fold:
-            ok = sorted(ok, key=lambda lp: -codelet.extent(lp))[:1]
+            preferred = [lp for lp in prefer if lp in ok]
+            ok = preferred[:1] or sorted(ok, key=lambda lp: -codelet.extent(lp))[:1]
         taken.update(ok)
         dims.append((spec.dim, tuple(ok)))
     stream, repeat = [], []
@@ -57,6 +78,7 @@ class SpatialMap:
 
     name: ClassVar[str] = "spatial"
     fixed: tuple[tuple[int, str, tuple[str, ...]], ...] = ()  # (stage, dim, loops)
+    prefer: tuple[str, ...] = ()  # loops to put on one-loop dimensions first (the search picks)
 
     def run(self, mapping: Mapping, acg: ACG) -> Mapping:
         out = []
@@ -64,7 +86,7 @@ class SpatialMap:
             b = mapping.binding(i)
             fixed = {d: lps for s, d, lps in self.fixed if s == i}
             self._check(mapping.codelet, st, b.capability, fixed, i)
-            out.append(spatial_for(mapping.codelet, st, b.capability, fixed))
+            out.append(spatial_for(mapping.codelet, st, b.capability, fixed, self.prefer))
         return replace(mapping, spatial=tuple(out))
 
     def _check(
