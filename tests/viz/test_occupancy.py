@@ -1,0 +1,68 @@
+"""viz.occupancy: live bytes per storage over time, from the simulator's states."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+from bokeh.models import ColumnDataSource, Span
+
+from covenant_lab.sim import Simulator
+from covenant_lab.viz.occupancy import (
+    CURSOR,
+    OccupancySeries,
+    occupancy_figure,
+    occupancy_series,
+    series_from_states,
+)
+
+
+def test_series_follow_the_simulator_and_leave_it_alone(sim: Simulator) -> None:
+    sim.step()
+    series = occupancy_series(sim)
+    assert sim.position == 1  # replayed on a copy
+    spad = series["SPAD"]
+    assert spad.capacity_bytes == 16 * 1024
+    assert spad.cycles[0] == 0 and spad.nbytes[0] == 0
+    assert np.all(np.diff(spad.cycles) > 0)
+    assert 0 < spad.peak_bytes <= spad.capacity_bytes
+    final = sim.run().state
+    assert spad.at(final.cycle) == final.storage("SPAD").occupancy_bytes
+    assert series["DRAM"].capacity_bytes is None
+
+
+def test_sampling_keeps_the_end_state(sim: Simulator) -> None:
+    full = occupancy_series(sim)
+    sparse = occupancy_series(sim, max_samples=2)
+    assert sparse["SPAD"].cycles.size <= full["SPAD"].cycles.size
+    end = max(full["SPAD"].cycles[-1], sparse["SPAD"].cycles[-1])
+    assert sparse["SPAD"].at(end) == full["SPAD"].at(end)
+
+
+def _state(cycle: int, used: int) -> SimpleNamespace:
+    store = SimpleNamespace(name="S", occupancy_bytes=used, capacity_bytes=100)
+    return SimpleNamespace(cycle=cycle, storages=(store,))
+
+
+def test_series_from_states_keeps_changes_and_the_last_state_of_a_cycle() -> None:
+    series = series_from_states([_state(0, 0), _state(5, 10), _state(5, 20), _state(7, 20),
+                                 _state(9, 5)])
+    s = series["S"]
+    assert s.cycles.tolist() == [0, 5, 9]
+    assert s.nbytes.tolist() == [0, 20, 5]
+    assert s.at(6) == 20 and s.at(-1) == 0
+
+
+def test_figure_has_one_named_source_per_onchip_storage(sim: Simulator) -> None:
+    fig = occupancy_figure(occupancy_series(sim))
+    sources = {m.name for m in fig.select({"type": ColumnDataSource})}
+    assert sources == {"covenant-occupancy-SPAD"}
+    src = fig.select_one({"name": "covenant-occupancy-SPAD"})
+    assert max(src.data["percent"]) <= 100
+    assert fig.select_one({"name": CURSOR, "type": Span}) is not None
+
+
+def test_explicit_storages() -> None:
+    s = OccupancySeries("X", None, np.array([0, 4]), np.array([0, 8]))
+    fig = occupancy_figure({"X": s}, storages=["X"])
+    assert fig.select_one({"name": "covenant-occupancy-X"}).data["percent"][-1] == 100.0
