@@ -23,6 +23,7 @@ CELLS = [
     from covenant_lab.models import BUILDERS
     from covenant_lab.compiler import Compute
     from covenant_lab.sim import Simulator, to_perfetto, to_rows
+    from covenant_lab.viz import timeline_figure
     from covenant_lab.widgets import SimPlayer
 
     output_notebook(hide_banner=True)
@@ -100,13 +101,19 @@ CELLS = [
     ("md", """
     ## 5. Timeline and utilisation
     The trace has one event per instruction (plus *stalls*: time an instruction waited for a
-    busy resource). The player draws it per resource; `utilisation` and `bytes_moved` sum it.
+    busy resource). `timeline_figure` draws it as a plain Bokeh figure, one row per resource;
+    `utilisation` and `bytes_moved` sum it.
     """),
     ("code", """
     for row in to_rows(sim.trace())[:6]:
         print({k: row[k] for k in ("resource", "kind", "start", "end", "nbytes", "operand")})
     print({r: round(u, 2) for r, u in sim.utilisation().items()})
     print(sim.bytes_moved())
+    show(timeline_figure(sim.trace(), title="lenet conv1 on teaching"))
+    """),
+    ("md", """
+    The player puts the same timeline under step / back / play controls and a scrubber, with
+    the occupancy of every buffer below it.
     """),
     ("code", """
     player = SimPlayer(Simulator(result.program, arch, values))
@@ -160,11 +167,14 @@ CELLS = [
     }
 
 
+    RESULTS = {}
+
+
     def check_answer(question, answer):
-        \"\"\"Print whether ``answer`` to exercise ``question`` is right; True when it is.\"\"\"
+        \"\"\"Print whether ``answer`` to exercise ``question`` is right (kept in RESULTS).\"\"\"
         hint = CHECKS[question](answer)
+        RESULTS[question] = hint is None
         print(f"exercise {question}: " + ("correct" if hint is None else f"not yet: {hint}"))
-        return hint is None
     """),
     ("md", """
     **Exercise 1.** At which cycle does the MAC array start computing for the first time?
