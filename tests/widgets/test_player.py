@@ -1,0 +1,100 @@
+"""SimPlayer and sim_state: the simulator drives the views; controls move the simulator."""
+
+from __future__ import annotations
+
+import json
+
+from covenant_lab.codelets.printer import stmt_text
+from covenant_lab.compiler import CompileResult
+from covenant_lab.sim import Simulator
+from covenant_lab.viz.occupancy import CURSOR as OCC_CURSOR
+from covenant_lab.viz.timeline import CURSOR
+from covenant_lab.widgets import SimPlayer
+from covenant_lab.widgets.sim_state import (
+    codelet_lines,
+    cycle_text,
+    instruction_text,
+    player_state,
+    statement_text,
+)
+
+
+def test_player_state_at_the_start_and_after_steps(sim: Simulator) -> None:
+    start = player_state(sim)
+    json.dumps(start)
+    assert start["step"] == 0 and start["cycle"] == 0 and start["event"] is None
+    assert start["instr"] is None and not start["done"]
+    assert {b["resource"] for b in start["busy"]} == set(sim.schedule.resource_names)
+    assert [s["name"] for s in start["storages"]] == ["DRAM", "SPAD"]
+    ev = sim.step()
+    ev = sim.step()
+    state = player_state(sim, ev)
+    assert state["step"] == 2 and state["event"]["index"] == ev.index
+    assert state["instr"]["index"] == ev.index
+    assert state["instr"]["text"] == instruction_text(sim.program, ev.index)
+    spad = next(s for s in state["storages"] if s["name"] == "SPAD")
+    assert spad["used"] == sim.state.storage("SPAD").occupancy_bytes
+    sim.run()
+    assert player_state(sim)["done"]
+
+
+def test_statement_text(result: CompileResult) -> None:
+    program = result.program
+    compute = next(i for i, ins in enumerate(program.instrs) if hasattr(ins, "stage"))
+    stage = program.codelet.stages[0]
+    assert statement_text(program, compute) == stmt_text(stage.stmt, stage.loops)
+    assert statement_text(program, 0).startswith("load tile a[")
+    store = next(i for i, ins in enumerate(program.instrs) if getattr(ins, "kind", "") == "store")
+    assert statement_text(program, store).endswith("from stage 0")
+
+
+def test_codelet_lines_mark_their_stage(result: CompileResult) -> None:
+    lines = codelet_lines(result.codelet)
+    assert lines[0] == {"text": "codelet matmul(m=16, n=24, k=40)", "stage": -1}
+    assert [x["stage"] for x in lines if "+=" in x["text"]] == [0]
+
+
+def test_buttons_scrub_and_play_move_the_simulator(sim: Simulator) -> None:
+    p = SimPlayer(sim, occupancy=False)
+    assert "covenant-step" in p.step_button._dom_classes
+    assert "covenant-back" in p.back_button._dom_classes
+    assert "covenant-cycle" in p.cycle_label._dom_classes
+    assert cycle_text(sim) in p.cycle_label.value
+    p.step_button.click()
+    p.step_button.click()
+    assert sim.position == 2 == p.scrub.value == p.play.value
+    assert p.view.state["event"] is not None
+    assert f"cycle {sim.cycle:,} / {sim.total_cycles:,}" in p.cycle_label.value
+    p.back_button.click()
+    assert sim.position == 1
+    p.scrub.set_state({"value": 20})  # the slider released in the browser
+    assert sim.position == 20 == p.play.value
+    assert p.timeline.figure.select_one({"name": CURSOR}).location == sim.cycle
+    p.speed.value = 10
+    assert p.play.step == 10
+    p.play.set_state({"value": 30})  # a play tick
+    assert sim.position == 30 == p.scrub.value
+    p.goto(10**9)
+    assert sim.position == sim.steps and p.view.state["done"]
+    p.goto(-5)
+    assert sim.position == 0 and p.view.state["event"] is None
+
+
+def test_the_event_shown_is_the_last_one_processed(sim: Simulator) -> None:
+    p = SimPlayer(sim, occupancy=False)
+    p.goto(7)
+    shown = p.view.state["event"]
+    fresh = Simulator(sim.program, sim.acg)
+    events = [fresh.step() for _ in range(7)]
+    assert shown == {"kind": events[-1].kind, "index": events[-1].index,
+                     "cycle": events[-1].cycle}
+
+
+def test_player_with_occupancy_and_a_started_simulator(sim: Simulator) -> None:
+    sim.run_until(cycle=500)
+    p = SimPlayer(sim)
+    assert p.scrub.value == sim.position > 0
+    assert p.occupancy.select_one({"name": OCC_CURSOR}).location == sim.cycle
+    assert "covenant-timeline" in p.children[-1]._dom_classes
+    assert "covenant-player-panel" in p._dom_classes
+    assert p.view.codelet == codelet_lines(sim.program.codelet)
