@@ -31,6 +31,7 @@ from covenant_lab.bench.variants import DEFAULT_VARIANTS, load_variant
 from covenant_lab.dse.evaluate import Options
 from covenant_lab.dse.sweep import arch_specs, default_executor, sweep
 from covenant_lab.errors import UsageError
+from covenant_lab.models import BUILDERS
 from covenant_lab.suite import SUITE, suite_layer
 
 __all__ = ["QUICK_CHECK_LIMIT", "BenchConfig", "arch_info", "run_bench"]
@@ -67,6 +68,10 @@ class BenchConfig:
         if unknown:
             raise UsageError(f"bench: no search-quality layer named {', '.join(unknown)}",
                              hint=f"choose from {', '.join(SEARCH_LAYERS)}")
+        bad = [m for m in self.models if m not in BUILDERS]
+        if bad:
+            raise UsageError(f"bench: no built-in model named {', '.join(bad)}",
+                             hint=f"choose from {', '.join(BUILDERS)}")
         if self.workers < 1:
             raise UsageError(f"bench: workers must be at least 1, got {self.workers}")
 
@@ -82,7 +87,8 @@ def arch_info(label: str, acg: ACG) -> dict[str, Any]:
     (via,) = vias if shared else (None,)
     roof = acg.comm(via).bytes_per_cycle if via is not None else max(read, write)
     return {"label": label, "name": acg.name, "params": acg.param_values,
-            "main_capability": f"{node.name}.{cap.label}", "peak_ops_per_cycle": cap.peak_ops_per_cycle,
+            "main_capability": f"{node.name}.{cap.label}",
+            "peak_ops_per_cycle": cap.peak_ops_per_cycle,
             "offchip_read_bytes_per_cycle": read, "offchip_write_bytes_per_cycle": write,
             "bandwidth_roof_bytes_per_cycle": roof}
 
@@ -90,7 +96,8 @@ def arch_info(label: str, acg: ACG) -> dict[str, Any]:
 @contextmanager
 def _executor(workers: int) -> Iterator[Executor]:
     """In-process (one thread) for one worker, else a pool of processes."""
-    pool: Executor = ThreadPoolExecutor(max_workers=1) if workers == 1 else default_executor(workers)
+    pool: Executor
+    pool = ThreadPoolExecutor(max_workers=1) if workers == 1 else default_executor(workers)
     with pool:
         yield pool
 

@@ -170,9 +170,11 @@ def run_oracles(print_fn: Any = print) -> list[dict[str, Any]]:
                  "skipping it, showing our cycles and its closed form only")
     rows = []
     for g in GEMMS:
-        rec: dict[str, Any] = {"gemm": g.name, "m": g.m, "k": g.k, "n": g.n, "rows": g.rows,
-                               "cols": g.cols, "ours": ours(g), "closed_form": closed_form(g),
-                               "scalesim": None, "scalesim_note": "not installed" if not have else ""}
+        rec: dict[str, Any] = {
+            "gemm": g.name, "m": g.m, "k": g.k, "n": g.n, "rows": g.rows, "cols": g.cols,
+            "ours": ours(g), "closed_form": closed_form(g), "scalesim": None,
+            "scalesim_note": "" if have else "not installed",
+        }
         if have:
             with tempfile.TemporaryDirectory(prefix="covenant-scalesim-") as tmp:
                 try:

@@ -62,8 +62,8 @@ def random_inputs(codelet: Codelet, seed: int) -> dict[str, np.ndarray]:
     """Standard-normal values for every INPUT and WEIGHT operand, plus generated constants."""
     rng = np.random.default_rng(seed)
     made = constants(codelet)
-    out = {o.name: rng.standard_normal(o.shape) for o in codelet.operands_with(Role.INPUT, Role.WEIGHT)
-           if o.name not in made}
+    out = {o.name: rng.standard_normal(o.shape)
+           for o in codelet.operands_with(Role.INPUT, Role.WEIGHT) if o.name not in made}
     return {**out, **made}
 
 
@@ -204,13 +204,16 @@ def _record(rec: dict[str, Any], units: list[_Unit], fused: Codelet | None, acg:
         check=check,
         check_note=note,
     )
-    rec["traffic_ratio"] = rec["offchip_bytes"] / bound.compulsory_bytes if bound.compulsory_bytes else None
+    compulsory = bound.compulsory_bytes
+    rec["traffic_ratio"] = rec["offchip_bytes"] / compulsory if compulsory else None
     if options.table:
         rec["table"] = "\n\n".join(f"[{u.result.name}]\n{u.result.table()}" if len(units) > 1
                                    else u.result.table() for u in units)
 
 
-def evaluate(acg: ACG, layer: str, options: Options | None = None, *, arch_label: str = "") -> dict[str, Any]:
+def evaluate(
+    acg: ACG, layer: str, options: Options | None = None, *, arch_label: str = ""
+) -> dict[str, Any]:
     """Compile, simulate (and check) suite layer ``layer`` on ``acg``: one flat record."""
     opts = options or Options()
     entry = suite_layer(layer)

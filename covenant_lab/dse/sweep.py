@@ -28,7 +28,9 @@ from covenant_lab.acg.load import loads_arch
 from covenant_lab.dse.evaluate import Options, evaluate
 from covenant_lab.errors import UsageError
 
-__all__ = ["ArchSpec", "arch_from_yaml", "arch_specs", "dask_executor", "default_executor", "sweep"]
+__all__ = [
+    "ArchSpec", "arch_from_yaml", "arch_specs", "dask_executor", "default_executor", "sweep",
+]
 
 ArchSpec = tuple[str, str]  # (label, YAML text)
 DEFAULT_WORKERS = 2
@@ -77,7 +79,8 @@ def dask_executor(scheduler: str = "local", *, workers: int = DEFAULT_WORKERS,
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise UsageError("dse: the Dask backend needs dask.distributed",
-                         hint="pip install 'dask[distributed]' (part of covenant_lab[lab])") from None
+                         hint="pip install 'covenant_lab[lab]' (it includes dask[distributed])"
+                         ) from None
     if scheduler == "local":
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
                           dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:

@@ -1,0 +1,134 @@
+"""The benchmark's printed tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from covenant_lab.bench.output import format_table
+
+__all__ = ["print_report"]
+
+
+def _f(value: Any, fmt: str, missing: str = "-") -> str:
+    return missing if value is None else format(value, fmt)
+
+
+def _ms(value: Any) -> str:
+    return "-" if value is None else f"{1000 * value:.0f}"
+
+
+def layer_table(layers: Sequence[dict[str, Any]]) -> str:
+    rows = []
+    for r in layers:
+        if r["status"] != "ok":
+            rows.append([r["arch"], r["layer"], r["status"], "", "", "", "", "", "", "", "",
+                         r["check"]])
+            continue
+        traffic = r.get("traffic_ratio")
+        rows.append([
+            r["arch"], r["layer"], f"{r['cycles']:,}", f"{r['ideal_cycles']:,.0f}",
+            f"{r['efficiency']:.3f}", f"{r['utilisation']:.2f}", _f(traffic, ".2f"),
+            f"{r['instructions']:,}", _ms(r["compile_s"]), _ms(r["sim_timing_s"]),
+            _ms(r.get("sim_functional_s")), r["check"],
+        ])
+    header = ["arch", "layer", "cycles", "ideal", "eff", "util", "bytes/compulsory", "instrs",
+              "compile ms", "sim ms", "func ms", "check"]
+    return format_table(rows, header, "ll" + "r" * 9 + "l")
+
+
+def arch_table(summary: dict[str, Any]) -> str:
+    rows = []
+    for label, s in summary["archs"].items():
+        speed = s["speed"]
+        rows.append([
+            label, f"{s['layers_ok']}/{s['layers']}", _f(s["geomean_efficiency"], ".3f"),
+            f"{_f(s['min_efficiency'], '.3f')} ({s['min_efficiency_layer'] or '-'})",
+            _ms(s["median_compile_s"]),
+            f"{s['checks_passed']}/{s['checks_failed']}/{s['checks_skipped']}",
+            _f(speed["instructions_per_s"], ",.0f"), _f(speed["events_per_s"], ",.0f"),
+        ])
+    header = ["arch", "mapped", "geomean eff", "min eff (layer)", "median compile ms",
+              "checks pass/fail/skip", "sim instr/s", "sim events/s"]
+    return format_table(rows, header, "lrrlrrrr")
+
+
+def search_table(search: Sequence[dict[str, Any]]) -> str:
+    rows = []
+    for r in search:
+        if r["status"] != "ok":
+            rows.append([r["arch"], r["layer"], "", "", "", "", "", "", r["status"]])
+            continue
+        rows.append([r["arch"], r["layer"], f"{r['est_search']:,.0f}",
+                     f"{r['est_exhaustive']:,.0f}",
+                     f"{r['cycles_search']:,}", f"{r['cycles_exhaustive']:,}", f"{r['ratio']:.3f}",
+                     f"{r['search_s']:.2f}/{r['exhaustive_s']:.2f}", "ok"])
+    header = ["arch", "layer", "est search", "est exhaustive", "cycles search",
+              "cycles exhaustive", "ratio", "search/exh. s", "status"]
+    return format_table(rows, header, "ll" + "r" * 6 + "l")
+
+
+def model_table(models: Sequence[dict[str, Any]]) -> str:
+    rows = []
+    for r in models:
+        rows.append([r["model"], r["arch"], r["status"], _f(r.get("layers"), "d"),
+                     _f(r.get("compile_s"), ".2f"), _f(r.get("sim_s"), ".2f"),
+                     _f(r.get("cycles"), ",d"), _f(r.get("sim_errors"), "d"),
+                     f"{r['peak_rss_mb']:.0f}"])
+    header = ["model", "arch", "status", "layers", "compile s", "sim s", "cycles",
+              "sim errors", "peak RSS MB"]
+    return format_table(rows, header, "lll" + "r" * 6)
+
+
+def _problems(doc: dict[str, Any]) -> list[str]:
+    out = []
+    for r in doc["layers"]:
+        if r["status"] != "ok" or r["check"] == "fail":
+            out.append(f"  {r['arch']}/{r['layer']} [{r['status']}, check {r['check']}]: "
+                       f"{(r['error'] or r['check_note']).splitlines()[0][:200]}")
+    for r in doc["search"]:
+        if r["status"] != "ok":
+            out.append(f"  search {r['arch']}/{r['layer']} [{r['status']}]: "
+                       f"{r['error'].splitlines()[0][:200]}")
+    for r in doc["models"]:
+        if r["status"] != "ok" or r.get("sim_errors"):
+            msg = r["error"] or r.get("sim_error", "")
+            out.append(f"  model {r['model']} [{r['status']}]: {msg.splitlines()[0][:200]}")
+    return out
+
+
+def print_report(doc: dict[str, Any], out: TextIO) -> None:
+    """Every table of the results document ``doc``."""
+    summary = doc["summary"]
+    p = lambda s="": print(s, file=out)  # noqa: E731
+    p(f"== layers ({summary['mode']} mode)")
+    p(layer_table(doc["layers"]))
+    if summary["note"]:
+        p(f"note: {summary['note']}")
+    p()
+    p("== per architecture")
+    p(arch_table(summary))
+    if doc["search"]:
+        s = summary["search"]
+        p()
+        p("== search vs exhaustive search (ratio = search cycles / exhaustive cycles)")
+        p(search_table(doc["search"]))
+        p(f"geomean ratio {_f(s['geomean_ratio'], '.3f')}, worst {_f(s['max_ratio'], '.3f')} "
+          f"({s['max_ratio_at'] or '-'}); search as good as exhaustive on "
+          f"{s['search_matches_exhaustive']}/{s['pairs_ok']}")
+    if doc["models"]:
+        p()
+        p("== whole models (compile every layer, then timing simulation of every layer)")
+        p(model_table(doc["models"]))
+    speed = summary["sim_speed"]
+    p()
+    p(f"simulator (timing only, whole suite): {_f(speed['instructions_per_s'], ',.0f')} "
+      f"instructions/s, {_f(speed['events_per_s'], ',.0f')} events/s "
+      f"({speed['instructions']:,} instructions in {speed['sim_timing_s']:.2f} s)")
+    problems = _problems(doc)
+    if problems:
+        p()
+        p(f"== problems ({len(problems)})")
+        for line in problems:
+            p(line)
+    p(f"\ntotal {summary['wall_s']:.0f} s")

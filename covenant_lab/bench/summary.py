@@ -1,0 +1,91 @@
+"""The benchmark's headline figures, computed from its records (``summary.json``)."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from covenant_lab.bench.harness import BenchConfig
+
+__all__ = ["geomean", "summarize"]
+
+Rec = dict[str, Any]
+
+
+def geomean(values: Sequence[float]) -> float | None:
+    """Geometric mean of positive values (None when there are none)."""
+    vals = [v for v in values if v is not None and v > 0]
+    return math.exp(sum(math.log(v) for v in vals) / len(vals)) if vals else None
+
+
+def _speed(records: Sequence[Rec]) -> dict[str, Any]:
+    """Timing-only simulator speed over the records that simulated."""
+    ok = [r for r in records if r.get("status") == "ok" and r.get("sim_timing_s")]
+    secs = sum(r["sim_timing_s"] for r in ok)
+    instrs = sum(r["instructions"] for r in ok)
+    events = sum(r["events"] for r in ok)
+    return {"instructions": instrs, "events": events, "sim_timing_s": secs,
+            "instructions_per_s": instrs / secs if secs else None,
+            "events_per_s": events / secs if secs else None}
+
+
+def _arch(records: Sequence[Rec]) -> dict[str, Any]:
+    ok = [r for r in records if r["status"] == "ok"]
+    effs = [r["efficiency"] for r in ok]
+    worst = min(ok, key=lambda r: r["efficiency"]) if ok else None
+    compile_s = [r["compile_s"] for r in ok]
+    func = [r["sim_functional_s"] for r in ok if r.get("sim_functional_s") is not None]
+    return {
+        "layers": len(records),
+        "layers_ok": len(ok),
+        "layers_unmapped": sum(r["status"] == "unmapped" for r in records),
+        "layers_error": sum(r["status"] in ("error", "crash") for r in records),
+        "geomean_efficiency": geomean(effs),
+        "min_efficiency": worst["efficiency"] if worst else None,
+        "min_efficiency_layer": worst["layer"] if worst else None,
+        "median_compile_s": statistics.median(compile_s) if compile_s else None,
+        "max_compile_s": max(compile_s) if compile_s else None,
+        "checks_passed": sum(r["check"] == "pass" for r in records),
+        "checks_failed": sum(r["check"] == "fail" for r in records),
+        "checks_skipped": sum(r["check"] == "skipped" for r in records),
+        "total_cycles": sum(r["cycles"] for r in ok),
+        "functional_sim_s": sum(func),
+        "speed": _speed(records),
+    }
+
+
+def _search(records: Sequence[Rec]) -> dict[str, Any]:
+    ok = [r for r in records if r["status"] == "ok" and r.get("ratio")]
+    worst = max(ok, key=lambda r: r["ratio"]) if ok else None
+    return {
+        "pairs": len(records), "pairs_ok": len(ok),
+        "geomean_ratio": geomean([r["ratio"] for r in ok]),
+        "max_ratio": worst["ratio"] if worst else None,
+        "max_ratio_at": f"{worst['arch']}/{worst['layer']}" if worst else None,
+        "search_matches_exhaustive": sum(r["ratio"] <= 1.0 + 1e-9 for r in ok),
+    }
+
+
+def summarize(config: BenchConfig, archs: dict[str, Any], layers: Sequence[Rec],
+              search: Sequence[Rec], models: Sequence[Rec], wall_s: float) -> dict[str, Any]:
+    """Per architecture: geomean/min efficiency, median compile time, checks; plus search
+    quality, whole models, simulator speed."""
+    per_arch = {label: _arch([r for r in layers if r["arch"] == label]) for label in archs}
+    note = ""
+    if config.quick:
+        note = (f"quick mode: functional checks skipped for programs over "
+                f"{config.check_limit} instructions (verdict 'skipped')")
+    return {
+        "mode": "quick" if config.quick else "full",
+        "note": note,
+        "wall_s": wall_s,
+        "archs": per_arch,
+        "search": _search(search),
+        "models": {r["model"]: {k: r.get(k) for k in (
+            "arch", "status", "error", "layers", "compile_s", "sim_s", "cycles", "instructions",
+            "sim_errors", "peak_rss_mb", "base_rss_mb")} for r in models},
+        "sim_speed": _speed(layers),
+    }

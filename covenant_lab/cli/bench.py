@@ -1,0 +1,68 @@
+"""``covenant bench``: the layer suite on each architecture variant, against ideal bounds."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from covenant_lab.bench import (
+    DEFAULT_VARIANTS,
+    VARIANTS,
+    BenchConfig,
+    load_variant,
+    prepare_out_dir,
+    run_bench,
+)
+from covenant_lab.bench.models import MODELS
+from covenant_lab.suite import SUITE
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "bench", help="benchmark the layer suite: cycles vs ideal bound, compile and sim speed",
+        description="Compile and simulate the layer suite on architecture variants; write "
+                    "results.json, summary.json and CSV files to --out.")
+    p.add_argument("--quick", action="store_true",
+                   help="a few minutes: skip the functional check of large programs (verdict "
+                        "'skipped'), search quality on the LeNet layers only")
+    p.add_argument("--out", default="bench-results", metavar="DIR",
+                   help="results directory (created; default ./bench-results)")
+    p.add_argument("--in-source-tree", action="store_true",
+                   help="allow --out inside the source checkout")
+    p.add_argument("--arch", action="append", default=[], metavar="NAME",
+                   help=f"architecture variant (repeatable; default {' '.join(DEFAULT_VARIANTS)}; "
+                        f"known: {', '.join(VARIANTS)}, or a .yaml file)")
+    p.add_argument("--layers", nargs="+", default=[], metavar="NAME",
+                   help="suite layers to run (default: all " + str(len(SUITE)) + ")")
+    p.add_argument("--no-search", action="store_true", help="skip search vs exhaustive search")
+    p.add_argument("--no-models", action="store_true", help="skip the whole-model runs")
+    p.add_argument("--models", nargs="+", default=list(MODELS), metavar="NAME",
+                   help="whole models to run on genesys (default: %(default)s)")
+    p.add_argument("--oracles", action="store_true",
+                   help="compare small GEMMs with SCALE-Sim (the 'oracles' extra)")
+    p.add_argument("--strict", action="store_true",
+                   help="exit with status 1 when a functional check fails")
+    p.add_argument("-j", "--jobs", type=int, default=2, metavar="N",
+                   help="worker processes (1: run in this process; default 2)")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = BenchConfig(
+        archs=tuple(args.arch) or DEFAULT_VARIANTS,
+        layers=tuple(args.layers) or tuple(e.name for e in SUITE),
+        quick=args.quick,
+        workers=args.jobs,
+        search_layers=() if args.no_search else None,
+        models=() if args.no_models else tuple(args.models),
+        oracles=args.oracles,
+    )
+    config.validate()
+    for name in config.archs:
+        load_variant(name)  # fail on a bad name before creating anything
+    out = prepare_out_dir(args.out, in_source_tree=args.in_source_tree)
+    doc = run_bench(config, out)
+    print(f"results: {out}/results.json, summary.json, layers.csv, search.csv, models.csv")
+    print(f"report:  covenant report {out} --html {out}/report.html")
+    failed = sum(s["checks_failed"] for s in doc["summary"]["archs"].values())
+    return 1 if failed and args.strict else 0
