@@ -97,11 +97,12 @@ class Capability:
             lanes *= s.size
             env[f"used_{s.dim}"] = s.size
             env[f"folds_{s.dim}"] = 1
-        stream = float(1 << 20)
-        env["stream"] = stream
-        env["elems"] = stream * lanes
         try:
-            cycles = float(self.cycles.evaluate(env))
-        except CovenantError:  # an expression over names we cannot bind: assume one per lane
+            at = []
+            for stream in (float(1 << 20), float(1 << 21)):
+                at.append(float(self.cycles.evaluate({**env, "stream": stream,
+                                                       "elems": stream * lanes})))
+        except CovenantError:  # an expression over names we cannot bind: one per lane
             return float(lanes)
-        return lanes * stream / cycles if cycles > 0 else float(lanes)
+        slope = (at[1] - at[0]) / float(1 << 20)  # cycles per streamed iteration
+        return round(lanes / slope, 9) if slope > 0 else float(lanes)

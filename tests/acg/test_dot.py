@@ -66,14 +66,28 @@ def test_quoting() -> None:
     assert _quote('a "b"\\c\nd') == '"a \\"b\\"\\\\c\\nd"'
 
 
-@pytest.mark.skipif(not HAVE_GRAPHVIZ, reason="graphviz not installed")
 def test_svg(teaching: ACG) -> None:
+    assert HAVE_GRAPHVIZ, "the lab extra installs pygraphviz, whose wheels bundle Graphviz"
     svg = to_svg(teaching)
     assert "<svg" in svg and "SPAD" in svg
 
 
-@pytest.mark.skipif(HAVE_GRAPHVIZ, reason="graphviz installed")
-def test_svg_without_graphviz_is_a_typed_error(teaching: ACG) -> None:
+def test_svg_without_graphviz_is_a_typed_error(
+    teaching: ACG, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    import covenant_lab.viz.dot as dot_module
+
+    real_import = importlib.import_module
+
+    def no_pygraphviz(name: str, *args: object) -> object:
+        if name == "pygraphviz":
+            raise ImportError(name)
+        return real_import(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dot_module.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(dot_module.importlib, "import_module", no_pygraphviz)
     with pytest.raises(CovenantError, match="Graphviz is not available") as info:
         to_svg(teaching)
     assert info.value.hint is not None and "install graphviz" in info.value.hint
