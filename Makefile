@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab demo test lint typecheck unit browser-deps clean
+.PHONY: lab demo test lint typecheck unit browser browser-deps notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# JupyterLab on notebooks/, opening the tour; 127.0.0.1 only, with Jupyter's default random
+# token (printed in the URL). Root (e.g. in a container) needs --allow-root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ip=127.0.0.1 notebooks/01_tour.ipynb
+	$(BIN)/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks \
+	  --LabApp.default_url=/lab/tree/01_tour.ipynb $(ALLOW_ROOT)
+
+# rewrite notebooks/*.ipynb from tools/notebook_src/ (the notebooks are generated: edit the sources)
+notebooks: $(STAMP)
+	$(BIN)/python tools/make_notebooks.py
 
 demo: $(STAMP)
 	$(BIN)/covenant bench --quick --out demo-results
@@ -37,8 +45,13 @@ browser-deps:
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q -x
 
+# everything: unit tests, notebooks (nbclient), the Binder install, JupyterLab in Chromium
 test: $(STAMP) browser-deps lint typecheck
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=12
+
+# only the JupyterLab + Chromium tests (screenshots in test-artifacts/browser/)
+browser: $(STAMP) browser-deps
+	$(BIN)/python -m pytest -q -m browser tests/browser
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

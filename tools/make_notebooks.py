@@ -4,9 +4,10 @@
     python tools/make_notebooks.py --check    # exit 1 when a committed notebook is stale
 
 Each source module defines ``CELLS``: a list of ``(kind, text)`` pairs where kind is
-``"md"``, ``"code"`` or ``"solution"`` (a code cell holding an exercise's reference answer,
+``"md"``, ``"code"``, ``"solution"`` (a code cell holding an exercise's reference answer,
 tagged ``solution`` so a course can strip it:
-``jupyter nbconvert --TagRemovePreprocessor.remove_cell_tags=solution ...``).
+``jupyter nbconvert --TagRemovePreprocessor.remove_cell_tags=solution ...``) or ``"helper"``
+(a code cell whose source JupyterLab shows collapsed, e.g. the exercise checks).
 
 The notebooks are written without outputs, with deterministic cell ids and with
 ``metadata.kernelspec`` set (without it JupyterLab asks for a kernel and automated runs hang).
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = Path(__file__).resolve().parent / "notebook_src"
 OUT = ROOT / "notebooks"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-KINDS = ("md", "code", "solution")
+KINDS = ("md", "code", "solution", "helper")
 
 
 def _cells(path: Path) -> list[tuple[str, str]]:
@@ -57,6 +58,8 @@ def build(path: Path) -> nbformat.NotebookNode:
             cell = nbformat.v4.new_code_cell(body)
             if kind == "solution":
                 cell.metadata["tags"] = ["solution"]
+            elif kind == "helper":
+                cell.metadata["jupyter"] = {"source_hidden": True}
         cell.id = f"{path.stem.replace('_', '-')}-{i:02d}"
         nb.cells.append(cell)
     nbformat.validate(nb)

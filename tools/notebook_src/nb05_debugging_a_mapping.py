@@ -120,9 +120,10 @@ CELLS = [
     ("md", """
     ## Exercises
     Answer in the `answer_...` cells, then run the `check_answer` cell below each one. The
+    checks are defined in the collapsed cell just below (click its "..." to read them); the
     cells tagged `solution` hold reference answers (delete them before handing out).
     """),
-    ("code", """
+    ("helper", """
     def _equals(expected, hint):
         return lambda answer: None if answer == expected else hint
 

@@ -1,0 +1,90 @@
+"""Driving JupyterLab from Playwright through ``window.jupyterapp`` (expose_app_in_browser)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page
+
+
+@dataclass(frozen=True)
+class Lab:
+    """A running JupyterLab: its base URL, token and the directory it serves."""
+
+    base: str
+    token: str
+    root: Path
+    log: Path
+
+    def url(self, path: str) -> str:
+        sep = "&" if "?" in path else "?"
+        return f"{self.base}{path}{sep}token={self.token}"
+
+
+KERNEL_IDLE_JS = """() => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!k && k.status === 'idle';
+}"""
+
+# where run-all stands: how many code cells ran, and the first error output, if any
+CELLS_JS = """() => {
+  const nb = window.jupyterapp.shell.currentWidget.content;
+  let code = 0, ran = 0, error = null;
+  for (const cell of nb.widgets) {
+    if (cell.model.type !== 'code') continue;
+    code += 1;
+    if (cell.model.executionCount !== null) ran += 1;
+    for (const out of cell.model.outputs.toJSON()) {
+      if (out.output_type === 'error' && error === null) {
+        error = {cell: code, ename: out.ename, evalue: out.evalue,
+                 source: cell.model.sharedModel.getSource().slice(0, 300)};
+      }
+    }
+  }
+  const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  return {code, ran, error, idle: k.status === 'idle'};
+}"""
+
+# runs code in the notebook's kernel without adding a cell; returns stdout (+ error text)
+EXEC_JS = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({code, store_history: false});
+  let out = "";
+  future.onIOPub = (msg) => {
+    if (msg.header.msg_type === 'stream') out += msg.content.text;
+    if (msg.header.msg_type === 'error') out += `${msg.content.ename}: ${msg.content.evalue}`;
+  };
+  await future.done;
+  return out;
+}"""
+
+
+def open_notebook(page: Page, url: str, timeout_ms: int = 90_000) -> None:
+    """Open a notebook (``?reset`` drops any restored workspace) and wait for an idle kernel."""
+    page.goto(url)
+    page.wait_for_function(KERNEL_IDLE_JS, timeout=timeout_ms)
+
+
+def run_all(page: Page, timeout_s: float = 180) -> dict[str, Any]:
+    """Run every cell and wait until all ran (or one failed) and the kernel is idle."""
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    deadline = time.monotonic() + timeout_s
+    status: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        status = page.evaluate(CELLS_JS)
+        if status["error"] is not None:
+            raise AssertionError(f"a cell failed in the browser: {json.dumps(status['error'])}")
+        if status["ran"] == status["code"] and status["idle"]:
+            return status
+        page.wait_for_timeout(250)
+    raise AssertionError(f"run-all did not finish in {timeout_s} s: {status}")
+
+
+def kernel_exec(page: Page, code: str) -> str:
+    """Run ``code`` in the notebook's kernel; its printed output."""
+    return str(page.evaluate(EXEC_JS, code))

@@ -1,0 +1,159 @@
+"""The tour notebook in a real JupyterLab: run all, then use its widgets like a student would."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from .jlab import Lab, kernel_exec, open_notebook, run_all
+
+pytestmark = pytest.mark.browser
+
+CYCLE = re.compile(r"cycle\s+([\d,]+)\s*/\s*([\d,]+).*?event\s+([\d,]+)\s*/\s*([\d,]+)", re.S)
+WIDGET_TIMEOUT_MS = 60_000
+
+# non-background pixels of the largest canvas under a locator (Bokeh draws into canvases)
+INK_JS = """(root) => {
+  const canvases = [];
+  const walk = (node) => {
+    for (const el of node.querySelectorAll('*')) {
+      if (el.tagName === 'CANVAS') canvases.push(el);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(root);
+  let best = null;
+  for (const c of canvases) if (!best || c.width * c.height > best.width * best.height) best = c;
+  if (!best || !best.width || !best.height) return {canvases: canvases.length, ink: 0};
+  const data = best.getContext('2d').getImageData(0, 0, best.width, best.height).data;
+  let ink = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i + 3] > 0 && (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200)) ink++;
+  }
+  return {canvases: canvases.length, ink, width: best.width, height: best.height};
+}"""
+
+
+def output_of(page: Page, source: str) -> Locator:
+    """The output area of the code cell whose source contains ``source``."""
+    cell = page.locator(".jp-CodeCell").filter(
+        has=page.locator(".jp-InputArea", has_text=source))
+    return cell.locator(".jp-OutputArea").first
+
+
+def cycle_text(player: Locator) -> tuple[int, int, int, int]:
+    text = player.locator(".covenant-cycle").inner_text()
+    m = CYCLE.search(text)
+    assert m, f"unexpected .covenant-cycle text {text!r}"
+    cycle, total, event, steps = (int(g.replace(",", "")) for g in m.groups())
+    return cycle, total, event, steps
+
+
+@pytest.fixture(scope="module")
+def tour(browser: Browser, browser_context_args: dict[str, Any], lab: Lab,
+         artifacts: Path) -> Iterator[Page]:
+    """01_tour.ipynb opened, run top to bottom, its widgets drawn."""
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    timings = {}
+    try:
+        t0 = time.perf_counter()
+        open_notebook(page, lab.url("/lab/tree/01_tour.ipynb?reset"))
+        timings["open_to_idle_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        run_all(page)
+        page.wait_for_selector(".covenant-acg[data-ready='1'] g.covenant-node",
+                               timeout=WIDGET_TIMEOUT_MS)
+        page.wait_for_selector(".covenant-player[data-ready='1']", timeout=WIDGET_TIMEOUT_MS)
+        page.wait_for_selector(".covenant-timeline canvas", timeout=WIDGET_TIMEOUT_MS)
+        page.wait_for_timeout(1000)  # let Bokeh finish painting
+        timings["run_all_to_widgets_s"] = time.perf_counter() - t0
+        page.screenshot(path=str(artifacts / "tour_after_run_all.png"))
+    except Exception:
+        page.screenshot(path=str(artifacts / "tour_FAILED.png"))
+        (artifacts / "console.log").write_text("\n".join(console))
+        raise
+    yield page
+    (artifacts / "console.log").write_text("\n".join(console))
+    (artifacts / "timings.txt").write_text(
+        "".join(f"{k} {v:.1f}\n" for k, v in timings.items()))
+    context.close()
+
+
+def test_acg_view_shows_every_node(tour: Page, artifacts: Path) -> None:
+    view = output_of(tour, "view = cl.show(arch, result)")
+    expected = kernel_exec(tour, "print(len(arch.storage_nodes), len(arch.compute_nodes), "
+                                 "len(arch.comm_nodes))").split()
+    storage, compute, comm = (int(x) for x in expected)
+    nodes = view.locator(".covenant-acg g.covenant-node")
+    expect(nodes).to_have_count(storage + compute + comm)
+    for kind, n in (("storage", storage), ("compute", compute), ("comm", comm)):
+        expect(view.locator(f"g.covenant-node[data-kind='{kind}']")).to_have_count(n)
+    view.screenshot(path=str(artifacts / "acg_view.png"))
+
+
+def test_clicking_a_node_shows_its_attributes(tour: Page, artifacts: Path) -> None:
+    view = output_of(tour, "view = cl.show(arch, result)")
+    view.locator("g.covenant-node[data-name='SPAD']").click()
+    attrs = view.locator(".covenant-attrs")
+    expect(attrs.locator(".covenant-attrs-title")).to_have_text("SPAD")
+    expect(attrs).to_contain_text("capacity")
+    expect(view.locator("g.covenant-node.covenant-selected")).to_have_attribute("data-name", "SPAD")
+    assert kernel_exec(tour, "print(view.selected)").strip() == "SPAD"
+    view.screenshot(path=str(artifacts / "acg_view_clicked.png"))
+
+
+def test_player_draws_the_timeline(tour: Page, artifacts: Path) -> None:
+    player = output_of(tour, "player = SimPlayer(")
+    timeline = player.locator(".covenant-timeline")
+    expect(timeline.locator("canvas").first).to_be_attached()
+    ink = timeline.evaluate(INK_JS)
+    assert ink["ink"] > 500, f"the timeline canvas looks empty: {ink}"
+    player.screenshot(path=str(artifacts / "player.png"))
+
+
+def test_step_advances_the_player(tour: Page, artifacts: Path) -> None:
+    player = output_of(tour, "player = SimPlayer(")
+    cycle0, total, event0, steps = cycle_text(player)
+    assert (cycle0, event0) == (0, 0) and total > 0 and steps > 0
+    cycle, event = cycle0, event0
+    for _ in range(8):  # several events may share a cycle (issue and complete at once)
+        player.locator("button.covenant-step").click()
+        expect(player.locator(".covenant-cycle")).to_contain_text(f"event {event + 1} /")
+        new_cycle, _, new_event, _ = cycle_text(player)
+        assert new_event == event + 1 and new_cycle >= cycle
+        cycle, event = new_cycle, new_event
+        if cycle > cycle0:
+            break
+    assert cycle > cycle0, f"8 steps did not advance the cycle past {cycle0}"
+    player.screenshot(path=str(artifacts / "player_stepped.png"))
+    player.locator("button.covenant-back").click()
+    expect(player.locator(".covenant-cycle")).to_contain_text(f"event {event - 1} /")
+    assert kernel_exec(tour, "print(player.sim.position)").strip() == str(event - 1)
+
+
+def test_invalid_edit_shows_an_inline_error_and_the_kernel_lives(tour: Page,
+                                                                 artifacts: Path) -> None:
+    editor = output_of(tour, "editor = ArchEditor(arch)")
+    editor.locator(".covenant-node-picker select").select_option("SPAD")
+    field = editor.locator(".covenant-attr").filter(has_text="capacity_bytes").locator("input")
+    expect(field).to_have_value(re.compile(r"\S"))
+    field.fill("0")
+    field.press("Enter")
+    error = editor.locator(".covenant-error").filter(has_text="capacity_bytes")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("positive")
+    editor.screenshot(path=str(artifacts / "editor_error.png"))
+    # the kernel is alive, and the editor kept the last valid architecture
+    assert kernel_exec(tour, "print(1 + 1)").strip() == "2"
+    kept = kernel_exec(tour, "print(editor.arch.storage('SPAD').capacity_bytes)").strip()
+    assert kept == "16384"
