@@ -1,5 +1,16 @@
-"""covenant_lab: compile DNN layers onto accelerators described by an Architecture Covenant Graph."""
+"""covenant_lab: compile DNN layers onto accelerators described by an Architecture Covenant Graph.
 
+The everyday names are available from the package itself (imported on first use, so that
+``import covenant_lab`` stays fast and never pulls in the notebook stack)::
+
+    import covenant_lab as cl
+    arch = cl.load_arch("genesys")
+    model = cl.onnx.load(cl.models.BUILDERS["resnet50"]())
+    result = cl.compile(model.layer("layer1.0.conv2"), arch)
+    sim = cl.Simulator(result.program, arch).run()
+"""
+
+from importlib import import_module
 from typing import Any
 
 from covenant_lab.errors import (
@@ -11,6 +22,21 @@ from covenant_lab.errors import (
     SimulationError,
 )
 
+# public name -> (module, attribute or None for the module itself)
+_LAZY = {
+    "load_arch": ("covenant_lab.acg.load", "load_arch"),
+    "loads_arch": ("covenant_lab.acg.load", "loads_arch"),
+    "compile": ("covenant_lab.compiler.api", "compile"),
+    "compile_model": ("covenant_lab.compiler.model", "compile_model"),
+    "Constraints": ("covenant_lab.compiler.constraints", "Constraints"),
+    "Simulator": ("covenant_lab.sim.simulator", "Simulator"),
+    "ideal_bound": ("covenant_lab.analysis.bounds", "ideal_bound"),
+    "show": ("covenant_lab.show", "show"),
+    "onnx": ("covenant_lab.frontends.onnx", None),
+    "models": ("covenant_lab.models", None),
+    "suite": ("covenant_lab.suite", None),
+}
+
 __all__ = [
     "ArchError",
     "CodeletError",
@@ -18,16 +44,15 @@ __all__ = [
     "FrontendError",
     "MappingError",
     "SimulationError",
-    "show",
+    *_LAZY,
 ]
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    # lazy, so that importing the package does not import anywidget / ipywidgets
-    if name == "show":
-        from covenant_lab.show import show
-
-        globals()["show"] = show  # the import above bound the submodule under this name
-        return show
-    raise AttributeError(f"module 'covenant_lab' has no attribute {name!r}")
+    if name not in _LAZY:
+        raise AttributeError(f"module 'covenant_lab' has no attribute {name!r}")
+    module, attr = _LAZY[name]
+    value = import_module(module) if attr is None else getattr(import_module(module), attr)
+    globals()[name] = value  # importing a submodule may have bound its name here: override
+    return value
