@@ -13,7 +13,8 @@ figure listens to ``RangesUpdate`` (``jupyter_bokeh.BokehModel`` forwards it to 
 ``output_backend="webgl"`` draws with WebGL.
 
 Named models, so tests and browser checks can find them: the bars' source and renderer are
-``"covenant-timeline-bars"``, the cursor ``"covenant-cursor"``.
+``"covenant-timeline-bars"`` and ``"covenant-timeline-renderer"``, the cursor
+``"covenant-cursor"`` (names are unique in a document: ``get_model_by_name`` finds them).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 
 __all__ = [
     "BARS",
+    "BARS_RENDERER",
     "CURSOR",
     "KIND_COLOURS",
     "Timeline",
@@ -34,6 +36,7 @@ __all__ = [
 ]
 
 BARS = "covenant-timeline-bars"
+BARS_RENDERER = "covenant-timeline-renderer"
 CURSOR = "covenant-cursor"
 KINDS = ("compute", "transfer", "stall")
 KIND_COLOURS = {"compute": "#4e79a7", "transfer": "#59a14f", "stall": "#e15759"}
@@ -242,7 +245,8 @@ class Timeline:
         )
         self.source = ColumnDataSource({c: [] for c in _COLUMNS}, name=BARS)
         bars = p.quad(left="left", right="right", bottom="bottom", top="top", source=self.source,
-                      fill_color="colour", line_color=None, name=BARS, legend_field="kind")
+                      fill_color="colour", line_color=None, name=BARS_RENDERER,
+                      legend_field="kind")
         p.add_tools(HoverTool(renderers=[bars], tooltips=_TOOLTIPS))
         p.yaxis.ticker = FixedTicker(ticks=list(range(len(self.rows))))
         p.yaxis.major_label_overrides = {i: r for i, r in enumerate(self.rows)}

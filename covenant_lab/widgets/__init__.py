@@ -40,7 +40,8 @@ DOM contract (what browser tests may rely on)
 - SimPlayer: cycle text ``.covenant-cycle`` ("cycle C / TOTAL · event S / STEPS"), buttons
   ``.covenant-step`` and ``.covenant-back``, play ``.covenant-play``, scrub slider
   ``.covenant-scrub``, speed ``.covenant-speed``, the Bokeh widget ``.covenant-timeline``.
-  Bokeh models by name: ``covenant-timeline-bars`` (bars source and renderer),
+  Bokeh models by name (unique per document): ``covenant-timeline-bars`` (the bars' source;
+  its renderer ``covenant-timeline-renderer``),
   ``covenant-cursor`` (Span), ``covenant-occupancy-<STORAGE>`` (sources),
   ``covenant-occupancy-cursor``.
 """

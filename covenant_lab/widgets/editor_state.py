@@ -14,10 +14,11 @@ from typing import Any
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.nodes import CommNode, ComputeNode, StorageNode
 from covenant_lab.acg.save import save_arch, spec_of
-from covenant_lab.errors import CovenantError
+from covenant_lab.errors import ArchError, CovenantError
 
 __all__ = [
     "EditOutcome",
+    "error_text",
     "estimate_cycles",
     "node_fields",
     "param_fields",
@@ -42,6 +43,17 @@ class EditOutcome:
     @property
     def ok(self) -> bool:
         return not self.error
+
+
+def error_text(exc: CovenantError) -> str:
+    """What to show beside a field: an ArchError's problems one per line (field: message),
+    without the file prefix repeated on each; other errors as they are."""
+    if isinstance(exc, ArchError) and exc.problems:
+        return "\n".join(
+            f"{p.field}: {p.message}" + (f" (hint: {p.hint})" if p.hint else "")
+            for p in exc.problems
+        )
+    return str(exc)
 
 
 def param_fields(acg: ACG) -> list[tuple[str, int]]:
@@ -83,7 +95,7 @@ def try_param(acg: ACG, name: str, value: int) -> EditOutcome:
     try:
         return EditOutcome(acg.with_param(name, value))
     except CovenantError as exc:
-        return EditOutcome(acg, str(exc))
+        return EditOutcome(acg, error_text(exc))
 
 
 def try_node_attr(acg: ACG, node: str, attr: str, text: str) -> EditOutcome:
@@ -91,7 +103,7 @@ def try_node_attr(acg: ACG, node: str, attr: str, text: str) -> EditOutcome:
     try:
         return EditOutcome(acg.with_node_attr(node, attr, parse_value(text)))
     except CovenantError as exc:
-        return EditOutcome(acg, str(exc))
+        return EditOutcome(acg, error_text(exc))
 
 
 def save_as(acg: ACG, path: str, *, overwrite: bool = False) -> tuple[Path | None, str]:

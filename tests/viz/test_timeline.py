@@ -13,6 +13,7 @@ from bokeh.models import ColumnDataSource, HoverTool, Span
 from covenant_lab.sim import Simulator, TraceEvent
 from covenant_lab.viz.timeline import (
     BARS,
+    BARS_RENDERER,
     CURSOR,
     KIND_COLOURS,
     Timeline,
@@ -59,8 +60,9 @@ def test_figure_structure_on_a_simulator_trace(sim: Simulator) -> None:
     trace = sim.trace()
     via = {f"{e.src}->{e.dst}": e.via for e in sim.acg.edges if e.via}
     fig = timeline_figure(trace, via=via)
-    renderers = [r for r in fig.renderers if r.name == BARS]
+    renderers = [r for r in fig.renderers if r.name == BARS_RENDERER]
     assert len(renderers) == 1
+    assert len({m.id for m in fig.select({"name": BARS})}) == 1  # unique: get_model_by_name
     transfers = sum(1 for ev in trace if ev.kind == "transfer")
     data = bars(fig)
     assert len(data["left"]) == len(trace) + transfers  # transfers also on their comm node's row
