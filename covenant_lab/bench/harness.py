@@ -28,7 +28,7 @@ from covenant_lab.bench.report_text import print_report
 from covenant_lab.bench.search_quality import QUICK_LAYERS, SEARCH_LAYERS, search_task
 from covenant_lab.bench.summary import summarize
 from covenant_lab.bench.variants import DEFAULT_VARIANTS, load_variant
-from covenant_lab.dse.evaluate import Options
+from covenant_lab.dse.point import Options
 from covenant_lab.dse.sweep import arch_specs, default_executor, sweep
 from covenant_lab.errors import UsageError
 from covenant_lab.models import BUILDERS

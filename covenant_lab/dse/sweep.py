@@ -25,7 +25,7 @@ from typing import Any
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.load import loads_arch
-from covenant_lab.dse.evaluate import Options, evaluate
+from covenant_lab.dse.point import Options, evaluate
 from covenant_lab.errors import UsageError
 
 __all__ = [
@@ -41,7 +41,7 @@ def arch_specs(archs: Sequence[ACG | tuple[str, ACG]]) -> list[ArchSpec]:
     out: list[ArchSpec] = []
     seen: set[str] = set()
     for i, item in enumerate(archs):
-        label, acg = item if isinstance(item, tuple) else (item.name, item)
+        label, acg = item if isinstance(item, tuple) else (getattr(item, "name", ""), item)
         if not isinstance(acg, ACG):
             raise UsageError(f"argument 1, 'archs' to sweep: item {i} is a "
                              f"{type(acg).__name__}, expected an ACG or a (label, ACG) pair")
@@ -99,7 +99,7 @@ def sweep(
     options: Options | None = None,
     on_result: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Evaluate every (arch, layer) pair (see :func:`covenant_lab.dse.evaluate.evaluate`).
+    """Evaluate every (arch, layer) pair (see :func:`covenant_lab.dse.point.evaluate`).
 
     ``executor``: any concurrent.futures Executor (not shut down here). Else ``scheduler``
     (``"local"`` or a Dask scheduler address) uses Dask; else a pool of 2 processes.
