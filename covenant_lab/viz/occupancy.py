@@ -100,19 +100,21 @@ def occupancy_figure(
     end_cycle: int | None = None,
 ) -> Any:
     """Step lines of live bytes as % of capacity for each on-chip storage (or ``storages``)."""
-    from bokeh.models import ColumnDataSource, HoverTool, Range1d, Span
+    from bokeh.models import ColumnDataSource, HoverTool, Range1d
+    from bokeh.models.annotations import Span
     from bokeh.plotting import figure
 
     names = list(storages) if storages is not None else [
         n for n, s in series.items() if s.capacity_bytes]
     end = end_cycle if end_cycle is not None else max(
         (int(s.cycles[-1]) for s in series.values() if s.cycles.size), default=1)
+    xr = x_range if x_range is not None else Range1d(start=0, end=end)
     p = figure(
-        width=width, height=height, x_range=x_range if x_range is not None else Range1d(0, end),
-        y_range=Range1d(0, 105), tools="xpan,xwheel_zoom,reset", active_scroll="xwheel_zoom",
+        width=width, height=height, x_range=xr, y_range=Range1d(start=0, end=105),
+        tools="xpan,xwheel_zoom,reset", active_scroll="xwheel_zoom",
         x_axis_label="cycle", y_axis_label="% of capacity", name="covenant-occupancy",
     )
-    lines = []
+    lines: list[Any] = []
     for k, name in enumerate(names):
         s = series[name]
         cap = s.capacity_bytes or max(s.peak_bytes, 1)

@@ -20,7 +20,7 @@ Named models, so tests and browser checks can find them: the bars' source and re
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -224,24 +224,19 @@ class Timeline:
     # -- figure -------------------------------------------------------------------------------
     def _make_figure(self, row_height: int, backend: str, title: str, x_range: Any) -> Any:
         from bokeh.events import RangesUpdate
-        from bokeh.models import (
-            ColumnDataSource,
-            FixedTicker,
-            HoverTool,
-            Range1d,
-            Span,
-        )
+        from bokeh.models import ColumnDataSource, FixedTicker, HoverTool, Range1d
+        from bokeh.models.annotations import Span
         from bokeh.plotting import figure
 
         n = max(len(self.rows), 1)
         pad = max(self.end_cycle * 0.01, 1)
         xr = x_range if x_range is not None else Range1d(
-            0, self.end_cycle + pad, bounds=(-pad, self.end_cycle + pad))
+            start=0, end=self.end_cycle + pad, bounds=(-pad, self.end_cycle + pad))
         p = figure(
             width=self.width, height=60 + row_height * n, x_range=xr,
-            y_range=Range1d(n - 0.5, -0.5), title=title or None,
+            y_range=Range1d(start=n - 0.5, end=-0.5), title=title or None,
             tools="xpan,xwheel_zoom,xbox_zoom,reset,save", active_scroll="xwheel_zoom",
-            output_backend=backend, x_axis_label="cycle", name="covenant-timeline",
+            output_backend=cast(Any, backend), x_axis_label="cycle", name="covenant-timeline",
         )
         self.source = ColumnDataSource({c: [] for c in _COLUMNS}, name=BARS)
         bars = p.quad(left="left", right="right", bottom="bottom", top="top", source=self.source,

@@ -22,7 +22,7 @@ __all__ = ["ArchEditor"]
 _FIELD = w.Layout(width="300px")
 
 
-class ArchEditor(w.VBox):
+class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """``ArchEditor(arch, layer=None)``: a field per parameter, a node picker with the node's
     attributes, save-as, and the ACGView of the current architecture.
 

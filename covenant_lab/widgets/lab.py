@@ -18,7 +18,7 @@ __all__ = ["Lab"]
 TABS = ("architecture", "passes", "simulation")
 
 
-class Lab(w.VBox):
+class Lab(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """``Lab(model, arch)``: pick a layer of ``model`` (a front-end Model); see its mapping on
     the ACG, step through its compile log, and play its simulation.
 

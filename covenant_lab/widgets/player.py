@@ -57,10 +57,10 @@ class PlayerView(anywidget.AnyWidget):
     _css = _STATIC / "player.css"
 
     state = t.Dict().tag(sync=True)
-    codelet = t.List().tag(sync=True)
+    codelet = t.List(t.Dict()).tag(sync=True)
 
 
-class SimPlayer(w.VBox):
+class SimPlayer(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """``SimPlayer(sim)``: controls, the current cycle, the instruction view, and the Bokeh
     timeline (with buffer occupancy) of a :class:`~covenant_lab.sim.Simulator`.
 

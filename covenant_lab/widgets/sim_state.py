@@ -88,6 +88,11 @@ def cycle_text(sim: Any) -> str:
     return f"cycle {sim.cycle:,} / {sim.total_cycles:,} · event {sim.position} / {sim.steps}"
 
 
+def _dst_operand(ins: Compute) -> str:
+    tile = ins.tile("acc") or ins.tile("out")
+    return tile.operand if tile is not None else ""
+
+
 def _instr(sim: Any, index: int) -> dict[str, Any]:
     ins = sim.program.instrs[index]
     s = sim.schedule
@@ -97,9 +102,7 @@ def _instr(sim: Any, index: int) -> dict[str, Any]:
         "text": instruction_text(sim.program, index),
         "statement": statement_text(sim.program, index),
         "stage": ins.stage if isinstance(ins, Compute) else -1,
-        "operand": ins.dst.operand if isinstance(ins, Transfer) else (
-            (ins.tile("acc") or ins.tile("out")).operand  # type: ignore[union-attr]
-            if (ins.tile("acc") or ins.tile("out")) is not None else ""),
+        "operand": ins.dst.operand if isinstance(ins, Transfer) else _dst_operand(ins),
         "resource": s.resource(index),
         "start": int(s.start[index]),
         "end": int(s.end[index]),

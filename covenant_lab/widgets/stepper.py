@@ -31,7 +31,7 @@ class StepperView(anywidget.AnyWidget):
     index = t.Int(0).tag(sync=True)
 
 
-class PassStepper(w.VBox):
+class PassStepper(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """``PassStepper(result, target=None)``: the compile log of a CompileResult.
 
     ◀ / ▶ (classes ``covenant-prev`` / ``covenant-next``) walk the passes; the mapping text shows
