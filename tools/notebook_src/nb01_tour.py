@@ -1,4 +1,8 @@
-"""01_tour.ipynb: from an ONNX model to a simulated timeline on the `teaching` machine."""
+"""01_tour.ipynb: from an ONNX model to a simulated timeline on the `teaching` machine.
+
+tests/browser/test_tour.py drives this notebook in JupyterLab and relies on the names `arch`
+(teaching), `view` (the ACGView), `player` (the SimPlayer) and `editor` (an ArchEditor).
+"""
 
 CELLS = [
     ("md", """
