@@ -9,7 +9,7 @@ import ipywidgets as w
 from covenant_lab.errors import CovenantError
 from covenant_lab.widgets.acg_view import ACGView, as_acg
 from covenant_lab.widgets.common import error_box, error_html
-from covenant_lab.widgets.player import SimPlayer
+from covenant_lab.widgets.player import SimPlayer, ensure_bokeh
 from covenant_lab.widgets.sim_state import random_inputs
 from covenant_lab.widgets.stepper import PassStepper
 
@@ -28,6 +28,7 @@ class Lab(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """
 
     def __init__(self, model: Any, arch: Any, *, layer: str | None = None, **kwargs: Any) -> None:
+        ensure_bokeh()  # now, while a cell runs: the player may be built later, in a callback
         self.model = model
         self.arch = as_acg(arch)
         self.results: dict[str, Any] = {}

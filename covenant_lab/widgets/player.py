@@ -124,9 +124,15 @@ class SimPlayer(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             occ = occupancy_figure(occupancy_series(self.sim), x_range=timeline.figure.x_range,
                                    width=width, end_cycle=timeline.end_cycle)
             figures.append(occ)
-        model = BokehModel(column(*figures))
-        model.add_class("covenant-timeline")
-        return timeline, occ, [model]
+        self.plot = BokehModel(column(*figures))
+        self.plot.add_class("covenant-timeline")
+        return timeline, occ, [self.plot]
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        # BokehModel sends its document once, when built; a view opened later (a second
+        # display, a reloaded page) would show that first state, so send the current one.
+        self.plot.update_from_model(self.plot._model)
+        return super()._repr_mimebundle_(**kwargs)
 
     # -- navigation (the only places that move the simulator) ---------------------------------
     def goto(self, position: int) -> None:

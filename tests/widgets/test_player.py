@@ -98,3 +98,11 @@ def test_player_with_occupancy_and_a_started_simulator(sim: Simulator) -> None:
     assert "covenant-timeline" in p.children[-1]._dom_classes
     assert "covenant-player-panel" in p._dom_classes
     assert p.view.codelet == codelet_lines(sim.program.codelet)
+
+
+def test_a_late_view_gets_the_current_plot(sim: Simulator) -> None:
+    p = SimPlayer(sim, occupancy=False)
+    p.goto(20)
+    p._repr_mimebundle_()  # what display() does
+    bundle = json.dumps(p.plot.render_bundle, default=str)
+    assert f"'location': {sim.cycle}" in bundle or f'"location": {sim.cycle}' in bundle
