@@ -38,8 +38,11 @@ DOM contract (what browser tests may rely on)
   breadcrumbs ``button.covenant-pass[data-index]`` (current: ``covenant-current``); changed
   lines ``.covenant-diff-add``; errors ``.covenant-error``.
 - SimPlayer: cycle text ``.covenant-cycle`` ("cycle C / TOTAL · event S / STEPS"), buttons
-  ``.covenant-step`` and ``.covenant-back``, play ``.covenant-play``, scrub slider
-  ``.covenant-scrub``, speed ``.covenant-speed``, the Bokeh widget ``.covenant-timeline``.
+  ``.covenant-step`` and ``.covenant-back``, play ``.covenant-play`` (an ipywidgets Play: its
+  first button toggles play/pause, the second stops and rewinds to event 0), scrub slider
+  ``.covenant-scrub`` (sends on release), speed ``.covenant-speed`` (events per 100 ms tick),
+  the Bokeh widget ``.covenant-timeline``. Zooming the timeline sends a RangesUpdate to
+  Python, which replies with the bars of the visible range.
   Bokeh models by name (unique per document): ``covenant-timeline-bars`` (the bars' source;
   its renderer ``covenant-timeline-renderer``),
   ``covenant-cursor`` (Span), ``covenant-occupancy-<STORAGE>`` (sources),
