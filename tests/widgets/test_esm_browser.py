@@ -1,0 +1,133 @@
+"""The widgets' ES modules in headless Chromium with a fake anywidget model (no JupyterLab).
+
+Each module's ``render({model, el})`` runs on a blank page; the fake model records ``set`` and
+``save_changes`` the way anywidget's does. Skipped when Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import covenant_lab
+from covenant_lab.compiler import CompileResult
+from covenant_lab.sim import Simulator
+from covenant_lab.widgets.acg_state import acg_state
+from covenant_lab.widgets.sim_state import codelet_lines, player_state
+from covenant_lab.widgets.stepper_state import step_state
+
+pytestmark = pytest.mark.browser
+
+STATIC = Path(covenant_lab.__file__).parent / "widgets" / "static"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+_PAGE = """<!doctype html><html><head><style>{css}</style></head><body>
+<div id="el" style="width: 1100px"></div>
+<script type="module">
+const state = {state};
+const handlers = {{}};
+window.__saves = 0;
+window.__model = {{
+  get: (k) => state[k],
+  set: (k, v) => {{ state[k] = v; (handlers["change:" + k] || []).forEach((h) => h()); }},
+  on: (ev, h) => {{ (handlers[ev] ||= []).push(h); }},
+  off: (ev, h) => {{ handlers[ev] = (handlers[ev] || []).filter((x) => x !== h); }},
+  save_changes: () => {{ window.__saves += 1; }},
+}};
+const url = URL.createObjectURL(new Blob([{src}], {{ type: "text/javascript" }}));
+const mod = await import(url);
+mod.default.render({{ model: window.__model, el: document.getElementById("el") }});
+</script></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("no Chromium")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        yield browser
+        browser.close()
+
+
+def render(chromium: Any, name: str, state: dict[str, Any]) -> Any:
+    page = chromium.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    css = (STATIC / f"{name}.css").read_text()
+    src = (STATIC / f"{name}.js").read_text()
+    page.set_content(_PAGE.format(css=css, state=json.dumps(state), src=json.dumps(src)))
+    page.wait_for_selector("#el[data-ready='1']", timeout=10_000)
+    page.errors = errors
+    return page
+
+
+def test_acg_view_click_hover_pan_zoom(chromium: Any, result: CompileResult) -> None:
+    graph = acg_state(result.arch, result.mapping)
+    page = render(chromium, "acg", {"graph": graph, "selected": "", "height": 500})
+    assert page.locator("#el.covenant-acg").count() == 1
+    nodes = page.locator("g.covenant-node")
+    assert nodes.count() == len(graph["nodes"])
+    assert page.locator("g.covenant-node[data-kind='comm']").count() == 1
+    assert page.locator(".covenant-legend-item").count() == 3
+    page.click("g.covenant-node[data-name='SPAD']")
+    assert page.evaluate("window.__model.get('selected')") == "SPAD"
+    assert page.evaluate("window.__saves") == 1
+    assert page.inner_text(".covenant-attrs-title") == "SPAD"
+    assert "16 KiB" in page.inner_text(".covenant-attrs")
+    assert "covenant-selected" in page.get_attribute("g.covenant-node[data-name='SPAD']", "class")
+    # a change of "selected" from Python updates the panel
+    page.evaluate("window.__model.set('selected', 'mac_array')")
+    assert page.inner_text(".covenant-attrs-title") == "mac_array"
+    page.hover("g.covenant-node[data-name='vector']")
+    assert page.locator("g.covenant-edge.covenant-hover").count() == 2
+    view0 = page.get_attribute("svg.covenant-acg-svg", "viewBox")
+    box = page.locator("svg.covenant-acg-svg").bounding_box()
+    page.mouse.move(box["x"] + 40, box["y"] + 40)
+    page.mouse.wheel(0, -300)
+    view1 = page.get_attribute("svg.covenant-acg-svg", "viewBox")
+    assert float(view1.split()[2]) < float(view0.split()[2])  # zoomed in
+    page.mouse.down()
+    page.mouse.move(box["x"] + 140, box["y"] + 90, steps=5)
+    page.mouse.up()
+    view2 = page.get_attribute("svg.covenant-acg-svg", "viewBox")
+    assert view2.split()[2:] == view1.split()[2:] and view2 != view1  # panned
+    assert page.evaluate("window.__saves") == 1  # a drag is not a click
+    page.click(".covenant-fit")
+    assert page.get_attribute("svg.covenant-acg-svg", "viewBox") == view0
+    assert page.errors == []
+    page.close()
+
+
+def test_stepper_view_breadcrumbs_and_diff(chromium: Any, result: CompileResult) -> None:
+    state = step_state(result.log, 2)
+    page = render(chromium, "stepper", {"state": state, "index": 2})
+    assert page.locator("#el.covenant-stepper").count() == 1
+    assert page.locator(".covenant-pass").count() == len(result.log)
+    assert page.locator(".covenant-diff-add").count() == state["changed"]
+    page.click(".covenant-pass[data-index='0']")
+    assert page.evaluate("window.__model.get('index')") == 0
+    assert page.errors == []
+    page.close()
+
+
+def test_player_view_highlights_the_running_statement(chromium: Any, sim: Simulator) -> None:
+    ev = None
+    while ev is None or ev.kind != "issue" or not hasattr(sim.program.instrs[ev.index], "stage"):
+        ev = sim.step()
+    lines = codelet_lines(sim.program.codelet)
+    page = render(chromium, "player", {"state": player_state(sim, ev), "codelet": lines})
+    assert page.locator("#el.covenant-player").count() == 1
+    active = page.locator(".covenant-code-line.covenant-active")
+    assert active.count() == len([x for x in lines if x["stage"] == 0])
+    assert "mac_array" in page.inner_text(".covenant-instr")
+    assert page.locator(".covenant-busy-row").count() == 1
+    assert page.errors == []
+    page.close()
