@@ -13,10 +13,20 @@ from covenant_lab.models import BUILDERS
 
 
 def add_arch_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--arch", required=True, metavar="NAME|FILE",
-                        help="a shipped architecture name or a .yaml path")
-    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="override an architecture parameter (repeatable), e.g. -p rows=16")
+    parser.add_argument(
+        "--arch",
+        required=True,
+        metavar="NAME|FILE",
+        help="a shipped architecture name or a .yaml path",
+    )
+    parser.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override an architecture parameter (repeatable), e.g. -p rows=16",
+    )
 
 
 def parse_params(items: list[str]) -> dict[str, int]:

@@ -16,8 +16,13 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("compile", help="compile a model (or one layer) onto an architecture")
     p.add_argument("model", metavar="MODEL", help="an .onnx file or a built-in model name")
     add_arch_option(p)
-    p.add_argument("--layer", action="append", default=[], metavar="NAME",
-                   help="compile only this layer (repeatable)")
+    p.add_argument(
+        "--layer",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="compile only this layer (repeatable)",
+    )
     p.add_argument("--no-fuse", action="store_true", help="do not fuse elementwise consumers")
     p.add_argument("--json", metavar="OUT", help="write per-layer results as JSON")
     p.add_argument("--asm", metavar="OUT", help="write the assembly of every layer")
@@ -30,16 +35,18 @@ def layer_rows(result: ModelResult) -> list[dict[str, Any]]:
     for c in result.layers:
         r = c.result
         b = r.mapping.bindings[0]
-        rows.append({
-            "layer": c.name,
-            "op": c.layer.op_type,
-            "capability": ",".join(r.capabilities),
-            "compute_node": b.node.name,
-            "estimated_cycles": round(r.estimate.cycles),
-            "compile_s": round(r.compile_s, 4),
-            "instructions": len(r.program.instrs),
-            "operations": r.codelet.operations,
-        })
+        rows.append(
+            {
+                "layer": c.name,
+                "op": c.layer.op_type,
+                "capability": ",".join(r.capabilities),
+                "compute_node": b.node.name,
+                "estimated_cycles": round(r.estimate.cycles),
+                "compile_s": round(r.compile_s, 4),
+                "instructions": len(r.program.instrs),
+                "operations": r.codelet.operations,
+            }
+        )
     return rows
 
 
@@ -55,13 +62,19 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError("compile: no layer selected")
     rows = layer_rows(result)
     width = max(len(r["layer"]) for r in rows)
-    print(f"{'layer':<{width}}  {'op':<18} {'capability':<34} {'est. cycles':>12} {'compile ms':>10}")
+    print(
+        f"{'layer':<{width}}  {'op':<18} {'capability':<34} {'est. cycles':>12} {'compile ms':>10}"
+    )
     for r in rows:
-        print(f"{r['layer']:<{width}}  {r['op'][:18]:<18} {r['capability'][:34]:<34} "
-              f"{r['estimated_cycles']:>12,} {1000 * r['compile_s']:>10.1f}")
+        print(
+            f"{r['layer']:<{width}}  {r['op'][:18]:<18} {r['capability'][:34]:<34} "
+            f"{r['estimated_cycles']:>12,} {1000 * r['compile_s']:>10.1f}"
+        )
     total = sum(r["estimated_cycles"] for r in rows)
-    print(f"{len(rows)} layers on {acg.name}: {total:,} estimated cycles, "
-          f"compiled in {result.compile_s:.2f} s")
+    print(
+        f"{len(rows)} layers on {acg.name}: {total:,} estimated cycles, "
+        f"compiled in {result.compile_s:.2f} s"
+    )
     if json_out:
         doc = {"model": model.name, "arch": acg.name, "compile_s": result.compile_s, "layers": rows}
         write_atomic(json_out, json.dumps(doc, indent=2))

@@ -96,7 +96,7 @@ def estimate(mapping: Mapping, acg: ACG) -> Estimate:
     return Estimate(total, tuple(comp.items()), tuple(xfer.items()), tuple(traffic.items()))
 
 
-def compile(  # noqa: A001 - the natural name, as in cl.compile
+def compile(
     target: object,
     arch: ACG | str,
     constraints: Constraints | None = None,
@@ -106,11 +106,14 @@ def compile(  # noqa: A001 - the natural name, as in cl.compile
     """Map ``target`` (a front-end Layer or a Codelet) onto ``arch`` and lower it to a Program."""
     acg = load_arch(arch) if isinstance(arch, str) else arch
     if not isinstance(acg, ACG):
-        raise UsageError(f"argument 2, 'arch' to compile: expected an ACG or a name, got {type(arch).__name__}")
+        raise UsageError(
+            f"argument 2, 'arch' to compile: expected an ACG or a name, got {type(arch).__name__}"
+        )
     codelet = getattr(target, "codelet", target)
     if not isinstance(codelet, Codelet):
         raise UsageError(
-            f"argument 1, 'target' to compile: expected a Layer or a Codelet, got {type(target).__name__}"
+            "argument 1, 'target' to compile: expected a Layer or a Codelet, "
+            f"got {type(target).__name__}"
         )
     name = getattr(target, "name", codelet.name)
     cons = constraints or Constraints()
@@ -119,4 +122,6 @@ def compile(  # noqa: A001 - the natural name, as in cl.compile
     mapping, log = Pipeline(best.passes).run(Mapping(codelet), acg, on_step)  # type: ignore[arg-type]
     program = lower(mapping, acg)
     elapsed = time.perf_counter() - t0
-    return CompileResult(name, acg, mapping, program, estimate(mapping, acg), log, cons, elapsed, best.passes)
+    return CompileResult(
+        name, acg, mapping, program, estimate(mapping, acg), log, cons, elapsed, best.passes
+    )

@@ -23,16 +23,28 @@ def _box(tile: TileRef) -> str:
 
 def transfer_fields(t: Transfer) -> Mapping[str, object]:
     return _Fields(
-        operand=t.src.operand, src=t.src.storage.name, dst=t.dst.storage.name,
-        src_addr=t.src.addr, dst_addr=t.dst.addr, nbytes=t.nbytes, kind=t.kind,
-        shape="x".join(map(str, t.dst.shape)), box=_box(t.dst),
+        operand=t.src.operand,
+        src=t.src.storage.name,
+        dst=t.dst.storage.name,
+        src_addr=t.src.addr,
+        dst_addr=t.dst.addr,
+        nbytes=t.nbytes,
+        kind=t.kind,
+        shape="x".join(map(str, t.dst.shape)),
+        box=_box(t.dst),
         src_strides=",".join(str(s * t.src.elem_bytes) for s in t.src.layout_strides),
     )
 
 
 def compute_fields(c: Compute) -> Mapping[str, object]:
-    f = _Fields(node=c.node.name, capability=c.capability, cycles=c.cycles, init=int(c.init),
-                box=" ".join(f"{lp}={a}:{b}" for lp, a, b in c.box), elems=c.operations)
+    f = _Fields(
+        node=c.node.name,
+        capability=c.capability,
+        cycles=c.cycles,
+        init=int(c.init),
+        box=" ".join(f"{lp}={a}:{b}" for lp, a, b in c.box),
+        elems=c.operations,
+    )
     for role, tile in c.tiles:
         f[f"{role}_addr"] = tile.addr
         f[f"{role}"] = f"{tile.storage.name}@{tile.addr}"
@@ -58,7 +70,9 @@ def emit(program: Program, acg: ACG) -> str:
             fields = transfer_fields(ins)
         else:
             cap = caps.get((ins.node.name, ins.capability))
-            tpl = (cap.template if cap else "") or "{node}.{capability} {box} init={init} ; {cycles} cycles"
+            tpl = (
+                cap.template if cap else ""
+            ) or "{node}.{capability} {box} init={init} ; {cycles} cycles"
             fields = compute_fields(ins)
         lines.append(f"{ins.index:6d}  " + _FORMATTER.vformat(tpl, (), fields))
     return "\n".join(lines) + "\n"

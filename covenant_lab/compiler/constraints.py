@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping as MappingABC, Sequence
+from collections.abc import Mapping as MappingABC
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from covenant_lab.errors import UsageError
@@ -53,10 +54,13 @@ class Constraints:
         for stage, where in (capability or {}).items():
             if not isinstance(stage, int) or stage < 0:
                 raise UsageError(
-                    f"argument 'capability' to Constraints: stage keys must be ints >= 0, got {stage!r}"
+                    "argument 'capability' to Constraints: stage keys must be ints >= 0, "
+                    f"got {stage!r}"
                 )
             if not isinstance(where, str):
-                raise UsageError("argument 'capability' to Constraints: values are 'node[.capability]'")
+                raise UsageError(
+                    "argument 'capability' to Constraints: values are 'node[.capability]'"
+                )
         return Constraints(
             tiles=tuple(tl),
             order=tuple(order),
@@ -72,7 +76,9 @@ class Constraints:
     def describe(self) -> str:
         parts = []
         if self.tiles:
-            parts.append("tiles " + ", ".join(f"{lp}={'/'.join(map(str, v))}" for lp, v in self.tiles))
+            parts.append(
+                "tiles " + ", ".join(f"{lp}={'/'.join(map(str, v))}" for lp, v in self.tiles)
+            )
         if self.order:
             parts.append("order " + ",".join(self.order))
         if self.spatial:

@@ -36,6 +36,18 @@ class GroupCost:
     instructions: np.ndarray  # transfers + compute invocations
 
 
+@dataclass
+class _TransferTotals:
+    """Running totals over a group's tile moves, one entry per candidate tiling."""
+
+    transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
+    traffic: dict[str, np.ndarray]  # edge "A->B" -> bytes
+    instructions: np.ndarray  # compute invocations plus transfers so far
+    exposed: np.ndarray  # transfer cycles into single-buffered storage (not overlapped)
+    first: np.ndarray  # longest first load of an operand that is only read
+    last: np.ndarray  # longest store of a written operand
+
+
 def _rate(acg: ACG, edge: Edge) -> float:
     src, dst = acg.node(edge.src), acg.node(edge.dst)
     rate = float(edge.bytes_per_cycle)
@@ -78,7 +90,9 @@ class GroupModel:
 
     def _uses(self, operand: str, loop: str) -> bool:
         return any(
-            acc.operand == operand and loop in acc.vars for st in self.stages for acc in st.stmt.accesses
+            acc.operand == operand and loop in acc.vars
+            for st in self.stages
+            for acc in st.stmt.accesses
         )
 
     # -- pieces ---------------------------------------------------------------------------
@@ -149,72 +163,126 @@ class GroupModel:
         n = tiles[0].shape[0]
         trips = self.trips(tiles)
         level_sizes = [self.sizes(t) for t in tiles]
-        fits = np.ones(n, dtype=bool)
-        used: dict[StorageNode, np.ndarray] = {}
+        elems = self._tile_elements(level_sizes)
+        fits = self._fits(elems, n, from_level)
+        invocations = self._invocations(trips, n)
+        compute = self._compute_cycles(level_sizes[-1], invocations)
+        totals = self._transfer_totals(
+            trips, orders, elems, n, instructions=invocations * len(self.g.stages)
+        )
+        busiest = np.zeros(n)
+        for v in compute.values():
+            busiest = np.maximum(busiest, v)
+        path = busiest + totals.exposed
+        for v in totals.transfer.values():
+            path = np.maximum(path, v)
+        cycles = np.where(fits, path + totals.first + totals.last, np.inf)
+        return GroupCost(
+            cycles, compute, totals.transfer, totals.traffic, fits, totals.instructions
+        )
+
+    def _tile_elements(
+        self, level_sizes: list[dict[str, np.ndarray | int]]
+    ) -> dict[tuple[str, int], np.ndarray]:
+        """Elements of each (operand, level) tile, for every level the operand has a tile at."""
         elems: dict[tuple[str, int], np.ndarray] = {}
         for level in range(1, self.g.levels + 1):
             for p in self.g.placements:
+                if p.has_tile(level):
+                    elems[(p.operand, level)] = self.elements(p.operand, level_sizes[level - 1])
+        return elems
+
+    def _fits(
+        self, elems: dict[tuple[str, int], np.ndarray], n: int, from_level: int
+    ) -> np.ndarray:
+        """Capacity check: whether each tiling's tiles (levels >= ``from_level``) fit storage."""
+        used: dict[StorageNode, np.ndarray] = {}
+        for level in range(max(from_level, 1), self.g.levels + 1):
+            for p in self.g.placements:
                 if not p.has_tile(level):
-                    continue
-                e = self.elements(p.operand, level_sizes[level - 1])
-                elems[(p.operand, level)] = e
-                if level < from_level:
                     continue
                 store = p.at(level)
                 copies = store.buffering if p.home is not None else 1
                 word = max(store.word_bytes, 1)
-                tile_bytes = np.ceil(e * self.eb[p.operand] / word) * word
+                tile_bytes = np.ceil(elems[(p.operand, level)] * self.eb[p.operand] / word) * word
                 used[store] = used.get(store, 0) + tile_bytes * copies
+        fits = np.ones(n, dtype=bool)
         for store, nbytes in used.items():
             if store.capacity_bytes is not None:
                 fits &= np.broadcast_to(nbytes <= store.capacity_bytes, (n,))
+        return fits
 
+    def _invocations(self, trips: list[np.ndarray], n: int) -> np.ndarray:
+        """Capability invocations per stage: the product of the trip counts of every level."""
         invocations = np.ones(n)
         for t in trips:
             invocations = invocations * np.prod(t, axis=1)
+        return invocations
+
+    def _compute_cycles(
+        self, sizes: dict[str, np.ndarray | int], invocations: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Busy cycles per compute node: innermost-tile invocation cycles x invocations."""
         compute: dict[str, np.ndarray] = {}
         for si in self.g.stages:
             node = self.m.binding(si).node.name
-            cyc = self.invocation_cycles(si, level_sizes[-1]) * invocations
+            cyc = self.invocation_cycles(si, sizes) * invocations
             compute[node] = compute.get(node, 0) + cyc
+        return compute
 
-        transfer: dict[str, np.ndarray] = {}
-        traffic: dict[str, np.ndarray] = {}
-        instructions = invocations * len(self.g.stages)
-        exposed = np.zeros(n)
-        first = np.zeros(n)
-        last = np.zeros(n)
+    def _transfer_totals(
+        self,
+        trips: list[np.ndarray],
+        orders: Sequence[Sequence[str]],
+        elems: dict[tuple[str, int], np.ndarray],
+        n: int,
+        *,
+        instructions: np.ndarray,
+    ) -> _TransferTotals:
+        """Every tile move of every off-chip operand, added up (``instructions`` is the start)."""
+        totals = _TransferTotals(
+            transfer={},
+            traffic={},
+            instructions=instructions,
+            exposed=np.zeros(n),
+            first=np.zeros(n),
+            last=np.zeros(n),
+        )
         for p in self.g.placements:
             if p.home is None:
                 continue
             for level in range(p.first_level, p.last_level + 1):
                 count, distinct = self._counts(p, level, trips, orders)
                 nbytes = elems[(p.operand, level)] * self.eb[p.operand]
-                moves = self._moves(p, level, count, distinct)
-                for edge, times in moves:
-                    instructions = instructions + times
-                    rate = _rate(self.acg, edge)
-                    busy = times * nbytes / rate + times * edge.latency_cycles
-                    key = f"{edge.src}->{edge.dst}"
-                    transfer[key] = transfer.get(key, 0) + busy
-                    traffic[key] = traffic.get(key, 0) + times * nbytes
-                    if edge.via:
-                        transfer[edge.via] = transfer.get(edge.via, 0) + times * nbytes / rate
-                    one = nbytes / rate + _latency(self.acg, edge)
-                    if p.operand in self.written:
-                        last = np.maximum(last, one)
-                    elif level == p.first_level:
-                        first = np.maximum(first, one)
-                    if p.at(level).buffering == 1:
-                        exposed = exposed + busy
-        busiest = np.zeros(n)
-        for v in compute.values():
-            busiest = np.maximum(busiest, v)
-        path = busiest + exposed
-        for v in transfer.values():
-            path = np.maximum(path, v)
-        cycles = np.where(fits, path + first + last, np.inf)
-        return GroupCost(cycles, compute, transfer, traffic, fits, instructions)
+                for edge, times in self._moves(p, level, count, distinct):
+                    self._add_move(totals, p, level, edge, times, nbytes)
+        return totals
+
+    def _add_move(
+        self,
+        totals: _TransferTotals,
+        p: Placement,
+        level: int,
+        edge: Edge,
+        times: np.ndarray,
+        nbytes: np.ndarray,
+    ) -> None:
+        """Charge ``times`` moves of ``nbytes`` over ``edge`` (and its comm node) to ``totals``."""
+        totals.instructions = totals.instructions + times
+        rate = _rate(self.acg, edge)
+        busy = times * nbytes / rate + times * edge.latency_cycles
+        key = f"{edge.src}->{edge.dst}"
+        totals.transfer[key] = totals.transfer.get(key, 0) + busy
+        totals.traffic[key] = totals.traffic.get(key, 0) + times * nbytes
+        if edge.via:
+            totals.transfer[edge.via] = totals.transfer.get(edge.via, 0) + times * nbytes / rate
+        one = nbytes / rate + _latency(self.acg, edge)
+        if p.operand in self.written:
+            totals.last = np.maximum(totals.last, one)
+        elif level == p.first_level:
+            totals.first = np.maximum(totals.first, one)
+        if p.at(level).buffering == 1:
+            totals.exposed = totals.exposed + busy
 
     def _counts(
         self, p: Placement, level: int, trips: list[np.ndarray], orders: Sequence[Sequence[str]]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping as MappingABC, Sequence
+from collections.abc import Mapping as MappingABC
+from collections.abc import Sequence
 
 from covenant_lab.acg.nodes import StorageNode
 from covenant_lab.compiler.boxes import box_extent
@@ -28,7 +29,9 @@ def loop_sizes(mapping: Mapping, group: Group, tiles: Sequence[int]) -> dict[str
     return sizes
 
 
-def tile_elements(mapping: Mapping, group: Group, operand: str, sizes: MappingABC[str, int]) -> float:
+def tile_elements(
+    mapping: Mapping, group: Group, operand: str, sizes: MappingABC[str, int]
+) -> float:
     """Elements of the largest tile of ``operand`` for loop blocks of ``sizes``."""
     shape = mapping.codelet.operand(operand).shape
     best = 0.0
@@ -68,9 +71,7 @@ def overflow(mapping: Mapping, group: Group, tiles: Sequence[Sequence[int]]) -> 
             continue
         used = sum(n * c for _, n, c in items)
         if used > store.capacity_bytes:
-            parts = ", ".join(
-                f"{op} {_kib(n)}" + (f" x{c}" if c > 1 else "") for op, n, c in items
-            )
+            parts = ", ".join(f"{op} {_kib(n)}" + (f" x{c}" if c > 1 else "") for op, n, c in items)
             return (
                 f"tiles need {_kib(used)} in {store.name} ({parts}), "
                 f"which holds {_kib(store.capacity_bytes)}"

@@ -49,7 +49,7 @@ def invocation_cycles(cap: Capability, spatial: Spatial, extents: Mapping[str, i
         total += n * fn(env)
     if cap.overhead_cycles is not None:
         total += _compiled_overhead(cap)({"stream": stream})
-    return int(math.ceil(total * passes))
+    return math.ceil(total * passes)
 
 
 @lru_cache(maxsize=256)
@@ -58,12 +58,17 @@ def _compiled_overhead(cap: Capability) -> Callable[[Mapping[str, float]], float
     return cap.overhead_cycles.compile()
 
 
-def invocation_params(cap: Capability, spatial: Spatial, extents: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+def invocation_params(
+    cap: Capability, spatial: Spatial, extents: Mapping[str, int]
+) -> tuple[tuple[str, int], ...]:
     """The timing inputs of an invocation, for instruction text: stream, used and folds per dim."""
     stream = math.prod(extents.get(lp, 1) for lp in spatial.stream)
     out = [("stream", stream)]
     for spec in cap.spatial:
         occ = math.prod(extents.get(lp, 1) for lp in spatial.loops_on(spec.dim))
-        out += [(f"used_{spec.dim}", min(occ, spec.size)), (f"folds_{spec.dim}", -(-occ // spec.size))]
+        out += [
+            (f"used_{spec.dim}", min(occ, spec.size)),
+            (f"folds_{spec.dim}", -(-occ // spec.size)),
+        ]
     out.append(("passes", math.prod(extents.get(lp, 1) for lp in spatial.repeat)))
     return tuple(out)

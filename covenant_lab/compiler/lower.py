@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from covenant_lab.acg.graph import ACG
-from covenant_lab.acg.nodes import StorageNode
+from covenant_lab.acg.nodes import Edge, StorageNode
 from covenant_lab.codelets.ir import Stage
 from covenant_lab.compiler.boxes import Box, contains, operand_box
 from covenant_lab.compiler.footprint import elem_bytes, footprint
@@ -49,7 +49,7 @@ class _Emitter:
         self.instrs: list[Instr] = []
 
     # -- helpers -------------------------------------------------------------------------
-    def _edge(self, src: StorageNode, dst: StorageNode, operand: str):  # noqa: ANN202
+    def _edge(self, src: StorageNode, dst: StorageNode, operand: str) -> Edge:
         edge = self.acg.edge(src.name, dst.name)
         if edge is None:
             raise ScheduleError(
@@ -81,7 +81,9 @@ class _GroupEmitter:
         self._boxes: dict[tuple[str, tuple[tuple[str, tuple[int, int]], ...]], Box] = {}
         self._eb = {p.operand: elem_bytes(self.m, group, p.operand) for p in group.placements}
         self._reductions = [st.reduction_loops() for st in self.stages]
-        self._cycles: dict[tuple[int, tuple[tuple[str, int], ...]], tuple[int, tuple[tuple[str, int], ...]]] = {}
+        self._cycles: dict[
+            tuple[int, tuple[tuple[str, int], ...]], tuple[int, tuple[tuple[str, int], ...]]
+        ] = {}
 
     def _allocate(self) -> None:
         tiles = self.group.tiles
@@ -110,7 +112,9 @@ class _GroupEmitter:
             if p.operand in self.written:
                 self._evict(p, p.first_level)
 
-    def _tiles_of(self, level: int, outer: dict[str, tuple[int, int]]) -> Iterator[dict[str, tuple[int, int]]]:
+    def _tiles_of(
+        self, level: int, outer: dict[str, tuple[int, int]]
+    ) -> Iterator[dict[str, tuple[int, int]]]:
         order = self.group.orders[level]
         ranges = []
         for lp in order:
@@ -197,8 +201,10 @@ class _GroupEmitter:
             b = self.m.binding(si)
             loops = {lp: inner.get(lp, (0, codelet.extent(lp))) for lp in st.loops}
             extents = {lp: hi - lo for lp, (lo, hi) in loops.items()}
-            init = st.stmt.op.accumulates and st.stmt.init is not None and all(
-                loops[r][0] == 0 for r in self._reductions[k]
+            init = (
+                st.stmt.op.accumulates
+                and st.stmt.init is not None
+                and all(loops[r][0] == 0 for r in self._reductions[k])
             )
             tiles = tuple((role, self._resident(name)) for role, name in b.roles)
             ops = 1
@@ -214,9 +220,20 @@ class _GroupEmitter:
                 )
             box = tuple((lp, lo, hi) for lp, (lo, hi) in loops.items())
             self.em.instrs.append(
-                Compute(len(self.em.instrs), b.node, b.capability.label, si, box, tiles, init,
-                        timing[0], b.capability.latency_cycles, f"{self.origin}/stage{si}", ops,
-                        timing[1])
+                Compute(
+                    len(self.em.instrs),
+                    b.node,
+                    b.capability.label,
+                    si,
+                    box,
+                    tiles,
+                    init,
+                    timing[0],
+                    b.capability.latency_cycles,
+                    f"{self.origin}/stage{si}",
+                    ops,
+                    timing[1],
+                )
             )
             dst = st.stmt.dst.operand
             p = self.group.placement(dst)
@@ -243,8 +260,14 @@ def _sub(outer: TileRef, box: Box) -> TileRef:
     """The part ``box`` of a tile, as a TileRef with the outer tile's layout."""
     strides = outer.layout_strides
     offset = sum((b0 - o0) * s for (b0, _), (o0, _), s in zip(box, outer.box, strides, strict=True))
-    return TileRef(outer.operand, outer.storage, outer.addr + offset * outer.elem_bytes, box,
-                   outer.elem_bytes, strides)
+    return TileRef(
+        outer.operand,
+        outer.storage,
+        outer.addr + offset * outer.elem_bytes,
+        box,
+        outer.elem_bytes,
+        strides,
+    )
 
 
 def dram_layout(mapping: Mapping) -> dict[str, DramTensor]:

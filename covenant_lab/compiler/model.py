@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import cast
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.load import load_arch
@@ -45,10 +46,16 @@ def fuse_pair(first: Layer, second: Layer) -> Layer | None:
     into = [op for op, t in second.bindings if t == tensor]
     if len(into) != 1:
         return None
-    codelet = chain(first.codelet, second.codelet, via=(outs[0].name, into[0]),
-                    name=f"{first.codelet.name}_{second.codelet.name}")
+    codelet = chain(
+        first.codelet,
+        second.codelet,
+        via=(outs[0].name, into[0]),
+        name=f"{first.codelet.name}_{second.codelet.name}",
+    )
     attrs = dict(codelet.attrs)
-    n1, n2 = dict(attrs["first_names"]), dict(attrs["second_names"])  # type: ignore[arg-type]
+    # chain() records each side's operand renames as (old, new) pairs
+    n1 = dict(cast("tuple[tuple[str, str], ...]", attrs["first_names"]))
+    n2 = dict(cast("tuple[tuple[str, str], ...]", attrs["second_names"]))
     bindings, tensors = [], []
     for (op, t), info in zip(first.bindings, first.tensors, strict=True):
         if op != outs[0].name:
@@ -61,8 +68,13 @@ def fuse_pair(first: Layer, second: Layer) -> Layer | None:
     constants = {n1[k]: v for k, v in first.constants.items()}
     constants.update({n2[k]: v for k, v in second.constants.items()})
     return Layer(
-        f"{first.name}+{second.name}", f"{first.op_type}+{second.op_type}", codelet,
-        tuple(bindings), tuple(tensors), (), MappingProxyType(constants),
+        f"{first.name}+{second.name}",
+        f"{first.op_type}+{second.op_type}",
+        codelet,
+        tuple(bindings),
+        tuple(tensors),
+        (),
+        MappingProxyType(constants),
     )
 
 
@@ -113,8 +125,9 @@ class ModelResult:
         return sum(c.result.estimate.cycles for c in self.layers)
 
 
-def _compile_run(run: list[Layer], acg: ACG, cons: Constraints | None,
-                 cached: Callable[[Layer], CompileResult]) -> list[CompiledLayer]:
+def _compile_run(
+    run: list[Layer], acg: ACG, cons: Constraints | None, cached: Callable[[Layer], CompileResult]
+) -> list[CompiledLayer]:
     fused = run[0]
     for nxt in run[1:]:
         joined = fuse_pair(fused, nxt)
@@ -151,8 +164,17 @@ def compile_model(
         if key not in memo:
             memo[key] = compile(layer, acg, constraints)
         hit = memo[key]
-        return CompileResult(layer.name, hit.arch, hit.mapping, hit.program, hit.estimate,
-                             hit.log, hit.constraints, hit.compile_s, hit.passes)
+        return CompileResult(
+            layer.name,
+            hit.arch,
+            hit.mapping,
+            hit.program,
+            hit.estimate,
+            hit.log,
+            hit.constraints,
+            hit.compile_s,
+            hit.passes,
+        )
 
     layers = model.layers
     if only:

@@ -133,8 +133,13 @@ class DramTensor:
 
     @property
     def tile(self) -> TileRef:
-        return TileRef(self.operand, self.storage, self.addr, tuple((0, n) for n in self.shape),
-                       self.elem_bytes)
+        return TileRef(
+            self.operand,
+            self.storage,
+            self.addr,
+            tuple((0, n) for n in self.shape),
+            self.elem_bytes,
+        )
 
 
 @dataclass(frozen=True)

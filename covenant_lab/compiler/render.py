@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from covenant_lab.compiler.footprint import elem_bytes, loop_sizes, tile_elements
-from covenant_lab.compiler.mapping import Group, Mapping
+from covenant_lab.compiler.mapping import Group, Mapping, Placement
 
 
 def mapping_text(m: Mapping) -> str:
@@ -19,7 +19,9 @@ def mapping_text(m: Mapping) -> str:
             + (f"; repeat {'*'.join(sp.repeat)}" if sp.repeat else "")
         )
     for gi, g in enumerate(m.groups):
-        out.append(f"  group {gi}: stages {list(g.stages)}, tiled loops {', '.join(g.tile_loops) or '-'}")
+        out.append(
+            f"  group {gi}: stages {list(g.stages)}, tiled loops {', '.join(g.tile_loops) or '-'}"
+        )
         for p in g.placements:
             chain = [p.home.name] if p.home else []
             chain += [s.name for s in p.levels]
@@ -42,9 +44,13 @@ def level_table(m: Mapping) -> str:
         out.append(f"group {gi} (stages {', '.join(map(str, g.stages))})")
         head = ["loop", "extent"] + [f"L{j}" for j in range(1, g.levels + 1)] + ["spatial"]
         rows = []
-        for lp in sorted({lp for si in g.stages for lp in m.codelet.stages[si].loops},
-                         key=[d.name for d in m.codelet.dims].index):
-            tiles = [str(g.tile(j, lp)) if lp in g.tile_loops else "all" for j in range(1, g.levels + 1)]
+        for lp in sorted(
+            {lp for si in g.stages for lp in m.codelet.stages[si].loops},
+            key=[d.name for d in m.codelet.dims].index,
+        ):
+            tiles = [
+                str(g.tile(j, lp)) if lp in g.tile_loops else "all" for j in range(1, g.levels + 1)
+            ]
             use = sorted({d for si in g.stages for d, v in m.spatial[si].dims if lp in v})
             rows.append([lp, str(m.codelet.extent(lp)), *tiles, ",".join(use) or "-"])
         out.extend(_table(head, rows))
@@ -77,16 +83,30 @@ def loop_nest(m: Mapping) -> str:
 def _group_nest(m: Mapping, g: Group) -> list[str]:
     lines: list[str] = []
     depth = 0
-    uses = {p.operand: {lp for si in g.stages for a in m.codelet.stages[si].stmt.accesses
-                        if a.operand == p.operand for lp in a.vars} for p in g.placements}
+    uses = {
+        p.operand: {
+            lp
+            for si in g.stages
+            for a in m.codelet.stages[si].stmt.accesses
+            if a.operand == p.operand
+            for lp in a.vars
+        }
+        for p in g.placements
+    }
     written = {m.codelet.stages[si].stmt.dst.operand for si in g.stages}
     prev = {lp: m.codelet.extent(lp) for lp in g.tile_loops}
     for level, order in enumerate(g.orders):
-        movers = [p for p in g.placements if p.has_tile(level + 1) and p.home is not None
-                  or p.has_tile(level + 1) and level + 1 > p.first_level]
+        movers = [
+            p
+            for p in g.placements
+            if (p.has_tile(level + 1) and p.home is not None)
+            or (p.has_tile(level + 1) and level + 1 > p.first_level)
+        ]
         live = [lp for lp in order if -(-prev[lp] // g.tile(level + 1, lp)) > 1]
-        last = {p.operand: max((live.index(lp) for lp in live if lp in uses[p.operand]), default=-1)
-                for p in movers}
+        last = {
+            p.operand: max((live.index(lp) for lp in live if lp in uses[p.operand]), default=-1)
+            for p in movers
+        }
         for p in movers:
             if last[p.operand] == -1:
                 lines.append("  " * depth + _move(p.operand, p, level, written))
@@ -100,12 +120,14 @@ def _group_nest(m: Mapping, g: Group) -> list[str]:
         prev = {lp: g.tile(level + 1, lp) for lp in g.tile_loops}
     for si in g.stages:
         b = m.binding(si)
-        sizes = ", ".join(f"{lp}={prev.get(lp, m.codelet.extent(lp))}" for lp in m.codelet.stages[si].loops)
+        sizes = ", ".join(
+            f"{lp}={prev.get(lp, m.codelet.extent(lp))}" for lp in m.codelet.stages[si].loops
+        )
         lines.append("  " * depth + f"{b.node.name}.{b.capability.label}({sizes})  # stage {si}")
     return lines
 
 
-def _move(operand: str, p, level: int, written: set[str]) -> str:  # noqa: ANN001
+def _move(operand: str, p: Placement, level: int, written: set[str]) -> str:
     src = p.home.name if level + 1 == p.first_level and p.home else p.at(level).name
     dst = p.at(level + 1).name
     if operand in written:
@@ -116,4 +138,6 @@ def _move(operand: str, p, level: int, written: set[str]) -> str:  # noqa: ANN00
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return [fmt.format(*head), fmt.format(*("-" * w for w in widths))] + [fmt.format(*r) for r in rows]
+    return [fmt.format(*head), fmt.format(*("-" * w for w in widths))] + [
+        fmt.format(*r) for r in rows
+    ]

@@ -18,7 +18,7 @@ import numpy as np
 from covenant_lab.acg.graph import ACG
 from covenant_lab.codelets.ir import Codelet
 from covenant_lab.compiler.constraints import Constraints
-from covenant_lab.compiler.cost import GroupModel
+from covenant_lab.compiler.cost import GroupCost, GroupModel
 from covenant_lab.compiler.mapping import Group, Mapping
 from covenant_lab.compiler.passes.fuse import FuseStages
 from covenant_lab.compiler.passes.match import MatchCapabilities, candidates
@@ -42,7 +42,7 @@ class Plan:
 
 
 def divisors(n: int) -> list[int]:
-    small = [d for d in range(1, int(math.isqrt(n)) + 1) if n % d == 0]
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
     return sorted(set(small + [n // d for d in small]))
 
 
@@ -87,67 +87,124 @@ def _grid(lists: Sequence[Sequence[int]]) -> np.ndarray:
     return np.stack([m.ravel() for m in mesh], axis=1)
 
 
+# one beam entry: (score, tiles of the levels chosen so far, their loop orders), innermost last
+_Entry = tuple[float, list[np.ndarray], list[tuple[str, ...]]]
+
+
 def search_group(
     mapping: Mapping, group: Group, acg: ACG, cons: Constraints, *, exhaustive: bool = False
 ) -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[str, ...], ...], float]:
     """Best (tiles per level, orders per level, estimated cycles) for one group."""
     model = GroupModel(mapping, group, acg)
-    L = group.levels
-    loops = group.tile_loops
-    extents = [mapping.codelet.extent(lp) for lp in loops]
-    orders_all = canonical_orders(model)
-    if cons.order:
-        if sorted(cons.order) != sorted(loops):
-            raise MappingError(
-                f"order: constraint {', '.join(cons.order)} must list the tiled loops "
-                f"{', '.join(loops)} of {mapping.codelet.name}"
-            )
-        orders_all = [tuple(cons.order)]
-    elif exhaustive:
-        orders_all = [tuple(p) for p in itertools.permutations(loops)]
-    full = np.asarray(extents, dtype=np.int64)[None, :]
-    beam: list[tuple[float, list[np.ndarray], list[tuple[str, ...]]]] = [(0.0, [], [])]
-    for level in range(L, 0, -1):
-        new_beam: list[tuple[float, list[np.ndarray], list[tuple[str, ...]]]] = []
+    orders_all = _orders_to_try(model, mapping, cons, exhaustive=exhaustive)
+    beam: list[_Entry] = [(0.0, [], [])]
+    for level in range(group.levels, 0, -1):
+        new_beam: list[_Entry] = []
+        lists: list[list[int]] = []
         for _, inner_tiles, inner_orders in beam:
-            lists = []
-            for k, lp in enumerate(loops):
-                fixed = cons.tile(lp)
-                low = int(inner_tiles[0][0, k]) if inner_tiles else 1
-                if fixed is not None and len(fixed) >= level:
-                    lists.append([fixed[level - 1]])
-                    continue
-                limit = 64 if exhaustive else 8
-                lists.append(candidate_sizes(extents[k], low, _quantum(mapping, group, lp), limit))
-            while math.prod(len(v) for v in lists) > BATCH_LIMIT:
-                k = max(range(len(lists)), key=lambda i: len(lists[i]))
-                lists[k] = lists[k][:: 2] + ([lists[k][-1]] if len(lists[k]) % 2 == 0 else [])
-            batch = _grid(lists)
-            n = batch.shape[0]
-            tiles = [np.broadcast_to(full, (n, len(loops)))] * (level - 1) + [batch] + [
-                np.broadcast_to(t, (n, len(loops))) for t in inner_tiles
-            ]
-            order_sets = orders_all if level > 1 or L == 1 else orders_all
-            for order in order_sets:
-                orders = [tuple(loops)] * (level - 1) + [order] + inner_orders
-                gc = model.cost(tiles, orders, from_level=level)
-                # every instruction costs issue overhead; ties (transfers hidden under
-                # compute) go to the mapping moving fewer bytes
-                cost = (gc.cycles + INSTRUCTION_COST * gc.instructions
-                        + sum(gc.traffic.values(), np.zeros(n)) * 1e-7)
-                best = np.argsort(cost, kind="stable")[:BEAM]
-                for i in best:
-                    if np.isfinite(cost[i]):
-                        new_beam.append((float(cost[i]), [batch[i : i + 1]] + inner_tiles, [order] + inner_orders))
+            lists = _candidate_lists(
+                mapping, group, cons, level, inner_tiles, exhaustive=exhaustive
+            )
+            new_beam += _best_extensions(
+                model, level, _grid(lists), inner_tiles, inner_orders, orders_all
+            )
         if not new_beam:
             raise ScheduleError(
-                "tile", _no_fit_message(mapping, group, lists if loops else [], level)
+                "tile", _no_fit_message(mapping, group, lists if group.tile_loops else [], level)
             )
         new_beam.sort(key=lambda x: x[0])
         beam = new_beam[:BEAM]
     est, tiles_best, orders_best = beam[0]
     tiles_out = tuple(tuple(int(v) for v in t[0]) for t in tiles_best)
     return tiles_out, tuple(orders_best), est
+
+
+def _orders_to_try(
+    model: GroupModel, mapping: Mapping, cons: Constraints, *, exhaustive: bool
+) -> list[tuple[str, ...]]:
+    """The loop orders tried at each level: the constrained one, all, or the canonical ones."""
+    loops = model.loops
+    if cons.order:
+        if sorted(cons.order) != sorted(loops):
+            raise MappingError(
+                f"order: constraint {', '.join(cons.order)} must list the tiled loops "
+                f"{', '.join(loops)} of {mapping.codelet.name}"
+            )
+        return [tuple(cons.order)]
+    if exhaustive:
+        return [tuple(p) for p in itertools.permutations(loops)]
+    return canonical_orders(model)
+
+
+def _candidate_lists(
+    mapping: Mapping,
+    group: Group,
+    cons: Constraints,
+    level: int,
+    inner_tiles: list[np.ndarray],
+    *,
+    exhaustive: bool,
+) -> list[list[int]]:
+    """Tile sizes to try per loop at ``level`` (a fixed size if constrained), thinned to fit."""
+    lists: list[list[int]] = []
+    for k, lp in enumerate(group.tile_loops):
+        fixed = cons.tile(lp)
+        low = int(inner_tiles[0][0, k]) if inner_tiles else 1
+        if fixed is not None and len(fixed) >= level:
+            lists.append([fixed[level - 1]])
+            continue
+        limit = 64 if exhaustive else 8
+        extent = mapping.codelet.extent(lp)
+        lists.append(candidate_sizes(extent, low, _quantum(mapping, group, lp), limit))
+    _thin(lists)
+    return lists
+
+
+def _thin(lists: list[list[int]]) -> None:
+    """Halve the longest list (keeping its last size) until the grid is within BATCH_LIMIT."""
+    while math.prod(len(v) for v in lists) > BATCH_LIMIT:
+        k = max(range(len(lists)), key=lambda i: len(lists[i]))
+        lists[k] = lists[k][::2] + ([lists[k][-1]] if len(lists[k]) % 2 == 0 else [])
+
+
+def _best_extensions(
+    model: GroupModel,
+    level: int,
+    batch: np.ndarray,
+    inner_tiles: list[np.ndarray],
+    inner_orders: list[tuple[str, ...]],
+    orders: list[tuple[str, ...]],
+) -> list[_Entry]:
+    """Score every tiling of ``batch`` at ``level`` under the chosen inner levels.
+
+    Outer levels keep the whole extent. Per loop order, the BEAM best tilings that fit.
+    """
+    n = batch.shape[0]
+    width = len(model.loops)
+    full = np.broadcast_to(model.extent[None, :], (n, width))
+    tiles = [full] * (level - 1) + [batch] + [np.broadcast_to(t, (n, width)) for t in inner_tiles]
+    out: list[_Entry] = []
+    for order in orders:
+        level_orders = [tuple(model.loops)] * (level - 1) + [order] + inner_orders
+        cost = _search_cost(model.cost(tiles, level_orders, from_level=level), n)
+        for i in np.argsort(cost, kind="stable")[:BEAM]:
+            if np.isfinite(cost[i]):
+                out.append(
+                    (float(cost[i]), [batch[i : i + 1], *inner_tiles], [order, *inner_orders])
+                )
+    return out
+
+
+def _search_cost(gc: GroupCost, n: int) -> np.ndarray:
+    """Estimated cycles plus issue overhead for every instruction.
+
+    Ties (transfers hidden under compute) go to the mapping moving fewer bytes.
+    """
+    return (
+        gc.cycles
+        + INSTRUCTION_COST * gc.instructions
+        + sum(gc.traffic.values(), np.zeros(n)) * 1e-7
+    )
 
 
 def _no_fit_message(mapping: Mapping, group: Group, lists: list[list[int]], level: int) -> str:
@@ -161,12 +218,16 @@ def _no_fit_message(mapping: Mapping, group: Group, lists: list[list[int]], leve
     return f"tile {shown} of {mapping.codelet.name} at level {level}: {problem}"
 
 
-def _structural(codelet: Codelet, acg: ACG, cons: Constraints, choice: tuple[int, ...],
-                fuse: bool) -> list[tuple[Mapping, tuple[object, ...]]]:
+def _structural(
+    codelet: Codelet, acg: ACG, cons: Constraints, choice: tuple[int, ...], fuse: bool
+) -> list[tuple[Mapping, tuple[object, ...]]]:
     """The mappings (and passes) of one capability choice, one per spatial preference."""
     m = Mapping(codelet)
-    passes: list[object] = [MatchCapabilities(choice, cons.capability), FuseStages(fuse),
-                            PlaceOperands(cons.storage)]
+    passes: list[object] = [
+        MatchCapabilities(choice, cons.capability),
+        FuseStages(fuse),
+        PlaceOperands(cons.storage),
+    ]
     for p in passes:
         m = p.run(m, acg)  # type: ignore[attr-defined]
     fixed = tuple((0, d, v) for d, v in cons.spatial)
@@ -177,7 +238,9 @@ def _structural(codelet: Codelet, acg: ACG, cons: Constraints, choice: tuple[int
     return out
 
 
-def plan(codelet: Codelet, acg: ACG, cons: Constraints | None = None, *, exhaustive: bool = False) -> Plan:
+def plan(
+    codelet: Codelet, acg: ACG, cons: Constraints | None = None, *, exhaustive: bool = False
+) -> Plan:
     """Search the mapping space; the returned passes reproduce the best mapping found."""
     cons = cons or Constraints()
     base = Mapping(codelet)
@@ -185,7 +248,11 @@ def plan(codelet: Codelet, acg: ACG, cons: Constraints | None = None, *, exhaust
     for i in range(len(codelet.stages)):
         counts.append(max(len(candidates(base, acg, i)), 1))
     choices = list(itertools.product(*[range(c) for c in counts]))[:64]
-    fuses = [cons.fuse] if cons.fuse is not None else ([True, False] if len(codelet.stages) > 1 else [True])
+    fuses = (
+        [cons.fuse]
+        if cons.fuse is not None
+        else ([True, False] if len(codelet.stages) > 1 else [True])
+    )
     best: Plan | None = None
     errors: list[ScheduleError] = []
     for choice in choices:

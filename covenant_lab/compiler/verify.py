@@ -28,6 +28,8 @@ def verify(mapping: Mapping, acg: ACG) -> None:
             if g.orders:
                 assert all(sorted(o) == sorted(g.tile_loops) for o in g.orders)
             for p in g.placements:
-                assert p.levels and all(s.name in {n.name for n in acg.storage_nodes} for s in p.levels)
+                assert p.levels and all(
+                    s.name in {n.name for n in acg.storage_nodes} for s in p.levels
+                )
     if mapping.spatial:
         assert len(mapping.spatial) == len(c.stages)

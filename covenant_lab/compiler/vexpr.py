@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
 from covenant_lab.acg.expr import BinOp, BinOpKind, Call, Expr, Func, Name, Neg, Num
 
-_BIN = {
+_BIN: dict[BinOpKind, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     BinOpKind.ADD: np.add,
     BinOpKind.SUB: np.subtract,
     BinOpKind.MUL: np.multiply,
@@ -16,7 +16,15 @@ _BIN = {
     BinOpKind.FLOORDIV: np.floor_divide,
     BinOpKind.MOD: np.mod,
 }
-_ONE = {Func.CEIL: np.ceil, Func.FLOOR: np.floor, Func.LOG2: np.log2}
+_ONE: dict[Func, Callable[[np.ndarray], np.ndarray]] = {
+    Func.CEIL: np.ceil,
+    Func.FLOOR: np.floor,
+    Func.LOG2: np.log2,
+}
+_REDUCE: dict[Func, Callable[[Sequence[np.ndarray]], np.ndarray]] = {
+    Func.MIN: np.minimum.reduce,
+    Func.MAX: np.maximum.reduce,
+}
 
 
 def evaluate(expr: Expr, env: Mapping[str, np.ndarray | float]) -> np.ndarray:
@@ -31,9 +39,7 @@ def evaluate(expr: Expr, env: Mapping[str, np.ndarray | float]) -> np.ndarray:
         return _BIN[expr.op](evaluate(expr.left, env), evaluate(expr.right, env))
     if isinstance(expr, Call):
         args = [evaluate(a, env) for a in expr.args]
-        if expr.func is Func.MIN:
-            return np.minimum.reduce(np.broadcast_arrays(*args))
-        if expr.func is Func.MAX:
-            return np.maximum.reduce(np.broadcast_arrays(*args))
+        if expr.func in _REDUCE:
+            return _REDUCE[expr.func](np.broadcast_arrays(*args))
         return _ONE[expr.func](args[0])
     raise TypeError(f"unknown expression node {type(expr).__name__}")

@@ -59,8 +59,9 @@ def simulate_layer(
         env.update(outputs)
         if reference is not None:
             try:
-                want = {o.name: reference[c.layer.tensor(o.name).name]
-                        for o in c.layer.codelet.outputs}
+                want = {
+                    o.name: reference[c.layer.tensor(o.name).name] for o in c.layer.codelet.outputs
+                }
                 sim.check(want, layer=c.name, rtol=1e-3, atol=1e-4)
                 verdict = "pass"
             except SimulationError as exc:
@@ -68,8 +69,17 @@ def simulate_layer(
     elapsed = time.perf_counter() - t0
     util = sim.utilisation().get(_main_node(c), 0.0)
     bound = ideal_bound(c.result.codelet, acg)
-    return LayerSim(c.name, c.layer.op_type, sim.total_cycles, bound.cycles,
-                    len(c.result.program.instrs), util, verdict, message, elapsed)
+    return LayerSim(
+        c.name,
+        c.layer.op_type,
+        sim.total_cycles,
+        bound.cycles,
+        len(c.result.program.instrs),
+        util,
+        verdict,
+        message,
+        elapsed,
+    )
 
 
 def simulate_model(

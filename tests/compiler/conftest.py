@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from covenant_lab.acg import load_arch
+from covenant_lab.acg import ACG, load_arch
 from covenant_lab.codelets import library as L
 from covenant_lab.codelets.ir import Codelet
 from covenant_lab.types import OpKind
@@ -22,7 +22,9 @@ def small_layers() -> dict[str, Codelet]:
     """Layers small enough to simulate functionally in milliseconds, one per codelet family."""
     return {
         "conv": L.conv2d((1, 8, 10, 10), (12, 8, 3, 3), bias=True, pads=(1, 1, 1, 1)),
-        "conv_s2": L.conv2d((1, 3, 17, 17), (8, 3, 5, 5), bias=True, strides=(2, 2), pads=(2, 2, 2, 2)),
+        "conv_s2": L.conv2d(
+            (1, 3, 17, 17), (8, 3, 5, 5), bias=True, strides=(2, 2), pads=(2, 2, 2, 2)
+        ),
         "depthwise": L.conv2d((1, 8, 9, 9), (8, 1, 3, 3), bias=True, pads=(1, 1, 1, 1), group=8),
         "gemm": L.matmul((16, 40), (40, 24)),
         "bmm": L.matmul((3, 8, 16), (3, 16, 8), b_is_weight=False),
@@ -30,7 +32,11 @@ def small_layers() -> dict[str, Codelet]:
         "layernorm": L.layernorm((6, 32)),
         "gelu": L.gelu((8, 40)),
         "maxpool": L.maxpool2d((1, 4, 11, 11), kernel=(3, 3), strides=(2, 2), pads=(1, 1, 1, 1)),
-        "add_relu": L.chain(L.elementwise(OpKind.ADD, (1, 8, 6, 6), (1, 8, 6, 6)), L.relu((1, 8, 6, 6)), via=("y", "x")),
+        "add_relu": L.chain(
+            L.elementwise(OpKind.ADD, (1, 8, 6, 6), (1, 8, 6, 6)),
+            L.relu((1, 8, 6, 6)),
+            via=("y", "x"),
+        ),
     }
 
 
@@ -42,7 +48,7 @@ def random_inputs(codelet: Codelet, seed: int = 0) -> dict[str, np.ndarray]:
 
 
 @pytest.fixture(scope="session", params=SHIPPED)
-def shipped_arch(request: pytest.FixtureRequest):  # noqa: ANN201
+def shipped_arch(request: pytest.FixtureRequest) -> ACG:
     return load_arch(request.param)
 
 

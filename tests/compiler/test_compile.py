@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import covenant_lab.compiler as compiler_pkg
-from covenant_lab.acg import load_arch
+from covenant_lab.acg import ACG, load_arch
 from covenant_lab.codelets.interpret import interpret
 from covenant_lab.compiler import compile
 from covenant_lab.sim import Simulator
@@ -22,7 +23,7 @@ def test_compiler_never_names_an_architecture_or_buffer() -> None:
     for arch in SHIPPED:
         acg = load_arch(arch)
         names.add(acg.name)
-        names.update(n.name for n in (*acg.storage_nodes, *acg.compute_nodes, *acg.comm_nodes))
+        names.update(n.name for n in acg.nodes)
     pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, names))) + r")\b")
     root = Path(compiler_pkg.__file__).parent
     hits = [
@@ -35,7 +36,7 @@ def test_compiler_never_names_an_architecture_or_buffer() -> None:
 
 
 @pytest.mark.parametrize("layer", sorted(LAYERS))
-def test_compiled_program_computes_the_codelet(shipped_arch, layer: str) -> None:  # noqa: ANN001
+def test_compiled_program_computes_the_codelet(shipped_arch: ACG, layer: str) -> None:
     codelet = LAYERS[layer]
     result = compile(codelet, shipped_arch)
     inputs = random_inputs(codelet)
@@ -47,18 +48,22 @@ def test_compiled_program_computes_the_codelet(shipped_arch, layer: str) -> None
 
 
 @pytest.mark.parametrize("layer", ["conv", "gemm", "softmax"])
-def test_golden_compile_log_and_assembly(shipped_arch, layer: str, golden) -> None:  # noqa: ANN001
+def test_golden_compile_log_and_assembly(
+    shipped_arch: ACG, layer: str, golden: Callable[[str, str], None]
+) -> None:
     result = compile(LAYERS[layer], shipped_arch)
-    text = "\n".join([
-        result.log_text(),
-        "-- table",
-        result.table(),
-        "-- loop nest",
-        result.loop_nest(),
-        "-- assembly (first 40 lines)",
-        "\n".join(result.asm.splitlines()[:40]),
-        "",
-    ])
+    text = "\n".join(
+        [
+            result.log_text(),
+            "-- table",
+            result.table(),
+            "-- loop nest",
+            result.loop_nest(),
+            "-- assembly (first 40 lines)",
+            "\n".join(result.asm.splitlines()[:40]),
+            "",
+        ]
+    )
     golden(f"{shipped_arch.name}_{layer}", text)
 
 

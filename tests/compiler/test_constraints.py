@@ -32,7 +32,13 @@ def test_fixed_spatial_mapping_is_kept() -> None:
 
 def test_tile_too_big_names_storage_and_sizes() -> None:
     big = L.matmul((256, 256), (256, 256))
-    with pytest.raises(MappingError, match=r"tile m=256 x n=256 x k=256 of matmul .*tiles need 768.0 KiB in SPAD .*which holds 16.0 KiB"):
+    with pytest.raises(
+        MappingError,
+        match=(
+            r"tile m=256 x n=256 x k=256 of matmul "
+            r".*tiles need 768.0 KiB in SPAD .*which holds 16.0 KiB"
+        ),
+    ):
         compile(big, "teaching", Constraints.of(tiles={"m": 256, "n": 256, "k": 256}))
 
 
@@ -42,7 +48,9 @@ def test_storage_constraint_outside_the_capability_ports() -> None:
 
 
 def test_capability_constraint_that_cannot_run_the_stage() -> None:
-    with pytest.raises(MappingError, match=r"match: constraint capability 'vector' cannot run stage 0"):
+    with pytest.raises(
+        MappingError, match=r"match: constraint capability 'vector' cannot run stage 0"
+    ):
         compile(GEMM, "teaching", Constraints.of(capability={0: "vector"}))
 
 

@@ -18,19 +18,21 @@ from __future__ import annotations
 
 import pytest
 
-from covenant_lab.acg import loads_arch
+from covenant_lab.acg import ACG, loads_arch
 from covenant_lab.codelets import library as L
 from covenant_lab.compiler import Constraints, compile
 from covenant_lab.sim import Simulator
 
 
-def arch(buffering: int):  # noqa: ANN201
-    return loads_arch(f"""
+def arch(buffering: int) -> ACG:
+    return loads_arch(
+        f"""
 name: dbuf
 params: {{}}
 storage:
   DRAM: {{off_chip: true, read_bytes_per_cycle: 8, write_bytes_per_cycle: 8}}
-  SPAD: {{capacity_bytes: 65536, read_bytes_per_cycle: 64, write_bytes_per_cycle: 64, buffering: {buffering}}}
+  SPAD: {{capacity_bytes: 65536, read_bytes_per_cycle: 64, write_bytes_per_cycle: 64,
+         buffering: {buffering}}}
 communication:
   bus: {{bytes_per_cycle: 8}}
 compute:
@@ -44,7 +46,9 @@ edges:
   - {{from: SPAD, to: DRAM, bytes_per_cycle: 8, via: bus}}
   - {{from: SPAD, to: vec, bytes_per_cycle: 64}}
   - {{from: vec, to: SPAD, bytes_per_cycle: 64}}
-""", source=f"dbuf{buffering}.yaml")
+""",
+        source=f"dbuf{buffering}.yaml",
+    )
 
 
 RELU = L.relu((16, 64))
@@ -61,7 +65,9 @@ def test_hand_derived_cycles(buffering: int, cycles: int) -> None:
 def test_cost_model_predicts_the_saving() -> None:
     single, double = arch(1), arch(2)
     est = [compile(RELU, a, ROWS).estimate.cycles for a in (single, double)]
-    sim = [Simulator(compile(RELU, a, ROWS).program, a).run().total_cycles for a in (single, double)]
+    sim = [
+        Simulator(compile(RELU, a, ROWS).program, a).run().total_cycles for a in (single, double)
+    ]
     predicted, measured = est[0] - est[1], sim[0] - sim[1]
     assert measured == 736
     assert abs(predicted - measured) / measured < 0.1

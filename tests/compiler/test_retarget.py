@@ -7,25 +7,26 @@ import pytest
 
 from covenant_lab.acg import load_arch
 from covenant_lab.codelets.interpret import interpret
+from covenant_lab.codelets.ir import Codelet
 from covenant_lab.compiler import compile, compile_model
 from covenant_lab.frontends.onnx import load
 from covenant_lab.models import BUILDERS
 from covenant_lab.sim import Simulator
-from covenant_lab.suite import SUITE, load_suite_layer
+from covenant_lab.suite import SUITE, SuiteLayer, load_suite_layer
 from tests.compiler.conftest import FIXTURES, random_inputs, small_layers
 
 GEMMINI = load_arch(FIXTURES / "gemmini.yaml")
 
 
 @pytest.mark.parametrize(("name", "codelet"), sorted(small_layers().items()))
-def test_small_layers_are_correct_on_the_fixture(name: str, codelet) -> None:  # noqa: ANN001
+def test_small_layers_are_correct_on_the_fixture(name: str, codelet: Codelet) -> None:
     result = compile(codelet, GEMMINI)
     inputs = random_inputs(codelet)
     Simulator(result.program, GEMMINI, inputs).run().check(interpret(codelet, inputs), layer=name)
 
 
 @pytest.mark.parametrize("entry", SUITE, ids=[e.name for e in SUITE])
-def test_suite_compiles_on_the_fixture(entry) -> None:  # noqa: ANN001
+def test_suite_compiles_on_the_fixture(entry: SuiteLayer) -> None:
     for layer in load_suite_layer(entry):
         result = compile(layer, GEMMINI)
         assert result.program.instrs

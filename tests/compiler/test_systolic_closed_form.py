@@ -23,28 +23,39 @@ import math
 
 import pytest
 
-from covenant_lab.acg import loads_arch
+from covenant_lab.acg import ACG, loads_arch
 from covenant_lab.codelets import library as L
+from covenant_lab.codelets.ir import Codelet
 from covenant_lab.compiler import Constraints, compile
 from covenant_lab.sim import Simulator
 
 SPATIAL = {
-    "ws": ("rows: {requires: [a, b], excludes: [acc], fold: true}",
-           "cols: {requires: [b, acc], excludes: [a], fold: true}",
-           "{requires: [a, acc], excludes: [b]}", "rows"),
-    "os": ("rows: {requires: [a, acc], excludes: [b], fold: true}",
-           "cols: {requires: [b, acc], excludes: [a], fold: true}",
-           "{requires: [a, b], excludes: [acc]}", "0"),
-    "is": ("rows: {requires: [a, b], excludes: [acc], fold: true}",
-           "cols: {requires: [a, acc], excludes: [b], fold: true}",
-           "{requires: [b, acc], excludes: [a]}", "rows"),
+    "ws": (
+        "rows: {requires: [a, b], excludes: [acc], fold: true}",
+        "cols: {requires: [b, acc], excludes: [a], fold: true}",
+        "{requires: [a, acc], excludes: [b]}",
+        "rows",
+    ),
+    "os": (
+        "rows: {requires: [a, acc], excludes: [b], fold: true}",
+        "cols: {requires: [b, acc], excludes: [a], fold: true}",
+        "{requires: [a, b], excludes: [acc]}",
+        "0",
+    ),
+    "is": (
+        "rows: {requires: [a, b], excludes: [acc], fold: true}",
+        "cols: {requires: [a, acc], excludes: [b], fold: true}",
+        "{requires: [b, acc], excludes: [a]}",
+        "rows",
+    ),
 }
 
 
-def systolic(dataflow: str, r: int, c: int):  # noqa: ANN201
+def systolic(dataflow: str, r: int, c: int) -> ACG:
     rows, cols, stream, fill = SPATIAL[dataflow]
     big = 10**9
-    return loads_arch(f"""
+    return loads_arch(
+        f"""
 name: systolic_{dataflow}
 params: {{rows: {r}, cols: {c}}}
 storage:
@@ -71,7 +82,9 @@ edges:
   - {{from: IBUF, to: array, bytes_per_cycle: {big}}}
   - {{from: WBUF, to: array, bytes_per_cycle: {big}}}
   - {{from: array, to: OBUF, bytes_per_cycle: {big}}}
-""", source=f"systolic_{dataflow}.yaml")
+""",
+        source=f"systolic_{dataflow}.yaml",
+    )
 
 
 def scalesim(dataflow: str, r: int, c: int, m: int, n: int, k: int) -> int:
@@ -84,7 +97,7 @@ def scalesim(dataflow: str, r: int, c: int, m: int, n: int, k: int) -> int:
     return folds * (fill + t + r + c - 2) - 1
 
 
-def whole(codelet):  # noqa: ANN001, ANN201
+def whole(codelet: Codelet) -> Constraints:
     """One tile: the unlimited-buffer setting of the closed form."""
     return Constraints.of(tiles={d.name: d.extent for d in codelet.dims}, fuse=True)
 
@@ -92,7 +105,9 @@ def whole(codelet):  # noqa: ANN001, ANN201
 @pytest.mark.parametrize("dataflow", ["ws", "os", "is"])
 @pytest.mark.parametrize(("r", "c"), [(16, 16), (8, 32)])
 @pytest.mark.parametrize(("m", "n", "k"), [(64, 40, 48), (100, 24, 72), (7, 5, 130)])
-def test_gemm_cycles_equal_the_closed_form(dataflow: str, r: int, c: int, m: int, n: int, k: int) -> None:
+def test_gemm_cycles_equal_the_closed_form(
+    dataflow: str, r: int, c: int, m: int, n: int, k: int
+) -> None:
     acg = systolic(dataflow, r, c)
     gemm = L.matmul((m, k), (k, n))
     result = compile(gemm, acg, whole(gemm))

@@ -14,9 +14,7 @@ def common_parallel_loops(mapping: Mapping, stages: tuple[int, ...]) -> tuple[st
     """Loops every stage iterates and none reduces over: the loops a fused group can tile."""
     sts = [mapping.codelet.stages[i] for i in stages]
     first = sts[0].loops
-    return tuple(
-        lp for lp in first if all(lp in s.loops and lp in s.stmt.dst.vars for s in sts)
-    )
+    return tuple(lp for lp in first if all(lp in s.loops and lp in s.stmt.dst.vars for s in sts))
 
 
 def temp_storages(mapping: Mapping, operand: str, stages: tuple[int, ...]) -> tuple[str, ...]:
@@ -58,6 +56,7 @@ class FuseStages:
 
     def run(self, mapping: Mapping, acg: ACG) -> Mapping:
         n = len(mapping.codelet.stages)
+        groups: tuple[Group, ...]
         if n > 1 and self.enabled and fusable(mapping):
             stages = tuple(range(n))
             groups = (Group(stages, common_parallel_loops(mapping, stages)),)

@@ -13,7 +13,9 @@ from covenant_lab.compiler.roles import capability_fits, stage_roles
 from covenant_lab.errors import MappingError, ScheduleError
 
 
-def candidates(mapping: Mapping, acg: ACG, stage: int) -> tuple[tuple[ComputeNode, Capability], ...]:
+def candidates(
+    mapping: Mapping, acg: ACG, stage: int
+) -> tuple[tuple[ComputeNode, Capability], ...]:
     """Every (node, capability) able to run ``stage``, in ACG order."""
     st = mapping.codelet.stages[stage]
     return tuple((n, c) for n, c in acg.providers(st.stmt.op) if capability_fits(st, c))
@@ -48,9 +50,7 @@ class MatchCapabilities:
                         f"match: constraint capability '{want}' cannot run stage {i} "
                         f"({st.stmt.op.value}) of {mapping.codelet.name}",
                         hint="capabilities for this op: "
-                        + ", ".join(
-                            f"{n.name}.{c.label}" for n, c in candidates(mapping, acg, i)
-                        ),
+                        + ", ".join(f"{n.name}.{c.label}" for n, c in candidates(mapping, acg, i)),
                     )
             if not options:
                 raise ScheduleError(

@@ -47,9 +47,11 @@ class PlaceOperands:
             placements.append(p)
             port = p.levels[-1].name
             load[port] = load.get(port, 0) + mapping.codelet.operand(op).nbytes
-        depth = max(len(p.levels) for p in placements if p.home is not None) if any(
-            p.home is not None for p in placements
-        ) else 1
+        depth = (
+            max(len(p.levels) for p in placements if p.home is not None)
+            if any(p.home is not None for p in placements)
+            else 1
+        )
         placements = [
             replace(p, first_level=depth - len(p.levels) + 1) if p.home is None else p
             for p in placements

@@ -46,16 +46,15 @@ def spatial_for(
         ok = [
             lp
             for lp in stage.loops
-            if lp not in taken
-            and codelet.extent(lp) > 1
-            and qualifies(signature(stage, lp), spec)
+            if lp not in taken and codelet.extent(lp) > 1 and qualifies(signature(stage, lp), spec)
         ]
         if not spec.fold:
             preferred = [lp for lp in prefer if lp in ok]
             ok = preferred[:1] or sorted(ok, key=lambda lp: -codelet.extent(lp))[:1]
         taken.update(ok)
         dims.append((spec.dim, tuple(ok)))
-    stream, repeat = [], []
+    stream: list[str] = []
+    repeat: list[str] = []
     for lp in stage.loops:
         if lp in taken:
             continue
@@ -90,7 +89,12 @@ class SpatialMap:
         return replace(mapping, spatial=tuple(out))
 
     def _check(
-        self, codelet: Codelet, st: Stage, cap: Capability, fixed: dict[str, tuple[str, ...]], i: int
+        self,
+        codelet: Codelet,
+        st: Stage,
+        cap: Capability,
+        fixed: dict[str, tuple[str, ...]],
+        i: int,
     ) -> None:
         specs = {s.dim: s for s in cap.spatial}
         for dim, loops in fixed.items():

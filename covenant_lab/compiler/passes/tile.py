@@ -29,7 +29,9 @@ class Tile:
 
     def run(self, mapping: Mapping, acg: ACG) -> Mapping:
         if len(self.sizes) != len(mapping.groups):
-            raise ScheduleError(self.name, f"{len(self.sizes)} tilings for {len(mapping.groups)} groups")
+            raise ScheduleError(
+                self.name, f"{len(self.sizes)} tilings for {len(mapping.groups)} groups"
+            )
         groups = tuple(
             self._tile(mapping, g, s) for g, s in zip(mapping.groups, self.sizes, strict=True)
         )
@@ -37,7 +39,9 @@ class Tile:
 
     def _tile(self, mapping: Mapping, group: Group, tiles: tuple[tuple[int, ...], ...]) -> Group:
         if len(tiles) != group.levels:
-            raise ScheduleError(self.name, f"{len(tiles)} levels of tiles for {group.levels} levels")
+            raise ScheduleError(
+                self.name, f"{len(tiles)} levels of tiles for {group.levels} levels"
+            )
         prev = [mapping.codelet.extent(lp) for lp in group.tile_loops]
         for level, sizes in enumerate(tiles, start=1):
             for lp, t, outer in zip(group.tile_loops, sizes, prev, strict=True):
@@ -50,6 +54,8 @@ class Tile:
             prev = list(sizes)
         problem = overflow(mapping, group, tiles)
         if problem:
-            shown = " x ".join(f"{lp}={t}" for lp, t in zip(group.tile_loops, tiles[0], strict=True))
+            shown = " x ".join(
+                f"{lp}={t}" for lp, t in zip(group.tile_loops, tiles[0], strict=True)
+            )
             raise ScheduleError(self.name, f"tile {shown} of {mapping.codelet.name}: {problem}")
         return replace(group, tiles=tiles)
