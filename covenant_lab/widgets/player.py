@@ -10,6 +10,7 @@ speed.
 from __future__ import annotations
 
 import html
+import os
 import pathlib
 from typing import Any
 
@@ -31,8 +32,8 @@ _bokeh_loaded = False
 def ensure_bokeh() -> None:
     """Load BokehJS into the notebook page once per kernel (BokehModel needs it).
 
-    Uses ``bokeh.io.output_notebook`` (inline resources when ``BOKEH_RESOURCES=inline``);
-    does nothing outside a Jupyter kernel.
+    Uses ``bokeh.io.output_notebook`` with BokehJS inline (so it works offline) unless
+    ``BOKEH_RESOURCES`` chooses otherwise (e.g. ``cdn``); does nothing outside a kernel.
     """
     global _bokeh_loaded
     if _bokeh_loaded:
@@ -45,8 +46,9 @@ def ensure_bokeh() -> None:
     if shell is None or not hasattr(shell, "kernel"):
         return
     from bokeh.io import output_notebook
+    from bokeh.resources import INLINE
 
-    output_notebook(hide_banner=True)
+    output_notebook(INLINE if "BOKEH_RESOURCES" not in os.environ else None, hide_banner=True)
     _bokeh_loaded = True
 
 
