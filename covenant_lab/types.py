@@ -92,5 +92,7 @@ class OpKind(Enum):
 
 
 _ACCUMULATING = frozenset({OpKind.MAC, OpKind.REDUCE_ADD, OpKind.REDUCE_MAX, OpKind.REDUCE_MIN})
-_BINARY = frozenset({OpKind.MAC, OpKind.ADD, OpKind.SUB, OpKind.MUL, OpKind.DIV, OpKind.MAX, OpKind.MIN})
+_BINARY = frozenset(
+    {OpKind.MAC, OpKind.ADD, OpKind.SUB, OpKind.MUL, OpKind.DIV, OpKind.MAX, OpKind.MIN}
+)
 _ARITY = {op: (2 if op in _BINARY else 1) for op in OpKind}

@@ -310,7 +310,7 @@ class ACG:
         kind = _op_kind(op)
         return tuple((n, c) for n in self.compute_nodes for c in n.capabilities if c.op is kind)
 
-    def peak_ops_per_cycle(self, op: OpKind | str) -> int:
+    def peak_ops_per_cycle(self, op: OpKind | str) -> float:
         """The best ``peak_ops_per_cycle`` among the providers of ``op`` (0 when none)."""
         return max((c.peak_ops_per_cycle for _, c in self.providers(op)), default=0)
 
