@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,3 +89,11 @@ def run_all(page: Page, timeout_s: float = 180) -> dict[str, Any]:
 def kernel_exec(page: Page, code: str) -> str:
     """Run ``code`` in the notebook's kernel; its printed output."""
     return str(page.evaluate(EXEC_JS, code))
+
+
+def shutdown_kernel(page: Page, lab: Lab) -> None:
+    """Stop the current notebook's kernel through the REST API (frees its memory)."""
+    kernel_id = page.evaluate(
+        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id")
+    request = urllib.request.Request(lab.url(f"/api/kernels/{kernel_id}"), method="DELETE")
+    urllib.request.urlopen(request, timeout=30).read()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from .binder_env import BinderInstall
 
 ROOT = Path(__file__).resolve().parents[2]
 BINDER = ROOT / "binder"
@@ -60,13 +61,13 @@ def test_binder_config_files() -> None:
 
 
 @pytest.mark.slow
-def test_binder_requirements_install_and_tour_runs(tmp_path: Path) -> None:
-    venv = tmp_path / "venv"
-    _run([sys.executable, "-m", "venv", venv])
+def test_binder_requirements_install_and_tour_runs(binder_install: BinderInstall,
+                                                   tmp_path: Path) -> None:
+    """binder/requirements.txt installs into a fresh venv (started in the background by
+    conftest.py, from the repository root as repo2docker does) and the tour runs there."""
+    binder_install.wait(PIP_TIMEOUT_S)
+    venv = binder_install.venv
     python = venv / "bin" / "python"
-    # as repo2docker does: from the repo root; pip's cache is reused between runs
-    _run([python, "-m", "pip", "install", "-q", "-r", "binder/requirements.txt"], cwd=ROOT,
-         timeout=PIP_TIMEOUT_S)
     _run([python, "-m", "pip", "check"])
     work = tmp_path / "work"
     work.mkdir()
