@@ -18,8 +18,9 @@ INSTALL = """
 import subprocess, sys
 venv, requirements = sys.argv[1], sys.argv[2]
 subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-subprocess.run([venv + "/bin/python", "-m", "pip", "install", "-q", "-r", requirements],
-               check=True)
+# --no-compile: skip writing .pyc for every installed file (CPU we do not need to spend here)
+subprocess.run([venv + "/bin/python", "-m", "pip", "install", "-q", "--no-compile",
+                "-r", requirements], check=True)
 """
 
 
