@@ -31,7 +31,7 @@ _LAZY = {
     "Constraints": ("covenant_lab.compiler.constraints", "Constraints"),
     "Simulator": ("covenant_lab.sim.simulator", "Simulator"),
     "ideal_bound": ("covenant_lab.analysis.bounds", "ideal_bound"),
-    "show": ("covenant_lab.show", "show"),
+    "show": ("covenant_lab.widgets.acg_view", "show"),
     "onnx": ("covenant_lab.frontends.onnx", None),
     "models": ("covenant_lab.models", None),
     "suite": ("covenant_lab.suite", None),

@@ -62,7 +62,7 @@ _WHERE = {
     "Lab": "covenant_lab.widgets.lab",
     "PassStepper": "covenant_lab.widgets.stepper",
     "SimPlayer": "covenant_lab.widgets.player",
-    "show": "covenant_lab.show",
+    "show": "covenant_lab.widgets.acg_view",
 }
 
 

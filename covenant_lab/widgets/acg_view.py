@@ -102,3 +102,12 @@ class ACGView(anywidget.AnyWidget):
             if n["name"] == self.selected:
                 return dict(n)
         return None
+
+
+def show(arch: ACG | str, result: object = None, *, backend: str = "auto") -> ACGView:
+    """An :class:`ACGView` of ``arch`` with ``result``'s mapping overlaid (``cl.show``).
+
+    ``arch`` is an ACG, a shipped architecture name or a path; ``result`` a CompileResult
+    (or a Mapping, or a compile-log step). Display it as the last expression of a cell.
+    """
+    return ACGView(arch, result, backend=backend)
