@@ -91,7 +91,7 @@ def _grouped_bars(doc: Doc, key: str, title: str, unit: str, scale: float = 1.0)
     fig.xaxis.group_label_orientation = 1.1
     fig.y_range.start = 0
     fig.x_range.range_padding = 0.02
-    fig.legend.location = "top_left"
+    fig.add_layout(fig.legend[0], "right")
     return fig
 
 

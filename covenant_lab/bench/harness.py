@@ -25,7 +25,12 @@ from covenant_lab.acg.graph import ACG
 from covenant_lab.bench.models import MODELS, run_models
 from covenant_lab.bench.output import Progress, write_csv, write_json
 from covenant_lab.bench.report_text import print_report
-from covenant_lab.bench.search_quality import QUICK_LAYERS, SEARCH_LAYERS, search_task
+from covenant_lab.bench.search_quality import (
+    FULL_LAYERS,
+    QUICK_LAYERS,
+    SEARCH_LAYERS,
+    search_task,
+)
 from covenant_lab.bench.summary import summarize
 from covenant_lab.bench.variants import DEFAULT_VARIANTS, load_variant
 from covenant_lab.dse.point import Options
@@ -41,8 +46,8 @@ QUICK_CHECK_LIMIT = 5000  # instructions: quick mode skips the functional check 
 
 @dataclass(frozen=True)
 class BenchConfig:
-    """What to run. ``search_layers`` None: the LeNet layers in quick mode, else every
-    search-quality layer; ``models`` empty: no whole models."""
+    """What to run. ``search_layers`` None: the search-quality layers of the mode (quick:
+    those whose exhaustive search takes seconds); ``models`` empty: no whole models."""
 
     archs: tuple[str, ...] = DEFAULT_VARIANTS
     layers: tuple[str, ...] = tuple(e.name for e in SUITE)
@@ -59,7 +64,7 @@ class BenchConfig:
     def searched(self) -> tuple[str, ...]:
         if self.search_layers is not None:
             return self.search_layers
-        return QUICK_LAYERS if self.quick else tuple(SEARCH_LAYERS)
+        return QUICK_LAYERS if self.quick else FULL_LAYERS
 
     def validate(self) -> None:
         for name in self.layers:

@@ -26,7 +26,9 @@ from covenant_lab.errors import CovenantError
 from covenant_lab.sim.simulator import Simulator
 from covenant_lab.suite import load_suite_layer, small_suite
 
-__all__ = ["QUICK_LAYERS", "SEARCH_LAYERS", "compare", "search_codelet", "search_task"]
+__all__ = [
+    "FULL_LAYERS", "QUICK_LAYERS", "SEARCH_LAYERS", "compare", "search_codelet", "search_task",
+]
 
 
 def _suite(name: str) -> Callable[[], Codelet]:
@@ -50,10 +52,13 @@ _SMALL: dict[str, Callable[[], Codelet]] = {
                                        pads=(1, 1, 1, 1)),
     "small_softmax": lambda: softmax((4, 32, 32)),
 }
-QUICK_LAYERS: tuple[str, ...] = tuple(e.name for e in small_suite())
 SEARCH_LAYERS: dict[str, Callable[[], Codelet]] = {
-    **{name: _suite(name) for name in QUICK_LAYERS}, **_SMALL,
+    **{e.name: _suite(e.name) for e in small_suite()}, **_SMALL,
 }
+# the layers whose exhaustive search takes seconds, not minutes (quick mode)
+QUICK_LAYERS: tuple[str, ...] = ("lenet_pool1", "lenet_fc1", "small_matmul", "small_softmax")
+# full mode: all but small_dw, whose exhaustive search alone takes 4+ minutes per architecture
+FULL_LAYERS: tuple[str, ...] = tuple(n for n in SEARCH_LAYERS if n != "small_dw")
 
 
 def search_codelet(name: str) -> Codelet:

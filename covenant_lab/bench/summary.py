@@ -76,8 +76,10 @@ def summarize(config: BenchConfig, archs: dict[str, Any], layers: Sequence[Rec],
     per_arch = {label: _arch([r for r in layers if r["arch"] == label]) for label in archs}
     note = ""
     if config.quick:
+        skipped = sum("quick mode" in r.get("check_note", "") for r in layers)
         note = (f"quick mode: functional checks skipped for programs over "
-                f"{config.check_limit} instructions (verdict 'skipped')")
+                f"{config.check_limit} instructions (verdict 'skipped'; {skipped} of "
+                f"{len(layers)} layers skipped)")
     return {
         "mode": "quick" if config.quick else "full",
         "note": note,

@@ -14,6 +14,7 @@ from covenant_lab.bench import (
     run_bench,
 )
 from covenant_lab.bench.models import MODELS
+from covenant_lab.bench.search_quality import SEARCH_LAYERS
 from covenant_lab.suite import SUITE
 
 
@@ -24,7 +25,8 @@ def register(subparsers: Any) -> None:
                     "results.json, summary.json and CSV files to --out.")
     p.add_argument("--quick", action="store_true",
                    help="a few minutes: skip the functional check of large programs (verdict "
-                        "'skipped'), search quality on the LeNet layers only")
+                        "'skipped'); search quality only on layers whose exhaustive search "
+                        "is fast")
     p.add_argument("--out", default="bench-results", metavar="DIR",
                    help="results directory (created; default ./bench-results)")
     p.add_argument("--in-source-tree", action="store_true",
@@ -35,6 +37,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--layers", nargs="+", default=[], metavar="NAME",
                    help="suite layers to run (default: all " + str(len(SUITE)) + ")")
     p.add_argument("--no-search", action="store_true", help="skip search vs exhaustive search")
+    p.add_argument("--search", nargs="+", default=[], metavar="NAME",
+                   help="search-quality layers (default: by mode; known: "
+                        f"{', '.join(SEARCH_LAYERS)})")
     p.add_argument("--no-models", action="store_true", help="skip the whole-model runs")
     p.add_argument("--models", nargs="+", default=list(MODELS), metavar="NAME",
                    help="whole models to run on genesys (default: %(default)s)")
@@ -53,7 +58,7 @@ def _run(args: argparse.Namespace) -> int:
         layers=tuple(args.layers) or tuple(e.name for e in SUITE),
         quick=args.quick,
         workers=args.jobs,
-        search_layers=() if args.no_search else None,
+        search_layers=() if args.no_search else (tuple(args.search) or None),
         models=() if args.no_models else tuple(args.models),
         oracles=args.oracles,
     )

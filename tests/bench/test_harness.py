@@ -140,7 +140,8 @@ def test_quick_mode_skips_large_checks_and_says_so(tmp_path):
     assert by["lenet_fc1"]["instructions"] > 50 and by["lenet_fc1"]["check"] == "skipped"
     assert "quick mode" in by["lenet_fc1"]["check_note"]
     assert doc["summary"]["archs"]["teaching"]["checks_skipped"] == 1
-    assert "functional checks skipped for programs over 50 instructions" in text.getvalue()
+    assert ("functional checks skipped for programs over 50 instructions (verdict 'skipped'; "
+            "1 of 2 layers skipped)") in text.getvalue()
 
 
 def test_compare_search_with_exhaustive_directly():
