@@ -177,3 +177,15 @@ def test_out_dir_inside_the_source_tree_is_refused(tmp_path):
         prepare_out_dir(root / "bench-out-test")
     assert not (root / "bench-out-test").exists()
     assert prepare_out_dir(tmp_path / "a" / "b").is_dir()
+
+
+def test_git_ignored_results_directory_is_allowed():
+    # the Makefile's `make demo` writes demo-results/, which .gitignore lists
+    from covenant_lab.bench.output import _git_ignored, source_root
+
+    root = source_root()
+    assert root is not None
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    assert _git_ignored(root / "demo-results", root)
+    assert not _git_ignored(root / "bench-out-test", root)
