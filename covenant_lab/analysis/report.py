@@ -79,7 +79,7 @@ def _grouped_bars(doc: Doc, key: str, title: str, unit: str, scale: float = 1.0)
         data["layer"].append(r["layer"])
         data["check"].append(r.get("check", ""))
     factors = [(la, a) for la in layers for a in archs]
-    fig = figure(x_range=FactorRange(*factors), title=title, height=360, width=_WIDTH,
+    fig = figure(x_range=FactorRange(factors=factors), title=title, height=360, width=_WIDTH,
                  y_axis_label=unit, toolbar_location="above", tools="pan,box_zoom,reset,save")
     fig.vbar(x="x", top="value", width=0.85, source=ColumnDataSource(data),
              fill_color=factor_cmap("x", palette=[_palette(archs)[a] for a in archs],
@@ -87,10 +87,13 @@ def _grouped_bars(doc: Doc, key: str, title: str, unit: str, scale: float = 1.0)
              line_color=None, legend_field="arch")
     fig.add_tools(HoverTool(tooltips=[("layer", "@layer"), ("arch", "@arch"),
                                       (unit, "@value{0.000}"), ("check", "@check")]))
-    fig.xaxis.major_label_text_font_size = "0pt"  # the arch: the legend says it
-    fig.xaxis.group_label_orientation = 1.1
-    fig.y_range.start = 0
-    fig.x_range.range_padding = 0.02
+    xaxis: Any = fig.xaxis  # bokeh's splat attribute proxies are untyped
+    xaxis.major_label_text_font_size = "0pt"  # the arch: the legend says it
+    xaxis.group_label_orientation = 1.1
+    y_range: Any = fig.y_range
+    y_range.start = 0
+    x_range: Any = fig.x_range
+    x_range.range_padding = 0.02
     fig.add_layout(fig.legend[0], "right")
     return fig
 
@@ -210,7 +213,7 @@ def render_html(doc: Doc, *, title: str = "covenant_lab benchmark") -> str:
     try:
         from bokeh.embed import file_html
         from bokeh.layouts import column
-        from bokeh.models import Div
+        from bokeh.models.widgets import Div
         from bokeh.resources import INLINE
     except ImportError:
         raise UsageError("report: the HTML report needs Bokeh",

@@ -100,7 +100,10 @@ def _problems(doc: dict[str, Any]) -> list[str]:
 def print_report(doc: dict[str, Any], out: TextIO) -> None:
     """Every table of the results document ``doc``."""
     summary = doc["summary"]
-    p = lambda s="": print(s, file=out)  # noqa: E731
+
+    def p(s: str = "") -> None:
+        print(s, file=out)
+
     p(f"== layers ({summary['mode']} mode)")
     p(layer_table(doc["layers"]))
     if summary["note"]:

@@ -82,11 +82,14 @@ def dask_executor(scheduler: str = "local", *, workers: int = DEFAULT_WORKERS,
                          hint="pip install 'covenant_lab[lab]' (it includes dask[distributed])"
                          ) from None
     if scheduler == "local":
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                          dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:
+        cluster_cm = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers, threads_per_worker=1, processes=processes,
+            dashboard_address="127.0.0.1:0",
+        )
+        with cluster_cm as cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
             yield client.get_executor()
     else:
-        with Client(scheduler) as client:
+        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
             yield client.get_executor()
 
 
