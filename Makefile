@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab demo test lint typecheck unit browser browser-deps notebooks clean
+.PHONY: lab demo test lint typecheck unit browser browser-deps notebooks oracles clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,12 @@ test: $(STAMP) browser-deps lint typecheck
 # only the JupyterLab + Chromium tests (screenshots in test-artifacts/browser/)
 browser: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q -m browser tests/browser
+
+# SCALE-Sim beside our cycles, in its own venv (its numpy pin may clash with the main one)
+oracles:
+	$(PYTHON) -m venv .venv-oracles
+	.venv-oracles/bin/pip install -q -e '.[test,oracles]'
+	.venv-oracles/bin/python -m pytest -q -m oracle tests/bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

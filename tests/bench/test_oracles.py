@@ -32,8 +32,9 @@ def test_without_scalesim_the_comparison_says_it_skipped(monkeypatch):
     assert [r["closed_form"] for r in rows] == [closed_form(g) for g in GEMMS]
 
 
+@pytest.mark.oracle
 def test_scalesim_matches_the_closed_form(tmp_path):
-    pytest.importorskip("scalesim")
+    # run by `make oracles` (a venv with the `oracles` extra); deselected from `make test`
     from covenant_lab.bench.oracles import scalesim_cycles
 
     gemm = GEMMS[0]
