@@ -142,17 +142,18 @@ def run_bench(config: BenchConfig, out: Path, *, stream: TextIO | None = None,
         models = run_models(config.models, label, acg.to_yaml(), workers=min(config.workers, 2),
                             on_result=lambda r: bar.update(f"{r['model']} {r['status']}"))
     oracles: list[dict[str, Any]] = []
+    oracle_text: list[str] = []
     if config.oracles:
         from covenant_lab.bench.oracles import run_oracles
 
-        oracles = run_oracles(lambda s: print(s, file=stdout))
+        oracles = run_oracles(oracle_text.append)
     archs = {label: arch_info(label, acg) for label, acg in variants}
     summary = summarize(config, archs, layers, search, models, time.perf_counter() - t0)
     doc = {
         "config": {k: v for k, v in asdict(config).items() if k != "extra"} | config.extra,
         "environment": {"python": platform.python_version(), "platform": platform.platform()},
         "archs": archs, "layers": layers, "search": search, "models": models,
-        "oracles": oracles, "summary": summary,
+        "oracles": oracles, "oracle_text": oracle_text, "summary": summary,
     }
     write_json(out / "results.json", doc)
     write_json(out / "summary.json", summary)

@@ -15,10 +15,12 @@ prints our cycles and the closed form, and says that SCALE-Sim was skipped.
 from __future__ import annotations
 
 import csv
+import gc
 import importlib.util
 import inspect
 import math
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,12 +152,23 @@ def scalesim_cycles(g: Gemm, workdir: Path) -> int:
     accepted = inspect.signature(scalesim).parameters
     if "layout" in accepted:
         kwargs["layout"] = str(layout)
-    sim = scalesim(**{k: v for k, v in kwargs.items() if k in accepted})
-    sim.run_scale(top_path=str(workdir))
+    with warnings.catch_warnings():  # SCALE-Sim's own warnings (numpy deprecations, open files)
+        warnings.simplefilter("ignore")
+        sim = scalesim(**{k: v for k, v in kwargs.items() if k in accepted})
+        sim.run_scale(top_path=str(workdir))
+        del sim
+        gc.collect()  # close them while the warning is ignored
     report = next(workdir.rglob("COMPUTE_REPORT.csv"))
     with report.open(newline="") as f:
         rows = [{k.strip(): v.strip() for k, v in row.items() if k} for row in csv.DictReader(f)]
     return int(float(rows[0]["Total Cycles"]))
+
+
+def _numpy_too_new() -> bool:
+    import numpy as np
+
+    major, minor = (int(p) for p in np.__version__.split(".")[:2])
+    return (major, minor) >= (2, 4)
 
 
 def run_oracles(print_fn: Any = print) -> list[dict[str, Any]]:
@@ -177,6 +190,8 @@ def run_oracles(print_fn: Any = print) -> list[dict[str, Any]]:
                     rec["scalesim"] = scalesim_cycles(g, Path(tmp))
                 except Exception as exc:  # the third-party tool failed: say how, keep going
                     rec["scalesim_note"] = f"SCALE-Sim failed: {type(exc).__name__}: {exc}"
+                    if _numpy_too_new():
+                        rec["scalesim_note"] += " (SCALE-Sim 3.0.0 needs numpy < 2.4)"
         rows.append(rec)
     print_fn(f"{'GEMM (M x K x N on R x C)':<34} {'ours':>8} {'closed form':>12} {'SCALE-Sim':>10}")
     for r in rows:

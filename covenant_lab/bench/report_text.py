@@ -128,6 +128,11 @@ def print_report(doc: dict[str, Any], out: TextIO) -> None:
     p(f"simulator (timing only, whole suite): {_f(speed['instructions_per_s'], ',.0f')} "
       f"instructions/s, {_f(speed['events_per_s'], ',.0f')} events/s "
       f"({speed['instructions']:,} instructions in {speed['sim_timing_s']:.2f} s)")
+    if doc.get("oracle_text"):
+        p()
+        p("== oracles: SCALE-Sim (stall-free CALC mode, weight stationary) vs ours")
+        for line in doc["oracle_text"]:
+            p(line)
     problems = _problems(doc)
     if problems:
         p()
