@@ -29,7 +29,9 @@ from covenant_lab.compiler.passes.tile import Tile
 from covenant_lab.errors import MappingError, ScheduleError
 
 BATCH_LIMIT = 60_000
+EXHAUSTIVE_LIMIT = 3_000_000  # tilings per level the exhaustive reference may score
 BEAM = 4
+SMALL_NEST = 4  # up to this many iterating loops, the search tries every loop order
 INSTRUCTION_COST = 4.0  # cycles the search charges per instruction (issue overhead)
 
 
@@ -105,9 +107,12 @@ def search_group(
             lists = _candidate_lists(
                 mapping, group, cons, level, inner_tiles, exhaustive=exhaustive
             )
-            new_beam += _best_extensions(
-                model, level, _grid(lists), inner_tiles, inner_orders, orders_all
-            )
+            grid = _grid(lists)
+            for start in range(0, grid.shape[0], BATCH_LIMIT):  # bounded memory per batch
+                new_beam += _best_extensions(
+                    model, level, grid[start : start + BATCH_LIMIT], inner_tiles, inner_orders,
+                    orders_all,
+                )
         if not new_beam:
             raise ScheduleError(
                 "tile", _no_fit_message(mapping, group, lists if group.tile_loops else [], level)
@@ -131,8 +136,11 @@ def _orders_to_try(
                 f"{', '.join(loops)} of {mapping.codelet.name}"
             )
         return [tuple(cons.order)]
-    if exhaustive:
-        return [tuple(p) for p in itertools.permutations(loops)]
+    live = [lp for lp, n in zip(loops, model.extent, strict=True) if n > 1]
+    if exhaustive or len(live) <= SMALL_NEST:
+        # few loops that iterate: every order is cheap to score (loops of extent 1 stay put)
+        fixed = [lp for lp in loops if lp not in live]
+        return [(*p, *fixed) for p in itertools.permutations(live)]
     return canonical_orders(model)
 
 
@@ -156,13 +164,13 @@ def _candidate_lists(
         limit = 64 if exhaustive else 8
         extent = mapping.codelet.extent(lp)
         lists.append(candidate_sizes(extent, low, _quantum(mapping, group, lp), limit))
-    _thin(lists)
+    _thin(lists, EXHAUSTIVE_LIMIT if exhaustive else BATCH_LIMIT)
     return lists
 
 
-def _thin(lists: list[list[int]]) -> None:
-    """Halve the longest list (keeping its last size) until the grid is within BATCH_LIMIT."""
-    while math.prod(len(v) for v in lists) > BATCH_LIMIT:
+def _thin(lists: list[list[int]], limit: int) -> None:
+    """Halve the longest list (keeping its last size) until the grid has at most ``limit``."""
+    while math.prod(len(v) for v in lists) > limit:
         k = max(range(len(lists)), key=lambda i: len(lists[i]))
         lists[k] = lists[k][::2] + ([lists[k][-1]] if len(lists[k]) % 2 == 0 else [])
 
