@@ -127,7 +127,9 @@ def print_report(doc: dict[str, Any], out: TextIO) -> None:
     p()
     p(f"simulator (timing only, whole suite): {_f(speed['instructions_per_s'], ',.0f')} "
       f"instructions/s, {_f(speed['events_per_s'], ',.0f')} events/s "
-      f"({speed['instructions']:,} instructions in {speed['sim_timing_s']:.2f} s)")
+      f"({speed['instructions']:,} instructions in {speed['sim_timing_s']:.2f} s, with the "
+      f"stepper and sanitizer); the timing model alone (schedule): "
+      f"{_f(speed.get('schedule_instructions_per_s'), ',.0f')} instructions/s")
     if doc.get("oracle_text"):
         p()
         p("== oracles: SCALE-Sim (stall-free CALC mode, weight stationary) vs ours")

@@ -27,7 +27,10 @@ def _speed(records: Sequence[Rec]) -> dict[str, Any]:
     secs = sum(r["sim_timing_s"] for r in ok)
     instrs = sum(r["instructions"] for r in ok)
     events = sum(r["events"] for r in ok)
+    sched = sum(r.get("schedule_s") or 0.0 for r in ok)
     return {"instructions": instrs, "events": events, "sim_timing_s": secs,
+            "schedule_s": sched,
+            "schedule_instructions_per_s": instrs / sched if sched else None,
             "instructions_per_s": instrs / secs if secs else None,
             "events_per_s": events / secs if secs else None}
 

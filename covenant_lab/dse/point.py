@@ -28,6 +28,7 @@ from covenant_lab.codelets.library.constants import constants
 from covenant_lab.compiler.api import CompileResult, compile
 from covenant_lab.compiler.model import fuse_pair
 from covenant_lab.errors import CovenantError, MappingError, SimulationError
+from covenant_lab.sim.schedule import schedule
 from covenant_lab.sim.simulator import Simulator
 from covenant_lab.suite import load_suite_layer, suite_layer
 from covenant_lab.types import Role
@@ -96,6 +97,7 @@ class _Unit:
     utilisation: float = 0.0
     offchip_bytes: int = 0
     sim_timing_s: float = 0.0
+    schedule_s: float = 0.0  # the timing model alone (no stepper, no sanitizer)
     sim_functional_s: float | None = None
     check: str = SKIPPED
     note: str = ""
@@ -121,6 +123,9 @@ def _units(layers: tuple[Layer, ...], acg: ACG) -> tuple[list[CompileResult], Co
 def _simulate(unit: _Unit, acg: ACG, name: str, options: Options, seed: int) -> None:
     program = unit.result.program
     unit.instructions = len(program.instrs)
+    t0 = time.perf_counter()
+    schedule(program, acg)
+    unit.schedule_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     sim = Simulator(program, acg)
     unit.cycles = sim.total_cycles
@@ -200,6 +205,7 @@ def _record(rec: dict[str, Any], units: list[_Unit], fused: Codelet | None, acg:
         compulsory_bytes=bound.compulsory_bytes,
         compile_s=sum(u.result.compile_s for u in units),
         sim_timing_s=sum(u.sim_timing_s for u in units),
+        schedule_s=sum(u.schedule_s for u in units),
         sim_functional_s=None if None in funcs else sum(f for f in funcs if f is not None),
         check=check,
         check_note=note,
