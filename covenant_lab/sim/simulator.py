@@ -258,9 +258,10 @@ class Simulator:
             close = np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
             if not close.all():
                 idx = tuple(int(k) for k in np.argwhere(~close)[0])
+                sim_v, ref_v = float(got[idx]), float(want[idx])  # plain numbers, no np reprs
                 raise SimulationError(
                     f"{where}: output '{name}' differs at index {list(idx)}: simulated "
-                    f"{got[idx]!r}, reference {want[idx]!r} ({int((~close).sum())} of "
+                    f"{sim_v:.6g}, reference {ref_v:.6g} ({int((~close).sum())} of "
                     f"{close.size} elements differ; rtol={rtol}, atol={atol})"
                 )
 

@@ -13,7 +13,9 @@
   wheel or the ``dot`` binary, when either is present (``backend="auto"`` prefers them).
 
 Node sizes (``sizes``: name -> (width, height) in pixels) only space the nodes; they default to
-a box of 120x50.
+a box of 120x50. ``column_gap`` is the room left between columns (for edge labels; Graphviz's
+``ranksep``) and ``row_gap`` between the nodes of a column (``nodesep``), in pixels; by
+default 90 and 28 (Graphviz: 1.2 and 0.4 inches).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ COLUMN_GAP = 90.0  # room for edge labels between columns
 ROW_GAP = 28.0
 _SWEEPS = 4
 _POINTS_PER_INCH = 72.0
+_RANKSEP, _NODESEP = 1.2, 0.4  # Graphviz's defaults here, in inches
 
 
 class Layout(dict[str, tuple[float, float]]):
@@ -66,6 +69,8 @@ def layout(
     sizes: Mapping[str, tuple[float, float]] | None = None,
     *,
     backend: str = "auto",
+    column_gap: float | None = None,
+    row_gap: float | None = None,
 ) -> Layout:
     """Centre of every node of ``acg`` (see the module docstring for the backends)."""
     if backend not in BACKENDS:
@@ -75,14 +80,15 @@ def layout(
     size = {n.name: tuple(map(float, (sizes or {}).get(n.name, DEFAULT_SIZE))) for n in acg.nodes}
     chosen = available_backends()[0] if backend == "auto" else backend
     if chosen == "networkx":
-        return Layout(_layered(acg, size), "networkx")
+        return Layout(_layered(acg, size, column_gap or COLUMN_GAP, row_gap or ROW_GAP),
+                      "networkx")
     if chosen not in available_backends():
         raise CovenantError(
             f"layout: backend {chosen!r} is not available here",
             hint="install pygraphviz (pip install pygraphviz) or Graphviz, or use "
             "backend='networkx'",
         )
-    text = _dot_text(acg, size)
+    text = _dot_text(acg, size, column_gap, row_gap)
     raw = _pygraphviz_positions(text) if chosen == "pygraphviz" else _dot_positions(text)
     return Layout(_normalise(raw), chosen)
 
@@ -161,7 +167,9 @@ def _order(acg: ACG, column: dict[str, int]) -> list[list[str]]:
     return cols
 
 
-def _layered(acg: ACG, size: Mapping[str, tuple[float, ...]]) -> dict[str, tuple[float, float]]:
+def _layered(
+    acg: ACG, size: Mapping[str, tuple[float, ...]], column_gap: float, row_gap: float
+) -> dict[str, tuple[float, float]]:
     cols = _order(acg, _columns(acg))
     xs: dict[str, float] = {}
     x = 0.0
@@ -171,10 +179,10 @@ def _layered(acg: ACG, size: Mapping[str, tuple[float, ...]]) -> dict[str, tuple
             x += width / 2
         for n in names:
             xs[n] = x
-        x += width / 2 + COLUMN_GAP
+        x += width / 2 + column_gap
     ys: dict[str, float] = {}
     for names in cols:
-        _stack(names, size, ys, {n: 0.0 for n in names})
+        _stack(names, size, ys, {n: 0.0 for n in names}, row_gap)
     neighbours: dict[str, list[str]] = {n.name: [] for n in acg.nodes}
     for a, b in _segments(acg):
         neighbours[a].append(b)
@@ -185,7 +193,7 @@ def _layered(acg: ACG, size: Mapping[str, tuple[float, ...]]) -> dict[str, tuple
             for n in names:
                 near = [ys[m] for m in neighbours[n] if m not in names]
                 want[n] = sum(near) / len(near) if near else ys[n]
-            _stack(names, size, ys, want)
+            _stack(names, size, ys, want, row_gap)
     return {n: (round(xs[n], 1), round(ys[n], 1)) for n in xs}
 
 
@@ -194,13 +202,14 @@ def _stack(
     size: Mapping[str, tuple[float, ...]],
     ys: dict[str, float],
     want: Mapping[str, float],
+    row_gap: float,
 ) -> None:
     """Place ``names`` top to bottom without overlap, as near their wanted centres as can be."""
     placed: list[float] = []
     bottom = float("-inf")
     for n in names:
         h = size[n][1]
-        y = max(want[n], bottom + ROW_GAP + h / 2)
+        y = max(want[n], bottom + row_gap + h / 2)
         placed.append(y)
         bottom = y + h / 2
     # shift the column so it is centred on the wanted heights (keeps the gaps)
@@ -217,10 +226,17 @@ def _pygraphviz() -> Any | None:
         return None
 
 
-def _dot_text(acg: ACG, size: Mapping[str, tuple[float, ...]]) -> str:
+def _dot_text(
+    acg: ACG,
+    size: Mapping[str, tuple[float, ...]],
+    column_gap: float | None = None,
+    row_gap: float | None = None,
+) -> str:
+    ranksep = column_gap / _POINTS_PER_INCH if column_gap else _RANKSEP
+    nodesep = row_gap / _POINTS_PER_INCH if row_gap else _NODESEP
     lines = [
         "digraph G {",
-        "  graph [rankdir=LR, nodesep=0.4, ranksep=1.2];",
+        f"  graph [rankdir=LR, nodesep={nodesep:.3g}, ranksep={ranksep:.3g}];",
         "  node [shape=box, fixedsize=true, label=\"\"];",
     ]
     for n in acg.nodes:

@@ -6,14 +6,15 @@
 programs it samples at most ``max_samples`` points, evenly over the completions.
 ``occupancy_figure(series)`` draws one step line per on-chip storage as a percentage of its
 capacity (sources named ``"covenant-occupancy-<storage>"``), with a cursor
-``"covenant-occupancy-cursor"``.
+``"covenant-occupancy-cursor"``; it stretches to the available width (``sizing_mode``) and
+ticks cycles as plain integers with thousands separators.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -98,11 +99,15 @@ def occupancy_figure(
     height: int = 200,
     x_range: Any = None,
     end_cycle: int | None = None,
+    sizing_mode: str = "stretch_width",
 ) -> Any:
-    """Step lines of live bytes as % of capacity for each on-chip storage (or ``storages``)."""
+    """Step lines of live bytes as % of capacity for each on-chip storage (or ``storages``);
+    ``width`` counts only when ``sizing_mode="fixed"``."""
     from bokeh.models import ColumnDataSource, HoverTool, Range1d
     from bokeh.models.annotations import Span
     from bokeh.plotting import figure
+
+    from covenant_lab.viz.timeline import cycle_axis
 
     names = list(storages) if storages is not None else [
         n for n, s in series.items() if s.capacity_bytes]
@@ -113,7 +118,9 @@ def occupancy_figure(
         width=width, height=height, x_range=xr, y_range=Range1d(start=0, end=105),
         tools="xpan,xwheel_zoom,reset", active_scroll="xwheel_zoom",
         x_axis_label="cycle", y_axis_label="% of capacity", name="covenant-occupancy",
+        sizing_mode=cast(Any, sizing_mode),
     )
+    cycle_axis(p)
     lines: list[Any] = []
     for k, name in enumerate(names):
         s = series[name]

@@ -12,6 +12,10 @@ its colour the dominant kind). Zooming sends the detail of the visible x-range a
 figure listens to ``RangesUpdate`` (``jupyter_bokeh.BokehModel`` forwards it to Python).
 ``output_backend="webgl"`` draws with WebGL.
 
+The figure stretches to the width of the page or output area (``sizing_mode``
+``"stretch_width"``; ``width`` is then only the number of aggregation columns); its height
+is one row per resource. Cycle ticks are plain integers with thousands separators.
+
 Named models, so tests and browser checks can find them: the bars' source and renderer are
 ``"covenant-timeline-bars"`` and ``"covenant-timeline-renderer"``, the cursor
 ``"covenant-cursor"`` (names are unique in a document: ``get_model_by_name`` finds them).
@@ -31,6 +35,7 @@ __all__ = [
     "KIND_COLOURS",
     "Timeline",
     "busy_per_bin",
+    "cycle_axis",
     "resource_rows",
     "timeline_figure",
 ]
@@ -102,6 +107,7 @@ class Timeline:
         output_backend: str = "canvas",
         title: str = "",
         x_range: Any = None,
+        sizing_mode: str = "stretch_width",
     ) -> None:
         self.events = tuple(events)
         self.rows = tuple(resources) if resources is not None else resource_rows(self.events, via)
@@ -110,7 +116,7 @@ class Timeline:
         self._arrays(via or {})
         self.end_cycle = int(self.end.max()) if self.end.size else 1
         self.aggregated = False
-        self.figure = self._make_figure(row_height, output_backend, title, x_range)
+        self.figure = self._make_figure(row_height, output_backend, title, x_range, sizing_mode)
         self.show_range(0, max(self.end_cycle, 1))
 
     # -- data ---------------------------------------------------------------------------------
@@ -222,7 +228,9 @@ class Timeline:
         self.cursor.location = cycle
 
     # -- figure -------------------------------------------------------------------------------
-    def _make_figure(self, row_height: int, backend: str, title: str, x_range: Any) -> Any:
+    def _make_figure(
+        self, row_height: int, backend: str, title: str, x_range: Any, sizing_mode: str
+    ) -> Any:
         from bokeh.events import RangesUpdate
         from bokeh.models import ColumnDataSource, FixedTicker, HoverTool, Range1d
         from bokeh.models.annotations import Span
@@ -237,7 +245,9 @@ class Timeline:
             y_range=Range1d(start=n - 0.5, end=-0.5), title=title or None,
             tools="xpan,xwheel_zoom,xbox_zoom,reset,save", active_scroll="xwheel_zoom",
             output_backend=cast(Any, backend), x_axis_label="cycle", name="covenant-timeline",
+            sizing_mode=cast(Any, sizing_mode),
         )
+        cycle_axis(p)
         self.source = ColumnDataSource({c: [] for c in _COLUMNS}, name=BARS)
         bars = p.quad(left="left", right="right", bottom="bottom", top="top", source=self.source,
                       fill_color="colour", line_color=None, name=BARS_RENDERER,
@@ -260,6 +270,13 @@ class Timeline:
             self.show_range(float(event.x0), float(event.x1))
 
 
+def cycle_axis(p: Any) -> None:
+    """Cycle ticks of figure ``p``'s x axis as plain integers: ``115,685``, not ``1.157e+5``."""
+    from bokeh.models import NumeralTickFormatter
+
+    p.xaxis.formatter = NumeralTickFormatter(format="0,0")
+
+
 def timeline_figure(
     events: Sequence[Any],
     resources: Sequence[str] | None = None,
@@ -269,8 +286,9 @@ def timeline_figure(
     max_bars: int = 20_000,
     output_backend: str = "canvas",
     title: str = "",
+    sizing_mode: str = "stretch_width",
 ) -> Any:
     """A Bokeh figure of ``events`` (see the module docstring); keeps its level-of-detail
     callback alive through the figure's ``RangesUpdate`` subscription."""
     return Timeline(events, resources, via=via, width=width, max_bars=max_bars,
-                    output_backend=output_backend, title=title).figure
+                    output_backend=output_backend, title=title, sizing_mode=sizing_mode).figure

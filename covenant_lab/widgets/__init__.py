@@ -27,10 +27,11 @@ DOM contract (what browser tests may rely on)
 - ACGView: each node is ``<g class="covenant-node" data-name="NAME"
   data-kind="storage|compute|comm">`` (off-chip storage also ``covenant-offchip-node``); the
   clicked node gets ``covenant-selected``; edges are ``<g class="covenant-edge" data-src
-  data-dst data-via>``; the side panel ``.covenant-attrs`` shows the selected node's name
-  (in ``.covenant-attrs-title``) and its attributes and capabilities; the operand legend is
-  ``.covenant-legend`` with one ``.covenant-legend-item[data-operand]`` per operand; buttons
-  ``.covenant-zoom-in``, ``.covenant-zoom-out``, ``.covenant-fit``.
+  data-dst data-via>``; the attributes panel ``.covenant-attrs`` (below the graph, or beside
+  it in a wide output) shows the selected node's name (in ``.covenant-attrs-title``) and its
+  attributes and capabilities; the operand legend is ``.covenant-legend`` with one
+  ``.covenant-legend-item[data-operand]`` per operand; buttons ``.covenant-zoom-in``,
+  ``.covenant-zoom-out``, ``.covenant-fit``.
 - ArchEditor: parameter fields ``.covenant-param``, node attribute fields ``.covenant-attr``,
   node picker ``.covenant-node-picker``, inline errors ``.covenant-error`` (one beside each
   field, empty when valid), save button ``.covenant-save``, cycles text ``.covenant-cycles``.

@@ -25,16 +25,22 @@ _SAME_COLUMN = 1.0
 
 
 class Route:
-    """One segment's drawing: SVG path data and the curve's midpoint."""
+    """One segment's drawing: SVG path data, the curve's midpoint, any point of it."""
 
-    __slots__ = ("d", "mid", "p", "q")
+    __slots__ = ("c1", "c2", "d", "mid", "p", "q")
 
     def __init__(self, p: Point, c1: Point, c2: Point, q: Point) -> None:
-        self.p, self.q = p, q
+        self.p, self.c1, self.c2, self.q = p, c1, c2, q
         self.d = f"M{_fmt(p)} C{_fmt(c1)} {_fmt(c2)} {_fmt(q)}"
-        self.mid = (
-            (p[0] + 3 * c1[0] + 3 * c2[0] + q[0]) / 8,
-            (p[1] + 3 * c1[1] + 3 * c2[1] + q[1]) / 8,
+        self.mid = self.at(0.5)
+
+    def at(self, t: float) -> Point:
+        """The point of the curve at parameter ``t`` (0: start, 1: end)."""
+        u = 1 - t
+        a, b, c, d = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
+        return (
+            a * self.p[0] + b * self.c1[0] + c * self.c2[0] + d * self.q[0],
+            a * self.p[1] + b * self.c1[1] + c * self.c2[1] + d * self.q[1],
         )
 
 

@@ -5,20 +5,34 @@ JavaScript only turns records into SVG elements::
 
     {"name", "description", "params": [[k, v]], "backend",
      "bounds": [x, y, w, h],
+     "style": {"title_px", "line_px", "edge_px", "line_h", "edge_line_h", "pad", "bar_h",
+               "min_height", "max_height", "max_scale"},
      "nodes": [{"name", "kind", "off_chip", "x", "y", "w", "h", "lines", "overlay_lines",
-                "fraction", "operands", "attrs": [[k, v]], "capabilities": [{...}]}],
-     "edges": [{"src", "dst", "via", "label", "d", "label_xy", "operands", "attrs"}],
+                "rows": [{"text", "class", "colour"}], "fraction", "operands",
+                "attrs": [[k, v]], "capabilities": [{...}]}],
+     "edges": [{"src", "dst", "via", "label", "label_lines", "d", "label_xy", "operands",
+                "attrs"}],
      "legend": [{"name", "colour", "role", "shape", "path", "chain", "home"}],
      "bindings": [{"stage", "node", "capability", "roles", "spatial"}],
      "mapping": codelet name or ""}
 
 Node positions come from :func:`covenant_lab.viz.layout.layout` (centres, y down); sizes
-from the label lines. Edges are polylines clipped at node borders; an edge routed via a
-comm node passes through it, and an edge with a reverse twin is offset to its right side.
+from the text rows (``rows``: the label lines, then the overlay lines wrapped at the width
+that suits the drawing's shape best). Edges are polylines clipped at node borders; an edge
+routed via a comm node passes through it, and an edge with a reverse twin is offset to its
+right side. Edge labels sit beside their curve, clear of nodes and of each other where the
+curve leaves room, and columns are spaced apart by the labels between them.
+
+``bounds`` is the drawing's bounding box (nodes and edge labels) plus a small margin: the view
+opens fitted to it, its height following the drawing's aspect ratio between ``min_height``
+and ``max_height`` (:func:`view_height`). Type sizes are in ``style``, so the text on screen
+at that default zoom is :func:`screen_px` pixels tall for a given view width.
 """
 
 from __future__ import annotations
 
+import re
+import textwrap
 from typing import Any
 
 from covenant_lab.acg.graph import ACG
@@ -26,21 +40,52 @@ from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, StorageNode
 from covenant_lab.acg.save import format_bytes
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.viz.layout import layout
-from covenant_lab.widgets.acg_geometry import route_segments
+from covenant_lab.widgets.acg_geometry import Route, route_segments
 from covenant_lab.widgets.acg_overlay import Overlay, mapping_overlay
 
-__all__ = ["acg_state", "edge_label", "node_attrs", "node_lines"]
+__all__ = [
+    "acg_state", "edge_label", "label_box", "label_lines", "node_attrs", "node_lines",
+    "node_rows", "screen_px", "view_height",
+]
 
-CHAR_W = 6.7  # 11px monospace
-TITLE_W = 7.4  # 12px bold monospace
-LINE_H = 15.0
-PAD = 10.0
+Box = tuple[float, float, float, float]
+
+# Type sizes (px in the drawing's user units) and the metrics derived from them. The view
+# opens fitted to the drawing, so these are about the sizes on screen at the default zoom
+# for a drawing as wide as a notebook's output area: ``screen_px`` tells exactly.
+TITLE_PX = 16.0  # bold node names
+LINE_PX = 15.0  # node lines
+EDGE_PX = 12.0  # edge labels
+CHAR_EM = 0.61  # advance of a monospace glyph, in em (DejaVu Sans Mono, Menlo: 0.60)
+CHAR_W = LINE_PX * CHAR_EM
+TITLE_W = TITLE_PX * (CHAR_EM + 0.01)
+EDGE_W = EDGE_PX * CHAR_EM
+LINE_H = round(LINE_PX * 1.3)
+EDGE_LINE_H = round(EDGE_PX * 1.15)
+PAD = 7.0
 BAR_H = 8.0
-MIN_W = 90.0
-MAX_CHARS = 38
-LABEL_RISE = 6.0  # edge labels sit just above the middle of their curve
-_MAX_CAPS = 4
-_MARGIN = 40.0
+MIN_W = 80.0
+MAX_CHARS = 20  # longer capability lists are clipped; overlay lines wrap at one of WRAPS
+WRAPS = (20, 28, 40)  # overlay lines wrap at whichever reads largest at REFERENCE_WIDTH
+REFERENCE_WIDTH = 840  # px: a notebook's output area (JupyterLab, 1280 px window, file browser)
+LABEL_RISE = 6.0  # edge labels sit just above (or below) their curve
+LABEL_BASELINE = 4.0  # the last baseline of a label is this far below its label_xy (acg.js)
+# where on its curve a label may go, nearest the middle first
+_CANDIDATES = tuple(sorted((k / 50 for k in range(5, 46)), key=lambda t: (abs(t - 0.5), t)))
+_MAX_CAPS = 3
+_MARGIN = 12.0  # around the drawing, in the fitted view
+LABEL_ROOM = 6.0  # between an edge label and the columns either side of it
+MIN_COLUMN_GAP = 48.0
+ROW_GAP = 24.0
+# the view's height follows the drawing's aspect ratio, within these bounds (px)
+MIN_HEIGHT = 180
+MAX_HEIGHT = 720
+MAX_SCALE = 1.0  # a small drawing is not blown up past its own size
+STYLE = {
+    "title_px": TITLE_PX, "line_px": LINE_PX, "edge_px": EDGE_PX, "line_h": LINE_H,
+    "edge_line_h": EDGE_LINE_H, "pad": PAD, "bar_h": BAR_H,
+    "min_height": MIN_HEIGHT, "max_height": MAX_HEIGHT, "max_scale": MAX_SCALE,
+}
 
 
 def _clip(text: str) -> str:
@@ -63,12 +108,14 @@ def node_lines(node: StorageNode | ComputeNode | CommNode) -> list[str]:
         more = len(labels) - _MAX_CAPS
         caps = ", ".join(labels[:_MAX_CAPS]) + (f" +{more}" if more > 0 else "")
         return [node.name, dims, _clip(caps)]
-    lat = f", lat {node.latency_cycles}" if node.latency_cycles else ""
-    return [node.name, f"{node.bytes_per_cycle} B/cyc{lat}"]
+    lines = [node.name, f"{node.bytes_per_cycle} B/cyc"]
+    if node.latency_cycles:  # on a line of its own: comm nodes are ellipses, keep them narrow
+        lines.append(f"lat {node.latency_cycles}")
+    return lines
 
 
 def node_attrs(node: StorageNode | ComputeNode | CommNode) -> list[list[str]]:
-    """Every attribute of a node as (name, text) pairs, for the side panel."""
+    """Every attribute of a node as (name, text) pairs, for the attributes panel."""
     if isinstance(node, StorageNode):
         cap = "unbounded" if node.capacity_bytes is None else (
             f"{format_bytes(node.capacity_bytes)} ({node.capacity_bytes} B)")
@@ -119,13 +166,37 @@ def edge_label(e: Edge) -> str:
     return f"{e.bytes_per_cycle} B/cyc" + (f", lat {e.latency_cycles}" if e.latency_cycles else "")
 
 
-def _size(
-    lines: list[str], extra: list[dict[str, str]], bar: bool, ellipse: bool
-) -> tuple[float, float]:
-    chars = max([len(t) for t in lines[1:]] + [len(x["text"]) for x in extra] + [0])
-    w = max(MIN_W, len(lines[0]) * TITLE_W + 2 * PAD, chars * CHAR_W + 2 * PAD)
-    h = (len(lines) + len(extra)) * LINE_H + 2 * PAD - 4 + (BAR_H + 4 if bar else 0)
-    if ellipse:  # text fits in the inscribed box of the ellipse
+_NBSP = "\u00a0"
+_KEEP = re.compile(r"(?<=\d) (?=[KMG]?i?B\b)")  # "4.9 KiB" stays on one line
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """An overlay line wrapped to ``width`` characters (continuations indented under it)."""
+    indent = " " * (len(text) - len(text.lstrip()) + 2)
+    lines = textwrap.wrap(_KEEP.sub(_NBSP, text), width, subsequent_indent=indent,
+                          break_on_hyphens=False, break_long_words=False)
+    return [t.replace(_NBSP, " ") for t in lines] or [text]
+
+
+def node_rows(
+    lines: list[str], extra: list[dict[str, str]], wrap: int = WRAPS[0]
+) -> list[dict[str, str]]:
+    """The text rows drawn in a node: its title, its lines, then the overlay lines wrapped to
+    ``wrap`` characters."""
+    rows = [{"text": t, "class": "title" if i == 0 else "line", "colour": ""}
+            for i, t in enumerate(lines)]
+    for x in extra:
+        rows += [{"text": t, "class": "overlay", "colour": x.get("colour", "")}
+                 for t in _wrap(x["text"], wrap)]
+    return rows
+
+
+def _size(rows: list[dict[str, str]], bar: bool, kind: str, off_chip: bool) -> tuple[float, float]:
+    title = max([len(r["text"]) for r in rows if r["class"] == "title"] + [0])
+    chars = max([len(r["text"]) for r in rows if r["class"] != "title"] + [0])
+    w = max(MIN_W, title * TITLE_W + 2 * PAD, chars * CHAR_W + 2 * PAD)
+    h = len(rows) * LINE_H + 2 * PAD + (BAR_H + 4 if bar else 0) + (4 if off_chip else 0)
+    if kind == "comm":  # text fits in the inscribed box of the ellipse
         w, h = w * 1.2, h * 1.25
     return round(w, 1), round(h, 1)
 
@@ -144,26 +215,131 @@ def _label_segment(e: Edge, via_count: dict[tuple[str, str], int]) -> tuple[str,
     return hops[1] if hub_is_src else hops[0]
 
 
-def _edges(acg: ACG, nodes: dict[str, dict[str, Any]], ov: Overlay | None) -> list[dict[str, Any]]:
+def label_lines(label: str) -> list[str]:
+    """An edge label as drawn: the latency on a line of its own (labels sit between columns)."""
+    return label.split(", ")
+
+
+def _plan_labels(acg: ACG) -> list[tuple[str, tuple[str, str] | None]]:
+    """Per edge: its label text and the segment it is drawn on (None: its twin's label is it)."""
     via_count: dict[tuple[str, str], int] = {}
     for e in acg.edges:
         if e.via:
             for end in (e.src, e.dst):
                 via_count[(e.via, end)] = via_count.get((e.via, end), 0) + 1
-    routes = route_segments(nodes, [h for e in acg.edges for h in _hops(e)])
-    out: list[dict[str, Any]] = []
+    out: list[tuple[str, tuple[str, str] | None]] = []
     shown: set[tuple[str, str]] = set()
     for e in acg.edges:
         label = edge_label(e)
-        mid = routes[_label_segment(e, via_count)].mid
-        label_xy: list[float] | None = [round(mid[0], 1), round(mid[1] - LABEL_RISE, 1)]
+        seg: tuple[str, str] | None = _label_segment(e, via_count)
         twin = acg.edge(e.dst, e.src)
         if twin is not None and edge_label(twin) == label and twin.via == e.via:
             if (e.dst, e.src) in shown:
-                label_xy = None
+                seg = None
             else:
                 label = f"⇄ {label}"
         shown.add(e.key)
+        out.append((label, seg))
+    return out
+
+
+def _gap(chars: int) -> float:
+    """Room between two columns for edge label lines of ``chars`` characters."""
+    return round(max(MIN_COLUMN_GAP, chars * EDGE_W + 2 * LABEL_ROOM), 1)
+
+
+def _respace(
+    nodes: dict[str, dict[str, Any]], plan: list[tuple[str, tuple[str, str] | None]]
+) -> None:
+    """Space the columns (nodes sharing an x, whatever the layout engine) apart by the labels
+    drawn between them: the gap between two neighbouring columns is as wide as the widest
+    label of a segment joining them (``MIN_COLUMN_GAP`` at least).
+    """
+    xs = sorted({round(n["x"], 0) for n in nodes.values()})
+    col = {name: xs.index(round(n["x"], 0)) for name, n in nodes.items()}
+    width = [0.0] * len(xs)
+    for name, n in nodes.items():
+        width[col[name]] = max(width[col[name]], n["w"])
+    chars = [0] * len(xs)
+    for label, seg in plan:
+        if seg is None:
+            continue
+        a, b = sorted((col[seg[0]], col[seg[1]]))
+        if b == a + 1:
+            chars[a] = max(chars[a], *(len(t) for t in label_lines(label)))
+    centre = [0.0] * len(xs)
+    for k in range(1, len(xs)):
+        centre[k] = centre[k - 1] + (width[k - 1] + width[k]) / 2 + _gap(chars[k - 1])
+    for name, n in nodes.items():
+        n["x"] = round(centre[col[name]], 1)
+
+
+def _span(nodes: dict[str, dict[str, Any]], seg: tuple[str, str] | None) -> float:
+    """How far a labelled segment reaches across the drawing (0 for none)."""
+    return abs(nodes[seg[0]]["x"] - nodes[seg[1]]["x"]) if seg else 0.0
+
+
+def label_box(xy: list[float], lines: list[str]) -> Box:
+    """The box an edge label covers, its anchor ``xy`` being where acg.js puts it."""
+    x, y = xy
+    half = max(len(t) for t in lines) * EDGE_W / 2
+    base = y + LABEL_BASELINE
+    return (x - half, base - 0.8 * EDGE_PX - (len(lines) - 1) * EDGE_LINE_H,
+            x + half, base + 0.25 * EDGE_PX)
+
+
+def _overlap(a: Box, b: Box) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _place_label(
+    route: Route, lines: list[str], nodes: list[Box], labels: list[Box]
+) -> list[float]:
+    """Just above (or below) the curve, as near its middle as keeps clear of the nodes and
+    of the labels placed before; else where it covers the least (a node counts thrice)."""
+    best: tuple[float, list[float]] | None = None
+    for t in _CANDIDATES:
+        x, y = route.at(t)
+        above = [x, y - LABEL_RISE]
+        box = label_box(above, lines)
+        below = [x, y + LABEL_RISE + above[1] - box[1]]
+        for xy in (above, below):
+            xy = [round(xy[0], 1), round(xy[1], 1)]
+            box = label_box(xy, lines)
+            cost = (3 * sum(_overlap(box, n) for n in nodes)
+                    + sum(_overlap(box, other) for other in labels))
+            if best is None or cost < best[0]:
+                best = (cost, xy)
+            if cost == 0:
+                break
+        if best is not None and best[0] == 0:
+            break
+    assert best is not None
+    labels.append(label_box(best[1], lines))
+    return best[1]
+
+
+def _edges(
+    acg: ACG,
+    nodes: dict[str, dict[str, Any]],
+    ov: Overlay | None,
+    plan: list[tuple[str, tuple[str, str] | None]],
+) -> list[dict[str, Any]]:
+    routes = route_segments(nodes, [h for e in acg.edges for h in _hops(e)])
+    boxes: list[Box] = [
+        (n["x"] - n["w"] / 2 - 2, n["y"] - n["h"] / 2 - 2,
+         n["x"] + n["w"] / 2 + 2, n["y"] + n["h"] / 2 + 2)
+        for n in nodes.values()
+    ]
+    # labels between neighbouring columns first: those of longer edges go where room is left
+    placed: list[Box] = []
+    where: dict[int, list[float]] = {}
+    for i, (label, seg) in sorted(enumerate(plan), key=lambda p: _span(nodes, p[1][1])):
+        if seg is not None:
+            where[i] = _place_label(routes[seg], label_lines(label), boxes, placed)
+    out: list[dict[str, Any]] = []
+    for i, (e, (label, _)) in enumerate(zip(acg.edges, plan, strict=True)):
+        label_xy = where.get(i)
         attrs = [
             ["bandwidth", f"{e.bytes_per_cycle} B/cyc"],
             ["latency", f"{e.latency_cycles} cyc"],
@@ -174,6 +350,7 @@ def _edges(acg: ACG, nodes: dict[str, dict[str, Any]], ov: Overlay | None) -> li
             attrs.append(["template", e.template])
         out.append({
             "src": e.src, "dst": e.dst, "via": e.via or "", "label": label,
+            "label_lines": label_lines(label),
             "d": " ".join(routes[h].d for h in _hops(e)),
             "label_xy": label_xy,
             "operands": list(ov.edge_operands.get(e.key, [])) if ov else [],
@@ -182,50 +359,95 @@ def _edges(acg: ACG, nodes: dict[str, dict[str, Any]], ov: Overlay | None) -> li
     return out
 
 
-def _bounds(nodes: list[dict[str, Any]]) -> list[float]:
+def _bounds(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> list[float]:
+    """The drawing's bounding box (nodes and edge labels) with a small margin: the fitted view."""
     if not nodes:
         return [0.0, 0.0, 100.0, 100.0]
-    x0 = min(n["x"] - n["w"] / 2 for n in nodes) - _MARGIN
-    y0 = min(n["y"] - n["h"] / 2 for n in nodes) - _MARGIN
-    x1 = max(n["x"] + n["w"] / 2 for n in nodes) + _MARGIN
-    y1 = max(n["y"] + n["h"] / 2 for n in nodes) + _MARGIN
+    boxes = [(n["x"] - n["w"] / 2, n["y"] - n["h"] / 2, n["x"] + n["w"] / 2, n["y"] + n["h"] / 2)
+             for n in nodes]
+    boxes += [label_box(e["label_xy"], e["label_lines"]) for e in edges if e["label_xy"]]
+    x0 = min(b[0] for b in boxes) - _MARGIN
+    y0 = min(b[1] for b in boxes) - _MARGIN
+    x1 = max(b[2] for b in boxes) + _MARGIN
+    y1 = max(b[3] for b in boxes) + _MARGIN
     return [round(x0, 1), round(y0, 1), round(x1 - x0, 1), round(y1 - y0, 1)]
 
 
-def acg_state(
-    acg: ACG, mapping: Mapping | None = None, *, backend: str = "auto"
-) -> dict[str, Any]:
-    """Everything the ACGView draws for ``acg``, with ``mapping`` overlaid when given."""
-    ov = mapping_overlay(acg, mapping) if mapping is not None else None
+def view_height(bounds: list[float], width: float) -> float:
+    """Height (px) of a view ``width`` px wide: the drawing's aspect ratio (at most
+    ``MAX_SCALE`` times its size), between ``MIN_HEIGHT`` and ``MAX_HEIGHT``."""
+    _, _, w, h = bounds
+    return min(max(min(width / w, MAX_SCALE) * h, MIN_HEIGHT), MAX_HEIGHT)
+
+
+def screen_px(state: dict[str, Any], width: float) -> float:
+    """On-screen size (px) of the smallest node text when a view ``width`` px wide opens
+    (fitted to ``bounds``, height from :func:`view_height`, aspect ratio preserved)."""
+    _, _, w, h = state["bounds"]
+    scale = min(width / w, view_height(state["bounds"], width) / h)
+    return float(min(state["style"]["line_px"], state["style"]["title_px"]) * scale)
+
+
+def _drawing(
+    acg: ACG, ov: Overlay | None, wrap: int, backend: str
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]], list[float], str]:
+    """Nodes, edges, bounds and layout engine of ``acg`` with overlay lines wrapped at ``wrap``."""
     nodes: dict[str, dict[str, Any]] = {}
     for n in acg.nodes:
         lines = node_lines(n)
         extra = ov.node_lines.get(n.name, []) if ov else []
         use = ov.usage.get(n.name) if ov else None
         fraction = use.fraction if use is not None else None
-        w, h = _size(lines, extra, fraction is not None, isinstance(n, CommNode))
+        off_chip = bool(isinstance(n, StorageNode) and n.off_chip)
+        rows = node_rows(lines, extra, wrap)
+        w, h = _size(rows, fraction is not None, n.kind, off_chip)
         nodes[n.name] = {
             "name": n.name, "kind": n.kind,
-            "off_chip": bool(isinstance(n, StorageNode) and n.off_chip),
+            "off_chip": off_chip,
             "x": 0.0, "y": 0.0, "w": w, "h": h,
-            "lines": lines, "overlay_lines": extra,
+            "lines": lines, "overlay_lines": extra, "rows": rows,
             "fraction": None if fraction is None else round(fraction, 4),
             "used_bytes": use.used_bytes if use is not None else None,
             "operands": list(ov.node_operands.get(n.name, [])) if ov else [],
             "attrs": node_attrs(n),
             "capabilities": _capabilities(n) if isinstance(n, ComputeNode) else [],
         }
-    pos = layout(acg, {k: (v["w"], v["h"]) for k, v in nodes.items()}, backend=backend)
+    sizes = {k: (v["w"], v["h"]) for k, v in nodes.items()}
+    plan = _plan_labels(acg)
+    pos = layout(acg, sizes, backend=backend, row_gap=ROW_GAP)
     for name, (x, y) in pos.items():
         nodes[name]["x"], nodes[name]["y"] = x, y
+    _respace(nodes, plan)
+    edges = _edges(acg, nodes, ov, plan)
+    return nodes, edges, _bounds(list(nodes.values()), edges), pos.backend
+
+
+def acg_state(
+    acg: ACG, mapping: Mapping | None = None, *, backend: str = "auto"
+) -> dict[str, Any]:
+    """Everything the ACGView draws for ``acg``, with ``mapping`` overlaid when given.
+
+    Overlay lines wrap at the width in ``WRAPS`` whose drawing has the largest text in a view
+    ``REFERENCE_WIDTH`` px wide (narrow nodes suit a wide drawing, wider ones a tall one).
+    """
+    ov = mapping_overlay(acg, mapping) if mapping is not None else None
+    best: tuple[float, Any] | None = None
+    for wrap in WRAPS if ov else WRAPS[:1]:
+        drawing = _drawing(acg, ov, wrap, backend)
+        px = screen_px({"bounds": drawing[2], "style": STYLE}, REFERENCE_WIDTH)
+        if best is None or px > best[0] + 0.05:
+            best = (px, drawing)
+    assert best is not None
+    nodes, edges, bounds, engine = best[1]
     return {
         "name": acg.name,
         "description": acg.description,
         "params": [[k, v] for k, v in acg.params],
-        "backend": pos.backend,
-        "bounds": _bounds(list(nodes.values())),
+        "backend": engine,
+        "bounds": bounds,
+        "style": dict(STYLE),
         "nodes": list(nodes.values()),
-        "edges": _edges(acg, nodes, ov),
+        "edges": edges,
         "legend": ov.operands if ov else [],
         "bindings": ov.bindings if ov else [],
         "mapping": mapping.codelet.name if mapping is not None else "",

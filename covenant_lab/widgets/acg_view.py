@@ -50,6 +50,9 @@ class ACGView(anywidget.AnyWidget):
     ``ACGView(arch, result=None)``: ``arch`` is an ACG (or a shipped name / path); ``result``
     a CompileResult (or Mapping) whose operand paths, tiles, occupancy and capabilities are
     drawn over the graph. ``selected`` is the name of the clicked node ("" for none).
+
+    The view opens fitted to the drawing, as tall as its aspect ratio asks for at the output's
+    width (within the bounds in ``graph["style"]``); ``height`` (px) fixes the height instead.
     """
 
     _esm = _STATIC / "acg.js"
@@ -57,7 +60,7 @@ class ACGView(anywidget.AnyWidget):
 
     graph = t.Dict().tag(sync=True)
     selected = t.Unicode("").tag(sync=True)
-    height = t.Int(460).tag(sync=True)
+    height = t.Int(0).tag(sync=True)  # 0: from the drawing's aspect ratio
 
     def __init__(
         self,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import os
 import pathlib
-from typing import Any
+from typing import Any, cast
 
 import anywidget
 import ipywidgets as w
@@ -68,6 +68,8 @@ class SimPlayer(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     ``max_bars`` and ``output_backend`` are passed to :class:`covenant_lab.viz.timeline.Timeline`;
     ``occupancy=False`` skips the occupancy plot (it replays the program once to build it).
+    The plots stretch to the output area's width; ``width`` is the timeline's number of
+    aggregation columns (and the plots' width with ``sizing_mode="fixed"``).
     """
 
     def __init__(
@@ -78,6 +80,7 @@ class SimPlayer(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         output_backend: str = "canvas",
         width: int = 900,
         occupancy: bool = True,
+        sizing_mode: str = "stretch_width",
         **kwargs: Any,
     ) -> None:
         self.sim = sim
@@ -97,7 +100,7 @@ class SimPlayer(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.cycle_label = w.HTML()
         self.cycle_label.add_class("covenant-cycle")
         self.view = PlayerView(codelet=codelet_lines(sim.program.codelet))
-        plots = self._plots(max_bars, output_backend, width, occupancy)
+        plots = self._plots(max_bars, output_backend, width, occupancy, sizing_mode)
         self.timeline, self.occupancy, plot = plots
         controls = w.HBox([self.play, self.back_button, self.step_button, self.scrub, self.speed])
         super().__init__([controls, self.cycle_label, self.view, *plot], **kwargs)
@@ -109,7 +112,9 @@ class SimPlayer(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.speed.observe(self._on_speed, "value")
         self.goto(sim.position)
 
-    def _plots(self, max_bars: int, backend: str, width: int, occupancy: bool) -> tuple[Any, ...]:
+    def _plots(
+        self, max_bars: int, backend: str, width: int, occupancy: bool, sizing_mode: str
+    ) -> tuple[Any, ...]:
         from bokeh.layouts import column
         from jupyter_bokeh import BokehModel
 
@@ -119,14 +124,18 @@ class SimPlayer(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         ensure_bokeh()
         via = {f"{e.src}->{e.dst}": e.via for e in self.sim.acg.edges if e.via}
         timeline = Timeline(self.sim.trace(), via=via, max_bars=max_bars,
-                            output_backend=backend, width=width)
+                            output_backend=backend, width=width, sizing_mode=sizing_mode)
         figures = [timeline.figure]
         occ = None
         if occupancy:
             occ = occupancy_figure(occupancy_series(self.sim), x_range=timeline.figure.x_range,
-                                   width=width, end_cycle=timeline.end_cycle)
+                                   width=width, end_cycle=timeline.end_cycle,
+                                   sizing_mode=sizing_mode)
             figures.append(occ)
-        self.plot = BokehModel(column(*figures))
+        # the column stretches with its figures, and the widget holding it spans the output
+        self.plot = BokehModel(column(figures, sizing_mode=cast(Any, sizing_mode)))
+        if sizing_mode != "fixed":
+            self.plot.layout.width = "100%"
         self.plot.add_class("covenant-timeline")
         return timeline, occ, [self.plot]
 

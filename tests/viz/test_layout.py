@@ -108,3 +108,19 @@ def test_dot_binary_backend(
     assert pos.backend == "dot"
     assert set(pos) == {n.name for n in teaching.nodes}
     assert min(x for x, _ in pos.values()) == 0.0
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_gaps_between_columns_and_rows_can_be_chosen(name: str) -> None:
+    acg = load_arch(name)
+    tight = layout(acg, backend="networkx", column_gap=40, row_gap=10)
+    loose = layout(acg, backend="networkx", column_gap=120, row_gap=60)
+    span = {k: (max(x for x, _ in p.values()) - min(x for x, _ in p.values()),
+                max(y for _, y in p.values()) - min(y for _, y in p.values()))
+            for k, p in (("tight", tight), ("loose", loose))}
+    assert span["tight"][0] < span["loose"][0]
+    assert span["tight"][1] <= span["loose"][1]
+    text = layout_mod._dot_text(acg, {n.name: (72.0, 36.0) for n in acg.nodes}, 90.0, 36.0)
+    assert "nodesep=0.5, ranksep=1.25" in text
+    assert "nodesep=0.4, ranksep=1.2" in layout_mod._dot_text(
+        acg, {n.name: (72.0, 36.0) for n in acg.nodes})

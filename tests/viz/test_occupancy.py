@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-from bokeh.models import ColumnDataSource, Span
+from bokeh.models import ColumnDataSource, NumeralTickFormatter, Span
 
 from covenant_lab.sim import Simulator
 from covenant_lab.viz.occupancy import (
@@ -66,3 +66,12 @@ def test_explicit_storages() -> None:
     s = OccupancySeries("X", None, np.array([0, 4]), np.array([0, 8]))
     fig = occupancy_figure({"X": s}, storages=["X"])
     assert fig.select_one({"name": "covenant-occupancy-X"}).data["percent"][-1] == 100.0
+
+
+def test_figure_stretches_and_ticks_cycles_as_integers(sim: Simulator) -> None:
+    fig = occupancy_figure(occupancy_series(sim))
+    assert fig.sizing_mode == "stretch_width" and fig.height == 200
+    (axis,) = fig.xaxis
+    assert isinstance(axis.formatter, NumeralTickFormatter) and axis.formatter.format == "0,0"
+    fixed = occupancy_figure(occupancy_series(sim), sizing_mode="fixed", width=640)
+    assert fixed.sizing_mode == "fixed" and fixed.width == 640

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 from bokeh.events import RangesUpdate
-from bokeh.models import ColumnDataSource, HoverTool, Span
+from bokeh.models import ColumnDataSource, HoverTool, NumeralTickFormatter, Span
 
 from covenant_lab.sim import Simulator, TraceEvent
 from covenant_lab.viz.timeline import (
@@ -134,3 +134,13 @@ def test_small_threshold_aggregates_a_real_trace(sim: Simulator) -> None:
     tl = Timeline(sim.trace(), max_bars=5)
     assert tl.aggregated
     assert len(bars(tl.figure)["left"]) > 0
+
+
+def test_figure_stretches_and_ticks_cycles_as_integers() -> None:
+    fig = timeline_figure(synthetic(200))
+    assert fig.sizing_mode == "stretch_width"
+    assert fig.height == 60 + 26 * 4  # a row per resource
+    (axis,) = fig.xaxis
+    assert isinstance(axis.formatter, NumeralTickFormatter) and axis.formatter.format == "0,0"
+    fixed = timeline_figure(synthetic(200), width=700, sizing_mode="fixed")
+    assert fixed.sizing_mode == "fixed" and fixed.width == 700

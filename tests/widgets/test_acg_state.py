@@ -18,9 +18,23 @@ from covenant_lab.widgets.acg_overlay import (
     operand_colours,
     storage_use,
 )
-from covenant_lab.widgets.acg_state import acg_state, edge_label, node_lines
+from covenant_lab.widgets.acg_state import (
+    MAX_HEIGHT,
+    MIN_HEIGHT,
+    REFERENCE_WIDTH,
+    WRAPS,
+    acg_state,
+    edge_label,
+    label_box,
+    node_lines,
+    screen_px,
+    view_height,
+)
 
 SHIPPED = ("teaching", "genesys", "hvx")
+# the width of a notebook's output area: JupyterLab in a 1280 px window, file browser open
+OUTPUT_WIDTH = 840
+assert REFERENCE_WIDTH <= OUTPUT_WIDTH
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -146,3 +160,71 @@ def test_human_bytes() -> None:
     assert human_bytes(2112) == "2.1 KiB"
     assert human_bytes(16384) == "16 KiB"
     assert human_bytes(3 * 2**20) == "3 MiB"
+
+
+def _box(n: dict[str, float]) -> tuple[float, float, float, float]:
+    return (n["x"] - n["w"] / 2, n["y"] - n["h"] / 2, n["x"] + n["w"] / 2, n["y"] + n["h"] / 2)
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("backend", ["networkx", "auto"])
+@pytest.mark.parametrize("name", SHIPPED)
+def test_bounds_fit_the_drawing_tightly(name: str, backend: str) -> None:
+    state = acg_state(load_arch(name), backend=backend)
+    boxes = [_box(n) for n in state["nodes"]]
+    boxes += [label_box(e["label_xy"], e["label_lines"]) for e in state["edges"] if e["label_xy"]]
+    x0, y0, w, h = state["bounds"]
+    margins = (min(b[0] for b in boxes) - x0, min(b[1] for b in boxes) - y0,
+               x0 + w - max(b[2] for b in boxes), y0 + h - max(b[3] for b in boxes))
+    assert all(0 <= m <= 16 for m in margins), margins
+
+
+@pytest.mark.parametrize("backend", ["networkx", "auto"])
+@pytest.mark.parametrize("name", SHIPPED)
+def test_node_text_is_readable_at_the_default_zoom(name: str, backend: str) -> None:
+    state = acg_state(load_arch(name), backend=backend)
+    assert screen_px(state, OUTPUT_WIDTH) >= 10
+    assert state["style"]["line_px"] >= 10 and state["style"]["title_px"] >= 10
+
+
+def test_text_with_a_mapping_is_readable_too(
+    result: CompileResult, genesys_result: CompileResult
+) -> None:
+    conv = L.conv2d((1, 16, 14, 14), (16, 16, 3, 3), bias=True, pads=(1, 1, 1, 1))
+    tall = compile(conv, genesys_result.arch)  # four operands: four buffers of overlay lines
+    for r in (result, genesys_result, tall):
+        assert screen_px(acg_state(r.arch, r.mapping), OUTPUT_WIDTH) >= 10
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_edge_labels_keep_clear_of_nodes_and_each_other(name: str) -> None:
+    state = acg_state(load_arch(name))
+    nodes = [_box(n) for n in state["nodes"]]
+    labels = [label_box(e["label_xy"], e["label_lines"]) for e in state["edges"] if e["label_xy"]]
+    for i, lab in enumerate(labels):
+        assert not any(_overlap(lab, n) for n in nodes)
+        assert not any(_overlap(lab, other) for other in labels[i + 1:])
+
+
+def test_view_height_follows_the_aspect_ratio_within_bounds() -> None:
+    assert view_height([0, 0, 1000, 500], 800) == 400
+    assert view_height([0, 0, 400, 300], 800) == 300  # never blown up past its own size
+    assert view_height([0, 0, 2000, 100], 800) == MIN_HEIGHT
+    assert view_height([0, 0, 500, 2000], 800) == MAX_HEIGHT
+
+
+def test_overlay_lines_are_wrapped_into_rows(result: CompileResult) -> None:
+    state = acg_state(result.arch, result.mapping)
+    for node in state["nodes"]:
+        rows = node["rows"]
+        assert [r["text"] for r in rows[: len(node["lines"])]] == node["lines"]
+        overlay = [r["text"] for r in rows if r["class"] == "overlay"]
+        assert " ".join(t.strip() for t in overlay).split() == " ".join(
+            x["text"] for x in node["overlay_lines"]).split()
+        assert all(len(t) <= max(WRAPS) for t in overlay if " " in t.strip())
+    spad = next(n for n in state["nodes"] if n["name"] == "SPAD")
+    used = [r["text"] for r in spad["rows"] if r["text"].startswith("used")]
+    assert used and "KiB" in used[0]  # "5.8 KiB" is not split between rows

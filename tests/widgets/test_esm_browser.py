@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 import covenant_lab
+from covenant_lab.acg import load_arch
 from covenant_lab.compiler import CompileResult
 from covenant_lab.sim import Simulator
-from covenant_lab.widgets.acg_state import acg_state
+from covenant_lab.widgets.acg_state import acg_state, view_height
 from covenant_lab.widgets.sim_state import codelet_lines, player_state
 from covenant_lab.widgets.stepper_state import step_state
 
@@ -27,7 +28,7 @@ STATIC = Path(covenant_lab.__file__).parent / "widgets" / "static"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 _PAGE = """<!doctype html><html><head><style>{css}</style></head><body>
-<div id="el" style="width: 1100px"></div>
+<div id="el" style="width: {width}px"></div>
 <script type="module">
 const state = {state};
 const handlers = {{}};
@@ -57,13 +58,14 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
-def render(chromium: Any, name: str, state: dict[str, Any]) -> Any:
+def render(chromium: Any, name: str, state: dict[str, Any], width: int = 1100) -> Any:
     page = chromium.new_page(viewport={"width": 1200, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     css = (STATIC / f"{name}.css").read_text()
     src = (STATIC / f"{name}.js").read_text()
-    page.set_content(_PAGE.format(css=css, state=json.dumps(state), src=json.dumps(src)))
+    page.set_content(_PAGE.format(css=css, state=json.dumps(state), src=json.dumps(src),
+                                  width=width))
     page.wait_for_selector("#el[data-ready='1']", timeout=10_000)
     page.errors = errors
     return page
@@ -103,6 +105,43 @@ def test_acg_view_click_hover_pan_zoom(chromium: Any, result: CompileResult) -> 
     page.click(".covenant-fit")
     assert page.get_attribute("svg.covenant-acg-svg", "viewBox") == view0
     assert page.errors == []
+    page.close()
+
+
+# what the fitted view shows: its size, the drawing's scale and the node text size on screen
+_MEASURE = """() => {
+  const svg = document.querySelector('svg.covenant-acg-svg');
+  const box = svg.getBoundingClientRect();
+  const scale = svg.getScreenCTM().a;
+  const px = (sel) => Math.min(...[...svg.querySelectorAll(sel)].map(
+    (t) => parseFloat(getComputedStyle(t).fontSize) * scale));
+  const panel = document.querySelector('.covenant-attrs').getBoundingClientRect();
+  return {width: box.width, height: box.height, viewBox: svg.getAttribute('viewBox'),
+          line: px('.covenant-line'), title: px('.covenant-title'),
+          edge: px('.covenant-edge-label'),
+          panelBelow: panel.top >= box.bottom};
+}"""
+
+
+@pytest.mark.parametrize("name", ["teaching", "genesys", "hvx"])
+def test_acg_view_opens_fitted_with_readable_text(chromium: Any, name: str) -> None:
+    graph = acg_state(load_arch(name))
+    page = render(chromium, "acg", {"graph": graph, "selected": "", "height": 0}, width=842)
+    m = page.evaluate(_MEASURE)
+    assert m["viewBox"] == " ".join(f"{v:.1f}" for v in graph["bounds"])
+    assert abs(m["height"] - view_height(graph["bounds"], m["width"])) <= 1.5
+    assert m["line"] >= 10 and m["title"] >= 10, m
+    assert m["edge"] >= 8, m
+    assert m["panelBelow"]  # a narrow output: the attributes go under the graph
+    page.close()
+
+
+def test_acg_view_keeps_a_fixed_height_and_a_side_panel_when_wide(chromium: Any) -> None:
+    graph = acg_state(load_arch("teaching"))
+    page = render(chromium, "acg", {"graph": graph, "selected": "", "height": 300}, width=1150)
+    m = page.evaluate(_MEASURE)
+    assert abs(m["height"] - 300) <= 1.5
+    assert not m["panelBelow"]
     page.close()
 
 

@@ -97,6 +97,10 @@ def test_player_with_occupancy_and_a_started_simulator(sim: Simulator) -> None:
     assert p.occupancy.select_one({"name": OCC_CURSOR}).location == sim.cycle
     assert "covenant-timeline" in p.children[-1]._dom_classes
     assert "covenant-player-panel" in p._dom_classes
+    # the plots stretch to the output area: the figures, their column and the widget
+    assert p.plot._model.sizing_mode == "stretch_width"
+    assert [f.sizing_mode for f in p.plot._model.children] == ["stretch_width"] * 2
+    assert p.plot.layout.width == "100%"
     assert p.view.codelet == codelet_lines(sim.program.codelet)
 
 

@@ -1,13 +1,18 @@
 // ACGView: draws the state computed by covenant_lab.widgets.acg_state as SVG.
 // Python owns the state (trait "graph"); this file only turns records into elements,
 // handles pan (drag) / zoom (wheel) through the viewBox, hover, and clicks (trait "selected").
+// The view opens fitted to graph.bounds; the canvas is as tall as the drawing's aspect ratio
+// asks for at the canvas's width (graph.style: min_height..max_height, at most max_scale),
+// unless the trait "height" fixes it (> 0). Type sizes and metrics come from graph.style.
 // DOM contract: root .covenant-acg[data-ready="1"]; nodes g.covenant-node[data-name][data-kind];
-// the side panel .covenant-attrs shows the selected node's name and attributes.
+// the attributes panel .covenant-attrs shows the selected node's name and attributes.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const PAD = 10;
-const LINE_H = 15;
-const BAR_H = 8;
+const DEFAULT_STYLE = {
+  title_px: 12, line_px: 11, edge_px: 10, line_h: 15, edge_line_h: 12, pad: 10, bar_h: 8,
+  min_height: 180, max_height: 720, max_scale: 1,
+};
+const LABEL_BASELINE = 4; // an edge label's last baseline sits this far below its label_xy
 const DRAG_PX = 3;
 
 function svgEl(tag, attrs, parent) {
@@ -44,34 +49,40 @@ function drawShape(g, node) {
   }
 }
 
-function drawText(g, node) {
-  const left = node.kind === "comm" ? node.w / 2 : PAD;
-  const anchor = node.kind === "comm" ? "middle" : "start";
-  const rows = node.lines.length + node.overlay_lines.length;
-  const top = node.kind === "comm" ? (node.h - rows * LINE_H) / 2 + 2 : node.off_chip ? PAD + 4 : PAD;
-  let y = top + 11;
-  node.lines.forEach((line, i) => {
-    const t = svgEl("text", { x: left, y, "text-anchor": anchor,
-      class: i === 0 ? "covenant-title" : "covenant-line" }, g);
-    t.textContent = line;
-    y += LINE_H;
-  });
-  for (const extra of node.overlay_lines) {
-    const t = svgEl("text", { x: left, y, "text-anchor": anchor, class: "covenant-overlay-line" }, g);
-    if (extra.colour) t.style.fill = extra.colour;
-    t.textContent = extra.text;
-    y += LINE_H;
-  }
-  return y - 11;
+function rowsOf(node) {
+  if (node.rows) return node.rows;
+  const lines = node.lines.map((text, i) => ({ text, class: i ? "line" : "title", colour: "" }));
+  return lines.concat(node.overlay_lines.map((x) => (
+    { text: x.text, class: "overlay", colour: x.colour })));
 }
 
-function drawBar(g, node, y) {
+const ROW_CLASS = {
+  title: "covenant-title", line: "covenant-line", overlay: "covenant-overlay-line",
+};
+
+function drawText(g, node, st) {
+  const rows = rowsOf(node);
+  const left = node.kind === "comm" ? node.w / 2 : st.pad;
+  const anchor = node.kind === "comm" ? "middle" : "start";
+  const top = node.kind === "comm" ? (node.h - rows.length * st.line_h) / 2
+    : node.off_chip ? st.pad + 4 : st.pad;
+  const baseline = Math.round((st.line_h + 0.72 * st.line_px) / 2);
+  rows.forEach((row, i) => {
+    const t = svgEl("text", { x: left, y: top + i * st.line_h + baseline, "text-anchor": anchor,
+      class: ROW_CLASS[row.class] || "covenant-line" }, g);
+    if (row.colour) t.style.fill = row.colour;
+    t.textContent = row.text.replace(/^ +/, (m) => "\u00a0".repeat(m.length)); // keep indents
+  });
+  return top + rows.length * st.line_h;
+}
+
+function drawBar(g, node, y, st) {
   if (node.fraction === null || node.fraction === undefined) return;
-  const width = node.w - 2 * PAD;
-  svgEl("rect", { class: "covenant-bar-bg", x: PAD, y: y + 2, width, height: BAR_H }, g);
+  const width = node.w - 2 * st.pad;
+  svgEl("rect", { class: "covenant-bar-bg", x: st.pad, y: y + 2, width, height: st.bar_h }, g);
   const f = Math.max(0, Math.min(1, node.fraction));
   svgEl("rect", { class: node.fraction > 1 ? "covenant-bar covenant-over" : "covenant-bar",
-    x: PAD, y: y + 2, width: width * f, height: BAR_H }, g);
+    x: st.pad, y: y + 2, width: width * f, height: st.bar_h }, g);
 }
 
 function drawDots(g, node, colours) {
@@ -161,13 +172,19 @@ function render({ model, el }) {
 
   let graph = null;
   let view = null;
+  let fitted = true; // the view shows the whole drawing (no pan or zoom since)
   let focus = "";
+  const style = () => ({ ...DEFAULT_STYLE, ...((graph && graph.style) || {}) });
 
   const setView = (v) => {
     view = v;
     svg.setAttribute("viewBox", v.map((n) => n.toFixed(1)).join(" "));
   };
-  const fitView = () => { if (graph) setView(graph.bounds.slice()); };
+  const fitView = () => {
+    if (!graph) return;
+    setView(graph.bounds.slice());
+    fitted = true;
+  };
   const scale = () => {
     const r = svg.getBoundingClientRect();
     if (!r.width || !r.height) return 1;
@@ -180,6 +197,7 @@ function render({ model, el }) {
     const nw = Math.min(Math.max(w * factor, limit / 20), limit * 5);
     const f = nw / w;
     setView([ux - (ux - x) * f, uy - (uy - y) * f, w * f, h * f]);
+    fitted = false;
   };
   const toUser = (cx, cy) => {
     const m = svg.getScreenCTM();
@@ -243,6 +261,10 @@ function render({ model, el }) {
     svg.replaceChildren();
     if (!graph || !graph.nodes) return;
     title.textContent = graph.mapping ? `${graph.name} · ${graph.mapping}` : graph.name;
+    const st = style();
+    svg.style.setProperty("--covenant-title-px", `${st.title_px}px`);
+    svg.style.setProperty("--covenant-line-px", `${st.line_px}px`);
+    svg.style.setProperty("--covenant-edge-px", `${st.edge_px}px`);
     const colours = Object.fromEntries(graph.legend.map((o) => [o.name, o.colour]));
     const defs = svgEl("defs", {}, svg);
     makeMarker(defs, `${uid}-arrow`, "#777");
@@ -272,9 +294,18 @@ function render({ model, el }) {
       tip.textContent = `${e.src} → ${e.dst}` + (e.via ? ` via ${e.via}` : "") +
         `: ${e.label.replace("⇄ ", "")}`;
       if (e.label_xy) {
+        const lines = e.label_lines || [e.label];
         const t = svgEl("text", { class: "covenant-edge-label", x: e.label_xy[0],
-          y: e.label_xy[1] + 4, "text-anchor": "middle" }, labelLayer);
-        t.textContent = e.label;
+          y: e.label_xy[1] + LABEL_BASELINE, "text-anchor": "middle" }, labelLayer);
+        if (lines.length === 1) {
+          t.textContent = lines[0];
+        } else {
+          lines.forEach((line, i) => {
+            const dy = i === 0 ? -(lines.length - 1) * st.edge_line_h : st.edge_line_h;
+            const span = svgEl("tspan", { x: e.label_xy[0], dy }, t);
+            span.textContent = line;
+          });
+        }
       }
     }
     for (const node of graph.nodes) {
@@ -283,8 +314,8 @@ function render({ model, el }) {
         transform: `translate(${node.x - node.w / 2},${node.y - node.h / 2})` }, nodeLayer);
       if (node.off_chip) g.classList.add("covenant-offchip-node");
       drawShape(g, node);
-      const y = drawText(g, node);
-      drawBar(g, node, y);
+      const y = drawText(g, node, st);
+      drawBar(g, node, y, st);
       drawDots(g, node, colours);
       g.addEventListener("mouseenter", () => hover(node.name, true));
       g.addEventListener("mouseleave", () => hover(node.name, false));
@@ -294,7 +325,9 @@ function render({ model, el }) {
         select(node.name);
       });
     }
-    if (!view || previous !== graph.name) fitView();
+    resize();
+    // a new drawing opens fitted; so does a new state of this one, unless panned or zoomed
+    if (!view || fitted || previous !== graph.name) fitView();
     drawLegend();
     applyFocus();
     showSelected();
@@ -320,6 +353,7 @@ function render({ model, el }) {
     }
     const s = scale();
     setView([drag.view[0] - dx / s, drag.view[1] - dy / s, drag.view[2], drag.view[3]]);
+    fitted = false;
   };
   const onUp = () => {
     if (drag && moved && svg.hasPointerCapture(drag.id)) svg.releasePointerCapture(drag.id);
@@ -343,7 +377,27 @@ function render({ model, el }) {
   zoomOut.addEventListener("click", () => zoomAt(1.25, ...centre()));
   fit.addEventListener("click", fitView);
 
-  const resize = () => { canvas.style.height = `${model.get("height")}px`; };
+  // the canvas is as tall as the drawing at the canvas's width (or "height" when set)
+  function resize() {
+    const fixed = model.get("height");
+    let h;
+    if (fixed > 0) {
+      h = fixed;
+    } else {
+      const st = style();
+      const width = canvas.clientWidth;
+      const b = graph && graph.bounds;
+      h = st.min_height;
+      if (width > 0 && b && b[2] > 0 && b[3] > 0) {
+        h = Math.min(width / b[2], st.max_scale) * b[3];
+        h = Math.min(Math.max(h, st.min_height), st.max_height);
+      }
+    }
+    const px = `${Math.round(h)}px`;
+    if (canvas.style.height !== px) canvas.style.height = px;
+  }
+  const observer = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(resize);
+  if (observer) observer.observe(canvas);
   const redraw = () => draw();
   model.on("change:graph", redraw);
   model.on("change:selected", showSelected);
@@ -352,6 +406,7 @@ function render({ model, el }) {
   draw();
   el.dataset.ready = "1";
   return () => {
+    if (observer) observer.disconnect();
     model.off("change:graph", redraw);
     model.off("change:selected", showSelected);
     model.off("change:height", resize);
