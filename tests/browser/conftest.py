@@ -32,19 +32,6 @@ from .jlab import Lab
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # we may run as root
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-]
 SERVER_START_S = 90
 LAB_SETTINGS = {
     # no "receive Jupyter news?" toast in screenshots
@@ -93,16 +80,6 @@ def artifacts() -> Path:
 def base_url() -> None:
     """No base URL (pytest-base-url's own fixture warns under pytest 9 and ``-W error``)."""
     return None
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """pytest-playwright launches Debian's Chromium, never a downloaded one."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: run `make browser-deps` "
-                    "(apt-get install chromium) or set CHROMIUM=/path/to/chromium")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS,
-            "headless": True}
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,12 @@
 """The widgets' ES modules in headless Chromium with a fake anywidget model (no JupyterLab).
 
 Each module's ``render({model, el})`` runs on a blank page; the fake model records ``set`` and
-``save_changes`` the way anywidget's does. Skipped when Chromium or Playwright is missing.
+``save_changes`` the way anywidget's does, in pytest-playwright's Debian Chromium.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,6 @@ from covenant_lab.widgets.stepper_state import step_state
 pytestmark = pytest.mark.browser
 
 STATIC = Path(covenant_lab.__file__).parent / "widgets" / "static"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 _PAGE = """<!doctype html><html><head><style>{css}</style></head><body>
 <div id="el" style="width: {width}px"></div>
@@ -47,15 +44,9 @@ mod.default.render({{ model: window.__model, el: document.getElementById("el") }
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
+def chromium(browser: Any) -> Any:
+    """pytest-playwright's browser: Debian's Chromium, configured in tests/conftest.py."""
+    return browser
 
 
 def render(chromium: Any, name: str, state: dict[str, Any], width: int = 1100) -> Any:
