@@ -7,7 +7,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+
+from covenant_lab.acg import ACG, load_arch
+from covenant_lab.codelets import library as L
+from covenant_lab.codelets.ir import Codelet
+from covenant_lab.compiler import CompileResult, compile
 
 # Debian's Chromium for every Playwright test (a test tool's own browser download fails here)
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -42,3 +48,40 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite golden text files from the current output instead of comparing",
     )
+
+
+# a small compiled layer and its simulator, shared by the viz and widget tests
+def small_layer() -> Codelet:
+    return L.matmul((16, 40), (40, 24))
+
+
+def inputs_of(codelet: Codelet) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return {o.name: rng.standard_normal(o.shape) for o in codelet.inputs}
+
+
+@pytest.fixture(scope="session")
+def teaching() -> ACG:
+    return load_arch("teaching")
+
+
+@pytest.fixture(scope="session")
+def layer() -> Codelet:
+    return small_layer()
+
+
+@pytest.fixture(scope="session")
+def result(teaching: ACG, layer: Codelet) -> CompileResult:
+    return compile(layer, teaching)
+
+
+@pytest.fixture(scope="session")
+def genesys_result(layer: Codelet) -> CompileResult:
+    return compile(layer, load_arch("genesys"))
+
+
+@pytest.fixture
+def sim(result: CompileResult) -> Any:
+    from covenant_lab.sim import Simulator
+
+    return Simulator(result.program, result.arch, inputs_of(result.codelet))

@@ -29,6 +29,16 @@ def add_arch_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_model_options(parser: argparse.ArgumentParser, verb: str) -> None:
+    """MODEL, --arch/--param, --layer and --no-fuse: what compile and simulate share."""
+    parser.add_argument("model", metavar="MODEL", help="an .onnx file or a built-in model name")
+    add_arch_option(parser)
+    parser.add_argument("--layer", action="append", default=[], metavar="NAME",
+                        help=f"{verb} only this layer (repeatable)")
+    parser.add_argument("--no-fuse", action="store_true",
+                        help="do not fuse elementwise consumers")
+
+
 def parse_params(items: list[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for item in items:

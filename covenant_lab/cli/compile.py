@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from covenant_lab.cli.common import add_arch_option, arch_from, model_from, output_path
+from covenant_lab.cli.common import add_model_options, arch_from, model_from, output_path
 from covenant_lab.compiler.model import ModelResult, compile_model
 from covenant_lab.errors import UsageError
 from covenant_lab.fileio import write_atomic
@@ -14,16 +14,7 @@ from covenant_lab.fileio import write_atomic
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("compile", help="compile a model (or one layer) onto an architecture")
-    p.add_argument("model", metavar="MODEL", help="an .onnx file or a built-in model name")
-    add_arch_option(p)
-    p.add_argument(
-        "--layer",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="compile only this layer (repeatable)",
-    )
-    p.add_argument("--no-fuse", action="store_true", help="do not fuse elementwise consumers")
+    add_model_options(p, "compile")
     p.add_argument("--json", metavar="OUT", help="write per-layer results as JSON")
     p.add_argument("--asm", metavar="OUT", help="write the assembly of every layer")
     p.set_defaults(func=_run)

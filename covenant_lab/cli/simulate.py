@@ -6,28 +6,19 @@ import argparse
 import json
 from typing import Any
 
-from covenant_lab.cli.common import add_arch_option, arch_from, model_from, output_path
+from covenant_lab.cli.common import add_model_options, arch_from, model_from, output_path
 from covenant_lab.compiler.model import compile_model
 from covenant_lab.fileio import write_atomic
 
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("simulate", help="compile and simulate a model's layers")
-    p.add_argument("model", metavar="MODEL", help="an .onnx file or a built-in model name")
-    add_arch_option(p)
-    p.add_argument(
-        "--layer",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="simulate only this layer (repeatable)",
-    )
+    add_model_options(p, "simulate")
     p.add_argument(
         "--check",
         action="store_true",
         help="move real data and compare every layer with the ONNX reference",
     )
-    p.add_argument("--no-fuse", action="store_true", help="do not fuse elementwise consumers")
     p.add_argument("--json", metavar="OUT", help="write per-layer results as JSON")
     p.add_argument("--trace", metavar="OUT", help="write a Chrome/Perfetto trace of the layers")
     p.set_defaults(func=_run)
