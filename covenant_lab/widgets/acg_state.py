@@ -42,6 +42,13 @@ from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.viz.layout import layout
 from covenant_lab.widgets.acg_geometry import Route, route_segments
 from covenant_lab.widgets.acg_overlay import Overlay, mapping_overlay
+from covenant_lab.widgets.acg_viewport import (
+    MAX_HEIGHT,
+    MAX_SCALE,
+    MIN_HEIGHT,
+    screen_px,
+    view_height,
+)
 
 __all__ = [
     "acg_state", "edge_label", "label_box", "label_lines", "node_attrs", "node_lines",
@@ -78,9 +85,6 @@ LABEL_ROOM = 6.0  # between an edge label and the columns either side of it
 MIN_COLUMN_GAP = 48.0
 ROW_GAP = 24.0
 # the view's height follows the drawing's aspect ratio, within these bounds (px)
-MIN_HEIGHT = 180
-MAX_HEIGHT = 720
-MAX_SCALE = 1.0  # a small drawing is not blown up past its own size
 STYLE = {
     "title_px": TITLE_PX, "line_px": LINE_PX, "edge_px": EDGE_PX, "line_h": LINE_H,
     "edge_line_h": EDGE_LINE_H, "pad": PAD, "bar_h": BAR_H,
@@ -371,21 +375,6 @@ def _bounds(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> list[fl
     x1 = max(b[2] for b in boxes) + _MARGIN
     y1 = max(b[3] for b in boxes) + _MARGIN
     return [round(x0, 1), round(y0, 1), round(x1 - x0, 1), round(y1 - y0, 1)]
-
-
-def view_height(bounds: list[float], width: float) -> float:
-    """Height (px) of a view ``width`` px wide: the drawing's aspect ratio (at most
-    ``MAX_SCALE`` times its size), between ``MIN_HEIGHT`` and ``MAX_HEIGHT``."""
-    _, _, w, h = bounds
-    return min(max(min(width / w, MAX_SCALE) * h, MIN_HEIGHT), MAX_HEIGHT)
-
-
-def screen_px(state: dict[str, Any], width: float) -> float:
-    """On-screen size (px) of the smallest node text when a view ``width`` px wide opens
-    (fitted to ``bounds``, height from :func:`view_height`, aspect ratio preserved)."""
-    _, _, w, h = state["bounds"]
-    scale = min(width / w, view_height(state["bounds"], width) / h)
-    return float(min(state["style"]["line_px"], state["style"]["title_px"]) * scale)
 
 
 def _drawing(
