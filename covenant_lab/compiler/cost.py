@@ -103,20 +103,33 @@ class GroupModel:
         return out
 
     def elements(self, operand: str, sizes: dict[str, np.ndarray | int]) -> np.ndarray:
+        """Elements of the tile: per axis the bounding box of every access (as lowered)."""
         shape = self.codelet.operand(operand).shape
-        best: np.ndarray = np.zeros(1)
+        lo: list[np.ndarray | None] = [None] * len(shape)
+        hi: list[np.ndarray | None] = [None] * len(shape)
+        found = False
         for st in self.stages:
             for acc in st.stmt.accesses:
                 if acc.operand != operand:
                     continue
-                n: np.ndarray = np.ones(1)
-                for expr, dim in zip(acc.index, shape, strict=True):
-                    span: np.ndarray = np.ones(1)
+                found = True
+                for k, expr in enumerate(acc.index):
+                    a: np.ndarray = np.full(1, float(expr.const))
+                    b: np.ndarray = np.full(1, float(expr.const))
                     for v, c in expr.terms:
-                        span = span + abs(c) * (np.asarray(sizes.get(v, 1)) - 1)
-                    n = n * np.minimum(span, dim)
-                best = np.maximum(best, n)
-        return best
+                        step = c * (np.asarray(sizes.get(v, 1)) - 1)
+                        a = a + np.minimum(step, 0)
+                        b = b + np.maximum(step, 0)
+                    lo_k, hi_k = lo[k], hi[k]
+                    lo[k] = a if lo_k is None else np.minimum(lo_k, a)
+                    hi[k] = b if hi_k is None else np.maximum(hi_k, b)
+        if not found:
+            return np.zeros(1)
+        n: np.ndarray = np.ones(1)
+        for low, high, dim in zip(lo, hi, shape, strict=True):
+            assert low is not None and high is not None
+            n = n * np.minimum(high - low + 1, dim)
+        return n
 
     def trips(self, tiles: Tiles) -> list[np.ndarray]:
         out, prev = [], self.extent[None, :]

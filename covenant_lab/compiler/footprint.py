@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 
 from covenant_lab.acg.nodes import StorageNode
-from covenant_lab.compiler.boxes import box_extent
 from covenant_lab.compiler.mapping import Group, Mapping
 
 
@@ -32,15 +32,25 @@ def loop_sizes(mapping: Mapping, group: Group, tiles: Sequence[int]) -> dict[str
 def tile_elements(
     mapping: Mapping, group: Group, operand: str, sizes: MappingABC[str, int]
 ) -> float:
-    """Elements of the largest tile of ``operand`` for loop blocks of ``sizes``."""
+    """Elements of the largest tile of ``operand`` for loop blocks of ``sizes``: per axis the
+    bounding box of every access to it (as lowering lays the tile out), clipped to the tensor."""
     shape = mapping.codelet.operand(operand).shape
-    best = 0.0
+    lo = [math.inf] * len(shape)
+    hi = [-math.inf] * len(shape)
     for i in group.stages:
         st = mapping.codelet.stages[i]
         for acc in st.stmt.accesses:
-            if acc.operand == operand:
-                best = max(best, box_extent(acc, sizes, shape))
-    return best
+            if acc.operand != operand:
+                continue
+            for k, expr in enumerate(acc.index):
+                span = [c * (sizes.get(v, 1) - 1) for v, c in expr.terms]
+                lo[k] = min(lo[k], expr.const + sum(min(0, s) for s in span))
+                hi[k] = max(hi[k], expr.const + sum(max(0, s) for s in span))
+    if not shape:
+        return 1.0
+    if lo[0] == math.inf:
+        return 0.0
+    return float(math.prod(min(h - low + 1, n) for low, h, n in zip(lo, hi, shape, strict=True)))
 
 
 def footprint(
