@@ -1,4 +1,4 @@
-"""The benchmark layer suite (docs: /work/shared/notes/layer_suite.md) as data, in one place.
+"""The benchmark layer suite (from the shared layer_suite.md notes) as data, in one place.
 
 Each :class:`SuiteLayer` names ONNX nodes of a built-in model (``covenant_lab.models``).
 A layer made of two nodes (ResNet's residual Add + Relu, BERT's MatMul + bias Add) lists both;
