@@ -4,13 +4,18 @@ simulated). The benchmark suite's layers are layers of these models, so they are
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from covenant_lab.acg import load_arch
-from covenant_lab.compiler import compile_model
+from covenant_lab.codelets.interpret import interpret
+from covenant_lab.codelets.library import constants
+from covenant_lab.compiler import compile, compile_model, fuse_pair
 from covenant_lab.frontends.onnx import load
 from covenant_lab.models import BUILDERS
+from covenant_lab.sim import Simulator
 from covenant_lab.sim.compiled import simulate_model
+from covenant_lab.suite import SUITE, SuiteLayer, load_suite_layer
 
 # Functional simulation executes every tile in numpy: the whole of ResNet-18/50 and
 # MobileNetV2 on the 4x4 teaching array (and ResNet on hvx's register-file tiles) takes minutes
@@ -30,3 +35,19 @@ def test_whole_model_matches_the_onnx_reference(model: str, arch: str) -> None:
     failed = [f"{r.layer}: {r.message}" for r in rows if r.check != "pass"]
     assert failed == []
     assert len(rows) == len(result.layers)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch", ["teaching", "genesys", "hvx"])
+@pytest.mark.parametrize("entry", SUITE, ids=[e.name for e in SUITE])
+def test_suite_layer_matches_the_interpreter(entry: SuiteLayer, arch: str) -> None:
+    acg = load_arch(arch)
+    layers = load_suite_layer(entry)
+    fused = fuse_pair(*layers) if len(layers) == 2 else None
+    for layer in (fused,) if fused is not None else layers:
+        codelet = layer.codelet
+        rng = np.random.default_rng(0)
+        inputs = {o.name: rng.standard_normal(o.shape) for o in codelet.inputs}
+        inputs.update(constants(codelet))
+        sim = Simulator(compile(layer, acg).program, acg, inputs).run()
+        sim.check(interpret(codelet, inputs), layer=layer.name)
