@@ -16,18 +16,18 @@ overwrote it, so the sanitizer can name the culprit of two live tiles overlappin
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from covenant_lab.acg.nodes import StorageNode
 from covenant_lab.compiler.program import TileRef
 from covenant_lab.errors import SimulationError
 from covenant_lab.sim.regions import Region, Regions
 
-__all__ = ["Bank", "Live", "Memory", "show"]
+__all__ = ["Bank", "Live", "Memory", "Steps", "identity", "show", "strided"]
 
 Snapshot = dict[str, tuple[np.ndarray | None, np.ndarray | None, dict[tuple[int, int], "Live"],
                            dict[tuple[int, int], tuple["Live", int, TileRef]]]]
@@ -59,10 +59,29 @@ class Bank:
         return sum(v.tile.nbytes for v in self.live.values())
 
 
-def _strided(arr: np.ndarray, tile: TileRef) -> np.ndarray:
-    item = arr.itemsize * tile.elem_bytes
-    strides = tuple(s * item for s in tile.layout_strides)
-    return as_strided(arr[tile.addr:], shape=tile.shape, strides=strides)
+Steps = tuple[tuple[tuple[int, int], ...], ...]  # per view axis: (tensor axis, coefficient)s
+
+
+def strided(buffer: np.ndarray, base: int, axis_strides: tuple[int, ...], origin: tuple[int, ...],
+            steps: Steps, shape: tuple[int, ...]) -> np.ndarray:
+    """The view of the C-contiguous ``buffer`` holding, at byte ``base + origin . axis_strides``,
+    the elements ``origin + sum(i_k * steps[k])`` of a tensor for ``i`` over ``shape``."""
+    offset = base
+    for o, s in zip(origin, axis_strides, strict=True):
+        offset += o * s
+    strides = []
+    for step in steps:
+        stride = 0
+        for axis, coef in step:
+            stride += coef * axis_strides[axis]
+        strides.append(stride)
+    return np.ndarray(shape, buffer.dtype, buffer=buffer, offset=offset, strides=strides)
+
+
+@functools.cache
+def identity(n: int) -> Steps:
+    """The steps of a box view: loop k moves along axis k."""
+    return tuple(((k, 1),) for k in range(n))
 
 
 class Memory:
@@ -80,30 +99,41 @@ class Memory:
             self.banks[node.name] = bank
 
     # -- views ---------------------------------------------------------------------------------
-    def _bank(self, tile: TileRef) -> Bank:
-        bank = self.banks[tile.storage.name]
-        if tile.addr < 0 or self.region(tile).stop > bank.size:
+    def windows(self, tile: TileRef, origin: tuple[int, ...], steps: Steps,
+                shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Writable views of the elements ``origin + sum(i_k * steps[k])`` (tile-local
+        indices) of ``tile`` for ``i`` over ``shape``: their values and their written mask."""
+        region = self.region(tile)
+        bank = self.banks[region.storage]
+        if tile.addr < 0 or region.stop > bank.size:
             raise SimulationError(  # guarded by the static checks; never a raw out-of-bounds view
                 f"sim: tile {show(tile)} is outside the storage ({bank.size} bytes)"
             )
-        return bank
+        assert bank.data is not None and bank.written is not None, "views need values"
+        elem = tuple(region.elem_bytes * s for s in region.strides)  # in addresses, per axis
+        item = bank.data.itemsize  # the data hold one float64 per byte address
+        return (strided(bank.data, item * tile.addr, tuple(item * s for s in elem), origin, steps,
+                        shape),
+                strided(bank.written, tile.addr, elem, origin, steps, shape))
 
     def view(self, tile: TileRef) -> np.ndarray:
         """The values of ``tile`` as a writable strided view of the storage (box shape)."""
-        bank = self._bank(tile)
-        assert bank.data is not None, "view() needs a functional memory"
-        return _strided(bank.data, tile)
+        return self.whole(tile)[0]
 
     def written_view(self, tile: TileRef) -> np.ndarray:
         """The written mask of ``tile``'s elements, as a writable view (box shape)."""
-        bank = self._bank(tile)
-        assert bank.written is not None, "written_view() needs a functional memory"
-        return _strided(bank.written, tile)
+        return self.whole(tile)[1]
+
+    def whole(self, tile: TileRef) -> tuple[np.ndarray, np.ndarray]:
+        """The values and the written mask of ``tile`` (box shape), as writable views."""
+        n = len(tile.box)
+        return self.windows(tile, (0,) * n, identity(n), tile.shape)
 
     def store(self, tile: TileRef, values: np.ndarray) -> None:
         """Write ``values`` (box shape) into ``tile`` and mark its elements written."""
-        self.view(tile)[...] = values
-        self.written_view(tile)[...] = True
+        data, written = self.whole(tile)
+        data[...] = values
+        written[...] = True
 
     # -- live tiles ----------------------------------------------------------------------------
     def write(self, tile: TileRef, writer: int) -> None:
