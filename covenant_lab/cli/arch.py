@@ -7,9 +7,8 @@ import json
 import sys
 from typing import Any
 
-from covenant_lab.acg.graph import ACG
-from covenant_lab.acg.load import load_arch, shipped_archs
-from covenant_lab.errors import UsageError
+from covenant_lab.acg.load import shipped_archs
+from covenant_lab.cli.common import add_param_option, arch_from
 
 
 def register(subparsers: Any) -> None:
@@ -32,38 +31,18 @@ def register(subparsers: Any) -> None:
 
 def _arch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("arch", metavar="FILE|NAME", help="a .yaml path or a shipped name")
-    parser.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="override a parameter (repeatable), e.g. -p rows=16",
-    )
-
-
-def _load(args: argparse.Namespace) -> ACG:
-    overrides: dict[str, int] = {}
-    for item in args.param:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise UsageError(f"--param {item!r}: expected NAME=VALUE", hint="e.g. -p rows=16")
-        try:
-            overrides[name.strip()] = int(value)
-        except ValueError:
-            raise UsageError(f"--param {item!r}: value must be an integer") from None
-    return load_arch(args.arch, params=overrides or None)
+    add_param_option(parser)
 
 
 def _check(args: argparse.Namespace) -> int:
-    acg = _load(args)
+    acg = arch_from(args)
     print(acg.summary())
     print(f"ok: {acg.source} is a valid architecture")
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    acg = _load(args)
+    acg = arch_from(args)
     if args.format == "json":
         json.dump(acg.to_data(), sys.stdout, indent=2)
         sys.stdout.write("\n")

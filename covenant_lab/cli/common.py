@@ -19,6 +19,11 @@ def add_arch_option(parser: argparse.ArgumentParser) -> None:
         metavar="NAME|FILE",
         help="a shipped architecture name or a .yaml path",
     )
+    add_param_option(parser)
+
+
+def add_param_option(parser: argparse.ArgumentParser) -> None:
+    """``-p/--param NAME=VALUE`` (repeatable): architecture parameter overrides."""
     parser.add_argument(
         "-p",
         "--param",

@@ -8,13 +8,12 @@ covenant model ops
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
 import onnx
 
 from covenant_lab.errors import UsageError
+from covenant_lab.fileio import write_atomic
 from covenant_lab.frontends.onnx import SUPPORTED_OPS, Model, load
 from covenant_lab.models import BUILDERS
 
@@ -75,14 +74,7 @@ def _build(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise UsageError(f"model build: directory {out.parent} does not exist")
     model = BUILDERS[args.name](seed=args.seed)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(model.SerializeToString())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(out, model.SerializeToString())
     print(f"wrote {out} ({args.name}, {len(model.graph.node)} nodes, {out.stat().st_size:,} bytes)")
     return 0
 

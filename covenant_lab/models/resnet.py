@@ -52,7 +52,6 @@ def _bottleneck(g: GraphBuilder, x: str, cin: int, width: int, stride: int, pref
 def _resnet(
     name: str,
     blocks: tuple[int, int, int, int],
-    *,
     bottleneck: bool,
     seed: int,
     image_size: int,
@@ -86,23 +85,9 @@ def _resnet(
 
 def resnet18(*, seed: int = 0, image_size: int = 224, num_classes: int = 1000) -> onnx.ModelProto:
     """ResNet-18: basic blocks (2, 2, 2, 2), input ``[1, 3, image_size, image_size]``."""
-    return _resnet(
-        "resnet18",
-        (2, 2, 2, 2),
-        bottleneck=False,
-        seed=seed,
-        image_size=image_size,
-        num_classes=num_classes,
-    )
+    return _resnet("resnet18", (2, 2, 2, 2), False, seed, image_size, num_classes)
 
 
 def resnet50(*, seed: int = 0, image_size: int = 224, num_classes: int = 1000) -> onnx.ModelProto:
     """ResNet-50: bottleneck blocks (3, 4, 6, 3), fc 2048 -> ``num_classes``."""
-    return _resnet(
-        "resnet50",
-        (3, 4, 6, 3),
-        bottleneck=True,
-        seed=seed,
-        image_size=image_size,
-        num_classes=num_classes,
-    )
+    return _resnet("resnet50", (3, 4, 6, 3), True, seed, image_size, num_classes)

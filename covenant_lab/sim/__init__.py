@@ -3,20 +3,18 @@
 >>> sim = Simulator(program, acg, inputs)     # inputs=None: timing only
 >>> sim.run().check({"y": reference})
 >>> to_perfetto(sim.trace())
+>>> simulate_model(compile_model(model, acg), check=True)   # whole models: sim.compiled
 
 Instruction semantics are registered per type with ``covenant_lab.sim.semantics.semantics``.
 """
 
-from covenant_lab.sim.model import LayerRun, ModelRun, run_model
 from covenant_lab.sim.schedule import Schedule, edge_name, schedule
 from covenant_lab.sim.simulator import Simulator
 from covenant_lab.sim.state import LiveTile, SimEvent, SimState, StorageState
 from covenant_lab.sim.trace import TraceEvent, events_from_schedule, to_csv, to_perfetto, to_rows
 
 __all__ = [
-    "LayerRun",
     "LiveTile",
-    "ModelRun",
     "Schedule",
     "SimEvent",
     "SimState",
@@ -25,7 +23,6 @@ __all__ = [
     "TraceEvent",
     "edge_name",
     "events_from_schedule",
-    "run_model",
     "schedule",
     "to_csv",
     "to_perfetto",

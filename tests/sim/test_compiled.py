@@ -1,0 +1,72 @@
+"""simulate_model: compiled layers chained through the tensors they simulate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from covenant_lab.compiler import ModelResult, compile_model
+from covenant_lab.frontends.onnx import Model, load
+from covenant_lab.sim import Simulator
+from covenant_lab.sim.compiled import simulate_model
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    """x[4,16] @ w -> + bias -> softmax: three layers (the add fuses into the MatMul)."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 16])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 8])
+    rng = np.random.default_rng(0)
+    w = numpy_helper.from_array(rng.standard_normal((16, 8)).astype(np.float32), "w")
+    b = numpy_helper.from_array(rng.standard_normal(8).astype(np.float32), "b")
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["h"], name="fc"),
+         helper.make_node("Add", ["h", "b"], ["z"], name="bias"),
+         helper.make_node("Softmax", ["z"], ["y"], name="softmax", axis=-1)],
+        "tiny", [x], [y], [w, b],
+    )
+    return load(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]))
+
+
+@pytest.fixture(scope="module")
+def result(model: Model) -> ModelResult:
+    return compile_model(model, "teaching")
+
+
+def test_every_layer_is_checked_against_the_onnx_reference(result: ModelResult) -> None:
+    rows = simulate_model(result, check=True)
+    assert [r.layer for r in rows] == [c.name for c in result.layers]
+    assert {r.check for r in rows} == {"pass"}
+    assert all(r.cycles > 0 and 0 < r.efficiency <= 1 for r in rows)
+
+
+def test_explicit_inputs_flow_through_the_layers(result: ModelResult) -> None:
+    x = np.random.default_rng(1).standard_normal((4, 16))
+    rows = simulate_model(result, inputs={"x": x}, check=True)
+    assert {r.check for r in rows} == {"pass"}
+
+
+def test_timing_only_skips_the_check(result: ModelResult) -> None:
+    timed = simulate_model(result)
+    assert {r.check for r in timed} == {"skipped"}
+    checked = simulate_model(result, check=True)
+    assert [r.cycles for r in timed] == [r.cycles for r in checked]
+
+
+def test_the_first_wrong_layer_is_named(result: ModelResult,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    first = result.layers[0]
+    real = Simulator.outputs
+
+    def off_by_one(self: Simulator) -> dict[str, np.ndarray]:
+        out = real(self)
+        if self.program is first.result.program:
+            out = {name: value + 1.0 for name, value in out.items()}
+        return out
+
+    monkeypatch.setattr(Simulator, "outputs", off_by_one)
+    rows = simulate_model(result, check=True)
+    assert rows[0].check == "fail"
+    assert f"sim: {first.name}: output" in rows[0].message
+    assert "differs at index [0, 0]" in rows[0].message
