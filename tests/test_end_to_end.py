@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from covenant_lab.acg import load_arch
+from covenant_lab.acg.load import shipped_archs
 from covenant_lab.codelets.interpret import interpret
 from covenant_lab.codelets.library import constants
 from covenant_lab.compiler import compile, compile_model, fuse_pair
@@ -17,14 +18,8 @@ from covenant_lab.sim import Simulator
 from covenant_lab.sim.compiled import simulate_model
 from covenant_lab.suite import SUITE, SuiteLayer, load_suite_layer
 
-# Functional simulation executes every tile in numpy: the whole of ResNet-18/50 and
-# MobileNetV2 on the 4x4 teaching array (and ResNet on hvx's register-file tiles) takes minutes
-# each, beyond CI's budget; those pairs are compiled and timing-simulated in test_retarget /
-# the benchmark instead, and their layers' codelets are checked on small shapes elsewhere.
-CASES = [(m, "genesys") for m in sorted(BUILDERS)] + [
-    ("lenet", "hvx"), ("bert", "hvx"), ("mobilenetv2", "hvx"),
-    ("lenet", "teaching"), ("bert", "teaching"),
-]
+ARCHS = shipped_archs()
+CASES = [(model, arch) for model in sorted(BUILDERS) for arch in ARCHS]
 
 
 @pytest.mark.slow
@@ -38,7 +33,7 @@ def test_whole_model_matches_the_onnx_reference(model: str, arch: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("arch", ["teaching", "genesys", "hvx"])
+@pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("entry", SUITE, ids=[e.name for e in SUITE])
 def test_suite_layer_matches_the_interpreter(entry: SuiteLayer, arch: str) -> None:
     acg = load_arch(arch)

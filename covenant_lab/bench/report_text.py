@@ -130,6 +130,9 @@ def print_report(doc: dict[str, Any], out: TextIO) -> None:
       f"({speed['instructions']:,} instructions in {speed['sim_timing_s']:.2f} s, with the "
       f"stepper and sanitizer); the timing model alone (schedule): "
       f"{_f(speed.get('schedule_instructions_per_s'), ',.0f')} instructions/s")
+    p(f"functional simulation (values, checked layers): "
+      f"{_f(speed.get('functional_instructions_per_s'), ',.0f')} instructions/s, "
+      f"{_f(speed.get('functional_overhead'), '.1f')}x the timing-only run of the same programs")
     if doc.get("oracle_text"):
         p()
         p("== oracles: SCALE-Sim (stall-free CALC mode, weight stationary) vs ours")

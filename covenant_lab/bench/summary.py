@@ -28,11 +28,17 @@ def _speed(records: Sequence[Rec]) -> dict[str, Any]:
     instrs = sum(r["instructions"] for r in ok)
     events = sum(r["events"] for r in ok)
     sched = sum(r.get("schedule_s") or 0.0 for r in ok)
+    both = [r for r in ok if r.get("sim_functional_s")]  # run both ways, side by side
+    func = sum(r["sim_functional_s"] for r in both)
+    func_timing = sum(r["sim_timing_s"] for r in both)
     return {"instructions": instrs, "events": events, "sim_timing_s": secs,
             "schedule_s": sched,
             "schedule_instructions_per_s": instrs / sched if sched else None,
             "instructions_per_s": instrs / secs if secs else None,
-            "events_per_s": events / secs if secs else None}
+            "events_per_s": events / secs if secs else None,
+            "functional_instructions_per_s":
+                sum(r["instructions"] for r in both) / func if func else None,
+            "functional_overhead": func / func_timing if func_timing else None}
 
 
 def _arch(records: Sequence[Rec]) -> dict[str, Any]:

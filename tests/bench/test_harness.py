@@ -79,7 +79,11 @@ def test_summary_has_the_headline_figures(bench):
     assert teaching["min_efficiency"] == min(effs)
     assert teaching["checks_failed"] == 0
     assert summary["mode"] == "full"
-    assert summary["sim_speed"]["instructions_per_s"] > 0
+    speed = summary["sim_speed"]
+    assert speed["instructions_per_s"] > 0 and speed["functional_instructions_per_s"] > 0
+    timed = [r for r in doc["layers"] if r.get("sim_functional_s")]
+    assert speed["functional_overhead"] == pytest.approx(
+        sum(r["sim_functional_s"] for r in timed) / sum(r["sim_timing_s"] for r in timed))
     assert summary["models"]["lenet"]["status"] == "ok"
 
 
