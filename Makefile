@@ -45,9 +45,10 @@ browser-deps:
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q -x
 
-# everything: unit tests, notebooks (nbclient), the Binder install, JupyterLab in Chromium
+# everything: unit tests, notebooks (nbclient), the Binder install, JupyterLab in Chromium;
+# on two processes (the slow whole-model runs start first and overlap the rest)
 test: $(STAMP) browser-deps lint typecheck
-	$(BIN)/python -m pytest -q --durations=12
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal --durations=12
 
 # only the JupyterLab + Chromium tests (screenshots in test-artifacts/browser/)
 browser: $(STAMP) browser-deps

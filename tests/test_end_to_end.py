@@ -19,7 +19,10 @@ from covenant_lab.sim.compiled import simulate_model
 from covenant_lab.suite import SUITE, SuiteLayer, load_suite_layer
 
 ARCHS = shipped_archs()
-CASES = [(model, arch) for model in sorted(BUILDERS) for arch in ARCHS]
+_WORK = {"resnet50": 0, "resnet18": 1, "mobilenetv2": 2, "bert": 3}  # largest first (conftest)
+_SMALL_ARRAY_FIRST = {"teaching": 0, "hvx": 1}  # the 4x4 array runs the most instructions
+CASES = sorted(((model, arch) for model in BUILDERS for arch in ARCHS),
+               key=lambda c: (_SMALL_ARRAY_FIRST.get(c[1], 2), _WORK.get(c[0], 4), c))
 
 
 @pytest.mark.slow
