@@ -78,9 +78,15 @@ class _GroupEmitter:
         self.keeps = read_before_written(self.stages)  # written operands loaded first
         self.slots: dict[tuple[str, int], _Slot] = {}
         self._allocate()
-        self._boxes: dict[tuple[str, tuple[tuple[str, tuple[int, int]], ...]], Box] = {}
+        self._boxes: dict[tuple[str, tuple[tuple[int, int] | None, ...]], Box] = {}
+        self._uses = {  # the loops an operand's box depends on
+            p.operand: tuple(sorted({v for st in self.stages for acc in st.stmt.accesses
+                                     if acc.operand == p.operand for v in acc.vars}))
+            for p in group.placements
+        }
         self._eb = {p.operand: elem_bytes(self.m, group, p.operand) for p in group.placements}
         self._reductions = [st.reduction_loops() for st in self.stages]
+        self._whole = {d.name: (0, d.extent) for d in self.m.codelet.dims}
         self._cycles: dict[
             tuple[int, tuple[tuple[str, int], ...]], tuple[int, tuple[tuple[str, int], ...]]
         ] = {}
@@ -106,7 +112,7 @@ class _GroupEmitter:
 
     # -- the walk ------------------------------------------------------------------------
     def run(self) -> None:
-        whole = {lp: (0, self.m.codelet.extent(lp)) for lp in self.group.tile_loops}
+        whole = {lp: self._whole[lp] for lp in self.group.tile_loops}
         self._walk(0, whole)
         for p in self.group.placements:
             if p.operand in self.written:
@@ -135,7 +141,7 @@ class _GroupEmitter:
                 self._walk(level + 1, inner)
 
     def _box(self, operand: str, loops: dict[str, tuple[int, int]]) -> Box:
-        key = (operand, tuple(loops.items()))
+        key = (operand, tuple(loops.get(lp) for lp in self._uses[operand]))
         box = self._boxes.get(key)
         if box is None:
             box = self._boxes[key] = operand_box(self.m.codelet, self.stages, operand, loops)
@@ -196,10 +202,9 @@ class _GroupEmitter:
         return tile
 
     def _compute(self, inner: dict[str, tuple[int, int]]) -> None:
-        codelet = self.m.codelet
         for k, (si, st) in enumerate(zip(self.group.stages, self.stages, strict=True)):
             b = self.m.binding(si)
-            loops = {lp: inner.get(lp, (0, codelet.extent(lp))) for lp in st.loops}
+            loops = {lp: inner.get(lp) or self._whole[lp] for lp in st.loops}
             extents = {lp: hi - lo for lp, (lo, hi) in loops.items()}
             init = (
                 st.stmt.op.accumulates
