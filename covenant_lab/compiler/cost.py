@@ -87,6 +87,21 @@ class GroupModel:
             for p in group.placements
         }
         self.eb = {p.operand: elem_bytes(mapping, group, p.operand) for p in group.placements}
+        self.index = {p.operand: self._index(p.operand) for p in group.placements}
+        self.position = {lp: k for k, lp in enumerate(self.loops)}
+
+    def _index(self, operand: str) -> list[set[tuple[float, tuple[tuple[str, int], ...]]]] | None:
+        """Per tensor axis, the distinct index expressions the stages access it with (None:
+        the stages do not access it)."""
+        axes: list[set[tuple[float, tuple[tuple[str, int], ...]]]] | None = None
+        for st in self.stages:
+            for acc in st.stmt.accesses:
+                if acc.operand == operand:
+                    if axes is None:
+                        axes = [set() for _ in acc.index]
+                    for k, expr in enumerate(acc.index):
+                        axes[k].add((float(expr.const), expr.terms))
+        return axes
 
     def _uses(self, operand: str, loop: str) -> bool:
         return any(
@@ -104,31 +119,23 @@ class GroupModel:
 
     def elements(self, operand: str, sizes: dict[str, np.ndarray | int]) -> np.ndarray:
         """Elements of the tile: per axis the bounding box of every access (as lowered)."""
-        shape = self.codelet.operand(operand).shape
-        lo: list[np.ndarray | None] = [None] * len(shape)
-        hi: list[np.ndarray | None] = [None] * len(shape)
-        found = False
-        for st in self.stages:
-            for acc in st.stmt.accesses:
-                if acc.operand != operand:
-                    continue
-                found = True
-                for k, expr in enumerate(acc.index):
-                    a: np.ndarray = np.full(1, float(expr.const))
-                    b: np.ndarray = np.full(1, float(expr.const))
-                    for v, c in expr.terms:
-                        step = c * (np.asarray(sizes.get(v, 1)) - 1)
-                        a = a + np.minimum(step, 0)
-                        b = b + np.maximum(step, 0)
-                    lo_k, hi_k = lo[k], hi[k]
-                    lo[k] = a if lo_k is None else np.minimum(lo_k, a)
-                    hi[k] = b if hi_k is None else np.maximum(hi_k, b)
-        if not found:
+        axes = self.index[operand]
+        if axes is None:  # not accessed by these stages
             return np.zeros(1)
         n: np.ndarray = np.ones(1)
-        for low, high, dim in zip(lo, hi, shape, strict=True):
-            assert low is not None and high is not None
-            n = n * np.minimum(high - low + 1, dim)
+        for exprs, dim in zip(axes, self.codelet.operand(operand).shape, strict=True):
+            lo: np.ndarray | float | None = None
+            hi: np.ndarray | float | None = None
+            for const, terms in exprs:
+                a: np.ndarray | float = const
+                b: np.ndarray | float = const
+                for v, c in terms:
+                    step = c * (sizes.get(v, 1) - 1)
+                    a, b = a + np.minimum(step, 0), b + np.maximum(step, 0)
+                lo = a if lo is None else np.minimum(lo, a)
+                hi = b if hi is None else np.maximum(hi, b)
+            assert lo is not None and hi is not None
+            n = n * np.minimum(hi - lo + 1, dim)
         return n
 
     def trips(self, tiles: Tiles) -> list[np.ndarray]:
@@ -308,7 +315,7 @@ class GroupModel:
         distinct = np.ones(n)
         for lvl in range(level):
             for lp in orders[lvl]:
-                k = self.loops.index(lp)
+                k = self.position[lp]
                 t = trips[lvl][:, k]
                 running = running * t
                 if rel[k]:
