@@ -36,6 +36,18 @@ class GroupCost:
     instructions: np.ndarray  # transfers + compute invocations
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """The order-independent part of the cost of N tilings (see ``GroupModel.prepare``)."""
+
+    n: int
+    trips: list[np.ndarray]  # per level: (N, n_tile_loops) trip counts
+    elems: dict[tuple[str, int], np.ndarray]  # (operand, level) -> tile elements
+    fits: np.ndarray
+    invocations: np.ndarray
+    compute: dict[str, np.ndarray]  # compute node -> busy cycles
+
+
 @dataclass
 class _TransferTotals:
     """Running totals over a group's tile moves, one entry per candidate tiling."""
@@ -176,29 +188,38 @@ class GroupModel:
         return np.ceil(total * passes)
 
     # -- the estimate ---------------------------------------------------------------------
-    def cost(
-        self, tiles: Tiles, orders: Sequence[Sequence[str]], *, from_level: int = 1
-    ) -> GroupCost:
-        """Cost of N tilings; capacity is checked for levels >= ``from_level`` only."""
+    def prepare(self, tiles: Tiles, *, from_level: int = 1) -> Prepared:
+        """What the cost of N tilings owes nothing to the loop orders: trips, tile sizes,
+        capacity (checked for levels >= ``from_level`` only) and compute cycles."""
         n = tiles[0].shape[0]
         trips = self.trips(tiles)
         level_sizes = [self.sizes(t) for t in tiles]
         elems = self._tile_elements(level_sizes)
-        fits = self._fits(elems, n, from_level)
         invocations = self._invocations(trips, n)
-        compute = self._compute_cycles(level_sizes[-1], invocations)
+        return Prepared(n, trips, elems, self._fits(elems, n, from_level), invocations,
+                        self._compute_cycles(level_sizes[-1], invocations))
+
+    def cost(
+        self, tiles: Tiles, orders: Sequence[Sequence[str]], *, from_level: int = 1
+    ) -> GroupCost:
+        """Cost of N tilings; capacity is checked for levels >= ``from_level`` only."""
+        return self.cost_of(self.prepare(tiles, from_level=from_level), orders)
+
+    def cost_of(self, prep: Prepared, orders: Sequence[Sequence[str]]) -> GroupCost:
+        """Cost of prepared tilings under one loop order per level."""
+        n = prep.n
         totals = self._transfer_totals(
-            trips, orders, elems, n, instructions=invocations * len(self.g.stages)
+            prep.trips, orders, prep.elems, n, instructions=prep.invocations * len(self.g.stages)
         )
         busiest = np.zeros(n)
-        for v in compute.values():
+        for v in prep.compute.values():
             busiest = np.maximum(busiest, v)
         path = busiest + totals.exposed
         for v in totals.transfer.values():
             path = np.maximum(path, v)
-        cycles = np.where(fits, path + totals.first + totals.last, np.inf)
+        cycles = np.where(prep.fits, path + totals.first + totals.last, np.inf)
         return GroupCost(
-            cycles, compute, totals.transfer, totals.traffic, fits, totals.instructions
+            cycles, prep.compute, totals.transfer, totals.traffic, prep.fits, totals.instructions
         )
 
     def _tile_elements(

@@ -191,10 +191,11 @@ def _best_extensions(
     width = len(model.loops)
     full = np.broadcast_to(model.extent[None, :], (n, width))
     tiles = [full] * (level - 1) + [batch] + [np.broadcast_to(t, (n, width)) for t in inner_tiles]
+    prepared = model.prepare(tiles, from_level=level)  # the same for every order
     out: list[_Entry] = []
     for order in orders:
         level_orders = [tuple(model.loops)] * (level - 1) + [order] + inner_orders
-        cost = _search_cost(model.cost(tiles, level_orders, from_level=level), n)
+        cost = _search_cost(model.cost_of(prepared, level_orders), n)
         for i in np.argsort(cost, kind="stable")[:BEAM]:
             if np.isfinite(cost[i]):
                 out.append(
