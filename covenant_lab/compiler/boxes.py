@@ -64,14 +64,3 @@ def operand_box(codelet: Codelet, stages: tuple[Stage, ...], operand: str, loops
             if acc.operand == operand:
                 box = union(box, access_box(acc, full, shape))
     return box
-
-
-def box_extent(access: Access, sizes: Mapping[str, float], shape: tuple[int, ...]) -> float:
-    """Elements of the box an access touches for loop blocks of the given sizes (for costs)."""
-    n = 1.0
-    for expr, dim in zip(access.index, shape, strict=True):
-        span = 1.0
-        for v, c in expr.terms:
-            span += abs(c) * (sizes.get(v, 1) - 1)
-        n *= min(span, dim)
-    return n

@@ -16,7 +16,7 @@ import numpy as np
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.nodes import Edge, StorageNode
-from covenant_lab.compiler.footprint import elem_bytes
+from covenant_lab.compiler.footprint import access_axes, bounding_elements, elem_bytes
 from covenant_lab.compiler.lower import read_before_written
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.vexpr import evaluate
@@ -99,21 +99,8 @@ class GroupModel:
             for p in group.placements
         }
         self.eb = {p.operand: elem_bytes(mapping, group, p.operand) for p in group.placements}
-        self.index = {p.operand: self._index(p.operand) for p in group.placements}
+        self.axes = {p.operand: access_axes(self.stages, p.operand) for p in group.placements}
         self.position = {lp: k for k, lp in enumerate(self.loops)}
-
-    def _index(self, operand: str) -> list[set[tuple[float, tuple[tuple[str, int], ...]]]] | None:
-        """Per tensor axis, the distinct index expressions the stages access it with (None:
-        the stages do not access it)."""
-        axes: list[set[tuple[float, tuple[tuple[str, int], ...]]]] | None = None
-        for st in self.stages:
-            for acc in st.stmt.accesses:
-                if acc.operand == operand:
-                    if axes is None:
-                        axes = [set() for _ in acc.index]
-                    for k, expr in enumerate(acc.index):
-                        axes[k].add((float(expr.const), expr.terms))
-        return axes
 
     def _uses(self, operand: str, loop: str) -> bool:
         return any(
@@ -130,25 +117,9 @@ class GroupModel:
         return out
 
     def elements(self, operand: str, sizes: dict[str, np.ndarray | int]) -> np.ndarray:
-        """Elements of the tile: per axis the bounding box of every access (as lowered)."""
-        axes = self.index[operand]
-        if axes is None:  # not accessed by these stages
-            return np.zeros(1)
-        n: np.ndarray = np.ones(1)
-        for exprs, dim in zip(axes, self.codelet.operand(operand).shape, strict=True):
-            lo: np.ndarray | float | None = None
-            hi: np.ndarray | float | None = None
-            for const, terms in exprs:
-                a: np.ndarray | float = const
-                b: np.ndarray | float = const
-                for v, c in terms:
-                    step = c * (sizes.get(v, 1) - 1)
-                    a, b = a + np.minimum(step, 0), b + np.maximum(step, 0)
-                lo = a if lo is None else np.minimum(lo, a)
-                hi = b if hi is None else np.maximum(hi, b)
-            assert lo is not None and hi is not None
-            n = n * np.minimum(hi - lo + 1, dim)
-        return n
+        """Elements of the tile (``footprint.bounding_elements``), per candidate."""
+        shape = self.codelet.operand(operand).shape
+        return np.asarray(bounding_elements(self.axes[operand], shape, sizes), dtype=float)
 
     def trips(self, tiles: Tiles) -> list[np.ndarray]:
         out, prev = [], self.extent[None, :]

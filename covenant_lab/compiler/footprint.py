@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import math
+from collections.abc import Iterable, Sequence
 from collections.abc import Mapping as MappingABC
-from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
 
 from covenant_lab.acg.nodes import StorageNode
+from covenant_lab.codelets.ir import Stage
 from covenant_lab.compiler.mapping import Group, Mapping
 
 
@@ -29,28 +32,52 @@ def loop_sizes(mapping: Mapping, group: Group, tiles: Sequence[int]) -> dict[str
     return sizes
 
 
+Axes = list[set[tuple[int, tuple[tuple[str, int], ...]]]]  # per axis: (const, terms) indices
+
+
+def access_axes(stages: Iterable[Stage], operand: str) -> Axes | None:
+    """Per tensor axis, the distinct index expressions the stages access ``operand`` with
+    (None: they do not access it)."""
+    axes: Axes | None = None
+    for st in stages:
+        for acc in st.stmt.accesses:
+            if acc.operand == operand:
+                if axes is None:
+                    axes = [set() for _ in acc.index]
+                for k, expr in enumerate(acc.index):
+                    axes[k].add((expr.const, expr.terms))
+    return axes
+
+
+def bounding_elements(axes: Axes | None, shape: tuple[int, ...],
+                      sizes: MappingABC[str, Any]) -> Any:
+    """Elements of a tile: per axis the bounding box of every access (as lowering lays the
+    tile out), clipped to the tensor, for loop blocks of ``sizes``. Sizes are ints, or arrays
+    of candidates (the cost model's batches), and so is the result."""
+    if axes is None:
+        return 0
+    n: Any = 1
+    for exprs, dim in zip(axes, shape, strict=True):
+        lo: Any = None
+        hi: Any = None
+        for const, terms in exprs:
+            a: Any = const
+            b: Any = const
+            for v, c in terms:
+                step = c * (sizes.get(v, 1) - 1)
+                a, b = a + np.minimum(step, 0), b + np.maximum(step, 0)
+            lo = a if lo is None else np.minimum(lo, a)
+            hi = b if hi is None else np.maximum(hi, b)
+        n = n * np.minimum(hi - lo + 1, dim)
+    return n
+
+
 def tile_elements(
     mapping: Mapping, group: Group, operand: str, sizes: MappingABC[str, int]
 ) -> float:
-    """Elements of the largest tile of ``operand`` for loop blocks of ``sizes``: per axis the
-    bounding box of every access to it (as lowering lays the tile out), clipped to the tensor."""
-    shape = mapping.codelet.operand(operand).shape
-    lo = [math.inf] * len(shape)
-    hi = [-math.inf] * len(shape)
-    for i in group.stages:
-        st = mapping.codelet.stages[i]
-        for acc in st.stmt.accesses:
-            if acc.operand != operand:
-                continue
-            for k, expr in enumerate(acc.index):
-                span = [c * (sizes.get(v, 1) - 1) for v, c in expr.terms]
-                lo[k] = min(lo[k], expr.const + sum(min(0, s) for s in span))
-                hi[k] = max(hi[k], expr.const + sum(max(0, s) for s in span))
-    if not shape:
-        return 1.0
-    if lo[0] == math.inf:
-        return 0.0
-    return float(math.prod(min(h - low + 1, n) for low, h, n in zip(lo, hi, shape, strict=True)))
+    """Elements of the tile of ``operand`` for loop blocks of ``sizes``."""
+    axes = access_axes(mapping.stages_of(group), operand)
+    return float(bounding_elements(axes, mapping.codelet.operand(operand).shape, sizes))
 
 
 def footprint(
