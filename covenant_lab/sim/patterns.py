@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from covenant_lab.codelets.ir import Access
+from covenant_lab.codelets.ir import Access, Affine
 from covenant_lab.sim.memory import Steps
 
 __all__ = ["Pattern", "Window"]
@@ -39,20 +39,19 @@ class Window:
 class Pattern:
     """One access over a stage's loops (in the stage's loop order)."""
 
-    axes: tuple[tuple[int, tuple[tuple[int, int], ...]], ...]  # per axis: const, (loop, coef)s
+    loops: tuple[str, ...]
+    index: tuple[Affine, ...]  # per tensor axis
     steps: Steps  # per loop: (tensor axis, coefficient) for the axes it moves along
     used: tuple[bool, ...]  # per loop: whether the access depends on it
     injective: bool  # each axis is a distinct loop variable: no two positions alias
 
     @staticmethod
     def of(acc: Access, loops: tuple[str, ...]) -> Pattern:
-        pos = {lp: k for k, lp in enumerate(loops)}
-        axes = tuple((e.const, tuple((pos[v], c) for v, c in e.terms)) for e in acc.index)
         steps = tuple(tuple((axis, e.coef(lp)) for axis, e in enumerate(acc.index) if e.coef(lp))
                       for lp in loops)
         names = [e.terms[0][0] for e in acc.index if len(e.terms) == 1]
         injective = len(names) == len(acc.index) == len(set(names))
-        return Pattern(axes, steps, tuple(any(s) for s in steps), injective)
+        return Pattern(loops, acc.index, steps, tuple(any(s) for s in steps), injective)
 
     def shape(self, box_shape: tuple[int, ...]) -> tuple[int, ...]:
         """The view's shape: the box's extent on the loops it uses, 1 on the others."""
@@ -61,20 +60,16 @@ class Pattern:
     def window(self, spans: Box, tile_box: Box, tensor_shape: tuple[int, ...]) -> Window | None:
         """Where the pattern over the loop box ``spans`` falls in the tile; None when it has no
         axes or reaches positions inside the tensor but outside the tile."""
-        if not self.axes:
+        if not self.index:
             return None
+        first = {lp: a for lp, (a, _) in zip(self.loops, spans, strict=True)}
+        last = {lp: b - 1 for lp, (_, b) in zip(self.loops, spans, strict=True)}
         origin, pad = [], []
-        for (const, terms), (t0, t1), size in zip(self.axes, tile_box, tensor_shape, strict=True):
-            first = lo = hi = const
-            for k, coef in terms:
-                a, b = spans[k]
-                first += coef * a
-                lo += coef * (a if coef > 0 else b - 1)
-                hi += coef * (b - 1 if coef > 0 else a)
+        for expr, (t0, t1), size in zip(self.index, tile_box, tensor_shape, strict=True):
+            lo, hi = expr.range(first, last)
             before, after = max(t0 - lo, 0), max(hi + 1 - t1, 0)
             if t1 > size or (before and t0 != 0) or (after and t1 != size):
                 return None
-            origin.append(first - t0)
+            origin.append(expr.range(first, first)[0] - t0)  # the first position's index
             pad.append((before, after))
         return Window(tuple(origin), tuple(pad))
-
