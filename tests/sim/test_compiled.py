@@ -4,29 +4,27 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper
 
 from covenant_lab.compiler import ModelResult, compile_model
 from covenant_lab.frontends.onnx import Model, load
 from covenant_lab.sim import Simulator
 from covenant_lab.sim.compiled import simulate_model
+from tests.frontends.onnx._build import make_model
 
 
 @pytest.fixture(scope="module")
 def model() -> Model:
     """x[4,16] @ w -> + bias -> softmax: three layers (the add fuses into the MatMul)."""
-    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 16])
-    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 8])
     rng = np.random.default_rng(0)
-    w = numpy_helper.from_array(rng.standard_normal((16, 8)).astype(np.float32), "w")
-    b = numpy_helper.from_array(rng.standard_normal(8).astype(np.float32), "b")
-    graph = helper.make_graph(
+    return load(make_model(
         [helper.make_node("MatMul", ["x", "w"], ["h"], name="fc"),
          helper.make_node("Add", ["h", "b"], ["z"], name="bias"),
          helper.make_node("Softmax", ["z"], ["y"], name="softmax", axis=-1)],
-        "tiny", [x], [y], [w, b],
-    )
-    return load(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]))
+        {"x": (4, 16)}, ["y"],
+        {"w": rng.standard_normal((16, 8)).astype(np.float32),
+         "b": rng.standard_normal(8).astype(np.float32)},
+    ))
 
 
 @pytest.fixture(scope="module")

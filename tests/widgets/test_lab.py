@@ -6,24 +6,21 @@ from typing import Any
 
 import numpy as np
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper
 
 from covenant_lab.frontends.onnx import load
 from covenant_lab.widgets import Lab, PassStepper, SimPlayer
+from tests.frontends.onnx._build import make_model
 
 
 @pytest.fixture(scope="module")
 def model() -> Any:
-    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 16])
-    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 8])
-    rng = np.random.default_rng(0)
-    w = numpy_helper.from_array(rng.standard_normal((16, 8)).astype(np.float32), "w")
-    graph = helper.make_graph(
+    w = np.random.default_rng(0).standard_normal((16, 8)).astype(np.float32)
+    return load(make_model(
         [helper.make_node("MatMul", ["x", "w"], ["h"], name="fc"),
          helper.make_node("Relu", ["h"], ["y"], name="act")],
-        "tiny", [x], [y], [w],
-    )
-    return load(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]))
+        {"x": (4, 16)}, ["y"], {"w": w}, name="tiny",
+    ))
 
 
 def test_picking_layers_compiles_them_lazily(model: Any) -> None:
