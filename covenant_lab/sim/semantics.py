@@ -12,8 +12,7 @@
   an error. A MAC sums ``a * b`` over the stage's reduction loops with ``np.einsum`` (its
   path derived once per stage and box shape); ``reduce_*`` reduce with add/max/min; the
   result combines with the start value (the init when ``ins.init``, else the destination's
-  contents). Elementwise ops
-  write ``apply_op(op, *srcs)``.
+  contents). Elementwise ops write ``apply_op(op, *srcs)``.
 """
 
 from __future__ import annotations
@@ -215,7 +214,8 @@ class _Access:
         inner = tuple(slice(a, a + n) for n, (a, _) in zip(tile.shape, win.pad, strict=True))
         origin = tuple(o + a for o, (a, _) in zip(win.origin, win.pad, strict=True))
         views = []
-        for arr, fill in ((mem.view(tile), acc.fill), (mem.written_view(tile), True)):
+        values, written = mem.whole(tile)
+        for arr, fill in ((values, acc.fill), (written, True)):
             padded = np.full(outer, fill, dtype=arr.dtype)
             padded[inner] = arr
             views.append(strided(padded, 0, padded.strides, origin, pattern.steps, shape))
