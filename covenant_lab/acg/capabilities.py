@@ -30,7 +30,10 @@ class SpatialDim:
 
     A loop qualifies when the set of roles whose index uses it contains every role in
     ``requires`` and none in ``excludes``. With ``fold`` several qualifying loops may share
-    the dimension (their tile extents multiply, as in im2col).
+    the dimension (their tile extents multiply, as in im2col). A dimension may have several
+    entries (one ``SpatialDim`` each, same ``dim``): each takes its own loops and the
+    extents of all of them multiply, e.g. Eyeriss's columns holding output rows and output
+    channels.
 
     Example, a weight-stationary systolic array doing ``acc += a * b``::
 
@@ -87,16 +90,22 @@ class Capability:
         return tuple(p.role for p in self.ports)
 
     @property
+    def dims(self) -> tuple[tuple[str, int], ...]:
+        """The spatial dimensions the capability uses, once each (a dimension may have several
+        ``spatial`` entries, whose loops' extents multiply), in file order."""
+        return tuple(dict.fromkeys((s.dim, s.size) for s in self.spatial))
+
+    @property
     def peak_ops_per_cycle(self) -> float:
         """Statement executions per cycle in steady state: every spatial dimension full and a
         long stream, at the rate the ``cycles`` expression gives (e.g. a 32-lane unit whose
         exp costs ``4 * stream + 8`` peaks at 8 per cycle)."""
         lanes = 1
         env: dict[str, float] = {}
-        for s in self.spatial:
-            lanes *= s.size
-            env[f"used_{s.dim}"] = s.size
-            env[f"folds_{s.dim}"] = 1
+        for dim, size in self.dims:
+            lanes *= size
+            env[f"used_{dim}"] = size
+            env[f"folds_{dim}"] = 1
         try:
             at = []
             for stream in (float(1 << 20), float(1 << 21)):

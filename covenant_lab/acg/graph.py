@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from covenant_lab.acg.capabilities import Capability
+from covenant_lab.acg.homes import TensorHome, resolve
 from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, Node, StorageNode
 from covenant_lab.errors import UsageError
 from covenant_lab.types import OpKind
@@ -91,7 +92,7 @@ class DataPath:
         return len(self.edges)
 
     @property
-    def bottleneck_bytes_per_cycle(self) -> int:
+    def bottleneck_bytes_per_cycle(self) -> float:
         """The narrowest edge or comm node on the path (a zero-hop path: the node's read bw)."""
         widths = [e.bytes_per_cycle for e in self.edges]
         widths += [c.bytes_per_cycle for c in self.vias if c is not None]
@@ -104,7 +105,7 @@ class DataPath:
         return total + sum(c.latency_cycles for c in self.vias if c is not None)
 
     @property
-    def rank(self) -> tuple[int, int, int, tuple[str, ...]]:
+    def rank(self) -> tuple[float, int, int, tuple[str, ...]]:
         """Sort key, best first: wider bottleneck, fewer hops, lower latency, then names."""
         names = tuple(n.name for n in self.nodes)
         return (-self.bottleneck_bytes_per_cycle, self.hops, self.latency_cycles, names)
@@ -128,10 +129,17 @@ class ACG:
     compute_nodes: tuple[ComputeNode, ...]
     comm_nodes: tuple[CommNode, ...]
     edges: tuple[Edge, ...]
+    homes: tuple[tuple[TensorHome, str], ...] = ()  # every kind's off-chip memory
+    clock_mhz: float | None = None  # the reference clock of every cycle count, when given
     source: str = field(default="<memory>", compare=False)
     spec: Mapping[str, Any] = field(default_factory=FrozenMap, compare=False, repr=False)
     comment: str = field(default="", compare=False, repr=False)
     _cache: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.homes:  # built in memory: the defaults a file without homes: gets
+            homes = resolve({}, tuple(s.name for s in self.storage_nodes if s.off_chip))
+            object.__setattr__(self, "homes", homes)
 
     # lookups
     @property
@@ -189,6 +197,17 @@ class ACG:
     def offchip(self) -> tuple[StorageNode, ...]:
         return tuple(s for s in self.storage_nodes if s.off_chip)
 
+    def home(self, kind: TensorHome) -> StorageNode:
+        """The off-chip memory holding tensors of ``kind`` (``homes:`` in the file)."""
+        name = dict(self.homes).get(kind)
+        if name is None:
+            raise UsageError(
+                f"{self.name}: no home for {kind.value} among the off-chip memories "
+                f"{', '.join(s.name for s in self.offchip) or '(none)'}",
+                hint=f"say where they live: homes: {{{kind.value}: <off-chip storage>}}",
+            )
+        return self.storage(name)
+
     def edge(self, src: str | Node, dst: str | Node) -> Edge | None:
         """The edge from ``src`` to ``dst`` (names or nodes), or None."""
         edges: dict[tuple[str, str], Edge] | None = self._cache.get("edges")
@@ -211,22 +230,46 @@ class ACG:
 
     # bandwidth
     @property
-    def offchip_bytes_per_cycle(self) -> tuple[int, int]:
+    def offchip_bytes_per_cycle(self) -> tuple[float, float]:
         """(read, write) bandwidth of off-chip memory, limited by its edges and comm nodes."""
-        read = write = 0
+        read: float = 0
+        write: float = 0
         for mem in self.offchip:
             read += min(mem.read_bytes_per_cycle, self._aggregate(self.edges_from(mem)))
             write += min(mem.write_bytes_per_cycle, self._aggregate(self.edges_to(mem)))
         return read, write
 
-    def _aggregate(self, edges: tuple[Edge, ...]) -> int:
+    def _aggregate(self, edges: tuple[Edge, ...]) -> float:
         """Total bandwidth of parallel edges; edges sharing a comm node share its bandwidth."""
         direct = sum(e.bytes_per_cycle for e in edges if e.via is None)
-        shared: dict[str, int] = {}
+        shared: dict[str, float] = {}
         for e in edges:
             if e.via is not None:
                 shared[e.via] = shared.get(e.via, 0) + e.bytes_per_cycle
         return direct + sum(min(bw, self.comm(c).bytes_per_cycle) for c, bw in shared.items())
+
+    def transfer_rate(self, edge: Edge) -> float:
+        """Bytes per cycle of a transfer on ``edge``: the narrowest of the edge, its comm node,
+        the source's read and the destination's write bandwidth."""
+        rate = edge.bytes_per_cycle
+        if edge.via is not None:
+            rate = min(rate, self.comm(edge.via).bytes_per_cycle)
+        for name, read in ((edge.src, True), (edge.dst, False)):
+            node = self.node(name)
+            if isinstance(node, StorageNode):
+                rate = min(rate, node.read_bytes_per_cycle if read else node.write_bytes_per_cycle)
+        return rate
+
+    def transfer_latency(self, edge: Edge) -> int:
+        """Cycles before a transfer's data are usable: the edge's, its comm node's and the
+        source storage's latency."""
+        latency = edge.latency_cycles
+        if edge.via is not None:
+            latency += self.comm(edge.via).latency_cycles
+        src = self.node(edge.src)
+        if isinstance(src, StorageNode):
+            latency += src.latency_cycles
+        return latency
 
     # paths
     def _graph(self) -> nx.DiGraph:

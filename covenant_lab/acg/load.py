@@ -57,6 +57,7 @@ Errors: every problem found (schema, expressions, graph rules) is raised at once
 from __future__ import annotations
 
 import importlib.resources
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -66,9 +67,16 @@ import yaml
 from covenant_lab.acg.capabilities import Capability, Port, SpatialDim
 from covenant_lab.acg.expr import Expr, ExprError, Num, parse
 from covenant_lab.acg.graph import ACG, freeze
-from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, StorageNode
+from covenant_lab.acg.homes import TensorHome, resolve
+from covenant_lab.acg.nodes import Access, CommNode, ComputeNode, Edge, StorageNode
 from covenant_lab.acg.schema import field_path, schema_issues
-from covenant_lab.acg.validate import Problems, check_acg_parts, known_hint, reserved_name
+from covenant_lab.acg.validate import (
+    Problems,
+    check_acg_parts,
+    check_homes,
+    known_hint,
+    reserved_name,
+)
 from covenant_lab.errors import ArchError, ArchProblem, UsageError
 from covenant_lab.types import DType, OpKind
 
@@ -229,12 +237,16 @@ def build_acg(
         problems.add(issue.field, issue.message, issue.hint)
     problems.raise_if_any(source)
     builder = _Builder(dict(doc.get("params") or {}), problems)
+    clock = builder.number("clock_mhz", doc["clock_mhz"]) if "clock_mhz" in doc else None
     storage = tuple(builder.storage(k, v) for k, v in doc["storage"].items())
     comm = tuple(builder.comm(k, v) for k, v in (doc.get("communication") or {}).items())
-    compute = tuple(builder.compute(k, v) for k, v in doc["compute"].items())
+    compute = tuple(builder.compute(k, v, clock) for k, v in doc["compute"].items())
     edges = tuple(builder.edge(i, e) for i, e in enumerate(doc["edges"]))
+    given = {TensorHome(k): v for k, v in (doc.get("homes") or {}).items()}
     check_acg_parts(storage, compute, comm, edges, problems)
+    check_homes(given, storage, problems)
     problems.raise_if_any(source)
+    homes = resolve(given, tuple(s.name for s in storage if s.off_chip))
     return ACG(
         name=doc["name"],
         description=doc.get("description", ""),
@@ -243,6 +255,8 @@ def build_acg(
         compute_nodes=compute,
         comm_nodes=comm,
         edges=edges,
+        homes=homes,
+        clock_mhz=clock,
         source=source,
         spec=freeze(doc),
         comment=comment,
@@ -275,26 +289,32 @@ class _Builder:
             if reserved_name(name):
                 problems.add(f"params.{name}", f"'{name}' is a reserved name")
 
+    def _evaluate(self, path: str, value: Any, env: Mapping[str, int]) -> Any:
+        """A literal, or an expression's value over ``env``; None after reporting a problem."""
+        if not isinstance(value, str):
+            return value
+        try:
+            expr = parse(value)
+            unknown = sorted(expr.names - set(env))
+            if unknown:
+                self.problems.add(
+                    path,
+                    f"unknown parameter '{unknown[0]}' in {value!r}",
+                    hint=known_hint(unknown[0], env),
+                )
+                return None
+            return expr.evaluate(env)
+        except ExprError as exc:
+            self.problems.add(path, exc.message, hint=exc.hint)
+            return None
+
     def integer(
         self, path: str, value: Any, env: Mapping[str, int] | None = None, *, minimum: int = 1
     ) -> int:
         """The integer value of a number or expression field (a placeholder after a problem)."""
-        env = self.params if env is None else env
-        if isinstance(value, str):
-            try:
-                expr = parse(value)
-                unknown = sorted(expr.names - set(env))
-                if unknown:
-                    self.problems.add(
-                        path,
-                        f"unknown parameter '{unknown[0]}' in {value!r}",
-                        hint=known_hint(unknown[0], env),
-                    )
-                    return max(minimum, 1)
-                value = expr.evaluate(env)
-            except ExprError as exc:
-                self.problems.add(path, exc.message, hint=exc.hint)
-                return max(minimum, 1)
+        value = self._evaluate(path, value, self.params if env is None else env)
+        if value is None:
+            return max(minimum, 1)
         if isinstance(value, float):
             if not value.is_integer():
                 self.problems.add(path, f"must be a whole number, got {value}")
@@ -306,39 +326,82 @@ class _Builder:
             return max(minimum, 1)
         return int(value)
 
+    def number(self, path: str, value: Any) -> float:
+        """A positive bandwidth or clock: a number or expression, whole or fractional."""
+        value = self._evaluate(path, value, self.params)
+        if value is None:
+            return 1
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number) or number <= 0:
+            self.problems.add(path, f"must be a positive number, got {value}")
+            return 1
+        return int(number) if number.is_integer() else number
+
     def storage(self, name: str, spec: Mapping[str, Any]) -> StorageNode:
         path = f"storage.{name}"
-        cap = spec.get("capacity_bytes")
+        access = Access(spec.get("access", Access.RAM.value))
 
         def num(key: str, default: int, minimum: int = 1) -> int:
             return self.integer(f"{path}.{key}", spec.get(key, default), minimum=minimum)
 
+        cap = None if spec.get("capacity_bytes") is None else num("capacity_bytes", 1)
+        buffering = num("buffering", 1)
+        if access is Access.FIFO:
+            for key in ("capacity_bytes", "buffering"):
+                if key in spec:
+                    self.problems.add(
+                        f"{path}.{key}",
+                        "a FIFO's size is its entries x entry_bytes",
+                        hint=f"remove {key}; give entries and entry_bytes",
+                    )
+            buffering = num("entries", 1)
+            cap = buffering * num("entry_bytes", 1)
         return StorageNode(
             name=name,
-            capacity_bytes=None if cap is None else num("capacity_bytes", 1),
-            read_bytes_per_cycle=num("read_bytes_per_cycle", 1),
-            write_bytes_per_cycle=num("write_bytes_per_cycle", 1),
+            capacity_bytes=cap,
+            read_bytes_per_cycle=self.number(
+                f"{path}.read_bytes_per_cycle", spec["read_bytes_per_cycle"]
+            ),
+            write_bytes_per_cycle=self.number(
+                f"{path}.write_bytes_per_cycle", spec["write_bytes_per_cycle"]
+            ),
             latency_cycles=num("latency_cycles", 0, 0),
-            buffering=num("buffering", 1),
+            buffering=buffering,
             banks=num("banks", 1),
             word_bytes=num("word_bytes", 1),
             off_chip=bool(spec.get("off_chip", False)),
             description=spec.get("description", ""),
+            access=access,
+            private_to=spec.get("private_to"),
         )
 
     def comm(self, name: str, spec: Mapping[str, Any]) -> CommNode:
         path = f"communication.{name}"
         return CommNode(
             name=name,
-            bytes_per_cycle=self.integer(f"{path}.bytes_per_cycle", spec["bytes_per_cycle"]),
+            bytes_per_cycle=self.number(f"{path}.bytes_per_cycle", spec["bytes_per_cycle"]),
             latency_cycles=self.integer(
                 f"{path}.latency_cycles", spec.get("latency_cycles", 0), minimum=0
             ),
             description=spec.get("description", ""),
         )
 
-    def compute(self, name: str, spec: Mapping[str, Any]) -> ComputeNode:
+    def compute(self, name: str, spec: Mapping[str, Any], clock_mhz: float | None) -> ComputeNode:
         path = f"compute.{name}"
+        period = 1.0
+        if "clock_mhz" in spec:
+            own = self.number(f"{path}.clock_mhz", spec["clock_mhz"])
+            if clock_mhz is None:
+                self.problems.add(
+                    f"{path}.clock_mhz",
+                    "a node's own clock needs the architecture's reference clock",
+                    hint="give the file a top-level clock_mhz (the clock every cycle count uses)",
+                )
+            else:
+                period = clock_mhz / own
         dims = tuple(
             (d, self.integer(f"{path}.dims.{d}", v)) for d, v in (spec.get("dims") or {}).items()
         )
@@ -346,7 +409,14 @@ class _Builder:
             self.capability(f"{path}.capabilities[{i}]", c, dict(dims))
             for i, c in enumerate(spec["capabilities"])
         )
-        return ComputeNode(name, dims, caps, description=spec.get("description", ""))
+        return ComputeNode(
+            name,
+            dims,
+            caps,
+            description=spec.get("description", ""),
+            period_cycles=period,
+            fallback=bool(spec.get("fallback", False)),
+        )
 
     def capability(self, path: str, spec: Mapping[str, Any], dims: dict[str, int]) -> Capability:
         dtypes: Mapping[str, str] = spec["dtypes"]
@@ -372,7 +442,8 @@ class _Builder:
                 frozenset(s.get("excludes", ())),
                 bool(s.get("fold", False)),
             )
-            for dim, s in (spec.get("spatial") or {}).items()
+            for dim, entries in (spec.get("spatial") or {}).items()
+            for s in (entries if isinstance(entries, list) else [entries])
         )
         return Capability(
             op=OpKind(spec["op"]),
@@ -408,10 +479,11 @@ class _Builder:
         return Edge(
             src=spec["from"],
             dst=spec["to"],
-            bytes_per_cycle=self.integer(f"{path}.bytes_per_cycle", spec["bytes_per_cycle"]),
+            bytes_per_cycle=self.number(f"{path}.bytes_per_cycle", spec["bytes_per_cycle"]),
             latency_cycles=self.integer(
                 f"{path}.latency_cycles", spec.get("latency_cycles", 0), minimum=0
             ),
             via=spec.get("via"),
             template=spec.get("template", ""),
+            dtype=DType(spec["dtype"]) if "dtype" in spec else None,
         )

@@ -12,12 +12,15 @@ import yaml
 from covenant_lab.acg.capabilities import Capability
 from covenant_lab.acg.expr import Expr
 from covenant_lab.acg.graph import ACG, thaw
-from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, StorageNode
+from covenant_lab.acg.nodes import Access, CommNode, ComputeNode, Edge, StorageNode
 from covenant_lab.errors import UsageError
 
 __all__ = ["save_arch", "spec_of", "summary", "to_data", "to_yaml"]
 
-_ORDER = ("name", "description", "params", "storage", "communication", "compute", "edges")
+_ORDER = (
+    "name", "description", "clock_mhz", "params", "homes", "storage", "communication",
+    "compute", "edges",
+)
 
 
 def spec_of(acg: ACG) -> dict[str, Any]:
@@ -81,11 +84,19 @@ def _storage_spec(s: StorageNode) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if s.off_chip:
         out["off_chip"] = True
-    if s.capacity_bytes is not None:
+    if s.access is Access.FIFO:
+        out["access"] = s.access.value
+        out["entries"] = s.buffering
+        out["entry_bytes"] = (s.capacity_bytes or 0) // s.buffering
+    elif s.capacity_bytes is not None:
         out["capacity_bytes"] = s.capacity_bytes
+    if s.private_to is not None:
+        out["private_to"] = s.private_to
     out["read_bytes_per_cycle"] = s.read_bytes_per_cycle
     out["write_bytes_per_cycle"] = s.write_bytes_per_cycle
     defaults = {"latency_cycles": 0, "buffering": 1, "banks": 1, "word_bytes": 1, "description": ""}
+    if s.access is Access.FIFO:
+        del defaults["buffering"]
     for key, default in defaults.items():
         value = getattr(s, key)
         if value != default:
@@ -100,15 +111,15 @@ def _capability_spec(c: Capability) -> dict[str, Any]:
     out["operands"] = {p.role: list(p.storages) if p.alternatives else p.storage for p in c.ports}
     out["dtypes"] = {p.role: p.dtype.value for p in c.ports}
     if c.spatial:
-        spatial: dict[str, Any] = {}
+        spatial: dict[str, list[dict[str, Any]]] = {}
         for s in c.spatial:
             entry: dict[str, Any] = {"requires": sorted(s.requires)}
             if s.excludes:
                 entry["excludes"] = sorted(s.excludes)
             if s.fold:
                 entry["fold"] = True
-            spatial[s.dim] = entry
-        out["spatial"] = spatial
+            spatial.setdefault(s.dim, []).append(entry)
+        out["spatial"] = {d: v[0] if len(v) == 1 else v for d, v in spatial.items()}
     out["cycles"] = _expr_spec(c.cycles)
     stream: dict[str, Any] = {}
     if c.stream_requires:
@@ -139,6 +150,8 @@ def _edge_spec(e: Edge) -> dict[str, Any]:
         out["via"] = e.via
     if e.template:
         out["template"] = e.template
+    if e.dtype is not None:
+        out["dtype"] = e.dtype.value
     return out
 
 
@@ -148,12 +161,28 @@ def _described(out: dict[str, Any], node: ComputeNode | CommNode) -> dict[str, A
     return out
 
 
+def _compute_spec(acg: ACG, n: ComputeNode) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "dims": dict(n.dims),
+        "capabilities": [_capability_spec(c) for c in n.capabilities],
+    }
+    if n.period_cycles != 1.0 and acg.clock_mhz is not None:
+        out["clock_mhz"] = acg.clock_mhz / n.period_cycles
+    if n.fallback:
+        out["fallback"] = True
+    return _described(out, n)
+
+
 def _spec_from_nodes(acg: ACG) -> dict[str, Any]:
     spec: dict[str, Any] = {"name": acg.name}
     if acg.description:
         spec["description"] = acg.description
+    if acg.clock_mhz is not None:
+        spec["clock_mhz"] = acg.clock_mhz
     if acg.params:
         spec["params"] = dict(acg.params)
+    if len(acg.offchip) > 1:
+        spec["homes"] = {k.value: v for k, v in acg.homes}
     spec["storage"] = {s.name: _storage_spec(s) for s in acg.storage_nodes}
     if acg.comm_nodes:
         spec["communication"] = {
@@ -162,13 +191,7 @@ def _spec_from_nodes(acg: ACG) -> dict[str, Any]:
             )
             for c in acg.comm_nodes
         }
-    spec["compute"] = {
-        n.name: _described(
-            {"dims": dict(n.dims), "capabilities": [_capability_spec(c) for c in n.capabilities]},
-            n,
-        )
-        for n in acg.compute_nodes
-    }
+    spec["compute"] = {n.name: _compute_spec(acg, n) for n in acg.compute_nodes}
     spec["edges"] = [_edge_spec(e) for e in acg.edges]
     return spec
 
@@ -218,6 +241,8 @@ def to_data(acg: ACG) -> dict[str, Any]:
                 "kind": "compute",
                 "dims": dict(n.dims),
                 "description": n.description,
+                "period_cycles": n.period_cycles,
+                "fallback": n.fallback,
                 "capabilities": [_capability_data(c) for c in n.capabilities],
             }
         )
@@ -236,6 +261,8 @@ def to_data(acg: ACG) -> dict[str, Any]:
         "description": acg.description,
         "source": acg.source,
         "params": dict(acg.params),
+        "clock_mhz": acg.clock_mhz,
+        "homes": {k.value: v for k, v in acg.homes},
         "nodes": nodes,
         "edges": [
             {
@@ -245,6 +272,7 @@ def to_data(acg: ACG) -> dict[str, Any]:
                 "latency_cycles": e.latency_cycles,
                 "via": e.via,
                 "template": e.template,
+                "dtype": None if e.dtype is None else e.dtype.value,
             }
             for e in acg.edges
         ],
@@ -262,8 +290,9 @@ def _storage_attrs(s: StorageNode) -> dict[str, Any]:
         "word_bytes",
         "off_chip",
         "description",
+        "private_to",
     )
-    return {k: getattr(s, k) for k in keys}
+    return {**{k: getattr(s, k) for k in keys}, "access": s.access.value}
 
 
 def format_bytes(n: int | None) -> str:
@@ -341,7 +370,7 @@ def summary(acg: ACG) -> str:
         lines.append(f"  {n.name:<10} {dims} ({n.size} PEs), {caps}")
         lines += _capability_lines(n.capabilities)
     lines.append("edges:")
-    groups: dict[tuple[str, int, str | None, int], list[str]] = {}
+    groups: dict[tuple[str, float, str | None, int], list[str]] = {}
     for e in acg.edges:
         groups.setdefault((e.src, e.bytes_per_cycle, e.via, e.latency_cycles), []).append(e.dst)
     for (src, width, via, latency), dsts in groups.items():

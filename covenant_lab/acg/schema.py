@@ -15,6 +15,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from covenant_lab.acg.homes import TensorHome
+from covenant_lab.acg.nodes import Access
 from covenant_lab.types import DType, OpKind
 
 __all__ = ["SCHEMA", "SchemaIssue", "schema_issues"]
@@ -50,10 +52,18 @@ _STORAGE = {
         "banks": _POSITIVE,
         "word_bytes": _POSITIVE,
         "description": {"type": "string"},
+        "access": {"enum": [a.value for a in Access]},
+        "entries": _POSITIVE,  # a FIFO's depth in tiles
+        "entry_bytes": _POSITIVE,  # and the size of one entry
+        "private_to": _NAME,  # a compute node: one copy per PE, capacity_bytes per PE
     },
-    # on-chip storage must say how big it is
+    # on-chip storage must say how big it is: capacity_bytes, or a FIFO's entries
     "if": {"required": ["off_chip"], "properties": {"off_chip": {"const": True}}},
-    "else": {"required": ["capacity_bytes"]},
+    "else": {
+        "if": {"required": ["access"], "properties": {"access": {"const": "fifo"}}},
+        "then": {"required": ["entries", "entry_bytes"]},
+        "else": {"required": ["capacity_bytes"]},
+    },
 }
 
 _COMM = {
@@ -68,6 +78,16 @@ _COMM = {
 }
 
 _ROLE_LIST = {"type": "array", "items": _ROLE, "uniqueItems": True}
+
+_SPATIAL_ENTRY = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "requires": _ROLE_LIST,
+        "excludes": _ROLE_LIST,
+        "fold": {"type": "boolean"},
+    },
+}
 
 _CAPABILITY = {
     "type": "object",
@@ -92,16 +112,9 @@ _CAPABILITY = {
             "minProperties": 1,
             "additionalProperties": {"enum": [d.value for d in DType]},
         },
+        # a dimension takes one entry, or a list of them whose loops' extents multiply
         "spatial": _named(
-            {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {
-                    "requires": _ROLE_LIST,
-                    "excludes": _ROLE_LIST,
-                    "fold": {"type": "boolean"},
-                },
-            }
+            {"anyOf": [_SPATIAL_ENTRY, {"type": "array", "items": _SPATIAL_ENTRY, "minItems": 1}]}
         ),
         "cycles": {"type": ["number", "string"], "minimum": 0, "minLength": 1},
         # which loops not mapped spatially may stream through one invocation
@@ -125,6 +138,8 @@ _COMPUTE = {
         "dims": _named(_POSITIVE),
         "capabilities": {"type": "array", "minItems": 1, "items": _CAPABILITY},
         "description": {"type": "string"},
+        "clock_mhz": _POSITIVE,  # the node's own clock (needs the file's clock_mhz)
+        "fallback": {"type": "boolean"},  # a general-purpose unit (host CPU, scalar core)
     },
 }
 
@@ -139,7 +154,15 @@ _EDGE = {
         "latency_cycles": _NONNEG,
         "via": _NAME,
         "template": {"type": "string"},
+        "dtype": {"enum": [d.value for d in DType]},  # element type on the memory side
     },
+}
+
+_HOMES = {
+    "type": "object",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "properties": {kind.value: _NAME for kind in TensorHome},
 }
 
 SCHEMA: dict[str, Any] = {
@@ -152,6 +175,8 @@ SCHEMA: dict[str, Any] = {
         "name": _NAME,
         "description": {"type": "string"},
         "params": _named({"type": "integer"}),
+        "clock_mhz": _POSITIVE,  # the reference clock of every cycle count
+        "homes": _HOMES,
         "storage": _named(_STORAGE, min_properties=1),
         "communication": _named(_COMM),
         "compute": _named(_COMPUTE, min_properties=1),
@@ -245,6 +270,17 @@ def _convert(error: ValidationError) -> list[SchemaIssue]:
         return [SchemaIssue(path, f"expected {words}, got {inst!r}")]
     if kind == "pattern":
         return [SchemaIssue(path, f"{inst!r} is not a valid name", _NAME_HINT)]
+    if kind == "anyOf":
+        # the alternative of the right type explains best (e.g. an unknown key in an entry)
+        deeper = [e for e in error.context or () if e.validator != "type"]
+        if deeper:
+            return [issue for e in deeper for issue in _convert(e)]
+        expected = (
+            "an entry {requires, excludes, fold} or a list of them"
+            if ".spatial." in path
+            else "a storage name or a list of them"
+        )
+        return [SchemaIssue(path, f"expected {expected}, got {inst!r}")]
     if isinstance(kind, str) and kind in _MESSAGES:
         return [SchemaIssue(path, _MESSAGES[kind].format(inst=inst))]
     return [SchemaIssue(path, error.message)]
@@ -257,7 +293,6 @@ _MESSAGES = {
     "minItems": "must not be empty",
     "minLength": "must not be empty",
     "uniqueItems": "has repeated items: {inst!r}",
-    "anyOf": "expected a storage name or a list of them, got {inst!r}",
 }
 _NAME_HINT = "names use letters, digits and '_', and do not start with a digit"
 _REQUIRED_HINTS = {

@@ -16,7 +16,8 @@ import networkx as nx
 
 from covenant_lab.acg.capabilities import Capability
 from covenant_lab.acg.expr import Func
-from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, Node, StorageNode
+from covenant_lab.acg.homes import REQUIRED, TensorHome
+from covenant_lab.acg.nodes import Access, CommNode, ComputeNode, Edge, Node, StorageNode
 from covenant_lab.errors import ArchError, ArchProblem
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Problems",
     "TemplateError",
     "check_acg_parts",
+    "check_homes",
     "known_hint",
     "reserved_name",
     "template_fields",
@@ -102,7 +104,7 @@ def check_acg_parts(
 ) -> None:
     """Run every whole-graph check on built nodes and edges (in file order)."""
     nodes = _check_names(storage, compute, comm, problems)
-    _check_storage(storage, problems)
+    _check_storage(storage, nodes, problems)
     _check_edges(edges, nodes, problems)
     graph = _graph(nodes, edges)
     reach = _storage_reach(graph, nodes)
@@ -143,7 +145,9 @@ def _check_names(
     return seen
 
 
-def _check_storage(storage: tuple[StorageNode, ...], problems: Problems) -> None:
+def _check_storage(
+    storage: tuple[StorageNode, ...], nodes: Mapping[str, Node], problems: Problems
+) -> None:
     if not any(s.off_chip for s in storage):
         problems.add(
             "storage",
@@ -153,6 +157,50 @@ def _check_storage(storage: tuple[StorageNode, ...], problems: Problems) -> None
     for s in storage:
         if not s.off_chip and s.capacity_bytes is None:
             problems.add(f"storage.{s.name}.capacity_bytes", "on-chip storage needs a capacity")
+        if s.off_chip and s.access is Access.FIFO:
+            problems.add(f"storage.{s.name}.access", "an off-chip memory cannot be a FIFO")
+        if s.private_to is None:
+            continue
+        owner = nodes.get(s.private_to)
+        if not isinstance(owner, ComputeNode):
+            computes = [n for n, v in nodes.items() if isinstance(v, ComputeNode)]
+            what = "unknown compute node" if owner is None else f"{owner.kind} node, not compute:"
+            problems.add(
+                f"storage.{s.name}.private_to",
+                f"{what} '{s.private_to}'",
+                hint=known_hint(s.private_to, computes),
+            )
+        if s.off_chip:
+            problems.add(
+                f"storage.{s.name}.private_to", "an off-chip memory cannot be private to PEs"
+            )
+
+
+def check_homes(
+    given: Mapping[TensorHome, str], storage: tuple[StorageNode, ...], problems: Problems
+) -> None:
+    """``homes:`` names off-chip memories, and says enough when there are several."""
+    offchip = [s.name for s in storage if s.off_chip]
+    names = {s.name: s for s in storage}
+    for kind, name in given.items():
+        node = names.get(name)
+        if node is None or not node.off_chip:
+            what = "unknown storage" if node is None else "on-chip storage"
+            problems.add(
+                f"homes.{kind.value}",
+                f"{what} '{name}': a home must be an off-chip memory",
+                hint=known_hint(name, offchip),
+            )
+    if len(offchip) < 2:
+        return
+    missing = [k.value for k in REQUIRED if k not in given]
+    if missing:
+        problems.add(
+            "homes" if given else "storage",
+            f"{len(offchip)} off-chip memories ({', '.join(offchip)}): say which holds "
+            f"{' and '.join(missing)}",
+            hint="homes: {" + ", ".join(f"{k}: <{' | '.join(offchip)}>" for k in missing) + "}",
+        )
 
 
 def _check_edges(edges: tuple[Edge, ...], nodes: Mapping[str, Node], problems: Problems) -> None:
@@ -250,8 +298,13 @@ def _check_capability(  # noqa: C901 - a flat list of independent checks
             item = f"{field}[{i}]" if port.alternatives else field
             _check_port_storage(node, port.role, storage, item, nodes, graph, reach, problems)
     dims = dict(node.dims)
+    entries = {sd.dim: sum(1 for s in cap.spatial if s.dim == sd.dim) for sd in cap.spatial}
+    seen: dict[str, int] = {}
     for sd in cap.spatial:
         field = f"{where}.spatial.{sd.dim}"
+        if entries[sd.dim] > 1:
+            field += f"[{seen.get(sd.dim, 0)}]"
+            seen[sd.dim] = seen.get(sd.dim, 0) + 1
         if sd.dim not in dims:
             problems.add(field, f"{node.name} has no dim '{sd.dim}'", hint=known_hint(sd.dim, dims))
         for key, group in (("requires", sd.requires), ("excludes", sd.excludes)):

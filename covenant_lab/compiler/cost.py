@@ -60,29 +60,6 @@ class _TransferTotals:
     last: np.ndarray  # longest store of a written operand
 
 
-def _rate(acg: ACG, edge: Edge) -> float:
-    src, dst = acg.node(edge.src), acg.node(edge.dst)
-    rate = float(edge.bytes_per_cycle)
-    if edge.via:
-        rate = min(rate, acg.comm(edge.via).bytes_per_cycle)
-    if isinstance(src, StorageNode):
-        rate = min(rate, src.read_bytes_per_cycle)
-    if isinstance(dst, StorageNode):
-        rate = min(rate, dst.write_bytes_per_cycle)
-    return rate
-
-
-def _latency(acg: ACG, edge: Edge) -> float:
-    """Cycles before the first byte of a transfer arrives (edge, comm node, source storage)."""
-    lat = float(edge.latency_cycles)
-    if edge.via:
-        lat += acg.comm(edge.via).latency_cycles
-    src = acg.node(edge.src)
-    if isinstance(src, StorageNode):
-        lat += src.latency_cycles
-    return lat
-
-
 class GroupModel:
     """Everything about a group that does not depend on the tiling, precomputed."""
 
@@ -281,14 +258,14 @@ class GroupModel:
     ) -> None:
         """Charge ``times`` moves of ``nbytes`` over ``edge`` (and its comm node) to ``totals``."""
         totals.instructions = totals.instructions + times
-        rate = _rate(self.acg, edge)
+        rate = self.acg.transfer_rate(edge)
         busy = times * nbytes / rate + times * edge.latency_cycles
         key = f"{edge.src}->{edge.dst}"
         totals.transfer[key] = totals.transfer.get(key, 0) + busy
         totals.traffic[key] = totals.traffic.get(key, 0) + times * nbytes
         if edge.via:
             totals.transfer[edge.via] = totals.transfer.get(edge.via, 0) + times * nbytes / rate
-        one = nbytes / rate + _latency(self.acg, edge)
+        one = nbytes / rate + self.acg.transfer_latency(edge)
         if p.operand in self.written:
             totals.last = np.maximum(totals.last, one)
         elif level == p.first_level:

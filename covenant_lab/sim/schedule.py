@@ -25,6 +25,7 @@ compute reading it. The second load waits (WAR) for the end of the first compute
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -37,6 +38,13 @@ if TYPE_CHECKING:
     from covenant_lab.acg.graph import ACG
 
 __all__ = ["Schedule", "edge_name", "schedule"]
+
+
+def transfer_cycles(nbytes: int, rate: float) -> int:
+    """Cycles to move ``nbytes`` at ``rate`` bytes per cycle (whole cycles, rounded up)."""
+    if isinstance(rate, int):
+        return -(-nbytes // rate)
+    return math.ceil(nbytes / rate - 1e-9)
 
 
 def edge_name(src: str, dst: str) -> str:
@@ -125,21 +133,16 @@ class _Planner:
             self.mixed.add(rid)
         return rid
 
-    def link(self, i: int, ins: Transfer) -> tuple[tuple[int, ...], int, int]:
+    def link(self, i: int, ins: Transfer) -> tuple[tuple[int, ...], float, int]:
         """(resource ids, bytes per cycle, latency) of a transfer's edge."""
-        e, ss, ds = ins.edge, ins.src.storage, ins.dst.storage
+        e = ins.edge
         res = [self.resource(edge_name(e.src, e.dst))]
-        rates = [e.bytes_per_cycle, ss.read_bytes_per_cycle, ds.write_bytes_per_cycle]
-        latency = e.latency_cycles + ss.latency_cycles
         if e.via is not None:
-            comm = self.acg.comm(e.via)
-            res.append(self.resource(comm.name))
-            rates.append(comm.bytes_per_cycle)
-            latency += comm.latency_cycles
-        if min(rates) <= 0:
-            raise SimulationError(f"schedule: instruction {i}: transfer rate is {min(rates)} "
-                                  "B/cycle")
-        return (tuple(res), min(rates), latency)
+            res.append(self.resource(e.via))
+        rate = self.acg.transfer_rate(e)
+        if rate <= 0:
+            raise SimulationError(f"schedule: instruction {i}: transfer rate is {rate} B/cycle")
+        return (tuple(res), rate, self.acg.transfer_latency(e))
 
     def overlaps(self) -> list[tuple[int, ...]]:
         """For every region, the regions that may share bytes with it (itself first)."""
@@ -161,7 +164,7 @@ def _plan(  # noqa: C901 - one inlined loop: a helper call per instruction costs
     by_id: dict[int, tuple[TileRef, int, int]] = {}
     by_value: dict[tuple[object, ...], tuple[int, int]] = {}
     parts: dict[tuple[object, ...], int] = {}
-    links: dict[tuple[int, int, int], tuple[tuple[int, ...], int, int]] = {}
+    links: dict[tuple[int, int, int], tuple[tuple[int, ...], float, int]] = {}
     nodes: dict[int, tuple[int]] = {}
     steps: list[_Step] = []
     moved: list[int] = []
@@ -190,7 +193,7 @@ def _plan(  # noqa: C901 - one inlined loop: a helper call per instruction costs
                 link = links[lk] = planner.link(i, ins)
             nbytes = dh[2]
             rd, wr = (src,), (dh[1],)
-            steps.append((link[0], -(-nbytes // link[1]), link[2], rd, wr, rd, wr))
+            steps.append((link[0], transfer_cycles(nbytes, link[1]), link[2], rd, wr, rd, wr))
             moved.append(nbytes)
             continue
         assert isinstance(ins, Compute)

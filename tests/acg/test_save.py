@@ -127,6 +127,7 @@ def test_to_data_is_json(genesys: ACG) -> None:
         "latency_cycles": 0,
         "via": "axi",
         "template": "LD {operand} {src_addr}->{dst_addr} {nbytes}B",
+        "dtype": None,
     }
 
 
