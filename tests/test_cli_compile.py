@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import onnx
 import pytest
 
 from covenant_lab.cli import main
 from covenant_lab.sim import compiled
+from covenant_lab.types import OpKind
+from tests.compiler._hosted import hosted_model, hosted_yaml
 
 
 def test_compile_writes_the_layer_fields(
@@ -121,3 +124,63 @@ def test_a_failed_check_exits_1(
     monkeypatch.setattr(compiled, "simulate_layer", wrong)
     assert main(["simulate", "lenet", "--arch", "teaching", "--layer", "fc2", "--check"]) == 1
     assert "FAILED" in capsys.readouterr().out
+
+
+@pytest.fixture
+def hosted_files(tmp_path: Path) -> tuple[str, str]:
+    """An .onnx model and an architecture on which its Sigmoid layer has no unit."""
+    arch, model = tmp_path / "hosted.yaml", tmp_path / "mlp.onnx"
+    arch.write_text(hosted_yaml(without=[OpKind.SIGMOID]))
+    onnx.save(hosted_model().proto, model)
+    return str(model), str(arch)
+
+
+def test_compile_marks_fallback_layers_and_exits_1_on_a_failed_one(
+    hosted_files: tuple[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model, arch = hosted_files
+    out = tmp_path / "c.json"
+    assert main(["compile", model, "--arch", arch, "--json", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    lines = captured.out.splitlines()
+    (fc1,) = [ln for ln in lines if ln.startswith("fc1 ")]
+    assert "host.mac" in fc1
+    assert fc1.endswith("fallback: host — accel.mac has no port for role 'init' (operand 'c')")
+    (act,) = [ln for ln in lines if ln.startswith("act ")]
+    assert "Sigmoid" in act and "FAILED: no legal mapping of sigmoid onto hosted" in act
+    assert "3 layers on hosted" in captured.out and "1 FAILED, 2 on a fallback unit" in captured.out
+    assert "  act (Sigmoid): no legal mapping" in captured.out
+    assert "hint: add a capability with this op to the architecture file" in captured.out
+    rows = {r["layer"]: r for r in json.loads(out.read_text())["layers"]}
+    assert [r["status"] for r in rows.values()] == ["compiled", "failed", "compiled"]
+    assert rows["act"]["missing"] == ["sigmoid"]
+    assert rows["fc1"]["fallback"] == [
+        {
+            "stage": 0,
+            "op": "mac",
+            "node": "host",
+            "reason": "accel.mac has no port for role 'init' (operand 'c')",
+            "preferred": ["accel"],
+        }
+    ]
+
+
+def test_simulate_checks_the_other_layers_and_exits_1_on_a_failed_one(
+    hosted_files: tuple[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model, arch = hosted_files
+    out = tmp_path / "s.json"
+    assert main(["simulate", model, "--arch", arch, "--check", "--json", str(out)]) == 1
+    text = capsys.readouterr().out
+    (act,) = [ln for ln in text.splitlines() if ln.startswith("act ")]
+    assert "FAILED: no legal mapping of sigmoid" in act
+    (fc2,) = [ln for ln in text.splitlines() if ln.startswith("fc2+out ")]
+    assert " pass " in fc2 and fc2.endswith("fallback: host — no other unit performs 'relu'")
+    doc = json.loads(out.read_text())
+    assert [(r["layer"], r["check"]) for r in doc["layers"]] == [
+        ("fc1", "pass"),
+        ("act", "not compiled"),
+        ("fc2+out", "pass"),
+    ]
+    assert doc["total_cycles"] == sum(r["cycles"] or 0 for r in doc["layers"])

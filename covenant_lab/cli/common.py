@@ -1,15 +1,20 @@
-"""Arguments several commands share: an architecture, a model, an output file."""
+"""What several commands share: arguments (an architecture, a model, an output file) and the
+fallback / failed-layer notes of the per-layer tables."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.load import load_arch
 from covenant_lab.errors import UsageError
 from covenant_lab.frontends.onnx import Model, load
 from covenant_lab.models import BUILDERS
+
+if TYPE_CHECKING:
+    from covenant_lab.compiler.model import CompiledLayer, FailedLayer, ModelResult
 
 
 def add_arch_option(parser: argparse.ArgumentParser) -> None:
@@ -74,3 +79,51 @@ def output_path(value: str) -> Path:
     if not path.parent.is_dir():
         raise UsageError(f"output {value}: directory {path.parent} does not exist")
     return path
+
+
+def fallback_records(unit: CompiledLayer) -> list[dict[str, Any]]:
+    """The JSON records of a compiled layer's stages on a fallback unit."""
+    return [
+        {"stage": f.stage, "op": f.op.value, "node": f.node, "reason": f.reason,
+         "preferred": list(f.preferred)}
+        for f in unit.fallback
+    ]
+
+
+def failed_row(unit: FailedLayer) -> dict[str, Any]:
+    """The JSON record of a layer no unit can run (the compiled rows' keys, values empty)."""
+    return {
+        "layer": unit.name, "op": unit.op, "status": "failed", "capability": "",
+        "compute_node": "", "estimated_cycles": None, "compile_s": None, "instructions": None,
+        "operations": unit.layer.codelet.operations, "fallback": [], "error": unit.error,
+        "missing": [op.value for op in unit.missing],
+    }
+
+
+def problem_counts(result: ModelResult) -> str:
+    """``, 1 FAILED, 2 on a fallback unit`` for the summary line ('' when neither)."""
+    out = ""
+    if result.failed:
+        out += f", {len(result.failed)} FAILED"
+    if result.fallback:
+        out += f", {len(result.fallback)} on a fallback unit"
+    return out
+
+
+def print_details(result: ModelResult) -> None:
+    """Under a table: every fallback reason and every failed layer's error, in full."""
+    if result.fallback:
+        print(f"\nfallback units ({len(result.fallback)} layers):")
+        for c in result.fallback:
+            for f in c.fallback:
+                lines = f.reason.splitlines()
+                print(f"  {c.name}: stage {f.stage} ({f.op.value}) on {f.node}: {lines[0]}")
+                for more in lines[1:]:
+                    print(f"    {more}")
+    if result.failed:
+        print(f"\nfailed layers ({len(result.failed)}; not compiled):")
+        for u in result.failed:
+            lines = u.error.splitlines()
+            print(f"  {u.name} ({u.op}): {lines[0]}")
+            for more in lines[1:]:
+                print(f"    {more}")

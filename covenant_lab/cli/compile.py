@@ -1,4 +1,8 @@
-"""``covenant compile``: compile a model's layers onto an architecture."""
+"""``covenant compile``: compile a model's layers onto an architecture.
+
+Layers on a fallback unit are marked with the reason; layers no unit can run get a row with
+the error, and the command exits with status 1 (every other layer is still compiled).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,17 @@ import argparse
 import json
 from typing import Any
 
-from covenant_lab.cli.common import add_model_options, arch_from, model_from, output_path
-from covenant_lab.compiler.model import ModelResult, compile_model
+from covenant_lab.cli.common import (
+    add_model_options,
+    arch_from,
+    failed_row,
+    fallback_records,
+    model_from,
+    output_path,
+    print_details,
+    problem_counts,
+)
+from covenant_lab.compiler.model import FailedLayer, ModelResult, compile_model
 from covenant_lab.errors import UsageError
 from covenant_lab.fileio import write_atomic
 
@@ -21,21 +34,32 @@ def register(subparsers: Any) -> None:
 
 
 def layer_rows(result: ModelResult) -> list[dict[str, Any]]:
-    """Machine-readable per-layer results (also the JSON ``layers`` list)."""
+    """Machine-readable per-layer results in model order (also the JSON ``layers`` list).
+
+    ``status`` is "compiled" or "failed"; ``fallback`` lists the stages on a fallback unit
+    (stage, op, node, reason); a failed row has the ``error`` and the ``missing`` ops.
+    """
     rows = []
-    for c in result.layers:
-        r = c.result
+    for u in result.units:
+        if isinstance(u, FailedLayer):
+            rows.append(failed_row(u))
+            continue
+        r = u.result
         b = r.mapping.bindings[0]
         rows.append(
             {
-                "layer": c.name,
-                "op": c.layer.op_type,
+                "layer": u.name,
+                "op": u.op,
+                "status": "compiled",
                 "capability": ",".join(r.capabilities),
                 "compute_node": b.node.name,
                 "estimated_cycles": round(r.estimate.cycles),
                 "compile_s": round(r.compile_s, 4),
                 "instructions": len(r.program.instrs),
                 "operations": r.codelet.operations,
+                "fallback": fallback_records(u),
+                "error": "",
+                "missing": [],
             }
         )
     return rows
@@ -49,26 +73,30 @@ def _run(args: argparse.Namespace) -> int:
     json_out = output_path(args.json) if args.json else None
     asm_out = output_path(args.asm) if args.asm else None
     result = compile_model(model, acg, fuse=not args.no_fuse, only=args.layer or None)
-    if not result.layers:
+    if not result.units:
         raise UsageError("compile: no layer selected")
     rows = layer_rows(result)
     width = max(len(r["layer"]) for r in rows)
     print(
         f"{'layer':<{width}}  {'op':<18} {'capability':<34} {'est. cycles':>12} {'compile ms':>10}"
+        "  note"
     )
-    for r in rows:
-        print(
-            f"{r['layer']:<{width}}  {r['op'][:18]:<18} {r['capability'][:34]:<34} "
-            f"{r['estimated_cycles']:>12,} {1000 * r['compile_s']:>10.1f}"
-        )
-    total = sum(r["estimated_cycles"] for r in rows)
+    for r, u in zip(rows, result.units, strict=True):
+        compiled = r["status"] == "compiled"
+        cycles = f"{r['estimated_cycles']:>12,}" if compiled else f"{'-':>12}"
+        ms = f"{1000 * r['compile_s']:>10.1f}" if compiled else f"{'-':>10}"
+        cap = r["capability"][:34] or "-"
+        line = f"{r['layer']:<{width}}  {r['op'][:18]:<18} {cap:<34} {cycles} {ms}"
+        print(f"{line}  {u.note}".rstrip())
+    total = sum(r["estimated_cycles"] or 0 for r in rows)
     print(
         f"{len(rows)} layers on {acg.name}: {total:,} estimated cycles, "
-        f"compiled in {result.compile_s:.2f} s"
+        f"compiled in {result.compile_s:.2f} s" + problem_counts(result)
     )
+    print_details(result)
     if json_out:
         doc = {"model": model.name, "arch": acg.name, "compile_s": result.compile_s, "layers": rows}
         write_atomic(json_out, json.dumps(doc, indent=2))
     if asm_out:
         write_atomic(asm_out, "\n".join(c.result.asm for c in result.layers))
-    return 0
+    return 1 if result.failed else 0

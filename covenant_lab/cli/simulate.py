@@ -1,14 +1,30 @@
-"""``covenant simulate``: compile and simulate a model's layers, optionally checking results."""
+"""``covenant simulate``: compile and simulate a model's layers, optionally checking results.
+
+Layers no unit can run get a row with the error (the layers after them read the reference's
+values) and the command exits with status 1; layers on a fallback unit are marked.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from covenant_lab.cli.common import add_model_options, arch_from, model_from, output_path
-from covenant_lab.compiler.model import compile_model
+from covenant_lab.cli.common import (
+    add_model_options,
+    arch_from,
+    failed_row,
+    fallback_records,
+    model_from,
+    output_path,
+    print_details,
+    problem_counts,
+)
+from covenant_lab.compiler.model import FailedLayer, ModelResult, compile_model
 from covenant_lab.fileio import write_atomic
+
+if TYPE_CHECKING:
+    from covenant_lab.sim.compiled import LayerSim
 
 
 def register(subparsers: Any) -> None:
@@ -34,51 +50,65 @@ def _run(args: argparse.Namespace) -> int:
     json_out = output_path(args.json) if args.json else None
     trace_out = output_path(args.trace) if args.trace else None
     result = compile_model(model, acg, fuse=not args.no_fuse, only=args.layer or None)
-    rows = simulate_model(result, check=args.check)
-    width = max(len(r.layer) for r in rows)
+    sims = {r.layer: r for r in simulate_model(result, check=args.check)}
+    width = max(len(u.name) for u in result.units)
     print(
-        f"{'layer':<{width}}  {'op':<16} {'cycles':>12} {'ideal':>12} {'eff':>5} {'util':>5}  check"
+        f"{'layer':<{width}}  {'op':<16} {'cycles':>12} {'ideal':>12} {'eff':>5} {'util':>5}"
+        "  check    note"
     )
-    for r in rows:
-        print(
-            f"{r.layer:<{width}}  {r.op[:16]:<16} {r.cycles:>12,} {r.ideal_cycles:>12,.0f} "
-            f"{r.efficiency:>5.2f} {r.utilisation:>5.2f}  {r.check}"
+    for u in result.units:
+        r = sims.get(u.name)
+        figures = (
+            f"{r.cycles:>12,} {r.ideal_cycles:>12,.0f} {r.efficiency:>5.2f} {r.utilisation:>5.2f}"
+            if r is not None
+            else f"{'-':>12} {'-':>12} {'-':>5} {'-':>5}"
         )
+        check = r.check if r is not None else "-"
+        print(f"{u.name:<{width}}  {u.op[:16]:<16} {figures}  {check:<8} {u.note}".rstrip())
+    rows = list(sims.values())
     total = sum(r.cycles for r in rows)
     failed = [r for r in rows if r.check == "fail"]
     print(
-        f"{len(rows)} layers on {acg.name}: {total:,} cycles"
+        f"{len(result.units)} layers on {acg.name}: {total:,} cycles"
         + (f", {len(failed)} check(s) FAILED" if failed else "")
+        + problem_counts(result)
     )
     for r in failed[:1]:
         print(r.message)
+    print_details(result)
     if json_out:
-        doc = {
-            "model": model.name,
-            "arch": acg.name,
-            "total_cycles": total,
-            "layers": [
-                {
-                    "layer": r.layer,
-                    "op": r.op,
-                    "cycles": r.cycles,
-                    "ideal_cycles": round(r.ideal_cycles, 1),
-                    "efficiency": round(r.efficiency, 4),
-                    "utilisation": round(r.utilisation, 4),
-                    "check": r.check,
-                    "instructions": r.instructions,
-                    "sim_s": round(r.sim_s, 4),
-                }
-                for r in rows
-            ],
-        }
-        write_atomic(json_out, json.dumps(doc, indent=2))
+        write_atomic(json_out, json.dumps(_doc(result, sims, total), indent=2))
     if trace_out:
         write_atomic(trace_out, json.dumps(_trace(result)))
-    return 1 if failed else 0
+    return 1 if failed or result.failed else 0
 
 
-def _trace(result: Any) -> dict[str, Any]:
+def _doc(result: ModelResult, sims: dict[str, LayerSim], total: int) -> dict[str, Any]:
+    """The JSON document: one record per layer in model order (failed ones without figures)."""
+    layers: list[dict[str, Any]] = []
+    for u in result.units:
+        if isinstance(u, FailedLayer):
+            layers.append({**failed_row(u), "cycles": None, "check": "not compiled"})
+            continue
+        r = sims[u.name]
+        layers.append({
+            "layer": r.layer,
+            "op": r.op,
+            "status": "compiled",
+            "cycles": r.cycles,
+            "ideal_cycles": round(r.ideal_cycles, 1),
+            "efficiency": round(r.efficiency, 4),
+            "utilisation": round(r.utilisation, 4),
+            "check": r.check,
+            "instructions": r.instructions,
+            "sim_s": round(r.sim_s, 4),
+            "fallback": fallback_records(u),
+        })
+    return {"model": result.model.name, "arch": result.arch.name, "total_cycles": total,
+            "layers": layers}
+
+
+def _trace(result: ModelResult) -> dict[str, Any]:
     """One Perfetto trace with the layers laid end to end (origin names the layer)."""
     from dataclasses import replace
 

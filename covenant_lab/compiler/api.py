@@ -12,6 +12,7 @@ from covenant_lab.codelets.ir import Codelet
 from covenant_lab.compiler.asm import emit
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.cost import GroupModel
+from covenant_lab.compiler.fallback import Fallback, explain_fallbacks
 from covenant_lab.compiler.lower import lower
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.compiler.pipeline import LogStep, Pipeline
@@ -33,7 +34,11 @@ class Estimate:
 
 @dataclass(frozen=True)
 class CompileResult:
-    """Everything compile() produced for one layer."""
+    """Everything compile() produced for one layer.
+
+    ``fallback``: the stages the search put on a fallback unit (``fallback: true`` in the
+    architecture file), each with the reason no preferred unit runs it.
+    """
 
     name: str
     arch: ACG
@@ -44,6 +49,7 @@ class CompileResult:
     constraints: Constraints
     compile_s: float
     passes: tuple[object, ...] = field(repr=False, default=())
+    fallback: tuple[Fallback, ...] = ()
 
     @property
     def codelet(self) -> Codelet:
@@ -103,7 +109,11 @@ def compile(
     *,
     on_step: Callable[[LogStep], None] | None = None,
 ) -> CompileResult:
-    """Map ``target`` (a front-end Layer or a Codelet) onto ``arch`` and lower it to a Program."""
+    """Map ``target`` (a front-end Layer or a Codelet) onto ``arch`` and lower it to a Program.
+
+    Stages bound to a fallback unit are explained in ``CompileResult.fallback`` (which may
+    plan the codelet once more per such stage; ``compile_s`` does not count that).
+    """
     acg = load_arch(arch) if isinstance(arch, str) else arch
     if not isinstance(acg, ACG):
         raise UsageError(
@@ -122,6 +132,16 @@ def compile(
     mapping, log = Pipeline(best.passes).run(Mapping(codelet), acg, on_step)  # type: ignore[arg-type]
     program = lower(mapping, acg)
     elapsed = time.perf_counter() - t0
+    fallback = explain_fallbacks(mapping, acg, cons, best.estimate)
     return CompileResult(
-        name, acg, mapping, program, estimate(mapping, acg), log, cons, elapsed, best.passes
+        name,
+        acg,
+        mapping,
+        program,
+        estimate(mapping, acg),
+        log,
+        cons,
+        elapsed,
+        best.passes,
+        fallback,
     )

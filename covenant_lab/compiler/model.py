@@ -3,14 +3,15 @@
 Fusion here is codelet-level: ``chain`` joins the two codelets through a temp, and the
 compiler's stage fusion then keeps that temp on chip (e.g. conv -> relu read straight from
 the accumulator buffer by an elementwise unit). When the fused layer cannot be mapped, the two
-layers are compiled apart and the tensor goes through off-chip memory.
+layers are compiled apart and the tensor goes through off-chip memory. A layer that no unit
+can run is recorded as a :class:`FailedLayer` and the rest of the model still compiles.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import cast
 
@@ -19,8 +20,10 @@ from covenant_lab.acg.load import load_arch
 from covenant_lab.codelets.chain import chain
 from covenant_lab.compiler.api import CompileResult, compile
 from covenant_lab.compiler.constraints import Constraints
+from covenant_lab.compiler.fallback import Fallback, fallback_note
 from covenant_lab.errors import MappingError
 from covenant_lab.frontends.onnx.model import Layer, Model
+from covenant_lab.types import OpKind
 
 # ONNX ops that can run on the producer's output where it sits
 FUSABLE = frozenset(
@@ -112,22 +115,104 @@ class CompiledLayer:
     def name(self) -> str:
         return self.layer.name
 
+    @property
+    def op(self) -> str:
+        return self.layer.op_type
+
+    @property
+    def fallback(self) -> tuple[Fallback, ...]:
+        """The stages that run on a fallback unit, with the reasons (see compiler.fallback)."""
+        return self.result.fallback
+
+    @property
+    def note(self) -> str:
+        """``fallback: host — <reason>``, or '' when no stage fell back."""
+        return fallback_note(self.fallback)
+
+
+@dataclass(frozen=True)
+class FailedLayer:
+    """A layer no unit of the architecture can run: its error, and the ops nobody performs.
+
+    ``error`` is the compile error's text (``hint:`` line included); ``missing`` the ops of
+    the layer's codelet that no compute node performs (empty when the layer failed for
+    another reason, e.g. no tiling fits).
+    """
+
+    layer: Layer
+    error: str
+    missing: tuple[OpKind, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.layer.name
+
+    @property
+    def op(self) -> str:
+        return self.layer.op_type
+
+    @property
+    def summary(self) -> str:
+        """The error's first line (what a table cell shows)."""
+        return self.error.splitlines()[0] if self.error else ""
+
+    @property
+    def note(self) -> str:
+        """``FAILED: <first line of the error>``."""
+        return f"FAILED: {self.summary}"
+
+
+Unit = CompiledLayer | FailedLayer
+
 
 @dataclass(frozen=True)
 class ModelResult:
+    """A model compiled layer by layer: ``units`` in model order, each compiled or failed.
+
+    ``layers`` are the compiled ones (what the simulator runs), ``failed`` the layers no
+    unit can run, ``fallback`` the compiled ones with a stage on a fallback unit.
+    """
+
     model: Model
     arch: ACG
-    layers: tuple[CompiledLayer, ...]
+    units: tuple[Unit, ...]
     compile_s: float
 
     @property
+    def layers(self) -> tuple[CompiledLayer, ...]:
+        return tuple(u for u in self.units if isinstance(u, CompiledLayer))
+
+    @property
+    def failed(self) -> tuple[FailedLayer, ...]:
+        return tuple(u for u in self.units if isinstance(u, FailedLayer))
+
+    @property
+    def fallback(self) -> tuple[CompiledLayer, ...]:
+        return tuple(c for c in self.layers if c.fallback)
+
+    @property
     def estimated_cycles(self) -> float:
+        """Of the compiled layers (failed ones have no estimate)."""
         return sum(c.result.estimate.cycles for c in self.layers)
 
 
-def _compile_run(
-    run: list[Layer], acg: ACG, cons: Constraints | None, cached: Callable[[Layer], CompileResult]
-) -> list[CompiledLayer]:
+def _missing_ops(layer: Layer, acg: ACG) -> tuple[OpKind, ...]:
+    ops = dict.fromkeys(st.stmt.op for st in layer.codelet.stages)
+    return tuple(op for op in ops if not acg.providers(op))
+
+
+Attempt = Callable[[Layer], CompileResult | MappingError]
+
+
+def _compile_one(layer: Layer, acg: ACG, attempt: Attempt) -> Unit:
+    """The layer compiled, or recorded as failed when no unit can run it."""
+    got = attempt(layer)
+    if isinstance(got, MappingError):
+        return FailedLayer(layer, str(got), _missing_ops(layer, acg))
+    return CompiledLayer(layer, got)
+
+
+def _compile_run(run: list[Layer], acg: ACG, attempt: Attempt) -> list[Unit]:
     fused = run[0]
     for nxt in run[1:]:
         joined = fuse_pair(fused, nxt)
@@ -136,11 +221,10 @@ def _compile_run(
         fused = joined
     else:
         if len(run) > 1:
-            try:
-                return [CompiledLayer(fused, cached(fused))]
-            except MappingError:
-                pass
-    return [CompiledLayer(layer, cached(layer)) for layer in run]
+            got = attempt(fused)
+            if not isinstance(got, MappingError):
+                return [CompiledLayer(fused, got)]
+    return [_compile_one(layer, acg, attempt) for layer in run]
 
 
 def compile_model(
@@ -153,35 +237,30 @@ def compile_model(
 ) -> ModelResult:
     """Compile every layer (or the ``only`` ones), fusing elementwise consumers when legal.
 
-    Layers with the same codelet compile once (ResNet repeats its blocks).
+    Never all-or-nothing: a layer no unit can run (a ``MappingError``) is recorded in
+    ``ModelResult.failed`` and every other layer still compiles. Layers with the same
+    codelet compile once (ResNet repeats its blocks).
     """
     acg = load_arch(arch) if isinstance(arch, str) else arch
     t0 = time.perf_counter()
-    memo: dict[object, CompileResult] = {}
+    memo: dict[object, CompileResult | MappingError] = {}
 
-    def cached(layer: Layer) -> CompileResult:
+    def attempt(layer: Layer) -> CompileResult | MappingError:
         key = layer.codelet
         if key not in memo:
-            memo[key] = compile(layer, acg, constraints)
+            try:
+                memo[key] = compile(layer, acg, constraints)
+            except MappingError as exc:
+                memo[key] = exc
         hit = memo[key]
-        return CompileResult(
-            layer.name,
-            hit.arch,
-            hit.mapping,
-            hit.program,
-            hit.estimate,
-            hit.log,
-            hit.constraints,
-            hit.compile_s,
-            hit.passes,
-        )
+        return hit if isinstance(hit, MappingError) else replace(hit, name=layer.name)
 
     layers = model.layers
     if only:
         wanted = set(only)
         layers = tuple(la for la in layers if la.name in wanted)
     runs = fusion_candidates(model) if fuse and not only else [[la] for la in layers]
-    out: list[CompiledLayer] = []
+    out: list[Unit] = []
     for run in runs:
-        out.extend(_compile_run(run, acg, constraints, cached))
+        out.extend(_compile_run(run, acg, attempt))
     return ModelResult(model, acg, tuple(out), time.perf_counter() - t0)

@@ -2,7 +2,9 @@
 
 Functionally, each layer reads its inputs from the tensors the previous layers *simulated*
 (as they would sit in off-chip memory), and its outputs are compared with the ONNX
-reference for the same tensors, so the first wrong layer is named.
+reference for the same tensors, so the first wrong layer is named. A layer the compiler could
+not map (``ModelResult.failed``) is not simulated: the layers after it read its outputs from
+the ONNX reference (with ``check``) or from the codelet interpreter run on the simulated inputs.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from covenant_lab.analysis.bounds import ideal_bound
-from covenant_lab.compiler.model import CompiledLayer, ModelResult
+from covenant_lab.codelets.interpret import interpret
+from covenant_lab.compiler.model import CompiledLayer, FailedLayer, ModelResult
 from covenant_lab.errors import SimulationError
 from covenant_lab.sim.simulator import Simulator
 
@@ -82,13 +85,33 @@ def simulate_layer(
     )
 
 
+def stand_in(
+    failed: FailedLayer,
+    env: dict[str, np.ndarray],
+    initializers: Mapping[str, np.ndarray],
+    reference: Mapping[str, np.ndarray] | None,
+) -> None:
+    """Put the outputs of a layer that was not compiled into ``env``: the ONNX reference's
+    when there is one, else the codelet interpreter's on the values in ``env``."""
+    layer = failed.layer
+    if reference is not None:
+        env.update({t.name: reference[t.name] for t in layer.output_tensors})
+        return
+    values = interpret(layer.codelet, layer.operand_values(env, initializers))
+    env.update(layer.outputs_to_tensors(values))
+
+
 def simulate_model(
     result: ModelResult,
     *,
     inputs: Mapping[str, np.ndarray] | None = None,
     check: bool = False,
 ) -> tuple[LayerSim, ...]:
-    """Every compiled layer in order; ``check`` runs functionally against the ONNX reference."""
+    """Every compiled layer in order; ``check`` runs functionally against the ONNX reference.
+
+    Failed layers (``result.failed``) have no row; with real data, their outputs come from
+    the reference or the interpreter (see :func:`stand_in`) so the layers after them run.
+    """
     model = result.model
     env: dict[str, np.ndarray] | None = None
     reference = None
@@ -99,4 +122,10 @@ def simulate_model(
             reference = model.reference(feeds, intermediates=True)
             # layers compiled alone read what no simulated layer produced from the reference
             env = {**reference, **feeds}
-    return tuple(simulate_layer(c, env, model.initializers, reference) for c in result.layers)
+    rows = []
+    for unit in result.units:
+        if isinstance(unit, CompiledLayer):
+            rows.append(simulate_layer(unit, env, model.initializers, reference))
+        elif env is not None:
+            stand_in(unit, env, model.initializers, reference)
+    return tuple(rows)

@@ -6,7 +6,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from covenant_lab.errors import CovenantError
+from covenant_lab.errors import CovenantError, MappingError
 from covenant_lab.widgets.acg_view import ACGView, as_acg
 from covenant_lab.widgets.common import error_box, error_html
 from covenant_lab.widgets.player import SimPlayer, ensure_bokeh
@@ -55,11 +55,14 @@ class Lab(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def result(self, name: str | None = None) -> Any:
         """The CompileResult of layer ``name`` (default: the picked one), compiled on first use."""
-        from covenant_lab.compiler.model import compile_model
+        from covenant_lab.compiler.model import FailedLayer, compile_model
 
         name = name or self.picker.value
         if name not in self.results:
-            self.results[name] = compile_model(self.model, self.arch, only=[name]).layers[0].result
+            (unit,) = compile_model(self.model, self.arch, only=[name]).units
+            if isinstance(unit, FailedLayer):
+                raise MappingError(unit.error)
+            self.results[name] = unit.result
         return self.results[name]
 
     def stepper(self, name: str | None = None) -> PassStepper:

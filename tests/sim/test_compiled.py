@@ -9,7 +9,9 @@ from onnx import helper
 from covenant_lab.compiler import ModelResult, compile_model
 from covenant_lab.frontends.onnx import Model, load
 from covenant_lab.sim import Simulator
-from covenant_lab.sim.compiled import simulate_model
+from covenant_lab.sim.compiled import simulate_model, stand_in
+from covenant_lab.types import OpKind
+from tests.compiler._hosted import hosted, hosted_model
 from tests.frontends.onnx._build import make_model
 
 
@@ -68,3 +70,34 @@ def test_the_first_wrong_layer_is_named(result: ModelResult,
     assert rows[0].check == "fail"
     assert f"sim: {first.name}: output" in rows[0].message
     assert "differs at index [0, 0]" in rows[0].message
+
+
+@pytest.fixture(scope="module")
+def partial() -> ModelResult:
+    """fc1 (host, fallback) -> act (Sigmoid: no unit) -> fc2+out (accel + host relu)."""
+    return compile_model(hosted_model(), hosted(without=[OpKind.SIGMOID]))
+
+
+def test_layers_after_a_failed_one_are_simulated_and_checked(partial: ModelResult) -> None:
+    assert [u.name for u in partial.failed] == ["act"]
+    rows = simulate_model(partial, check=True)
+    assert [r.layer for r in rows] == ["fc1", "fc2+out"]
+    assert {r.check for r in rows} == {"pass"}
+    assert [r.cycles for r in simulate_model(partial)] == [r.cycles for r in rows]
+
+
+def test_a_failed_layer_stands_in_with_the_interpreter_without_a_reference(
+    partial: ModelResult,
+) -> None:
+    model = partial.model
+    feeds = model.random_inputs()
+    want = model.reference(feeds, intermediates=True)
+    env = {**feeds, "h": want["h"]}
+    (failed,) = partial.failed
+    stand_in(failed, env, model.initializers, None)
+    np.testing.assert_allclose(env["s"], want["s"], rtol=1e-5)
+    env = dict(feeds)
+    stand_in(failed, env, model.initializers, want)
+    assert env["s"] is want["s"]
+    rows = simulate_model(partial, inputs=feeds)  # real data flows past the failed layer
+    assert {r.check for r in rows} == {"skipped"}

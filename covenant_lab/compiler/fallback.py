@@ -1,0 +1,123 @@
+"""Stages the compiler put on a fallback unit (a host CPU, a scalar core), and why.
+
+A compute node marked ``fallback: true`` is a general-purpose unit: the search may use it
+like any other, but no stage goes there silently. After the search has chosen, every stage
+bound to a fallback node is explained by :func:`explain_fallbacks`:
+
+- no other unit performs the stage's op: ``no other unit performs 'sigmoid'``;
+- another unit has the op but no capability of it fits the statement: the missing ports,
+  ``accel.mac has no port for role 'init' (operand 'c')``;
+- otherwise the codelet is planned again with the stage restricted to that unit
+  (``Constraints.capability``), and the error it raises (a tile that cannot fit, a storage
+  no path reaches, ...) is the reason; when that plan succeeds, the reason is the cost
+  model's verdict (the fallback unit was estimated faster).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from covenant_lab.acg.capabilities import Capability
+from covenant_lab.acg.graph import ACG
+from covenant_lab.codelets.ir import Codelet, Stage
+from covenant_lab.compiler.constraints import Constraints
+from covenant_lab.compiler.mapping import Mapping
+from covenant_lab.compiler.roles import capability_fits, stage_roles
+from covenant_lab.compiler.search import plan
+from covenant_lab.errors import MappingError
+from covenant_lab.types import OpKind
+
+__all__ = ["Fallback", "explain_fallbacks", "fallback_note"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fallback:
+    """Stage ``stage`` (op ``op``) runs on fallback unit ``node``; ``reason`` says why no
+    preferred unit does (one line per refusing unit, each possibly followed by a hint line).
+
+    ``preferred`` lists the non-fallback units that perform ``op`` (empty: none does).
+    """
+
+    stage: int
+    op: OpKind
+    node: str
+    reason: str
+    preferred: tuple[str, ...] = ()
+
+    @property
+    def summary(self) -> str:
+        """The reason's first line (what a table cell shows)."""
+        return self.reason.splitlines()[0] if self.reason else ""
+
+    def note(self) -> str:
+        """``fallback: host — <first line of the reason>``."""
+        return fallback_note((self,))
+
+
+def fallback_note(fallback: Sequence[Fallback]) -> str:
+    """One line for a table: ``fallback: host — <reason>`` ('' when nothing fell back);
+    several stages are joined with ``; ``."""
+    if not fallback:
+        return ""
+    return "fallback: " + "; ".join(f"{f.node} — {f.summary}" for f in fallback)
+
+
+def _missing_ports(stage: Stage, node: str, cap: Capability) -> str:
+    missing = [(role, acc.operand) for role, acc in stage_roles(stage) if cap.port(role) is None]
+    roles = ", ".join(f"'{role}' (operand '{operand}')" for role, operand in missing)
+    plural = "s" if len(missing) > 1 else ""
+    return f"{node}.{cap.label} has no port for role{plural} {roles}"
+
+
+def _refusal(
+    codelet: Codelet,
+    acg: ACG,
+    cons: Constraints,
+    stage: int,
+    unit: str,
+    chosen: float,
+    fallback: str,
+) -> str:
+    """Why ``unit`` does not run ``stage`` of ``codelet`` (the search put it on ``fallback``)."""
+    st = codelet.stages[stage]
+    caps = [c for n, c in acg.providers(st.stmt.op) if n.name == unit]
+    if not any(capability_fits(st, c) for c in caps):
+        return "; ".join(_missing_ports(st, unit, c) for c in caps)
+    pinned = tuple((i, w) for i, w in cons.capability if i != stage)
+    try:
+        alt = plan(codelet, acg, replace(cons, capability=(*pinned, (stage, unit))))
+    except MappingError as exc:
+        return f"{unit}: {exc}"
+    return (
+        f"{unit} can run it, but the search estimates {alt.estimate:,.0f} cycles there "
+        f"and {chosen:,.0f} on {fallback}"
+    )
+
+
+def explain_fallbacks(
+    mapping: Mapping, acg: ACG, cons: Constraints, chosen: float
+) -> tuple[Fallback, ...]:
+    """One :class:`Fallback` per stage of ``mapping`` bound to a fallback node.
+
+    ``cons`` are the constraints the mapping was searched under, ``chosen`` the search's
+    estimate of it (compared with the preferred unit's when that unit can run the stage).
+    """
+    out = []
+    required = dict(cons.capability)
+    for b in mapping.bindings:
+        if not b.node.fallback:
+            continue
+        op = mapping.codelet.stages[b.stage].stmt.op
+        preferred = tuple(dict.fromkeys(n.name for n, _ in acg.providers(op) if not n.fallback))
+        if not preferred:
+            reason = f"no other unit performs '{op.value}'"
+        elif b.stage in required:
+            reason = f"the constraint capability={{{b.stage}: '{required[b.stage]}'}} asks for it"
+        else:
+            reason = "\n".join(
+                _refusal(mapping.codelet, acg, cons, b.stage, unit, chosen, b.node.name)
+                for unit in preferred
+            )
+        out.append(Fallback(b.stage, op, b.node.name, reason, preferred))
+    return tuple(out)

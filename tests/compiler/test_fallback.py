@@ -1,0 +1,120 @@
+"""Fallback units: every stage put on one says why; a model never fails all-or-nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from covenant_lab.codelets import library as L
+from covenant_lab.compiler import (
+    CompiledLayer,
+    Constraints,
+    FailedLayer,
+    Fallback,
+    ModelResult,
+    compile,
+    compile_model,
+)
+from covenant_lab.compiler.fallback import fallback_note
+from covenant_lab.types import OpKind
+from tests.compiler._hosted import hosted, hosted_model
+
+
+def test_a_gemm_that_fits_runs_on_the_accelerator() -> None:
+    r = compile(L.matmul((16, 40), (40, 24)), hosted())
+    assert r.capabilities == ("accel.mac",)
+    assert r.fallback == ()
+
+
+def test_a_gemm_with_a_bias_runs_on_the_host_because_the_array_has_no_init_port() -> None:
+    r = compile(L.gemm((16, 40), (40, 24), c_shape=(24,)), hosted())
+    assert r.capabilities == ("host.mac",)
+    assert r.fallback == (
+        Fallback(
+            0, OpKind.MAC, "host", "accel.mac has no port for role 'init' (operand 'c')", ("accel",)
+        ),
+    )
+    assert r.fallback[0].note() == (
+        "fallback: host — accel.mac has no port for role 'init' (operand 'c')"
+    )
+
+
+def test_tiles_the_accelerator_cannot_hold_give_its_compile_error() -> None:
+    cons = Constraints.of(tiles={"m": 64, "n": 64, "k": 1024})
+    r = compile(L.matmul((64, 1024), (1024, 64)), hosted(), cons)
+    (f,) = r.fallback
+    assert (f.node, f.op, f.preferred) == ("host", OpKind.MAC, ("accel",))
+    assert f.reason.startswith(
+        "accel: no legal mapping of matmul onto hosted with constraints "
+        "(tiles m=64, n=64, k=1024; capability stage0@accel): tile: tile m=64 x n=64 x k=1024"
+    )
+    assert "tiles need 288.0 KiB in BUF" in f.reason and "which holds 16.0 KiB" in f.reason
+    assert r.constraints == cons  # the restricted compile leaves the result's own alone
+
+
+def test_an_op_no_other_unit_performs() -> None:
+    r = compile(L.relu((4, 8)), hosted())
+    assert r.fallback == (Fallback(0, OpKind.RELU, "host", "no other unit performs 'relu'"),)
+
+
+def test_a_host_the_cost_model_prefers_says_so() -> None:
+    r = compile(L.matmul((16, 40), (40, 24)), hosted(host_bw=64, host_cycles_per_elem=0))
+    (f,) = r.fallback
+    assert f.reason.startswith("accel can run it, but the search estimates ")
+    assert f.reason.endswith(" on host")
+
+
+def test_a_constraint_that_asks_for_the_host() -> None:
+    r = compile(L.matmul((8, 8), (8, 8)), hosted(), Constraints.of(capability={0: "host"}))
+    assert [f.reason for f in r.fallback] == ["the constraint capability={0: 'host'} asks for it"]
+
+
+def test_fallback_notes_join_stages() -> None:
+    a = Fallback(0, OpKind.MAC, "host", "first line\nhint: more", ("accel",))
+    b = Fallback(1, OpKind.RELU, "cpu", "no other unit performs 'relu'")
+    assert a.summary == "first line"
+    assert fallback_note(()) == ""
+    assert fallback_note((a, b)) == (
+        "fallback: host — first line; cpu — no other unit performs 'relu'"
+    )
+
+
+def test_shipped_archs_have_no_fallback() -> None:
+    r = compile(L.relu((4, 8)), "teaching")
+    assert r.fallback == ()
+
+
+@pytest.fixture(scope="module")
+def partial() -> ModelResult:
+    return compile_model(hosted_model(), hosted(without=[OpKind.SIGMOID]))
+
+
+def test_a_layer_no_unit_runs_is_recorded_and_the_rest_compiles(partial: ModelResult) -> None:
+    assert [(type(u).__name__, u.name) for u in partial.units] == [
+        ("CompiledLayer", "fc1"),
+        ("FailedLayer", "act"),
+        ("CompiledLayer", "fc2+out"),
+    ]
+    assert [c.name for c in partial.layers] == ["fc1", "fc2+out"]
+    (failed,) = partial.failed
+    assert isinstance(failed, FailedLayer)
+    assert (failed.name, failed.op, failed.missing) == ("act", "Sigmoid", (OpKind.SIGMOID,))
+    assert "no compute node of hosted performs 'sigmoid'" in failed.error
+    assert "hint: add a capability with this op" in failed.error
+    assert failed.note == f"FAILED: {failed.error.splitlines()[0]}"
+    assert partial.estimated_cycles == sum(c.result.estimate.cycles for c in partial.layers)
+
+
+def test_fallback_layers_of_a_model(partial: ModelResult) -> None:
+    assert [c.name for c in partial.fallback] == ["fc1", "fc2+out"]
+    fc1, fc2 = partial.fallback
+    assert isinstance(fc1, CompiledLayer)
+    assert fc1.note == "fallback: host — accel.mac has no port for role 'init' (operand 'c')"
+    assert fc2.result.capabilities == ("accel.mac", "host.relu")
+    assert fc2.note == "fallback: host — no other unit performs 'relu'"
+
+
+def test_with_every_op_somewhere_the_model_fuses_and_compiles() -> None:
+    result = compile_model(hosted_model(), hosted())
+    assert result.failed == ()
+    assert [c.name for c in result.layers] == ["fc1+act", "fc2+out"]
+    assert [f.op for f in result.layers[0].fallback] == [OpKind.MAC, OpKind.SIGMOID]
