@@ -3,7 +3,8 @@
     covenant report RESULTS_DIR --html report.html
     write_report(Path("results"), Path("report.html"))
 
-Sections: per-architecture summary; efficiency of every layer per architecture (ideal /
+Sections: per-architecture summary; layers run on a fallback unit (and why) and model layers
+no unit can run; efficiency of every layer per architecture (ideal /
 simulated cycles); a roofline (operations per off-chip byte vs operations per cycle, with each
 architecture's compute and bandwidth roofs); compile and simulation time per layer; search vs
 exhaustive search; whole models; each layer's mapping table.
@@ -24,7 +25,7 @@ from covenant_lab.analysis.roofline import points, roof_curve, roofs
 from covenant_lab.errors import UsageError
 from covenant_lab.fileio import write_atomic
 
-__all__ = ["TITLES", "load_results", "render_html", "write_report"]
+__all__ = ["TITLES", "load_results", "render_html", "unit_notes", "write_report"]
 
 TITLES = {
     "efficiency": "Efficiency per layer (ideal / simulated cycles)",
@@ -69,7 +70,8 @@ def _grouped_bars(doc: Doc, key: str, title: str, unit: str, scale: float = 1.0)
 
     archs = list(doc["archs"])
     layers = list(dict.fromkeys(r["layer"] for r in doc["layers"]))
-    data: dict[str, list[Any]] = {"x": [], "value": [], "arch": [], "layer": [], "check": []}
+    data: dict[str, list[Any]] = {"x": [], "value": [], "arch": [], "layer": [], "check": [],
+                                  "fallback": []}
     for r in doc["layers"]:
         if r.get(key) is None:
             continue
@@ -78,6 +80,7 @@ def _grouped_bars(doc: Doc, key: str, title: str, unit: str, scale: float = 1.0)
         data["arch"].append(r["arch"])
         data["layer"].append(r["layer"])
         data["check"].append(r.get("check", ""))
+        data["fallback"].append(r.get("fallback_node") or "-")
     factors = [(la, a) for la in layers for a in archs]
     fig = figure(x_range=FactorRange(factors=factors), title=title, height=360, width=_WIDTH,
                  y_axis_label=unit, toolbar_location="above", tools="pan,box_zoom,reset,save")
@@ -86,7 +89,8 @@ def _grouped_bars(doc: Doc, key: str, title: str, unit: str, scale: float = 1.0)
                                     factors=archs, start=1, end=2),
              line_color=None, legend_field="arch")
     fig.add_tools(HoverTool(tooltips=[("layer", "@layer"), ("arch", "@arch"),
-                                      (unit, "@value{0.000}"), ("check", "@check")]))
+                                      (unit, "@value{0.000}"), ("check", "@check"),
+                                      ("fallback unit", "@fallback")]))
     xaxis: Any = fig.xaxis  # bokeh's splat attribute proxies are untyped
     xaxis.major_label_text_font_size = "0pt"  # the arch: the legend says it
     xaxis.group_label_orientation = 1.1
@@ -177,12 +181,39 @@ def _models_html(doc: Doc) -> str:
     if not doc.get("models"):
         return ""
     rows = [[r["model"], r["arch"], r["status"], r.get("layers", "-"),
+             _fmt(r.get("failed_layers"), "d"), _fmt(r.get("fallback_layers"), "d"),
              _fmt(r.get("compile_s"), ".2f"), _fmt(r.get("sim_s"), ".2f"),
              _fmt(r.get("cycles"), ",d"), _fmt(r.get("peak_rss_mb"), ".0f"),
-             (r.get("error") or r.get("sim_error") or "")[:160]] for r in doc["models"]]
+             (r.get("error") or r.get("sim_error")
+              or "; ".join(f"{f['layer']}: {f['error']}" for f in r.get("failed", [])))[:160]]
+            for r in doc["models"]]
     return "<h2>Whole models</h2>" + _table(rows, [
-        "model", "arch", "status", "layers", "compile s", "sim s", "cycles", "peak RSS MB",
-        "problem"])
+        "model", "arch", "status", "layers", "not compiled", "on a fallback unit", "compile s",
+        "sim s", "cycles", "peak RSS MB", "problem"])
+
+
+def unit_notes(doc: Doc) -> list[list[str]]:
+    """[layer, ran on, why] for each layer a fallback unit ran ("fallback: host") and each
+    model layer no unit can run ("not compiled")."""
+    rows = [[f"{r['arch']} / {r['layer']}", f"fallback: {r['fallback_node']}",
+             r.get("fallback_reason", "")] for r in doc["layers"] if r.get("fallback_node")]
+    for r in doc.get("models", []):
+        where = f"{r['arch']} / model {r['model']}"
+        rows += [[f"{where} / {f['layer']}", f"fallback: {f['node']}", f["reason"]]
+                 for f in r.get("fallback", [])]
+        rows += [[f"{where} / {f['layer']} ({f['op']})", "not compiled", f["error"]]
+                 for f in r.get("failed", [])]
+    return rows
+
+
+def _notes_html(doc: Doc) -> str:
+    rows = unit_notes(doc)
+    if not rows:
+        return ""
+    return ("<h2>Fallback units and layers not compiled</h2><p>Layers a general-purpose "
+            "(fallback) unit ran, with the reason the preferred unit refused them, and model "
+            "layers no unit can run.</p>"
+            + _table(rows, ["layer", "ran on", "why"]))
 
 
 def _mappings_html(doc: Doc) -> str:
@@ -192,6 +223,8 @@ def _mappings_html(doc: Doc) -> str:
         if r["status"] == "ok":
             head += (f": {r['cycles']:,} cycles, efficiency {r['efficiency']:.3f}, "
                      f"check {r['check']}")
+            if r.get("fallback_node"):
+                head += f" [fallback: {r['fallback_node']} — {r['fallback_reason']}]"
             body = r.get("table") or "(no table recorded)"
         else:
             head += f": {r['status']}"
@@ -222,7 +255,7 @@ def render_html(doc: Doc, *, title: str = "covenant_lab benchmark") -> str:
     def div(text: str) -> Any:
         return Div(text=_CSS + text, width=_WIDTH)  # each Div has its own style scope
 
-    items = [div(f"<h1>{html.escape(title)}</h1>" + _summary_html(doc)),
+    items = [div(f"<h1>{html.escape(title)}</h1>" + _summary_html(doc) + _notes_html(doc)),
              _grouped_bars(doc, "efficiency", TITLES["efficiency"], "efficiency"),
              _roofline(doc),
              _grouped_bars(doc, "compile_s", TITLES["compile"], "ms", 1000.0),

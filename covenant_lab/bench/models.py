@@ -1,5 +1,8 @@
 """Whole models end to end: build, compile every layer (with fusion), simulate every layer.
 
+A layer no unit can run makes the record ``partial`` (``failed`` names it and says why); the
+other layers are still compiled and simulated. Stages on a fallback unit are in ``fallback``.
+
 Each model runs in a fresh worker process (``max_tasks_per_child=1``) so that the process's
 peak resident set (``ru_maxrss``) is the model's own; ``base_rss_mb`` is the resident set
 after the imports, before the model is built.
@@ -15,14 +18,14 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from covenant_lab.compiler.model import compile_model
+from covenant_lab.compiler.model import ModelResult, compile_model
 from covenant_lab.dse.sweep import arch_from_yaml
 from covenant_lab.errors import CovenantError, SimulationError
 from covenant_lab.frontends.onnx import load
 from covenant_lab.models import BUILDERS
 from covenant_lab.sim.simulator import Simulator
 
-__all__ = ["MODELS", "model_task", "run_models"]
+__all__ = ["MODELS", "model_task", "run_models", "unit_notes"]
 
 MODELS: tuple[str, ...] = ("resnet50", "mobilenetv2", "bert")
 
@@ -59,6 +62,22 @@ def _simulate(result: Any, rec: dict[str, Any]) -> None:
                sim_errors=failures, sim_error=first)
 
 
+def unit_notes(result: ModelResult) -> dict[str, Any]:
+    """The record's fields for layers no unit can run (then ``status`` is "partial") and
+    layers on a fallback unit: counts (CSV columns) and one record per layer (JSON only)."""
+    out: dict[str, Any] = {
+        "failed_layers": len(result.failed),
+        "fallback_layers": len(result.fallback),
+        "failed": [{"layer": u.name, "op": u.op, "error": u.summary,
+                    "missing": [op.value for op in u.missing]} for u in result.failed],
+        "fallback": [{"layer": c.name, "op": c.op, "stage": f.stage, "node": f.node,
+                      "reason": f.summary} for c in result.fallback for f in c.fallback],
+    }
+    if result.failed:
+        out["status"] = "partial"
+    return out
+
+
 def model_task(name: str, label: str, text: str) -> dict[str, Any]:
     """Build, compile and timing-simulate model ``name`` on one architecture: a record."""
     rec: dict[str, Any] = {"model": name, "arch": label, "status": "ok", "error": "",
@@ -73,6 +92,7 @@ def model_task(name: str, label: str, text: str) -> dict[str, Any]:
         result = compile_model(model, acg)
         rec["compile_s"] = time.perf_counter() - t0
         rec["layers"] = len(result.layers)
+        rec.update(unit_notes(result))
         _simulate(result, rec)
     except CovenantError as exc:
         rec.update(status="error", error=str(exc).splitlines()[0])

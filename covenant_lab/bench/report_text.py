@@ -7,7 +7,7 @@ from typing import Any, TextIO
 
 from covenant_lab.bench.output import format_table
 
-__all__ = ["print_report"]
+__all__ = ["fallback_lines", "print_report"]
 
 
 def _f(value: Any, fmt: str, missing: str = "-") -> str:
@@ -23,18 +23,18 @@ def layer_table(layers: Sequence[dict[str, Any]]) -> str:
     for r in layers:
         if r["status"] != "ok":
             rows.append([r["arch"], r["layer"], r["status"], "", "", "", "", "", "", "", "",
-                         r["check"]])
+                         r["check"], ""])
             continue
         traffic = r.get("traffic_ratio")
         rows.append([
             r["arch"], r["layer"], f"{r['cycles']:,}", f"{r['ideal_cycles']:,.0f}",
             f"{r['efficiency']:.3f}", f"{r['utilisation']:.2f}", _f(traffic, ".2f"),
             f"{r['instructions']:,}", _ms(r["compile_s"]), _ms(r["sim_timing_s"]),
-            _ms(r.get("sim_functional_s")), r["check"],
+            _ms(r.get("sim_functional_s")), r["check"], r.get("fallback_node") or "",
         ])
     header = ["arch", "layer", "cycles", "ideal", "eff", "util", "bytes/compulsory", "instrs",
-              "compile ms", "sim ms", "func ms", "check"]
-    return format_table(rows, header, "ll" + "r" * 9 + "l")
+              "compile ms", "sim ms", "func ms", "check", "fallback"]
+    return format_table(rows, header, "ll" + "r" * 9 + "ll")
 
 
 def arch_table(summary: dict[str, Any]) -> str:
@@ -72,12 +72,23 @@ def model_table(models: Sequence[dict[str, Any]]) -> str:
     rows = []
     for r in models:
         rows.append([r["model"], r["arch"], r["status"], _f(r.get("layers"), "d"),
+                     _f(r.get("failed_layers"), "d"), _f(r.get("fallback_layers"), "d"),
                      _f(r.get("compile_s"), ".2f"), _f(r.get("sim_s"), ".2f"),
                      _f(r.get("cycles"), ",d"), _f(r.get("sim_errors"), "d"),
                      f"{r['peak_rss_mb']:.0f}"])
-    header = ["model", "arch", "status", "layers", "compile s", "sim s", "cycles",
-              "sim errors", "peak RSS MB"]
-    return format_table(rows, header, "lll" + "r" * 6)
+    header = ["model", "arch", "status", "layers", "failed", "fallback", "compile s", "sim s",
+              "cycles", "sim errors", "peak RSS MB"]
+    return format_table(rows, header, "lll" + "r" * 8)
+
+
+def fallback_lines(doc: dict[str, Any]) -> list[str]:
+    """One line per suite layer and per model layer that ran on a fallback unit, with why."""
+    out = [f"  {r['arch']}/{r['layer']}: fallback: {r['fallback_node']} — {r['fallback_reason']}"
+           for r in doc["layers"] if r.get("fallback_node")]
+    for r in doc["models"]:
+        out += [f"  model {r['model']} on {r['arch']}, {f['layer']}: fallback: {f['node']} — "
+                f"{f['reason']}" for f in r.get("fallback", [])]
+    return out
 
 
 def _problems(doc: dict[str, Any]) -> list[str]:
@@ -91,7 +102,10 @@ def _problems(doc: dict[str, Any]) -> list[str]:
             out.append(f"  search {r['arch']}/{r['layer']} [{r['status']}]: "
                        f"{r['error'].splitlines()[0][:200]}")
     for r in doc["models"]:
-        if r["status"] != "ok" or r.get("sim_errors"):
+        for f in r.get("failed", []):
+            out.append(f"  model {r['model']} [layer not compiled] {f['layer']} ({f['op']}): "
+                       f"{f['error'][:200]}")
+        if r["status"] not in ("ok", "partial") or r.get("sim_errors"):
             msg = r["error"] or r.get("sim_error", "")
             out.append(f"  model {r['model']} [{r['status']}]: {msg.splitlines()[0][:200]}")
     return out
@@ -137,6 +151,12 @@ def print_report(doc: dict[str, Any], out: TextIO) -> None:
         p()
         p("== oracles: SCALE-Sim (stall-free CALC mode, weight stationary) vs ours")
         for line in doc["oracle_text"]:
+            p(line)
+    fallback = fallback_lines(doc)
+    if fallback:
+        p()
+        p(f"== fallback units ({len(fallback)}): layers a general-purpose unit ran, and why")
+        for line in fallback:
             p(line)
     problems = _problems(doc)
     if problems:

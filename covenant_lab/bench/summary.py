@@ -52,6 +52,7 @@ def _arch(records: Sequence[Rec]) -> dict[str, Any]:
         "layers_ok": len(ok),
         "layers_unmapped": sum(r["status"] == "unmapped" for r in records),
         "layers_error": sum(r["status"] in ("error", "crash") for r in records),
+        "layers_fallback": sum(bool(r.get("fallback_node")) for r in ok),
         "geomean_efficiency": geomean(effs),
         "min_efficiency": worst["efficiency"] if worst else None,
         "min_efficiency_layer": worst["layer"] if worst else None,
@@ -97,6 +98,7 @@ def summarize(config: BenchConfig, archs: dict[str, Any], layers: Sequence[Rec],
         "search": _search(search),
         "models": {r["model"]: {k: r.get(k) for k in (
             "arch", "status", "error", "layers", "compile_s", "sim_s", "cycles", "instructions",
-            "sim_errors", "peak_rss_mb", "base_rss_mb")} for r in models},
+            "sim_errors", "peak_rss_mb", "base_rss_mb", "failed_layers", "fallback_layers")}
+            for r in models},
         "sim_speed": _speed(layers),
     }

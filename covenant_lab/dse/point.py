@@ -8,8 +8,10 @@ and the sweeps report::
 
 A suite entry of two nodes (Add + Relu, MatMul + bias) is fused with ``fuse_pair``; when the
 fused layer cannot be mapped (MappingError) its layers are compiled apart and their cycles
-summed. Errors the library raises on purpose are recorded in the record (``status``,
-``error``, ``check``), never raised, so one bad layer does not stop a sweep.
+summed. A stage on a fallback unit is named in ``fallback_node`` with the reason in
+``fallback_reason`` (both '' when none). Errors the library raises on purpose are recorded in the
+record (``status``, ``error``, ``check``), never raised, so one bad layer does not stop a
+sweep.
 """
 
 from __future__ import annotations
@@ -212,6 +214,9 @@ def _record(rec: dict[str, Any], units: list[_Unit], fused: Codelet | None, acg:
     )
     compulsory = bound.compulsory_bytes
     rec["traffic_ratio"] = rec["offchip_bytes"] / compulsory if compulsory else None
+    fallback = [f for u in units for f in u.result.fallback]
+    rec["fallback_node"] = ",".join(dict.fromkeys(f.node for f in fallback))
+    rec["fallback_reason"] = "; ".join(f.summary for f in fallback)
     if options.table:
         rec["table"] = "\n\n".join(f"[{u.result.name}]\n{u.result.table()}" if len(units) > 1
                                    else u.result.table() for u in units)
