@@ -21,7 +21,7 @@ from covenant_lab.acg.capabilities import Capability
 from covenant_lab.acg.homes import TensorHome, resolve
 from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, Node, StorageNode
 from covenant_lab.errors import UsageError
-from covenant_lab.types import OpKind
+from covenant_lab.types import DType, OpKind
 
 if TYPE_CHECKING:
     from covenant_lab.acg.edits import NodeKind
@@ -315,6 +315,22 @@ class ACG:
         return DataPath(
             tuple(self.storage(n) for n in names), real, tuple(self.via(e) for e in real)
         )
+
+    def element_bytes(self, path: DataPath, port_dtype: DType, *, outward: bool) -> tuple[int, ...]:
+        """Element size in each storage of ``path`` for an operand its compute port holds as
+        ``port_dtype``. ``outward``: the path runs from the port to memory (a store), else from
+        memory to the port. Crossing an edge that converts (``Edge.dtype``) away from the port
+        gives every storage beyond it the edge's type: one rule for loads and stores."""
+        nodes = path.nodes if outward else tuple(reversed(path.nodes))
+        edges = path.edges if outward else tuple(reversed(path.edges))
+        width = port_dtype.itemsize
+        out = [width]
+        for edge in edges:
+            if edge.dtype is not None:
+                width = edge.dtype.itemsize
+            out.append(width)
+        assert len(out) == len(nodes)
+        return tuple(out) if outward else tuple(reversed(out))
 
     def best_path(self, src: str | Node, dst: str | Node) -> DataPath | None:
         paths = self.data_paths(src, dst)

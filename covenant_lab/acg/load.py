@@ -59,6 +59,7 @@ from __future__ import annotations
 import importlib.resources
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +244,10 @@ def build_acg(
     compute = tuple(builder.compute(k, v, clock) for k, v in doc["compute"].items())
     edges = tuple(builder.edge(i, e) for i, e in enumerate(doc["edges"]))
     given = {TensorHome(k): v for k, v in (doc.get("homes") or {}).items()}
+    sizes = {n.name: n.size for n in compute}
+    storage = tuple(
+        replace(s, replicas=sizes[s.private_to]) if s.private_to in sizes else s for s in storage
+    )
     check_acg_parts(storage, compute, comm, edges, problems)
     check_homes(given, storage, problems)
     problems.raise_if_any(source)

@@ -38,10 +38,16 @@ class StorageNode:
     description: str = ""
     access: Access = Access.RAM
     private_to: str | None = None
+    replicas: int = 1  # copies of a private storage: the PEs of its compute node
 
     @property
     def kind(self) -> str:
         return "storage"
+
+    @property
+    def total_bytes(self) -> int | None:
+        """Bytes of every copy together (None: unbounded)."""
+        return None if self.capacity_bytes is None else self.capacity_bytes * self.replicas
 
 
 @dataclass(frozen=True, slots=True)

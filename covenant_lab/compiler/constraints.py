@@ -17,6 +17,7 @@ class Constraints:
     - ``order``: the loop order at level 0 (which operand stays resident);
     - ``spatial``: spatial dimension -> loops occupying it;
     - ``storage``: operand -> the storage its capability port uses;
+    - ``home``: operand -> the off-chip memory it lives in (default: the file's ``homes``);
     - ``capability``: stage -> "node" or "node.capability";
     - ``fuse``: force stage fusion on or off.
     """
@@ -25,6 +26,7 @@ class Constraints:
     order: tuple[str, ...] = ()
     spatial: tuple[tuple[str, tuple[str, ...]], ...] = ()
     storage: tuple[tuple[str, str], ...] = ()
+    home: tuple[tuple[str, str], ...] = ()
     capability: tuple[tuple[int, str], ...] = ()
     fuse: bool | None = None
 
@@ -35,6 +37,7 @@ class Constraints:
         order: Sequence[str] = (),
         spatial: MappingABC[str, str | Sequence[str]] | None = None,
         storage: MappingABC[str, str] | None = None,
+        home: MappingABC[str, str] | None = None,
         capability: MappingABC[int, str] | None = None,
         fuse: bool | None = None,
     ) -> Constraints:
@@ -66,6 +69,7 @@ class Constraints:
             order=tuple(order),
             spatial=sp,
             storage=tuple((str(a), str(b)) for a, b in (storage or {}).items()),
+            home=tuple((str(a), str(b)) for a, b in (home or {}).items()),
             capability=tuple((int(a), str(b)) for a, b in (capability or {}).items()),
             fuse=fuse,
         )
@@ -85,6 +89,8 @@ class Constraints:
             parts.append("spatial " + ", ".join(f"{d}<-{'*'.join(v)}" for d, v in self.spatial))
         if self.storage:
             parts.append("storage " + ", ".join(f"{o}@{s}" for o, s in self.storage))
+        if self.home:
+            parts.append("home " + ", ".join(f"{o}@{s}" for o, s in self.home))
         if self.capability:
             parts.append("capability " + ", ".join(f"stage{s}@{c}" for s, c in self.capability))
         if self.fuse is not None:

@@ -16,7 +16,7 @@ import numpy as np
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.nodes import Edge, StorageNode
-from covenant_lab.compiler.footprint import access_axes, bounding_elements, elem_bytes
+from covenant_lab.compiler.footprint import access_axes, bounding_elements
 from covenant_lab.compiler.lower import read_before_written
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.vexpr import evaluate
@@ -75,7 +75,6 @@ class GroupModel:
             p.operand: np.array([self._uses(p.operand, lp) for lp in self.loops], dtype=bool)
             for p in group.placements
         }
-        self.eb = {p.operand: elem_bytes(mapping, group, p.operand) for p in group.placements}
         self.axes = {p.operand: access_axes(self.stages, p.operand) for p in group.placements}
         self.position = {lp: k for k, lp in enumerate(self.loops)}
 
@@ -193,7 +192,7 @@ class GroupModel:
                 store = p.at(level)
                 copies = store.buffering if p.home is not None else 1
                 word = max(store.word_bytes, 1)
-                tile_bytes = np.ceil(elems[(p.operand, level)] * self.eb[p.operand] / word) * word
+                tile_bytes = np.ceil(elems[(p.operand, level)] * p.bytes_at(level) / word) * word
                 used[store] = used.get(store, 0) + tile_bytes * copies
         fits = np.ones(n, dtype=bool)
         for store, nbytes in used.items():
@@ -242,8 +241,11 @@ class GroupModel:
                 continue
             for level in range(p.first_level, p.last_level + 1):
                 count, distinct = self._counts(p, level, trips, orders)
-                nbytes = elems[(p.operand, level)] * self.eb[p.operand]
+                inner = p.at(level).name
+                outer = p.home_bytes if level == p.first_level else p.bytes_at(level - 1)
                 for edge, times in self._moves(p, level, count, distinct):
+                    width = p.bytes_at(level) if edge.dst == inner else outer  # at the arrival
+                    nbytes = elems[(p.operand, level)] * width
                     self._add_move(totals, p, level, edge, times, nbytes)
         return totals
 

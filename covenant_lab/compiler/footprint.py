@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -11,18 +12,20 @@ import numpy as np
 from covenant_lab.acg.nodes import StorageNode
 from covenant_lab.codelets.ir import Stage
 from covenant_lab.compiler.mapping import Group, Mapping
+from covenant_lab.types import DType
 
 
-def elem_bytes(mapping: Mapping, group: Group, operand: str) -> int:
-    """Element size of ``operand``: the dtype of the first capability port that touches it."""
+def port_dtype(mapping: Mapping, group: Group, operand: str) -> DType:
+    """The element type of ``operand`` at the compute units: the dtype of the first capability
+    port that touches it (its width elsewhere follows the edges, ``ACG.element_bytes``)."""
     for i in group.stages:
         b = mapping.binding(i)
         for role, name in b.roles:
             if name == operand:
                 port = b.capability.port(role)
                 assert port is not None
-                return port.dtype.itemsize
-    return mapping.codelet.operand(operand).dtype.itemsize
+                return port.dtype
+    return mapping.codelet.operand(operand).dtype
 
 
 def loop_sizes(mapping: Mapping, group: Group, tiles: Sequence[int]) -> dict[str, int]:
@@ -80,24 +83,40 @@ def tile_elements(
     return float(bounding_elements(axes, mapping.codelet.operand(operand).shape, sizes))
 
 
-def footprint(
-    mapping: Mapping, group: Group, tiles: Sequence[Sequence[int]]
-) -> dict[StorageNode, list[tuple[str, int, int]]]:
-    """Per storage: (operand, bytes of one tile, copies) for every tile held there."""
-    out: dict[StorageNode, list[tuple[str, int, int]]] = {}
+@dataclass(frozen=True, slots=True)
+class TileUse:
+    """The tile of one operand at one tiling level: where it sits and its bytes."""
+
+    operand: str
+    level: int
+    storage: StorageNode
+    nbytes: int  # one copy, rounded up to the storage's word (tiles start on word boundaries)
+    copies: int  # the storage's buffering for tiles loaded from off chip, else 1
+
+
+def tile_uses(mapping: Mapping, group: Group, tiles: Sequence[Sequence[int]]) -> list[TileUse]:
+    """Every tile the group holds, level by level (outermost first)."""
+    out: list[TileUse] = []
     for level in range(1, group.levels + 1):
         sizes = loop_sizes(mapping, group, tiles[level - 1])
         for p in group.placements:
             if not p.has_tile(level):
                 continue
             store = p.at(level)
-            nbytes = int(tile_elements(mapping, group, p.operand, sizes)) * elem_bytes(
-                mapping, group, p.operand
-            )
+            nbytes = int(tile_elements(mapping, group, p.operand, sizes)) * p.bytes_at(level)
             word = max(store.word_bytes, 1)
-            nbytes = -(-nbytes // word) * word  # tiles start on word boundaries
             copies = store.buffering if p.home is not None else 1
-            out.setdefault(store, []).append((p.operand, nbytes, copies))
+            out.append(TileUse(p.operand, level, store, -(-nbytes // word) * word, copies))
+    return out
+
+
+def footprint(
+    mapping: Mapping, group: Group, tiles: Sequence[Sequence[int]]
+) -> dict[StorageNode, list[tuple[str, int, int]]]:
+    """Per storage: (operand, bytes of one tile, copies) for every tile held there."""
+    out: dict[StorageNode, list[tuple[str, int, int]]] = {}
+    for use in tile_uses(mapping, group, tiles):
+        out.setdefault(use.storage, []).append((use.operand, use.nbytes, use.copies))
     return out
 
 

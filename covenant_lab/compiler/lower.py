@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.nodes import Edge, StorageNode
 from covenant_lab.codelets.ir import Stage
+from covenant_lab.compiler.alloc import WHOLE, Allocator
 from covenant_lab.compiler.boxes import Box, contains, operand_box
-from covenant_lab.compiler.footprint import elem_bytes, footprint
+from covenant_lab.compiler.footprint import tile_uses
 from covenant_lab.compiler.invocation import invocation_cycles, invocation_params
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.program import Compute, DramTensor, Instr, Program, TileRef, Transfer
@@ -42,10 +43,13 @@ class _Slot:
 
 
 class _Emitter:
-    def __init__(self, mapping: Mapping, acg: ACG, tensors: dict[str, DramTensor]) -> None:
+    def __init__(
+        self, mapping: Mapping, acg: ACG, tensors: dict[str, DramTensor], alloc: Allocator
+    ) -> None:
         self.m = mapping
         self.acg = acg
         self.tensors = tensors
+        self.alloc = alloc
         self.instrs: list[Instr] = []
 
     # -- helpers -------------------------------------------------------------------------
@@ -71,6 +75,7 @@ class _GroupEmitter:
     def __init__(self, em: _Emitter, gi: int, group: Group) -> None:
         self.em = em
         self.m = em.m
+        self.gi = gi
         self.group = group
         self.stages: tuple[Stage, ...] = self.m.stages_of(group)
         self.origin = f"{self.m.codelet.name}/group{gi}"
@@ -84,7 +89,6 @@ class _GroupEmitter:
                                      if acc.operand == p.operand for v in acc.vars}))
             for p in group.placements
         }
-        self._eb = {p.operand: elem_bytes(self.m, group, p.operand) for p in group.placements}
         self._reductions = [st.reduction_loops() for st in self.stages]
         self._whole = {d.name: (0, d.extent) for d in self.m.codelet.dims}
         self._cycles: dict[
@@ -92,23 +96,14 @@ class _GroupEmitter:
         ] = {}
 
     def _allocate(self) -> None:
-        tiles = self.group.tiles
-        next_addr: dict[StorageNode, int] = {}
-        for store, items in footprint(self.m, self.group, tiles).items():
-            for op, nbytes, copies in items:
-                addr = next_addr.get(store, 0)
-                align = max(store.word_bytes, 1)
-                stride = -(-max(nbytes, 1) // align) * align
-                level = self._level_of(op, store)
-                self.slots[(op, level)] = _Slot(store, addr, stride, copies)
-                next_addr[store] = addr + stride * copies
-
-    def _level_of(self, operand: str, store: StorageNode) -> int:
-        p = self.group.placement(operand)
-        for level in range(p.first_level, p.last_level + 1):
-            if p.at(level) == store and (operand, level) not in self.slots:
-                return level
-        raise AssertionError("footprint and placement disagree")
+        """A slot per tile (its copies side by side), live while the group runs."""
+        for use in tile_uses(self.m, self.group, self.group.tiles):
+            align = max(use.storage.word_bytes, 1)
+            stride = -(-max(use.nbytes, 1) // align) * align
+            addr = self.em.alloc.reserve(
+                use.storage, stride * use.copies, phases=(self.gi, self.gi), align=align
+            )
+            self.slots[(use.operand, use.level)] = _Slot(use.storage, addr, stride, use.copies)
 
     # -- the walk ------------------------------------------------------------------------
     def run(self) -> None:
@@ -156,8 +151,8 @@ class _GroupEmitter:
             self._evict(p, level)
         k = slot.uses % slot.copies
         slot.uses += 1
-        eb = self._eb[p.operand]
-        tile = TileRef(p.operand, slot.storage, slot.addr + k * slot.stride, box, eb)
+        tile = TileRef(p.operand, slot.storage, slot.addr + k * slot.stride, box,
+                       p.bytes_at(level))
         needs_data = p.operand not in self.written or (
             p.home is not None and (box in slot.seen or p.operand in self.keeps)
         )
@@ -275,25 +270,31 @@ def _sub(outer: TileRef, box: Box) -> TileRef:
     )
 
 
-def dram_layout(mapping: Mapping) -> dict[str, DramTensor]:
-    """Every operand with an off-chip home, packed row-major at aligned addresses."""
+def dram_layout(mapping: Mapping, alloc: Allocator) -> dict[str, DramTensor]:
+    """Every operand with an off-chip home, row-major at aligned addresses of its home, live
+    for the whole program."""
     out: dict[str, DramTensor] = {}
-    addr = 0
     for g in mapping.groups:
         for p in g.placements:
             if p.home is None or p.operand in out:
                 continue
             op = mapping.codelet.operand(p.operand)
-            eb = elem_bytes(mapping, g, p.operand)
-            out[p.operand] = DramTensor(p.operand, p.home, addr, op.shape, eb)
-            addr += -(-(op.size * eb) // DRAM_ALIGN) * DRAM_ALIGN
+            nbytes = op.size * p.home_bytes
+            addr = alloc.reserve(p.home, nbytes, phases=WHOLE, align=DRAM_ALIGN)
+            out[p.operand] = DramTensor(p.operand, p.home, addr, op.shape, p.home_bytes)
     return out
 
 
 def lower(mapping: Mapping, acg: ACG) -> Program:
     """The program executing ``mapping`` (every decision must have been made)."""
-    tensors = dram_layout(mapping)
-    em = _Emitter(mapping, acg, tensors)
+    alloc = Allocator()
+    tensors = dram_layout(mapping, alloc)
+    em = _Emitter(mapping, acg, tensors, alloc)
     for gi, g in enumerate(mapping.groups):
         _GroupEmitter(em, gi, g).run()
-    return Program(mapping.codelet, acg.name, tuple(tensors.values()), tuple(em.instrs))
+    extents = tuple(
+        (s.name, max(r.stop for r in alloc.regions[s.name]))
+        for s in acg.offchip if s.name in alloc.regions
+    )
+    return Program(mapping.codelet, acg.name, tuple(tensors.values()), tuple(em.instrs),
+                   extents=extents)

@@ -50,11 +50,24 @@ class Placement:
     home: StorageNode | None
     levels: tuple[StorageNode, ...]
     first_level: int = 1  # tiling level of levels[0]; temps live at the innermost level only
+    widths: tuple[int, ...] = ()  # element bytes at the home (if any), then at each level
 
     def at(self, level: int) -> StorageNode:
         """Storage holding the operand's data at tiling level ``level`` (1-based)."""
-        k = min(max(level - self.first_level, 0), len(self.levels) - 1)
-        return self.levels[k]
+        return self.levels[self._index(level)]
+
+    def _index(self, level: int) -> int:
+        return min(max(level - self.first_level, 0), len(self.levels) - 1)
+
+    def bytes_at(self, level: int) -> int:
+        """Element size of the operand in the storage of tiling level ``level``."""
+        return self.widths[self._index(level) + (self.home is not None)]
+
+    @property
+    def home_bytes(self) -> int:
+        """Element size of the operand in its off-chip home."""
+        assert self.home is not None
+        return self.widths[0]
 
     def has_tile(self, level: int) -> bool:
         """Whether the operand gets its own tile (and transfer) at ``level``."""

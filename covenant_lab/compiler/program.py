@@ -151,6 +151,7 @@ class Program:
     tensors: tuple[DramTensor, ...]
     instrs: tuple[Instr, ...]
     asm: str = field(default="", repr=False)
+    extents: tuple[tuple[str, int], ...] = ()  # bytes laid out in each off-chip memory
 
     def tensor(self, operand: str) -> DramTensor:
         for t in self.tensors:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from covenant_lab.compiler.footprint import elem_bytes, loop_sizes, tile_elements
+from covenant_lab.compiler.footprint import loop_sizes, tile_elements
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 
 
@@ -60,10 +60,11 @@ def level_table(m: Mapping) -> str:
             cells = []
             for j in range(1, g.levels + 1):
                 if not p.has_tile(j):
-                    cells.append(f"(in {p.at(j).name})")
+                    outside = p.home if j < p.first_level and p.home is not None else p.at(j)
+                    cells.append(f"(in {outside.name})")
                     continue
                 n = int(tile_elements(m, g, p.operand, loop_sizes(m, g, g.tiles[j - 1])))
-                cells.append(f"{p.at(j).name} {n * elem_bytes(m, g, p.operand)} B")
+                cells.append(f"{p.at(j).name} {n * p.bytes_at(j)} B")
             rows.append([p.operand, *cells])
         out.extend(_table(head, rows))
     return "\n".join(out)

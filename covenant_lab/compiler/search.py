@@ -227,23 +227,40 @@ def _no_fit_message(mapping: Mapping, group: Group, lists: list[list[int]], leve
     return f"tile {shown} of {mapping.codelet.name} at level {level}: {problem}"
 
 
+def level_choices(mapping: Mapping) -> list[tuple[tuple[int, str, int], ...]]:
+    """Where operands with fewer on-chip levels than their group put their outermost storage:
+    the placement's default for all; when just one operand's path is shorter, each of its
+    levels (more would multiply the search for little: the defaults follow shared storage)."""
+    uneven = [
+        (gi, p) for gi, g in enumerate(mapping.groups) for p in g.placements
+        if p.home is not None and len(p.levels) < g.levels
+    ]
+    if len(uneven) != 1:
+        return [()]
+    gi, p = uneven[0]
+    last = mapping.groups[gi].levels - len(p.levels) + 1
+    levels = [p.first_level] + [lv for lv in range(1, last + 1) if lv != p.first_level]
+    return [((gi, p.operand, lv),) for lv in levels]
+
+
 def _structural(
     codelet: Codelet, acg: ACG, cons: Constraints, choice: tuple[int, ...], fuse: bool
 ) -> list[tuple[Mapping, tuple[object, ...]]]:
-    """The mappings (and passes) of one capability choice, one per spatial preference."""
+    """The mappings (and passes) of one capability choice, one per choice of levels for
+    uneven operand paths and spatial preference."""
     m = Mapping(codelet)
-    passes: list[object] = [
-        MatchCapabilities(choice, cons.capability),
-        FuseStages(fuse),
-        PlaceOperands(cons.storage),
-    ]
-    for p in passes:
+    head: list[object] = [MatchCapabilities(choice, cons.capability), FuseStages(fuse)]
+    for p in head:
         m = p.run(m, acg)  # type: ignore[attr-defined]
+    placed = PlaceOperands(cons.storage, cons.home).run(m, acg)
     fixed = tuple((0, d, v) for d, v in cons.spatial)
     out = []
-    for prefer in preferences(codelet, m):
-        sp = SpatialMap(fixed, prefer)
-        out.append((sp.run(m, acg), (*passes, sp)))
+    for first in level_choices(placed):
+        place = PlaceOperands(cons.storage, cons.home, first)
+        mp = place.run(m, acg)
+        for prefer in preferences(codelet, mp):
+            sp = SpatialMap(fixed, prefer)
+            out.append((sp.run(mp, acg), (*head, place, sp)))
     return out
 
 

@@ -47,8 +47,9 @@ def fault(i: int, ins: Instr, message: str, *, hint: str | None = None) -> Simul
 def storage_sizes(program: Program) -> dict[str, tuple[StorageNode, int]]:
     """Every storage the program uses, with its size in bytes.
 
-    On-chip storage has its capacity; unbounded (off-chip) storage is sized to the program's
-    tensors that live in it.
+    On-chip storage has its capacity (every PE's copy of a private one); unbounded (off-chip)
+    storage has the extent the program laid out there (its tensors and the tiles staged
+    through it).
     """
     nodes: dict[str, StorageNode] = {}
     for t in program.tensors:
@@ -56,14 +57,13 @@ def storage_sizes(program: Program) -> dict[str, tuple[StorageNode, int]]:
     for ins in program.instrs:
         for tile in _tiles(ins):
             nodes.setdefault(tile.storage.name, tile.storage)
+    ends = dict(program.extents)
+    for t in program.tensors:
+        ends[t.storage.name] = max(ends.get(t.storage.name, 0), t.addr + t.tile.span_bytes)
     out: dict[str, tuple[StorageNode, int]] = {}
     for name, node in nodes.items():
-        if node.capacity_bytes is not None:
-            size = node.capacity_bytes
-        else:
-            size = max((t.addr + t.tile.span_bytes for t in program.tensors
-                        if t.storage.name == name), default=0)
-        out[name] = (node, size)
+        total = node.total_bytes
+        out[name] = (node, total if total is not None else ends.get(name, 0))
     return out
 
 
@@ -112,7 +112,7 @@ def _check_bounds(i: int, ins: Instr, tile: TileRef, regions: Regions,
     if tile.addr >= 0 and stop <= size:
         return
     limit = (f"capacity {size} bytes" if node.capacity_bytes is not None
-             else f"the program's tensors there end at byte {size}")
+             else f"the program's layout there ends at byte {size}")
     raise fault(i, ins, f"tile of '{tile.operand}' {how} at {node.name}[{tile.addr}, {stop}) is "
                         f"beyond the storage ({limit})")
 

@@ -40,7 +40,7 @@ def test_tile_beyond_the_programs_dram_tensors() -> None:
     pb.instrs.append(Transfer(0, _edge("SPAD", "DRAM"), y, beyond, "t/store", "store"))
     with pytest.raises(SimulationError, match=(
         r"instruction 0 \(transfer store SPAD->DRAM of 'y', origin 't/store'\): tile of 'y' "
-        r"written at DRAM\[4096, 4160\) is beyond the storage \(the program's tensors there end "
+        r"written at DRAM\[4096, 4160\) is beyond the storage \(the program's layout there ends "
         r"at byte 256\)"
     )):
         Simulator(pb.build(), tiny())

@@ -6,7 +6,10 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from covenant_lab.acg.graph import ACG
+from covenant_lab.acg.homes import TensorHome
+from covenant_lab.acg.nodes import StorageNode
 from covenant_lab.codelets.ir import Role
+from covenant_lab.compiler.footprint import port_dtype
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.passes.fuse import temp_storages
 from covenant_lab.errors import MappingError, ScheduleError
@@ -34,12 +37,16 @@ class PlaceOperands:
 
     name: ClassVar[str] = "place"
     storage: tuple[tuple[str, str], ...] = ()  # user constraint: operand -> storage name
+    home: tuple[tuple[str, str], ...] = ()  # operand -> off-chip memory (else the file's homes)
+    # (group, operand) -> tiling level of the operand's outermost storage, for operands whose
+    # path has fewer levels than the group (the search tries each); default: level 1
+    first: tuple[tuple[int, str, int], ...] = ()
 
     def run(self, mapping: Mapping, acg: ACG) -> Mapping:
-        groups = tuple(self._place_group(mapping, acg, g) for g in mapping.groups)
+        groups = tuple(self._place_group(mapping, acg, g, i) for i, g in enumerate(mapping.groups))
         return replace(mapping, groups=groups)
 
-    def _place_group(self, mapping: Mapping, acg: ACG, group: Group) -> Group:
+    def _place_group(self, mapping: Mapping, acg: ACG, group: Group, index: int) -> Group:
         load: dict[str, int] = {}  # bytes placed per storage so far: spread operands out
         placements = []
         for op in mapping.group_operands(group):
@@ -52,11 +59,49 @@ class PlaceOperands:
             if any(p.home is not None for p in placements)
             else 1
         )
+        first = {op: level for g, op, level in self.first if g == index}
+        shared = {s: k for p in placements if len(p.levels) == depth
+                  for k, s in enumerate(p.levels, start=1)}
         placements = [
-            replace(p, first_level=depth - len(p.levels) + 1) if p.home is None else p
-            for p in placements
+            replace(p, first_level=self._first(p, depth, first, shared)) for p in placements
         ]
         return replace(group, placements=tuple(placements), levels=depth)
+
+    def _first(
+        self, p: Placement, depth: int, first: dict[str, int], shared: dict[StorageNode, int]
+    ) -> int:
+        """The tiling level of the operand's outermost storage. Temps sit at the innermost
+        level. An operand with a shorter path takes the level chosen for it, else the level
+        its port storage has on a full-length path (a DSP's activations stay in the
+        scratchpad level that holds the outputs' tiles too), else the innermost level (a
+        weight FIFO feeds each inner tile)."""
+        last = depth - len(p.levels) + 1
+        if p.home is None:
+            return last
+        port = shared.get(p.levels[-1])
+        default = last if port is None else min(max(port - len(p.levels) + 1, 1), last)
+        level = first.get(p.operand, default)
+        if not 1 <= level <= last:
+            raise ScheduleError(
+                self.name,
+                f"operand '{p.operand}' has {len(p.levels)} on-chip level(s) of {depth}: its "
+                f"outermost storage can take level 1..{last}, not {level}",
+            )
+        return level
+
+    def _home(self, mapping: Mapping, acg: ACG, operand: str) -> StorageNode:
+        """The off-chip memory holding the operand: a constraint, else the file's homes."""
+        wanted = dict(self.home).get(operand)
+        if wanted is None:
+            return acg.home(TensorHome.of(mapping.codelet.operand(operand).role))
+        node = acg.storage(wanted)
+        if not node.off_chip:
+            raise MappingError(
+                f"place: home '{wanted}' of operand '{operand}' of {mapping.codelet.name} is "
+                "not an off-chip memory",
+                hint=f"off-chip memories: {', '.join(s.name for s in acg.offchip)}",
+            )
+        return node
 
     def _choices(self, mapping: Mapping, group: Group, operand: str) -> tuple[str, ...]:
         allowed = temp_storages(mapping, operand, group.stages)
@@ -90,9 +135,10 @@ class PlaceOperands:
                 f"operand '{operand}' of {mapping.codelet.name} has no storage that every "
                 "capability using it can access",
             )
+        dtype = port_dtype(mapping, group, operand)
         if _on_chip(mapping, group, operand):
-            return Placement(operand, None, (acg.storage(choices[0]),))
-        home = acg.offchip[0]
+            return Placement(operand, None, (acg.storage(choices[0]),), widths=(dtype.itemsize,))
+        home = self._home(mapping, acg, operand)
         written = _written(mapping, group, operand)
         for name in choices:
             port = acg.storage(name)
@@ -100,8 +146,10 @@ class PlaceOperands:
             if path is None:
                 continue
             nodes = path.nodes
-            levels = tuple(reversed(nodes[:-1])) if written else nodes[1:]
-            return Placement(operand, home, levels)
+            widths = acg.element_bytes(path, dtype, outward=written)
+            if written:  # home first, then the levels outermost first
+                nodes, widths = tuple(reversed(nodes)), tuple(reversed(widths))
+            return Placement(operand, home, nodes[1:], widths=widths)
         raise ScheduleError(
             self.name,
             f"no data path between {home.name} and {' / '.join(choices)} for operand "
