@@ -13,7 +13,8 @@ Widgets (import from here; the package itself imports nothing heavy until a name
     show(arch, result=None)         an ACGView (also ``covenant_lab.show``)
 
 State lives in Python; the browser only draws it. Pure state functions (tested without a
-browser): ``acg_state``, ``acg_overlay``, ``stepper_state``, ``editor_state``, ``sim_state``.
+browser): ``acg_state``, ``acg_overlay``, ``stepper_state``, ``editor_state``, ``sim_state``,
+``lab_state``.
 
 DOM contract (what browser tests may rely on)
 ---------------------------------------------
@@ -23,7 +24,8 @@ DOM contract (what browser tests may rely on)
 - ipywidgets composites carry a class on their box: ``.covenant-editor`` (ArchEditor),
   ``.covenant-stepper-panel`` (PassStepper), ``.covenant-player-panel`` (SimPlayer),
   ``.covenant-lab`` (Lab; its layer picker ``.covenant-layer-picker``, its tabs
-  ``.covenant-lab-tabs``).
+  ``.covenant-lab-tabs``, the picked layer's fallback notes ``.covenant-lab-note``, each a
+  ``.covenant-fallback-note``).
 - ACGView: each node is ``<g class="covenant-node" data-name="NAME"
   data-kind="storage|compute|comm">`` (off-chip storage also ``covenant-offchip-node``); the
   clicked node gets ``covenant-selected``; edges are ``<g class="covenant-edge" data-src
@@ -31,7 +33,9 @@ DOM contract (what browser tests may rely on)
   it in a wide output) shows the selected node's name (in ``.covenant-attrs-title``) and its
   attributes and capabilities; the operand legend is ``.covenant-legend`` with one
   ``.covenant-legend-item[data-operand]`` per operand; buttons ``.covenant-zoom-in``,
-  ``.covenant-zoom-out``, ``.covenant-fit``.
+  ``.covenant-zoom-out``, ``.covenant-fit``; above the graph, ``.covenant-acg-notes`` holds
+  one ``.covenant-fallback-note[data-node]`` per stage on a fallback unit ("fallback: host —
+  <reason>"; hidden when there is none).
 - ArchEditor: parameter fields ``.covenant-param``, node attribute fields ``.covenant-attr``,
   node picker ``.covenant-node-picker``, inline errors ``.covenant-error`` (one beside each
   field, empty when valid), save button ``.covenant-save``, cycles text ``.covenant-cycles``.

@@ -1,16 +1,19 @@
 """A mapping drawn over its ACG, as plain data: operand paths, tiles, occupancy, capabilities.
 
 Pure functions of a :class:`~covenant_lab.compiler.Mapping` (complete, or a snapshot from the
-compile log: a field not filled yet is simply not drawn). ``acg_state`` merges the result into
-the node and edge records the ACGView draws.
+compile log: a field not filled yet is simply not drawn). Stages the compiler put on a fallback
+unit get a line on that unit and a note (``fallback: host — <reason>``). ``acg_state`` merges
+the result into the node and edge records the ACGView draws.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from covenant_lab.acg.graph import ACG
+from covenant_lab.compiler.fallback import Fallback
 from covenant_lab.compiler.footprint import footprint
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.errors import UsageError
@@ -19,6 +22,7 @@ __all__ = [
     "PALETTE",
     "Overlay",
     "StorageUse",
+    "fallback_notes",
     "human_bytes",
     "mapping_overlay",
     "operand_colours",
@@ -59,6 +63,7 @@ class Overlay:
     edge_operands: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     usage: dict[str, StorageUse] = field(default_factory=dict)
     bindings: list[dict[str, object]] = field(default_factory=list)
+    notes: list[dict[str, object]] = field(default_factory=list)  # fallback notes
 
 
 def operand_colours(mapping: Mapping) -> dict[str, str]:
@@ -234,8 +239,24 @@ def _binding_lines(mapping: Mapping, ov: Overlay) -> None:
             lines.append({"text": f"  {spatial}", "colour": ""})
 
 
-def mapping_overlay(acg: ACG, mapping: Mapping) -> Overlay:
-    """The overlay of ``mapping`` on ``acg`` (node and edge names must exist in ``acg``)."""
+def fallback_notes(fallback: Sequence[Fallback]) -> list[dict[str, object]]:
+    """One note per stage on a fallback unit: ``{"node", "stage", "op", "text"}``, the text
+    being ``fallback: host — <reason>`` (the reason's first line)."""
+    return [{"node": f.node, "stage": f.stage, "op": f.op.value, "text": f.note()}
+            for f in fallback]
+
+
+def _fallback_lines(ov: Overlay, fallback: Sequence[Fallback]) -> None:
+    for f in fallback:
+        ov.node_lines.setdefault(f.node, []).append(
+            {"text": f"fallback unit of stage {f.stage} ({f.op.value})", "colour": ""}
+        )
+    ov.notes = fallback_notes(fallback)
+
+
+def mapping_overlay(acg: ACG, mapping: Mapping, fallback: Sequence[Fallback] = ()) -> Overlay:
+    """The overlay of ``mapping`` on ``acg`` (node and edge names must exist in ``acg``);
+    stages on a fallback unit (``CompileResult.fallback``) are marked on the unit and noted."""
     _check_names(acg, mapping)
     colours = operand_colours(mapping)
     ov = Overlay()
@@ -243,4 +264,5 @@ def mapping_overlay(acg: ACG, mapping: Mapping) -> Overlay:
     ov.usage = storage_use(mapping)
     _storage_lines(mapping, ov, colours)
     _binding_lines(mapping, ov)
+    _fallback_lines(ov, fallback)
     return ov

@@ -14,6 +14,7 @@ JavaScript only turns records into SVG elements::
                 "attrs"}],
      "legend": [{"name", "colour", "role", "shape", "path", "chain", "home"}],
      "bindings": [{"stage", "node", "capability", "roles", "spatial"}],
+     "notes": [{"node", "stage", "op", "text"}],   # stages on a fallback unit, and why
      "mapping": codelet name or ""}
 
 Node positions come from :func:`covenant_lab.viz.layout.layout` (centres, y down); sizes
@@ -33,11 +34,13 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Sequence
 from typing import Any
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, StorageNode
 from covenant_lab.acg.save import format_bytes
+from covenant_lab.compiler.fallback import Fallback
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.viz.layout import layout
 from covenant_lab.widgets.acg_geometry import Route, route_segments
@@ -412,14 +415,16 @@ def _drawing(
 
 
 def acg_state(
-    acg: ACG, mapping: Mapping | None = None, *, backend: str = "auto"
+    acg: ACG, mapping: Mapping | None = None, *, backend: str = "auto",
+    fallback: Sequence[Fallback] = (),
 ) -> dict[str, Any]:
-    """Everything the ACGView draws for ``acg``, with ``mapping`` overlaid when given.
+    """Everything the ACGView draws for ``acg``, with ``mapping`` overlaid when given (and its
+    stages on a fallback unit, ``CompileResult.fallback``, noted).
 
     Overlay lines wrap at the width in ``WRAPS`` whose drawing has the largest text in a view
     ``REFERENCE_WIDTH`` px wide (narrow nodes suit a wide drawing, wider ones a tall one).
     """
-    ov = mapping_overlay(acg, mapping) if mapping is not None else None
+    ov = mapping_overlay(acg, mapping, fallback) if mapping is not None else None
     best: tuple[float, Any] | None = None
     for wrap in WRAPS if ov else WRAPS[:1]:
         drawing = _drawing(acg, ov, wrap, backend)
@@ -439,5 +444,6 @@ def acg_state(
         "edges": edges,
         "legend": ov.operands if ov else [],
         "bindings": ov.bindings if ov else [],
+        "notes": ov.notes if ov else [],
         "mapping": mapping.codelet.name if mapping is not None else "",
     }

@@ -10,11 +10,12 @@ import traitlets as t
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.load import load_arch
+from covenant_lab.compiler.fallback import Fallback
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.errors import UsageError
 from covenant_lab.widgets.acg_state import acg_state
 
-__all__ = ["ACGView", "mapping_of"]
+__all__ = ["ACGView", "fallback_of", "mapping_of"]
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 
@@ -33,6 +34,12 @@ def mapping_of(result: object) -> Mapping | None:
     )
 
 
+def fallback_of(result: object) -> tuple[Fallback, ...]:
+    """A CompileResult's stages on a fallback unit (nothing for a LogStep or a Mapping)."""
+    found = getattr(result, "fallback", ())
+    return tuple(f for f in found if isinstance(f, Fallback)) if isinstance(found, tuple) else ()
+
+
 def as_acg(arch: ACG | str) -> ACG:
     if isinstance(arch, ACG):
         return arch
@@ -49,7 +56,8 @@ class ACGView(anywidget.AnyWidget):
 
     ``ACGView(arch, result=None)``: ``arch`` is an ACG (or a shipped name / path); ``result``
     a CompileResult (or Mapping) whose operand paths, tiles, occupancy and capabilities are
-    drawn over the graph. ``selected`` is the name of the clicked node ("" for none).
+    drawn over the graph; a stage it put on a fallback unit gets a note above the graph
+    (``fallback: host — <reason>``). ``selected`` is the name of the clicked node ("" for none).
 
     The view opens fitted to the drawing, as tall as its aspect ratio asks for at the output's
     width (within the bounds in ``graph["style"]``); ``height`` (px) fixes the height instead.
@@ -72,8 +80,10 @@ class ACGView(anywidget.AnyWidget):
     ) -> None:
         self._arch = as_acg(arch)
         self._mapping = mapping_of(result)
+        self._fallback = fallback_of(result)
         self._backend = backend
-        super().__init__(graph=acg_state(self._arch, self._mapping, backend=backend), **kwargs)
+        graph = acg_state(self._arch, self._mapping, backend=backend, fallback=self._fallback)
+        super().__init__(graph=graph, **kwargs)
 
     @property
     def arch(self) -> ACG:
@@ -88,7 +98,10 @@ class ACGView(anywidget.AnyWidget):
         if arch is not None:
             self._arch = as_acg(arch)
         self._mapping = mapping_of(result)
-        self.graph = acg_state(self._arch, self._mapping, backend=self._backend)
+        self._fallback = fallback_of(result)
+        self.graph = acg_state(
+            self._arch, self._mapping, backend=self._backend, fallback=self._fallback
+        )
         if self.selected and self.selected not in {n["name"] for n in self.graph["nodes"]}:
             self.selected = ""
 

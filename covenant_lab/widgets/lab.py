@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import ipywidgets as w
@@ -9,6 +10,7 @@ import ipywidgets as w
 from covenant_lab.errors import CovenantError, MappingError
 from covenant_lab.widgets.acg_view import ACGView, as_acg
 from covenant_lab.widgets.common import error_box, error_html
+from covenant_lab.widgets.lab_state import LayerView, layer_view, notes_html
 from covenant_lab.widgets.player import SimPlayer, ensure_bokeh
 from covenant_lab.widgets.sim_state import random_inputs
 from covenant_lab.widgets.stepper import PassStepper
@@ -24,7 +26,9 @@ class Lab(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     Layers compile lazily (``compile_model(model, arch, only=[name])``) the first time they
     are picked, and the stepper and player are built when their tab is opened; everything is
-    cached per layer.
+    cached per layer. A layer on a fallback unit shows ``fallback: host — <reason>`` under the
+    picker (``.covenant-lab-note``) and on the ACG; one no unit can run shows why in the error
+    box.
     """
 
     def __init__(self, model: Any, arch: Any, *, layer: str | None = None, **kwargs: Any) -> None:
@@ -32,6 +36,7 @@ class Lab(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.model = model
         self.arch = as_acg(arch)
         self.results: dict[str, Any] = {}
+        self.units: dict[str, Any] = {}
         self.steppers: dict[str, PassStepper] = {}
         self.players: dict[str, SimPlayer] = {}
         names = [la.name for la in model.layers]
@@ -39,11 +44,14 @@ class Lab(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
                                  description="layer")
         self.picker.add_class("covenant-layer-picker")
         self.info = w.HTML("")
+        self.note = w.HTML("")
+        self.note.add_class("covenant-lab-note")
         self.error = error_box()
         self.acg = ACGView(self.arch)
         self.tabs = w.Tab(children=[self.acg, w.VBox(), w.VBox()], titles=TABS)
         self.tabs.add_class("covenant-lab-tabs")
-        super().__init__([w.HBox([self.picker, self.info]), self.error, self.tabs], **kwargs)
+        super().__init__([w.HBox([self.picker, self.info]), self.note, self.error, self.tabs],
+                         **kwargs)
         self.add_class("covenant-lab")
         self.picker.observe(lambda _: self._show(), "value")
         self.tabs.observe(lambda _: self._fill_tab(), "selected_index")
@@ -53,13 +61,24 @@ class Lab(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     def layer(self) -> Any:
         return self.model.layer(self.picker.value)
 
+    def unit(self, name: str | None = None) -> Any:
+        """Layer ``name`` (default: the picked one) compiled on first use: a CompiledLayer, or
+        a FailedLayer when no unit of the architecture can run it."""
+        from covenant_lab.compiler.model import compile_model
+
+        name = name or self.picker.value
+        if name not in self.units:
+            (self.units[name],) = compile_model(self.model, self.arch, only=[name]).units
+        return self.units[name]
+
     def result(self, name: str | None = None) -> Any:
-        """The CompileResult of layer ``name`` (default: the picked one), compiled on first use."""
-        from covenant_lab.compiler.model import FailedLayer, compile_model
+        """The CompileResult of layer ``name`` (default: the picked one), compiled on first use;
+        a layer no unit can run raises its MappingError."""
+        from covenant_lab.compiler.model import FailedLayer
 
         name = name or self.picker.value
         if name not in self.results:
-            (unit,) = compile_model(self.model, self.arch, only=[name]).units
+            unit = self.unit(name)
             if isinstance(unit, FailedLayer):
                 raise MappingError(unit.error)
             self.results[name] = unit.result
@@ -85,19 +104,19 @@ class Lab(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         name = self.picker.value
         if name is None:
             return
+        result = None
         try:
-            result = self.result(name)
+            view = layer_view(self.unit(name))
+            result = None if view.error else self.result(name)
         except CovenantError as exc:
-            self.error.value = error_html(str(exc))
-            self.info.value = ""
+            view = LayerView("", (), str(exc))
+        self.info.value = html.escape(view.info)
+        self.note.value = notes_html(view.notes)
+        self.error.value = error_html(view.error) if view.error else ""
+        if result is None:
             self.acg.update(self.arch, None)
             self.tabs.children = [self.acg, w.VBox(), w.VBox()]
             return
-        self.error.value = ""
-        layer = self.layer
-        self.info.value = (f"{layer.op_type} · {', '.join(result.capabilities)} · "
-                           f"estimated {result.estimate.cycles:,.0f} cycles · "
-                           f"compiled in {1000 * result.compile_s:.0f} ms")
         self.acg.update(result.arch, result)
         self.tabs.children = [self.acg, w.VBox(), w.VBox()]
         self._fill_tab()

@@ -87,3 +87,22 @@ def test_esm_keeps_the_dom_contract() -> None:
         text = (STATIC / f"{name}.js").read_text()
         assert f'"covenant-{name}"' in text and 'dataset.ready = "1"' in text
         assert "https://" not in text
+
+
+def test_a_result_on_a_fallback_unit_is_noted() -> None:
+    from covenant_lab.codelets import library as L
+    from covenant_lab.compiler import compile
+    from tests.compiler._hosted import hosted
+
+    r = compile(L.gemm((8, 16), (16, 8), c_shape=(8,)), hosted())
+    view = ACGView(r.arch, r)
+    assert view.graph["notes"] == [{
+        "node": "host", "stage": 0, "op": "mac",
+        "text": "fallback: host — accel.mac has no port for role 'init' (operand 'c')",
+    }]
+    view.update(result=r.log[-1])  # a compile-log step carries no fallback
+    assert view.graph["notes"] == []
+    view.update(result=None)
+    assert view.graph["notes"] == []
+    js = (STATIC / "acg.js").read_text()
+    assert '"covenant-acg-notes"' in js and '"covenant-fallback-note"' in js

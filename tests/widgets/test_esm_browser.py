@@ -161,3 +161,24 @@ def test_player_view_highlights_the_running_statement(chromium: Any, sim: Simula
     assert page.locator(".covenant-busy-row").count() == 1
     assert page.errors == []
     page.close()
+
+
+def test_acg_view_notes_a_stage_on_a_fallback_unit(chromium: Any) -> None:
+    from covenant_lab.codelets import library as L
+    from covenant_lab.compiler import compile
+    from tests.compiler._hosted import hosted
+
+    r = compile(L.gemm((8, 16), (16, 8), c_shape=(8,)), hosted())
+    graph = acg_state(r.arch, r.mapping, fallback=r.fallback)
+    page = render(chromium, "acg", {"graph": graph, "selected": "", "height": 400})
+    note = page.locator(".covenant-acg-notes .covenant-fallback-note")
+    assert note.count() == 1 and note.get_attribute("data-node") == "host"
+    assert note.inner_text() == (
+        "fallback: host — accel.mac has no port for role 'init' (operand 'c')"
+    )
+    assert note.is_visible()
+    page.evaluate("window.__model.set('graph', {...window.__model.get('graph'), notes: []})")
+    assert page.locator(".covenant-fallback-note").count() == 0
+    assert not page.locator(".covenant-acg-notes").is_visible()
+    assert page.errors == []
+    page.close()

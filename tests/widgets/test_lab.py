@@ -8,8 +8,12 @@ import numpy as np
 import pytest
 from onnx import helper
 
+from covenant_lab.compiler import ModelResult, compile_model
 from covenant_lab.frontends.onnx import load
+from covenant_lab.types import OpKind
 from covenant_lab.widgets import Lab, PassStepper, SimPlayer
+from covenant_lab.widgets.lab_state import layer_view, notes_html
+from tests.compiler._hosted import hosted, hosted_model
 from tests.frontends.onnx._build import make_model
 
 
@@ -51,3 +55,50 @@ def test_tabs_build_the_stepper_and_player_on_demand(model: Any) -> None:
     assert other is lab.player("act") and other is not player
     lab.picker.value = "fc"
     assert lab.tabs.children[2].children[0] is player  # cached per layer
+
+
+@pytest.fixture(scope="module")
+def partial() -> ModelResult:
+    """fc1 on the host (fallback), act (Sigmoid) on no unit, fc2+out on accel + host."""
+    return compile_model(hosted_model(), hosted(without=[OpKind.SIGMOID]))
+
+
+def test_layer_view_of_a_fallback_layer(partial: ModelResult) -> None:
+    fc1 = layer_view(partial.units[0])
+    assert fc1.info.startswith("Gemm · host.mac · estimated ")
+    assert fc1.notes == (
+        "fallback: host — stage 0 (mac): accel.mac has no port for role 'init' (operand 'c')",
+    )
+    assert fc1.error == ""
+    assert "covenant-fallback-note" in notes_html(fc1.notes)
+    assert "&#x27;init&#x27;" in notes_html(fc1.notes)
+    assert notes_html(()) == ""
+
+
+def test_layer_view_of_a_failed_layer(partial: ModelResult) -> None:
+    act = layer_view(partial.units[1])
+    assert act.info == "Sigmoid · not compiled · no unit performs sigmoid"
+    assert act.notes == ()
+    assert act.error.startswith("act (Sigmoid): no legal mapping of sigmoid onto hosted")
+
+
+def test_lab_notes_fallback_and_failed_layers() -> None:
+    lab = Lab(hosted_model(), hosted(without=[OpKind.SIGMOID]))
+    assert "fallback: host — stage 0 (mac)" in lab.note.value
+    assert "covenant-lab-note" in lab.note._dom_classes
+    assert [n["text"] for n in lab.acg.graph["notes"]] == [
+        "fallback: host — accel.mac has no port for role 'init' (operand 'c')"
+    ]
+    (host,) = [n for n in lab.acg.graph["nodes"] if n["name"] == "host"]
+    assert {"text": "fallback unit of stage 0 (mac)", "colour": ""} in host["overlay_lines"]
+    lab.picker.value = "act"
+    assert lab.note.value == ""
+    assert "no compute node of hosted performs" in lab.error.value
+    assert lab.acg.graph["notes"] == [] and lab.acg.graph["legend"] == []
+    lab.tabs.selected_index = 1
+    assert lab.tabs.children[1].children == ()  # nothing to step through
+    lab.picker.value = "fc2"  # alone (the Lab compiles one layer at a time): on accel
+    assert lab.error.value == "" and lab.note.value == ""
+    assert "accel.mac" in lab.info.value
+    lab.picker.value = "out"
+    assert "fallback: host — stage 0 (relu): no other unit performs" in lab.note.value

@@ -165,6 +165,7 @@ function render({ model, el }) {
   const zoomOut = htmlEl("button", "covenant-zoom-out", toolbar, "−");
   const fit = htmlEl("button", "covenant-fit", toolbar, "fit");
   const title = htmlEl("span", "covenant-acg-name", toolbar);
+  const notes = htmlEl("div", "covenant-acg-notes", left);
   const canvas = htmlEl("div", "covenant-acg-canvas", left);
   const legend = htmlEl("div", "covenant-legend", left);
   const panel = htmlEl("div", "covenant-attrs", body);
@@ -255,10 +256,21 @@ function render({ model, el }) {
     }
   }
 
+  function drawNotes() {
+    notes.replaceChildren();
+    const items = (graph && graph.notes) || [];
+    notes.style.display = items.length ? "" : "none";
+    for (const note of items) {
+      const d = htmlEl("div", "covenant-fallback-note", notes, note.text);
+      d.dataset.node = note.node;
+    }
+  }
+
   function draw() {
     const previous = graph ? graph.name : null;
     graph = model.get("graph");
     svg.replaceChildren();
+    drawNotes();
     if (!graph || !graph.nodes) return;
     title.textContent = graph.mapping ? `${graph.name} · ${graph.mapping}` : graph.name;
     const st = style();
