@@ -87,3 +87,79 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     names = capsys.readouterr().out.split()
     assert {"genesys", "hvx", "teaching"} <= set(names)
     assert names == sorted(names)
+
+
+SHIPPED_WARNINGS = {
+    "genesys": ["storage.IMM: no capability uses 'IMM'"],  # written by instructions only
+    "hvx": [],
+    "teaching": [],
+}
+
+TYPO = """\
+name: typo
+storage:
+  DRAM: {off_chip: true, read_bytes_per_cycle: 8, write_bytes_per_cycle: 8}
+  SPAD: {capacity_bytes: 4096, read_bytes_per_cycle: 16, write_bytes_per_cycle: 16}
+compute:
+  vec:
+    dims: {lanes: 2}
+    capabilities:
+      - {op: relu, operands: {a: SPAD, out: SPAD}, dtypes: {a: int32, out: int32},
+         spatial: {lanes: {requires: [out]}}, cycles: stream + 1,
+         template: "RELU {out_adr} {a_addr}"}
+edges:
+  - {from: DRAM, to: SPAD, bytes_per_cycle: 8}
+  - {from: SPAD, to: DRAM, bytes_per_cycle: 8}
+  - {from: SPAD, to: vec, bytes_per_cycle: 16}
+  - {from: vec, to: SPAD, bytes_per_cycle: 16}
+"""
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED_WARNINGS))
+def test_check_shipped_probes_and_warnings(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["arch", "check", name]) == 0
+    out = capsys.readouterr().out
+    probes = [line for line in out.splitlines() if line.startswith("probes")]
+    assert probes[0].startswith("probes (") and "conv -> " in probes[0]
+    assert "fails" not in probes[0]
+    assert probes[1].startswith("probes: ") and probes[1].endswith(" capabilities compile")
+    good, _, total = probes[1].removeprefix("probes: ").partition(" of ")
+    assert good == total.split()[0]
+    warnings = [line for line in out.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == len(SHIPPED_WARNINGS[name])
+    for line, expected in zip(warnings, SHIPPED_WARNINGS[name], strict=True):
+        assert expected in line and f"{name}.yaml:" in line
+
+
+def test_check_prints_warnings_with_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "typo.yaml"
+    path.write_text(TYPO, encoding="utf-8")
+    assert main(["arch", "check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"warning: {path}:11: compute.vec.capabilities[0].template: unknown field {{out_adr}}: "
+        "the assembler does not fill it and would print <out_adr?>\n"
+        "    hint: did you mean 'out_addr'?"
+    ) in out
+    assert out.rstrip().endswith(f"ok: {path} is a valid architecture (1 warning)")
+
+
+def test_check_strict_makes_warnings_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "typo.yaml"
+    path.write_text(TYPO, encoding="utf-8")
+    assert main(["arch", "check", str(path), "--strict", "--no-probes"]) == 1
+    captured = capsys.readouterr()
+    assert "warning: " in captured.out and "ok: " not in captured.out
+    assert captured.err == f"error: {path}: 1 warning (--strict)\n"
+    assert main(["arch", "check", "teaching", "--strict"]) == 0
+
+
+def test_check_no_probes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["arch", "check", "genesys", "--no-probes"]) == 0
+    out = capsys.readouterr().out
+    assert "probes: skipped (--no-probes)" in out
+    assert "storage.IMM: no capability uses 'IMM'" in out  # static checks still run

@@ -5,8 +5,18 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 
+from covenant_lab.acg.capabilities import Capability
 from covenant_lab.acg.graph import ACG
 from covenant_lab.compiler.program import Compute, Program, TileRef, Transfer
+
+# The fields the assembler fills, in one place (``covenant arch check`` warns on any other).
+TRANSFER_FIELDS = frozenset(
+    {"operand", "src", "dst", "src_addr", "dst_addr", "nbytes", "kind", "shape", "box",
+     "src_strides"}
+)
+_COMPUTE_FIELDS = ("node", "capability", "cycles", "init", "box", "elems")
+_TIMING_FIELDS = ("stream", "passes")  # with used_<dim>, folds_<dim>: invocation_params
+LOOP_FIELD_PREFIX = "n_"  # n_<loop>: the invocation's extent of each loop of the stage
 
 
 class _Fields(dict[str, object]):
@@ -36,6 +46,26 @@ def transfer_fields(t: Transfer) -> Mapping[str, object]:
     )
 
 
+def compute_field_names(cap: Capability) -> frozenset[str]:
+    """The fields :func:`compute_fields` fills for an invocation of ``cap``, besides
+    ``n_<loop>`` for every loop of the stage (see :func:`is_compute_field`): the fixed
+    fields, ``<role>`` and ``<role>_addr`` per operand role, ``stream``, ``passes``, and
+    ``used_<dim>``, ``folds_<dim>`` per spatial dimension of the capability."""
+    names = [*_COMPUTE_FIELDS, *_TIMING_FIELDS]
+    for role in cap.roles:
+        names += [role, f"{role}_addr"]
+    for dim, _ in cap.dims:
+        names += [f"used_{dim}", f"folds_{dim}"]
+    return frozenset(names)
+
+
+def is_compute_field(cap: Capability, name: str) -> bool:
+    """Whether a template field of ``cap`` is filled (any ``n_<loop>`` is accepted: the loops
+    are the codelet's)."""
+    loop = name.removeprefix(LOOP_FIELD_PREFIX)
+    return name in compute_field_names(cap) or (loop != name and loop.isidentifier())
+
+
 def compute_fields(c: Compute) -> Mapping[str, object]:
     f = _Fields(
         node=c.node.name,
@@ -49,7 +79,7 @@ def compute_fields(c: Compute) -> Mapping[str, object]:
         f[f"{role}_addr"] = tile.addr
         f[f"{role}"] = f"{tile.storage.name}@{tile.addr}"
     for lp, a, b in c.box:
-        f[f"n_{lp}"] = b - a
+        f[f"{LOOP_FIELD_PREFIX}{lp}"] = b - a
     f.update(c.params)
     return f
 
