@@ -17,9 +17,9 @@ import numpy as np
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.nodes import Edge, StorageNode
 from covenant_lab.compiler.footprint import access_axes, bounding_elements
+from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.lower import read_before_written
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
-from covenant_lab.compiler.vexpr import evaluate
 
 Tiles = Sequence[np.ndarray]  # per level: (N, n_tile_loops) int array
 
@@ -104,36 +104,6 @@ class GroupModel:
             prev = t
         return out
 
-    def invocation_cycles(self, stage_index: int, sizes: dict[str, np.ndarray | int]) -> np.ndarray:
-        b = self.m.binding(stage_index)
-        sp = self.m.spatial[stage_index]
-        cap = b.capability
-        stream = np.ones(1)
-        for lp in sp.stream:
-            stream = stream * np.asarray(sizes[lp])
-        passes = np.ones(1)
-        for lp in sp.repeat:
-            passes = passes * np.asarray(sizes[lp])
-        combos: list[tuple[np.ndarray, dict[str, np.ndarray]]] = [(np.ones(1), {"stream": stream})]
-        for spec in cap.spatial:
-            occ = np.ones(1)
-            for lp in sp.loops_on(spec.dim):
-                occ = occ * np.asarray(sizes[lp])
-            full, rest = occ // spec.size, occ % spec.size
-            new = []
-            for n, env in combos:
-                new.append((n * full, {**env, f"used_{spec.dim}": np.full_like(occ, spec.size)}))
-                new.append((n * (rest > 0), {**env, f"used_{spec.dim}": np.maximum(rest, 1)}))
-            combos = new
-        total = np.zeros(1)
-        for n, env in combos:
-            used = [v for k, v in env.items() if k.startswith("used_")]
-            env["elems"] = stream * (np.prod(np.broadcast_arrays(*used), axis=0) if used else 1)
-            total = total + n * evaluate(cap.cycles, env)
-        if cap.overhead_cycles is not None:
-            total = total + evaluate(cap.overhead_cycles, {"stream": stream})
-        return np.ceil(total * passes)
-
     # -- the estimate ---------------------------------------------------------------------
     def prepare(self, tiles: Tiles, *, from_level: int = 1) -> Prepared:
         """What the cost of N tilings owes nothing to the loop orders: trips, tile sizes,
@@ -213,9 +183,9 @@ class GroupModel:
         """Busy cycles per compute node: innermost-tile invocation cycles x invocations."""
         compute: dict[str, np.ndarray] = {}
         for si in self.g.stages:
-            node = self.m.binding(si).node.name
-            cyc = self.invocation_cycles(si, sizes) * invocations
-            compute[node] = compute.get(node, 0) + cyc
+            b = self.m.binding(si)
+            one = invocation_cycles(b.node, b.capability, self.m.spatial[si], sizes)
+            compute[b.node.name] = compute.get(b.node.name, 0) + one * invocations
         return compute
 
     def _transfer_totals(

@@ -1,74 +1,69 @@
-"""Cycles of one capability invocation on a box of iterations (the architecture's timing model)."""
+"""Cycles of one capability invocation on a block of iterations: the architecture's timing model.
+
+One rule for the lowering (ints) and the search (numpy arrays of candidate block sizes).
+Each spatial dimension holds the product of the blocks of the loops on it (over all its
+entries); beyond its size the invocation folds (full folds plus one remainder fold), each fold
+costing the capability's ``cycles`` with ``used_<dim>`` set. Streaming loops multiply into
+``stream``; repeat loops need a separate pass each. ``overhead_cycles`` is paid once per
+invocation. The node's cycles are converted to the architecture's reference clock
+(``ComputeNode.period_cycles``) and rounded up.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from functools import lru_cache
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
 
 from covenant_lab.acg.capabilities import Capability
+from covenant_lab.acg.nodes import ComputeNode
 from covenant_lab.compiler.mapping import Spatial
+from covenant_lab.compiler.vexpr import evaluate
 
 
-@lru_cache(maxsize=256)
-def _compiled(cap: Capability) -> Callable[[Mapping[str, float]], float]:
-    return cap.cycles.compile()
+def _product(sizes: Mapping[str, Any], loops: tuple[str, ...]) -> Any:
+    out: Any = 1
+    for lp in loops:
+        out = out * sizes.get(lp, 1)
+    return out
 
 
-def invocation_cycles(cap: Capability, spatial: Spatial, extents: Mapping[str, int]) -> int:
-    """Cycles the node is busy for one invocation over blocks of ``extents`` per loop.
-
-    Each spatial dimension holds the product of its loops' extents; beyond its size the
-    invocation folds (full folds plus one remainder fold). Streaming loops multiply into
-    ``stream``; repeat loops need a separate pass each.
-    """
-    fn = _compiled(cap)
-    stream = 1
-    for lp in spatial.stream:
-        stream *= extents.get(lp, 1)
-    passes = 1
-    for lp in spatial.repeat:
-        passes *= extents.get(lp, 1)
-    # per dimension: list of (number of folds, occupancy)
-    per_dim: list[tuple[str, list[tuple[int, int]]]] = []
-    for spec in cap.spatial:
-        occ = 1
-        for lp in spatial.loops_on(spec.dim):
-            occ *= extents.get(lp, 1)
-        full, rest = divmod(occ, spec.size)
-        folds = [(full, spec.size)] if full else []
-        if rest:
-            folds.append((1, rest))
-        per_dim.append((spec.dim, folds))
-    total = 0.0
-    combos: list[tuple[int, dict[str, float]]] = [(1, {"stream": stream})]
-    for dim, folds in per_dim:
-        combos = [(n * k, {**env, f"used_{dim}": used}) for n, env in combos for k, used in folds]
+def invocation_cycles(
+    node: ComputeNode, cap: Capability, spatial: Spatial, sizes: Mapping[str, Any]
+) -> Any:
+    """Reference-clock cycles of one invocation over loop blocks ``sizes`` (ints, or arrays of
+    candidates, giving an array)."""
+    stream = _product(sizes, spatial.stream)
+    idle = {f"used_{d}": 1 for d, _ in node.dims if d not in dict(cap.dims)}  # no entry: 1
+    combos: list[tuple[Any, dict[str, Any]]] = [(1, {"stream": stream, **idle})]
+    for dim, size in cap.dims:
+        occ = _product(sizes, spatial.loops_on(dim))
+        full, rest = occ // size, occ % size
+        combos = [
+            (n * k, {**env, f"used_{dim}": used})
+            for n, env in combos
+            for k, used in ((full, size + 0 * occ), (rest > 0, np.maximum(rest, 1)))
+        ]
+    total: Any = 0.0
     for n, env in combos:
-        env["elems"] = stream * math.prod(v for k, v in env.items() if k.startswith("used_"))
-        total += n * fn(env)
+        used = [env[f"used_{dim}"] for dim, _ in cap.dims]
+        env["elems"] = stream * (math.prod(used) if used else 1)
+        total = total + n * evaluate(cap.cycles, env)
     if cap.overhead_cycles is not None:
-        total += _compiled_overhead(cap)({"stream": stream})
-    return math.ceil(total * passes)
-
-
-@lru_cache(maxsize=256)
-def _compiled_overhead(cap: Capability) -> Callable[[Mapping[str, float]], float]:
-    assert cap.overhead_cycles is not None
-    return cap.overhead_cycles.compile()
+        total = total + evaluate(cap.overhead_cycles, {"stream": stream})
+    cycles = np.ceil(total * _product(sizes, spatial.repeat) * node.period_cycles - 1e-9)
+    return int(cycles) if np.ndim(cycles) == 0 else cycles
 
 
 def invocation_params(
     cap: Capability, spatial: Spatial, extents: Mapping[str, int]
 ) -> tuple[tuple[str, int], ...]:
     """The timing inputs of an invocation, for instruction text: stream, used and folds per dim."""
-    stream = math.prod(extents.get(lp, 1) for lp in spatial.stream)
-    out = [("stream", stream)]
-    for spec in cap.spatial:
-        occ = math.prod(extents.get(lp, 1) for lp in spatial.loops_on(spec.dim))
-        out += [
-            (f"used_{spec.dim}", min(occ, spec.size)),
-            (f"folds_{spec.dim}", -(-occ // spec.size)),
-        ]
-    out.append(("passes", math.prod(extents.get(lp, 1) for lp in spatial.repeat)))
+    out = [("stream", _product(extents, spatial.stream))]
+    for dim, size in cap.dims:
+        occ = _product(extents, spatial.loops_on(dim))
+        out += [(f"used_{dim}", min(occ, size)), (f"folds_{dim}", -(-occ // size))]
+    out.append(("passes", _product(extents, spatial.repeat)))
     return tuple(out)

@@ -215,7 +215,7 @@ class _GroupEmitter:
             if timing is None:
                 sp = self.m.spatial[si]
                 timing = self._cycles[key] = (
-                    invocation_cycles(b.capability, sp, extents),
+                    invocation_cycles(b.node, b.capability, sp, extents),
                     invocation_params(b.capability, sp, extents),
                 )
             box = tuple((lp, lo, hi) for lp, (lo, hi) in loops.items())

@@ -30,12 +30,13 @@ class Binding:
 class Spatial:
     """How one stage's loops use its compute node inside one invocation."""
 
-    dims: tuple[tuple[str, tuple[str, ...]], ...]  # spatial dim -> loops on it
+    dims: tuple[tuple[str, tuple[str, ...]], ...]  # per spatial entry: dim -> loops on it
     stream: tuple[str, ...]  # loops iterated in time inside the invocation
     repeat: tuple[str, ...]  # loops needing a separate pass of the node each
 
     def loops_on(self, dim: str) -> tuple[str, ...]:
-        return dict(self.dims).get(dim, ())
+        """Every loop on ``dim`` (over all of the dimension's entries)."""
+        return tuple(lp for d, loops in self.dims if d == dim for lp in loops)
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,11 +74,13 @@ def canonical_orders(model: GroupModel) -> list[tuple[str, ...]]:
 
 
 def _quantum(mapping: Mapping, group: Group, loop: str) -> int | None:
+    """The size of the spatial dimension ``loop`` fills alone (tile multiples of it)."""
     for si in group.stages:
         cap = mapping.binding(si).capability
-        for spec in cap.spatial:
-            if loop in mapping.spatial[si].loops_on(spec.dim) and not spec.fold:
-                return spec.size
+        for dim, size in cap.dims:
+            folds = any(s.fold for s in cap.spatial if s.dim == dim)
+            if mapping.spatial[si].loops_on(dim) == (loop,) and not folds:
+                return size
     return None
 
 

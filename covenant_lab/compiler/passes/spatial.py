@@ -40,8 +40,8 @@ def spatial_for(
     taken: set[str] = {lp for loops in fixed.values() for lp in loops}
     dims: list[tuple[str, tuple[str, ...]]] = []
     for spec in cap.spatial:
-        if spec.dim in fixed:
-            dims.append((spec.dim, fixed[spec.dim]))
+        if spec.dim in fixed:  # a constraint fills the dimension (its first entry)
+            dims.append((spec.dim, () if spec.dim in dict(dims) else fixed[spec.dim]))
             continue
         ok = [
             lp
@@ -96,20 +96,25 @@ class SpatialMap:
         fixed: dict[str, tuple[str, ...]],
         i: int,
     ) -> None:
-        specs = {s.dim: s for s in cap.spatial}
         for dim, loops in fixed.items():
-            spec = specs.get(dim)
-            if spec is None:
+            specs = [s for s in cap.spatial if s.dim == dim]
+            if not specs:
                 raise MappingError(
                     f"spatial: constraint names dimension '{dim}', which capability "
-                    f"'{cap.label}' does not have (it has {', '.join(specs) or 'none'})"
+                    f"'{cap.label}' does not have (it has "
+                    f"{', '.join(d for d, _ in cap.dims) or 'none'})"
                 )
             for lp in loops:
-                if lp not in st.loops or not qualifies(signature(st, lp), spec):
+                if lp not in st.loops or not any(qualifies(signature(st, lp), s) for s in specs):
+                    wants = " or ".join(
+                        f"roles {sorted(s.requires)} and none of {sorted(s.excludes)}"
+                        for s in specs
+                    )
                     raise MappingError(
                         f"spatial: loop '{lp}' cannot occupy '{dim}' in stage {i} of "
-                        f"{codelet.name}: it must index roles {sorted(spec.requires)} and "
-                        f"none of {sorted(spec.excludes)}"
+                        f"{codelet.name}: it must index {wants}"
                     )
-            if len(loops) > 1 and not spec.fold:
-                raise MappingError(f"spatial: dimension '{dim}' takes one loop (no fold)")
+            if len(loops) > len(specs) and not any(s.fold for s in specs):
+                raise MappingError(
+                    f"spatial: dimension '{dim}' takes {len(specs)} loop(s) (no fold)"
+                )
