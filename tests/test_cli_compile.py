@@ -145,8 +145,8 @@ def test_compile_marks_fallback_layers_and_exits_1_on_a_failed_one(
     assert captured.err == ""
     lines = captured.out.splitlines()
     (fc1,) = [ln for ln in lines if ln.startswith("fc1 ")]
-    assert "host.mac" in fc1
-    assert fc1.endswith("fallback: host — accel.mac has no port for role 'init' (operand 'c')")
+    assert " accel.mac,host.add " in fc1  # the MAC on the array, its bias add on the host
+    assert fc1.endswith("fallback: host — no other unit performs 'add'")
     (act,) = [ln for ln in lines if ln.startswith("act ")]
     assert "Sigmoid" in act and "FAILED: no legal mapping of sigmoid onto hosted" in act
     assert "3 layers on hosted" in captured.out and "1 FAILED, 2 on a fallback unit" in captured.out
@@ -157,11 +157,11 @@ def test_compile_marks_fallback_layers_and_exits_1_on_a_failed_one(
     assert rows["act"]["missing"] == ["sigmoid"]
     assert rows["fc1"]["fallback"] == [
         {
-            "stage": 0,
-            "op": "mac",
+            "stage": 1,
+            "op": "add",
             "node": "host",
-            "reason": "accel.mac has no port for role 'init' (operand 'c')",
-            "preferred": ["accel"],
+            "reason": "no other unit performs 'add'",
+            "preferred": [],
         }
     ]
 

@@ -235,8 +235,8 @@ class ACG:
         read: float = 0
         write: float = 0
         for mem in self.offchip:
-            read += min(mem.read_bytes_per_cycle, self._aggregate(self.edges_from(mem)))
-            write += min(mem.write_bytes_per_cycle, self._aggregate(self.edges_to(mem)))
+            r, w = self.memory_bytes_per_cycle(mem)
+            read, write = read + r, write + w
         return read, write
 
     def _aggregate(self, edges: tuple[Edge, ...]) -> float:
@@ -370,8 +370,19 @@ class ACG:
         return tuple((n, c) for n in self.compute_nodes for c in n.capabilities if c.op is kind)
 
     def peak_ops_per_cycle(self, op: OpKind | str) -> float:
-        """The best ``peak_ops_per_cycle`` among the providers of ``op`` (0 when none)."""
-        return max((c.peak_ops_per_cycle for _, c in self.providers(op)), default=0)
+        """The best peak among the providers of ``op``, in reference cycles (0 when none)."""
+        return max((self.node_peak(n, c) for n, c in self.providers(op)), default=0)
+
+    @staticmethod
+    def node_peak(node: ComputeNode, cap: Capability) -> float:
+        """Statement executions per reference cycle of ``cap`` on ``node`` (its own clock)."""
+        return cap.peak_ops_per_cycle / node.period_cycles
+
+    def memory_bytes_per_cycle(self, memory: StorageNode) -> tuple[float, float]:
+        """(read, write) bandwidth of one off-chip memory, limited by its edges and comm nodes."""
+        read = min(memory.read_bytes_per_cycle, self._aggregate(self.edges_from(memory)))
+        write = min(memory.write_bytes_per_cycle, self._aggregate(self.edges_to(memory)))
+        return read, write
 
     def summary(self) -> str:
         """A one-screen text summary: nodes, edges and capabilities."""

@@ -371,10 +371,20 @@ def _check_port_storage(
             f"no edge {src} -> {dst}",
             hint=f"add an edge {{from: {src}, to: {dst}, bytes_per_cycle: ...}}",
         )
-    elif source and store.name not in down:
-        problems.add(field, f"'{store.name}' cannot be loaded from off-chip memory")
+    elif source and store.name not in down and not _written_by_compute(store.name, nodes, graph):
+        problems.add(
+            field,
+            f"'{store.name}' cannot be loaded from off-chip memory, and no compute node "
+            "writes it",
+            hint=f"add an edge into {store.name} from a storage fed by off-chip memory",
+        )
     elif not source and store.name not in up:
         problems.add(field, f"'{store.name}' has no path back to off-chip memory")
+
+
+def _written_by_compute(store: str, nodes: Mapping[str, Node], graph: nx.DiGraph) -> bool:
+    """Whether a compute node writes ``store`` (it can hold a temp another unit reads)."""
+    return any(isinstance(nodes.get(n), ComputeNode) for n in graph.predecessors(store))
 
 
 def _check_labels(node: ComputeNode, problems: Problems) -> None:

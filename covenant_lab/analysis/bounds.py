@@ -1,20 +1,23 @@
 """Ideal (roofline) bounds of a codelet on an architecture, and efficiency against them.
 
-compute: every stage at the peak rate of its best provider, and the stages only one compute
-node can run executed back to back on it::
+compute: every stage at the peak rate of its best unit, and the stages only one compute node
+can run executed back to back on it; a unit counts for a stage when its capability takes the
+stage's operands (an ``init`` it lacks may be split off) and its ports reach the operands'
+off-chip homes. Peaks are in cycles of the architecture's reference clock::
 
-    compute_cycles = max( max_s iterations(s) / peak(op_s),
-                          max_n sum_{s runnable only on n} iterations(s) / peak_n(op_s) )
+    compute_cycles = max( max_s iterations(s) / peak(s),
+                          max_n sum_{s runnable only on n} iterations(s) / peak_n(s) )
 
 memory: the compulsory off-chip traffic (each INPUT and WEIGHT read once, each OUTPUT
-written once; TEMPs stay on chip) at the off-chip bandwidth::
+written once; TEMPs stay on chip), per off-chip memory (its homed tensors) at its bandwidth,
+and per comm node carrying every edge of some memories, their traffic together::
 
-    memory_cycles = max( read_bytes / read_bw, write_bytes / write_bw,
-                         (read_bytes + write_bytes) / comm_bw )   # when one comm node
-                                                                  # carries every off-chip edge
+    memory_cycles = max( max_m read_m / read_bw_m, max_m write_m / write_bw_m,
+                         max_c sum_{m behind c} (read_m + write_m) / bw_c )
 
-An operand's element size is that of the port its role uses on the best provider of the
-stage that first reads it (inputs) or last writes it (outputs), else its codelet dtype.
+An operand's element size off chip is its port's dtype on the best unit of the stage that
+first reads it (inputs) or last writes it (outputs), converted by the edges on the way to its
+home (``ACG.element_bytes``), else its codelet dtype.
 
 Example, a 64x64x64 GEMM (int8 a, b; int32 acc) on a 32x32 array behind one 64 B/cycle bus:
 compute 262144 / 1024 = 256 cycles; bytes 4096 + 4096 + 16384 = 24576; memory 24576 / 64 =
@@ -26,15 +29,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from covenant_lab.acg.homes import TensorHome
 from covenant_lab.codelets.ir import Access, Codelet, Operand, Stage
+from covenant_lab.compiler.roles import capability_fits, fits_without_init, stage_roles
 from covenant_lab.errors import MappingError, UsageError
 from covenant_lab.types import Role
 
 if TYPE_CHECKING:
     from covenant_lab.acg.capabilities import Capability
     from covenant_lab.acg.graph import ACG
+    from covenant_lab.acg.nodes import ComputeNode, StorageNode
 
 __all__ = ["Bound", "efficiency", "ideal_bound"]
+
+DESTINATIONS = ("acc", "out")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +62,24 @@ class Bound:
         return "compute" if self.compute_cycles >= self.memory_cycles else "memory"
 
 
-def _best(acg: ACG, codelet: Codelet, index: int, stage: Stage) -> Capability:
-    """The provider of the stage's op with the highest peak (file order on ties)."""
+def _home(acg: ACG, codelet: Codelet, name: str) -> StorageNode | None:
+    operand = codelet.operand(name)
+    return None if operand.role is Role.TEMP else acg.home(TensorHome.of(operand.role))
+
+
+def _reaches(acg: ACG, codelet: Codelet, cap: Capability, role: str, name: str) -> bool:
+    """Whether the role's port can get the operand from its home (or send it there)."""
+    port = cap.port(role)
+    home = _home(acg, codelet, name)
+    if port is None or home is None:
+        return True  # a temp, or an init the compiler splits off
+    out = role in DESTINATIONS
+    return any(acg.data_paths(s, home) if out else acg.data_paths(home, s) for s in port.storages)
+
+
+def _units(acg: ACG, codelet: Codelet, index: int) -> list[tuple[ComputeNode, Capability]]:
+    """The providers that can run stage ``index`` (all providers when none can)."""
+    stage = codelet.stages[index]
     providers = acg.providers(stage.stmt.op)
     if not providers:
         raise MappingError(
@@ -63,21 +87,30 @@ def _best(acg: ACG, codelet: Codelet, index: int, stage: Stage) -> Capability:
             f"(stage {index} of {codelet.name})",
             hint="add a capability with this op to the architecture file",
         )
-    return max(providers, key=lambda nc: nc[1].peak_ops_per_cycle)[1]
+    able = [
+        (n, c) for n, c in providers
+        if (capability_fits(stage, c) or fits_without_init(stage, c))
+        and all(_reaches(acg, codelet, c, r, a.operand) for r, a in stage_roles(stage))
+    ]
+    return able or list(providers)
+
+
+def _best(acg: ACG, codelet: Codelet, index: int) -> Capability:
+    """The able unit with the highest peak (file order on ties)."""
+    return max(_units(acg, codelet, index), key=lambda nc: acg.node_peak(*nc))[1]
 
 
 def _compute_cycles(codelet: Codelet, acg: ACG) -> float:
     worst = 0.0
     exclusive: dict[str, float] = {}
     for k, stage in enumerate(codelet.stages):
-        _best(acg, codelet, k, stage)  # raises when nobody provides the op
+        units = _units(acg, codelet, k)
         iterations = codelet.iterations(stage)
-        worst = max(worst, iterations / acg.peak_ops_per_cycle(stage.stmt.op))
-        providers = acg.providers(stage.stmt.op)
-        nodes = {n.name for n, _ in providers}
+        worst = max(worst, iterations / max(acg.node_peak(n, c) for n, c in units))
+        nodes = {n.name for n, _ in units}
         if len(nodes) == 1:
             (node,) = nodes
-            peak = max(c.peak_ops_per_cycle for _, c in providers)
+            peak = max(acg.node_peak(n, c) for n, c in units)
             exclusive[node] = exclusive.get(node, 0.0) + iterations / peak
     return max(worst, *exclusive.values()) if exclusive else worst
 
@@ -95,45 +128,64 @@ def _roles(stage: Stage, operand: str) -> tuple[str, ...]:
 
 
 def _elem_bytes(codelet: Codelet, acg: ACG, operand: Operand, *, reading: bool) -> int | None:
-    """Element size of ``operand`` off chip; None when no stage reads (writes) it."""
+    """Element size of ``operand`` in its home; None when no stage reads (writes) it."""
     stages = list(enumerate(codelet.stages))
+    home = acg.home(TensorHome.of(operand.role))
     for k, stage in stages if reading else reversed(stages):
-        roles = _roles(stage, operand.name)
-        roles = tuple(r for r in roles if (r in ("acc", "out")) != reading)
-        if roles:
-            port = _best(acg, codelet, k, stage).port(roles[0])
-            return port.dtype.itemsize if port is not None else operand.dtype.itemsize
+        roles = tuple(r for r in _roles(stage, operand.name) if (r in DESTINATIONS) != reading)
+        if not roles:
+            continue
+        port = _best(acg, codelet, k).port(roles[0])
+        if port is None:
+            return operand.dtype.itemsize
+        paths = [p for s in port.storages
+                 for p in (acg.data_paths(home, s) if reading else acg.data_paths(s, home))[:1]]
+        if not paths:
+            return port.dtype.itemsize
+        widths = acg.element_bytes(min(paths, key=lambda p: p.rank), port.dtype,
+                                   outward=not reading)
+        return widths[0] if reading else widths[-1]
     return None
 
 
-def _offchip_time(acg: ACG, read: int, write: int) -> float:
-    read_bw, write_bw = acg.offchip_bytes_per_cycle
-    if (read and read_bw <= 0) or (write and write_bw <= 0):
-        raise MappingError(f"bound: {acg.name} has no off-chip read/write path "
-                           f"({read_bw}/{write_bw} B/cycle) for {read}/{write} bytes")
-    times = [read / read_bw if read else 0.0, write / write_bw if write else 0.0]
-    offchip = {s.name for s in acg.offchip}
-    vias = {e.via for e in acg.edges if e.src in offchip or e.dst in offchip}
-    if len(vias) == 1 and None not in vias:
-        (via,) = vias
-        assert via is not None
-        times.append((read + write) / acg.comm(via).bytes_per_cycle)
+def _offchip_time(acg: ACG, read: dict[str, int], write: dict[str, int]) -> float:
+    times = [0.0]
+    behind: dict[str, int] = {}  # comm node -> traffic of the memories behind it
+    for mem in acg.offchip:
+        r, w = read.get(mem.name, 0), write.get(mem.name, 0)
+        read_bw, write_bw = acg.memory_bytes_per_cycle(mem)
+        if (r and read_bw <= 0) or (w and write_bw <= 0):
+            raise MappingError(f"bound: {acg.name} has no read/write path to {mem.name} "
+                               f"({read_bw}/{write_bw} B/cycle) for {r}/{w} bytes")
+        times += [r / read_bw if r else 0.0, w / write_bw if w else 0.0]
+        vias = {e.via for e in (*acg.edges_from(mem), *acg.edges_to(mem))}
+        if len(vias) == 1 and None not in vias:
+            (via,) = vias
+            assert via is not None
+            behind[via] = behind.get(via, 0) + r + w
+    times += [n / acg.comm(c).bytes_per_cycle for c, n in behind.items()]
     return max(times)
 
 
 def ideal_bound(codelet: Codelet, acg: ACG) -> Bound:
     """The compute and memory lower bounds of ``codelet`` on ``acg`` (see the module doc)."""
     compute = _compute_cycles(codelet, acg)
-    read = write = 0
+    read: dict[str, int] = {}
+    write: dict[str, int] = {}
     for operand in codelet.operands:
-        if operand.role in (Role.INPUT, Role.WEIGHT):
-            eb = _elem_bytes(codelet, acg, operand, reading=True)
-            read += operand.size * eb if eb is not None else 0
-        elif operand.role is Role.OUTPUT:
-            eb = _elem_bytes(codelet, acg, operand, reading=False)
-            write += operand.size * (eb if eb is not None else operand.dtype.itemsize)
+        if operand.role is Role.TEMP:
+            continue
+        home = acg.home(TensorHome.of(operand.role)).name
+        reading = operand.role is not Role.OUTPUT
+        eb = _elem_bytes(codelet, acg, operand, reading=reading)
+        if eb is None and reading:
+            continue
+        nbytes = operand.size * (eb if eb is not None else operand.dtype.itemsize)
+        side = read if reading else write
+        side[home] = side.get(home, 0) + nbytes
     memory = _offchip_time(acg, read, write)
-    return Bound(compute, memory, max(compute, memory), read + write, read, write)
+    r, w = sum(read.values()), sum(write.values())
+    return Bound(compute, memory, max(compute, memory), r + w, r, w)
 
 
 def efficiency(ideal: Bound | float, simulated: float) -> float:

@@ -67,7 +67,7 @@ def search_codelet(name: str) -> Codelet:
 
 
 def _cycles(p: Plan, codelet: Codelet, acg: ACG) -> int:
-    mapping, _ = Pipeline(p.passes).run(Mapping(codelet), acg)  # type: ignore[arg-type]
+    mapping, _ = Pipeline(p.passes).run(Mapping(p.codelet), acg)  # type: ignore[arg-type]
     return Simulator(lower(mapping, acg), acg).total_cycles
 
 

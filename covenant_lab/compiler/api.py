@@ -129,10 +129,10 @@ def compile(
     cons = constraints or Constraints()
     t0 = time.perf_counter()
     best = plan(codelet, acg, cons)
-    mapping, log = Pipeline(best.passes).run(Mapping(codelet), acg, on_step)  # type: ignore[arg-type]
+    mapping, log = Pipeline(best.passes).run(Mapping(best.codelet), acg, on_step)  # type: ignore[arg-type]
     program = lower(mapping, acg)
     elapsed = time.perf_counter() - t0
-    fallback = explain_fallbacks(mapping, acg, cons, best.estimate)
+    fallback = explain_fallbacks(mapping, acg, best.constraints, best.estimate)
     return CompileResult(
         name,
         acg,

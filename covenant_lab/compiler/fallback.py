@@ -1,16 +1,17 @@
 """Stages the compiler put on a fallback unit (a host CPU, a scalar core), and why.
 
-A compute node marked ``fallback: true`` is a general-purpose unit: the search may use it
-like any other, but no stage goes there silently. After the search has chosen, every stage
-bound to a fallback node is explained by :func:`explain_fallbacks`:
+A compute node marked ``fallback: true`` is a general-purpose unit: the search puts a stage
+there only when no other unit can run it (or a constraint asks for it), and never silently.
+After the search has chosen, every stage bound to a fallback node is explained by
+:func:`explain_fallbacks`:
 
 - no other unit performs the stage's op: ``no other unit performs 'sigmoid'``;
 - another unit has the op but no capability of it fits the statement: the missing ports,
-  ``accel.mac has no port for role 'init' (operand 'c')``;
+  ``accel.add has no port for role 'b' (operand 'y')``;
 - otherwise the codelet is planned again with the stage restricted to that unit
   (``Constraints.capability``), and the error it raises (a tile that cannot fit, a storage
   no path reaches, ...) is the reason; when that plan succeeds, the reason is the cost
-  model's verdict (the fallback unit was estimated faster).
+  model's verdict.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from covenant_lab.acg.graph import ACG
 from covenant_lab.codelets.ir import Codelet, Stage
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.mapping import Mapping
-from covenant_lab.compiler.roles import capability_fits, stage_roles
+from covenant_lab.compiler.roles import capability_fits, fits_without_init, stage_roles
 from covenant_lab.compiler.search import plan
 from covenant_lab.errors import MappingError
 from covenant_lab.types import OpKind
@@ -82,7 +83,7 @@ def _refusal(
     """Why ``unit`` does not run ``stage`` of ``codelet`` (the search put it on ``fallback``)."""
     st = codelet.stages[stage]
     caps = [c for n, c in acg.providers(st.stmt.op) if n.name == unit]
-    if not any(capability_fits(st, c) for c in caps):
+    if not any(capability_fits(st, c) or fits_without_init(st, c) for c in caps):
         return "; ".join(_missing_ports(st, unit, c) for c in caps)
     pinned = tuple((i, w) for i, w in cons.capability if i != stage)
     try:

@@ -28,6 +28,13 @@ def qualifies(sig: frozenset[str], spec: SpatialDim) -> bool:
     return spec.requires <= sig and not (spec.excludes & sig)
 
 
+def fits_without_init(stage: Stage, cap: Capability) -> bool:
+    """Whether the capability could execute the statement were its ``init`` a constant."""
+    if cap.op is not stage.stmt.op:
+        return False
+    return all(cap.port(role) is not None for role, _ in stage_roles(stage) if role != "init")
+
+
 def capability_fits(stage: Stage, cap: Capability) -> bool:
     """Whether the capability can execute the stage's statement."""
     if cap.op is not stage.stmt.op:

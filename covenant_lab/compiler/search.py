@@ -11,21 +11,23 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.codelets.ir import Codelet
+from covenant_lab.codelets.split import split_init, splittable
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.cost import GroupCost, GroupModel
 from covenant_lab.compiler.mapping import Group, Mapping
 from covenant_lab.compiler.passes.fuse import FuseStages
-from covenant_lab.compiler.passes.match import MatchCapabilities, candidates
+from covenant_lab.compiler.passes.match import MatchCapabilities, allowed_candidates
 from covenant_lab.compiler.passes.order import Reorder
 from covenant_lab.compiler.passes.place import PlaceOperands
 from covenant_lab.compiler.passes.spatial import SpatialMap, preferences
 from covenant_lab.compiler.passes.tile import Tile
+from covenant_lab.compiler.roles import capability_fits, fits_without_init
 from covenant_lab.errors import MappingError, ScheduleError
 
 BATCH_LIMIT = 60_000
@@ -33,14 +35,18 @@ EXHAUSTIVE_LIMIT = 3_000_000  # tilings per level the exhaustive reference may s
 BEAM = 4
 SMALL_NEST = 4  # up to this many iterating loops, the search tries every loop order
 INSTRUCTION_COST = 4.0  # cycles the search charges per instruction (issue overhead)
+MAX_CHOICES = 64  # capability combinations tried per codelet
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The passes (with their chosen options) that produce the best mapping found."""
+    """The passes (with their chosen options) that produce the best mapping found, and the
+    codelet they run on (the layer's, or it with accumulations' init split off)."""
 
     passes: tuple[object, ...]
     estimate: float
+    codelet: Codelet
+    constraints: Constraints  # as they apply to that codelet (stage numbers after a split)
 
 
 def divisors(n: int) -> list[int]:
@@ -266,24 +272,96 @@ def _structural(
     return out
 
 
+def variants(codelet: Codelet, acg: ACG, cons: Constraints) -> list[tuple[Codelet, Constraints]]:
+    """The codelet, and, when some unit can run an accumulation only without its ``init``
+    (an array with no bias port), the codelet with those inits split off into stages of their
+    own (capability constraints follow their stages)."""
+    out = [(codelet, cons)]
+    split, stages = codelet, list(range(len(codelet.stages)))  # original stage -> new index
+    for i in reversed(range(len(codelet.stages))):
+        st = codelet.stages[i]
+        if splittable(st) and any(
+            fits_without_init(st, c) and not capability_fits(st, c)
+            for _, c in acg.providers(st.stmt.op)
+        ):
+            split = split_init(split, i)
+            stages = [k + 1 if k > i else k for k in stages]
+    if split is not codelet:
+        moved = tuple((stages[k], where) for k, where in cons.capability if k < len(stages))
+        out.append((split, replace(cons, capability=moved)))
+    return out
+
+
+def capability_choices(
+    codelet: Codelet, acg: ACG, cons: Constraints, *, fallback: bool
+) -> list[tuple[int, ...]]:
+    """Which candidate capability each stage takes (indices into the candidates its
+    constraint allows): first every stage on one node (where all can run there), then the
+    others in order, at most MAX_CHOICES. Without ``fallback`` a stage some non-fallback unit
+    can run keeps to those units."""
+    base, required = Mapping(codelet), dict(cons.capability)
+    every = [allowed_candidates(base, acg, i, required.get(i)) for i in range(len(codelet.stages))]
+    allowed = []
+    for options in every:
+        preferred = [k for k, (n, _) in enumerate(options) if not n.fallback]
+        allowed.append(preferred if preferred and not fallback else list(range(len(options))))
+    out: dict[tuple[int, ...], None] = {}
+    for node in acg.compute_nodes:
+        picks = [next((k for k in ks if every[i][k][0] is node), None)
+                 for i, ks in enumerate(allowed)]
+        if all(k is not None for k in picks):
+            out.setdefault(tuple(k for k in picks if k is not None), None)
+    for choice in itertools.islice(itertools.product(*[ks or [0] for ks in allowed]),
+                                   MAX_CHOICES):
+        out.setdefault(choice, None)
+    return list(out)[:MAX_CHOICES]
+
+
 def plan(
     codelet: Codelet, acg: ACG, cons: Constraints | None = None, *, exhaustive: bool = False
 ) -> Plan:
     """Search the mapping space; the returned passes reproduce the best mapping found."""
     cons = cons or Constraints()
-    base = Mapping(codelet)
-    counts = []
-    for i in range(len(codelet.stages)):
-        counts.append(max(len(candidates(base, acg, i)), 1))
-    choices = list(itertools.product(*[range(c) for c in counts]))[:64]
+    best: Plan | None = None
+    errors: list[ScheduleError] = []
+    refused: list[MappingError] = []  # a variant whose stages a constraint cannot take
+    for fallback in (False, True):  # fallback units only for stages nothing else can run
+        for variant, vcons in variants(codelet, acg, cons):
+            try:
+                found = _plan_one(variant, acg, vcons, errors, fallback=fallback,
+                                  exhaustive=exhaustive)
+            except MappingError as exc:
+                refused.append(exc)
+                continue
+            if found is not None and (best is None or found.estimate < best.estimate):
+                best = found
+        if best is not None or not any(n.fallback for n in acg.compute_nodes):
+            break
+    if best is None and refused and not errors:
+        raise refused[0]
+    if best is None:
+        first = errors[0] if errors else None
+        raise MappingError(
+            f"no legal mapping of {codelet.name} onto {acg.name}"
+            + (f" with constraints ({cons.describe()})" if cons != Constraints() else "")
+            + (f": {first.message}" if first else ""),
+            hint=first.hint if first else None,
+        )
+    return best
+
+
+def _plan_one(
+    codelet: Codelet, acg: ACG, cons: Constraints, errors: list[ScheduleError], *,
+    fallback: bool, exhaustive: bool,
+) -> Plan | None:
+    """The best plan of one codelet variant (None: nothing legal; errors collects why)."""
     fuses = (
         [cons.fuse]
         if cons.fuse is not None
         else ([True, False] if len(codelet.stages) > 1 else [True])
     )
     best: Plan | None = None
-    errors: list[ScheduleError] = []
-    for choice in choices:
+    for choice in capability_choices(codelet, acg, cons, fallback=fallback):
         for fuse in fuses:
             try:
                 options = _structural(codelet, acg, cons, choice, fuse)
@@ -302,13 +380,6 @@ def plan(
                     errors.append(exc)
                     continue
                 if best is None or total < best.estimate:
-                    best = Plan((*head, Tile(tuple(tiles)), Reorder(tuple(orders))), total)
-    if best is None:
-        first = errors[0] if errors else None
-        raise MappingError(
-            f"no legal mapping of {codelet.name} onto {acg.name}"
-            + (f" with constraints ({cons.describe()})" if cons != Constraints() else "")
-            + (f": {first.message}" if first else ""),
-            hint=first.hint if first else None,
-        )
+                    passes = (*head, Tile(tuple(tiles)), Reorder(tuple(orders)))
+                    best = Plan(passes, total, codelet, cons)
     return best

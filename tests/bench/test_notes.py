@@ -15,7 +15,8 @@ from covenant_lab.compiler import compile_model
 from covenant_lab.types import OpKind
 from tests.compiler._hosted import hosted, hosted_model, hosted_yaml
 
-PORT = "accel.mac has no port for role 'init' (operand 'c')"
+PORT = "accel.mac has no port for role 'init' (operand 'c')"  # a hand-written record's reason
+ADD = "no other unit performs 'add'"  # fc1's bias add, split off the array (no init port)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def test_a_model_record_names_failed_and_fallback_layers(doc: dict[str, Any]) ->
     assert failed["layer"] == "act" and failed["missing"] == ["sigmoid"]
     assert "no compute node of hosted performs 'sigmoid'" in failed["error"]
     assert [(f["layer"], f["node"], f["reason"]) for f in rec["fallback"]] == [
-        ("fc1", "host", PORT),
+        ("fc1", "host", ADD),
         ("fc2+out", "host", "no other unit performs 'relu'"),
     ]
 
@@ -49,7 +50,7 @@ def test_a_model_record_names_failed_and_fallback_layers(doc: dict[str, Any]) ->
 def test_text_report_lines(doc: dict[str, Any]) -> None:
     assert fallback_lines(doc) == [
         f"  hosted/fc: fallback: host — {PORT}",
-        f"  model mlp on hosted, fc1: fallback: host — {PORT}",
+        f"  model mlp on hosted, fc1: fallback: host — {ADD}",
         "  model mlp on hosted, fc2+out: fallback: host — no other unit performs 'relu'",
     ]
     header, _, row = model_table(doc["models"]).splitlines()
@@ -73,7 +74,7 @@ def test_bench_marks_suite_layers_on_a_fallback_unit(
     assert main(["bench", *args, "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "== fallback units (1)" in text
-    assert f"  hosted/lenet_fc1: fallback: host — {PORT}" in text
+    assert f"  hosted/lenet_fc1: fallback: host — {ADD}" in text
     html = tmp_path / "report.html"
     assert main(["report", str(out), "--html", str(html)]) == 0
     assert "Fallback units and layers not compiled" in html.read_text()

@@ -2,9 +2,10 @@
 
 ``accel`` (4x4) does mac only, out of one 16 KiB double-buffered scratchpad, and has no
 ``init`` port (it cannot preload a bias). ``host`` (``fallback: true``) performs every op
-out of a 1 MiB memory, slowly (unless its parameters say otherwise). A Gemm with a bias
-therefore runs on the host, a MatMul on the accelerator, and every other op on the host (no
-other unit performs it).
+out of a 1 MiB memory, slowly (unless its parameters say otherwise). A MatMul therefore runs
+on the accelerator; a Gemm with a bias accumulates there from zero and adds its bias on the
+host (the compiler splits the ``init`` off into an add stage); every other op runs on the host
+(no other unit performs it).
 """
 
 from __future__ import annotations

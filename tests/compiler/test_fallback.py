@@ -25,17 +25,23 @@ def test_a_gemm_that_fits_runs_on_the_accelerator() -> None:
     assert r.fallback == ()
 
 
-def test_a_gemm_with_a_bias_runs_on_the_host_because_the_array_has_no_init_port() -> None:
+def test_a_gemm_with_a_bias_accumulates_on_the_array_and_adds_the_bias_on_the_host() -> None:
+    # the array has no init port: the bias is split off into an add stage, which only the
+    # host performs
     r = compile(L.gemm((16, 40), (40, 24), c_shape=(24,)), hosted())
+    assert r.capabilities == ("accel.mac", "host.add")
+    assert r.fallback == (Fallback(1, OpKind.ADD, "host", "no other unit performs 'add'"),)
+    assert r.fallback[0].note() == "fallback: host — no other unit performs 'add'"
+
+
+def test_a_gemm_with_a_bias_pinned_to_the_host_runs_there_whole_and_says_why() -> None:
+    # the constraint keeps the layer off the array: no split, bias and MAC on the host
+    cons = Constraints.of(capability={0: "host"})
+    r = compile(L.gemm((16, 40), (40, 24), c_shape=(24,)), hosted(), cons)
     assert r.capabilities == ("host.mac",)
-    assert r.fallback == (
-        Fallback(
-            0, OpKind.MAC, "host", "accel.mac has no port for role 'init' (operand 'c')", ("accel",)
-        ),
-    )
-    assert r.fallback[0].note() == (
-        "fallback: host — accel.mac has no port for role 'init' (operand 'c')"
-    )
+    why = "the constraint capability={0: 'host'} asks for it"
+    assert r.fallback == (Fallback(0, OpKind.MAC, "host", why, ("accel",)),)
+    assert r.fallback[0].note() == f"fallback: host — {why}"
 
 
 def test_tiles_the_accelerator_cannot_hold_give_its_compile_error() -> None:
@@ -56,11 +62,15 @@ def test_an_op_no_other_unit_performs() -> None:
     assert r.fallback == (Fallback(0, OpKind.RELU, "host", "no other unit performs 'relu'"),)
 
 
-def test_a_host_the_cost_model_prefers_says_so() -> None:
-    r = compile(L.matmul((16, 40), (40, 24)), hosted(host_bw=64, host_cycles_per_elem=0))
-    (f,) = r.fallback
-    assert f.reason.startswith("accel can run it, but the search estimates ")
-    assert f.reason.endswith(" on host")
+def test_a_faster_host_is_still_only_a_fallback() -> None:
+    # the host is estimated faster here, but the accelerator can run the GEMM: it does
+    fast_host = hosted(host_bw=64, host_cycles_per_elem=0)
+    r = compile(L.matmul((16, 40), (40, 24)), fast_host)
+    assert r.capabilities == ("accel.mac",)
+    assert r.fallback == ()
+    on_host = Constraints.of(capability={0: "host"})
+    pinned = compile(L.matmul((16, 40), (40, 24)), fast_host, on_host)
+    assert pinned.estimate.cycles < r.estimate.cycles
 
 
 def test_a_constraint_that_asks_for_the_host() -> None:
@@ -108,7 +118,9 @@ def test_fallback_layers_of_a_model(partial: ModelResult) -> None:
     assert [c.name for c in partial.fallback] == ["fc1", "fc2+out"]
     fc1, fc2 = partial.fallback
     assert isinstance(fc1, CompiledLayer)
-    assert fc1.note == "fallback: host — accel.mac has no port for role 'init' (operand 'c')"
+    assert fc1.result.capabilities == ("accel.mac", "host.add")  # the bias add split off
+    assert fc1.result.fallback == (Fallback(1, OpKind.ADD, "host", "no other unit performs 'add'"),)
+    assert fc1.note == "fallback: host — no other unit performs 'add'"
     assert fc2.result.capabilities == ("accel.mac", "host.relu")
     assert fc2.note == "fallback: host — no other unit performs 'relu'"
 
@@ -117,4 +129,8 @@ def test_with_every_op_somewhere_the_model_fuses_and_compiles() -> None:
     result = compile_model(hosted_model(), hosted())
     assert result.failed == ()
     assert [c.name for c in result.layers] == ["fc1+act", "fc2+out"]
-    assert [f.op for f in result.layers[0].fallback] == [OpKind.MAC, OpKind.SIGMOID]
+    assert result.layers[0].result.capabilities == ("accel.mac", "host.add", "host.sigmoid")
+    assert [(f.stage, f.op) for f in result.layers[0].fallback] == [
+        (1, OpKind.ADD),
+        (2, OpKind.SIGMOID),
+    ]

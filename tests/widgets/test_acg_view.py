@@ -97,8 +97,8 @@ def test_a_result_on_a_fallback_unit_is_noted() -> None:
     r = compile(L.gemm((8, 16), (16, 8), c_shape=(8,)), hosted())
     view = ACGView(r.arch, r)
     assert view.graph["notes"] == [{
-        "node": "host", "stage": 0, "op": "mac",
-        "text": "fallback: host — accel.mac has no port for role 'init' (operand 'c')",
+        "node": "host", "stage": 1, "op": "add",
+        "text": "fallback: host — no other unit performs 'add'",
     }]
     view.update(result=r.log[-1])  # a compile-log step carries no fallback
     assert view.graph["notes"] == []

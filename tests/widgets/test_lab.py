@@ -59,19 +59,18 @@ def test_tabs_build_the_stepper_and_player_on_demand(model: Any) -> None:
 
 @pytest.fixture(scope="module")
 def partial() -> ModelResult:
-    """fc1 on the host (fallback), act (Sigmoid) on no unit, fc2+out on accel + host."""
+    """fc1 and fc2+out on accel + host (fallback: fc1's bias add, the Relu), act (Sigmoid) on
+    no unit."""
     return compile_model(hosted_model(), hosted(without=[OpKind.SIGMOID]))
 
 
 def test_layer_view_of_a_fallback_layer(partial: ModelResult) -> None:
     fc1 = layer_view(partial.units[0])
-    assert fc1.info.startswith("Gemm · host.mac · estimated ")
-    assert fc1.notes == (
-        "fallback: host — stage 0 (mac): accel.mac has no port for role 'init' (operand 'c')",
-    )
+    assert fc1.info.startswith("Gemm · accel.mac, host.add · estimated ")
+    assert fc1.notes == ("fallback: host — stage 1 (add): no other unit performs 'add'",)
     assert fc1.error == ""
     assert "covenant-fallback-note" in notes_html(fc1.notes)
-    assert "&#x27;init&#x27;" in notes_html(fc1.notes)
+    assert "&#x27;add&#x27;" in notes_html(fc1.notes)
     assert notes_html(()) == ""
 
 
@@ -84,13 +83,13 @@ def test_layer_view_of_a_failed_layer(partial: ModelResult) -> None:
 
 def test_lab_notes_fallback_and_failed_layers() -> None:
     lab = Lab(hosted_model(), hosted(without=[OpKind.SIGMOID]))
-    assert "fallback: host — stage 0 (mac)" in lab.note.value
+    assert "fallback: host — stage 1 (add): no other unit performs" in lab.note.value
     assert "covenant-lab-note" in lab.note._dom_classes
     assert [n["text"] for n in lab.acg.graph["notes"]] == [
-        "fallback: host — accel.mac has no port for role 'init' (operand 'c')"
+        "fallback: host — no other unit performs 'add'"
     ]
     (host,) = [n for n in lab.acg.graph["nodes"] if n["name"] == "host"]
-    assert {"text": "fallback unit of stage 0 (mac)", "colour": ""} in host["overlay_lines"]
+    assert {"text": "fallback unit of stage 1 (add)", "colour": ""} in host["overlay_lines"]
     lab.picker.value = "act"
     assert lab.note.value == ""
     assert "no compute node of hosted performs" in lab.error.value

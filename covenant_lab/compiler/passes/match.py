@@ -21,6 +21,26 @@ def candidates(
     return tuple((n, c) for n, c in acg.providers(st.stmt.op) if capability_fits(st, c))
 
 
+def allowed_candidates(
+    mapping: Mapping, acg: ACG, stage: int, want: str | None
+) -> tuple[tuple[ComputeNode, Capability], ...]:
+    """The candidates of ``stage`` a capability constraint ``want`` ("node" or
+    "node.capability") allows (all of them when None); MappingError when it allows none."""
+    found = candidates(mapping, acg, stage)
+    if want is None:
+        return found
+    kept = tuple((n, c) for n, c in found if want in (n.name, f"{n.name}.{c.label}"))
+    if not kept:
+        st = mapping.codelet.stages[stage]
+        raise MappingError(
+            f"match: constraint capability '{want}' cannot run stage {stage} "
+            f"({st.stmt.op.value}) of {mapping.codelet.name}",
+            hint="capabilities for this op: "
+            + ", ".join(f"{n.name}.{c.label}" for n, c in found),
+        )
+    return kept
+
+
 @dataclass(frozen=True)
 class MatchCapabilities:
     """Bind every stage to a capability: ``choice[i]`` picks among stage i's candidates.
@@ -39,20 +59,8 @@ class MatchCapabilities:
         bindings = []
         required = dict(self.require)
         for i, st in enumerate(mapping.codelet.stages):
-            options = candidates(mapping, acg, i)
-            if i in required:
-                want = required[i]
-                options = tuple(
-                    (n, c) for n, c in options if want in (n.name, f"{n.name}.{c.label}")
-                )
-                if not options:
-                    raise MappingError(
-                        f"match: constraint capability '{want}' cannot run stage {i} "
-                        f"({st.stmt.op.value}) of {mapping.codelet.name}",
-                        hint="capabilities for this op: "
-                        + ", ".join(f"{n.name}.{c.label}" for n, c in candidates(mapping, acg, i)),
-                    )
-            if not options:
+            found = allowed_candidates(mapping, acg, i, required.get(i))
+            if not found:
                 raise ScheduleError(
                     self.name,
                     f"no compute node of {acg.name} performs '{st.stmt.op.value}' "
@@ -60,9 +68,9 @@ class MatchCapabilities:
                     hint="add a capability with this op to the architecture file",
                 )
             k = self.choice[i] if i < len(self.choice) else 0
-            if k >= len(options):
-                raise ScheduleError(self.name, f"stage {i} has {len(options)} candidates, got {k}")
-            node, cap = options[k]
+            if k >= len(found):
+                raise ScheduleError(self.name, f"stage {i} has {len(found)} candidates, got {k}")
+            node, cap = found[k]
             roles = tuple((role, acc.operand) for role, acc in stage_roles(st))
             bindings.append(Binding(i, node, cap, roles))
         return replace(mapping, bindings=tuple(bindings))
