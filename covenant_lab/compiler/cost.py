@@ -16,7 +16,7 @@ import numpy as np
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.nodes import Edge, StorageNode
-from covenant_lab.compiler.footprint import access_axes, bounding_elements
+from covenant_lab.compiler.footprint import access_axes, bounding_elements, stored
 from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.lower import read_before_written
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
@@ -113,7 +113,7 @@ class GroupModel:
         level_sizes = [self.sizes(t) for t in tiles]
         elems = self._tile_elements(level_sizes)
         invocations = self._invocations(trips, n)
-        return Prepared(n, trips, elems, self._fits(elems, n, from_level), invocations,
+        return Prepared(n, trips, elems, self._fits(level_sizes, n, from_level), invocations,
                         self._compute_cycles(level_sizes[-1], invocations))
 
     def cost(
@@ -151,19 +151,17 @@ class GroupModel:
         return elems
 
     def _fits(
-        self, elems: dict[tuple[str, int], np.ndarray], n: int, from_level: int
+        self, level_sizes: list[dict[str, np.ndarray | int]], n: int, from_level: int
     ) -> np.ndarray:
-        """Capacity check: whether each tiling's tiles (levels >= ``from_level``) fit storage."""
+        """Capacity check: whether each tiling's tiles (levels >= ``from_level``) fit storage
+        (``footprint.stored``: the rule lowering allocates by)."""
         used: dict[StorageNode, np.ndarray] = {}
         for level in range(max(from_level, 1), self.g.levels + 1):
             for p in self.g.placements:
-                if not p.has_tile(level):
-                    continue
-                store = p.at(level)
-                copies = store.buffering if p.home is not None else 1
-                word = max(store.word_bytes, 1)
-                tile_bytes = np.ceil(elems[(p.operand, level)] * p.bytes_at(level) / word) * word
-                used[store] = used.get(store, 0) + tile_bytes * copies
+                if p.has_tile(level):
+                    store, _, copies, need = stored(self.m, self.g, p, level,
+                                                    level_sizes[level - 1])
+                    used[store] = used.get(store, 0) + need * copies
         fits = np.ones(n, dtype=bool)
         for store, nbytes in used.items():
             if store.capacity_bytes is not None:

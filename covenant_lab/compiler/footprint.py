@@ -11,7 +11,7 @@ import numpy as np
 
 from covenant_lab.acg.nodes import StorageNode
 from covenant_lab.codelets.ir import Stage
-from covenant_lab.compiler.mapping import Group, Mapping
+from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.types import DType
 
 
@@ -83,6 +83,52 @@ def tile_elements(
     return float(bounding_elements(axes, mapping.codelet.operand(operand).shape, sizes))
 
 
+def pe_sizes(
+    mapping: Mapping, group: Group, sizes: MappingABC[str, Any], node: str
+) -> dict[str, Any]:
+    """The loop blocks one PE of compute node ``node`` handles: a loop on a spatial dimension
+    is spread over that dimension's PEs (several loops on one dimension share it, outermost
+    first), so each PE holds ``ceil(block / PEs it spreads over)``."""
+    out = dict(sizes)
+    for si in group.stages:
+        b = mapping.binding(si)
+        if b.node.name != node:
+            continue
+        for dim, size in b.capability.dims:
+            free: Any = size
+            for lp in mapping.spatial[si].loops_on(dim):
+                block = out.get(lp, 1)
+                share = np.minimum(block, free)
+                out[lp] = -(-block // share)
+                free = np.maximum(free // share, 1)
+    return out
+
+
+def stored(
+    mapping: Mapping, group: Group, p: Placement, level: int, sizes: MappingABC[str, Any]
+) -> tuple[StorageNode, Any, int, Any]:
+    """How the operand's tile at ``level`` sits in its storage, for loop blocks ``sizes``
+    (ints, or arrays of candidates): (storage, bytes of one copy rounded up to the storage's
+    word, copies, bytes of one copy counted against ``capacity_bytes``). A private storage
+    counts what one PE holds; double buffering applies to tiles loaded from off chip."""
+    store = p.at(level)
+    axes = access_axes(mapping.stages_of(group), p.operand)
+    shape = mapping.codelet.operand(p.operand).shape
+    word = max(store.word_bytes, 1)
+    width = p.bytes_at(level)
+
+    def words(elements: Any) -> Any:
+        return -(-(elements * width) // word) * word
+
+    nbytes = words(bounding_elements(axes, shape, sizes))
+    need = nbytes
+    if store.private_to is not None:
+        need = words(bounding_elements(axes, shape, pe_sizes(mapping, group, sizes,
+                                                             store.private_to)))
+    copies = store.buffering if p.home is not None else 1
+    return store, nbytes, copies, need
+
+
 @dataclass(frozen=True, slots=True)
 class TileUse:
     """The tile of one operand at one tiling level: where it sits and its bytes."""
@@ -92,6 +138,7 @@ class TileUse:
     storage: StorageNode
     nbytes: int  # one copy, rounded up to the storage's word (tiles start on word boundaries)
     copies: int  # the storage's buffering for tiles loaded from off chip, else 1
+    need: int  # bytes of one copy counted against capacity_bytes (one PE's, when private)
 
 
 def tile_uses(mapping: Mapping, group: Group, tiles: Sequence[Sequence[int]]) -> list[TileUse]:
@@ -100,13 +147,9 @@ def tile_uses(mapping: Mapping, group: Group, tiles: Sequence[Sequence[int]]) ->
     for level in range(1, group.levels + 1):
         sizes = loop_sizes(mapping, group, tiles[level - 1])
         for p in group.placements:
-            if not p.has_tile(level):
-                continue
-            store = p.at(level)
-            nbytes = int(tile_elements(mapping, group, p.operand, sizes)) * p.bytes_at(level)
-            word = max(store.word_bytes, 1)
-            copies = store.buffering if p.home is not None else 1
-            out.append(TileUse(p.operand, level, store, -(-nbytes // word) * word, copies))
+            if p.has_tile(level):
+                store, nbytes, copies, need = stored(mapping, group, p, level, sizes)
+                out.append(TileUse(p.operand, level, store, int(nbytes), copies, int(need)))
     return out
 
 
@@ -122,15 +165,22 @@ def footprint(
 
 def overflow(mapping: Mapping, group: Group, tiles: Sequence[Sequence[int]]) -> str | None:
     """A message describing the first storage whose tiles do not fit, or None."""
-    for store, items in footprint(mapping, group, tiles).items():
+    by_store: dict[StorageNode, list[TileUse]] = {}
+    for use in tile_uses(mapping, group, tiles):
+        by_store.setdefault(use.storage, []).append(use)
+    for store, uses in by_store.items():
         if store.capacity_bytes is None:
             continue
-        used = sum(n * c for _, n, c in items)
+        used = sum(u.need * u.copies for u in uses)
         if used > store.capacity_bytes:
-            parts = ", ".join(f"{op} {_kib(n)}" + (f" x{c}" if c > 1 else "") for op, n, c in items)
+            parts = ", ".join(
+                f"{u.operand} {_kib(u.need)}" + (f" x{u.copies}" if u.copies > 1 else "")
+                for u in uses
+            )
+            each = " per PE" if store.private_to is not None else ""
             return (
-                f"tiles need {_kib(used)} in {store.name} ({parts}), "
-                f"which holds {_kib(store.capacity_bytes)}"
+                f"tiles need {_kib(used)}{each} in {store.name} ({parts}), "
+                f"which holds {_kib(store.capacity_bytes)}{each}"
             )
     return None
 
