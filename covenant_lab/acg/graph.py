@@ -250,14 +250,16 @@ class ACG:
 
     def transfer_rate(self, edge: Edge) -> float:
         """Bytes per cycle of a transfer on ``edge``: the narrowest of the edge, its comm node,
-        the source's read and the destination's write bandwidth."""
+        the source's read and the destination's write bandwidth (a private storage's ports
+        work in every PE at once: its bandwidth times its replicas)."""
         rate = edge.bytes_per_cycle
         if edge.via is not None:
             rate = min(rate, self.comm(edge.via).bytes_per_cycle)
         for name, read in ((edge.src, True), (edge.dst, False)):
             node = self.node(name)
             if isinstance(node, StorageNode):
-                rate = min(rate, node.read_bytes_per_cycle if read else node.write_bytes_per_cycle)
+                port = node.read_bytes_per_cycle if read else node.write_bytes_per_cycle
+                rate = min(rate, port * node.replicas)
         return rate
 
     def transfer_latency(self, edge: Edge) -> int:

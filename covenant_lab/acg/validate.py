@@ -361,6 +361,13 @@ def _check_port_storage(
         stores = [n for n, v in nodes.items() if isinstance(v, StorageNode)]
         problems.add(field, f"{what} '{storage}'", hint=known_hint(storage, stores))
         return
+    if store.off_chip:
+        problems.add(
+            field,
+            f"'{store.name}' is off-chip memory: a capability reads and writes on-chip storage",
+            hint=f"add an on-chip buffer with edges from and to {store.name} and name it here",
+        )
+        return
     down, up = reach
     source = role in SOURCE_ROLES
     src, dst = (store.name, node.name) if source else (node.name, store.name)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from covenant_lab.acg.nodes import StorageNode
+from covenant_lab.acg.nodes import Access, StorageNode
 from covenant_lab.compiler.program import TileRef
 from covenant_lab.errors import SimulationError
 from covenant_lab.sim.regions import Region, Regions
@@ -30,7 +30,8 @@ from covenant_lab.sim.regions import Region, Regions
 __all__ = ["Bank", "Live", "Memory", "Steps", "identity", "show", "strided"]
 
 Snapshot = dict[str, tuple[np.ndarray | None, np.ndarray | None, dict[tuple[int, int], "Live"],
-                           dict[tuple[int, int], tuple["Live", int, TileRef]]]]
+                           dict[tuple[int, int], tuple["Live", int, TileRef]],
+                           tuple[tuple[int, int], ...], int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,8 @@ class Bank:
     written: np.ndarray | None = None
     live: dict[tuple[int, int], Live] = field(default_factory=dict)
     evicted: dict[tuple[int, int], tuple[Live, int, TileRef]] = field(default_factory=dict)
+    order: list[tuple[int, int]] = field(default_factory=list)  # a FIFO's entries, pushed
+    head: int = 0  # a FIFO's oldest entry still to be drained
 
     @property
     def occupancy_bytes(self) -> int:
@@ -157,6 +160,25 @@ class Memory:
         for old_key in dead:
             bank.evicted[old_key] = (bank.live.pop(old_key), writer, tile)
         bank.live[key] = Live(tile, region, writer)
+        if bank.node.access is Access.FIFO:
+            bank.order.append(key)
+
+    def drain(self, tile: TileRef) -> str | None:
+        """Record a read of ``tile`` from a FIFO: entries pushed before the one holding it are
+        passed for good. A message when that entry was passed already (read out of order)."""
+        bank = self.banks[tile.storage.name]
+        if bank.node.access is not Access.FIFO:
+            return None
+        region = self.region(tile)
+        for k in range(len(bank.order) - 1, -1, -1):
+            addr, span = bank.order[k]
+            if addr <= region.addr and region.stop <= addr + span:
+                if k < bank.head:
+                    return (f"reads {show(tile)} from FIFO {bank.node.name} after a later entry "
+                            "was read: a FIFO is drained in order")
+                bank.head = k
+                return None
+        return None
 
     def add_live(self, tile: TileRef) -> None:
         """Register ``tile`` (a DRAM tensor) as live, with no writer."""
@@ -201,13 +223,15 @@ class Memory:
                 None if b.written is None else b.written.copy(),
                 dict(b.live),
                 dict(b.evicted),
+                tuple(b.order),
+                b.head,
             )
             for name, b in self.banks.items()
         }
 
     def restore(self, snap: Snapshot) -> None:
         """Return to a snapshot taken by :meth:`snapshot` (the snapshot stays reusable)."""
-        for name, (data, written, live, evicted) in snap.items():
+        for name, (data, written, live, evicted, order, head) in snap.items():
             bank = self.banks[name]
             if data is not None and bank.data is not None:
                 bank.data[...] = data
@@ -215,6 +239,7 @@ class Memory:
                 bank.written[...] = written
             bank.live = dict(live)
             bank.evicted = dict(evicted)
+            bank.order, bank.head = list(order), head
 
     @property
     def nbytes(self) -> int:

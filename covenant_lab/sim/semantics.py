@@ -110,6 +110,9 @@ def execute(machine: Machine, i: int, ins: Instr) -> None:
     for tile in read_tiles(machine.codelet, ins):
         if not mem.resident(tile):
             raise _not_resident(machine, i, ins, tile)
+        problem = mem.drain(tile)
+        if problem is not None:
+            raise fault(i, ins, problem, hint="load the tile again (push it anew) to reuse it")
     for tile in written_tiles(ins):
         mem.write(tile, i)
     if mem.functional:
