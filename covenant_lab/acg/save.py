@@ -9,13 +9,26 @@ from typing import Any
 
 import yaml
 
-from covenant_lab.acg.capabilities import Capability
+from covenant_lab.acg.capabilities import Capability, SpatialDim
+from covenant_lab.acg.describe import (
+    arch_title,
+    bandwidth_text,
+    buffering_text,
+    clock_text,
+    dtype_text,
+    format_bytes,
+    home_text,
+    private_text,
+    rate_text,
+    spatial_groups,
+    storage_size,
+)
 from covenant_lab.acg.expr import Expr
 from covenant_lab.acg.graph import ACG, thaw
 from covenant_lab.acg.nodes import Access, CommNode, ComputeNode, Edge, StorageNode
 from covenant_lab.errors import UsageError
 
-__all__ = ["save_arch", "spec_of", "summary", "to_data", "to_yaml"]
+__all__ = ["format_bytes", "save_arch", "spec_of", "summary", "to_data", "to_yaml"]
 
 _ORDER = (
     "name", "description", "clock_mhz", "params", "homes", "storage", "communication",
@@ -295,31 +308,42 @@ def _storage_attrs(s: StorageNode) -> dict[str, Any]:
     return {**{k: getattr(s, k) for k in keys}, "access": s.access.value}
 
 
-def format_bytes(n: int | None) -> str:
-    """``131072`` -> ``128 KiB``; None -> ``unbounded``."""
-    if n is None:
-        return "unbounded"
-    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= size and n % (size // 16) == 0:
-            value = n / size
-            return f"{value:g} {unit}"
-    return f"{n} B"
-
-
-def _storage_line(s: StorageNode) -> str:
-    size = "off-chip" if s.off_chip and s.capacity_bytes is None else format_bytes(s.capacity_bytes)
-    extras = [f"x{s.buffering} buffered"] if s.buffering > 1 else []
+def _storage_line(acg: ACG, s: StorageNode) -> tuple[str, str, str, str]:
+    """Name, size (``FIFO 4 x 64 KiB``, ``448 B per PE x 168 (private to pe_array)``),
+    bandwidth and extras (buffering, banks, latency, ``home of weights``) of a storage."""
+    size = storage_size(s)
+    if s.private_to is not None:
+        size += f" ({private_text(s)})"
+    extras = [f"x{s.buffering} buffered"] if buffering_text(s) else []
     if s.banks > 1:
         extras.append(f"{s.banks} banks")
     if s.latency_cycles:
         extras.append(f"lat {s.latency_cycles}")
-    bw = f"R {s.read_bytes_per_cycle} / W {s.write_bytes_per_cycle} B/cyc"
-    return f"  {s.name:<10} {size:<12} {bw:<24} {', '.join(extras)}".rstrip()
+    if s.off_chip and home_text(acg, s):
+        extras.append(home_text(acg, s))
+    return s.name, size, bandwidth_text(s), ", ".join(extras)
+
+
+def _storage_lines(acg: ACG) -> list[str]:
+    """One line per storage, in columns as wide as their widest entry."""
+    rows = [_storage_line(acg, s) for s in acg.storage_nodes]
+    widths = [max([w, *(len(r[k]) for r in rows)]) for k, w in enumerate((10, 12, 24))]
+    return [
+        f"  {name:<{widths[0]}} {size:<{widths[1]}} {bw:<{widths[2]}} {extras}".rstrip()
+        for name, size, bw, extras in rows
+    ]
+
+
+def _entry_short(e: SpatialDim) -> str:
+    """``a,b -acc fold``: the roles a loop needs, those it must not have, and fold."""
+    return (",".join(sorted(e.requires)) + (f" -{','.join(sorted(e.excludes))}" if e.excludes
+                                             else "") + (" fold" if e.fold else ""))
 
 
 def _capability_lines(caps: tuple[Capability, ...]) -> list[str]:
-    """One line per group of capabilities that differ only in their op."""
-    groups: dict[tuple[Any, ...], list[str]] = {}
+    """One line per group of capabilities that differ only in their op; a spatial dimension
+    with several entries lists them in one bracket (``cols[a,acc -b | acc,b -a]``)."""
+    groups: dict[tuple[Any, ...], list[Capability]] = {}
     for c in caps:
         key = (
             c.ports,
@@ -330,19 +354,19 @@ def _capability_lines(caps: tuple[Capability, ...]) -> list[str]:
             c.stream_excludes,
             str(c.overhead_cycles),
         )
-        groups.setdefault(key, []).append(c.label)
+        groups.setdefault(key, []).append(c)
     lines = []
-    for (ports, spatial, cycles, *_), labels in groups.items():
-        port_text = " ".join(f"{p.role}:{'|'.join(p.storages)}({p.dtype.value})" for p in ports)
-        spatial_text = " ".join(
-            f"{s.dim}[{','.join(sorted(s.requires))}"
-            + (f" -{','.join(sorted(s.excludes))}" if s.excludes else "")
-            + (" fold" if s.fold else "")
-            + "]"
-            for s in spatial
+    for group in groups.values():
+        first = group[0]
+        port_text = " ".join(
+            f"{p.role}:{'|'.join(p.storages)}({p.dtype.value})" for p in first.ports
         )
-        lines.append(f"    {', '.join(labels)}")
-        lines.append(f"        {port_text}  {spatial_text}  cycles={cycles}".rstrip())
+        spatial_text = " ".join(
+            f"{dim}[" + " | ".join(_entry_short(e) for e in entries) + "]"
+            for dim, _, entries in spatial_groups(first)
+        )
+        lines.append(f"    {', '.join(c.label for c in group)}")
+        lines.append(f"        {port_text}  {spatial_text}  cycles={first.cycles}".rstrip())
     return lines
 
 
@@ -350,33 +374,54 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def _compute_line(acg: ACG, n: ComputeNode) -> str:
+    """``host       lanes=8 (8 PEs), 20 capabilities, 2300 MHz, 3.29x, fallback unit``."""
+    dims = " x ".join(f"{d}={s}" for d, s in n.dims) or "scalar"
+    parts = [f"{dims} ({n.size} PEs)", _plural(len(n.capabilities), "capability", "capabilities")]
+    if clock_text(acg, n):
+        parts.append(clock_text(acg, n))
+    if n.fallback:
+        parts.append("fallback unit")
+    return f"  {n.name:<10} {', '.join(parts)}"
+
+
+def _edge_lines(acg: ACG) -> list[str]:
+    """Edges grouped by source, width, route, latency and conversion."""
+    groups: dict[tuple[str, float, str | None, int, str], list[str]] = {}
+    for e in acg.edges:
+        key = (e.src, e.bytes_per_cycle, e.via, e.latency_cycles, dtype_text(e))
+        groups.setdefault(key, []).append(e.dst)
+    lines = []
+    for (src, width, via, latency, dtype), dsts in groups.items():
+        route = f"{src} -> {', '.join(dsts)}"
+        extra = (f" via {via}" if via else "") + (f", latency {latency}" if latency else "")
+        extra += f", {dtype}" if dtype else ""
+        lines.append(f"  {route:<36} {rate_text(width)}{extra}")
+    return lines
+
+
 def summary(acg: ACG) -> str:
-    """A one-screen text summary of an ACG."""
-    lines = [f"{acg.name}: {acg.description}".rstrip(": ") + f"  [{acg.source}]"]
+    """A one-screen text summary of an ACG: the title carries the reference clock, off-chip
+    memories their homes, compute nodes their own clock and whether they are a fallback unit,
+    converting edges their type (``-> int8``)."""
+    title = arch_title(acg)
+    lines = [f"{title}: {acg.description}".rstrip(": ") + f"  [{acg.source}]"]
     if acg.params:
         lines.append("params: " + " ".join(f"{k}={v}" for k, v in acg.params))
     lines.append("storage:")
-    lines += [_storage_line(s) for s in acg.storage_nodes]
+    lines += _storage_lines(acg)
     if acg.comm_nodes:
         lines.append("communication:")
         lines += [
-            f"  {c.name:<10} {c.bytes_per_cycle} B/cyc, latency {c.latency_cycles}"
+            f"  {c.name:<10} {rate_text(c.bytes_per_cycle)}, latency {c.latency_cycles}"
             for c in acg.comm_nodes
         ]
     lines.append("compute:")
     for n in acg.compute_nodes:
-        dims = " x ".join(f"{d}={s}" for d, s in n.dims) or "scalar"
-        caps = _plural(len(n.capabilities), "capability", "capabilities")
-        lines.append(f"  {n.name:<10} {dims} ({n.size} PEs), {caps}")
+        lines.append(_compute_line(acg, n))
         lines += _capability_lines(n.capabilities)
     lines.append("edges:")
-    groups: dict[tuple[str, float, str | None, int], list[str]] = {}
-    for e in acg.edges:
-        groups.setdefault((e.src, e.bytes_per_cycle, e.via, e.latency_cycles), []).append(e.dst)
-    for (src, width, via, latency), dsts in groups.items():
-        route = f"{src} -> {', '.join(dsts)}"
-        extra = (f" via {via}" if via else "") + (f", latency {latency}" if latency else "")
-        lines.append(f"  {route:<36} {width} B/cyc{extra}")
+    lines += _edge_lines(acg)
     read, write = acg.offchip_bytes_per_cycle
-    lines.append(f"off-chip: read {read} B/cyc, write {write} B/cyc")
+    lines.append(f"off-chip: read {rate_text(read)}, write {rate_text(write)}")
     return "\n".join(lines)

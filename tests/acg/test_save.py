@@ -13,6 +13,7 @@ from covenant_lab.acg import ACG, load_arch, loads_arch, save_arch, to_yaml
 from covenant_lab.acg.load import shipped_dirs
 from covenant_lab.acg.save import format_bytes
 from covenant_lab.errors import UsageError
+from tests._featured_archs import row_stationary, tpu_like
 
 
 @pytest.mark.parametrize("name", ["genesys", "hvx", "teaching"])
@@ -138,3 +139,45 @@ def test_format_bytes() -> None:
     assert format_bytes(4 << 20) == "4 MiB"
     assert format_bytes(1536) == "1.5 KiB"
     assert format_bytes(1000) == "1000 B"
+
+
+def test_summary_shows_every_feature_of_the_file() -> None:
+    text = tpu_like().summary()
+    lines = text.splitlines()
+    assert lines[0] == (
+        "tpu_like @ 700 MHz: 256x256 int8 weight-stationary array, weight FIFO, PCIe host"
+        "  [tpu_like.yaml]"
+    )
+    for line in (
+        "  HOST       off-chip        R 72.86 / W 72.86 B/cyc   home of activations",
+        "  WDRAM      off-chip        R 48.57 / W 48.57 B/cyc   home of weights",
+        "  WFIFO      FIFO 4 x 64 KiB R 256 / W 48.57 B/cyc",
+        "  ACC        4 MiB           R 1024 / W 1024 B/cyc     x2 buffered",
+        "  pcie       21.47 B/cyc, latency 0",
+        "  host       lanes=8 (8 PEs), 3 capabilities, 2300 MHz, 3.29x, fallback unit",
+        "  mmu        rows=256 x cols=256 (65536 PEs), 1 capability",
+        "  HOST -> UB                           21.47 B/cyc via pcie",
+        "  ACC -> UB                            256 B/cyc, -> int8",
+        "off-chip: read 121.43 B/cyc, write 72.86 B/cyc",
+    ):
+        assert line in lines, line
+    assert "0000" not in text  # no float noise (the PCIe width is 21.474836...)
+
+
+def test_summary_shows_private_storage_and_shared_dimensions() -> None:
+    lines = row_stationary().summary().splitlines()
+    assert lines[0].startswith("row_stationary @ 200 MHz: ")
+    for line in (
+        "  DRAM         off-chip                                 R 64 / W 64 B/cyc",
+        "  WEIGHTS_SPAD 448 B per PE x 168 (private to pe_array) R 2 / W 2 B/cyc",
+        "  IFMAP_SPAD   24 B per PE x 168 (private to pe_array)  R 2 / W 2 B/cyc",
+        "        a:IFMAP_SPAD(int16) b:WEIGHTS_SPAD(int16) init:GLB(int16) acc:PSUM_SPAD(int16)"
+        "  rows[a,b -acc fold] cols[a,acc -b | acc,b -a]  cycles=stream",
+    ):
+        assert line in lines, line
+
+
+def test_summary_of_a_shipped_arch_keeps_its_shape(teaching: ACG) -> None:
+    lines = teaching.summary().splitlines()
+    assert lines[0].startswith("teaching: ")  # no clock in the file: no clock in the title
+    assert "  SPAD       16 KiB       R 16 / W 16 B/cyc        x2 buffered, 4 banks" in lines
