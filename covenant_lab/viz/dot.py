@@ -1,9 +1,13 @@
 """Static drawings of an ACG: Graphviz DOT text, and SVG through the ``dot`` binary.
 
-Storage nodes are boxes (off-chip memory a cylinder), compute nodes filled rounded boxes
-listing their dims and capabilities, communication nodes ellipses. Edges carry their
-bandwidth, and the comm node they are routed through. The output is deterministic (file
-order), so it can be compared as golden text. No bokeh/anywidget here.
+Storage nodes are boxes (off-chip memory a cylinder, a per-PE private storage a stack of
+boxes), compute nodes filled rounded boxes listing their dims, own clock and capabilities (a
+fallback unit dashed and marked "fallback unit"), communication nodes ellipses. Off-chip
+memories say which tensors live there ("home of weights"), FIFOs their entries ("FIFO 4 x 64
+KiB"). Edges carry their bandwidth, the type a converting edge stores ("-> int8") and the comm
+node they are routed through; the graph's title carries the reference clock. The texts come
+from :mod:`covenant_lab.acg.describe`, as in the summary and the ACGView. The output is
+deterministic (file order), so it can be compared as golden text. No bokeh/anywidget here.
 """
 
 from __future__ import annotations
@@ -14,8 +18,21 @@ import subprocess
 from collections.abc import Mapping
 from typing import Any
 
+from covenant_lab.acg.capabilities import Capability
+from covenant_lab.acg.describe import (
+    arch_title,
+    bandwidth_text,
+    buffering_text,
+    clock_text,
+    dtype_text,
+    home_text,
+    private_text,
+    rate_text,
+    spatial_note,
+    storage_size,
+)
 from covenant_lab.acg.graph import ACG
-from covenant_lab.acg.nodes import CommNode, ComputeNode, StorageNode
+from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, StorageNode
 from covenant_lab.errors import CovenantError, UsageError
 
 __all__ = ["to_dot", "to_svg"]
@@ -30,27 +47,35 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def _size(n: int | None) -> str:
-    from covenant_lab.acg.save import format_bytes
-
-    return format_bytes(n)
-
-
 def _attrs(items: Mapping[str, str]) -> str:
     return ", ".join(f"{k}={_quote(v)}" for k, v in items.items())
 
 
-def _storage_label(s: StorageNode) -> list[str]:
-    first = "off-chip" if s.off_chip and s.capacity_bytes is None else _size(s.capacity_bytes)
-    if s.buffering > 1:
-        first += f" x{s.buffering}"
-    return [s.name, first, f"R {s.read_bytes_per_cycle} / W {s.write_bytes_per_cycle} B/cyc"]
+def _storage_label(acg: ACG, s: StorageNode) -> list[str]:
+    first = " ".join(t for t in (storage_size(s), buffering_text(s)) if t)
+    lines = [s.name, first]
+    if s.private_to is not None:
+        lines.append(private_text(s))
+    lines.append(bandwidth_text(s))
+    if s.off_chip and home_text(acg, s):
+        lines.append(home_text(acg, s))
+    return lines
 
 
-def _compute_label(n: ComputeNode) -> list[str]:
+def _cap_label(c: Capability) -> str:
+    note = spatial_note(c)
+    return f"{c.label} ({note})" if note else c.label
+
+
+def _compute_label(acg: ACG, n: ComputeNode) -> list[str]:
     dims = " x ".join(f"{d}={s}" for d, s in n.dims) or "scalar"
-    labels = [c.label for c in n.capabilities]
-    lines = [n.name, dims]
+    labels = [_cap_label(c) for c in n.capabilities]
+    lines = [n.name]
+    if n.fallback:
+        lines.append("fallback unit")
+    lines.append(dims)
+    if clock_text(acg, n):
+        lines.append(clock_text(acg, n))
     for i in range(0, min(len(labels), _MAX_CAP_LINES * 4), 4):
         lines.append(", ".join(labels[i : i + 4]))
     if len(labels) > _MAX_CAP_LINES * 4:
@@ -60,22 +85,28 @@ def _compute_label(n: ComputeNode) -> list[str]:
 
 def _comm_label(c: CommNode) -> list[str]:
     lat = f", lat {c.latency_cycles}" if c.latency_cycles else ""
-    return [c.name, f"{c.bytes_per_cycle} B/cyc{lat}"]
+    return [c.name, f"{rate_text(c.bytes_per_cycle)}{lat}"]
+
+
+def _edge_label(e: Edge) -> str:
+    lines = [rate_text(e.bytes_per_cycle), dtype_text(e), f"via {e.via}" if e.via else ""]
+    return "\n".join(t for t in lines if t)
 
 
 def _node_attrs(
-    node: StorageNode | ComputeNode | CommNode, extra: str | None, colour: str | None
+    acg: ACG, node: StorageNode | ComputeNode | CommNode, extra: str | None, colour: str | None
 ) -> dict[str, str]:
     attrs: dict[str, str]
     if isinstance(node, StorageNode):
-        lines = _storage_label(node)
+        lines = _storage_label(acg, node)
         if node.off_chip:
             attrs = {"shape": "cylinder", "style": "filled", "fillcolor": _OFFCHIP_FILL}
         else:
-            attrs = {"shape": "box"}
+            attrs = {"shape": "box3d" if node.private_to is not None else "box"}
     elif isinstance(node, ComputeNode):
-        lines = _compute_label(node)
-        attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": _COMPUTE_FILL}
+        lines = _compute_label(acg, node)
+        style = "rounded,filled,dashed" if node.fallback else "rounded,filled"
+        attrs = {"shape": "box", "style": style, "fillcolor": _COMPUTE_FILL}
     else:
         lines = _comm_label(node)
         attrs = {"shape": "ellipse", "style": "filled,dashed", "fillcolor": _COMM_FILL}
@@ -108,16 +139,16 @@ def to_dot(
             )
     out = [
         f"digraph {_quote(acg.name)} {{",
-        "  graph [rankdir=TB, fontname=Helvetica, nodesep=0.4, ranksep=0.5];",
+        "  graph [rankdir=TB, fontname=Helvetica, nodesep=0.4, ranksep=0.5, "
+        f"label={_quote(arch_title(acg))}, labelloc=t];",
         "  node [fontname=Helvetica, fontsize=10];",
         "  edge [fontname=Helvetica, fontsize=9];",
     ]
     for node in acg.nodes:
-        attrs = _node_attrs(node, labels.get(node.name), highlight.get(node.name))
+        attrs = _node_attrs(acg, node, labels.get(node.name), highlight.get(node.name))
         out.append(f"  {_quote(node.name)} [{_attrs(attrs)}];")
     for e in acg.edges:
-        text = f"{e.bytes_per_cycle} B/cyc" + (f"\nvia {e.via}" if e.via else "")
-        attrs = {"label": text}
+        attrs = {"label": _edge_label(e)}
         if e.via:
             attrs["style"] = "dashed"
         colour = highlight.get(f"{e.src}->{e.dst}")

@@ -10,7 +10,9 @@
   few deterministic sweeps), then nudged towards their neighbours' height. Pure Python and
   deterministic: the same ACG always gets the same positions.
 - ``"pygraphviz"`` / ``"dot"``: Graphviz ``dot`` with ``rankdir=LR`` through the pygraphviz
-  wheel or the ``dot`` binary, when either is present (``backend="auto"`` prefers them).
+  wheel or the ``dot`` binary, when either is present (``backend="auto"`` prefers them). Every
+  segment is given to Graphviz pointing away from off-chip memory (by the columns above), so
+  its ranks follow the storage levels too.
 
 Node sizes (``sizes``: name -> (width, height) in pixels) only space the nodes; they default to
 a box of 120x50. ``column_gap`` is the room left between columns (for edge labels; Graphviz's
@@ -248,10 +250,24 @@ def _dot_text(
     compute = [c.name for c in acg.compute_nodes]
     if compute:
         lines.append("  {rank=max; " + "; ".join(f'"{n}"' for n in compute) + ";}")
-    for a, b in dict.fromkeys(_segments(acg)):
+    for a, b in _levelled(acg):
         lines.append(f'  "{a}" -> "{b}";')
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _levelled(acg: ACG) -> list[tuple[str, str]]:
+    """The drawn segments, each pointing away from off-chip memory (the networkx layout's
+    columns): a write back, or a converting edge from an accumulator to the buffer it feeds
+    (``ACC -> UB``), would otherwise pull the deeper level left of the shallower one. Only
+    positions are taken from Graphviz, so the direction is free."""
+    column = _columns(acg)
+    out: dict[tuple[str, str], None] = {}
+    for a, b in _segments(acg):
+        if column[a] > column[b]:
+            a, b = b, a
+        out[(a, b)] = None
+    return list(out)
 
 
 def _pygraphviz_positions(text: str) -> dict[str, tuple[float, float]]:

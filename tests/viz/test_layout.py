@@ -124,3 +124,22 @@ def test_gaps_between_columns_and_rows_can_be_chosen(name: str) -> None:
     assert "nodesep=0.5, ranksep=1.25" in text
     assert "nodesep=0.4, ranksep=1.2" in layout_mod._dot_text(
         acg, {n.name: (72.0, 36.0) for n in acg.nodes})
+
+
+def test_graphviz_ranks_follow_the_storage_levels() -> None:
+    """Every segment is handed to Graphviz pointing away from off-chip memory: a converting
+    edge back from the accumulators (ACC -> UB) and the writes of compute nodes do not pull
+    a deeper level left of a shallower one."""
+    from tests._featured_archs import tpu_like
+
+    acg = tpu_like()
+    text = layout_mod._dot_text(acg, {n.name: (72.0, 36.0) for n in acg.nodes})
+    edges = [line.strip() for line in text.splitlines() if "->" in line]
+    assert '"UB" -> "ACC";' in edges and '"ACC" -> "UB";' not in edges
+    assert '"ACC" -> "mmu";' in edges and '"mmu" -> "ACC";' not in edges
+    assert '"HOST" -> "pcie";' in edges and '"pcie" -> "HOST";' not in edges
+    assert len(edges) == len(set(edges))
+    if "pygraphviz" in available_backends():
+        pos = layout(acg, backend="pygraphviz")
+        assert pos["HOST"][0] < pos["UB"][0] < pos["ACC"][0] < pos["mmu"][0]
+        assert pos["WDRAM"][0] < pos["WFIFO"][0] < pos["mmu"][0]
