@@ -367,9 +367,11 @@ class ACG:
 
     # capabilities
     def providers(self, op: OpKind | str) -> tuple[tuple[ComputeNode, Capability], ...]:
-        """Every (compute node, capability) performing ``op``, in file order."""
+        """Every (compute node, capability) performing ``op``, by node name then capability
+        name (the order of entries in a file never matters)."""
         kind = _op_kind(op)
-        return tuple((n, c) for n in self.compute_nodes for c in n.capabilities if c.op is kind)
+        found = [(n, c) for n in self.compute_nodes for c in n.capabilities if c.op is kind]
+        return tuple(sorted(found, key=lambda nc: (nc[0].name, nc[1].label)))
 
     def peak_ops_per_cycle(self, op: OpKind | str) -> float:
         """The best peak among the providers of ``op``, in reference cycles (0 when none)."""

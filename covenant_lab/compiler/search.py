@@ -306,7 +306,7 @@ def capability_choices(
         preferred = [k for k, (n, _) in enumerate(options) if not n.fallback]
         allowed.append(preferred if preferred and not fallback else list(range(len(options))))
     out: dict[tuple[int, ...], None] = {}
-    for node in acg.compute_nodes:
+    for node in sorted(acg.compute_nodes, key=lambda n: n.name):
         picks = [next((k for k in ks if every[i][k][0] is node), None)
                  for i, ks in enumerate(allowed)]
         if all(k is not None for k in picks):

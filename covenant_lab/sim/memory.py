@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -36,11 +36,19 @@ Snapshot = dict[str, tuple[np.ndarray | None, np.ndarray | None, dict[tuple[int,
 
 @dataclass(frozen=True, slots=True)
 class Live:
-    """A tile resident in a storage, and the instruction that wrote it (-1: a DRAM tensor)."""
+    """A tile resident in a storage, and the instruction that wrote it (-1: a DRAM tensor).
+
+    ``holes`` are the byte intervals later tiles overwrote without covering it whole, with
+    who wrote them and what: its parts outside them are still readable."""
 
     tile: TileRef
     region: Region
     writer: int
+    holes: tuple[tuple[int, int, int, TileRef], ...] = ()
+
+    def intact(self, region: Region) -> bool:
+        """Whether no hole meets the bytes of ``region``."""
+        return not any(lo < region.stop and region.addr < hi for lo, hi, _, _ in self.holes)
 
 
 @dataclass(slots=True)
@@ -148,6 +156,7 @@ class Memory:
             return
         key = (region.addr, region.span)
         dead = []
+        holed = []
         lo, hi = region.addr, region.stop
         for old_key, old in bank.live.items():
             if old_key[0] >= hi or old_key[0] + old_key[1] <= lo or not old.region.overlaps(region):
@@ -156,9 +165,13 @@ class Memory:
                 continue  # the same tile written again
             if old_key != key and old.region.contains(region):
                 return  # a part of a live tile, written in place
-            dead.append(old_key)
+            (dead if lo <= old_key[0] and old_key[0] + old_key[1] <= hi else holed).append(old_key)
         for old_key in dead:
             bank.evicted[old_key] = (bank.live.pop(old_key), writer, tile)
+        for old_key in holed:  # bytes outside the new tile keep the old one's values
+            old = bank.live[old_key]
+            hole = (max(lo, old.region.addr), min(hi, old.region.stop), writer, tile)
+            bank.live[old_key] = replace(old, holes=(*old.holes, hole))
         bank.live[key] = Live(tile, region, writer)
         if bank.node.access is Access.FIFO:
             bank.order.append(key)
@@ -193,10 +206,13 @@ class Memory:
         if not region.span:
             return True
         same = bank.live.get((region.addr, region.span))
-        if same is not None and (same.tile.operand, same.tile.box) == (tile.operand, tile.box):
+        if (same is not None and (same.tile.operand, same.tile.box) == (tile.operand, tile.box)
+                and same.intact(region)):
             return True
         covered = 0
         for live in bank.live.values():
+            if not live.intact(region):
+                continue
             if live.region.contains(region):
                 return True
             if live.region.same_grid(region):
@@ -204,9 +220,15 @@ class Memory:
         return covered >= tile.elements
 
     def clobbered(self, tile: TileRef) -> tuple[Live, int, TileRef] | None:
-        """(the dead tile that held ``tile``, the instruction that overwrote it, what it wrote)."""
+        """(the tile that held ``tile``, the instruction that overwrote it or the part of it
+        ``tile`` needs, what it wrote)."""
         bank = self.banks[tile.storage.name]
         region = self.region(tile)
+        for live in bank.live.values():
+            if live.region.contains(region) and not live.intact(region):
+                _, _, by, what = next(h for h in live.holes
+                                      if h[0] < region.stop and region.addr < h[1])
+                return live, by, what
         for dead, by, what in bank.evicted.values():
             if dead.region.key == region.key and dead.tile.operand == tile.operand:
                 return dead, by, what

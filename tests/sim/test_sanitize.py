@@ -61,6 +61,29 @@ def test_partial_overlap_of_live_tiles() -> None:
         Simulator(pb.build(), tiny(), GEMM_IN).run()
 
 
+def test_the_untouched_part_of_a_partly_overwritten_tile_stays_readable() -> None:
+    # x[0:8, 0:4] at [0, 128); then a 2 x 2 tile x[0:2, 0:2] (its own layout) at [0, 16):
+    # rows 4..8 at [64, 128) are intact and may be read; rows 0..4 at [0, 64) may not
+    whole = ((0, 8), (0, 4))
+    pb = ProgramBuilder(relu_codelet(8, 4), tiny())
+    pb.load("x", whole, 0)
+    pb.load("x", ((0, 2), (0, 2)), 0)
+    tail = ((4, 8), (0, 4))
+    pb.compute({"i": (4, 8), "j": (0, 4)},
+               {"a": pb.tile("x", tail, 64), "out": pb.tile("y", tail, 512)}, capability="relu")
+    Simulator(pb.build(), tiny(), X).run()
+    head = ((0, 4), (0, 4))
+    pb.compute({"i": (0, 4), "j": (0, 4)},
+               {"a": TileRef("x", pb.spad, 0, head, 4, (4, 1)), "out": pb.tile("y", head, 512)},
+               capability="relu")
+    with pytest.raises(SimulationError, match=(
+        r"sim: instruction 1 \(transfer load DRAM->SPAD of 'x', origin 't/load'\): wrote "
+        r"x\[0:2, 0:2\] at SPAD\[0, 16\) over live tile x\[0:8, 0:4\] at SPAD\[0, 128\) "
+        r"\(overlapping it\), which instruction 3"
+    )):
+        Simulator(pb.build(), tiny(), X).run()
+
+
 def test_partial_overlap_is_caught_without_values() -> None:
     pb = ProgramBuilder(gemm_codelet(4, 4, 4), tiny())
     a = pb.load("a", T, 0)
