@@ -72,8 +72,9 @@ def rate_text(bytes_per_cycle: float) -> str:
 
 
 def bandwidth_text(s: StorageNode) -> str:
-    """``R 256 / W 48.57 B/cyc``."""
-    return f"R {number(s.read_bytes_per_cycle)} / W {number(s.write_bytes_per_cycle)} B/cyc"
+    """``R 256 / W 48.57 B/cyc``; ``R/W 72.86 B/cyc`` when both are the same."""
+    read, write = number(s.read_bytes_per_cycle), number(s.write_bytes_per_cycle)
+    return f"R/W {read} B/cyc" if read == write else f"R {read} / W {write} B/cyc"
 
 
 def format_bytes(n: int | None) -> str:

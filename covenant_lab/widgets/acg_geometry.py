@@ -6,6 +6,11 @@ the target from the side facing the source, as a cubic curve that is horizontal 
 ends; within a column it is a straight vertical line. Segments on the same side of a node
 get separate ports spread along that side, ordered by the height of their other end (so they
 do not cross near the node), and a segment used by several edges is drawn once.
+
+A segment spanning several columns whose curve would cross a node of a column between its
+ends (``UB -> mmu`` past ``ACC`` in a TPU-like machine) detours instead: it crosses each
+column in between horizontally, through the free gap nearest the straight line, with curves
+between the columns.
 """
 
 from __future__ import annotations
@@ -24,24 +29,57 @@ _MIN_BEND = 20.0
 _SAME_COLUMN = 1.0
 
 
+Cubic = tuple[Point, Point, Point, Point]
+_DETOUR_MARGIN = 8.0  # a detour keeps this far from the nodes it passes
+_SPACING = 18.0  # between detours through one gap: room for a label between them
+_SAMPLES = 40
+
+
+def _bezier(piece: Cubic, t: float) -> Point:
+    p, c1, c2, q = piece
+    u = 1 - t
+    a, b, c, d = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
+    return (a * p[0] + b * c1[0] + c * c2[0] + d * q[0],
+            a * p[1] + b * c1[1] + c * c2[1] + d * q[1])
+
+
+def _length(piece: Cubic) -> float:
+    """About the arc length: the mean of the chord and the control polygon."""
+    p, c1, c2, q = piece
+    net = math.dist(p, c1) + math.dist(c1, c2) + math.dist(c2, q)
+    return (net + math.dist(p, q)) / 2
+
+
 class Route:
-    """One segment's drawing: SVG path data, the curve's midpoint, any point of it."""
+    """One segment's drawing: SVG path data, its midpoint, any point of it. A chain of cubic
+    curves (one, unless the segment detours around nodes)."""
 
-    __slots__ = ("c1", "c2", "d", "mid", "p", "q")
+    __slots__ = ("_lengths", "d", "mid", "pieces")
 
-    def __init__(self, p: Point, c1: Point, c2: Point, q: Point) -> None:
-        self.p, self.c1, self.c2, self.q = p, c1, c2, q
-        self.d = f"M{_fmt(p)} C{_fmt(c1)} {_fmt(c2)} {_fmt(q)}"
+    def __init__(self, p: Point, c1: Point, c2: Point, q: Point, *more: Cubic) -> None:
+        self.pieces: tuple[Cubic, ...] = ((p, c1, c2, q), *more)
+        self.d = f"M{_fmt(p)} " + " ".join(
+            f"C{_fmt(a)} {_fmt(b)} {_fmt(c)}" for _, a, b, c in self.pieces)
+        self._lengths = [max(_length(piece), 1e-9) for piece in self.pieces]
         self.mid = self.at(0.5)
 
+    @classmethod
+    def chain(cls, pieces: Sequence[Cubic]) -> Route:
+        return cls(*pieces[0], *pieces[1:])
+
+    @property
+    def length(self) -> float:
+        """About the route's length in px."""
+        return sum(self._lengths)
+
     def at(self, t: float) -> Point:
-        """The point of the curve at parameter ``t`` (0: start, 1: end)."""
-        u = 1 - t
-        a, b, c, d = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
-        return (
-            a * self.p[0] + b * self.c1[0] + c * self.c2[0] + d * self.q[0],
-            a * self.p[1] + b * self.c1[1] + c * self.c2[1] + d * self.q[1],
-        )
+        """The point of the route at ``t`` (0: start, 1: end; by length over the pieces)."""
+        goal = min(max(t, 0.0), 1.0) * sum(self._lengths)
+        for piece, length in zip(self.pieces, self._lengths, strict=True):
+            if goal <= length:
+                return _bezier(piece, goal / length)
+            goal -= length
+        return self.pieces[-1][3]
 
 
 def _fmt(pt: Point) -> str:
@@ -95,6 +133,75 @@ def _vertical(a: Node, b: Node, shift: float) -> Route:
     return Route(p, p, q, q)
 
 
+def _curve(p: Point, q: Point, s: int) -> Cubic:
+    """A cubic from ``p`` to ``q`` (``s``: +1 rightwards), horizontal at both ends."""
+    bend = max(abs(q[0] - p[0]) * 0.45, _MIN_BEND)
+    return (p, (p[0] + s * bend, p[1]), (q[0] - s * bend, q[1]), q)
+
+
+Box = tuple[float, float, float, float]
+
+
+def _box(n: Node, margin: float) -> Box:
+    return (n["x"] - n["w"] / 2 - margin, n["y"] - n["h"] / 2 - margin,
+            n["x"] + n["w"] / 2 + margin, n["y"] + n["h"] / 2 + margin)
+
+
+def _hits(pieces: Sequence[Cubic], boxes: Sequence[Box]) -> bool:
+    for piece in pieces:
+        for k in range(1, _SAMPLES):
+            x, y = _bezier(piece, k / _SAMPLES)
+            if any(b[0] < x < b[2] and b[1] < y < b[3] for b in boxes):
+                return True
+    return False
+
+
+def _free_y(boxes: Sequence[Box], want: float, taken: Sequence[float]) -> float:
+    """The height nearest ``want`` clear of ``boxes`` (one column's nodes, with margins) and
+    ``_SPACING`` from the heights other detours ``taken`` through this column."""
+    spans = [(b[1], b[3]) for b in boxes]
+    candidates = [want]
+    for top, bottom in spans:
+        candidates += [y for k in range(12) for y in (top - k * _SPACING, bottom + k * _SPACING)]
+
+    def ok(y: float) -> bool:
+        return (not any(top < y < bottom for top, bottom in spans)
+                and all(abs(y - t) >= _SPACING - 1e-6 for t in taken))
+
+    return min((y for y in candidates if ok(y)), key=lambda y: (abs(y - want), y),
+               default=want)
+
+
+def _detour(
+    nodes: Mapping[str, Node], seg: Segment, p: Point, q: Point, s: int,
+    taken: dict[float, list[float]],
+) -> list[Cubic] | None:
+    """Pieces crossing each column between ``p`` and ``q`` horizontally, through the gap
+    nearest the straight line (None when no column lies between them); ``taken``: per column,
+    the heights of the detours already through it (this one's are added)."""
+    columns: dict[float, list[Node]] = {}
+    for name, n in nodes.items():
+        if name not in seg and min(p[0], q[0]) < n["x"] < max(p[0], q[0]):
+            columns.setdefault(round(n["x"]), []).append(n)
+    if not columns:
+        return None
+    points = [p]
+    for x in sorted(columns, key=lambda c: s * c):
+        members = columns[x]
+        half = max(n["w"] for n in members) / 2 + _DETOUR_MARGIN
+        want = p[1] + (q[1] - p[1]) * (x - p[0]) / (q[0] - p[0])
+        y = _free_y([_box(n, _DETOUR_MARGIN) for n in members], want, taken.get(x, []))
+        taken.setdefault(x, []).append(y)
+        points += [(x - s * half, y), (x + s * half, y)]
+    points.append(q)
+    pieces = []
+    for k in range(len(points) - 1):
+        a, b = points[k], points[k + 1]
+        straight = k % 2 == 1  # across a column
+        pieces.append((a, a, b, b) if straight else _curve(a, b, s))
+    return pieces
+
+
 def route_segments(
     nodes: Mapping[str, Node], segments: Sequence[Segment]
 ) -> dict[Segment, Route]:
@@ -102,6 +209,7 @@ def route_segments(
     unique = list(dict.fromkeys(segments))
     ports = _ports(nodes, unique)
     routes: dict[Segment, Route] = {}
+    taken: dict[float, list[float]] = {}
     for seg in unique:
         a, b = nodes[seg[0]], nodes[seg[1]]
         s = _side(a, b)
@@ -110,6 +218,9 @@ def route_segments(
             routes[seg] = _vertical(a, b, (5.0 if seg[0] < seg[1] else -5.0) if twin else 0.0)
             continue
         p, q = ports[(seg, seg[0])], ports[(seg, seg[1])]
-        bend = max(abs(q[0] - p[0]) * 0.45, _MIN_BEND)
-        routes[seg] = Route(p, (p[0] + s * bend, p[1]), (q[0] - s * bend, q[1]), q)
+        pieces = [_curve(p, q, s)]
+        others = [_box(n, 2.0) for name, n in nodes.items() if name not in seg]
+        if _hits(pieces, others):
+            pieces = _detour(nodes, seg, p, q, s, taken) or pieces
+        routes[seg] = Route.chain(pieces)
     return routes

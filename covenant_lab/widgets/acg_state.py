@@ -3,11 +3,12 @@
 ``acg_state(acg, mapping)`` returns everything the browser draws, geometry included, so the
 JavaScript only turns records into SVG elements::
 
-    {"name", "description", "params": [[k, v]], "backend",
+    {"name", "title", "clock_mhz", "description", "params": [[k, v]], "backend",
      "bounds": [x, y, w, h],
      "style": {"title_px", "line_px", "edge_px", "line_h", "edge_line_h", "pad", "bar_h",
-               "min_height", "max_height", "max_scale"},
-     "nodes": [{"name", "kind", "off_chip", "x", "y", "w", "h", "lines", "overlay_lines",
+               "stack", "cylinder", "min_height", "max_height", "max_scale"},
+     "nodes": [{"name", "kind", "off_chip", "fallback", "private_to", "access",
+                "x", "y", "w", "h", "lines", "overlay_lines",
                 "rows": [{"text", "class", "colour"}], "fraction", "operands",
                 "attrs": [[k, v]], "capabilities": [{...}]}],
      "edges": [{"src", "dst", "via", "label", "label_lines", "d", "label_xy", "operands",
@@ -16,6 +17,11 @@ JavaScript only turns records into SVG elements::
      "bindings": [{"stage", "node", "capability", "roles", "spatial"}],
      "notes": [{"node", "stage", "op", "text"}],   # stages on a fallback unit, and why
      "mapping": codelet name or ""}
+
+``title`` is the name with the reference clock (``tpu_v1 @ 700 MHz``). The label text of
+nodes and edges comes from :mod:`covenant_lab.widgets.acg_labels` (FIFO entries, per-PE
+storage, homes, node clocks, fallback units, converting edges); a fallback unit is drawn
+dashed and a per-PE private storage as a stack of ``stack`` px offset cards.
 
 Node positions come from :func:`covenant_lab.viz.layout.layout` (centres, y down); sizes
 from the text rows (``rows``: the label lines, then the overlay lines wrapped at the width
@@ -37,13 +43,23 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
+from covenant_lab.acg.describe import arch_title
 from covenant_lab.acg.graph import ACG
-from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, StorageNode
-from covenant_lab.acg.save import format_bytes
+from covenant_lab.acg.nodes import ComputeNode, Edge, StorageNode
 from covenant_lab.compiler.fallback import Fallback
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.viz.layout import layout
 from covenant_lab.widgets.acg_geometry import Route, route_segments
+from covenant_lab.widgets.acg_labels import (
+    capabilities,
+    edge_attrs,
+    edge_label,
+    label_lines,
+    node_attrs,
+    node_lines,
+)
 from covenant_lab.widgets.acg_overlay import Overlay, mapping_overlay
 from covenant_lab.widgets.acg_viewport import (
     MAX_HEIGHT,
@@ -74,103 +90,28 @@ LINE_H = round(LINE_PX * 1.3)
 EDGE_LINE_H = round(EDGE_PX * 1.15)
 PAD = 7.0
 BAR_H = 8.0
+STACK = 6.0  # offset of the cards behind a per-PE private storage
+CYLINDER = 8.0  # room for the top of an off-chip memory's cylinder, above its text
 MIN_W = 80.0
-MAX_CHARS = 20  # longer capability lists are clipped; overlay lines wrap at one of WRAPS
 WRAPS = (20, 28, 40)  # overlay lines wrap at whichever reads largest at REFERENCE_WIDTH
 REFERENCE_WIDTH = 840  # px: a notebook's output area (JupyterLab, 1280 px window, file browser)
 LABEL_RISE = 6.0  # edge labels sit just above (or below) their curve
 LABEL_BASELINE = 4.0  # the last baseline of a label is this far below its label_xy (acg.js)
 # where on its curve a label may go, nearest the middle first
 _CANDIDATES = tuple(sorted((k / 50 for k in range(5, 46)), key=lambda t: (abs(t - 0.5), t)))
-_MAX_CAPS = 3
 _MARGIN = 12.0  # around the drawing, in the fitted view
+_SAMPLE_STEP = 4.0  # px between the sample points of a curve, for label placement
+_CURVE_COST = 8.0  # a label over another curve: about a line 4 px long and 2 px wide
 LABEL_ROOM = 6.0  # between an edge label and the columns either side of it
 MIN_COLUMN_GAP = 48.0
 ROW_GAP = 24.0
 # the view's height follows the drawing's aspect ratio, within these bounds (px)
 STYLE = {
     "title_px": TITLE_PX, "line_px": LINE_PX, "edge_px": EDGE_PX, "line_h": LINE_H,
-    "edge_line_h": EDGE_LINE_H, "pad": PAD, "bar_h": BAR_H,
+    "edge_line_h": EDGE_LINE_H, "pad": PAD, "bar_h": BAR_H, "stack": STACK,
+    "cylinder": CYLINDER,
     "min_height": MIN_HEIGHT, "max_height": MAX_HEIGHT, "max_scale": MAX_SCALE,
 }
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1] + "…"
-
-
-def node_lines(node: StorageNode | ComputeNode | CommNode) -> list[str]:
-    """The label of a node: its name, then one summary line per property group."""
-    if isinstance(node, StorageNode):
-        size = "off-chip" if node.capacity_bytes is None else format_bytes(node.capacity_bytes)
-        if node.buffering > 1:
-            size += f" x{node.buffering}"
-        elif node.off_chip and node.capacity_bytes is not None:
-            size += " off-chip"
-        bw = f"R {node.read_bytes_per_cycle} / W {node.write_bytes_per_cycle} B/cyc"
-        return [node.name, size, bw]
-    if isinstance(node, ComputeNode):
-        dims = " x ".join(f"{d}={s}" for d, s in node.dims) or "scalar"
-        labels = [c.label for c in node.capabilities]
-        more = len(labels) - _MAX_CAPS
-        caps = ", ".join(labels[:_MAX_CAPS]) + (f" +{more}" if more > 0 else "")
-        return [node.name, dims, _clip(caps)]
-    lines = [node.name, f"{node.bytes_per_cycle} B/cyc"]
-    if node.latency_cycles:  # on a line of its own: comm nodes are ellipses, keep them narrow
-        lines.append(f"lat {node.latency_cycles}")
-    return lines
-
-
-def node_attrs(node: StorageNode | ComputeNode | CommNode) -> list[list[str]]:
-    """Every attribute of a node as (name, text) pairs, for the attributes panel."""
-    if isinstance(node, StorageNode):
-        cap = "unbounded" if node.capacity_bytes is None else (
-            f"{format_bytes(node.capacity_bytes)} ({node.capacity_bytes} B)")
-        pairs = [
-            ("capacity", cap), ("read", f"{node.read_bytes_per_cycle} B/cyc"),
-            ("write", f"{node.write_bytes_per_cycle} B/cyc"),
-            ("latency", f"{node.latency_cycles} cyc"), ("buffering", str(node.buffering)),
-            ("banks", str(node.banks)), ("word", f"{node.word_bytes} B"),
-            ("off-chip", "yes" if node.off_chip else "no"),
-        ]
-    elif isinstance(node, ComputeNode):
-        pairs = [
-            ("dims", " x ".join(f"{d}={s}" for d, s in node.dims) or "scalar"),
-            ("PEs", str(node.size)), ("capabilities", str(len(node.capabilities))),
-        ]
-    else:
-        pairs = [("bandwidth", f"{node.bytes_per_cycle} B/cyc"),
-                 ("latency", f"{node.latency_cycles} cyc")]
-    if node.description:
-        pairs.append(("description", node.description))
-    return [[k, v] for k, v in pairs]
-
-
-def _capabilities(node: ComputeNode) -> list[dict[str, Any]]:
-    out = []
-    for c in node.capabilities:
-        out.append({
-            "label": c.label,
-            "op": c.op.value,
-            "ports": ", ".join(
-                f"{p.role}: {'|'.join(p.storages)} {p.dtype.value}" for p in c.ports
-            ),
-            "spatial": "; ".join(
-                f"{s.dim}={s.size} needs {{{','.join(sorted(s.requires))}}}"
-                + (f" not {{{','.join(sorted(s.excludes))}}}" if s.excludes else "")
-                + (" fold" if s.fold else "")
-                for s in c.spatial
-            ),
-            "cycles": str(c.cycles),
-            "latency": c.latency_cycles,
-            "template": c.template,
-        })
-    return out
-
-
-def edge_label(e: Edge) -> str:
-    """``"64 B/cyc"`` (plus the latency when there is one)."""
-    return f"{e.bytes_per_cycle} B/cyc" + (f", lat {e.latency_cycles}" if e.latency_cycles else "")
 
 
 _NBSP = "\u00a0"
@@ -198,11 +139,15 @@ def node_rows(
     return rows
 
 
-def _size(rows: list[dict[str, str]], bar: bool, kind: str, off_chip: bool) -> tuple[float, float]:
+def _size(
+    rows: list[dict[str, str]], bar: bool, kind: str, off_chip: bool, stacked: bool = False
+) -> tuple[float, float]:
     title = max([len(r["text"]) for r in rows if r["class"] == "title"] + [0])
     chars = max([len(r["text"]) for r in rows if r["class"] != "title"] + [0])
     w = max(MIN_W, title * TITLE_W + 2 * PAD, chars * CHAR_W + 2 * PAD)
-    h = len(rows) * LINE_H + 2 * PAD + (BAR_H + 4 if bar else 0) + (4 if off_chip else 0)
+    h = len(rows) * LINE_H + 2 * PAD + (BAR_H + 4 if bar else 0) + (CYLINDER if off_chip else 0)
+    if stacked:  # the cards behind a private storage take STACK px right and up
+        w, h = w + STACK, h + STACK
     if kind == "comm":  # text fits in the inscribed box of the ellipse
         w, h = w * 1.2, h * 1.25
     return round(w, 1), round(h, 1)
@@ -220,11 +165,6 @@ def _label_segment(e: Edge, via_count: dict[tuple[str, str], int]) -> tuple[str,
         return hops[0]
     hub_is_src = via_count[(e.via, e.src)] >= via_count[(e.via, e.dst)]
     return hops[1] if hub_is_src else hops[0]
-
-
-def label_lines(label: str) -> list[str]:
-    """An edge label as drawn: the latency on a line of its own (labels sit between columns)."""
-    return label.split(", ")
 
 
 def _plan_labels(acg: ACG) -> list[tuple[str, tuple[str, str] | None]]:
@@ -299,11 +239,28 @@ def _overlap(a: Box, b: Box) -> float:
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
+def _samples(route: Route) -> np.ndarray:
+    """Points along a route, about ``_SAMPLE_STEP`` px apart."""
+    n = max(2, int(route.length / _SAMPLE_STEP) + 1)
+    return np.array([route.at(k / (n - 1)) for k in range(n)])
+
+
+def _crossed(box: Box, points: np.ndarray) -> int:
+    """How many sample points of other curves lie under a label box."""
+    if not len(points):
+        return 0
+    x, y = points[:, 0], points[:, 1]
+    return int(np.count_nonzero((x > box[0]) & (x < box[2]) & (y > box[1]) & (y < box[3])))
+
+
 def _place_label(
-    route: Route, lines: list[str], nodes: list[Box], labels: list[Box]
+    route: Route, lines: list[str], nodes: list[Box], labels: list[Box],
+    curves: np.ndarray | None = None,
 ) -> list[float]:
-    """Just above (or below) the curve, as near its middle as keeps clear of the nodes and
-    of the labels placed before; else where it covers the least (a node counts thrice)."""
+    """Just above (or below) the curve, as near its middle as keeps clear of the nodes, of
+    the labels placed before and of the other curves (``curves``: their sample points); else
+    where it covers the least (a node counts thrice, a curve ``_CURVE_COST`` per point)."""
+    others = np.empty((0, 2)) if curves is None else curves
     best: tuple[float, list[float]] | None = None
     for t in _CANDIDATES:
         x, y = route.at(t)
@@ -314,7 +271,8 @@ def _place_label(
             xy = [round(xy[0], 1), round(xy[1], 1)]
             box = label_box(xy, lines)
             cost = (3 * sum(_overlap(box, n) for n in nodes)
-                    + sum(_overlap(box, other) for other in labels))
+                    + sum(_overlap(box, other) for other in labels)
+                    + _CURVE_COST * _crossed(box, others))
             if best is None or cost < best[0]:
                 best = (cost, xy)
             if cost == 0:
@@ -338,30 +296,25 @@ def _edges(
          n["x"] + n["w"] / 2 + 2, n["y"] + n["h"] / 2 + 2)
         for n in nodes.values()
     ]
+    samples = {seg: _samples(r) for seg, r in routes.items()}
     # labels between neighbouring columns first: those of longer edges go where room is left
     placed: list[Box] = []
     where: dict[int, list[float]] = {}
     for i, (label, seg) in sorted(enumerate(plan), key=lambda p: _span(nodes, p[1][1])):
         if seg is not None:
-            where[i] = _place_label(routes[seg], label_lines(label), boxes, placed)
+            curves = [pts for other, pts in samples.items() if other != seg]
+            where[i] = _place_label(routes[seg], label_lines(label), boxes, placed,
+                                    np.concatenate(curves) if curves else None)
     out: list[dict[str, Any]] = []
     for i, (e, (label, _)) in enumerate(zip(acg.edges, plan, strict=True)):
         label_xy = where.get(i)
-        attrs = [
-            ["bandwidth", f"{e.bytes_per_cycle} B/cyc"],
-            ["latency", f"{e.latency_cycles} cyc"],
-        ]
-        if e.via:
-            attrs.append(["via", e.via])
-        if e.template:
-            attrs.append(["template", e.template])
         out.append({
             "src": e.src, "dst": e.dst, "via": e.via or "", "label": label,
             "label_lines": label_lines(label),
             "d": " ".join(routes[h].d for h in _hops(e)),
             "label_xy": label_xy,
             "operands": list(ov.edge_operands.get(e.key, [])) if ov else [],
-            "attrs": attrs,
+            "attrs": edge_attrs(e),
         })
     return out
 
@@ -386,23 +339,28 @@ def _drawing(
     """Nodes, edges, bounds and layout engine of ``acg`` with overlay lines wrapped at ``wrap``."""
     nodes: dict[str, dict[str, Any]] = {}
     for n in acg.nodes:
-        lines = node_lines(n)
+        lines = node_lines(acg, n)
         extra = ov.node_lines.get(n.name, []) if ov else []
         use = ov.usage.get(n.name) if ov else None
         fraction = use.fraction if use is not None else None
-        off_chip = bool(isinstance(n, StorageNode) and n.off_chip)
+        store = n if isinstance(n, StorageNode) else None
+        off_chip = bool(store and store.off_chip)
+        private_to = store.private_to if store else None
         rows = node_rows(lines, extra, wrap)
-        w, h = _size(rows, fraction is not None, n.kind, off_chip)
+        w, h = _size(rows, fraction is not None, n.kind, off_chip, private_to is not None)
         nodes[n.name] = {
             "name": n.name, "kind": n.kind,
             "off_chip": off_chip,
+            "fallback": isinstance(n, ComputeNode) and n.fallback,
+            "private_to": private_to,
+            "access": store.access.value if store else None,
             "x": 0.0, "y": 0.0, "w": w, "h": h,
             "lines": lines, "overlay_lines": extra, "rows": rows,
             "fraction": None if fraction is None else round(fraction, 4),
             "used_bytes": use.used_bytes if use is not None else None,
             "operands": list(ov.node_operands.get(n.name, [])) if ov else [],
-            "attrs": node_attrs(n),
-            "capabilities": _capabilities(n) if isinstance(n, ComputeNode) else [],
+            "attrs": node_attrs(acg, n),
+            "capabilities": capabilities(n) if isinstance(n, ComputeNode) else [],
         }
     sizes = {k: (v["w"], v["h"]) for k, v in nodes.items()}
     plan = _plan_labels(acg)
@@ -435,6 +393,8 @@ def acg_state(
     nodes, edges, bounds, engine = best[1]
     return {
         "name": acg.name,
+        "title": arch_title(acg),
+        "clock_mhz": acg.clock_mhz,
         "description": acg.description,
         "params": [[k, v] for k, v in acg.params],
         "backend": engine,

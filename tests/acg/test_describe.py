@@ -46,6 +46,7 @@ def test_numbers_print_without_float_noise(value: float, text: str) -> None:
 def test_bandwidths(tpu: ACG) -> None:
     assert rate_text(tpu.comm("pcie").bytes_per_cycle) == "21.47 B/cyc"
     assert bandwidth_text(tpu.storage("WFIFO")) == "R 256 / W 48.57 B/cyc"
+    assert bandwidth_text(tpu.storage("HOST")) == "R/W 72.86 B/cyc"  # the same both ways
 
 
 def test_storage_sizes(tpu: ACG, rs: ACG) -> None:

@@ -26,9 +26,9 @@ def test_dot_golden(teaching: ACG) -> None:
     assert lines[-1] == "}"
     assert (
         '  "DRAM" [shape="cylinder", style="filled", fillcolor="#fdf1d6", '
-        'label="DRAM\\noff-chip\\nR 8 / W 8 B/cyc"];'
+        'label="DRAM\\noff-chip\\nR/W 8 B/cyc"];'
     ) in lines
-    assert '  "SPAD" [shape="box", label="SPAD\\n16 KiB x2\\nR 16 / W 16 B/cyc"];' in lines
+    assert '  "SPAD" [shape="box", label="SPAD\\n16 KiB x2\\nR/W 16 B/cyc"];' in lines
     assert (
         '  "mac_array" [shape="box", style="rounded,filled", fillcolor="#dbe9f6", '
         'label="mac_array\\nrows=4 x cols=4\\nmac"];'

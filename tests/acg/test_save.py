@@ -149,10 +149,10 @@ def test_summary_shows_every_feature_of_the_file() -> None:
         "  [tpu_like.yaml]"
     )
     for line in (
-        "  HOST       off-chip        R 72.86 / W 72.86 B/cyc   home of activations",
-        "  WDRAM      off-chip        R 48.57 / W 48.57 B/cyc   home of weights",
+        "  HOST       off-chip        R/W 72.86 B/cyc          home of activations",
+        "  WDRAM      off-chip        R/W 48.57 B/cyc          home of weights",
         "  WFIFO      FIFO 4 x 64 KiB R 256 / W 48.57 B/cyc",
-        "  ACC        4 MiB           R 1024 / W 1024 B/cyc     x2 buffered",
+        "  ACC        4 MiB           R/W 1024 B/cyc           x2 buffered",
         "  pcie       21.47 B/cyc, latency 0",
         "  host       lanes=8 (8 PEs), 3 capabilities, 2300 MHz, 3.29x, fallback unit",
         "  mmu        rows=256 x cols=256 (65536 PEs), 1 capability",
@@ -168,9 +168,9 @@ def test_summary_shows_private_storage_and_shared_dimensions() -> None:
     lines = row_stationary().summary().splitlines()
     assert lines[0].startswith("row_stationary @ 200 MHz: ")
     for line in (
-        "  DRAM         off-chip                                 R 64 / W 64 B/cyc",
-        "  WEIGHTS_SPAD 448 B per PE x 168 (private to pe_array) R 2 / W 2 B/cyc",
-        "  IFMAP_SPAD   24 B per PE x 168 (private to pe_array)  R 2 / W 2 B/cyc",
+        "  DRAM         off-chip                                 R/W 64 B/cyc",
+        "  WEIGHTS_SPAD 448 B per PE x 168 (private to pe_array) R/W 2 B/cyc",
+        "  IFMAP_SPAD   24 B per PE x 168 (private to pe_array)  R/W 2 B/cyc",
         "        a:IFMAP_SPAD(int16) b:WEIGHTS_SPAD(int16) init:GLB(int16) acc:PSUM_SPAD(int16)"
         "  rows[a,b -acc fold] cols[a,acc -b | acc,b -a]  cycles=stream",
     ):
@@ -180,4 +180,4 @@ def test_summary_shows_private_storage_and_shared_dimensions() -> None:
 def test_summary_of_a_shipped_arch_keeps_its_shape(teaching: ACG) -> None:
     lines = teaching.summary().splitlines()
     assert lines[0].startswith("teaching: ")  # no clock in the file: no clock in the title
-    assert "  SPAD       16 KiB       R 16 / W 16 B/cyc        x2 buffered, 4 banks" in lines
+    assert "  SPAD       16 KiB       R/W 16 B/cyc             x2 buffered, 4 banks" in lines

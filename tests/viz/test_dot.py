@@ -29,7 +29,7 @@ def test_the_title_carries_the_reference_clock(tpu_lines: list[str], teaching: A
 def test_homes_fifo_and_fractional_bandwidths(tpu_lines: list[str]) -> None:
     assert _node(tpu_lines, "WDRAM") == (
         '  "WDRAM" [shape="cylinder", style="filled", fillcolor="#fdf1d6", '
-        'label="WDRAM\\noff-chip\\nR 48.57 / W 48.57 B/cyc\\nhome of weights"];'
+        'label="WDRAM\\noff-chip\\nR/W 48.57 B/cyc\\nhome of weights"];'
     )
     assert _node(tpu_lines, "HOST").endswith('\\nhome of activations"];')
     assert _node(tpu_lines, "WFIFO") == (
@@ -63,8 +63,8 @@ def test_private_storage_and_a_dimension_with_two_entries() -> None:
     lines = to_dot(row_stationary()).splitlines()
     assert _node(lines, "WEIGHTS_SPAD") == (
         '  "WEIGHTS_SPAD" [shape="box3d", label="WEIGHTS_SPAD\\n448 B per PE x 168\\n'
-        'private to pe_array\\nR 2 / W 2 B/cyc"];'
+        'private to pe_array\\nR/W 2 B/cyc"];'
     )
     assert _node(lines, "pe_array").endswith(
         'label="pe_array\\nrows=12 x cols=14\\nmac (cols: 2 entries)"];')
-    assert _node(lines, "DRAM").endswith('label="DRAM\\noff-chip\\nR 64 / W 64 B/cyc"];')
+    assert _node(lines, "DRAM").endswith('label="DRAM\\noff-chip\\nR/W 64 B/cyc"];')

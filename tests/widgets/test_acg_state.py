@@ -60,8 +60,9 @@ def test_nodes_and_edges_of_the_shipped_archs(name: str) -> None:
 
 
 def test_labels_and_attributes(teaching: ACG) -> None:
-    assert node_lines(teaching.storage("SPAD")) == ["SPAD", "16 KiB x2", "R 16 / W 16 B/cyc"]
-    assert node_lines(teaching.comm("bus"))[1] == "8 B/cyc"
+    spad = node_lines(teaching, teaching.storage("SPAD"))
+    assert spad == ["SPAD", "16 KiB x2", "R/W 16 B/cyc"]
+    assert node_lines(teaching, teaching.comm("bus"))[1] == "8 B/cyc"
     assert edge_label(teaching.edge("DRAM", "SPAD")) == "8 B/cyc"
     state = acg_state(teaching)
     mac = next(n for n in state["nodes"] if n["name"] == "mac_array")
@@ -228,3 +229,66 @@ def test_overlay_lines_are_wrapped_into_rows(result: CompileResult) -> None:
     spad = next(n for n in state["nodes"] if n["name"] == "SPAD")
     used = [r["text"] for r in spad["rows"] if r["text"].startswith("used")]
     assert used and "KiB" in used[0]  # "5.8 KiB" is not split between rows
+
+
+# -- the architecture features ------------------------------------------------------------
+@pytest.mark.parametrize("backend", ["networkx", "auto"])
+def test_state_of_a_tpu_like_file(backend: str) -> None:
+    from tests._featured_archs import tpu_like
+
+    state = acg_state(tpu_like(), backend=backend)
+    json.dumps(state)
+    assert (state["name"], state["title"], state["clock_mhz"]) == (
+        "tpu_like", "tpu_like @ 700 MHz", 700)
+    nodes = {n["name"]: n for n in state["nodes"]}
+    assert [n for n, v in nodes.items() if v["fallback"]] == ["host"]
+    assert nodes["host"]["lines"] == [
+        "host", "fallback unit", "lanes=8", "2300 MHz, 3.29x", "add, exp, mac"]
+    assert nodes["WFIFO"]["access"] == "fifo" and nodes["UB"]["access"] == "ram"
+    assert nodes["WFIFO"]["lines"][1] == "FIFO 4 x 64 KiB"
+    assert nodes["WDRAM"]["lines"][-1] == "home of weights"
+    assert nodes["pcie"]["access"] is None and nodes["pcie"]["lines"] == ["pcie", "21.47 B/cyc"]
+    edges = {(e["src"], e["dst"]): e for e in state["edges"]}
+    assert edges[("ACC", "UB")]["label_lines"] == ["256 B/cyc", "-> int8"]
+    assert edges[("HOST", "UB")]["label"] == "⇄ 21.47 B/cyc"  # its twin: the same width
+    assert edges[("UB", "HOST")]["label_xy"] is None
+    assert ["converts to", "int8 (data on the memory side of the edge)"] in edges[
+        ("ACC", "UB")]["attrs"]
+    assert not [t for e in state["edges"] for t in e["label_lines"] if "0000" in t]
+    assert screen_px(state, OUTPUT_WIDTH) >= 10
+
+
+def test_state_of_private_storage_draws_a_stack() -> None:
+    from tests._featured_archs import row_stationary
+
+    state = acg_state(row_stationary())
+    assert state["title"] == "row_stationary @ 200 MHz"
+    assert state["style"]["stack"] > 0 and state["style"]["cylinder"] > 0
+    nodes = {n["name"]: n for n in state["nodes"]}
+    spad, glb = nodes["WEIGHTS_SPAD"], nodes["GLB"]
+    assert spad["private_to"] == "pe_array" and glb["private_to"] is None
+    assert spad["lines"] == [
+        "WEIGHTS_SPAD", "448 B per PE x 168", "private to pe_array", "R/W 2 B/cyc"]
+    # the cards behind the front one take room of their own: wider and taller than the text
+    st = state["style"]
+    assert spad["h"] == len(spad["rows"]) * st["line_h"] + 2 * st["pad"] + st["stack"]
+    assert nodes["pe_array"]["lines"][-1] == "mac (cols: 2 entries)"
+    (cap,) = nodes["pe_array"]["capabilities"]
+    assert "cols=14 (2 entries) needs {a,acc} not {b} | needs {acc,b} not {a}" in cap["spatial"]
+    assert screen_px(state, OUTPUT_WIDTH) >= 10
+
+
+@pytest.mark.parametrize("name", ["tpu_v1", "eyeriss_v1", "gemmini", "nvdla_small"])
+def test_the_new_shipped_archs_are_readable_too(name: str) -> None:
+    state = acg_state(load_arch(name))
+    assert screen_px(state, OUTPUT_WIDTH) >= 10
+    nodes = [_box(n) for n in state["nodes"]]
+    labels = [label_box(e["label_xy"], e["label_lines"]) for e in state["edges"] if e["label_xy"]]
+    for lab in labels:
+        assert not any(_overlap(lab, n) for n in nodes)
+
+
+def test_an_arch_without_a_clock_is_titled_by_its_name(teaching: ACG) -> None:
+    state = acg_state(teaching)
+    assert (state["title"], state["clock_mhz"]) == ("teaching", None)
+    assert not any(n["fallback"] or n["private_to"] for n in state["nodes"])

@@ -4,13 +4,16 @@
 // The view opens fitted to graph.bounds; the canvas is as tall as the drawing's aspect ratio
 // asks for at the canvas's width (graph.style: min_height..max_height, at most max_scale),
 // unless the trait "height" fixes it (> 0). Type sizes and metrics come from graph.style.
-// DOM contract: root .covenant-acg[data-ready="1"]; nodes g.covenant-node[data-name][data-kind];
-// the attributes panel .covenant-attrs shows the selected node's name and attributes.
+// DOM contract: root .covenant-acg[data-ready="1"]; nodes g.covenant-node[data-name][data-kind]
+// (.covenant-fallback-node: a fallback unit, drawn dashed; .covenant-private-node: a per-PE
+// storage, drawn as a stack of cards); the toolbar's .covenant-acg-name shows graph.title (the
+// name and the reference clock); the attributes panel .covenant-attrs shows the selected node's
+// name and attributes.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const DEFAULT_STYLE = {
   title_px: 12, line_px: 11, edge_px: 10, line_h: 15, edge_line_h: 12, pad: 10, bar_h: 8,
-  min_height: 180, max_height: 720, max_scale: 1,
+  stack: 6, cylinder: 8, min_height: 180, max_height: 720, max_scale: 1,
 };
 const LABEL_BASELINE = 4; // an edge label's last baseline sits this far below its label_xy
 const DRAG_PX = 3;
@@ -36,9 +39,15 @@ function cylinderPath(w, h) {
     `A${w / 2},${ry} 0 0 1 0,${h - ry} Z M0,${ry} A${w / 2},${ry} 0 0 0 ${w},${ry}`;
 }
 
-function drawShape(g, node) {
+function drawShape(g, node, st) {
   const { w, h } = node;
-  if (node.kind === "comm") {
+  if (node.private_to) { // one card per PE: two drawn behind the front one
+    const s = st.stack;
+    const card = { width: w - s, height: h - s };
+    svgEl("rect", { class: "covenant-shape covenant-card", x: s, y: 0, ...card }, g);
+    svgEl("rect", { class: "covenant-shape covenant-card", x: s / 2, y: s / 2, ...card }, g);
+    svgEl("rect", { class: "covenant-shape", x: 0, y: s, ...card }, g);
+  } else if (node.kind === "comm") {
     svgEl("ellipse", { class: "covenant-shape", cx: w / 2, cy: h / 2, rx: w / 2, ry: h / 2 }, g);
   } else if (node.kind === "compute") {
     svgEl("rect", { class: "covenant-shape", width: w, height: h, rx: 10, ry: 10 }, g);
@@ -65,7 +74,7 @@ function drawText(g, node, st) {
   const left = node.kind === "comm" ? node.w / 2 : st.pad;
   const anchor = node.kind === "comm" ? "middle" : "start";
   const top = node.kind === "comm" ? (node.h - rows.length * st.line_h) / 2
-    : node.off_chip ? st.pad + 4 : st.pad;
+    : node.off_chip ? st.pad + st.cylinder : node.private_to ? st.pad + st.stack : st.pad;
   const baseline = Math.round((st.line_h + 0.72 * st.line_px) / 2);
   rows.forEach((row, i) => {
     const t = svgEl("text", { x: left, y: top + i * st.line_h + baseline, "text-anchor": anchor,
@@ -109,7 +118,7 @@ function fillPanel(panel, graph, name) {
   panel.replaceChildren();
   const node = graph.nodes.find((n) => n.name === name);
   if (!node) {
-    htmlEl("div", "covenant-attrs-title", panel, graph.name);
+    htmlEl("div", "covenant-attrs-title", panel, graph.title || graph.name);
     if (graph.description) htmlEl("div", "covenant-attrs-desc", panel, graph.description);
     const t = htmlEl("table", "covenant-attrs-table", panel);
     for (const [k, v] of graph.params) addRow(t, k, v);
@@ -136,8 +145,8 @@ function fillPanel(panel, graph, name) {
     htmlEl("div", "covenant-attrs-head", panel, "edges");
     for (const e of edges) {
       const via = e.via ? ` via ${e.via}` : "";
-      const bw = e.attrs.find(([k]) => k === "bandwidth");
-      htmlEl("div", "covenant-attrs-line", panel, `${e.src} → ${e.dst}: ${bw ? bw[1] : ""}${via}`);
+      const label = e.label.replace("⇄ ", ""); // bandwidth, latency, "-> int8"
+      htmlEl("div", "covenant-attrs-line", panel, `${e.src} → ${e.dst}: ${label}${via}`);
     }
   }
   if (node.capabilities.length) {
@@ -272,7 +281,8 @@ function render({ model, el }) {
     svg.replaceChildren();
     drawNotes();
     if (!graph || !graph.nodes) return;
-    title.textContent = graph.mapping ? `${graph.name} · ${graph.mapping}` : graph.name;
+    const name = graph.title || graph.name;
+    title.textContent = graph.mapping ? `${name} · ${graph.mapping}` : name;
     const st = style();
     svg.style.setProperty("--covenant-title-px", `${st.title_px}px`);
     svg.style.setProperty("--covenant-line-px", `${st.line_px}px`);
@@ -325,7 +335,9 @@ function render({ model, el }) {
         "data-kind": node.kind, "data-operands": node.operands.join(" "),
         transform: `translate(${node.x - node.w / 2},${node.y - node.h / 2})` }, nodeLayer);
       if (node.off_chip) g.classList.add("covenant-offchip-node");
-      drawShape(g, node);
+      if (node.fallback) g.classList.add("covenant-fallback-node");
+      if (node.private_to) g.classList.add("covenant-private-node");
+      drawShape(g, node, st);
       const y = drawText(g, node, st);
       drawBar(g, node, y, st);
       drawDots(g, node, colours);
