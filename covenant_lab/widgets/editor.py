@@ -28,8 +28,11 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     Every edit goes through ``with_param`` / ``with_node_attr`` and is validated at once; an
     invalid value shows its error next to the field (class ``covenant-error``) and ``arch``
-    stays the last valid ACG. With ``layer`` (a Layer or Codelet), each valid edit recompiles
-    it and shows the estimated cycles against the original architecture's.
+    stays the last valid ACG. The node fields are ``editor_state.node_fields``: a compute
+    node's dims and own ``clock_mhz``, a FIFO's ``entries`` and ``entry_bytes``, bandwidths
+    (decimal numbers such as ``21.47`` are accepted). With ``layer`` (a Layer or Codelet),
+    each valid edit recompiles it and shows the estimated cycles against the original
+    architecture's.
     """
 
     def __init__(self, arch: ACG | str, layer: Any = None, **kwargs: Any) -> None:

@@ -7,12 +7,13 @@ unchanged one with the error text to show next to the field.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from covenant_lab.acg.graph import ACG
-from covenant_lab.acg.nodes import CommNode, ComputeNode, StorageNode
+from covenant_lab.acg.nodes import Access, CommNode, ComputeNode, StorageNode
 from covenant_lab.acg.save import save_arch, spec_of
 from covenant_lab.errors import ArchError, CovenantError
 
@@ -30,7 +31,11 @@ __all__ = [
 
 STORAGE_ATTRS = ("capacity_bytes", "read_bytes_per_cycle", "write_bytes_per_cycle",
                  "latency_cycles", "buffering", "banks", "word_bytes")
+# a FIFO is sized by its entries (its buffering) and the bytes of one entry
+FIFO_ATTRS = ("entries", "entry_bytes", "read_bytes_per_cycle", "write_bytes_per_cycle",
+              "latency_cycles", "banks", "word_bytes")
 COMM_ATTRS = ("bytes_per_cycle", "latency_cycles")
+_DECIMAL = re.compile(r"[+-]?(\d[\d_]*\.\d*|\.\d+)")  # 21.47, 2., .5 (not inf, nan, 1e3)
 
 
 @dataclass(frozen=True)
@@ -67,23 +72,46 @@ def _section(node: StorageNode | ComputeNode | CommNode) -> str:
 
 def node_fields(acg: ACG, name: str) -> list[tuple[str, str]]:
     """(attribute, text as written in the file) of the editable attributes of node ``name``;
-    "" for an attribute the file leaves out."""
+    "" for an attribute the file leaves out.
+
+    A compute node: its dims, and its own ``clock_mhz`` when the architecture has a reference
+    clock; a FIFO: ``entries`` and ``entry_bytes`` instead of a capacity and buffering; a
+    per-PE private storage: ``capacity_bytes`` of one PE's copy."""
     node = acg.node(name)
     entry = (spec_of(acg).get(_section(node)) or {}).get(name) or {}
     if isinstance(node, ComputeNode):
         dims = entry.get("dims") or {}
-        return [(f"dims.{d}", str(dims.get(d, size))) for d, size in node.dims]
-    attrs = STORAGE_ATTRS if isinstance(node, StorageNode) else COMM_ATTRS
-    return [(a, "" if entry.get(a) is None else str(entry[a])) for a in attrs]
+        fields = [(f"dims.{d}", str(dims.get(d, size))) for d, size in node.dims]
+        if acg.clock_mhz is not None:
+            fields.append(("clock_mhz", _text(entry.get("clock_mhz"))))
+        return fields
+    attrs: tuple[str, ...]
+    if isinstance(node, StorageNode):
+        attrs = FIFO_ATTRS if node.access is Access.FIFO else STORAGE_ATTRS
+    else:
+        attrs = COMM_ATTRS
+    return [(a, _text(entry.get(a))) for a in attrs]
 
 
-def parse_value(text: str) -> int | bool | str | None:
-    """Field text to an edit value: an int, a bool, None (empty: remove), else an expression."""
+def _text(value: Any) -> str:
+    """A file value as field text: "" when absent; a float rounded to 9 decimals (``2300``)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(round(value, 9)).removesuffix(".0")
+    return str(value)
+
+
+def parse_value(text: str) -> int | float | bool | str | None:
+    """Field text to an edit value: an int, a decimal number (``21.47``: a fractional
+    bandwidth, a clock), a bool, None (empty: remove), else an expression."""
     s = text.strip()
     if not s:
         return None
     if s.lower() in ("true", "false"):
         return s.lower() == "true"
+    if _DECIMAL.fullmatch(s):
+        return float(s.replace("_", ""))
     try:
         return int(s.replace("_", ""))
     except ValueError:

@@ -17,6 +17,7 @@ from covenant_lab.widgets.editor_state import (
     try_node_attr,
     try_param,
 )
+from tests._featured_archs import row_stationary, tpu_like
 
 
 def _node(editor: ArchEditor, name: str) -> dict:
@@ -131,3 +132,79 @@ def test_editor_save_button(teaching: ACG, tmp_path: Path) -> None:
     e.overwrite.value = True
     e.save_button.click()
     assert load_arch(tmp_path / "small.yaml").param("spad_kib") == 4
+
+
+# -- the new numeric fields: a node's clock, a FIFO's entries, fractional bandwidths --------
+def test_fields_of_the_new_features() -> None:
+    tpu = tpu_like()
+    assert node_fields(tpu, "host") == [("dims.lanes", "8"), ("clock_mhz", "2300")]
+    assert node_fields(tpu, "mmu") == [("dims.rows", "dim"), ("dims.cols", "dim"),
+                                       ("clock_mhz", "")]  # runs on the reference clock
+    assert dict(node_fields(tpu, "WFIFO")) == {
+        "entries": "fifo_tiles", "entry_bytes": "tile_kib * 1024",
+        "read_bytes_per_cycle": "dim", "write_bytes_per_cycle": "48.57",
+        "latency_cycles": "", "banks": "", "word_bytes": ""}
+    assert dict(node_fields(tpu, "HOST"))["read_bytes_per_cycle"] == "72.86"
+    assert dict(node_fields(tpu, "pcie"))["bytes_per_cycle"] == "14 * 1073741824 / 700000000"
+    rs = row_stationary()
+    assert dict(node_fields(rs, "WEIGHTS_SPAD"))["capacity_bytes"] == "224 * word"  # per PE
+
+
+def test_parse_value_reads_decimal_numbers() -> None:
+    assert parse_value("21.47") == 21.47
+    assert parse_value(" .5 ") == 0.5
+    assert parse_value("-2.5") == -2.5
+    assert parse_value("1_000.25") == 1000.25
+    assert parse_value("inf") == "inf" and parse_value("nan") == "nan"  # names, not numbers
+    assert parse_value("1e3") == "1e3"
+
+
+def test_editing_the_new_numeric_fields() -> None:
+    tpu = tpu_like()
+    clock = try_node_attr(tpu, "host", "clock_mhz", "1150")
+    assert clock.ok and clock.arch.compute("host").period_cycles == 700 / 1150
+    fifo = try_node_attr(tpu, "WFIFO", "entries", "8")
+    assert fifo.ok and fifo.arch.storage("WFIFO").capacity_bytes == 8 * 64 * 1024
+    wide = try_node_attr(tpu, "pcie", "bytes_per_cycle", "10.5")
+    assert wide.ok and wide.arch.comm("pcie").bytes_per_cycle == 10.5
+    assert dict(node_fields(wide.arch, "pcie"))["bytes_per_cycle"] == "10.5"
+    read = try_node_attr(tpu, "HOST", "read_bytes_per_cycle", "36.43")
+    assert read.ok and read.arch.storage("HOST").read_bytes_per_cycle == 36.43
+
+
+def test_bad_values_of_the_new_fields_say_why() -> None:
+    tpu = tpu_like()
+    for node, attr, text, why in (
+        ("host", "clock_mhz", "0", "compute.host.clock_mhz: must be positive, got 0"),
+        ("host", "clock_mhz", "fast", "compute.host.clock_mhz: unknown parameter 'fast'"),
+        ("WFIFO", "entries", "0", "storage.WFIFO.entries: must be positive, got 0"),
+        ("WFIFO", "entries", "2.5", "storage.WFIFO.entries: must be a whole number, got 2.5"),
+        ("WFIFO", "entry_bytes", "-1", "storage.WFIFO.entry_bytes: must be positive, got -1"),
+        ("pcie", "bytes_per_cycle", "-0.5",
+         "communication.pcie.bytes_per_cycle: must be positive, got -0.5"),
+    ):
+        out = try_node_attr(tpu, node, attr, text)
+        assert not out.ok and out.arch is tpu
+        assert out.error.startswith(why), out.error
+
+
+def test_the_editor_edits_a_clock_and_a_fifo_and_shows_errors_inline() -> None:
+    e = ArchEditor(tpu_like())
+    e.node_picker.value = "host"
+    assert list(e.attr_inputs) == ["dims.lanes", "clock_mhz"]
+    e.attr_inputs["clock_mhz"].value = "1150"  # what typing in the field does
+    assert e.arch.compute("host").period_cycles == 700 / 1150
+    assert _node(e, "host")["lines"][3] == "1150 MHz, 1.64x"
+    e.attr_inputs["clock_mhz"].value = "0"
+    assert "must be positive" in e._error_boxes["node:host:clock_mhz"].value
+    assert e.arch.compute("host").period_cycles == 700 / 1150  # the last valid one
+    e.node_picker.value = "WFIFO"
+    assert list(e.attr_inputs)[:2] == ["entries", "entry_bytes"]
+    e.attr_inputs["entries"].value = "2.5"
+    assert "whole number" in e._error_boxes["node:WFIFO:entries"].value
+    e.attr_inputs["entries"].value = "2"
+    assert e.errors == {}
+    assert _node(e, "WFIFO")["lines"][1] == "FIFO 2 x 64 KiB"
+    e.node_picker.value = "pcie"
+    e.attr_inputs["bytes_per_cycle"].value = "10.75"
+    assert _node(e, "pcie")["lines"][1] == "10.75 B/cyc"
