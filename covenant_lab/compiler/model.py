@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import cast
 
 from covenant_lab.acg.graph import ACG
+from covenant_lab.acg.homes import TensorHome
 from covenant_lab.acg.load import load_arch
 from covenant_lab.codelets.chain import chain
 from covenant_lab.compiler.api import CompileResult, compile
@@ -196,6 +197,20 @@ class ModelResult:
         return sum(c.result.estimate.cycles for c in self.layers)
 
 
+def model_homes(model: Model, layer: Layer, acg: ACG) -> tuple[tuple[str, str], ...]:
+    """Homes of the layer's operands bound to the model's own inputs and outputs, where the
+    architecture keeps those apart from other activations (``homes: {model_inputs: ...}``)."""
+    activations = acg.home(TensorHome.ACTIVATIONS).name
+    ends = {TensorHome.MODEL_INPUTS: {t.name for t in model.inputs},
+            TensorHome.MODEL_OUTPUTS: {t.name for t in model.outputs}}
+    out = []
+    for kind, tensors in ends.items():
+        home = acg.home(kind).name
+        if home != activations:
+            out += [(operand, home) for operand, tensor in layer.bindings if tensor in tensors]
+    return tuple(out)
+
+
 def _missing_ops(layer: Layer, acg: ACG) -> tuple[OpKind, ...]:
     ops = dict.fromkeys(st.stmt.op for st in layer.codelet.stages)
     return tuple(op for op in ops if not acg.providers(op))
@@ -246,10 +261,14 @@ def compile_model(
     memo: dict[object, CompileResult | MappingError] = {}
 
     def attempt(layer: Layer) -> CompileResult | MappingError:
-        key = layer.codelet
+        homes = model_homes(model, layer, acg)
+        key = (layer.codelet, homes)
         if key not in memo:
+            cons = constraints or Constraints()
+            if homes:
+                cons = replace(cons, home=(*cons.home, *homes))
             try:
-                memo[key] = compile(layer, acg, constraints)
+                memo[key] = compile(layer, acg, cons)
             except MappingError as exc:
                 memo[key] = exc
         hit = memo[key]

@@ -155,8 +155,8 @@ class Memory:
         if not region.span:
             return
         key = (region.addr, region.span)
-        dead = []
-        holed = []
+        dead: list[tuple[int, int]] = []
+        holed: list[tuple[int, int]] = []
         lo, hi = region.addr, region.stop
         for old_key, old in bank.live.items():
             if old_key[0] >= hi or old_key[0] + old_key[1] <= lo or not old.region.overlaps(region):

@@ -317,3 +317,45 @@ def test_row_stationary_reuse_shows_in_the_traffic() -> None:
     assert _moved(r.program, "PSPAD", "GLB") == [2 * 4 * 4 * 2]
     assert _moved(r.program, "GLB", "PSPAD") == []
     _run(r.program, acg, conv)
+
+
+# -- the model's own inputs and outputs in a memory of their own ----------------------------
+HOSTED_IO = """
+name: hosted_io
+homes: {weights: DRAM, activations: DRAM, model_inputs: HOST, model_outputs: HOST}
+storage:
+  HOST: {off_chip: true, read_bytes_per_cycle: 4, write_bytes_per_cycle: 4}
+  DRAM: {off_chip: true, read_bytes_per_cycle: 16, write_bytes_per_cycle: 16}
+  BUF: {capacity_bytes: 4096, read_bytes_per_cycle: 16, write_bytes_per_cycle: 16}
+compute:
+  vec:
+    dims: {lanes: 4}
+    capabilities:
+      - {op: relu, operands: {a: BUF, out: BUF}, dtypes: {a: int32, out: int32},
+         spatial: {lanes: {requires: [out]}}, cycles: stream + 2}
+      - {op: tanh, operands: {a: BUF, out: BUF}, dtypes: {a: int32, out: int32},
+         spatial: {lanes: {requires: [out]}}, cycles: stream + 2}
+edges:
+  - {from: HOST, to: BUF, bytes_per_cycle: 4}
+  - {from: BUF, to: HOST, bytes_per_cycle: 4}
+  - {from: DRAM, to: BUF, bytes_per_cycle: 16}
+  - {from: BUF, to: DRAM, bytes_per_cycle: 16}
+  - {from: BUF, to: vec, bytes_per_cycle: 16}
+  - {from: vec, to: BUF, bytes_per_cycle: 16}
+"""
+
+
+def test_model_inputs_and_outputs_live_in_their_own_memory() -> None:
+    from covenant_lab.compiler import compile_model
+    from covenant_lab.frontends.onnx import load
+    from covenant_lab.sim.compiled import simulate_model
+    from tests.frontends.onnx._build import make_model, node
+
+    acg = _arch(HOSTED_IO, "hosted_io")
+    model = load(make_model([node("Relu", ["x"], ["t"], name="first"),
+                             node("Tanh", ["t"], ["y"], name="second")], {"x": (4, 8)}, ["y"]))
+    result = compile_model(model, acg, fuse=False)
+    first, second = (c.result.program for c in result.layers)
+    assert {t.operand: t.storage.name for t in first.tensors} == {"x": "HOST", "y": "DRAM"}
+    assert {t.operand: t.storage.name for t in second.tensors} == {"x": "DRAM", "y": "HOST"}
+    assert [s.check for s in simulate_model(result, check=True)] == ["pass", "pass"]
