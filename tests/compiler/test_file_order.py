@@ -35,7 +35,7 @@ def _shuffled(value: Any, rng: random.Random) -> Any:
 
 def _permuted(name: str, seed: int) -> ACG:
     path = resolve_arch(name)
-    doc, lines, problems = read_yaml(path.read_text(encoding="utf-8"), str(path))
+    doc, _, problems = read_yaml(path.read_text(encoding="utf-8"), str(path))
     return build_acg(_shuffled(doc, random.Random(seed)), source=f"{name} (shuffled)",
                      problems=problems)
 
