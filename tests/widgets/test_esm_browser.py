@@ -173,9 +173,8 @@ def test_acg_view_notes_a_stage_on_a_fallback_unit(chromium: Any) -> None:
     page = render(chromium, "acg", {"graph": graph, "selected": "", "height": 400})
     note = page.locator(".covenant-acg-notes .covenant-fallback-note")
     assert note.count() == 1 and note.get_attribute("data-node") == "host"
-    assert note.inner_text() == (
-        "fallback: host — accel.mac has no port for role 'init' (operand 'c')"
-    )
+    # the MAC runs on the array (its bias split off); only the host adds the bias
+    assert note.inner_text() == "fallback: host — no other unit performs 'add'"
     assert note.is_visible()
     page.evaluate("window.__model.set('graph', {...window.__model.get('graph'), notes: []})")
     assert page.locator(".covenant-fallback-note").count() == 0
