@@ -48,7 +48,8 @@ no self-loops or duplicates; each port's storage has an edge to the node (source
 ``b``, ``init``) or from it (``acc``, ``out``), is loadable from off-chip memory (sources)
 or drains back to it (destinations); spatial entries name dims of the node and roles of the
 capability; every compute node is reachable from off-chip memory; templates use only
-plain ``{name}`` fields; sizes, bandwidths, dims and buffering are positive integers.
+plain ``{name}`` fields; sizes, dims and buffering are positive integers, bandwidths and
+clocks positive numbers (fractions allowed). The full reference: ``docs/arch-format.md``.
 
 Errors: every problem found (schema, expressions, graph rules) is raised at once as an
 :class:`~covenant_lab.errors.ArchError` whose problems name the YAML path and line.
@@ -364,6 +365,13 @@ class _Builder:
                     )
             buffering = num("entries", 1)
             cap = buffering * num("entry_bytes", 1)
+        for key in ("entries", "entry_bytes"):
+            if key in spec and access is not Access.FIFO:
+                self.problems.add(
+                    f"{path}.{key}",
+                    "entries and entry_bytes size a FIFO only",
+                    hint="add access: fifo, or give capacity_bytes (and buffering) instead",
+                )
         return StorageNode(
             name=name,
             capacity_bytes=cap,

@@ -10,6 +10,7 @@ and reloaded only when a box is revisited (partial sums). Tiles alternate betwee
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -229,7 +230,7 @@ class _GroupEmitter:
                     tiles,
                     init,
                     timing[0],
-                    b.capability.latency_cycles,
+                    math.ceil(b.capability.latency_cycles * b.node.period_cycles - 1e-9),
                     f"{self.origin}/stage{si}",
                     ops,
                     timing[1],
