@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from covenant_lab.acg.graph import ACG
+from covenant_lab.codelets.inplace import in_place, separate_in_place
 from covenant_lab.codelets.ir import Codelet
 from covenant_lab.codelets.split import split_init, splittable
 from covenant_lab.compiler.constraints import Constraints
@@ -29,6 +30,7 @@ from covenant_lab.compiler.passes.spatial import SpatialMap, preferences
 from covenant_lab.compiler.passes.tile import Tile
 from covenant_lab.compiler.roles import capability_fits, fits_without_init
 from covenant_lab.errors import MappingError, ScheduleError
+from covenant_lab.types import Role
 
 BATCH_LIMIT = 60_000
 EXHAUSTIVE_LIMIT = 3_000_000  # tilings per level the exhaustive reference may score
@@ -47,6 +49,11 @@ class Plan:
     estimate: float
     codelet: Codelet
     constraints: Constraints  # as they apply to that codelet (stage numbers after a split)
+    fallback_work: int = 0  # statement executions on fallback units
+
+    def rank(self) -> tuple[int, float]:
+        """Better plans first: least work on fallback units, then the fewest cycles."""
+        return (self.fallback_work, self.estimate)
 
 
 def divisors(n: int) -> list[int]:
@@ -272,24 +279,27 @@ def _structural(
     return out
 
 
-def variants(codelet: Codelet, acg: ACG, cons: Constraints) -> list[tuple[Codelet, Constraints]]:
-    """The codelet, and, when some unit can run an accumulation only without its ``init``
-    (an array with no bias port), the codelet with those inits split off into stages of their
-    own (capability constraints follow their stages)."""
-    out = [(codelet, cons)]
-    split, stages = codelet, list(range(len(codelet.stages)))  # original stage -> new index
+def rewritten(codelet: Codelet, acg: ACG, cons: Constraints) -> tuple[Codelet, Constraints]:
+    """The codelet rewritten for units that cannot run it as written: an accumulation's
+    ``init`` split off where some unit can run it only without (an array with no bias port),
+    and every in-place update given its own input (a pipeline from accumulators to an output
+    buffer reads and writes different storages). Capability constraints follow their
+    stages."""
+    out, stages = codelet, list(range(len(codelet.stages)))  # original -> new index
     for i in reversed(range(len(codelet.stages))):
         st = codelet.stages[i]
         if splittable(st) and any(
             fits_without_init(st, c) and not capability_fits(st, c)
             for _, c in acg.providers(st.stmt.op)
         ):
-            split = split_init(split, i)
+            out = split_init(out, i)
             stages = [k + 1 if k > i else k for k in stages]
-    if split is not codelet:
-        moved = tuple((stages[k], where) for k, where in cons.capability if k < len(stages))
-        out.append((split, replace(cons, capability=moved)))
-    return out
+    for i in range(len(out.stages)):
+        st = out.stages[i]
+        if in_place(st) and out.operand(st.stmt.dst.operand).role is not Role.INPUT:
+            out = separate_in_place(out, i)
+    moved = tuple((stages[k], where) for k, where in cons.capability if k < len(stages))
+    return out, replace(cons, capability=moved)
 
 
 def capability_choices(
@@ -297,14 +307,17 @@ def capability_choices(
 ) -> list[tuple[int, ...]]:
     """Which candidate capability each stage takes (indices into the candidates its
     constraint allows): first every stage on one node (where all can run there), then the
-    others in order, at most MAX_CHOICES. Without ``fallback`` a stage some non-fallback unit
-    can run keeps to those units."""
+    others in order, non-fallback units first, at most MAX_CHOICES. Fallback units only with
+    ``fallback``."""
     base, required = Mapping(codelet), dict(cons.capability)
     every = [allowed_candidates(base, acg, i, required.get(i)) for i in range(len(codelet.stages))]
     allowed = []
     for options in every:
         preferred = [k for k, (n, _) in enumerate(options) if not n.fallback]
-        allowed.append(preferred if preferred and not fallback else list(range(len(options))))
+        others = [k for k in range(len(options)) if k not in preferred]
+        if options and not preferred and not fallback:
+            return []  # only a fallback unit can run this stage, and they are not allowed
+        allowed.append(preferred + others if fallback else preferred)
     out: dict[tuple[int, ...], None] = {}
     for node in sorted(acg.compute_nodes, key=lambda n: n.name):
         picks = [next((k for k in ks if every[i][k][0] is node), None)
@@ -325,17 +338,27 @@ def plan(
     best: Plan | None = None
     errors: list[ScheduleError] = []
     refused: list[MappingError] = []  # a variant whose stages a constraint cannot take
+    forms = [(codelet, cons)]  # as written; rewritten only when that maps nowhere
+    alt = rewritten(codelet, acg, cons)
+    if alt[0] is not codelet:
+        forms.append(alt)
     for fallback in (False, True):  # fallback units only for stages nothing else can run
-        for variant, vcons in variants(codelet, acg, cons):
+        found = []
+        for variant, vcons in forms:
             try:
-                found = _plan_one(variant, acg, vcons, errors, fallback=fallback,
-                                  exhaustive=exhaustive)
+                one = _plan_one(variant, acg, vcons, errors, fallback=fallback,
+                                exhaustive=exhaustive)
             except MappingError as exc:
                 refused.append(exc)
                 continue
-            if found is not None and (best is None or found.estimate < best.estimate):
-                best = found
-        if best is not None or not any(n.fallback for n in acg.compute_nodes):
+            if one is not None:
+                found.append(one)
+                if not fallback:
+                    break  # the first form that maps onto the preferred units
+        if found:
+            best = min(found, key=Plan.rank)
+            break
+        if not any(n.fallback for n in acg.compute_nodes):
             break
     if best is None and refused and not errors:
         raise refused[0]
@@ -379,7 +402,9 @@ def _plan_one(
                 except ScheduleError as exc:
                     errors.append(exc)
                     continue
-                if best is None or total < best.estimate:
+                work = sum(codelet.iterations(codelet.stages[b.stage])
+                           for b in m.bindings if b.node.fallback)
+                if best is None or (work, total) < best.rank():
                     passes = (*head, Tile(tuple(tiles)), Reorder(tuple(orders)))
-                    best = Plan(passes, total, codelet, cons)
+                    best = Plan(passes, total, codelet, cons, work)
     return best

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from covenant_lab.acg.graph import ACG
+from covenant_lab.acg.graph import ACG, DataPath
 from covenant_lab.acg.homes import TensorHome
 from covenant_lab.acg.nodes import StorageNode
 from covenant_lab.codelets.ir import Role
 from covenant_lab.compiler.footprint import port_dtype
+from covenant_lab.compiler.lower import read_before_written
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.passes.fuse import temp_storages
 from covenant_lab.errors import MappingError, ScheduleError
@@ -17,6 +18,11 @@ from covenant_lab.errors import MappingError, ScheduleError
 
 def _written(mapping: Mapping, group: Group, operand: str) -> bool:
     return any(mapping.codelet.stages[i].stmt.dst.operand == operand for i in group.stages)
+
+
+def _reversible(acg: ACG, path: DataPath) -> bool:
+    """Whether every edge of the path has one the other way."""
+    return all(acg.edge(e.dst, e.src) is not None for e in path.edges)
 
 
 def _on_chip(mapping: Mapping, group: Group, operand: str) -> bool:
@@ -140,11 +146,12 @@ class PlaceOperands:
             return Placement(operand, None, (acg.storage(choices[0]),), widths=(dtype.itemsize,))
         home = self._home(mapping, acg, operand)
         written = _written(mapping, group, operand)
+        reloaded = written and operand in read_before_written(mapping.stages_of(group))
         for name in choices:
             port = acg.storage(name)
             path = acg.best_path(port, home) if written else acg.best_path(home, port)
-            if path is None:
-                continue
+            if path is None or (reloaded and not _reversible(acg, path)):
+                continue  # a result the group also reads must come back in the same way
             nodes = path.nodes
             widths = acg.element_bytes(path, dtype, outward=written)
             if written:  # home first, then the levels outermost first
