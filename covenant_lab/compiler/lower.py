@@ -157,7 +157,7 @@ class _GroupEmitter:
         needs_data = p.operand not in self.written or (
             p.home is not None and (box in slot.seen or p.operand in self.keeps)
         )
-        if needs_data:
+        if needs_data and tile.elements:  # a box wholly in the padding holds nothing
             src = self._source(p, level, box)
             self.em._transfer(src, tile, p.operand, "load", self.origin)
         slot.seen.add(box)

@@ -139,6 +139,8 @@ def _first_unwritten(mask: np.ndarray) -> tuple[int, ...]:
 @semantics(Transfer)
 def _transfer(m: Machine, i: int, ins: Transfer) -> None:
     dst = ins.dst
+    if not dst.elements:
+        return  # an empty box moves nothing
     origin = tuple(d0 - s0 for (d0, _), (s0, _) in zip(dst.box, ins.src.box, strict=True))
     values, done = m.memory.windows(ins.src, origin, identity(len(origin)), dst.shape)
     if not done.all():

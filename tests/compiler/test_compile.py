@@ -10,8 +10,9 @@ import pytest
 
 import covenant_lab.compiler as compiler_pkg
 from covenant_lab.acg import ACG, load_arch
+from covenant_lab.codelets import library as L
 from covenant_lab.codelets.interpret import interpret
-from covenant_lab.compiler import compile
+from covenant_lab.compiler import Constraints, compile
 from covenant_lab.sim import Simulator
 from tests.compiler.conftest import SHIPPED, random_inputs, small_layers
 
@@ -87,3 +88,14 @@ def test_compile_reports_table_nest_and_estimate() -> None:
     assert result.estimate.cycles > 0
     assert dict(result.estimate.compute)["mac_array"] > 0
     assert result.asm.splitlines()[0].startswith("; matmul on teaching")
+
+
+def test_a_tile_wholly_in_the_padding_moves_nothing() -> None:
+    # 5 input columns padded by 4 on the right, 3-wide filter: output columns 5 and 6 read
+    # only padding; with one output column per tile their input boxes are empty
+    conv = L.conv2d((1, 2, 5, 5), (3, 2, 3, 3), pads=(0, 0, 0, 4))
+    acg = load_arch("teaching")
+    result = compile(conv, acg, Constraints.of(tiles={"ow": 1}))
+    assert all(t.nbytes for t in result.program.transfers)
+    inputs = random_inputs(conv)
+    Simulator(result.program, acg, inputs).run().check(interpret(conv, inputs))
