@@ -3,12 +3,18 @@ homes to the ports, storages nothing uses, template fields, timing names.
 
 Which home a port's tensors come from is read off the capability's probe codelet (the
 library's own operand roles): for a GEMM, ``a`` is an input (activations), ``b`` and the bias
-``init`` are weights, ``acc`` an output (activations).
+``init`` are weights, ``acc`` an output (activations); both inputs of an elementwise op are
+activations.
+
+An activations port nothing loads from memory is still fed when a unit writes its storage
+(:func:`on_chip_writers`): a fused layer's earlier stage leaves its result there for the
+later one, as a TPU's matrix unit fills the accumulators its activation unit reads. Weights
+(``b`` and ``init`` of a ``mac``) come only from memory: no unit produces them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 from covenant_lab.acg.capabilities import Capability, Port
 from covenant_lab.acg.graph import ACG
@@ -24,14 +30,19 @@ from covenant_lab.compiler.asm import (
     is_compute_field,
 )
 from covenant_lab.compiler.roles import stage_roles
+from covenant_lab.types import OpKind
 
 __all__ = [
     "capabilities",
     "capability_field",
     "check_static",
+    "on_chip_feeder",
+    "on_chip_writers",
     "port_homes",
     "unbound_timing_names",
 ]
+
+Writers = Mapping[str, Sequence[tuple[ComputeNode, Capability]]]
 
 _TIMING_PREFIXES = ("used_", "folds_")
 # the homes a role's tensors may also come from (model inputs) or go to (model outputs)
@@ -65,6 +76,62 @@ def port_homes(cap: Capability) -> tuple[tuple[Port, TensorHome, bool], ...]:
     return tuple(out)
 
 
+def _written(acg: ACG, node: ComputeNode, cap: Capability) -> tuple[str, ...]:
+    """The storages ``cap`` writes its results into: its ``acc``/``out`` port's storages that
+    ``node`` has an edge to."""
+    port = cap.port(cap.op.roles[-1])
+    if port is None:
+        return ()
+    return tuple(s for s in port.storages if acg.edge(node, s) is not None)
+
+
+def on_chip_writers(acg: ACG) -> dict[str, tuple[tuple[ComputeNode, Capability], ...]]:
+    """Storage -> the capabilities that write results into it and can get their own inputs
+    (loaded from their homes, or written on chip in turn), in file order. A fixpoint: a unit
+    that reads only what it writes itself feeds nothing."""
+    homes = dict(acg.homes)
+    pending = [
+        (node, cap, [(p, k) for p, k, load in port_homes(cap) if load])
+        for node, _, cap in capabilities(acg)
+    ]
+    found: dict[str, list[tuple[ComputeNode, Capability]]] = {}
+    while True:
+        ready = [
+            (node, cap)
+            for node, cap, ports in pending
+            if all(_fed(acg, homes.get(kind), port, kind, found) for port, kind in ports)
+        ]
+        if not ready:
+            return {name: tuple(w) for name, w in found.items()}
+        for node, cap in ready:
+            for name in _written(acg, node, cap):
+                found.setdefault(name, []).append((node, cap))
+        pending = [(n, c, p) for n, c, p in pending if (n, c) not in ready]
+
+
+def on_chip_feeder(acg: ACG, cap: Capability, writers: Writers) -> Capability | None:
+    """A capability writing what ``cap`` reads when that is the only way in: an activations
+    port nothing loads from its home, whose storage a unit writes (a ``mac`` first)."""
+    homes = dict(acg.homes)
+    for port, kind, load in port_homes(cap):
+        if not load or _loadable(acg, homes.get(kind), port):
+            continue
+        found = [c for s in port.storages for _, c in writers.get(s, ())]
+        if kind is TensorHome.ACTIVATIONS and found:
+            return min(found, key=lambda c: c.op is not OpKind.MAC)
+    return None
+
+
+def _loadable(acg: ACG, home: str | None, port: Port) -> bool:
+    return home is None or any(acg.data_paths(home, s) for s in port.storages)
+
+
+def _fed(acg: ACG, home: str | None, port: Port, kind: TensorHome, writers: Writers) -> bool:
+    if _loadable(acg, home, port):
+        return True
+    return kind is TensorHome.ACTIVATIONS and any(s in writers for s in port.storages)
+
+
 def unbound_timing_names(cap: Capability) -> tuple[tuple[str, str], ...]:
     """(field, name) of each ``used_<dim>``/``folds_<dim>`` in the timing expressions whose
     dimension has no spatial entry in ``cap`` (the compiler never sets it)."""
@@ -88,26 +155,40 @@ def check_static(acg: ACG, out: Warnings) -> None:
 
 def _check_paths(acg: ACG, out: Warnings) -> None:
     homes = dict(acg.homes)
+    writers = on_chip_writers(acg)
     for node, index, cap in capabilities(acg):
         for port, kind, load in port_homes(cap):
             home = homes.get(kind)
             if home is None:
                 continue
             stores = port.storages
-            if load and not any(acg.data_paths(home, s) for s in stores):
+            if load and not _fed(acg, home, port, kind, writers):
                 what = f"cannot be loaded: no data path from {home} to {' or '.join(stores)}"
-                fix = f"add edges from {home} to {stores[0]}"
+                fix = f"add edges from {home} to {stores[0]} (directly or through other storages)"
+                if kind is TensorHome.ACTIVATIONS:
+                    what += _no_writer(acg, stores)
+                    fix += f", let a compute node write {stores[0]} (a fused layer's earlier "
+                    fix += "stage then feeds it on chip)"
             elif not load and not any(acg.data_paths(s, home) for s in stores):
                 what = f"cannot be stored: no data path from {' or '.join(stores)} back to {home}"
-                fix = f"add edges from {stores[0]} to {home}"
+                fix = f"add edges from {stores[0]} to {home} (directly or through other storages)"
             else:
                 continue
             out.add(
                 WarningKind.NO_DATA_PATH,
                 f"{capability_field(node, index)}.operands.{port.role}",
                 f"role '{port.role}' ({kind.value}, home {home}) {what}",
-                hint=f"{fix} (directly or through other storages), or change homes.{kind.value}",
+                hint=f"{fix}, or change homes.{kind.value}",
             )
+
+
+def _no_writer(acg: ACG, stores: tuple[str, ...]) -> str:
+    names = sorted(
+        {n.name for n, _, c in capabilities(acg) if set(_written(acg, n, c)) & set(stores)}
+    )
+    if not names:
+        return f", and no compute node writes {' or '.join(stores)}"
+    return f", and the units writing it ({', '.join(names)}) cannot get their own inputs"
 
 
 def _check_unused(acg: ACG, out: Warnings) -> None:

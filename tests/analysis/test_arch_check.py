@@ -8,6 +8,7 @@ from covenant_lab.acg import load_arch, loads_arch
 from covenant_lab.acg.load import read_yaml, resolve_arch
 from covenant_lab.analysis import ArchWarning, CheckReport, WarningKind, arch_check, check_arch
 from covenant_lab.analysis.probes import Outcome, Probe
+from covenant_lab.types import OpKind
 
 SMALL = """\
 name: small
@@ -77,8 +78,13 @@ def test_a_usable_architecture_has_no_warnings() -> None:
         ("relu", ("vec.relu",)),
         ("reduce_sum", ("vec.reduce_add",)),
         ("maxpool", ("vec.reduce_max",)),
+        ("gemm+relu", ("mesh.mac", "vec.relu")),
+        ("gemm+bias", ("mesh.mac", "vec.add")),
+        ("conv+relu", ("mesh.mac", "vec.relu")),
+        ("conv+maxpool", ("mesh.mac", "vec.reduce_max")),
     ]
     assert all(o.ok for o in report.capabilities) and len(report.capabilities) == 5
+    assert all(o.probe.stage == 0 for o in report.capabilities)  # every port loads from DRAM
 
 
 def test_a_unit_no_probe_reaches() -> None:
@@ -190,6 +196,176 @@ def test_weights_load_from_the_weights_home() -> None:
     )
 
 
+# an array filling an accumulator buffer, and a post-processing unit that reads only that
+# buffer (a TPU's activation unit): nothing loads ACC from memory, the array writes it
+PIPELINE = """\
+name: pipeline
+storage:
+  DRAM: {off_chip: true, read_bytes_per_cycle: 8, write_bytes_per_cycle: 8}
+  IN: {capacity_bytes: 4096, read_bytes_per_cycle: 16, write_bytes_per_cycle: 16}
+  ACC: {capacity_bytes: 4096, read_bytes_per_cycle: 16, write_bytes_per_cycle: 16}
+  OUT: {capacity_bytes: 4096, read_bytes_per_cycle: 16, write_bytes_per_cycle: 16}
+compute:
+  array:
+    dims: {rows: 2, cols: 2}
+    capabilities:
+      - op: mac
+        operands: {a: IN, b: IN, acc: ACC}
+        dtypes: {a: int8, b: int8, acc: int32}
+        spatial: {rows: {requires: [a, b], excludes: [acc]}, cols: {requires: [b, acc]}}
+        cycles: stream + rows
+  post:
+    dims: {lanes: 2}
+    capabilities:
+      - {op: relu, operands: {a: ACC, out: OUT}, dtypes: {a: int32, out: int8},
+         spatial: {lanes: {requires: [out]}}, cycles: stream + 1}
+      - {op: add, operands: {a: ACC, b: IN, out: OUT}, dtypes: {a: int32, b: int32, out: int8},
+         spatial: {lanes: {requires: [out]}}, cycles: stream + 1}
+edges:
+  - {from: DRAM, to: IN, bytes_per_cycle: 8}
+  - {from: IN, to: array, bytes_per_cycle: 16}
+  - {from: array, to: ACC, bytes_per_cycle: 16}
+  - {from: ACC, to: OUT, bytes_per_cycle: 16}
+  - {from: ACC, to: post, bytes_per_cycle: 16}
+  - {from: IN, to: post, bytes_per_cycle: 16}
+  - {from: post, to: OUT, bytes_per_cycle: 16}
+  - {from: OUT, to: DRAM, bytes_per_cycle: 8}
+"""
+
+
+def test_a_unit_reading_only_what_another_unit_writes_is_reached_fused() -> None:
+    assert check(PIPELINE, probes=False).warnings == ()  # ACC is fed on chip: no data-path warning
+    report = check(PIPELINE)
+    assert report.warnings == ()
+    picks = {o.probe.name: o.placed for o in report.standard}
+    assert picks["relu"] == () and picks["add"] == ()  # a single layer cannot reach post
+    assert picks["gemm+relu"] == ("array.mac", "post.relu")
+    assert picks["gemm+bias"] == ("array.mac", "post.add")
+    assert picks["conv+relu"] == ("array.mac", "post.relu")
+    post = {o.probe.target: o for o in report.capabilities if o.nodes()[-1] == "post"}
+    assert sorted(post) == ["post.add", "post.relu"]
+    ops = {"post.relu": OpKind.RELU, "post.add": OpKind.ADD}
+    for target, o in post.items():  # each probed fused after a GEMM, its own stage constrained
+        assert o.ok and o.probe.stage == 1 and o.placed == ("array.mac", target)
+        assert [s.stmt.op for s in o.probe.codelet.stages] == [OpKind.MAC, ops[target]]
+        assert o.probe.constraints.capability == ((1, target),)
+    assert report.notes[0] == (
+        "probes 'add', 'relu' cannot compile: post reads only results another unit leaves on "
+        "chip, so it takes these ops only fused after that unit (see the fused probes)"
+    )
+
+
+def test_a_single_layer_on_a_host_beside_a_unit_fed_on_chip_is_a_note() -> None:
+    text = PIPELINE.replace(
+        "  OUT: {",
+        "  HMEM: {capacity_bytes: 65536, read_bytes_per_cycle: 8, "
+        "write_bytes_per_cycle: 8}\n  OUT: {",
+    )
+    text = text.replace(
+        "edges:\n",
+        (
+            "  host:\n"
+            "    fallback: true\n"
+            "    dims: {lanes: 1}\n"
+            "    capabilities:\n"
+            "      - {op: relu, operands: {a: HMEM, out: HMEM}, dtypes: {a: int32, out: int32},\n"
+            "         cycles: 4 * stream}\n"
+            "edges:\n"
+            "  - {from: DRAM, to: HMEM, bytes_per_cycle: 8}\n"
+            "  - {from: HMEM, to: DRAM, bytes_per_cycle: 8}\n"
+            "  - {from: HMEM, to: host, bytes_per_cycle: 8}\n"
+            "  - {from: host, to: HMEM, bytes_per_cycle: 8}\n"
+        ),
+    )
+    report = check(text)
+    assert report.warnings == ()
+    picks = {o.probe.name: o.placed for o in report.standard}
+    assert picks["relu"] == ("host.relu",) and picks["gemm+relu"] == ("array.mac", "post.relu")
+    assert (
+        "probe 'relu' ran on fallback unit 'host': post reads only results another unit leaves "
+        "on chip, so it takes these ops only fused after that unit (see the fused probes)"
+    ) in report.notes
+
+
+SIDE = TWO_HOMES.replace(
+    "  OBUF: {",
+    "  SIDE: {capacity_bytes: 4096, read_bytes_per_cycle: 16, write_bytes_per_cycle: 16}\n"
+    "  OBUF: {",
+).replace(
+    "edges:\n",
+    "  post:\n"
+    "    dims: {lanes: 2}\n"
+    "    capabilities:\n"
+    "      - {op: relu, operands: {a: OBUF, out: OBUF}, dtypes: {a: int32, out: int32},\n"
+    "         spatial: {lanes: {requires: [out]}}, cycles: stream + 1}\n"
+    "      - {op: tanh, operands: {a: SIDE, out: OBUF}, dtypes: {a: int32, out: int32},\n"
+    "         spatial: {lanes: {requires: [out]}}, cycles: stream + 1}\n"
+    "edges:\n"
+    "  - {from: OBUF, to: HOST, bytes_per_cycle: 8}\n"
+    "  - {from: WDRAM, to: SIDE, bytes_per_cycle: 8}\n"
+    "  - {from: OBUF, to: post, bytes_per_cycle: 16}\n"
+    "  - {from: SIDE, to: post, bytes_per_cycle: 16}\n"
+    "  - {from: post, to: OBUF, bytes_per_cycle: 16}\n",
+)
+
+
+def test_a_port_nothing_loads_from_its_home_and_no_unit_writes_still_warns() -> None:
+    # OBUF (the mesh's accumulators) is fed on chip; SIDE is loaded from the weights home only,
+    # so activations never reach it, and no unit writes it
+    report = check(SIDE, probes=False)
+    assert kinds(report) == [WarningKind.NO_DATA_PATH]
+    w = the(report, WarningKind.NO_DATA_PATH)
+    assert (w.field, w.line) == (
+        "compute.post.capabilities[1].operands.a",
+        line_of(SIDE, "{op: tanh"),
+    )
+    assert w.message == (
+        "role 'a' (activations, home HOST) cannot be loaded: no data path from HOST to SIDE, "
+        "and no compute node writes SIDE"
+    )
+    assert w.hint == (
+        "add edges from HOST to SIDE (directly or through other storages), let a compute node "
+        "write SIDE (a fused layer's earlier stage then feeds it on chip), or change "
+        "homes.activations"
+    )
+
+
+def test_a_unit_writing_a_port_counts_only_if_it_gets_its_own_inputs() -> None:
+    # post writes SIDE, but only from SIDE: nothing ever enters
+    text = SIDE.replace(
+        "      - {op: tanh,",
+        "      - {op: copy, operands: {a: SIDE, out: SIDE}, dtypes: {a: int32, out: int32},\n"
+        "         spatial: {lanes: {requires: [out]}}, cycles: stream + 1}\n"
+        "      - {op: tanh,",
+    ).replace(
+        "  - {from: post, to: OBUF",
+        "  - {from: post, to: SIDE, bytes_per_cycle: 16}\n"
+        "  - {from: SIDE, to: WDRAM, bytes_per_cycle: 8}\n  - {from: post, to: OBUF",
+    )
+    report = check(text, probes=False)
+    assert [w.field for w in report.warnings] == [
+        "compute.post.capabilities[1].operands.a",
+        "compute.post.capabilities[1].operands.out",
+        "compute.post.capabilities[2].operands.a",
+    ]
+    assert report.warnings[2].message == (
+        "role 'a' (activations, home HOST) cannot be loaded: no data path from HOST to SIDE, "
+        "and the units writing it (post) cannot get their own inputs"
+    )
+
+
+def test_weights_are_never_fed_on_chip() -> None:
+    # the mesh writes OBUF; a weight port there still needs a path from the weights home
+    text = TWO_HOMES.replace("{a: ABUF, b: WBUF, acc: OBUF}", "{a: ABUF, b: OBUF, acc: OBUF}")
+    text = text.replace("{from: WBUF, to: mesh", "{from: OBUF, to: mesh")
+    text += "  - {from: OBUF, to: HOST, bytes_per_cycle: 8}\n"
+    w = the(check(text, probes=False), WarningKind.NO_DATA_PATH)
+    assert w.field == "compute.mesh.capabilities[0].operands.b"
+    assert w.message == (
+        "role 'b' (weights, home WDRAM) cannot be loaded: no data path from WDRAM to OBUF"
+    )
+
+
 def test_a_storage_no_capability_uses() -> None:
     text = (
         SMALL.replace(
@@ -277,10 +453,11 @@ def test_a_timing_name_of_a_dimension_the_capability_does_not_map() -> None:
         "'used_rows' refers to dimension 'rows', but this capability has no spatial entry for "
         "'rows': no loop is ever mapped there, so the compiler never sets it"
     )
-    assert report.skipped == ("add (standard)", "vec.add")
-    assert "probes not run (timing names the compiler never sets): add (standard), vec.add" in (
-        report.probe_lines()
-    )
+    assert report.skipped == ("add (standard)", "gemm+bias (standard)", "vec.add")
+    assert (
+        "probes not run (timing names the compiler never sets): add (standard), "
+        "gemm+bias (standard), vec.add"
+    ) in report.probe_lines()
 
 
 FALLBACK = """\
@@ -342,9 +519,10 @@ def test_a_fallback_no_other_unit_could_take_is_a_note() -> None:
     ).replace("capacity_bytes: 2,", "capacity_bytes: 4096,")
     report = check(text)
     assert report.warnings == ()
-    assert "probe 'relu' ran on fallback unit 'host': no other unit performs 'relu'" in (
-        report.notes
-    )
+    assert (
+        "probes 'relu', 'gemm+relu', 'conv+relu' ran on fallback unit 'host': no other unit "
+        "performs 'relu'"
+    ) in report.notes
 
 
 def test_a_standard_probe_failing_although_its_capabilities_work(
@@ -379,7 +557,9 @@ def test_a_missing_op_is_a_note() -> None:
     )
     report = check(text)
     assert report.warnings == ()
-    assert report.notes == ("probe 'maxpool' cannot compile: no capability performs reduce_max",)
+    assert report.notes == (
+        "probes 'maxpool', 'conv+maxpool' cannot compile: no capability performs reduce_max",
+    )
 
 
 def test_no_probes_runs_the_static_checks_only() -> None:
@@ -402,20 +582,44 @@ def test_warnings_render_like_validation_problems() -> None:
     ]
 
 
-@pytest.mark.parametrize("name", ["teaching", "hvx"])
-def test_shipped_architectures_have_no_warnings(name: str) -> None:
+def check_shipped(name: str) -> CheckReport:
     path = resolve_arch(name)
     _, lines, _ = read_yaml(path.read_text(encoding="utf-8"), str(path))
-    report = check_arch(load_arch(path), lines)
+    return check_arch(load_arch(path), lines)
+
+
+@pytest.mark.parametrize("name", ["teaching", "hvx", "gemmini", "nvdla_small", "eyeriss_v1"])
+def test_shipped_architectures_have_no_warnings(name: str) -> None:
+    report = check_shipped(name)
     assert report.warnings == ()
     assert all(o.ok for o in (*report.standard, *report.capabilities))
 
 
+def test_tpu_v1_reaches_its_activation_unit_only_through_fused_probes() -> None:
+    # act reads only the accumulators the matrix unit writes (relu, bias, pooling on the way
+    # out of them): no data-path warning, and every act capability compiles fused after a GEMM
+    report = check_shipped("tpu_v1")
+    assert report.warnings == ()
+    picks = {o.probe.name: o.placed for o in report.standard}
+    assert picks["gemm+relu"] == ("mmu.mac", "act.relu")
+    assert picks["gemm+bias"] == ("mmu.mac", "act.add")
+    assert picks["conv+relu"] == ("mmu.mac", "act.relu")
+    assert picks["conv+maxpool"] == ("mmu.mac", "act.reduce_max")
+    act = [o for o in report.capabilities if o.probe.target and o.probe.target.startswith("act.")]
+    assert len(act) == 7 and all(o.ok and o.probe.stage == 1 for o in act)
+    assert all(o.placed[0] == "mmu.mac" for o in act)
+    # a single elementwise layer reads host memory: it runs on the host, and that is a note
+    assert picks["relu"] == ("host.relu",)
+    assert report.notes == (
+        "probes 'add', 'relu', 'reduce_sum', 'maxpool' ran on fallback unit 'host': act reads "
+        "only results another unit leaves on chip, so it takes these ops only fused after that "
+        "unit (see the fused probes)",
+    )
+
+
 def test_genesys_warns_only_that_its_immediate_buffer_is_unused() -> None:
-    path = resolve_arch("genesys")
-    text = path.read_text(encoding="utf-8")
-    _, lines, _ = read_yaml(text, str(path))
-    report = check_arch(load_arch(path), lines)
+    text = resolve_arch("genesys").read_text(encoding="utf-8")
+    report = check_shipped("genesys")
     # IMM (the SIMD unit's immediates) is written by instructions; no capability names it
     assert [(w.kind, w.field, w.line) for w in report.warnings] == [
         (WarningKind.UNUSED_STORAGE, "storage.IMM", line_of(text, "  IMM: {"))

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from covenant_lab.acg import ACG, load_arch
+from covenant_lab.acg import ACG, load_arch, loads_arch
 from covenant_lab.analysis.probes import (
     Probe,
     capability_codelet,
     capability_probe,
+    fused_codelet,
     op_codelet,
     run_probe,
     standard_probes,
 )
 from covenant_lab.compiler.roles import stage_roles
-from covenant_lab.types import OpKind
+from covenant_lab.types import OpKind, Role
 
 
 @pytest.fixture(scope="module")
@@ -70,5 +71,75 @@ def test_standard_probes_land_where_the_compiler_picks(teaching: ACG) -> None:
         "relu": ("vector.relu",),
         "reduce_sum": ("vector.reduce_add",),
         "maxpool": ("vector.reduce_max",),
+        "gemm+relu": ("mac_array.mac", "vector.relu"),
+        "gemm+bias": ("mac_array.mac", "vector.add"),
+        "conv+relu": ("mac_array.mac", "vector.relu"),
+        "conv+maxpool": ("mac_array.mac", "vector.reduce_max"),
     }
     assert all(p.target is None and p.constraints.capability == () for p in standard_probes())
+
+
+@pytest.mark.parametrize("op", [op for op in OpKind if op is not OpKind.MAC])
+def test_a_fused_probe_runs_the_op_on_a_gemm_result_through_a_temp(op: OpKind) -> None:
+    codelet = fused_codelet(op_codelet(OpKind.MAC), op)
+    first, second = codelet.stages
+    assert (first.stmt.op, second.stmt.op) == (OpKind.MAC, op)
+    temp = first.stmt.dst.operand
+    assert codelet.operand(temp).role is Role.TEMP
+    assert second.stmt.srcs[0].operand == temp  # type: ignore[union-attr]
+    assert codelet.name == f"probe_mac_{op.value}"
+
+
+# a post-processing unit reading only the accumulators the array writes (a TPU's act unit)
+PIPELINE = """\
+name: pipeline
+storage:
+  DRAM: {off_chip: true, read_bytes_per_cycle: 8, write_bytes_per_cycle: 8}
+  IN: {capacity_bytes: 4096, read_bytes_per_cycle: 16, write_bytes_per_cycle: 16}
+  ACC: {capacity_bytes: 4096, read_bytes_per_cycle: 16, write_bytes_per_cycle: 16}
+  OUT: {capacity_bytes: 4096, read_bytes_per_cycle: 16, write_bytes_per_cycle: 16}
+compute:
+  array:
+    dims: {rows: 2, cols: 2}
+    capabilities:
+      - op: mac
+        operands: {a: IN, b: IN, acc: ACC}
+        dtypes: {a: int8, b: int8, acc: int32}
+        spatial: {rows: {requires: [a, b], excludes: [acc]}, cols: {requires: [b, acc]}}
+        cycles: stream + rows
+  post:
+    dims: {lanes: 2}
+    capabilities:
+      - {op: reduce_max, operands: {a: ACC, acc: OUT}, dtypes: {a: int32, acc: int8},
+         spatial: {lanes: {requires: [acc]}}, cycles: stream + 1}
+edges:
+  - {from: DRAM, to: IN, bytes_per_cycle: 8}
+  - {from: IN, to: array, bytes_per_cycle: 16}
+  - {from: array, to: ACC, bytes_per_cycle: 16}
+  - {from: ACC, to: OUT, bytes_per_cycle: 16}
+  - {from: ACC, to: post, bytes_per_cycle: 16}
+  - {from: post, to: OUT, bytes_per_cycle: 16}
+  - {from: OUT, to: DRAM, bytes_per_cycle: 8}
+"""
+
+
+def test_a_capability_probe_after_a_writer_constrains_its_own_stage() -> None:
+    acg = loads_arch(PIPELINE, "t.yaml")
+    node = acg.compute("post")
+    (cap,) = node.capabilities
+    alone = run_probe(capability_probe(node, cap), acg)
+    assert not alone.ok and "no data path between DRAM and ACC" in alone.error
+    probe = capability_probe(node, cap, OpKind.MAC)
+    assert (probe.name, probe.target, probe.stage) == ("reduce_max", "post.reduce_max", 1)
+    assert probe.constraints.capability == ((1, "post.reduce_max"),)
+    assert probe.codelet == capability_codelet(cap, OpKind.MAC)
+    outcome = run_probe(probe, acg)
+    assert outcome.ok and outcome.placed == ("array.mac", "post.reduce_max")
+    assert outcome.nodes() == ("array", "post")
+
+
+def test_the_fused_standard_probes_reach_a_unit_fed_on_chip() -> None:
+    acg = loads_arch(PIPELINE, "t.yaml")
+    picks = {p.name: run_probe(p, acg).placed for p in standard_probes()}
+    assert picks["maxpool"] == ()  # a pooling layer alone reads DRAM, which ACC cannot
+    assert picks["conv+maxpool"] == ("array.mac", "post.reduce_max")
