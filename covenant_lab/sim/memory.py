@@ -171,7 +171,11 @@ class Memory:
         for old_key in holed:  # bytes outside the new tile keep the old one's values
             old = bank.live[old_key]
             hole = (max(lo, old.region.addr), min(hi, old.region.stop), writer, tile)
-            bank.live[old_key] = replace(old, holes=(*old.holes, hole))
+            holes = (*old.holes, hole)
+            if _covered(holes, old.region.addr, old.region.stop):
+                bank.evicted[old_key] = (bank.live.pop(old_key), writer, tile)
+            else:
+                bank.live[old_key] = replace(old, holes=holes)
         bank.live[key] = Live(tile, region, writer)
         if bank.node.access is Access.FIFO:
             bank.order.append(key)
@@ -270,6 +274,16 @@ class Memory:
             arr.nbytes for b in self.banks.values() for arr in (b.data, b.written)
             if arr is not None
         )
+
+
+def _covered(holes: tuple[tuple[int, int, int, TileRef], ...], lo: int, hi: int) -> bool:
+    """Whether the byte intervals of ``holes`` cover ``[lo, hi)``."""
+    reach = lo
+    for start, stop, _, _ in sorted(holes, key=lambda h: h[0]):
+        if start > reach:
+            return False
+        reach = max(reach, stop)
+    return reach >= hi
 
 
 def _meet_volume(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) -> int:

@@ -11,6 +11,8 @@ injective over both; every other pair is compared by byte interval (conservative
 
 from __future__ import annotations
 
+import functools
+
 import itertools
 import math
 from collections.abc import Sequence, Set
@@ -85,11 +87,27 @@ class Region:
         return True
 
 
+@functools.cache
+def _limits(strides: tuple[int, ...]) -> tuple[int, ...] | None:
+    """For a layout whose strides, largest first, each divide the one before (a row-major
+    box): how far each axis may reach with the layout still one-to-one (None otherwise)."""
+    order = sorted(range(len(strides)), key=lambda k: -abs(strides[k]))
+    out = [0] * len(strides)
+    for j, k in enumerate(order):
+        if strides[k] == 0 or (j and abs(strides[order[j - 1]]) % abs(strides[k])):
+            return None
+        out[k] = abs(strides[order[j - 1]]) // abs(strides[k]) if j else 1 << 62
+    return tuple(out)
+
+
 def _injective(
     strides: tuple[int, ...], a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]
 ) -> bool:
     """A sufficient test that the layout maps distinct positions of the union box apart."""
     extents = [max(a1, b1) - min(a0, b0) for (a0, a1), (b0, b1) in zip(a, b, strict=True)]
+    limits = _limits(strides)
+    if limits is not None and all(e <= n for e, n in zip(extents, limits, strict=True)):
+        return True  # mixed radix: every position has its own offset
     dims = sorted(zip(strides, extents, strict=True), key=lambda t: -abs(t[0]))
     reach = 0
     for stride, extent in reversed(dims):
