@@ -25,7 +25,7 @@ import numpy as np
 from covenant_lab.acg.nodes import Access, StorageNode
 from covenant_lab.compiler.program import TileRef
 from covenant_lab.errors import SimulationError
-from covenant_lab.sim.regions import Region, Regions
+from covenant_lab.sim.regions import Region, Regions, one_to_one
 
 __all__ = ["Bank", "Live", "Memory", "Steps", "identity", "show", "strided"]
 
@@ -164,7 +164,9 @@ class Memory:
             if old_key == key and (old.tile.operand, old.tile.box) == (tile.operand, tile.box):
                 continue  # the same tile written again
             if old_key != key and old.region.contains(region):
-                return  # a part of a live tile, written in place
+                if old.holes:  # written in place: the bytes it covers hold values again
+                    bank.live[old_key] = replace(old, holes=_patched(old.holes, lo, hi))
+                return
             (dead if lo <= old_key[0] and old_key[0] + old_key[1] <= hi else holed).append(old_key)
         for old_key in dead:
             bank.evicted[old_key] = (bank.live.pop(old_key), writer, tile)
@@ -176,9 +178,28 @@ class Memory:
                 bank.evicted[old_key] = (bank.live.pop(old_key), writer, tile)
             else:
                 bank.live[old_key] = replace(old, holes=holes)
-        bank.live[key] = Live(tile, region, writer)
         if bank.node.access is Access.FIFO:
+            bank.live[key] = Live(tile, region, writer)
             bank.order.append(key)
+            return
+        self._coalesce(bank, Live(tile, region, writer))
+
+    def _coalesce(self, bank: Bank, live: Live) -> None:
+        """Make ``live`` live, joined with every live tile on its grid it extends to one box
+        (the sub-tiles stored into an outer tile one by one become that tile: the number of
+        live tiles, which every write scans, stays small)."""
+        joined = True
+        while joined:
+            joined = False
+            for old_key, old in bank.live.items():
+                box = _joined_box(old, live)
+                if box is not None:
+                    del bank.live[old_key]
+                    tile = _grid_tile(live.tile, box)
+                    live = Live(tile, self.region(tile), live.writer)
+                    joined = True
+                    break
+        bank.live[(live.region.addr, live.region.span)] = live
 
     def drain(self, tile: TileRef) -> str | None:
         """Record a read of ``tile`` from a FIFO: entries pushed before the one holding it are
@@ -274,6 +295,47 @@ class Memory:
             arr.nbytes for b in self.banks.values() for arr in (b.data, b.written)
             if arr is not None
         )
+
+
+def _joined_box(a: Live, b: Live) -> tuple[tuple[int, int], ...] | None:
+    """The box of two whole tiles on one grid that abut along one axis and agree on the
+    others, when the layout is one-to-one over it (else None)."""
+    if a.holes or b.holes or not a.region.same_grid(b.region):
+        return None
+    out, differ = [], 0
+    for (a0, a1), (b0, b1) in zip(a.tile.box, b.tile.box, strict=True):
+        if (a0, a1) == (b0, b1):
+            out.append((a0, a1))
+        elif a1 == b0 or b1 == a0:
+            differ += 1
+            out.append((min(a0, b0), max(a1, b1)))
+        else:
+            return None
+    box = tuple(out)
+    if differ != 1 or not one_to_one(a.region.strides, box):
+        return None
+    return box
+
+
+def _grid_tile(tile: TileRef, box: tuple[tuple[int, int], ...]) -> TileRef:
+    """The tile of ``box`` on ``tile``'s layout grid."""
+    strides = tile.layout_strides
+    shift = sum((n0 - o0) * st for (n0, _), (o0, _), st in zip(box, tile.box, strides, strict=True))
+    return TileRef(tile.operand, tile.storage, tile.addr + shift * tile.elem_bytes, box,
+                   tile.elem_bytes, strides)
+
+
+def _patched(
+    holes: tuple[tuple[int, int, int, TileRef], ...], lo: int, hi: int
+) -> tuple[tuple[int, int, int, TileRef], ...]:
+    """``holes`` without the bytes ``[lo, hi)``."""
+    out: list[tuple[int, int, int, TileRef]] = []
+    for start, stop, by, what in holes:
+        if start < lo:
+            out.append((start, min(stop, lo), by, what))
+        if stop > hi:
+            out.append((max(start, hi), stop, by, what))
+    return tuple(out)
 
 
 def _covered(holes: tuple[tuple[int, int, int, TileRef], ...], lo: int, hi: int) -> bool:

@@ -12,7 +12,6 @@ injective over both; every other pair is compared by byte interval (conservative
 from __future__ import annotations
 
 import functools
-
 import itertools
 import math
 from collections.abc import Sequence, Set
@@ -82,9 +81,26 @@ class Region:
             return False
         if self.addr >= other.stop or other.addr >= self.stop:
             return False
-        if self.same_grid(other) and _injective(self.strides, self.box, other.box):
-            return _boxes_meet(self.box, other.box)
+        if self.same_grid(other):
+            return _grid_overlap(self.strides, self.box, other.box)
         return True
+
+
+def _grid_overlap(
+    strides: tuple[int, ...], a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]
+) -> bool:
+    """Whether two boxes on one layout may share a byte: they meet, or the layout is not
+    one-to-one over their union (one pass over the axes: this runs for every write)."""
+    limits = _limits(strides)
+    meet, fits = True, limits is not None
+    for k, ((a0, a1), (b0, b1)) in enumerate(zip(a, b, strict=True)):
+        if a1 <= b0 or b1 <= a0:
+            meet = False
+        if fits and max(a1, b1) - min(a0, b0) > limits[k]:  # type: ignore[index]
+            fits = False
+    if meet:
+        return True
+    return not (fits or _injective(strides, a, b))
 
 
 @functools.cache
@@ -98,6 +114,11 @@ def _limits(strides: tuple[int, ...]) -> tuple[int, ...] | None:
             return None
         out[k] = abs(strides[order[j - 1]]) // abs(strides[k]) if j else 1 << 62
     return tuple(out)
+
+
+def one_to_one(strides: tuple[int, ...], box: tuple[tuple[int, int], ...]) -> bool:
+    """Whether the layout maps distinct positions of ``box`` apart."""
+    return _injective(strides, box, box)
 
 
 def _injective(
