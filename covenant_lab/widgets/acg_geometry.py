@@ -4,22 +4,30 @@ Every drawn segment joins two nodes (an edge routed via a comm node is two segme
 it). A segment between columns leaves its source from the side facing the target and enters
 the target from the side facing the source, as a cubic curve that is horizontal at both
 ends; within a column it is a straight vertical line. Segments on the same side of a node
-get separate ports spread along that side, ordered by the height of their other end (so they
-do not cross near the node), and a segment used by several edges is drawn once.
+get separate ports spread along that side, ordered by the height they head to (their other
+end's, or where a detour crosses the next column) so they do not cross near the node, and a
+segment used by several edges is drawn once. A segment and its reverse can be one connector
+(``shared``: the reverse segments, drawn back along the other's curve: an arrow at both ends).
 
 A segment spanning several columns whose curve would cross a node of a column between its
 ends (``UB -> mmu`` past ``ACC`` in a TPU-like machine) detours instead: it crosses each
 column in between horizontally, through the free gap nearest the straight line, with curves
 between the columns.
+
+:func:`space_columns` sets the distance between neighbouring columns (nodes sharing an x) from
+the nodes that face each other across the gap, not from the widest node of each column: nodes
+at about the same height (or joined by a segment) keep ``min_gap`` apart, nodes far apart in
+height only ``clear_gap``, and a label between two columns gets its room between the widest
+nodes of either column at the label's height (a :class:`Label`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["Route", "route_segments"]
+__all__ = ["Label", "Route", "route_segments", "space_columns"]
 
 Node = Mapping[str, Any]
 Segment = tuple[str, str]
@@ -67,6 +75,10 @@ class Route:
     def chain(cls, pieces: Sequence[Cubic]) -> Route:
         return cls(*pieces[0], *pieces[1:])
 
+    def reversed(self) -> Route:
+        """The same curve drawn the other way (an edge's twin shares its connector)."""
+        return Route.chain([(q, c2, c1, p) for p, c1, c2, q in reversed(self.pieces)])
+
     @property
     def length(self) -> float:
         """About the route's length in px."""
@@ -102,18 +114,23 @@ def _side_x(node: Node, side: int, y: float) -> float:
 
 
 def _ports(
-    nodes: Mapping[str, Node], segments: Sequence[Segment]
+    nodes: Mapping[str, Node], segments: Sequence[Segment],
+    toward: Mapping[tuple[Segment, str], float] | None = None,
 ) -> dict[tuple[Segment, str], Point]:
-    """Port of each segment end: keyed by (segment, node name)."""
+    """Port of each segment end: keyed by (segment, node name). Ports on a side are ordered by
+    the height the segment heads to (``toward``, keyed alike; else its other end's centre)."""
+    toward = toward or {}
     sides: dict[tuple[str, int], list[tuple[float, Segment, str]]] = {}
     for seg in segments:
         a, b = nodes[seg[0]], nodes[seg[1]]
         s = _side(a, b)
         if s == 0:
             continue
-        canonical = tuple(sorted(seg))
-        sides.setdefault((seg[0], s), []).append((b["y"], seg, "".join(canonical)))
-        sides.setdefault((seg[1], -s), []).append((a["y"], seg, "".join(canonical)))
+        canonical = "".join(sorted(seg))
+        sides.setdefault((seg[0], s), []).append(
+            (toward.get((seg, seg[0]), b["y"]), seg, canonical))
+        sides.setdefault((seg[1], -s), []).append(
+            (toward.get((seg, seg[1]), a["y"]), seg, canonical))
     ports: dict[tuple[Segment, str], Point] = {}
     for (name, s), entries in sides.items():
         node = nodes[name]
@@ -202,19 +219,19 @@ def _detour(
     return pieces
 
 
-def route_segments(
-    nodes: Mapping[str, Node], segments: Sequence[Segment]
-) -> dict[Segment, Route]:
-    """A route for every distinct segment (source name, target name)."""
-    unique = list(dict.fromkeys(segments))
-    ports = _ports(nodes, unique)
+def _routes(
+    nodes: Mapping[str, Node], unique: Sequence[Segment], ports: Mapping[tuple[Segment, str], Point]
+) -> tuple[dict[Segment, Route], dict[tuple[Segment, str], float]]:
+    """The routes between the given ports, and the height each detour heads to from either
+    end (keyed like the ports)."""
     routes: dict[Segment, Route] = {}
+    toward: dict[tuple[Segment, str], float] = {}
     taken: dict[float, list[float]] = {}
     for seg in unique:
         a, b = nodes[seg[0]], nodes[seg[1]]
         s = _side(a, b)
         if s == 0:
-            twin = (seg[1], seg[0]) in routes or (seg[1], seg[0]) in unique
+            twin = (seg[1], seg[0]) in unique
             routes[seg] = _vertical(a, b, (5.0 if seg[0] < seg[1] else -5.0) if twin else 0.0)
             continue
         p, q = ports[(seg, seg[0])], ports[(seg, seg[1])]
@@ -222,5 +239,81 @@ def route_segments(
         others = [_box(n, 2.0) for name, n in nodes.items() if name not in seg]
         if _hits(pieces, others):
             pieces = _detour(nodes, seg, p, q, s, taken) or pieces
+            if len(pieces) > 1:
+                toward[(seg, seg[0])], toward[(seg, seg[1])] = pieces[0][3][1], pieces[-1][0][1]
         routes[seg] = Route.chain(pieces)
+    return routes, toward
+
+
+def route_segments(
+    nodes: Mapping[str, Node], segments: Sequence[Segment], shared: Sequence[Segment] = ()
+) -> dict[Segment, Route]:
+    """A route for every distinct segment (source name, target name); a segment in ``shared``
+    is its reverse's route drawn backwards (one connector, arrows at both ends)."""
+    unique = [seg for seg in dict.fromkeys(segments) if seg not in shared]
+    routes, toward = _routes(nodes, unique, _ports(nodes, unique))
+    if toward:  # a detour heads elsewhere than its other end: its ports follow where it heads
+        routes, _ = _routes(nodes, unique, _ports(nodes, unique, toward))
+    for seg in dict.fromkeys(segments):
+        if seg in shared:
+            routes[seg] = routes[(seg[1], seg[0])].reversed()
     return routes
+
+
+class Label(NamedTuple):
+    """An edge label drawn between two columns on ``seg``: ``room`` px wide (margins included),
+    reaching ``reach`` px above (or below) the heights of the segment's ports."""
+
+    seg: Segment
+    room: float
+    reach: float
+
+
+def _rows_meet(a: Node, b: Node, margin: float) -> bool:
+    """Whether ``a`` and ``b`` are within ``margin`` of each other in height."""
+    return bool(abs(a["y"] - b["y"]) < (a["h"] + b["h"]) / 2 + margin)
+
+
+def _widest(members: Sequence[Node], top: float, bottom: float) -> float:
+    """Width of the widest of ``members`` reaching into the band ``top``..``bottom``."""
+    return max((n["w"] for n in members
+                if n["y"] - n["h"] / 2 < bottom and n["y"] + n["h"] / 2 > top), default=0.0)
+
+
+def space_columns(
+    nodes: Mapping[str, dict[str, Any]], segments: Sequence[Segment], labels: Sequence[Label],
+    *, min_gap: float, clear_gap: float,
+) -> None:
+    """Move the columns of ``nodes`` (x, in place) as close as the nodes facing each other,
+    the ``segments`` between them and the ``labels`` between them allow (module docstring)."""
+    xs = sorted({round(n["x"]) for n in nodes.values()})
+    col = {name: xs.index(round(n["x"])) for name, n in nodes.items()}
+    members: list[list[dict[str, Any]]] = [[] for _ in xs]
+    for name, n in nodes.items():
+        members[col[name]].append(n)
+    need = [0.0] * len(xs)  # need[k]: distance between the centres of columns k-1 and k
+    for k in range(1, len(xs)):
+        for a in members[k - 1]:
+            for b in members[k]:
+                gap = min_gap if _rows_meet(a, b, min_gap / 2) else clear_gap
+                need[k] = max(need[k], (a["w"] + b["w"]) / 2 + gap)
+    for seg in segments:
+        lo, hi = sorted(seg, key=col.__getitem__)
+        if col[hi] == col[lo] + 1:
+            need[col[hi]] = max(need[col[hi]], (nodes[lo]["w"] + nodes[hi]["w"]) / 2 + min_gap)
+    ports = _ports(nodes, list(dict.fromkeys(segments)))  # their heights do not depend on x
+    for lab in labels:
+        lo, hi = sorted(lab.seg, key=col.__getitem__)
+        k = col[hi]
+        if k != col[lo] + 1:
+            continue
+        ys = [ports[(lab.seg, end)][1] for end in lab.seg]
+        wide = min(  # room above the curve or below it
+            _widest(members[k - 1], top, bottom) + _widest(members[k], top, bottom)
+            for top, bottom in ((min(ys) - lab.reach, max(ys)), (min(ys), max(ys) + lab.reach)))
+        need[k] = max(need[k], wide / 2 + lab.room)
+    centre = 0.0
+    for k in range(len(xs)):
+        centre += need[k]
+        for n in members[k]:
+            n["x"] = round(centre, 1)

@@ -25,10 +25,14 @@ dashed and a per-PE private storage as a stack of ``stack`` px offset cards.
 
 Node positions come from :func:`covenant_lab.viz.layout.layout` (centres, y down); sizes
 from the text rows (``rows``: the label lines, then the overlay lines wrapped at the width
-that suits the drawing's shape best). Edges are polylines clipped at node borders; an edge
-routed via a comm node passes through it, and an edge with a reverse twin is offset to its
-right side. Edge labels sit beside their curve, clear of nodes and of each other where the
-curve leaves room, and columns are spaced apart by the labels between them.
+that suits the drawing's shape best). Edges are curves between node borders
+(:mod:`~covenant_lab.widgets.acg_geometry`), one path per hop (``d``: an edge routed via a
+comm node passes through it). Two edges that are each other's reverse with the same label are
+one connector with an arrow at both ends and one ``⇄`` label (the twin's ``d`` is the same
+curve drawn backwards, its ``label_xy`` None); so are a comm node's unlabelled spokes both
+ways. Edge labels sit beside their curve, clear of nodes, of each other and of the other
+curves where there is room (:mod:`~covenant_lab.widgets.acg_label_spots`). Columns are only
+as far apart as the nodes facing each other across the gap and the labels between them need.
 
 ``bounds`` is the drawing's bounding box (nodes and edge labels) plus a small margin: the view
 opens fitted to it, its height following the drawing's aspect ratio between ``min_height``
@@ -43,15 +47,14 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from covenant_lab.acg.describe import arch_title
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.nodes import ComputeNode, Edge, StorageNode
 from covenant_lab.compiler.fallback import Fallback
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.viz.layout import layout
-from covenant_lab.widgets.acg_geometry import Route, route_segments
+from covenant_lab.widgets.acg_geometry import Label, route_segments, space_columns
+from covenant_lab.widgets.acg_label_spots import LABEL_RISE, place_labels
 from covenant_lab.widgets.acg_labels import (
     capabilities,
     edge_attrs,
@@ -95,15 +98,11 @@ CYLINDER = 8.0  # room for the top of an off-chip memory's cylinder, above its t
 MIN_W = 80.0
 WRAPS = (20, 28, 40)  # overlay lines wrap at whichever reads largest at REFERENCE_WIDTH
 REFERENCE_WIDTH = 840  # px: a notebook's output area (JupyterLab, 1280 px window, file browser)
-LABEL_RISE = 6.0  # edge labels sit just above (or below) their curve
 LABEL_BASELINE = 4.0  # the last baseline of a label is this far below its label_xy (acg.js)
-# where on its curve a label may go, nearest the middle first
-_CANDIDATES = tuple(sorted((k / 50 for k in range(5, 46)), key=lambda t: (abs(t - 0.5), t)))
 _MARGIN = 12.0  # around the drawing, in the fitted view
-_SAMPLE_STEP = 4.0  # px between the sample points of a curve, for label placement
-_CURVE_COST = 8.0  # a label over another curve: about a line 4 px long and 2 px wide
 LABEL_ROOM = 6.0  # between an edge label and the columns either side of it
 MIN_COLUMN_GAP = 48.0
+CLEAR_GAP = 24.0  # between nodes of neighbouring columns far apart in height
 ROW_GAP = 24.0
 # the view's height follows the drawing's aspect ratio, within these bounds (px)
 STYLE = {
@@ -190,35 +189,20 @@ def _plan_labels(acg: ACG) -> list[tuple[str, tuple[str, str] | None]]:
     return out
 
 
-def _gap(chars: int) -> float:
-    """Room between two columns for edge label lines of ``chars`` characters."""
-    return round(max(MIN_COLUMN_GAP, chars * EDGE_W + 2 * LABEL_ROOM), 1)
-
-
 def _respace(
-    nodes: dict[str, dict[str, Any]], plan: list[tuple[str, tuple[str, str] | None]]
+    nodes: dict[str, dict[str, Any]], hops: list[tuple[str, str]],
+    plan: list[tuple[str, tuple[str, str] | None]],
 ) -> None:
-    """Space the columns (nodes sharing an x, whatever the layout engine) apart by the labels
-    drawn between them: the gap between two neighbouring columns is as wide as the widest
-    label of a segment joining them (``MIN_COLUMN_GAP`` at least).
-    """
-    xs = sorted({round(n["x"], 0) for n in nodes.values()})
-    col = {name: xs.index(round(n["x"], 0)) for name, n in nodes.items()}
-    width = [0.0] * len(xs)
-    for name, n in nodes.items():
-        width[col[name]] = max(width[col[name]], n["w"])
-    chars = [0] * len(xs)
+    """Space the columns apart by the nodes facing each other and the labels drawn between
+    them (:func:`~covenant_lab.widgets.acg_geometry.space_columns`): a label gets its width
+    plus ``LABEL_ROOM`` either side, ``MIN_COLUMN_GAP`` at least."""
+    labels = []
     for label, seg in plan:
-        if seg is None:
-            continue
-        a, b = sorted((col[seg[0]], col[seg[1]]))
-        if b == a + 1:
-            chars[a] = max(chars[a], *(len(t) for t in label_lines(label)))
-    centre = [0.0] * len(xs)
-    for k in range(1, len(xs)):
-        centre[k] = centre[k - 1] + (width[k - 1] + width[k]) / 2 + _gap(chars[k - 1])
-    for name, n in nodes.items():
-        n["x"] = round(centre[col[name]], 1)
+        if seg is not None:
+            lines = label_lines(label)
+            room = max(MIN_COLUMN_GAP, max(len(t) for t in lines) * EDGE_W + 2 * LABEL_ROOM)
+            labels.append(Label(seg, room, LABEL_RISE + len(lines) * EDGE_LINE_H))
+    space_columns(nodes, hops, labels, min_gap=MIN_COLUMN_GAP, clear_gap=CLEAR_GAP)
 
 
 def _span(nodes: dict[str, dict[str, Any]], seg: tuple[str, str] | None) -> float:
@@ -235,53 +219,19 @@ def label_box(xy: list[float], lines: list[str]) -> Box:
             x + half, base + 0.25 * EDGE_PX)
 
 
-def _overlap(a: Box, b: Box) -> float:
-    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-
-
-def _samples(route: Route) -> np.ndarray:
-    """Points along a route, about ``_SAMPLE_STEP`` px apart."""
-    n = max(2, int(route.length / _SAMPLE_STEP) + 1)
-    return np.array([route.at(k / (n - 1)) for k in range(n)])
-
-
-def _crossed(box: Box, points: np.ndarray) -> int:
-    """How many sample points of other curves lie under a label box."""
-    if not len(points):
-        return 0
-    x, y = points[:, 0], points[:, 1]
-    return int(np.count_nonzero((x > box[0]) & (x < box[2]) & (y > box[1]) & (y < box[3])))
-
-
-def _place_label(
-    route: Route, lines: list[str], nodes: list[Box], labels: list[Box],
-    curves: np.ndarray | None = None,
-) -> list[float]:
-    """Just above (or below) the curve, as near its middle as keeps clear of the nodes, of
-    the labels placed before and of the other curves (``curves``: their sample points); else
-    where it covers the least (a node counts thrice, a curve ``_CURVE_COST`` per point)."""
-    others = np.empty((0, 2)) if curves is None else curves
-    best: tuple[float, list[float]] | None = None
-    for t in _CANDIDATES:
-        x, y = route.at(t)
-        above = [x, y - LABEL_RISE]
-        box = label_box(above, lines)
-        below = [x, y + LABEL_RISE + above[1] - box[1]]
-        for xy in (above, below):
-            xy = [round(xy[0], 1), round(xy[1], 1)]
-            box = label_box(xy, lines)
-            cost = (3 * sum(_overlap(box, n) for n in nodes)
-                    + sum(_overlap(box, other) for other in labels)
-                    + _CURVE_COST * _crossed(box, others))
-            if best is None or cost < best[0]:
-                best = (cost, xy)
-            if cost == 0:
-                break
-        if best is not None and best[0] == 0:
-            break
-    assert best is not None
-    labels.append(label_box(best[1], lines))
-    return best[1]
+def _shared(acg: ACG, plan: list[tuple[str, tuple[str, str] | None]]) -> list[tuple[str, str]]:
+    """The segments drawn back along their reverse's connector (one line, an arrow at both
+    ends): those of a twin whose label is its twin's, and unlabelled ones whose reverse is
+    unlabelled too (the spokes of a comm node, labelled on their other side)."""
+    drawn = {h for e in acg.edges for h in _hops(e)}
+    labelled = {seg for _, seg in plan if seg is not None}
+    out: list[tuple[str, str]] = []
+    for e, (_, seg) in zip(acg.edges, plan, strict=True):
+        for a, b in _hops(e):
+            if ((b, a) in drawn and (a, b) not in labelled and (b, a) not in out
+                    and (a, b) not in out and (seg is None or (b, a) not in labelled)):
+                out.append((a, b))
+    return out
 
 
 def _edges(
@@ -290,21 +240,19 @@ def _edges(
     ov: Overlay | None,
     plan: list[tuple[str, tuple[str, str] | None]],
 ) -> list[dict[str, Any]]:
-    routes = route_segments(nodes, [h for e in acg.edges for h in _hops(e)])
+    shared = _shared(acg, plan)
+    routes = route_segments(nodes, [h for e in acg.edges for h in _hops(e)], shared)
     boxes: list[Box] = [
         (n["x"] - n["w"] / 2 - 2, n["y"] - n["h"] / 2 - 2,
          n["x"] + n["w"] / 2 + 2, n["y"] + n["h"] / 2 + 2)
         for n in nodes.values()
     ]
-    samples = {seg: _samples(r) for seg, r in routes.items()}
     # labels between neighbouring columns first: those of longer edges go where room is left
-    placed: list[Box] = []
-    where: dict[int, list[float]] = {}
-    for i, (label, seg) in sorted(enumerate(plan), key=lambda p: _span(nodes, p[1][1])):
-        if seg is not None:
-            curves = [pts for other, pts in samples.items() if other != seg]
-            where[i] = _place_label(routes[seg], label_lines(label), boxes, placed,
-                                    np.concatenate(curves) if curves else None)
+    wanted = [(i, seg, label_lines(label))
+              for i, (label, seg) in sorted(enumerate(plan), key=lambda p: _span(nodes, p[1][1]))
+              if seg is not None]
+    where = place_labels({s: r for s, r in routes.items() if s not in shared}, wanted, boxes,
+                         label_box, LABEL_ROOM)
     out: list[dict[str, Any]] = []
     for i, (e, (label, _)) in enumerate(zip(acg.edges, plan, strict=True)):
         label_xy = where.get(i)
@@ -367,7 +315,8 @@ def _drawing(
     pos = layout(acg, sizes, backend=backend, row_gap=ROW_GAP)
     for name, (x, y) in pos.items():
         nodes[name]["x"], nodes[name]["y"] = x, y
-    _respace(nodes, plan)
+    shared = set(_shared(acg, plan))
+    _respace(nodes, [h for e in acg.edges for h in _hops(e) if h not in shared], plan)
     edges = _edges(acg, nodes, ov, plan)
     return nodes, edges, _bounds(list(nodes.values()), edges), pos.backend
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from covenant_lab.widgets.acg_geometry import Route, route_segments
+from covenant_lab.widgets.acg_geometry import Label, Route, route_segments, space_columns
 from covenant_lab.widgets.acg_state import acg_state
 from tests._featured_archs import tpu_like
 
@@ -54,3 +54,44 @@ def test_tpu_like_edges_skip_the_accumulators() -> None:
     routes = route_segments(nodes, [("UB", "mmu"), ("act", "UB")])
     for route in routes.values():
         assert _inside(route, nodes["ACC"]) == []
+
+
+def test_a_shared_segment_is_its_reverse_drawn_backwards() -> None:
+    nodes = {"a": _node("a", 0, 0), "b": _node("b", 300, 0)}
+    routes = route_segments(nodes, [("a", "b"), ("b", "a")], shared=[("b", "a")])
+    there, back = routes[("a", "b")], routes[("b", "a")]
+    assert there.at(0) == back.at(1) == (50.0, 0.0)  # one port each side: one connector
+    assert there.at(1) == back.at(0) == (250.0, 0.0)
+    assert back.pieces == tuple((q, c2, c1, p) for p, c1, c2, q in reversed(there.pieces))
+
+
+def test_a_detour_takes_the_port_on_the_side_it_comes_from() -> None:
+    # z -> b is blocked by m and the gap below m is too narrow: it passes above m, so it
+    # enters b above m -> b (by their other ends' heights it would be below: they would cross)
+    nodes = {"z": _node("z", 0, 20), "m": _node("m", 200, 0), "n": _node("n", 200, 60),
+             "b": _node("b", 400, 0)}
+    routes = route_segments(nodes, [("z", "b"), ("m", "b")])
+    detour = routes[("z", "b")]
+    assert len(detour.pieces) == 3 and detour.pieces[1][0][1] < nodes["m"]["y"]
+    assert detour.at(1)[1] < routes[("m", "b")].at(1)[1]
+
+
+def test_columns_are_as_close_as_the_nodes_facing_each_other_allow() -> None:
+    nodes = {"a": _node("a", 0, 0), "wide": _node("wide", 0, 300, w=400),
+             "b": _node("b", 900, 0)}
+    space_columns(nodes, [("a", "b")], [], min_gap=48, clear_gap=24)
+    assert nodes["a"]["x"] == nodes["wide"]["x"] == 0
+    assert nodes["b"]["x"] == (400 + 100) / 2 + 24  # far apart in height: clear_gap only
+    nodes["wide"]["y"] = 40  # beside b: min_gap
+    space_columns(nodes, [("a", "b")], [], min_gap=48, clear_gap=24)
+    assert nodes["b"]["x"] == (400 + 100) / 2 + 48
+
+
+def test_a_label_gets_its_room_between_the_nodes_at_its_height() -> None:
+    nodes = {"a": _node("a", 0, 0), "up": _node("up", 0, -90, w=300), "b": _node("b", 900, 0)}
+    label = Label(("a", "b"), 150.0, 70.0)
+    space_columns(nodes, [("a", "b")], [label], min_gap=48, clear_gap=24)
+    assert nodes["b"]["x"] == (100 + 100) / 2 + 150  # below the curve, between a and b
+    nodes["down"] = _node("down", 0, 90, w=300)
+    space_columns(nodes, [("a", "b")], [label], min_gap=48, clear_gap=24)
+    assert nodes["b"]["x"] == (300 + 100) / 2 + 150  # above or below: past a wide node

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
-from covenant_lab.acg import ACG, load_arch
+from covenant_lab.acg import ACG, load_arch, shipped_archs
 from covenant_lab.codelets import library as L
 from covenant_lab.compiler import CompileResult, compile
 from covenant_lab.compiler.footprint import footprint
@@ -76,6 +77,52 @@ def test_twin_edges_share_one_label(teaching: ACG) -> None:
     there, back = edges[("DRAM", "SPAD")], edges[("SPAD", "DRAM")]
     assert there["label"] == "⇄ 8 B/cyc" and there["label_xy"] is not None
     assert back["label_xy"] is None
+
+
+def _points(d: str) -> list[str]:
+    return re.findall(r"-?[\d.]+,-?[\d.]+", d)
+
+
+@pytest.mark.parametrize(("name", "there", "back"), [
+    ("teaching", ("DRAM", "SPAD"), ("SPAD", "DRAM")),  # via the bus: both hops
+    ("tpu_v1", ("ACC", "act"), ("act", "ACC")),
+])
+def test_twin_edges_are_one_connector(name: str, there: tuple[str, str],
+                                      back: tuple[str, str]) -> None:
+    edges = {(e["src"], e["dst"]): e for e in acg_state(load_arch(name))["edges"]}
+    # the twin is the same curve drawn backwards: one line, an arrow at either end
+    assert _points(edges[back]["d"]) == _points(edges[there]["d"])[::-1]
+    assert edges[back]["d"].count("M") == edges[there]["d"].count("M")
+
+
+def _sample(d: str, n: int = 60) -> list[tuple[float, float]]:
+    """Points along an SVG path of cubic curves."""
+    out = []
+    for sub in re.split(r"(?=M)", d):
+        pts = [tuple(map(float, p.split(","))) for p in _points(sub)]
+        for k in range(1, len(pts), 3):
+            p, c1, c2, q = pts[k - 1], pts[k], pts[k + 1], pts[k + 2]
+            for i in range(n + 1):
+                t = i / n
+                u = 1 - t
+                out.append(tuple(u ** 3 * a + 3 * u * u * t * b + 3 * u * t * t * c + t ** 3 * e
+                                 for a, b, c, e in zip(p, c1, c2, q, strict=True)))
+    return out
+
+
+@pytest.mark.parametrize("backend", ["networkx", "auto"])
+@pytest.mark.parametrize("name", shipped_archs())
+def test_every_shipped_arch_has_its_edge_labels_clear(name: str, backend: str) -> None:
+    """No label over a node, another label or its own curve (text struck through)."""
+    state = acg_state(load_arch(name), backend=backend)
+    nodes = [_box(n) for n in state["nodes"]]
+    labelled = [e for e in state["edges"] if e["label_xy"]]
+    labels = [label_box(e["label_xy"], e["label_lines"]) for e in labelled]
+    for i, (e, lab) in enumerate(zip(labelled, labels, strict=True)):
+        assert not any(_overlap(lab, n) for n in nodes), e["label"]
+        assert not any(_overlap(lab, other) for other in labels[i + 1:]), e["label"]
+        inner = (lab[0] + 0.5, lab[1] + 0.5, lab[2] - 0.5, lab[3] - 0.5)
+        assert not [p for p in _sample(e["d"]) if _overlap(inner, (*p, *p))], e["label"]
 
 
 def test_operand_colours_follow_operand_order(result: CompileResult) -> None:

@@ -297,21 +297,24 @@ function render({ model, el }) {
     for (const e of graph.edges) {
       const g = svgEl("g", { class: "covenant-edge", "data-src": e.src, "data-dst": e.dst,
         "data-via": e.via, "data-operands": e.operands.join(" ") }, edgeLayer);
-      const d = e.d;
       const n = e.operands.length;
-      e.operands.forEach((name, k) => {
-        const attrs = { class: "covenant-edge-overlay", d, stroke: colours[name],
-          "data-operand": name };
-        if (n > 1) {
-          attrs["stroke-dasharray"] = `8 ${8 * (n - 1)}`;
-          attrs["stroke-dashoffset"] = String(8 * k);
-        }
-        if (k === n - 1) attrs["marker-end"] = `url(#${uid}-arrow-${name})`;
-        svgEl("path", attrs, g);
-      });
-      const line = svgEl("path", { class: n ? "covenant-edge-line covenant-mapped" : "covenant-edge-line",
-        d }, g);
-      if (!n) line.setAttribute("marker-end", `url(#${uid}-arrow)`);
+      // one path per hop: an edge via a comm node has an arrow into the hub too (a twin
+      // drawn back along the same connector then shows both directions on every hop)
+      for (const d of e.d.split(/(?=M)/).map((p) => p.trim())) {
+        e.operands.forEach((name, k) => {
+          const attrs = { class: "covenant-edge-overlay", d, stroke: colours[name],
+            "data-operand": name };
+          if (n > 1) {
+            attrs["stroke-dasharray"] = `8 ${8 * (n - 1)}`;
+            attrs["stroke-dashoffset"] = String(8 * k);
+          }
+          if (k === n - 1) attrs["marker-end"] = `url(#${uid}-arrow-${name})`;
+          svgEl("path", attrs, g);
+        });
+        const line = svgEl("path", { class: n ? "covenant-edge-line covenant-mapped" : "covenant-edge-line",
+          d }, g);
+        if (!n) line.setAttribute("marker-end", `url(#${uid}-arrow)`);
+      }
       const tip = svgEl("title", {}, g);
       tip.textContent = `${e.src} → ${e.dst}` + (e.via ? ` via ${e.via}` : "") +
         `: ${e.label.replace("⇄ ", "")}`;
