@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from covenant_lab.acg.capabilities import Capability
+from covenant_lab.acg.capabilities import Capability, SpatialDim
 from covenant_lab.acg.graph import ACG
 from covenant_lab.codelets.ir import Codelet, Stage
 from covenant_lab.compiler.mapping import Mapping, Spatial
@@ -39,7 +39,7 @@ def spatial_for(
     the first of ``prefer`` that qualifies, else the largest."""
     taken: set[str] = {lp for loops in fixed.values() for lp in loops}
     dims: list[tuple[str, tuple[str, ...]]] = []
-    for spec in cap.spatial:
+    for spec in sorted(cap.spatial, key=_canonical):  # never the order written in the file
         if spec.dim in fixed:  # a constraint fills the dimension (its first entry)
             dims.append((spec.dim, () if spec.dim in dict(dims) else fixed[spec.dim]))
             continue
@@ -62,6 +62,10 @@ def spatial_for(
         streams = cap.stream_requires <= sig and not (cap.stream_excludes & sig)
         (stream if streams or codelet.extent(lp) == 1 else repeat).append(lp)
     return Spatial(tuple(dims), tuple(stream), tuple(repeat))
+
+
+def _canonical(spec: SpatialDim) -> tuple[str, tuple[str, ...], tuple[str, ...], bool]:
+    return (spec.dim, tuple(sorted(spec.requires)), tuple(sorted(spec.excludes)), spec.fold)
 
 
 @dataclass(frozen=True)
