@@ -72,7 +72,8 @@ class Capability:
     # separate pass of the node per iteration (e.g. a new weight fill on a systolic array)
     stream_requires: frozenset[str] = frozenset()
     stream_excludes: frozenset[str] = frozenset()
-    # cycles paid once per invocation on top of ``cycles`` per fold (pipeline fill and drain)
+    # cycles paid once per pass of the node (each repeat of an invocation) on top of ``cycles``
+    # per fold: pipeline fill and drain
     overhead_cycles: Expr | None = None
 
     @property

@@ -30,7 +30,7 @@ File format::
             stream: {excludes: [b]}      # optional: which unmapped loops may stream through
                                          # one invocation (the rest repeat it)
             cycles: rows + stream + rows + cols - 2   # busy cycles per invocation
-            overhead_cycles: 0           # optional: once per invocation, over params, dims, stream
+            overhead_cycles: 0           # optional: once per pass of the node, over params, dims, stream
             latency_cycles: 0
             template: "MAC a={a_addr} ..."            # str.format with plain {name} fields
     edges:                               # directed data paths

@@ -5,7 +5,7 @@ Each spatial dimension holds the product of the blocks of the loops on it (over 
 entries); beyond its size the invocation folds (full folds plus one remainder fold), each fold
 costing the capability's ``cycles`` with ``used_<dim>`` set. Streaming loops multiply into
 ``stream``; repeat loops need a separate pass each. ``overhead_cycles`` is paid once per
-invocation. The node's cycles are converted to the architecture's reference clock
+pass. The node's cycles are converted to the architecture's reference clock
 (``ComputeNode.period_cycles``) and rounded up.
 """
 
