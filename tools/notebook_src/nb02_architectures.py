@@ -1,4 +1,5 @@
-"""02_architectures.ipynb: read, edit and compare GeneSys and HVX; write a new accelerator."""
+"""02_architectures.ipynb: read, edit and compare GeneSys and HVX; write a new accelerator;
+compare all seven shipped machines on one layer."""
 
 CELLS = [
     ("md", """
@@ -9,8 +10,9 @@ CELLS = [
     capabilities), communication nodes and edges. The compiler reads nothing else about the
     machine, so a new accelerator needs a new file, never a compiler change.
 
-    This notebook compares the two shipped machines, GeneSys (a systolic array) and HVX (a
-    vector DSP), edits them, and writes a new accelerator from YAML text.
+    This notebook compares two shipped machines, GeneSys (a systolic array) and HVX (a
+    vector DSP), edits them, and writes a new accelerator from YAML text. Section 6 then puts
+    all seven shipped machines, four of them modelled on published accelerators, on one layer.
     """),
     ("code", """
     from covenant_lab import ArchError, CovenantError, acg, compiler
@@ -214,4 +216,192 @@ CELLS = [
     answer_3 = acg.loads_arch(MINI_TPU.replace("\\nedges:", VECTOR_UNIT, 1))
     """),
     ("code", 'check_answer("3", answer_3)'),
+    ("md", """
+    ## 6. Seven machines, one layer
+    `acg.shipped_archs()` holds seven machines: GeneSys, HVX and the small `teaching` machine,
+    and four modelled on published accelerators: Google's TPU v1 (`tpu_v1`), MIT's Eyeriss v1
+    (`eyeriss_v1`), Berkeley's Gemmini (`gemmini`) and NVIDIA's NVDLA in its smallest
+    configuration (`nvdla_small`). Every number in those four files is cited in `docs/archs.md`,
+    where the assumptions are marked as such.
+
+    The layer is one you know: ResNet-50's `layer1.0.conv2` (the suite's `resnet50_3x3`: a 3x3
+    convolution, 64 to 64 channels, pad 1, with a bias), on a 14x14 crop of its 56x56 feature
+    map so that all seven machines compile and simulate it in a few seconds (7.2 M MACs
+    instead of 115.6 M).
+    """),
+    ("code", """
+    from covenant_lab.analysis import efficiency
+    from covenant_lab.codelets.library import conv2d
+    from covenant_lab.compiler.fallback import fallback_note
+    from covenant_lab.dse.point import offchip_bytes
+
+    conv = conv2d((1, 64, 14, 14), (64, 64, 3, 3), pads=(1, 1, 1, 1), bias=True,
+                  name="resnet50_3x3_14x14")
+    machines = {name: acg.load_arch(name) for name in acg.shipped_archs()}
+    print(f"{conv.name}: {conv.iterations(conv.stages[0]):,} MACs")
+    for a in machines.values():
+        print(f"  {a.name:12} {a.description}")
+    """),
+    ("helper", """
+    from html import escape
+
+    from IPython.display import display
+
+
+    def _cells(row):
+        # the table's text for one row of run_on
+        clock, micro = row["clock_mhz"], row["time_us"]
+        return {
+            "machine": row["machine"],
+            "peak MACs/cycle": f"{row['peak_macs']:,.0f}",
+            "clock": f"{clock:g} MHz" if clock is not None else "none in file",
+            "units that ran the stages": ", ".join(row["units"]),
+            "fallback": row["fallback"] or "-",
+            "simulated cycles": f"{row['cycles']:,}",
+            "ideal bound (limit)": f"{row['bound']:,.0f} ({row['limit']})",
+            "efficiency": f"{row['efficiency']:.2f}",
+            "time (µs)": f"{micro:,.1f}" if micro is not None else "no clock",
+            "bytes off chip (x compulsory)":
+                f"{row['offchip_bytes']:,} ({row['offchip_bytes'] / row['compulsory_bytes']:.2f}x)",
+        }
+
+
+    def show_table(rows):
+        \"\"\"Show run_on's rows as a table: HTML in JupyterLab, aligned text elsewhere.\"\"\"
+        cells = [_cells(r) for r in rows]
+        heads = list(cells[0])
+        left = {"machine", "clock", "units that ran the stages", "fallback"}
+        width = {h: max(len(h), *(len(c[h]) for c in cells)) for h in heads}
+        text = "\\n".join(
+            "  ".join(c[h].ljust(width[h]) if h in left else c[h].rjust(width[h]) for h in heads)
+            for c in [{h: h for h in heads}, *cells])
+        style = {h: "left" if h in left else "right" for h in heads}
+        html = "<table><thead><tr>" + "".join(
+            f'<th style="text-align:{style[h]}">{escape(h)}</th>' for h in heads) + "</tr></thead>"
+        html += "<tbody>" + "".join(
+            "<tr>" + "".join(f'<td style="text-align:{style[h]}">{escape(c[h])}</td>'
+                             for h in heads) + "</tr>" for c in cells) + "</tbody></table>"
+        display({"text/html": html, "text/plain": text}, raw=True)
+    """),
+    ("code", """
+    def run_on(codelet, arch):
+        # compile, simulate (timing only) and bound `codelet` on `arch`: one row of the table
+        result = compiler.compile(codelet, arch)
+        sim = Simulator(result.program, arch)
+        bound = ideal_bound(codelet, arch)
+        cycles = sim.total_cycles
+        return {
+            "machine": arch.name,
+            "peak_macs": arch.peak_ops_per_cycle("mac"),
+            "clock_mhz": arch.clock_mhz,  # None: the file gives no clock
+            "units": result.capabilities,  # the unit.capability of each stage
+            "fallback": fallback_note(result.fallback),  # '' when no stage fell back
+            "cycles": cycles,
+            "bound": bound.cycles,
+            "limit": bound.limit,
+            "efficiency": efficiency(bound, cycles),
+            "time_us": None if arch.clock_mhz is None else cycles / arch.clock_mhz,
+            "offchip_bytes": offchip_bytes(sim.bytes_moved(), arch),
+            "compulsory_bytes": bound.compulsory_bytes,
+        }
+
+
+    seven = sorted((run_on(conv, a) for a in machines.values()), key=lambda r: -r["peak_macs"])
+    show_table(seven)
+    """),
+    ("md", """
+    GeneSys, HVX and `teaching` give no `clock_mhz`: their cycles are of an unnamed clock and
+    have no time in microseconds. What stands out (read the numbers off the table above):
+
+    **Cycles are not time.** Eyeriss needs fewer cycles than NVDLA but takes about 4.5 times
+    as long, because it runs at 200 MHz and NVDLA's reference point is 1 GHz. Compare machines
+    with different clocks in microseconds, and those without a clock only with each other.
+
+    **TPU v1: by far the fastest, yet about a quarter of its bound.** At peak its 256x256 array
+    would do the 7.2 M MACs in 110 cycles, less than the 759 cycles that the 36,864 bytes of
+    weights take over its 34 GB/s DDR3, so the bound is memory. But the array is shaped for
+    bigger layers: 64 output channels fill 64 of its 256 columns, the 576-long reduction
+    (64 channels x 3 x 3) needs 3 passes through its 256 rows, each pass waits the 256 cycles
+    a weight tile takes to shift in because only 196 output pixels stream through, and the
+    systolic fill and drain add 510 cycles: about 1,280 busy cycles, in which the array does 9 %
+    of the work it could. The whole layer is one tile, so loading the weights, computing and
+    sending the result back over PCIe happen one after the other, with nothing to overlap.
+
+    **Eyeriss v1: the slowest, yet it moves only the compulsory bytes.** Its 168 PEs are busy
+    under 40 % of the time: the 16-bit filters come over a 2.4 B/cycle link (73,728 bytes,
+    some 30,000 cycles) and partial sums go back and forth between the PEs and the global
+    buffer, and as neither the GLB nor the scratchpads are double-buffered, these transfers
+    hardly overlap the MACs: the array waits for each filter load and each psum write. Off chip,
+    though, it reads every input and weight once and writes every output once (1.00x): the
+    row-stationary dataflow does all its reuse on chip, where about 400 kB move between the
+    GLB and the PEs' scratchpads. (Its bytes are 16-bit; the TPU, Gemmini and NVDLA write 8-bit
+    results, GeneSys, HVX and `teaching` 32-bit ones, hence the different compulsory bytes.)
+
+    **NVDLA nv_small: the most traffic among the published designs, and it costs no time.**
+    It reads the input again for each group of 8 output channels (its atomic-K), in slices of
+    2 output rows that each need 4 input rows: some 15 times in all. Its 8 B/cycle port is
+    still idle most of the time; the quarter of the bound it loses is the MAC array waiting
+    after each of its 56 passes while the next input slice loads into the single-buffered
+    convolution buffer.
+
+    **Gemmini and GeneSys: the array fits the layer.** 64 channels and the 576-long reduction
+    divide exactly into Gemmini's 16x16 and GeneSys's 32x32 arrays, and their double-buffered
+    scratchpads load the next tile while the array works: efficiencies of about 0.95 and 0.9.
+
+    No stage fell back to a host on this layer (the fallback column is empty). The bias, for
+    which the TPU's and NVDLA's MAC arrays have no port, is added by their activation unit and
+    SDP (`act.add`, `sdp.add`).
+    """),
+    ("helper", """
+    from functools import cache
+    from numbers import Integral
+
+
+    @cache
+    def _eyeriss_glb_bytes(glb_kib):
+        # bytes off chip of `conv` on eyeriss_v1 with a GLB of glb_kib KiB (what the check expects)
+        arch = machines["eyeriss_v1"].with_param("glb_kib", glb_kib)
+        return offchip_bytes(Simulator(compiler.compile(conv, arch).program, arch).bytes_moved(),
+                             arch)
+
+
+    def _eyeriss_glb(answer):
+        if not (isinstance(answer, tuple) and len(answer) == 2
+                and all(isinstance(x, Integral) for x in answer)):
+            return "give two whole numbers of bytes: (with a 432 KiB GLB, with a 16 KiB GLB)"
+        if answer[0] != _eyeriss_glb_bytes(4 * 108):
+            return ("(a) is off: can a bigger buffer move fewer bytes than the compulsory ones? "
+                    "Look at eyeriss_v1's row of the table")
+        if answer[1] != _eyeriss_glb_bytes(16):
+            return ("(b) is off: compile and simulate conv on machines['eyeriss_v1'].with_param("
+                    "'glb_kib', 16) and sum its off-chip bytes with offchip_bytes(...)")
+        return None
+
+
+    CHECKS["4"] = _eyeriss_glb
+    """),
+    ("md", """
+    **Exercise 4.** Eyeriss's global buffer (GLB) holds 108 kB, the parameter `glb_kib` of
+    `eyeriss_v1.yaml` (`with_node_attr("GLB", "capacity_bytes", ...)` changes it too). First
+    *predict*, then measure with `compiler.compile`, `Simulator` and `offchip_bytes` as in
+    `run_on`: how many bytes does Eyeriss move off chip for `conv` (a) with a GLB four times as
+    large (`glb_kib` 432), (b) with a 16 KiB GLB? Give `answer_4 = (bytes_a, bytes_b)`; the check
+    is in the collapsed cell above the exercise.
+    """),
+    ("code", "answer_4 = None  # your answer: (bytes with 432 KiB, bytes with 16 KiB)"),
+    ("solution", """
+    def eyeriss_bytes(glb_kib):
+        arch = machines["eyeriss_v1"].with_param("glb_kib", glb_kib)
+        result = compiler.compile(conv, arch)
+        return offchip_bytes(Simulator(result.program, arch).bytes_moved(), arch)
+
+
+    # (a) unchanged: 108 kB already hold the layer's input and partial sums, so Eyeriss moves only
+    #     the compulsory bytes, and no buffer can go below those.
+    # (b) more, and slower: 16 KiB cannot hold them, so the compiler splits the layer into tiles
+    #     and some data (here filters and input) crosses the 2.4 B/cycle link more than once.
+    answer_4 = (eyeriss_bytes(4 * 108), eyeriss_bytes(16))
+    print(answer_4)
+    """),
+    ("code", 'check_answer("4", answer_4)'),
 ]
