@@ -11,111 +11,24 @@ from __future__ import annotations
 
 import difflib
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from covenant_lab.acg.capabilities import Capability
+from covenant_lab.acg.frozen import FrozenMap, freeze, thaw
 from covenant_lab.acg.homes import TensorHome, resolve
 from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, Node, StorageNode
+from covenant_lab.acg.paths import DataPath
 from covenant_lab.errors import UsageError
 from covenant_lab.types import DType, OpKind
 
 if TYPE_CHECKING:
     from covenant_lab.acg.edits import NodeKind
 
-__all__ = ["ACG", "DataPath", "FrozenMap", "freeze", "thaw"]
-
-
-class FrozenMap(Mapping[str, Any]):
-    """A read-only, picklable mapping (the parsed architecture document inside an ACG)."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
-        self._data: dict[str, Any] = dict(data or {})
-
-    def __getitem__(self, key: str) -> Any:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __repr__(self) -> str:
-        return f"FrozenMap({self._data!r})"
-
-    def __reduce__(self) -> tuple[type[FrozenMap], tuple[dict[str, Any]]]:
-        return (FrozenMap, (self._data,))
-
-
-def freeze(value: Any) -> Any:
-    """A deep read-only copy of plain YAML data: mappings become FrozenMap, lists tuples."""
-    if isinstance(value, Mapping):
-        return FrozenMap({str(k): freeze(v) for k, v in value.items()})
-    if isinstance(value, (list, tuple)):
-        return tuple(freeze(v) for v in value)
-    return value
-
-
-def thaw(value: Any) -> Any:
-    """A deep mutable copy of frozen data: FrozenMap becomes dict, tuples lists."""
-    if isinstance(value, Mapping):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [thaw(v) for v in value]
-    return value
-
-
-@dataclass(frozen=True, slots=True)
-class DataPath:
-    """A chain of edges between storage nodes; ``vias[i]`` is the comm node of ``edges[i]``."""
-
-    nodes: tuple[StorageNode, ...]
-    edges: tuple[Edge, ...]
-    vias: tuple[CommNode | None, ...] = ()
-
-    @property
-    def src(self) -> StorageNode:
-        return self.nodes[0]
-
-    @property
-    def dst(self) -> StorageNode:
-        return self.nodes[-1]
-
-    @property
-    def hops(self) -> int:
-        return len(self.edges)
-
-    @property
-    def bottleneck_bytes_per_cycle(self) -> float:
-        """The narrowest edge or comm node on the path (a zero-hop path: the node's read bw)."""
-        widths = [e.bytes_per_cycle for e in self.edges]
-        widths += [c.bytes_per_cycle for c in self.vias if c is not None]
-        return min(widths) if widths else self.nodes[0].read_bytes_per_cycle
-
-    @property
-    def latency_cycles(self) -> int:
-        """Sum of the edge latencies and of the comm-node latencies along the path."""
-        total = sum(e.latency_cycles for e in self.edges)
-        return total + sum(c.latency_cycles for c in self.vias if c is not None)
-
-    @property
-    def rank(self) -> tuple[float, int, int, tuple[str, ...]]:
-        """Sort key, best first: wider bottleneck, fewer hops, lower latency, then names."""
-        names = tuple(n.name for n in self.nodes)
-        return (-self.bottleneck_bytes_per_cycle, self.hops, self.latency_cycles, names)
-
-    def __repr__(self) -> str:
-        return f"DataPath({self})"
-
-    def __str__(self) -> str:
-        chain = " -> ".join(n.name for n in self.nodes)
-        return f"{chain} ({self.bottleneck_bytes_per_cycle} B/cyc, {self.latency_cycles} cyc)"
+__all__ = ["ACG", "DataPath", "FrozenMap", "freeze", "thaw"]  # re-exported from their modules
 
 
 @dataclass(frozen=True, slots=True)

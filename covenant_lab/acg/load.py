@@ -30,7 +30,7 @@ File format::
             stream: {excludes: [b]}      # optional: which unmapped loops may stream through
                                          # one invocation (the rest repeat it)
             cycles: rows + stream + rows + cols - 2   # busy cycles per invocation
-            overhead_cycles: 0           # optional: once per pass of the node, over params, dims, stream
+            overhead_cycles: 0           # optional: once per pass, over params, dims, stream
             latency_cycles: 0
             template: "MAC a={a_addr} ..."            # str.format with plain {name} fields
     edges:                               # directed data paths
@@ -58,7 +58,6 @@ Errors: every problem found (schema, expressions, graph rules) is raised at once
 from __future__ import annotations
 
 import importlib.resources
-import math
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -66,21 +65,16 @@ from typing import Any
 
 import yaml
 
-from covenant_lab.acg.capabilities import Capability, Port, SpatialDim
-from covenant_lab.acg.expr import Expr, ExprError, Num, parse
+from covenant_lab.acg.build import NodeBuilder
 from covenant_lab.acg.graph import ACG, freeze
 from covenant_lab.acg.homes import TensorHome, resolve
-from covenant_lab.acg.nodes import Access, CommNode, ComputeNode, Edge, StorageNode
-from covenant_lab.acg.schema import field_path, schema_issues
+from covenant_lab.acg.schema import schema_issues
 from covenant_lab.acg.validate import (
     Problems,
     check_acg_parts,
     check_homes,
-    known_hint,
-    reserved_name,
 )
 from covenant_lab.errors import ArchError, ArchProblem, UsageError
-from covenant_lab.types import DType, OpKind
 
 __all__ = ["build_acg", "load_arch", "loads_arch", "resolve_arch", "shipped_archs", "shipped_dirs"]
 
@@ -238,7 +232,7 @@ def build_acg(
     for issue in sorted(issues, key=lambda i: problems.line(i.field) or 0):
         problems.add(issue.field, issue.message, issue.hint)
     problems.raise_if_any(source)
-    builder = _Builder(dict(doc.get("params") or {}), problems)
+    builder = NodeBuilder(dict(doc.get("params") or {}), problems)
     clock = builder.number("clock_mhz", doc["clock_mhz"]) if "clock_mhz" in doc else None
     storage = tuple(builder.storage(k, v) for k, v in doc["storage"].items())
     comm = tuple(builder.comm(k, v) for k, v in (doc.get("communication") or {}).items())
@@ -283,220 +277,3 @@ def _apply_overrides(doc: Any, overrides: Mapping[str, int], problems: Problems)
         elif isinstance(value, bool) or not isinstance(value, int):
             problems.add(f"params.{key}", f"override must be an integer, got {value!r}")
     return {**doc, "params": {**known, **{k: v for k, v in overrides.items() if k in known}}}
-
-
-class _Builder:
-    """Evaluates fields over the params and builds nodes; records problems by YAML path."""
-
-    def __init__(self, params: dict[str, int], problems: Problems) -> None:
-        self.params = params
-        self.problems = problems
-        for name in params:
-            if reserved_name(name):
-                problems.add(f"params.{name}", f"'{name}' is a reserved name")
-
-    def _evaluate(self, path: str, value: Any, env: Mapping[str, int]) -> Any:
-        """A literal, or an expression's value over ``env``; None after reporting a problem."""
-        if not isinstance(value, str):
-            return value
-        try:
-            expr = parse(value)
-            unknown = sorted(expr.names - set(env))
-            if unknown:
-                self.problems.add(
-                    path,
-                    f"unknown parameter '{unknown[0]}' in {value!r}",
-                    hint=known_hint(unknown[0], env),
-                )
-                return None
-            return expr.evaluate(env)
-        except ExprError as exc:
-            self.problems.add(path, exc.message, hint=exc.hint)
-            return None
-
-    def integer(
-        self, path: str, value: Any, env: Mapping[str, int] | None = None, *, minimum: int = 1
-    ) -> int:
-        """The integer value of a number or expression field (a placeholder after a problem)."""
-        value = self._evaluate(path, value, self.params if env is None else env)
-        if value is None:
-            return max(minimum, 1)
-        if isinstance(value, float):
-            if not value.is_integer():
-                self.problems.add(path, f"must be a whole number, got {value}")
-                return max(minimum, 1)
-            value = int(value)
-        if value < minimum:
-            word = "positive" if minimum == 1 else f">= {minimum}"
-            self.problems.add(path, f"must be {word}, got {value}")
-            return max(minimum, 1)
-        return int(value)
-
-    def number(self, path: str, value: Any) -> float:
-        """A positive bandwidth or clock: a number or expression, whole or fractional."""
-        value = self._evaluate(path, value, self.params)
-        if value is None:
-            return 1
-        try:
-            number = float(value)
-        except OverflowError:
-            number = math.inf
-        if not math.isfinite(number) or number <= 0:
-            self.problems.add(path, f"must be a positive number, got {value}")
-            return 1
-        return int(number) if number.is_integer() else number
-
-    def storage(self, name: str, spec: Mapping[str, Any]) -> StorageNode:
-        path = f"storage.{name}"
-        access = Access(spec.get("access", Access.RAM.value))
-
-        def num(key: str, default: int, minimum: int = 1) -> int:
-            return self.integer(f"{path}.{key}", spec.get(key, default), minimum=minimum)
-
-        cap = None if spec.get("capacity_bytes") is None else num("capacity_bytes", 1)
-        buffering = num("buffering", 1)
-        if access is Access.FIFO:
-            for key in ("capacity_bytes", "buffering"):
-                if key in spec:
-                    self.problems.add(
-                        f"{path}.{key}",
-                        "a FIFO's size is its entries x entry_bytes",
-                        hint=f"remove {key}; give entries and entry_bytes",
-                    )
-            buffering = num("entries", 1)
-            cap = buffering * num("entry_bytes", 1)
-        for key in ("entries", "entry_bytes"):
-            if key in spec and access is not Access.FIFO:
-                self.problems.add(
-                    f"{path}.{key}",
-                    "entries and entry_bytes size a FIFO only",
-                    hint="add access: fifo, or give capacity_bytes (and buffering) instead",
-                )
-        return StorageNode(
-            name=name,
-            capacity_bytes=cap,
-            read_bytes_per_cycle=self.number(
-                f"{path}.read_bytes_per_cycle", spec["read_bytes_per_cycle"]
-            ),
-            write_bytes_per_cycle=self.number(
-                f"{path}.write_bytes_per_cycle", spec["write_bytes_per_cycle"]
-            ),
-            latency_cycles=num("latency_cycles", 0, 0),
-            buffering=buffering,
-            banks=num("banks", 1),
-            word_bytes=num("word_bytes", 1),
-            off_chip=bool(spec.get("off_chip", False)),
-            description=spec.get("description", ""),
-            access=access,
-            private_to=spec.get("private_to"),
-        )
-
-    def comm(self, name: str, spec: Mapping[str, Any]) -> CommNode:
-        path = f"communication.{name}"
-        return CommNode(
-            name=name,
-            bytes_per_cycle=self.number(f"{path}.bytes_per_cycle", spec["bytes_per_cycle"]),
-            latency_cycles=self.integer(
-                f"{path}.latency_cycles", spec.get("latency_cycles", 0), minimum=0
-            ),
-            description=spec.get("description", ""),
-        )
-
-    def compute(self, name: str, spec: Mapping[str, Any], clock_mhz: float | None) -> ComputeNode:
-        path = f"compute.{name}"
-        period = 1.0
-        if "clock_mhz" in spec:
-            own = self.number(f"{path}.clock_mhz", spec["clock_mhz"])
-            if clock_mhz is None:
-                self.problems.add(
-                    f"{path}.clock_mhz",
-                    "a node's own clock needs the architecture's reference clock",
-                    hint="give the file a top-level clock_mhz (the clock every cycle count uses)",
-                )
-            else:
-                period = clock_mhz / own
-        dims = tuple(
-            (d, self.integer(f"{path}.dims.{d}", v)) for d, v in (spec.get("dims") or {}).items()
-        )
-        caps = tuple(
-            self.capability(f"{path}.capabilities[{i}]", c, dict(dims))
-            for i, c in enumerate(spec["capabilities"])
-        )
-        return ComputeNode(
-            name,
-            dims,
-            caps,
-            description=spec.get("description", ""),
-            period_cycles=period,
-            fallback=bool(spec.get("fallback", False)),
-        )
-
-    def capability(self, path: str, spec: Mapping[str, Any], dims: dict[str, int]) -> Capability:
-        dtypes: Mapping[str, str] = spec["dtypes"]
-        ports = []
-        for role, where in spec["operands"].items():
-            dtype = dtypes.get(role)
-            if dtype is None:
-                self.problems.add(f"{path}.dtypes", f"no dtype for operand role '{role}'")
-            first, *rest = [where] if isinstance(where, str) else where
-            ports.append(
-                Port(role, first, DType(dtype) if dtype else DType.INT8, alternatives=tuple(rest))
-            )
-        for role in dtypes:
-            if role not in spec["operands"]:
-                self.problems.add(
-                    f"{path}.dtypes.{role}", f"dtype for role '{role}' with no operand"
-                )
-        spatial = tuple(
-            SpatialDim(
-                dim,
-                dims.get(dim, 1),
-                frozenset(s.get("requires", ())),
-                frozenset(s.get("excludes", ())),
-                bool(s.get("fold", False)),
-            )
-            for dim, entries in (spec.get("spatial") or {}).items()
-            for s in (entries if isinstance(entries, list) else [entries])
-        )
-        return Capability(
-            op=OpKind(spec["op"]),
-            ports=tuple(ports),
-            spatial=spatial,
-            cycles=self.cycles(f"{path}.cycles", spec["cycles"], dims),
-            latency_cycles=self.integer(
-                f"{path}.latency_cycles", spec.get("latency_cycles", 0), minimum=0
-            ),
-            template=spec.get("template", ""),
-            name=spec.get("name", ""),
-            stream_requires=frozenset((spec.get("stream") or {}).get("requires", ())),
-            stream_excludes=frozenset((spec.get("stream") or {}).get("excludes", ())),
-            overhead_cycles=(
-                self.cycles(f"{path}.overhead_cycles", spec["overhead_cycles"], dims)
-                if "overhead_cycles" in spec
-                else None
-            ),
-        )
-
-    def cycles(self, path: str, value: int | float | str, dims: Mapping[str, int]) -> Expr:
-        """A timing expression with params and the node's dims substituted."""
-        if not isinstance(value, str):
-            return Num(value)
-        try:
-            return parse(value).substitute({**self.params, **dims})
-        except ExprError as exc:
-            self.problems.add(path, exc.message, hint=exc.hint)
-            return Num(0)
-
-    def edge(self, index: int, spec: Mapping[str, Any]) -> Edge:
-        path = field_path(("edges", index))
-        return Edge(
-            src=spec["from"],
-            dst=spec["to"],
-            bytes_per_cycle=self.number(f"{path}.bytes_per_cycle", spec["bytes_per_cycle"]),
-            latency_cycles=self.integer(
-                f"{path}.latency_cycles", spec.get("latency_cycles", 0), minimum=0
-            ),
-            via=spec.get("via"),
-            template=spec.get("template", ""),
-            dtype=DType(spec["dtype"]) if "dtype" in spec else None,
-        )

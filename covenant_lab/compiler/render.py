@@ -13,9 +13,9 @@ def mapping_text(m: Mapping) -> str:
         roles = ", ".join(f"{r}={o}" for r, o in b.roles)
         out.append(f"  stage {b.stage}: {b.node.name}.{b.capability.label} ({roles})")
     for i, sp in enumerate(m.spatial):
-        order = [d for d, _ in m.binding(i).node.dims]  # as the node lists its dimensions
-        shown = sorted(sp.dims, key=lambda dv: order.index(dv[0]) if dv[0] in order else 0)
-        dims = ", ".join(f"{d} <- {'*'.join(v) or '-'}" for d, v in shown)
+        listed = [d for d, _ in m.binding(i).node.dims]  # as the node lists its dimensions
+        entries = sorted(sp.dims, key=lambda dv: listed.index(dv[0]) if dv[0] in listed else 0)
+        dims = ", ".join(f"{d} <- {'*'.join(v) or '-'}" for d, v in entries)
         out.append(
             f"  stage {i} spatial: {dims}; stream {'*'.join(sp.stream) or '-'}"
             + (f"; repeat {'*'.join(sp.repeat)}" if sp.repeat else "")
