@@ -2,21 +2,21 @@
 
 The schema checks structure and literal values only. Expressions are written as strings and
 checked later, once they are evaluated; so are cross-references (edges, ports) and the
-rules that need the whole graph (``acg.validate``).
+rules that need the whole graph (``acg.validate``). ``acg.schema_check`` applies it (not
+jsonschema, whose import costs seconds); tests/acg/test_schema_check.py checks that both
+agree and that ``SCHEMA`` is a valid Draft 2020-12 schema.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
-from collections.abc import Iterable, Mapping
-from functools import cache
+import reprlib
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-
-from jsonschema import Draft202012Validator, ValidationError
 
 from covenant_lab.acg.homes import TensorHome
 from covenant_lab.acg.nodes import Access
+from covenant_lab.acg.schema_check import SchemaError, schema_errors
 from covenant_lab.types import DType, OpKind
 
 __all__ = ["SCHEMA", "SchemaIssue", "schema_issues"]
@@ -196,15 +196,10 @@ class SchemaIssue:
         self.hint = hint
 
 
-@cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(SCHEMA)
-
-
 def schema_issues(doc: Any) -> list[SchemaIssue]:
     """Every schema violation in ``doc`` (a parsed YAML document), in document order."""
     issues: list[SchemaIssue] = []
-    for error in _validator().iter_errors(doc):
+    for error in schema_errors(SCHEMA, doc):
         issues.extend(_convert(error))
     return issues
 
@@ -234,45 +229,48 @@ def _join(base: str, key: str) -> str:
     return f"{base}.{key}" if base and base != "<document>" else key
 
 
-def _convert(error: ValidationError) -> list[SchemaIssue]:
-    path = field_path(error.absolute_path) or "<document>"
-    kind = error.validator
+def _show(value: Any, how: Callable[[Any], str] = repr) -> str:
+    """``repr(value)`` (or ``str``); a shortened repr for values too deep to print."""
+    try:
+        return how(value)
+    except RecursionError:
+        return reprlib.repr(value)
+
+
+def _convert(error: SchemaError) -> list[SchemaIssue]:
+    path = field_path(error.path) or "<document>"
+    kind = error.kind
     inst = error.instance
-    if "propertyNames" in error.absolute_schema_path:
+    if error.in_names:
         return [SchemaIssue(_join(path, str(inst)), f"{inst!r} is not a valid name", _NAME_HINT)]
     if kind == "required":
-        match = re.match(r"'(.+)' is a required property", error.message)
-        missing = match.group(1) if match else "?"
+        missing = error.missing
         hint = _REQUIRED_HINTS.get(missing)
         return [SchemaIssue(_join(path, missing), "is required but missing", hint)]
     if kind == "additionalProperties" and isinstance(inst, Mapping):
-        schema = error.schema if isinstance(error.schema, Mapping) else {}
-        allowed = sorted(schema.get("properties", {}))
+        allowed = sorted(error.schema.get("properties", {}))
         extras = [k for k in inst if k not in allowed]
         return [
             SchemaIssue(_join(path, str(k)), "is not a known field", _close_hint(str(k), allowed))
             for k in extras
         ]
     if kind == "enum":
-        values = error.validator_value
+        values = error.value
         choices = [str(v) for v in values] if isinstance(values, list) else []
         what = "op" if path.endswith(".op") else "value"
-        return [SchemaIssue(path, f"unknown {what} {inst!r}", _close_hint(str(inst), choices))]
+        hint = _close_hint(_show(inst, str), choices)
+        return [SchemaIssue(path, f"unknown {what} {_show(inst)}", hint)]
     if kind == "type":
-        wanted = (
-            error.validator_value
-            if isinstance(error.validator_value, list)
-            else [error.validator_value]
-        )
+        wanted = error.value if isinstance(error.value, list) else [error.value]
         words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in wanted)
         if set(wanted) == {"number", "string"}:
             words = "a number or an expression"
-        return [SchemaIssue(path, f"expected {words}, got {inst!r}")]
+        return [SchemaIssue(path, f"expected {words}, got {_show(inst)}")]
     if kind == "pattern":
         return [SchemaIssue(path, f"{inst!r} is not a valid name", _NAME_HINT)]
     if kind == "anyOf":
         # the alternative of the right type explains best (e.g. an unknown key in an entry)
-        deeper = [e for e in error.context or () if e.validator != "type"]
+        deeper = [e for e in error.context if e.kind != "type"]
         if deeper:
             return [issue for e in deeper for issue in _convert(e)]
         expected = (
@@ -280,19 +278,19 @@ def _convert(error: ValidationError) -> list[SchemaIssue]:
             if ".spatial." in path
             else "a storage name or a list of them"
         )
-        return [SchemaIssue(path, f"expected {expected}, got {inst!r}")]
-    if isinstance(kind, str) and kind in _MESSAGES:
-        return [SchemaIssue(path, _MESSAGES[kind].format(inst=inst))]
-    return [SchemaIssue(path, error.message)]
+        return [SchemaIssue(path, f"expected {expected}, got {_show(inst)}")]
+    # the other keywords the schema uses: exclusiveMinimum, minimum, min*, uniqueItems
+    template = _MESSAGES.get(kind, f"fails the schema's {kind} check: {{inst}}")
+    return [SchemaIssue(path, template.format(inst=_show(inst)))]
 
 
 _MESSAGES = {
-    "exclusiveMinimum": "must be positive, got {inst!r}",
-    "minimum": "must not be negative, got {inst!r}",
+    "exclusiveMinimum": "must be positive, got {inst}",
+    "minimum": "must not be negative, got {inst}",
     "minProperties": "must not be empty",
     "minItems": "must not be empty",
     "minLength": "must not be empty",
-    "uniqueItems": "has repeated items: {inst!r}",
+    "uniqueItems": "has repeated items: {inst}",
 }
 _NAME_HINT = "names use letters, digits and '_', and do not start with a digit"
 _REQUIRED_HINTS = {

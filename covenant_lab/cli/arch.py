@@ -7,7 +7,6 @@ import json
 import sys
 from typing import Any
 
-from covenant_lab.acg.load import load_arch, read_yaml, resolve_arch, shipped_archs
 from covenant_lab.cli.common import add_param_option, arch_from, parse_params
 
 
@@ -40,6 +39,7 @@ def _arch_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from covenant_lab.acg.load import load_arch, read_yaml, resolve_arch
     from covenant_lab.analysis.arch_check import check_arch
 
     path = resolve_arch(args.arch)
@@ -73,6 +73,8 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from covenant_lab.acg.load import shipped_archs
+
     for name in shipped_archs():
         print(name)
     return 0

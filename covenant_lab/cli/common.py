@@ -7,14 +7,12 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from covenant_lab.acg.graph import ACG
-from covenant_lab.acg.load import load_arch
 from covenant_lab.errors import UsageError
-from covenant_lab.frontends.onnx import Model, load
-from covenant_lab.models import BUILDERS
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: a command pays only for what it runs
+    from covenant_lab.acg.graph import ACG
     from covenant_lab.compiler.model import CompiledLayer, FailedLayer, ModelResult
+    from covenant_lab.frontends.onnx import Model
 
 
 def add_arch_option(parser: argparse.ArgumentParser) -> None:
@@ -63,11 +61,16 @@ def parse_params(items: list[str]) -> dict[str, int]:
 
 
 def arch_from(args: argparse.Namespace) -> ACG:
+    from covenant_lab.acg.load import load_arch
+
     return load_arch(args.arch, params=parse_params(args.param) or None)
 
 
 def model_from(spec: str) -> Model:
     """A model from an .onnx path, or a built-in model name (built in memory)."""
+    from covenant_lab.frontends.onnx import load
+    from covenant_lab.models import BUILDERS
+
     path = Path(spec)
     if not path.exists() and spec in BUILDERS:
         return load(BUILDERS[spec]())

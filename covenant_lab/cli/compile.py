@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from covenant_lab.cli.common import (
     add_model_options,
@@ -20,9 +20,11 @@ from covenant_lab.cli.common import (
     print_details,
     problem_counts,
 )
-from covenant_lab.compiler.model import FailedLayer, ModelResult, compile_model
 from covenant_lab.errors import UsageError
 from covenant_lab.fileio import write_atomic
+
+if TYPE_CHECKING:
+    from covenant_lab.compiler.model import ModelResult
 
 
 def register(subparsers: Any) -> None:
@@ -39,6 +41,8 @@ def layer_rows(result: ModelResult) -> list[dict[str, Any]]:
     ``status`` is "compiled" or "failed"; ``fallback`` lists the stages on a fallback unit
     (stage, op, node, reason); a failed row has the ``error`` and the ``missing`` ops.
     """
+    from covenant_lab.compiler.model import FailedLayer
+
     rows = []
     for u in result.units:
         if isinstance(u, FailedLayer):
@@ -66,6 +70,8 @@ def layer_rows(result: ModelResult) -> list[dict[str, Any]]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from covenant_lab.compiler.model import compile_model
+
     acg = arch_from(args)
     model = model_from(args.model)
     for name in args.layer:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-import onnx
+from typing import TYPE_CHECKING
 
 from covenant_lab.errors import UsageError
 from covenant_lab.fileio import write_atomic
-from covenant_lab.frontends.onnx import SUPPORTED_OPS, Model, load
-from covenant_lab.models import BUILDERS
+
+if TYPE_CHECKING:
+    from covenant_lab.frontends.onnx import Model
 
 __all__ = ["register", "summary_table"]
 
@@ -24,6 +24,8 @@ _SOURCE_TREE = Path(__file__).resolve().parents[2]  # the checkout holding coven
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``covenant model {build,summary,ops}``."""
+    from covenant_lab.models import BUILDERS  # names for the help (imports onnx)
+
     parser = subparsers.add_parser("model", help="build, inspect and list ONNX models")
     sub = parser.add_subparsers(dest="model_command", metavar="ACTION", required=True)
 
@@ -60,6 +62,8 @@ def _in_source_tree(path: Path) -> bool:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from covenant_lab.models import BUILDERS
+
     if args.name not in BUILDERS:
         raise UsageError(
             f"model build: unknown model '{args.name}'",
@@ -124,6 +128,8 @@ def summary_table(model: Model) -> str:
 
 
 def _summary(args: argparse.Namespace) -> int:
+    from covenant_lab.frontends.onnx import load
+
     model = load(args.file, shapes=_parse_shapes(args.shape) or None)
     print(summary_table(model))
     return 0
@@ -131,6 +137,10 @@ def _summary(args: argparse.Namespace) -> int:
 
 def _ops(args: argparse.Namespace) -> int:
     del args
+    import onnx
+
+    from covenant_lab.frontends.onnx import SUPPORTED_OPS
+
     for op in SUPPORTED_OPS:
         note = "  (becomes an initializer)" if op == "Constant" else ""
         print(f"{op}{note}")

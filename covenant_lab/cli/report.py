@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from covenant_lab.analysis.report import write_report
-
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -17,6 +15,8 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from covenant_lab.analysis.report import write_report
+
     path = write_report(args.results, args.html)
     print(f"report: {path.resolve()}")
     return 0

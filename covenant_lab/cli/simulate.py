@@ -20,10 +20,10 @@ from covenant_lab.cli.common import (
     print_details,
     problem_counts,
 )
-from covenant_lab.compiler.model import FailedLayer, ModelResult, compile_model
 from covenant_lab.fileio import write_atomic
 
 if TYPE_CHECKING:
+    from covenant_lab.compiler.model import ModelResult
     from covenant_lab.sim.compiled import LayerSim
 
 
@@ -41,6 +41,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from covenant_lab.compiler.model import compile_model
     from covenant_lab.sim.compiled import simulate_model
 
     acg = arch_from(args)
@@ -85,6 +86,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _doc(result: ModelResult, sims: dict[str, LayerSim], total: int) -> dict[str, Any]:
     """The JSON document: one record per layer in model order (failed ones without figures)."""
+    from covenant_lab.compiler.model import FailedLayer
+
     layers: list[dict[str, Any]] = []
     for u in result.units:
         if isinstance(u, FailedLayer):
