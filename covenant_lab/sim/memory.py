@@ -71,6 +71,7 @@ class Bank:
 
 
 Steps = tuple[tuple[tuple[int, int], ...], ...]  # per view axis: (tensor axis, coefficient)s
+_VIEW_CACHE = 50_000  # views kept before the cache starts over
 
 
 def strided(buffer: np.ndarray, base: int, axis_strides: tuple[int, ...], origin: tuple[int, ...],
@@ -101,6 +102,7 @@ class Memory:
     def __init__(self, storages: Iterable[tuple[StorageNode, int]], *, functional: bool) -> None:
         self.functional = functional
         self.region = Regions()
+        self._views: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray]] = {}
         self.banks: dict[str, Bank] = {}
         for node, size in storages:
             bank = Bank(node, size)
@@ -113,7 +115,22 @@ class Memory:
     def windows(self, tile: TileRef, origin: tuple[int, ...], steps: Steps,
                 shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
         """Writable views of the elements ``origin + sum(i_k * steps[k])`` (tile-local
-        indices) of ``tile`` for ``i`` over ``shape``: their values and their written mask."""
+        indices) of ``tile`` for ``i`` over ``shape``: their values and their written mask.
+
+        The views are kept (the banks' arrays are never reallocated, only written in place):
+        a program reuses a few tiles and patterns many times. Callers must not change the
+        views' flags."""
+        key = (tile.storage.name, tile.addr, tile.box, tile.elem_bytes, tile.strides, origin,
+               steps, shape)
+        found = self._views.get(key)
+        if found is None:
+            if len(self._views) > _VIEW_CACHE:
+                self._views.clear()
+            found = self._views[key] = self._windows(tile, origin, steps, shape)
+        return found
+
+    def _windows(self, tile: TileRef, origin: tuple[int, ...], steps: Steps,
+                 shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
         region = self.region(tile)
         bank = self.banks[region.storage]
         if tile.addr < 0 or region.stop > bank.size:

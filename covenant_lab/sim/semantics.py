@@ -204,7 +204,8 @@ class _Access:
         if win is not None and (acc.fill is not None or not win.padded):
             values, done = self._views(tile, acc, pattern, win, pattern.shape(box.shape))
             if done.all():
-                values.flags.writeable = False  # a view of the memory: read, never written
+                values = values.view()  # a view of the memory: read, never written
+                values.flags.writeable = False
                 return values
         return self._gather_grid(tile, acc, box)
 
