@@ -175,35 +175,54 @@ class _LineMapper:
         self.stack: set[int] = set()
         self.fatal = False
 
-    def walk(self, node: yaml.Node, path: str) -> None:
+    def walk(self, root: yaml.Node, root_path: str) -> None:
+        """Record the line of every field, depth first in document order (with a stack of
+        its own: a deeply nested file never exhausts Python's)."""
+        todo: list[tuple[yaml.Node, str, yaml.Node | None]] = [(root, root_path, None)]
+        while todo:
+            node, path, key = todo.pop()
+            if key is _DONE:
+                self.stack.discard(id(node))
+                continue
+            if key is not None:  # a mapping entry: its line, then its value
+                self._key(key, path)
+            if not self._enter(node, path):
+                return
+            todo.append((node, path, _DONE))
+            if isinstance(node, yaml.MappingNode):
+                todo += [(value, f"{path}.{k.value}" if path else str(k.value), k)
+                         for k, value in reversed(node.value)]
+            elif isinstance(node, yaml.SequenceNode):
+                for i, item in enumerate(node.value):
+                    self.lines[f"{path}[{i}]"] = item.start_mark.line + 1
+                todo += [(item, f"{path}[{i}]", None) for i, item in reversed(
+                    list(enumerate(node.value)))]
+
+    def _enter(self, node: yaml.Node, path: str) -> bool:
         self.count += 1
         if self.count > _MAX_YAML_NODES:
             if not self.fatal:
                 self.problems.add("<yaml>", "document too large (too many nodes or aliases)")
             self.fatal = True
-            return
+            return False
         if id(node) in self.stack:
             self.problems.add(path or "<yaml>", "recursive YAML alias")
             self.fatal = True
-            return
+            return False
         self.stack.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                sub = f"{path}.{key.value}" if path else str(key.value)
-                if sub in self.lines and self.lines[sub] != key.start_mark.line + 1:
-                    # the later entry wins (as in yaml.safe_load): forget the earlier lines
-                    for stale in [p for p in self.lines if p.startswith((sub + ".", sub + "["))]:
-                        del self.lines[stale]
-                    self.lines[sub] = key.start_mark.line + 1
-                    self.problems.add(sub, f"duplicate key '{key.value}'")
-                self.lines[sub] = key.start_mark.line + 1
-                self.walk(value, sub)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                sub = f"{path}[{i}]"
-                self.lines[sub] = item.start_mark.line + 1
-                self.walk(item, sub)
-        self.stack.discard(id(node))
+        return True
+
+    def _key(self, key: yaml.Node, sub: str) -> None:
+        if sub in self.lines and self.lines[sub] != key.start_mark.line + 1:
+            # the later entry wins (as in yaml.safe_load): forget the earlier lines
+            for stale in [p for p in self.lines if p.startswith((sub + ".", sub + "["))]:
+                del self.lines[stale]
+            self.lines[sub] = key.start_mark.line + 1
+            self.problems.add(sub, f"duplicate key '{key.value}'")
+        self.lines[sub] = key.start_mark.line + 1
+
+
+_DONE = yaml.ScalarNode("tag:covenant:done", "")  # marks a node whose children are walked
 
 
 def _leading_comment(text: str) -> str:

@@ -212,3 +212,10 @@ def test_port_alternatives_stream_rule_and_overhead() -> None:
     assert loads_arch(bare.to_yaml()).compute_nodes == acg.compute_nodes
     ports = acg.to_data()["nodes"][3]["capabilities"][0]["ports"]
     assert ports[0] == {"role": "a", "storage": "SPAD", "alternatives": ["L2"], "dtype": "int8"}
+
+
+def test_a_deeply_nested_file_is_a_clean_error() -> None:
+    # 990 nested lists: the line map walks with a stack of its own, never Python's
+    text = "name: deep\nparams: " + "[" * 990 + "]" * 990 + "\n"
+    with pytest.raises(ArchError, match=r"params: expected a mapping"):
+        loads_arch(text)
