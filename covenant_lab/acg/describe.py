@@ -136,6 +136,21 @@ def home_text(acg: ACG, s: StorageNode, *, always: bool = False) -> str:
     return "home of " + home_words(kinds) if kinds else ""
 
 
+def storage_lines(acg: ACG, s: StorageNode) -> list[str]:
+    """A storage's label, one fact per line: name, size and buffering, privacy, bandwidth, and
+    the tensors homed there (what the ACG view and the Graphviz drawing both show)."""
+    size = " ".join(t for t in (storage_size(s), buffering_text(s)) if t)
+    if s.off_chip and s.capacity_bytes is not None:
+        size += " off-chip"
+    lines = [s.name, size]
+    if s.private_to is not None:
+        lines.append(private_text(s))
+    lines.append(bandwidth_text(s))
+    if s.off_chip and home_text(acg, s):
+        lines.append(home_text(acg, s))
+    return lines
+
+
 def clock_text(acg: ACG, n: ComputeNode) -> str:
     """A node's own clock and its speed against the reference clock: ``2300 MHz, 3.29x``
     ("" for a node on the reference clock)."""

@@ -21,15 +21,11 @@ from typing import Any
 from covenant_lab.acg.capabilities import Capability
 from covenant_lab.acg.describe import (
     arch_title,
-    bandwidth_text,
-    buffering_text,
     clock_text,
     dtype_text,
-    home_text,
-    private_text,
     rate_text,
     spatial_note,
-    storage_size,
+    storage_lines,
 )
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, StorageNode
@@ -50,16 +46,6 @@ def _quote(text: str) -> str:
 def _attrs(items: Mapping[str, str]) -> str:
     return ", ".join(f"{k}={_quote(v)}" for k, v in items.items())
 
-
-def _storage_label(acg: ACG, s: StorageNode) -> list[str]:
-    first = " ".join(t for t in (storage_size(s), buffering_text(s)) if t)
-    lines = [s.name, first]
-    if s.private_to is not None:
-        lines.append(private_text(s))
-    lines.append(bandwidth_text(s))
-    if s.off_chip and home_text(acg, s):
-        lines.append(home_text(acg, s))
-    return lines
 
 
 def _cap_label(c: Capability) -> str:
@@ -98,7 +84,7 @@ def _node_attrs(
 ) -> dict[str, str]:
     attrs: dict[str, str]
     if isinstance(node, StorageNode):
-        lines = _storage_label(acg, node)
+        lines = storage_lines(acg, node)
         if node.off_chip:
             attrs = {"shape": "cylinder", "style": "filled", "fillcolor": _OFFCHIP_FILL}
         else:

@@ -20,19 +20,16 @@ from typing import Any
 
 from covenant_lab.acg.capabilities import Capability
 from covenant_lab.acg.describe import (
-    bandwidth_text,
-    buffering_text,
     clock_text,
     dtype_text,
     format_bytes,
     home_kinds,
-    home_text,
     home_words,
     number,
-    private_text,
     rate_text,
     spatial_note,
     spatial_text,
+    storage_lines,
     storage_size,
 )
 from covenant_lab.acg.graph import ACG
@@ -56,18 +53,6 @@ def _cap_label(c: Capability) -> str:
     note = spatial_note(c)
     return f"{c.label} ({note})" if note else c.label
 
-
-def _storage_lines(acg: ACG, node: StorageNode) -> list[str]:
-    size = " ".join(t for t in (storage_size(node), buffering_text(node)) if t)
-    if node.off_chip and node.capacity_bytes is not None:
-        size += " off-chip"
-    lines = [node.name, size]
-    if node.private_to is not None:
-        lines.append(private_text(node))
-    lines.append(bandwidth_text(node))
-    if node.off_chip and home_text(acg, node):
-        lines.append(home_text(acg, node))
-    return lines
 
 
 def _compute_lines(acg: ACG, node: ComputeNode) -> list[str]:
@@ -97,7 +82,7 @@ def _capability_line(labels: list[str]) -> str:
 def node_lines(acg: ACG, node: StorageNode | ComputeNode | CommNode) -> list[str]:
     """The label of a node: its name, then one summary line per property group."""
     if isinstance(node, StorageNode):
-        return _storage_lines(acg, node)
+        return storage_lines(acg, node)
     if isinstance(node, ComputeNode):
         return _compute_lines(acg, node)
     lines = [node.name, rate_text(node.bytes_per_cycle)]
