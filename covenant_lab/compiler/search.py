@@ -61,17 +61,42 @@ def divisors(n: int) -> list[int]:
     return sorted(set(small + [n // d for d in small]))
 
 
-def candidate_sizes(extent: int, low: int, quantum: int | None, limit: int) -> list[int]:
-    """Tile sizes worth trying for a loop: divisors, multiples of a spatial size, the extent."""
-    cands = {d for d in divisors(extent) if d >= low}
-    if quantum and quantum < extent:
-        cands |= {k * quantum for k in range(1, extent // quantum + 1) if k * quantum >= low}
-    cands.add(extent)
-    out = sorted(cands)
-    if len(out) > limit:  # keep a geometric spread, always with both ends
-        idx = np.unique(np.round(np.geomspace(1, len(out), limit)).astype(int) - 1)
-        out = [out[i] for i in idx]
-    return out
+def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int) -> list[int]:
+    """Tile sizes worth trying for a loop, at most ``limit`` of them, in increasing order.
+
+    Every size is a divisor of ``extent``, a multiple of a spatial size in ``quanta`` (the
+    dimensions the loop fills) or the extent itself. When there are more than ``limit``, they
+    are kept in tiers: the quanta, the extent and the smallest divisor (for tight capacity);
+    the multiples of a quantum that divide the extent (whole folds, no ragged edge); the
+    other divisors; the other multiples. Each tier is
+    thinned to a geometric spread, so a quantum such as 32 in 1..128 is never dropped.
+    """
+    qs = sorted({q for q in quanta if 1 < q < extent})
+    divs = {d for d in divisors(extent) if d >= low}
+    multiples = {k * q for q in qs for k in range(1, extent // q + 1) if k * q >= low}
+    tiers = [
+        {q for q in qs if q >= low} | {extent, min(divs, default=extent)},
+        {d for d in divs if any(d % q == 0 for q in qs)},
+        divs,
+        multiples,
+    ]
+    out: set[int] = set()
+    for tier in tiers:
+        _add_spread(out, sorted(tier - out), limit)
+    return sorted(out)
+
+
+def _add_spread(out: set[int], sizes: list[int], limit: int) -> None:
+    """Add up to ``limit - len(out)`` of ``sizes`` to ``out``, spread geometrically (both ends
+    first)."""
+    room = limit - len(out)
+    if room <= 0 or not sizes:
+        return
+    if len(sizes) <= room:
+        out.update(sizes)
+        return
+    idx = np.unique(np.round(np.geomspace(1, len(sizes), room)).astype(int) - 1)
+    out.update(sizes[i] for i in idx)
 
 
 def canonical_orders(model: GroupModel) -> list[tuple[str, ...]]:
@@ -86,15 +111,16 @@ def canonical_orders(model: GroupModel) -> list[tuple[str, ...]]:
     return list(seen)
 
 
-def _quantum(mapping: Mapping, group: Group, loop: str) -> int | None:
-    """The size of the spatial dimension ``loop`` fills alone (tile multiples of it)."""
+def _quanta(mapping: Mapping, group: Group, loop: str) -> tuple[int, ...]:
+    """The sizes of the spatial dimensions ``loop`` fills alone (whether or not they fold):
+    tiles that are multiples of them use the whole dimension in every pass."""
+    out: list[int] = []
     for si in group.stages:
         cap = mapping.binding(si).capability
         for dim, size in cap.dims:
-            folds = any(s.fold for s in cap.spatial if s.dim == dim)
-            if mapping.spatial[si].loops_on(dim) == (loop,) and not folds:
-                return size
-    return None
+            if mapping.spatial[si].loops_on(dim) == (loop,):
+                out.append(size)
+    return tuple(out)
 
 
 def _grid(lists: Sequence[Sequence[int]]) -> np.ndarray:
@@ -178,7 +204,7 @@ def _candidate_lists(
             continue
         limit = 64 if exhaustive else 8
         extent = mapping.codelet.extent(lp)
-        lists.append(candidate_sizes(extent, low, _quantum(mapping, group, lp), limit))
+        lists.append(candidate_sizes(extent, low, _quanta(mapping, group, lp), limit))
     _thin(lists, EXHAUSTIVE_LIMIT if exhaustive else BATCH_LIMIT)
     return lists
 

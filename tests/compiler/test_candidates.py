@@ -1,0 +1,39 @@
+"""The tile sizes the search tries for a loop (``search.candidate_sizes``)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from covenant_lab.compiler.search import candidate_sizes
+
+
+def test_a_multiple_of_the_array_is_never_thinned_away() -> None:
+    # 128 on a 32-wide dimension: nine candidates for eight places; 32 used to be dropped
+    assert candidate_sizes(128, 1, (32,), 8) == [1, 2, 4, 8, 16, 32, 64, 128]
+    # whole folds of 32 that divide 3072 come before other divisors; the smallest stays
+    assert candidate_sizes(3072, 1, (32,), 8) == [1, 32, 64, 96, 128, 384, 1536, 3072]
+
+
+def test_without_a_spatial_size_the_divisors_are_spread_geometrically() -> None:
+    assert candidate_sizes(56, 1, (), 8) == [1, 2, 4, 7, 8, 14, 28, 56]
+    assert candidate_sizes(12, 1, (), 64) == [1, 2, 3, 4, 6, 12]
+
+
+@given(
+    extent=st.integers(1, 5000),
+    low=st.integers(1, 64),
+    quanta=st.lists(st.integers(1, 256), max_size=3),
+    limit=st.integers(2, 64),
+)
+def test_candidates_are_bounded_sorted_and_keep_the_ends(
+    extent: int, low: int, quanta: list[int], limit: int
+) -> None:
+    low = min(low, extent)
+    out = candidate_sizes(extent, low, quanta, limit)
+    assert out == sorted(set(out))
+    assert len(out) <= limit
+    assert extent in out and all(low <= s <= extent for s in out)
+    for q in quanta:
+        if low <= q < extent and len({*quanta, extent}) <= limit - 1:
+            assert q in out
