@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -12,19 +13,29 @@ from covenant_lab.compiler.mapping import Mapping, Spatial
 from covenant_lab.compiler.roles import qualifies, signature
 from covenant_lab.errors import MappingError
 
+SHARED_CANDIDATES = 3  # the largest loops of a dimension tried in pairs on it
+
 
 def preferences(codelet: Codelet, mapping: Mapping) -> list[tuple[str, ...]]:
-    """Search options for one-loop dimensions: the default (largest loop), or each loop that
-    qualifies somewhere."""
+    """Search options for one-loop dimensions: the default (largest loop), each loop that
+    qualifies somewhere, and, where no qualifying loop's extent is a multiple of the
+    dimension's size (56 pixels on 32 lanes), pairs of the largest such loops sharing it
+    (oh x ow = 4 x 8 fills 32 lanes)."""
     options: dict[tuple[str, ...], None] = {(): None}
     for i, st in enumerate(codelet.stages):
         cap = mapping.binding(i).capability
+        sizes = dict(cap.dims)
         for spec in cap.spatial:
             if spec.fold:
                 continue
-            for lp in st.loops:
-                if codelet.extent(lp) > 1 and qualifies(signature(st, lp), spec):
-                    options.setdefault((lp,), None)
+            ok = [lp for lp in st.loops
+                  if codelet.extent(lp) > 1 and qualifies(signature(st, lp), spec)]
+            for lp in ok:
+                options.setdefault((lp,), None)
+            if all(codelet.extent(lp) % sizes[spec.dim] for lp in ok):
+                largest = sorted(ok, key=lambda lp: -codelet.extent(lp))[:SHARED_CANDIDATES]
+                for pair in itertools.combinations(largest, 2):
+                    options.setdefault(pair, None)
     return list(options)
 
 
@@ -35,8 +46,9 @@ def spatial_for(
     fixed: dict[str, tuple[str, ...]],
     prefer: tuple[str, ...] = (),
 ) -> Spatial:
-    """Assign loops to dims: fixed ones first, then every qualifying loop (fold), or one loop:
-    the first of ``prefer`` that qualifies, else the largest."""
+    """Assign loops to dims: fixed ones first, then every qualifying loop (fold), or the
+    loops of ``prefer`` that qualify (one, or several sharing the dimension), else the
+    largest."""
     taken: set[str] = {lp for loops in fixed.values() for lp in loops}
     dims: list[tuple[str, tuple[str, ...]]] = []
     for spec in sorted(cap.spatial, key=_canonical):  # never the order written in the file
@@ -50,7 +62,7 @@ def spatial_for(
         ]
         if not spec.fold:
             preferred = [lp for lp in prefer if lp in ok]
-            ok = preferred[:1] or sorted(ok, key=lambda lp: -codelet.extent(lp))[:1]
+            ok = preferred or sorted(ok, key=lambda lp: -codelet.extent(lp))[:1]
         taken.update(ok)
         dims.append((spec.dim, tuple(ok)))
     stream: list[str] = []
