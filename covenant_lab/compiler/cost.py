@@ -3,23 +3,28 @@
 Per candidate: compute cycles from the capability timing and the number of invocations;
 transfer cycles per edge and per communication node from bytes and bandwidth, counting a
 tile's load each time its box changes in the loop order (so hoisting and reuse are
-modelled); transfers into single-buffered storage cannot overlap compute. The estimate is
-the busiest resource plus the exposed transfers, the first loads and the last store.
+modelled); transfers into single-buffered storage cannot overlap compute, and units handing
+a temp over in a single copy take turns (the chain from its writer to its last reader). The
+estimate is the busiest resource (or that chain) plus the exposed transfers, the first loads
+and the last store.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.nodes import Edge, StorageNode
+from covenant_lab.codelets.ir import Stage
 from covenant_lab.compiler.footprint import access_axes, bounding_elements, stored
 from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.lower import read_before_written
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
+from covenant_lab.compiler.overlap import StageTiming, compute_span
 
 Tiles = Sequence[np.ndarray]  # per level: (N, n_tile_loops) int array
 
@@ -46,6 +51,7 @@ class Prepared:
     fits: np.ndarray
     invocations: np.ndarray
     compute: dict[str, np.ndarray]  # compute node -> busy cycles
+    span: np.ndarray  # compute time of the stages as they overlap across units (overlap.py)
 
 
 @dataclass
@@ -77,6 +83,8 @@ class GroupModel:
         }
         self.axes = {p.operand: access_axes(self.stages, p.operand) for p in group.placements}
         self.position = {lp: k for k, lp in enumerate(self.loops)}
+        self.timings = [_timing(mapping, group, si, st)
+                        for si, st in zip(group.stages, self.stages, strict=True)]
 
     def _uses(self, operand: str, loop: str) -> bool:
         return any(
@@ -113,8 +121,15 @@ class GroupModel:
         level_sizes = [self.sizes(t) for t in tiles]
         elems = self._tile_elements(level_sizes)
         invocations = self._invocations(trips, n)
+        one = self._stage_cycles(level_sizes[-1])
+        compute: dict[str, np.ndarray] = {}
+        for si, cycles in zip(self.g.stages, one, strict=True):
+            node = self.m.binding(si).node.name
+            compute[node] = compute.get(node, 0) + cycles * invocations
+        timings = [replace(t, cycles=c) for t, c in zip(self.timings, one, strict=True)]
+        span = np.broadcast_to(compute_span(timings, invocations), (n,))
         return Prepared(n, trips, elems, self._fits(level_sizes, n, from_level), invocations,
-                        self._compute_cycles(level_sizes[-1], invocations))
+                        compute, span)
 
     def cost(
         self, tiles: Tiles, orders: Sequence[Sequence[str]], *, from_level: int = 1
@@ -128,7 +143,7 @@ class GroupModel:
         totals = self._transfer_totals(
             prep.trips, orders, prep.elems, n, instructions=prep.invocations * len(self.g.stages)
         )
-        busiest = np.zeros(n)
+        busiest = prep.span
         for v in prep.compute.values():
             busiest = np.maximum(busiest, v)
         path = busiest + totals.exposed
@@ -175,16 +190,13 @@ class GroupModel:
             invocations = invocations * np.prod(t, axis=1)
         return invocations
 
-    def _compute_cycles(
-        self, sizes: dict[str, np.ndarray | int], invocations: np.ndarray
-    ) -> dict[str, np.ndarray]:
-        """Busy cycles per compute node: innermost-tile invocation cycles x invocations."""
-        compute: dict[str, np.ndarray] = {}
+    def _stage_cycles(self, sizes: dict[str, np.ndarray | int]) -> list[np.ndarray | int]:
+        """Cycles of one invocation of each stage on the innermost tiles."""
+        out = []
         for si in self.g.stages:
             b = self.m.binding(si)
-            one = invocation_cycles(b.node, b.capability, self.m.spatial[si], sizes)
-            compute[b.node.name] = compute.get(b.node.name, 0) + one * invocations
-        return compute
+            out.append(invocation_cycles(b.node, b.capability, self.m.spatial[si], sizes))
+        return out
 
     def _transfer_totals(
         self,
@@ -240,7 +252,7 @@ class GroupModel:
             totals.last = np.maximum(totals.last, one)
         elif level == p.first_level:
             totals.first = np.maximum(totals.first, one)
-        if p.at(level).buffering == 1:
+        if p.copies(level) == 1:
             totals.exposed = totals.exposed + busy
 
     def _counts(
@@ -285,3 +297,21 @@ class GroupModel:
             # an impossible move: price it out rather than fail the whole search
             return Edge(src.name, dst.name, 1, 10**12)
         return edge
+
+
+def _timing(mapping: Mapping, group: Group, si: int, st: Stage) -> StageTiming:
+    """A stage's place in the overlap schedule (its cycles are filled in per tiling)."""
+    b = mapping.binding(si)
+    stmt = st.stmt
+    reads = [a.operand for a in stmt.accesses[:-1]]
+    if stmt.op.accumulates and stmt.init is None:
+        reads.append(stmt.dst.operand)
+    p = group.placement(stmt.dst.operand)
+    return StageTiming(
+        node=b.node.name,
+        cycles=0,
+        latency=math.ceil(b.capability.latency_cycles * b.node.period_cycles - 1e-9),
+        reads=tuple(reads),
+        writes=stmt.dst.operand,
+        copies=p.copies(group.levels) if p.home is None else 0,
+    )

@@ -110,7 +110,7 @@ def stored(
     """How the operand's tile at ``level`` sits in its storage, for loop blocks ``sizes``
     (ints, or arrays of candidates): (storage, bytes of one copy rounded up to the storage's
     word, copies, bytes of one copy counted against ``capacity_bytes``). A private storage
-    counts what one PE holds; double buffering applies to tiles loaded from off chip."""
+    counts what one PE holds; the copies are the placement's (``Placement.copies``)."""
     store = p.at(level)
     axes = access_axes(mapping.stages_of(group), p.operand)
     shape = mapping.codelet.operand(p.operand).shape
@@ -125,7 +125,7 @@ def stored(
     if store.private_to is not None:
         need = words(bounding_elements(axes, shape, pe_sizes(mapping, group, sizes,
                                                              store.private_to)))
-    copies = store.buffering if p.home is not None else 1
+    copies = p.copies(level)
     return store, nbytes, copies, need
 
 
@@ -137,7 +137,7 @@ class TileUse:
     level: int
     storage: StorageNode
     nbytes: int  # one copy, rounded up to the storage's word (tiles start on word boundaries)
-    copies: int  # the storage's buffering for tiles loaded from off chip, else 1
+    copies: int  # Placement.copies: the storage's buffering, or 1
     need: int  # bytes of one copy counted against capacity_bytes (one PE's, when private)
 
 

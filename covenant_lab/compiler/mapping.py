@@ -52,6 +52,10 @@ class Placement:
     levels: tuple[StorageNode, ...]
     first_level: int = 1  # tiling level of levels[0]; temps live at the innermost level only
     widths: tuple[int, ...] = ()  # element bytes at the home (if any), then at each level
+    # whether the tiles take as many copies as their storage's ``buffering`` (so the next
+    # tile fills while this one is used); else one. Loaded operands are; on-chip temps are
+    # not unless a pass decides so (passes.buffer)
+    buffered: bool = True
 
     def at(self, level: int) -> StorageNode:
         """Storage holding the operand's data at tiling level ``level`` (1-based)."""
@@ -69,6 +73,10 @@ class Placement:
         """Element size of the operand in its off-chip home."""
         assert self.home is not None
         return self.widths[0]
+
+    def copies(self, level: int) -> int:
+        """Copies of the operand's tile at ``level`` (double buffering and the like)."""
+        return self.at(level).buffering if self.buffered else 1
 
     def has_tile(self, level: int) -> bool:
         """Whether the operand gets its own tile (and transfer) at ``level``."""
@@ -122,3 +130,31 @@ class Mapping:
             for acc in st.stmt.accesses:
                 seen.setdefault(acc.operand, None)
         return tuple(seen)
+
+    def handoffs(self, group: Group) -> tuple[Handoff, ...]:
+        """The group's on-chip temps that a stage on one compute node writes and a stage on
+        another node reads: there the two units wait on each other unless the temp has a copy
+        for each (``Placement.buffered``)."""
+        out = []
+        stages = self.stages_of(group)
+        for p in group.placements:
+            if p.home is not None:
+                continue
+            writers = [k for k, st in enumerate(stages) if st.stmt.dst.operand == p.operand]
+            readers = [k for k, st in enumerate(stages)
+                       if any(a.operand == p.operand for a in st.stmt.accesses[:-1])]
+            nodes = {self.binding(group.stages[k]).node.name for k in writers + readers}
+            if writers and readers and len(nodes) > 1:
+                out.append(Handoff(p.operand, min(writers), max(readers)))
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """An on-chip temp passed between compute units inside a group: from the first stage that
+    writes it to the last that reads it (positions in the group's stage order)."""
+
+    operand: str
+    first: int
+    last: int
+

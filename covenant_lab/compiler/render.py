@@ -27,7 +27,9 @@ def mapping_text(m: Mapping) -> str:
         for p in g.placements:
             chain = [p.home.name] if p.home else []
             chain += [s.name for s in p.levels]
-            out.append(f"    {p.operand}: {' -> '.join(chain)}" + ("" if p.home else " (on chip)"))
+            where = "" if p.home else " (on chip" + (
+                f", x{p.copies(g.levels)})" if p.copies(g.levels) > 1 else ")")
+            out.append(f"    {p.operand}: {' -> '.join(chain)}{where}")
         for level, tiles in enumerate(g.tiles, start=1):
             shown = ", ".join(f"{lp}={t}" for lp, t in zip(g.tile_loops, tiles, strict=True))
             out.append(f"    level {level} tiles: {shown}")

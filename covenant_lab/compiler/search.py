@@ -22,6 +22,7 @@ from covenant_lab.codelets.split import split_init, splittable
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.cost import GroupCost, GroupModel
 from covenant_lab.compiler.mapping import Group, Mapping
+from covenant_lab.compiler.passes.buffer import BufferTemps, buffer_options
 from covenant_lab.compiler.passes.fuse import FuseStages
 from covenant_lab.compiler.passes.match import MatchCapabilities, allowed_candidates
 from covenant_lab.compiler.passes.order import Reorder
@@ -62,41 +63,37 @@ def divisors(n: int) -> list[int]:
 
 
 def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int) -> list[int]:
-    """Tile sizes worth trying for a loop, at most ``limit`` of them, in increasing order.
+    """Tile sizes worth trying for a loop, in increasing order: at most ``limit``, or the
+    sizes always kept when they are more.
 
     Every size is a divisor of ``extent``, a multiple of a spatial size in ``quanta`` (the
-    dimensions the loop fills) or the extent itself. When there are more than ``limit``, they
-    are kept in tiers: the quanta, the extent and the smallest divisor (for tight capacity);
-    the multiples of a quantum that divide the extent (whole folds, no ragged edge); the
-    other divisors; the other multiples. Each tier is
-    thinned to a geometric spread, so a quantum such as 32 in 1..128 is never dropped.
+    dimensions the loop fills) or the extent itself. The quanta, the extent and the smallest
+    size are always kept (so 32 in 1..128 on a 32-wide dimension is never dropped); then
+    divisors (no ragged last tile), then the other multiples, each spread geometrically over
+    their range, so a tight storage still finds mid-sized tiles.
     """
-    qs = sorted({q for q in quanta if 1 < q < extent})
-    divs = {d for d in divisors(extent) if d >= low}
-    multiples = {k * q for q in qs for k in range(1, extent // q + 1) if k * q >= low}
-    tiers = [
-        {q for q in qs if q >= low} | {extent, min(divs, default=extent)},
-        {d for d in divs if any(d % q == 0 for q in qs)},
-        divs,
-        multiples,
-    ]
-    out: set[int] = set()
-    for tier in tiers:
-        _add_spread(out, sorted(tier - out), limit)
+    qs = {q for q in quanta if low <= q < extent}
+    divs = {d for d in divisors(extent) if d >= low} | {extent}
+    ragged = {k * q for q in qs for k in range(1, extent // q + 1)} - divs
+    out = {*qs, extent, min(divs)}
+    for tier in (divs, ragged):
+        out |= _spread(sorted(tier - out), limit - len(out))
     return sorted(out)
 
 
-def _add_spread(out: set[int], sizes: list[int], limit: int) -> None:
-    """Add up to ``limit - len(out)`` of ``sizes`` to ``out``, spread geometrically (both ends
-    first)."""
-    room = limit - len(out)
+def _spread(sizes: list[int], room: int) -> set[int]:
+    """At most ``room`` of ``sizes``, the nearest (in ratio) to geometrically spaced values
+    from the smallest to the largest."""
     if room <= 0 or not sizes:
-        return
+        return set()
     if len(sizes) <= room:
-        out.update(sizes)
-        return
-    idx = np.unique(np.round(np.geomspace(1, len(sizes), room)).astype(int) - 1)
-    out.update(sizes[i] for i in idx)
+        return set(sizes)
+    logs = np.log(np.asarray(sizes, dtype=float))
+    picked: set[int] = set()
+    for target in np.linspace(logs[0], logs[-1], room):
+        free = [i for i in range(len(sizes)) if sizes[i] not in picked]
+        picked.add(sizes[min(free, key=lambda i: abs(logs[i] - target))])
+    return picked
 
 
 def canonical_orders(model: GroupModel) -> list[tuple[str, ...]]:
@@ -301,7 +298,11 @@ def _structural(
         mp = place.run(m, acg)
         for prefer in preferences(codelet, mp):
             sp = SpatialMap(fixed, prefer)
-            out.append((sp.run(mp, acg), (*head, place, sp)))
+            ms = sp.run(mp, acg)
+            out.append((ms, (*head, place, sp)))
+            for temps in buffer_options(ms):  # a pass is listed only when it changes something
+                buf = BufferTemps(temps)
+                out.append((buf.run(ms, acg), (*head, place, sp, buf)))
     return out
 
 

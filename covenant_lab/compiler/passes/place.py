@@ -143,7 +143,8 @@ class PlaceOperands:
             )
         dtype = port_dtype(mapping, group, operand)
         if _on_chip(mapping, group, operand):
-            return Placement(operand, None, (acg.storage(choices[0]),), widths=(dtype.itemsize,))
+            return Placement(operand, None, (acg.storage(choices[0]),), widths=(dtype.itemsize,),
+                             buffered=False)
         home = self._home(mapping, acg, operand)
         written = _written(mapping, group, operand)
         reloaded = written and operand in read_before_written(mapping.stages_of(group))
