@@ -24,7 +24,7 @@ from covenant_lab.compiler.footprint import access_axes, bounding_elements, stor
 from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.lower import read_before_written
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
-from covenant_lab.compiler.overlap import StageTiming, compute_span
+from covenant_lab.compiler.overlap import Step, compute_span
 
 Tiles = Sequence[np.ndarray]  # per level: (N, n_tile_loops) int array
 
@@ -51,7 +51,7 @@ class Prepared:
     fits: np.ndarray
     invocations: np.ndarray
     compute: dict[str, np.ndarray]  # compute node -> busy cycles
-    span: np.ndarray  # compute time of the stages as they overlap across units (overlap.py)
+    stage_cycles: list[np.ndarray | int]  # one invocation of each stage
 
 
 @dataclass
@@ -61,8 +61,7 @@ class _TransferTotals:
     transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
     traffic: dict[str, np.ndarray]  # edge "A->B" -> bytes
     instructions: np.ndarray  # compute invocations plus transfers so far
-    exposed: np.ndarray  # transfer cycles into single-buffered storage (not overlapped)
-    first: np.ndarray  # longest first load of an operand that is only read
+    steps: list[Step]  # the transfers, as the overlap schedule plays them per tile
     last: np.ndarray  # longest store of a written operand
 
 
@@ -83,8 +82,12 @@ class GroupModel:
         }
         self.axes = {p.operand: access_axes(self.stages, p.operand) for p in group.placements}
         self.position = {lp: k for k, lp in enumerate(self.loops)}
-        self.timings = [_timing(mapping, group, si, st)
-                        for si, st in zip(group.stages, self.stages, strict=True)]
+        self.copies = {
+            _slot(p.operand, level): p.copies(level)
+            for p in group.placements for level in range(p.first_level, p.last_level + 1)
+        }
+        self.stage_steps = [_stage_step(mapping, group, si, st)
+                            for si, st in zip(group.stages, self.stages, strict=True)]
 
     def _uses(self, operand: str, loop: str) -> bool:
         return any(
@@ -126,10 +129,8 @@ class GroupModel:
         for si, cycles in zip(self.g.stages, one, strict=True):
             node = self.m.binding(si).node.name
             compute[node] = compute.get(node, 0) + cycles * invocations
-        timings = [replace(t, cycles=c) for t, c in zip(self.timings, one, strict=True)]
-        span = np.broadcast_to(compute_span(timings, invocations), (n,))
         return Prepared(n, trips, elems, self._fits(level_sizes, n, from_level), invocations,
-                        compute, span)
+                        compute, one)
 
     def cost(
         self, tiles: Tiles, orders: Sequence[Sequence[str]], *, from_level: int = 1
@@ -141,18 +142,22 @@ class GroupModel:
         """Cost of prepared tilings under one loop order per level."""
         n = prep.n
         totals = self._transfer_totals(
-            prep.trips, orders, prep.elems, n, instructions=prep.invocations * len(self.g.stages)
+            prep.trips, orders, prep.elems, n, invocations=prep.invocations
         )
-        busiest = prep.span
-        for v in prep.compute.values():
-            busiest = np.maximum(busiest, v)
-        path = busiest + totals.exposed
+        path = self._span(prep, totals.steps)
         for v in totals.transfer.values():
             path = np.maximum(path, v)
-        cycles = np.where(prep.fits, path + totals.first + totals.last, np.inf)
+        cycles = np.where(prep.fits, path + totals.last, np.inf)
         return GroupCost(
             cycles, prep.compute, totals.transfer, totals.traffic, prep.fits, totals.instructions
         )
+
+    def _span(self, prep: Prepared, transfers: list[Step]) -> np.ndarray:
+        """The group's time as its transfers and units overlap (``overlap.compute_span``)."""
+        stages = [replace(st, first=c, cycles=c)
+                  for st, c in zip(self.stage_steps, prep.stage_cycles, strict=True)]
+        span = compute_span([*transfers, *stages], self.copies, prep.invocations)
+        return np.broadcast_to(span, (prep.n,))
 
     def _tile_elements(
         self, level_sizes: list[dict[str, np.ndarray | int]]
@@ -205,28 +210,28 @@ class GroupModel:
         elems: dict[tuple[str, int], np.ndarray],
         n: int,
         *,
-        instructions: np.ndarray,
+        invocations: np.ndarray,
     ) -> _TransferTotals:
-        """Every tile move of every off-chip operand, added up (``instructions`` is the start)."""
+        """Every tile move of every off-chip operand, added up, level by level as lowering
+        emits them."""
         totals = _TransferTotals(
             transfer={},
             traffic={},
-            instructions=instructions,
-            exposed=np.zeros(n),
-            first=np.zeros(n),
+            instructions=invocations * len(self.g.stages),
+            steps=[],
             last=np.zeros(n),
         )
-        for p in self.g.placements:
-            if p.home is None:
-                continue
-            for level in range(p.first_level, p.last_level + 1):
+        for level in range(1, self.g.levels + 1):
+            for p in self.g.placements:
+                if p.home is None or not p.has_tile(level):
+                    continue
                 count, distinct = self._counts(p, level, trips, orders)
                 inner = p.at(level).name
                 outer = p.home_bytes if level == p.first_level else p.bytes_at(level - 1)
                 for edge, times in self._moves(p, level, count, distinct):
                     width = p.bytes_at(level) if edge.dst == inner else outer  # at the arrival
                     nbytes = elems[(p.operand, level)] * width
-                    self._add_move(totals, p, level, edge, times, nbytes)
+                    self._add_move(totals, p, level, edge, times, nbytes, invocations)
         return totals
 
     def _add_move(
@@ -237,6 +242,7 @@ class GroupModel:
         edge: Edge,
         times: np.ndarray,
         nbytes: np.ndarray,
+        invocations: np.ndarray,
     ) -> None:
         """Charge ``times`` moves of ``nbytes`` over ``edge`` (and its comm node) to ``totals``."""
         totals.instructions = totals.instructions + times
@@ -247,13 +253,20 @@ class GroupModel:
         totals.traffic[key] = totals.traffic.get(key, 0) + times * nbytes
         if edge.via:
             totals.transfer[edge.via] = totals.transfer.get(edge.via, 0) + times * nbytes / rate
-        one = nbytes / rate + self.acg.transfer_latency(edge)
-        if p.operand in self.written:
+        one = np.where(times > 0, nbytes / rate + self.acg.transfer_latency(edge), 0)
+        # later tiles pay the average of the moves after the first (or before the last)
+        rest = np.where(invocations > 1, np.maximum(busy - one, 0) / np.maximum(
+            invocations - 1, 1), 0)
+        here, there = _slot(p.operand, level), _slot(p.operand, level - 1)
+        outer = () if level == p.first_level else (there,)
+        resource = edge.via or key
+        latency = np.where(times > 0, self.acg.transfer_latency(edge), 0)  # none: no wait
+        if edge.dst == p.at(level).name:  # a load (or the reload of partial results)
+            totals.steps.append(Step(resource, one, rest, latency, outer, here))
+        else:  # the store of the tile just left; the very last one ends the group
             totals.last = np.maximum(totals.last, one)
-        elif level == p.first_level:
-            totals.first = np.maximum(totals.first, one)
-        if p.copies(level) == 1:
-            totals.exposed = totals.exposed + busy
+            totals.steps.append(Step(resource, one, rest, latency, (here,), (outer or (None,))[0],
+                                     lag=1))
 
     def _counts(
         self, p: Placement, level: int, trips: list[np.ndarray], orders: Sequence[Sequence[str]]
@@ -299,19 +312,22 @@ class GroupModel:
         return edge
 
 
-def _timing(mapping: Mapping, group: Group, si: int, st: Stage) -> StageTiming:
-    """A stage's place in the overlap schedule (its cycles are filled in per tiling)."""
+def _slot(operand: str, level: int) -> str:
+    """The overlap schedule's name for an operand's tile at one level."""
+    return f"{operand}@{level}"
+
+
+def _stage_step(mapping: Mapping, group: Group, si: int, st: Stage) -> Step:
+    """A stage's place in the overlap schedule (its cycles are filled in per tiling): it
+    reads and writes the innermost tiles of its operands."""
     b = mapping.binding(si)
     stmt = st.stmt
-    reads = [a.operand for a in stmt.accesses[:-1]]
+
+    def here(operand: str) -> str:
+        return _slot(operand, min(group.levels, group.placement(operand).last_level))
+
+    reads = [here(a.operand) for a in stmt.accesses[:-1]]
     if stmt.op.accumulates and stmt.init is None:
-        reads.append(stmt.dst.operand)
-    p = group.placement(stmt.dst.operand)
-    return StageTiming(
-        node=b.node.name,
-        cycles=0,
-        latency=math.ceil(b.capability.latency_cycles * b.node.period_cycles - 1e-9),
-        reads=tuple(reads),
-        writes=stmt.dst.operand,
-        copies=p.copies(group.levels) if p.home is None else 0,
-    )
+        reads.append(here(stmt.dst.operand))
+    latency = math.ceil(b.capability.latency_cycles * b.node.period_cycles - 1e-9)
+    return Step(b.node.name, 0, 0, latency, tuple(reads), here(stmt.dst.operand))

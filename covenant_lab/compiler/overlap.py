@@ -1,22 +1,25 @@
-"""How the stages of a group overlap across compute units, tile after tile.
+"""How the instructions of a group overlap across resources, tile after tile.
 
-Lowering emits, for every innermost tile, one invocation of each stage in the group's order;
-the simulator runs each unit's invocations in program order, each after what it depends on.
-Per tile, a stage starts when
+Lowering emits, for every innermost tile, the transfers whose tiles change there (the store
+of the tile just left, then the loads) and one invocation of each stage, in the group's
+order; the simulator runs each resource's instructions (a compute unit's invocations, an
+edge's or communication node's transfers) in program order, each after what it depends on.
+Per tile, a step starts when
 
-1. its unit has finished its previous invocation;
-2. the stages of this tile that wrote what it reads are ready (end plus latency);
-3. for an on-chip temp it writes: every stage that read the copy it is about to reuse has
-   finished (one copy: the previous tile's readers; two: those of the tile before).
+1. its resource has finished its previous step;
+2. the steps that wrote what it reads are ready (their end plus latency);
+3. when it writes a slot (an operand's tile at one level): the copy of that slot it is about
+   to reuse was last written and read (one copy: in the previous tile; two: the tile before).
 
-Played for a few tiles, the schedule settles into a period. The group's compute time is the
-first tile's span plus one period for every further tile: with one unit, the sum of the
-stages' cycles and latencies on the chain; with units handing temps over in two copies,
-about the busiest unit's share. Times are ints or numpy arrays (the search's candidates).
+The first tile pays each transfer in full; later tiles pay its average share (transfers of
+a tile that stays for several innermost tiles are spread over them). Played for a few tiles
+the schedule settles into a period; the span is the first tile plus one period for every
+further tile. Times are ints or numpy arrays (the search's candidates).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,47 +29,55 @@ STEADY = 4  # tiles played; the period is read between the last two
 
 
 @dataclass(frozen=True)
-class StageTiming:
-    """One stage as the schedule sees it."""
+class Step:
+    """One instruction of an innermost tile: a stage's invocation or a tile's transfer."""
 
-    node: str
-    cycles: Any  # one invocation (int or array)
-    latency: int  # after its end, until what it wrote can be read
-    reads: tuple[str, ...]
-    writes: str
-    copies: int  # copies of ``writes`` if it is an on-chip temp, else 0 (no reuse waits)
+    resource: str  # compute node, edge "A->B" or the communication node it goes through
+    first: Any  # cycles in the first tile
+    cycles: Any  # cycles in each later tile
+    latency: Any  # after its end, until what it wrote can be read
+    reads: tuple[str, ...]  # slots
+    writes: str | None
+    lag: int = 0  # 1: acts on the previous tile's data (the store of the tile just left)
 
 
-def compute_span(stages: list[StageTiming], invocations: Any) -> Any:
-    """Cycles from the first invocation's start to the last one's end, for ``invocations``
-    innermost tiles."""
-    copies = {s.writes: s.copies for s in stages if s.copies}
+def compute_span(steps: list[Step], copies: Mapping[str, int], invocations: Any) -> Any:
+    """Cycles from the first step's start to the last one's end, for ``invocations``
+    innermost tiles. ``copies``: how many copies each slot rotates through (a slot not
+    listed has a fresh copy every tile)."""
 
-    def slot(operand: str, tile: int) -> tuple[str, int]:
-        """Where the operand's tile sits: temps reuse their copies; the other operands'
-        slots are the loads' and stores' business, never waited for here."""
-        return (operand, tile % copies[operand]) if operand in copies else (operand, tile)
+    def slot(name: str, tile: int) -> tuple[str, int]:
+        return (name, tile % copies[name]) if name in copies else (name, tile)
 
-    free: dict[str, Any] = {}  # unit -> end of its last invocation
-    ready: dict[tuple[str, int], Any] = {}  # slot -> when its last write is readable
-    read_end: dict[tuple[str, int], Any] = {}  # slot -> end of its reads since that write
+    free: dict[str, Any] = {}  # resource -> end of its last step
+    ready: dict[tuple[str, int], Any] = {}  # slot copy -> when its last write is readable
+    read_end: dict[tuple[str, int], Any] = {}  # slot copy -> end of its reads since then
     finish: list[Any] = []
     for tile in range(STEADY):
         last: Any = 0
-        for s in stages:
-            own = slot(s.writes, tile)
-            start = free.get(s.node, 0)
-            for o in s.reads:
-                start = np.maximum(start, ready.get(slot(o, tile), 0))
-            if s.copies:
+        for s in steps:
+            t = tile - s.lag
+            if t < 0:
+                continue
+            cycles = s.first if tile == 0 else s.cycles
+            real = np.asarray(cycles) > 0  # a step of no time is no instruction: it waits
+            start = free.get(s.resource, 0)  # for nothing, and nothing waits for it
+            for name in s.reads:
+                start = np.maximum(start, ready.get(slot(name, t), 0))
+            own = slot(s.writes, t) if s.writes is not None else None
+            if own is not None:  # after the copy's last write and the reads since
+                start = np.maximum(start, ready.get(own, 0))
                 start = np.maximum(start, read_end.get(own, 0))
-            end = start + s.cycles
-            free[s.node] = end
-            for o in s.reads:
-                read_end[slot(o, tile)] = np.maximum(read_end.get(slot(o, tile), 0), end)
-            ready[own] = end + s.latency
-            read_end[own] = 0
-            last = np.maximum(last, end)
+            end = start + cycles
+            free[s.resource] = np.where(real, end, free.get(s.resource, 0))
+            for name in s.reads:
+                key = slot(name, t)
+                read_end[key] = np.where(real, np.maximum(read_end.get(key, 0), end),
+                                         read_end.get(key, 0))
+            if own is not None:
+                ready[own] = np.where(real, end + s.latency, ready.get(own, 0))
+                read_end[own] = np.where(real, 0, read_end.get(own, 0))
+            last = np.maximum(last, np.where(real, end, 0))
         finish.append(last)
     period = finish[-1] - finish[-2]
     return finish[0] + period * (np.asarray(invocations) - 1)
