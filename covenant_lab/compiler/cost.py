@@ -12,8 +12,10 @@ and the last store.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -31,14 +33,28 @@ Tiles = Sequence[np.ndarray]  # per level: (N, n_tile_loops) int array
 
 @dataclass
 class GroupCost:
-    """Cost arrays for N candidate tilings of one group (inf where a tiling does not fit)."""
+    """Cost arrays for N candidate tilings of one group (inf where a tiling does not fit).
 
-    cycles: np.ndarray
+    ``bound`` is cheap: the busiest resource, as if everything overlapped. The cycles come
+    from the overlap schedule (``overlap.py``), never below the bound; ``cycles_of`` gives
+    them for some candidates only (the search's branch and bound), ``cycles`` for all.
+    """
+
+    bound: np.ndarray
     compute: dict[str, np.ndarray]  # compute node -> busy cycles
     transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
     traffic: dict[str, np.ndarray]  # edge "A->B" -> bytes
     fits: np.ndarray
     instructions: np.ndarray  # transfers + compute invocations
+    schedule: Callable[[np.ndarray], np.ndarray] = field(repr=False)
+
+    def cycles_of(self, idx: np.ndarray) -> np.ndarray:
+        """Estimated cycles of the candidates ``idx``."""
+        return np.where(self.fits[idx], self.schedule(idx), np.inf)
+
+    @cached_property
+    def cycles(self) -> np.ndarray:
+        return self.cycles_of(np.arange(len(self.bound)))
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,7 @@ class Prepared:
     stage_cycles: list[np.ndarray | int]  # one invocation of each stage
 
 
+
 @dataclass
 class _TransferTotals:
     """Running totals over a group's tile moves, one entry per candidate tiling."""
@@ -61,8 +78,33 @@ class _TransferTotals:
     transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
     traffic: dict[str, np.ndarray]  # edge "A->B" -> bytes
     instructions: np.ndarray  # compute invocations plus transfers so far
-    steps: list[Step]  # the transfers, as the overlap schedule plays them per tile
+    moves: list[_Move]  # every kind of move, in the order lowering emits them per tile
     last: np.ndarray  # longest store of a written operand
+
+
+@dataclass(frozen=True)
+class _Move:
+    """One kind of tile move of a group (an operand, a level, a direction), per candidate."""
+
+    resource: str  # the edge, or the communication node it goes through
+    times: np.ndarray
+    each: np.ndarray  # cycles of one move (bytes / rate)
+    busy: np.ndarray  # all of them, latencies included
+    latency: int
+    store: bool  # the store of the tile just left (else a load or a reload)
+    reads: tuple[str, ...]
+    writes: str | None
+
+    def step(self, pick: Callable[[Any], Any], invocations: np.ndarray) -> Step:
+        """The move as one step of every innermost tile (overlap.py): the first tile pays one
+        move, each later tile the average of the others."""
+        times, busy = pick(self.times), pick(self.busy)
+        one = np.where(times > 0, pick(self.each) + self.latency, 0)
+        rest = np.where(invocations > 1,
+                        np.maximum(busy - one, 0) / np.maximum(invocations - 1, 1), 0)
+        latency = np.where(times > 0, self.latency, 0)  # no move: no wait
+        return Step(self.resource, one, rest, latency, self.reads, self.writes,
+                    lag=1 if self.store else 0)
 
 
 class GroupModel:
@@ -144,20 +186,31 @@ class GroupModel:
         totals = self._transfer_totals(
             prep.trips, orders, prep.elems, n, invocations=prep.invocations
         )
-        path = self._span(prep, totals.steps)
-        for v in totals.transfer.values():
-            path = np.maximum(path, v)
-        cycles = np.where(prep.fits, path + totals.last, np.inf)
+        busiest = np.zeros(n)
+        for v in [*prep.compute.values(), *totals.transfer.values()]:
+            busiest = np.maximum(busiest, v)
+
+        def schedule(idx: np.ndarray) -> np.ndarray:
+            span = self._span(prep, totals.moves, idx)
+            return np.asarray(np.maximum(span, busiest[idx]) + totals.last[idx])
+
         return GroupCost(
-            cycles, prep.compute, totals.transfer, totals.traffic, prep.fits, totals.instructions
+            np.where(prep.fits, busiest + totals.last, np.inf), prep.compute, totals.transfer,
+            totals.traffic, prep.fits, totals.instructions, schedule,
         )
 
-    def _span(self, prep: Prepared, transfers: list[Step]) -> np.ndarray:
-        """The group's time as its transfers and units overlap (``overlap.compute_span``)."""
-        stages = [replace(st, first=c, cycles=c)
+    def _span(self, prep: Prepared, moves: list[_Move], idx: np.ndarray) -> np.ndarray:
+        """The time of candidates ``idx`` as their transfers and units overlap
+        (``overlap.compute_span``)."""
+
+        def pick(v: Any) -> Any:
+            return v[idx] if np.ndim(v) else v
+
+        invocations = prep.invocations[idx]
+        steps = [m.step(pick, invocations) for m in moves]
+        steps += [replace(st, first=pick(c), cycles=pick(c))
                   for st, c in zip(self.stage_steps, prep.stage_cycles, strict=True)]
-        span = compute_span([*transfers, *stages], self.copies, prep.invocations)
-        return np.broadcast_to(span, (prep.n,))
+        return np.broadcast_to(compute_span(steps, self.copies, invocations), (len(idx),))
 
     def _tile_elements(
         self, level_sizes: list[dict[str, np.ndarray | int]]
@@ -218,7 +271,7 @@ class GroupModel:
             transfer={},
             traffic={},
             instructions=invocations * len(self.g.stages),
-            steps=[],
+            moves=[],
             last=np.zeros(n),
         )
         for level in range(1, self.g.levels + 1):
@@ -231,7 +284,7 @@ class GroupModel:
                 for edge, times in self._moves(p, level, count, distinct):
                     width = p.bytes_at(level) if edge.dst == inner else outer  # at the arrival
                     nbytes = elems[(p.operand, level)] * width
-                    self._add_move(totals, p, level, edge, times, nbytes, invocations)
+                    self._add_move(totals, p, level, edge, times, nbytes)
         return totals
 
     def _add_move(
@@ -242,7 +295,6 @@ class GroupModel:
         edge: Edge,
         times: np.ndarray,
         nbytes: np.ndarray,
-        invocations: np.ndarray,
     ) -> None:
         """Charge ``times`` moves of ``nbytes`` over ``edge`` (and its comm node) to ``totals``."""
         totals.instructions = totals.instructions + times
@@ -253,20 +305,15 @@ class GroupModel:
         totals.traffic[key] = totals.traffic.get(key, 0) + times * nbytes
         if edge.via:
             totals.transfer[edge.via] = totals.transfer.get(edge.via, 0) + times * nbytes / rate
-        one = np.where(times > 0, nbytes / rate + self.acg.transfer_latency(edge), 0)
-        # later tiles pay the average of the moves after the first (or before the last)
-        rest = np.where(invocations > 1, np.maximum(busy - one, 0) / np.maximum(
-            invocations - 1, 1), 0)
+        latency = self.acg.transfer_latency(edge)
+        store = edge.dst != p.at(level).name
+        if store:  # the very last store ends the group
+            totals.last = np.maximum(totals.last, np.where(times > 0, nbytes / rate + latency, 0))
         here, there = _slot(p.operand, level), _slot(p.operand, level - 1)
         outer = () if level == p.first_level else (there,)
-        resource = edge.via or key
-        latency = np.where(times > 0, self.acg.transfer_latency(edge), 0)  # none: no wait
-        if edge.dst == p.at(level).name:  # a load (or the reload of partial results)
-            totals.steps.append(Step(resource, one, rest, latency, outer, here))
-        else:  # the store of the tile just left; the very last one ends the group
-            totals.last = np.maximum(totals.last, one)
-            totals.steps.append(Step(resource, one, rest, latency, (here,), (outer or (None,))[0],
-                                     lag=1))
+        move = _Move(edge.via or key, times, nbytes / rate, busy, latency, store,
+                     (here,) if store else outer, (outer or (None,))[0] if store else here)
+        totals.moves.append(move)
 
     def _counts(
         self, p: Placement, level: int, trips: list[np.ndarray], orders: Sequence[Sequence[str]]

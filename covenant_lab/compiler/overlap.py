@@ -49,35 +49,48 @@ def compute_span(steps: list[Step], copies: Mapping[str, int], invocations: Any)
     def slot(name: str, tile: int) -> tuple[str, int]:
         return (name, tile % copies[name]) if name in copies else (name, tile)
 
+    # a step of no time is no instruction: it waits for nothing, and nothing waits for it
+    real = [[_real(s.first), _real(s.cycles)] for s in steps]
     free: dict[str, Any] = {}  # resource -> end of its last step
     ready: dict[tuple[str, int], Any] = {}  # slot copy -> when its last write is readable
     read_end: dict[tuple[str, int], Any] = {}  # slot copy -> end of its reads since then
     finish: list[Any] = []
     for tile in range(STEADY):
         last: Any = 0
-        for s in steps:
+        for s, when in zip(steps, real, strict=True):
             t = tile - s.lag
-            if t < 0:
+            mask = when[tile > 0]
+            if t < 0 or mask is False:
                 continue
             cycles = s.first if tile == 0 else s.cycles
-            real = np.asarray(cycles) > 0  # a step of no time is no instruction: it waits
-            start = free.get(s.resource, 0)  # for nothing, and nothing waits for it
+            start = free.get(s.resource, 0)
             for name in s.reads:
                 start = np.maximum(start, ready.get(slot(name, t), 0))
             own = slot(s.writes, t) if s.writes is not None else None
             if own is not None:  # after the copy's last write and the reads since
-                start = np.maximum(start, ready.get(own, 0))
-                start = np.maximum(start, read_end.get(own, 0))
+                start = np.maximum(start, np.maximum(ready.get(own, 0), read_end.get(own, 0)))
             end = start + cycles
-            free[s.resource] = np.where(real, end, free.get(s.resource, 0))
+            free[s.resource] = _keep(mask, end, free.get(s.resource, 0))
             for name in s.reads:
                 key = slot(name, t)
-                read_end[key] = np.where(real, np.maximum(read_end.get(key, 0), end),
-                                         read_end.get(key, 0))
+                old = read_end.get(key, 0)
+                read_end[key] = _keep(mask, np.maximum(old, end), old)
             if own is not None:
-                ready[own] = np.where(real, end + s.latency, ready.get(own, 0))
-                read_end[own] = np.where(real, 0, read_end.get(own, 0))
-            last = np.maximum(last, np.where(real, end, 0))
+                ready[own] = _keep(mask, end + s.latency, ready.get(own, 0))
+                read_end[own] = _keep(mask, 0, read_end.get(own, 0))
+            last = np.maximum(last, _keep(mask, end, 0))
         finish.append(last)
     period = finish[-1] - finish[-2]
     return finish[0] + period * (np.asarray(invocations) - 1)
+
+
+def _real(cycles: Any) -> Any:
+    """True where a step takes time (an instruction exists), False where it never does,
+    else the mask."""
+    mask = np.asarray(cycles) > 0
+    return True if mask.all() else (False if not mask.any() else mask)
+
+
+def _keep(mask: Any, new: Any, old: Any) -> Any:
+    """``new`` where the step is real, ``old`` where it is not."""
+    return new if mask is True else np.where(mask, new, old)

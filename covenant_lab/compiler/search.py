@@ -20,7 +20,7 @@ from covenant_lab.codelets.inplace import in_place, separate_in_place
 from covenant_lab.codelets.ir import Codelet
 from covenant_lab.codelets.split import split_init, splittable
 from covenant_lab.compiler.constraints import Constraints
-from covenant_lab.compiler.cost import GroupCost, GroupModel
+from covenant_lab.compiler.cost import GroupCost, GroupModel, Prepared
 from covenant_lab.compiler.mapping import Group, Mapping
 from covenant_lab.compiler.passes.buffer import BufferTemps, buffer_options
 from covenant_lab.compiler.passes.fuse import FuseStages
@@ -36,6 +36,7 @@ from covenant_lab.types import Role
 BATCH_LIMIT = 60_000
 EXHAUSTIVE_LIMIT = 3_000_000  # tilings per level the exhaustive reference may score
 BEAM = 4
+FIRST_EXACT = 32  # candidates given the exact cost first (then 4x as many per round)
 SMALL_NEST = 4  # up to this many iterating loops, the search tries every loop order
 INSTRUCTION_COST = 4.0  # cycles the search charges per instruction (issue overhead)
 MAX_CHOICES = 64  # capability combinations tried per codelet
@@ -233,25 +234,43 @@ def _best_extensions(
     out: list[_Entry] = []
     for order in orders:
         level_orders = [tuple(model.loops)] * (level - 1) + [order] + inner_orders
-        cost = _search_cost(model.cost_of(prepared, level_orders), n)
-        for i in np.argsort(cost, kind="stable")[:BEAM]:
-            if np.isfinite(cost[i]):
-                out.append(
-                    (float(cost[i]), [batch[i : i + 1], *inner_tiles], [order, *inner_orders])
-                )
+        for cost, i in _best(model, prepared, level_orders):
+            out.append((cost, [batch[i : i + 1], *inner_tiles], [order, *inner_orders]))
     return out
 
 
-def _search_cost(gc: GroupCost, n: int) -> np.ndarray:
-    """Estimated cycles plus issue overhead for every instruction.
+def _best(
+    model: GroupModel, prep: Prepared, orders: list[tuple[str, ...]]
+) -> list[tuple[float, int]]:
+    """The BEAM best (search cost, candidate) under one loop order, best first.
 
-    Ties (transfers hidden under compute) go to the mapping moving fewer bytes.
-    """
-    return (
-        gc.cycles
-        + INSTRUCTION_COST * gc.instructions
-        + sum(gc.traffic.values(), np.zeros(n)) * 1e-7
-    )
+    Branch and bound: every candidate gets the cheap lower bound; the exact cost (the overlap
+    schedule) is computed for the most promising first, in growing batches, until no
+    candidate left unscored can beat the BEAM best scored (so the result is what scoring
+    all of them exactly would give)."""
+    gc = model.cost_of(prep, orders)
+    extra = _overhead(gc, prep.n)
+    bound = gc.bound + extra
+    rank = np.argsort(bound, kind="stable")
+    rank = rank[np.isfinite(bound[rank])]
+    scored: list[tuple[float, int]] = []
+    done, batch = 0, FIRST_EXACT
+    while done < len(rank):
+        idx = rank[done : done + batch]
+        cost = gc.cycles_of(idx) + extra[idx]
+        best = np.argsort(cost, kind="stable")[:BEAM]
+        scored = sorted(scored + [(float(cost[k]), int(idx[k])) for k in best
+                                  if np.isfinite(cost[k])])[:BEAM]
+        done, batch = done + len(idx), batch * 4
+        if done < len(rank) and len(scored) == BEAM and scored[-1][0] <= bound[rank[done]]:
+            break
+    return scored
+
+
+def _overhead(gc: GroupCost, n: int) -> np.ndarray:
+    """What the search adds to the estimated cycles: issue overhead for every instruction,
+    and a tie-break (transfers hidden under compute) towards moving fewer bytes."""
+    return INSTRUCTION_COST * gc.instructions + sum(gc.traffic.values(), np.zeros(n)) * 1e-7
 
 
 def _no_fit_message(mapping: Mapping, group: Group, lists: list[list[int]], level: int) -> str:
