@@ -183,13 +183,15 @@ def _models_html(doc: Doc) -> str:
     rows = [[r["model"], r["arch"], r["status"], r.get("layers", "-"),
              _fmt(r.get("failed_layers"), "d"), _fmt(r.get("fallback_layers"), "d"),
              _fmt(r.get("compile_s"), ".2f"), _fmt(r.get("sim_s"), ".2f"),
-             _fmt(r.get("cycles"), ",d"), _fmt(r.get("peak_rss_mb"), ".0f"),
+             _fmt(r.get("cycles"), ",d"), _fmt(r.get("efficiency"), ".3f"),
+             _fmt(r.get("estimate_ratio"), ".3f"), _fmt(r.get("peak_rss_mb"), ".0f"),
              (r.get("error") or r.get("sim_error")
               or "; ".join(f"{f['layer']}: {f['error']}" for f in r.get("failed", [])))[:160]]
             for r in doc["models"]]
     return "<h2>Whole models</h2>" + _table(rows, [
         "model", "arch", "status", "layers", "not compiled", "on a fallback unit", "compile s",
-        "sim s", "cycles", "peak RSS MB", "problem"])
+        "sim s", "cycles", "Σideal / Σcycles", "estimate / simulated", "peak RSS MB",
+        "problem"])
 
 
 def unit_notes(doc: Doc) -> list[list[str]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import platform
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -55,7 +55,7 @@ class BenchConfig:
     workers: int = 2
     search_layers: tuple[str, ...] | None = None
     models: tuple[str, ...] = MODELS
-    model_arch: str = "genesys"
+    model_archs: tuple[str, ...] = ("genesys", "hvx")
     oracles: bool = False
     check_limit: int = QUICK_CHECK_LIMIT
     seed: int = 0
@@ -119,6 +119,11 @@ def _search(executor: Executor, variants: list[tuple[str, ACG]], layers: tuple[s
     return out
 
 
+def _model_progress(label: str, count: int, err: TextIO | None) -> Callable[[dict[str, Any]], None]:
+    bar = Progress(f"whole models on {label}", count, err)
+    return lambda r: bar.update(f"{r['model']} {r['status']}")
+
+
 def run_bench(config: BenchConfig, out: Path, *, stream: TextIO | None = None,
               err: TextIO | None = None) -> dict[str, Any]:
     """Run the benchmark, write its files under ``out`` (which must exist), print the tables."""
@@ -136,11 +141,10 @@ def run_bench(config: BenchConfig, out: Path, *, stream: TextIO | None = None,
         bar = Progress("search vs exhaustive", len(variants) * len(searched), err)
         search = _search(executor, variants, searched, bar) if searched else []
     models: list[dict[str, Any]] = []
-    if config.models:
-        label, acg = load_variant(config.model_arch)
-        bar = Progress(f"whole models on {label}", len(config.models), err)
-        models = run_models(config.models, label, acg.to_yaml(), workers=min(config.workers, 2),
-                            on_result=lambda r: bar.update(f"{r['model']} {r['status']}"))
+    for name in config.model_archs if config.models else ():
+        label, acg = load_variant(name)
+        models += run_models(config.models, label, acg.to_yaml(), workers=min(config.workers, 2),
+                             on_result=_model_progress(label, len(config.models), err))
     oracles: list[dict[str, Any]] = []
     oracle_text: list[str] = []
     if config.oracles:

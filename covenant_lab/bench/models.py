@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
+from covenant_lab.analysis.bounds import ideal_bound
 from covenant_lab.compiler.model import ModelResult, compile_model
 from covenant_lab.dse.sweep import arch_from_yaml
 from covenant_lab.errors import CovenantError, SimulationError
@@ -44,9 +45,12 @@ def _peak_mb() -> float:
 
 
 def _simulate(result: Any, rec: dict[str, Any]) -> None:
+    """Timing-simulate every compiled layer; the record gets the model's cycles beside the
+    sums of the layers' ideal bounds and estimates (efficiency = Σideal / Σcycles)."""
     acg = result.arch
     t0 = time.perf_counter()
     cycles = instructions = failures = 0
+    ideal = estimated = 0.0
     first = ""
     for unit in result.layers:
         program = unit.result.program
@@ -58,8 +62,12 @@ def _simulate(result: Any, rec: dict[str, Any]) -> None:
             failures += 1
             first = first or f"{unit.name}: {exc}"
         instructions += len(program.instrs)
+        ideal += ideal_bound(unit.result.codelet, acg).cycles
+        estimated += unit.result.estimate.cycles
     rec.update(sim_s=time.perf_counter() - t0, cycles=cycles, instructions=instructions,
-               sim_errors=failures, sim_error=first)
+               sim_errors=failures, sim_error=first, ideal_cycles=ideal,
+               estimated_cycles=estimated, efficiency=ideal / cycles if cycles else None,
+               estimate_ratio=estimated / cycles if cycles else None)
 
 
 def unit_notes(result: ModelResult) -> dict[str, Any]:

@@ -74,11 +74,12 @@ def model_table(models: Sequence[dict[str, Any]]) -> str:
         rows.append([r["model"], r["arch"], r["status"], _f(r.get("layers"), "d"),
                      _f(r.get("failed_layers"), "d"), _f(r.get("fallback_layers"), "d"),
                      _f(r.get("compile_s"), ".2f"), _f(r.get("sim_s"), ".2f"),
-                     _f(r.get("cycles"), ",d"), _f(r.get("sim_errors"), "d"),
+                     _f(r.get("cycles"), ",d"), _f(r.get("efficiency"), ".3f"),
+                     _f(r.get("estimate_ratio"), ".3f"), _f(r.get("sim_errors"), "d"),
                      f"{r['peak_rss_mb']:.0f}"])
     header = ["model", "arch", "status", "layers", "failed", "fallback", "compile s", "sim s",
-              "cycles", "sim errors", "peak RSS MB"]
-    return format_table(rows, header, "lll" + "r" * 8)
+              "cycles", "Σideal/Σcycles", "est/sim", "sim errors", "peak RSS MB"]
+    return format_table(rows, header, "lll" + "r" * 10)
 
 
 def fallback_lines(doc: dict[str, Any]) -> list[str]:

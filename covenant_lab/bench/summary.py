@@ -96,8 +96,9 @@ def summarize(config: BenchConfig, archs: dict[str, Any], layers: Sequence[Rec],
         "wall_s": wall_s,
         "archs": per_arch,
         "search": _search(search),
-        "models": {r["model"]: {k: r.get(k) for k in (
+        "models": {f"{r['model']} on {r['arch']}": {k: r.get(k) for k in (
             "arch", "status", "error", "layers", "compile_s", "sim_s", "cycles", "instructions",
+            "ideal_cycles", "efficiency", "estimate_ratio",
             "sim_errors", "peak_rss_mb", "base_rss_mb", "failed_layers", "fallback_layers")}
             for r in models},
         "sim_speed": _speed(layers),

@@ -33,7 +33,8 @@ def register(subparsers: Any) -> None:
                    help="allow --out inside the source checkout")
     p.add_argument("--arch", action="append", default=[], metavar="NAME",
                    help=f"architecture variant (repeatable; default {' '.join(DEFAULT_VARIANTS)}; "
-                        f"known: {', '.join(VARIANTS)}, or a .yaml file)")
+                        f"known: {', '.join(VARIANTS)}, a shipped architecture or a .yaml "
+                        "file)")
     p.add_argument("--layers", nargs="+", default=[], metavar="NAME",
                    help="suite layers to run (default: all " + str(len(SUITE)) + ")")
     p.add_argument("--no-search", action="store_true", help="skip search vs exhaustive search")
@@ -42,7 +43,10 @@ def register(subparsers: Any) -> None:
                         f"{', '.join(SEARCH_LAYERS)})")
     p.add_argument("--no-models", action="store_true", help="skip the whole-model runs")
     p.add_argument("--models", nargs="+", default=list(MODELS), metavar="NAME",
-                   help="whole models to run on genesys (default: %(default)s)")
+                   help="whole models to run (default: %(default)s)")
+    p.add_argument("--model-arch", action="append", default=[], metavar="NAME",
+                   help="architecture the whole models run on (repeatable; default "
+                        f"{' '.join(BenchConfig.model_archs)}; names as for --arch)")
     p.add_argument("--oracles", action="store_true",
                    help="compare small GEMMs with SCALE-Sim (the 'oracles' extra)")
     p.add_argument("--strict", action="store_true",
@@ -60,10 +64,11 @@ def _run(args: argparse.Namespace) -> int:
         workers=args.jobs,
         search_layers=() if args.no_search else (tuple(args.search) or None),
         models=() if args.no_models else tuple(args.models),
+        model_archs=tuple(args.model_arch) or BenchConfig.model_archs,
         oracles=args.oracles,
     )
     config.validate()
-    for name in config.archs:
+    for name in (*config.archs, *config.model_archs):
         load_variant(name)  # fail on a bad name before creating anything
     out = prepare_out_dir(args.out, in_source_tree=args.in_source_tree)
     doc = run_bench(config, out)

@@ -29,7 +29,7 @@ def bench(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     config = BenchConfig(archs=("teaching",), layers=TINY, workers=1,
                          search_layers=("lenet_fc1", "small_matmul"), models=("lenet",),
-                         model_arch="teaching")
+                         model_archs=("teaching",))
     text = io.StringIO()
     doc = run_bench(config, out, stream=text, err=io.StringIO())
     return out, doc, text.getvalue()
@@ -84,7 +84,7 @@ def test_summary_has_the_headline_figures(bench):
     timed = [r for r in doc["layers"] if r.get("sim_functional_s")]
     assert speed["functional_overhead"] == pytest.approx(
         sum(r["sim_functional_s"] for r in timed) / sum(r["sim_timing_s"] for r in timed))
-    assert summary["models"]["lenet"]["status"] == "ok"
+    assert summary["models"]["lenet on teaching"]["status"] == "ok"
 
 
 def test_files_are_written(bench):
@@ -114,6 +114,9 @@ def test_whole_model_record(bench):
     (m,) = doc["models"]
     assert m["model"] == "lenet" and m["status"] == "ok", m["error"]
     assert m["cycles"] > 0 and m["layers"] > 0 and m["peak_rss_mb"] > 0
+    assert m["efficiency"] == pytest.approx(m["ideal_cycles"] / m["cycles"])
+    assert 0 < m["efficiency"] <= 1
+    assert m["estimate_ratio"] == pytest.approx(m["estimated_cycles"] / m["cycles"])
 
 
 def test_printed_table(bench):
