@@ -79,6 +79,7 @@ class _TransferTotals:
     traffic: dict[str, np.ndarray]  # edge "A->B" -> bytes
     instructions: np.ndarray  # compute invocations plus transfers so far
     moves: list[_Move]  # every kind of move, in the order lowering emits them per tile
+    first: np.ndarray  # longest chain of first loads of an operand that is only read
     last: np.ndarray  # longest store of a written operand
 
 
@@ -187,8 +188,10 @@ class GroupModel:
             prep.trips, orders, prep.elems, n, invocations=prep.invocations
         )
         busiest = np.zeros(n)
-        for v in [*prep.compute.values(), *totals.transfer.values()]:
+        for v in totals.transfer.values():
             busiest = np.maximum(busiest, v)
+        for v in prep.compute.values():  # no unit starts before its first tiles are in
+            busiest = np.maximum(busiest, v + totals.first)
 
         def schedule(idx: np.ndarray) -> np.ndarray:
             span = self._span(prep, totals.moves, idx)
@@ -272,8 +275,10 @@ class GroupModel:
             traffic={},
             instructions=invocations * len(self.g.stages),
             moves=[],
+            first=np.zeros(n),
             last=np.zeros(n),
         )
+        chains: dict[str, np.ndarray] = {}  # operand -> its first tile's loads, level by level
         for level in range(1, self.g.levels + 1):
             for p in self.g.placements:
                 if p.home is None or not p.has_tile(level):
@@ -285,6 +290,12 @@ class GroupModel:
                     width = p.bytes_at(level) if edge.dst == inner else outer  # at the arrival
                     nbytes = elems[(p.operand, level)] * width
                     self._add_move(totals, p, level, edge, times, nbytes)
+                    if p.operand not in self.written:
+                        one = nbytes / self.acg.transfer_rate(edge) + self.acg.transfer_latency(
+                            edge)
+                        chains[p.operand] = chains.get(p.operand, 0) + one
+        for chain in chains.values():
+            totals.first = np.maximum(totals.first, chain)
         return totals
 
     def _add_move(

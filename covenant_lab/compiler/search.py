@@ -20,7 +20,7 @@ from covenant_lab.codelets.inplace import in_place, separate_in_place
 from covenant_lab.codelets.ir import Codelet
 from covenant_lab.codelets.split import split_init, splittable
 from covenant_lab.compiler.constraints import Constraints
-from covenant_lab.compiler.cost import GroupCost, GroupModel, Prepared
+from covenant_lab.compiler.cost import GroupCost, GroupModel
 from covenant_lab.compiler.mapping import Group, Mapping
 from covenant_lab.compiler.passes.buffer import BufferTemps, buffer_options
 from covenant_lab.compiler.passes.fuse import FuseStages
@@ -224,44 +224,43 @@ def _best_extensions(
 ) -> list[_Entry]:
     """Score every tiling of ``batch`` at ``level`` under the chosen inner levels.
 
-    Outer levels keep the whole extent. Per loop order, the BEAM best tilings that fit.
+    Outer levels keep the whole extent. The BEAM best (tiling, loop order) pairs that fit.
     """
     n = batch.shape[0]
     width = len(model.loops)
     full = np.broadcast_to(model.extent[None, :], (n, width))
     tiles = [full] * (level - 1) + [batch] + [np.broadcast_to(t, (n, width)) for t in inner_tiles]
     prepared = model.prepare(tiles, from_level=level)  # the same for every order
-    out: list[_Entry] = []
-    for order in orders:
-        level_orders = [tuple(model.loops)] * (level - 1) + [order] + inner_orders
-        for cost, i in _best(model, prepared, level_orders):
-            out.append((cost, [batch[i : i + 1], *inner_tiles], [order, *inner_orders]))
-    return out
+    level_orders = [[tuple(model.loops)] * (level - 1) + [order] + inner_orders
+                    for order in orders]
+    costs = [model.cost_of(prepared, lo) for lo in level_orders]
+    return [(cost, [batch[i : i + 1], *inner_tiles], [orders[k], *inner_orders])
+            for cost, k, i in _best(costs, n)]
 
 
-def _best(
-    model: GroupModel, prep: Prepared, orders: list[tuple[str, ...]]
-) -> list[tuple[float, int]]:
-    """The BEAM best (search cost, candidate) under one loop order, best first.
+def _best(costs: list[GroupCost], n: int) -> list[tuple[float, int, int]]:
+    """The BEAM best (search cost, order, candidate) of ``n`` candidates under each order.
 
-    Branch and bound: every candidate gets the cheap lower bound; the exact cost (the overlap
-    schedule) is computed for the most promising first, in growing batches, until no
-    candidate left unscored can beat the BEAM best scored (so the result is what scoring
-    all of them exactly would give)."""
-    gc = model.cost_of(prep, orders)
-    extra = _overhead(gc, prep.n)
-    bound = gc.bound + extra
+    Branch and bound: every pair has the cheap lower bound; the exact cost (the overlap
+    schedule) is computed for the most promising first, in growing batches, until no pair
+    left unscored can beat the BEAM best scored (so the result is what scoring all of them
+    exactly would give)."""
+    extra = [_overhead(gc, n) for gc in costs]
+    bound = np.concatenate([gc.bound + e for gc, e in zip(costs, extra, strict=True)])
     rank = np.argsort(bound, kind="stable")
     rank = rank[np.isfinite(bound[rank])]
-    scored: list[tuple[float, int]] = []
+    scored: list[tuple[float, int, int]] = []
     done, batch = 0, FIRST_EXACT
     while done < len(rank):
-        idx = rank[done : done + batch]
-        cost = gc.cycles_of(idx) + extra[idx]
-        best = np.argsort(cost, kind="stable")[:BEAM]
-        scored = sorted(scored + [(float(cost[k]), int(idx[k])) for k in best
-                                  if np.isfinite(cost[k])])[:BEAM]
-        done, batch = done + len(idx), batch * 4
+        chunk = rank[done : done + batch]
+        for k, gc in enumerate(costs):
+            idx = chunk[chunk // n == k] % n
+            if len(idx):
+                cost = gc.cycles_of(idx) + extra[k][idx]
+                scored += [(float(cost[j]), k, int(idx[j]))
+                           for j in np.argsort(cost, kind="stable")[:BEAM] if np.isfinite(cost[j])]
+        scored = sorted(scored)[:BEAM]
+        done, batch = done + len(chunk), batch * 4
         if done < len(rank) and len(scored) == BEAM and scored[-1][0] <= bound[rank[done]]:
             break
     return scored
