@@ -24,9 +24,9 @@ from covenant_lab.acg.nodes import Edge, StorageNode
 from covenant_lab.codelets.ir import Stage
 from covenant_lab.compiler.footprint import access_axes, bounding_elements, stored
 from covenant_lab.compiler.invocation import invocation_cycles
-from covenant_lab.compiler.lower import read_before_written
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.overlap import Step, compute_span
+from covenant_lab.compiler.sites import move_counts, operand_loops, read_before_written
 
 Tiles = Sequence[np.ndarray]  # per level: (N, n_tile_loops) int array
 
@@ -44,6 +44,7 @@ class GroupCost:
     compute: dict[str, np.ndarray]  # compute node -> busy cycles
     transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
     traffic: dict[str, np.ndarray]  # edge "A->B" -> bytes
+    moves: dict[str, np.ndarray]  # edge "A->B" -> transfers
     fits: np.ndarray
     instructions: np.ndarray  # transfers + compute invocations
     schedule: Callable[[np.ndarray], np.ndarray] = field(repr=False)
@@ -77,6 +78,7 @@ class _TransferTotals:
 
     transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
     traffic: dict[str, np.ndarray]  # edge "A->B" -> bytes
+    moves_per_edge: dict[str, np.ndarray]  # edge "A->B" -> transfers
     instructions: np.ndarray  # compute invocations plus transfers so far
     moves: list[_Move]  # every kind of move, in the order lowering emits them per tile
     first: np.ndarray  # longest chain of first loads of an operand that is only read
@@ -119,10 +121,8 @@ class GroupModel:
         self.stages = mapping.stages_of(group)
         self.written = {st.stmt.dst.operand for st in self.stages}
         self.keeps = read_before_written(self.stages) & self.written
-        self.relevant = {
-            p.operand: np.array([self._uses(p.operand, lp) for lp in self.loops], dtype=bool)
-            for p in group.placements
-        }
+        self.uses = {p.operand: set(operand_loops(self.stages, p.operand))
+                     for p in group.placements}
         self.axes = {p.operand: access_axes(self.stages, p.operand) for p in group.placements}
         self.position = {lp: k for k, lp in enumerate(self.loops)}
         self.copies = {
@@ -131,13 +131,6 @@ class GroupModel:
         }
         self.stage_steps = [_stage_step(mapping, group, si, st)
                             for si, st in zip(group.stages, self.stages, strict=True)]
-
-    def _uses(self, operand: str, loop: str) -> bool:
-        return any(
-            acc.operand == operand and loop in acc.vars
-            for st in self.stages
-            for acc in st.stmt.accesses
-        )
 
     # -- pieces ---------------------------------------------------------------------------
     def sizes(self, tiles: np.ndarray) -> dict[str, np.ndarray | int]:
@@ -199,7 +192,7 @@ class GroupModel:
 
         return GroupCost(
             np.where(prep.fits, busiest + totals.last, np.inf), prep.compute, totals.transfer,
-            totals.traffic, prep.fits, totals.instructions, schedule,
+            totals.traffic, totals.moves_per_edge, prep.fits, totals.instructions, schedule,
         )
 
     def _span(self, prep: Prepared, moves: list[_Move], idx: np.ndarray) -> np.ndarray:
@@ -273,6 +266,7 @@ class GroupModel:
         totals = _TransferTotals(
             transfer={},
             traffic={},
+            moves_per_edge={},
             instructions=invocations * len(self.g.stages),
             moves=[],
             first=np.zeros(n),
@@ -314,6 +308,7 @@ class GroupModel:
         key = f"{edge.src}->{edge.dst}"
         totals.transfer[key] = totals.transfer.get(key, 0) + busy
         totals.traffic[key] = totals.traffic.get(key, 0) + times * nbytes
+        totals.moves_per_edge[key] = totals.moves_per_edge.get(key, 0) + times
         if edge.via:
             totals.transfer[edge.via] = totals.transfer.get(edge.via, 0) + times * nbytes / rate
         latency = self.acg.transfer_latency(edge)
@@ -329,21 +324,17 @@ class GroupModel:
     def _counts(
         self, p: Placement, level: int, trips: list[np.ndarray], orders: Sequence[Sequence[str]]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Times the operand's box at ``level`` changes, and how many distinct boxes it has."""
-        rel = self.relevant[p.operand]
-        n = trips[0].shape[0]
-        count = np.ones(n)
-        running = np.ones(n)
-        distinct = np.ones(n)
+        """Times the operand's box at ``level`` changes, and how many distinct boxes it has
+        (``sites.move_counts``)."""
+        uses = self.uses[p.operand]
+        flags, steps = [], []
         for lvl in range(level):
             for lp in orders[lvl]:
-                k = self.position[lp]
-                t = trips[lvl][:, k]
-                running = running * t
-                if rel[k]:
-                    distinct = distinct * t
-                    count = np.where(t > 1, running, count)
-        return count, distinct
+                flags.append(lp in uses)
+                steps.append(trips[lvl][:, self.position[lp]])
+        _, moves, distinct = move_counts(flags, steps)
+        n = trips[0].shape[0]
+        return np.broadcast_to(moves, (n,)), np.broadcast_to(distinct, (n,))
 
     def _moves(
         self, p: Placement, level: int, count: np.ndarray, distinct: np.ndarray

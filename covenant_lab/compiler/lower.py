@@ -23,6 +23,7 @@ from covenant_lab.compiler.footprint import tile_uses
 from covenant_lab.compiler.invocation import invocation_cycles, invocation_params
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.program import Compute, DramTensor, Instr, Program, TileRef, Transfer
+from covenant_lab.compiler.sites import operand_loops, read_before_written
 from covenant_lab.errors import ScheduleError
 
 DRAM_ALIGN = 64
@@ -85,11 +86,8 @@ class _GroupEmitter:
         self.slots: dict[tuple[str, int], _Slot] = {}
         self._allocate()
         self._boxes: dict[tuple[str, tuple[tuple[int, int] | None, ...]], Box] = {}
-        self._uses = {  # the loops an operand's box depends on
-            p.operand: tuple(sorted({v for st in self.stages for acc in st.stmt.accesses
-                                     if acc.operand == p.operand for v in acc.vars}))
-            for p in group.placements
-        }
+        self._uses = {p.operand: operand_loops(self.stages, p.operand)  # its box's loops
+                      for p in group.placements}
         self._reductions = [st.reduction_loops() for st in self.stages]
         self._whole = {d.name: (0, d.extent) for d in self.m.codelet.dims}
         self._cycles: dict[
@@ -239,22 +237,6 @@ class _GroupEmitter:
             dst = st.stmt.dst.operand
             p = self.group.placement(dst)
             self.slots[(dst, min(self.group.levels, p.last_level))].dirty = True
-
-
-def read_before_written(stages: tuple[Stage, ...]) -> set[str]:
-    """Operands some stage reads before any stage of the group writes them.
-
-    Includes an accumulation with ``init=None``, which reads its destination's contents.
-    """
-    written: set[str] = set()
-    out: set[str] = set()
-    for st in stages:
-        reads = [a.operand for a in st.stmt.accesses[:-1]]
-        if st.stmt.op.accumulates and st.stmt.init is None:
-            reads.append(st.stmt.dst.operand)
-        out.update(r for r in reads if r not in written)
-        written.add(st.stmt.dst.operand)
-    return out
 
 
 def _sub(outer: TileRef, box: Box) -> TileRef:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from covenant_lab.compiler.footprint import loop_sizes, tile_elements
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
+from covenant_lab.compiler.sites import move_counts, operand_loops
 
 
 def mapping_text(m: Mapping) -> str:
@@ -86,58 +87,53 @@ def loop_nest(m: Mapping) -> str:
 
 
 def _group_nest(m: Mapping, g: Group) -> list[str]:
-    lines: list[str] = []
-    depth = 0
-    uses = {
-        p.operand: {
-            lp
-            for si in g.stages
-            for a in m.codelet.stages[si].stmt.accesses
-            if a.operand == p.operand
-            for lp in a.vars
-        }
-        for p in g.placements
-    }
-    written = {m.codelet.stages[si].stmt.dst.operand for si in g.stages}
+    """The nest of loops that iterate, each tile move printed at its site
+    (``sites.move_counts``: inside the innermost loop that changes its box)."""
+    stages = m.stages_of(g)
+    written = {st.stmt.dst.operand for st in stages}
+    positions = [(level, lp) for level, order in enumerate(g.orders) for lp in order]
     prev = {lp: m.codelet.extent(lp) for lp in g.tile_loops}
-    for level, order in enumerate(g.orders):
-        movers = [
-            p
-            for p in g.placements
-            if (p.has_tile(level + 1) and p.home is not None)
-            or (p.has_tile(level + 1) and level + 1 > p.first_level)
-        ]
-        live = [lp for lp in order if -(-prev[lp] // g.tile(level + 1, lp)) > 1]
-        last = {
-            p.operand: max((live.index(lp) for lp in live if lp in uses[p.operand]), default=-1)
-            for p in movers
-        }
-        for p in movers:
-            if last[p.operand] == -1:
-                lines.append("  " * depth + _move(p.operand, p, level, written))
-        for k, lp in enumerate(live):
-            step = g.tile(level + 1, lp)
-            lines.append("  " * depth + f"for {lp}{level} in 0..{prev[lp]} step {step}:")
-            depth += 1
-            for p in movers:
-                if last[p.operand] == k:
-                    lines.append("  " * depth + _move(p.operand, p, level, written))
-        prev = {lp: g.tile(level + 1, lp) for lp in g.tile_loops}
+    trips = []
+    for level, lp in positions:
+        trips.append(-(-prev[lp] // g.tile(level + 1, lp)))
+        if lp == g.orders[level][-1]:
+            prev = {x: g.tile(level + 1, x) for x in g.tile_loops}
+    moves: dict[int, list[str]] = {}
+    for level in range(1, g.levels + 1):
+        for p in g.placements:
+            if p.home is None or not p.has_tile(level):
+                continue
+            uses = set(operand_loops(stages, p.operand))
+            above = [k for k, (lvl, _) in enumerate(positions) if lvl < level]
+            site, _, _ = move_counts([positions[k][1] in uses for k in above],
+                                     [trips[k] for k in above])
+            moves.setdefault(int(site), []).append(_move(p, level, written))
+    lines = list(moves.get(-1, []))
+    depth = 0
+    for k, (level, lp) in enumerate(positions):
+        if trips[k] == 1:
+            continue
+        outer = m.codelet.extent(lp) if level == 0 else g.tile(level, lp)
+        step = g.tile(level + 1, lp)
+        lines.append("  " * depth + f"for {lp}{level} in 0..{outer} step {step}:")
+        depth += 1
+        lines += ["  " * depth + line for line in moves.get(k, [])]
+    sizes = {lp: g.tile(g.levels, lp) for lp in g.tile_loops} if g.levels else {}
     for si in g.stages:
         b = m.binding(si)
-        sizes = ", ".join(
-            f"{lp}={prev.get(lp, m.codelet.extent(lp))}" for lp in m.codelet.stages[si].loops
+        shown = ", ".join(
+            f"{lp}={sizes.get(lp, m.codelet.extent(lp))}" for lp in m.codelet.stages[si].loops
         )
-        lines.append("  " * depth + f"{b.node.name}.{b.capability.label}({sizes})  # stage {si}")
+        lines.append("  " * depth + f"{b.node.name}.{b.capability.label}({shown})  # stage {si}")
     return lines
 
 
-def _move(operand: str, p: Placement, level: int, written: set[str]) -> str:
-    src = p.home.name if level + 1 == p.first_level and p.home else p.at(level).name
-    dst = p.at(level + 1).name
-    if operand in written:
-        return f"store {operand}: {dst} -> {src}  (when its tile changes)"
-    return f"load {operand}: {src} -> {dst}"
+def _move(p: Placement, level: int, written: set[str]) -> str:
+    src = p.home.name if level == p.first_level and p.home else p.at(level - 1).name
+    dst = p.at(level).name
+    if p.operand in written:
+        return f"store {p.operand}: {dst} -> {src}  (when its tile changes)"
+    return f"load {p.operand}: {src} -> {dst}"
 
 
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:

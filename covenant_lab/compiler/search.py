@@ -103,7 +103,7 @@ def canonical_orders(model: GroupModel) -> list[tuple[str, ...]]:
     loops = model.loops
     seen: dict[tuple[str, ...], None] = {tuple(loops): None}
     for perm in itertools.permutations(operands, min(len(operands), 3)):
-        key = [tuple(not model.relevant[op][k] for op in perm) for k in range(len(loops))]
+        key = [tuple(loops[k] not in model.uses[op] for op in perm) for k in range(len(loops))]
         order = tuple(lp for _, lp in sorted(zip(key, loops, strict=True), key=lambda x: x[0]))
         seen.setdefault(order, None)
     return list(seen)

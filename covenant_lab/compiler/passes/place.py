@@ -10,9 +10,9 @@ from covenant_lab.acg.homes import TensorHome
 from covenant_lab.acg.nodes import StorageNode
 from covenant_lab.codelets.ir import Role
 from covenant_lab.compiler.footprint import port_dtype
-from covenant_lab.compiler.lower import read_before_written
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.passes.fuse import temp_storages
+from covenant_lab.compiler.sites import read_before_written
 from covenant_lab.errors import MappingError, ScheduleError
 
 
