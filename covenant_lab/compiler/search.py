@@ -22,7 +22,7 @@ from covenant_lab.codelets.split import split_init, splittable
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.cost import GroupCost, GroupModel
 from covenant_lab.compiler.mapping import Group, Mapping
-from covenant_lab.compiler.passes.buffer import BufferTemps, buffer_options
+from covenant_lab.compiler.passes.buffer import buffer_options
 from covenant_lab.compiler.passes.fuse import FuseStages
 from covenant_lab.compiler.passes.match import MatchCapabilities, allowed_candidates
 from covenant_lab.compiler.passes.order import Reorder
@@ -318,8 +318,7 @@ def _structural(
             sp = SpatialMap(fixed, prefer)
             ms = sp.run(mp, acg)
             out.append((ms, (*head, place, sp)))
-            for temps in buffer_options(ms):  # a pass is listed only when it changes something
-                buf = BufferTemps(temps)
+            for buf in buffer_options(ms):  # a pass is listed only when it changes something
                 out.append((buf.run(ms, acg), (*head, place, sp, buf)))
     return out
 

@@ -1,4 +1,4 @@
-"""Pass: give a temp handed between compute units a copy per unit (double buffering)."""
+"""Pass: choose how many copies of a tile an operand keeps, where the default is not best."""
 
 from __future__ import annotations
 
@@ -6,16 +6,22 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from covenant_lab.acg.graph import ACG
-from covenant_lab.compiler.mapping import Group, Mapping
+from covenant_lab.acg.nodes import Access
+from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.errors import ScheduleError
 
 
 @dataclass(frozen=True)
-class BufferTemps:
-    """Double-buffer the named temps (``(group, operand)``), each in its storage's
-    ``buffering`` copies, so the unit producing the next tile need not wait for the unit
-    still reading this one. The search tries it for every temp handed between units
-    (``Mapping.handoffs``); the copies count against capacity.
+class Buffer:
+    """Change the copies of some operands' tiles (``(group, operand)`` pairs).
+
+    By default a tile loaded from or stored to off-chip memory takes its storage's
+    ``buffering`` copies (the next one fills while this one is used) and a temp kept on chip
+    takes one. ``double``: temps handed between two units, given ``buffering`` copies so the
+    unit producing the next tile need not wait for the unit still reading this one.
+    ``single``: loaded or stored operands kept in one copy, so that larger tiles fit; their
+    transfers then wait for their readers (the cost model sees by how much). The search
+    tries both (``buffer_options``); the copies count against capacity.
 
     rewrite (a MatMul on one unit, its bias added by another)::
 
@@ -24,35 +30,64 @@ class BufferTemps:
     """
 
     name: ClassVar[str] = "buffer"
-    temps: tuple[tuple[int, str], ...] = ()
+    double: tuple[tuple[int, str], ...] = ()
+    single: tuple[tuple[int, str], ...] = ()
 
     def run(self, mapping: Mapping, acg: ACG) -> Mapping:
         groups = tuple(self._group(mapping, i, g) for i, g in enumerate(mapping.groups))
         return replace(mapping, groups=groups)
 
     def _group(self, mapping: Mapping, index: int, group: Group) -> Group:
-        names = {op for gi, op in self.temps if gi == index}
+        double = {op for gi, op in self.double if gi == index}
+        single = {op for gi, op in self.single if gi == index}
         temps = {p.operand for p in group.placements if p.home is None}
-        unknown = names - temps
-        if unknown:
-            raise ScheduleError(
-                self.name,
-                f"group {index} of {mapping.codelet.name} has no on-chip temp "
-                f"{', '.join(sorted(unknown))} (temps: {', '.join(sorted(temps)) or 'none'})",
-            )
+        loaded = {p.operand for p in group.placements if p.home is not None}
+        for names, allowed, what in ((double, temps, "on-chip temp"),
+                                     (single, loaded, "operand with an off-chip home")):
+            unknown = names - allowed
+            if unknown:
+                has = ", ".join(sorted(allowed)) or "none"
+                raise ScheduleError(
+                    self.name,
+                    f"group {index} of {mapping.codelet.name} has no {what} "
+                    f"{', '.join(sorted(unknown))} (it has: {has})",
+                )
+        fifo = sorted(p.operand for p in group.placements if p.operand in single
+                      and not _reducible(p) and any(p.at(lv).access is Access.FIFO for lv in
+                                                    range(p.first_level, p.last_level + 1)))
+        if fifo:
+            raise ScheduleError(self.name, f"{', '.join(fifo)} of {mapping.codelet.name} "
+                                "passes through a FIFO, whose entries are fixed: it cannot "
+                                "be kept in one copy")
         placements = tuple(
-            replace(p, buffered=True) if p.operand in names else p for p in group.placements
+            replace(p, buffered=p.operand in double or (p.home is not None
+                                                        and p.operand not in single))
+            for p in group.placements
         )
         return replace(group, placements=placements)
 
 
-def buffer_options(mapping: Mapping) -> list[tuple[tuple[int, str], ...]]:
-    """The choices the search tries besides leaving every temp in one copy: every temp
-    handed between units that its storage can double-buffer (none when there is none)."""
+def buffer_options(mapping: Mapping) -> list[Buffer]:
+    """What the search tries besides the default: every temp handed between units that its
+    storage can double-buffer; and, in groups of several stages (whose temps take room),
+    every loaded operand in one copy. None where neither changes anything."""
     handed = tuple(
         (gi, h.operand)
         for gi, g in enumerate(mapping.groups)
         for h in mapping.handoffs(g)
         if g.placement(h.operand).at(g.levels).buffering > 1
     )
-    return [handed] if handed else []
+    tight = tuple(
+        (gi, p.operand)
+        for gi, g in enumerate(mapping.groups) if len(g.stages) > 1
+        for p in g.placements
+        if p.home is not None and _reducible(p)
+    )
+    return [b for b in (Buffer(double=handed), Buffer(single=tight)) if b.double or b.single]
+
+
+def _reducible(p: Placement) -> bool:
+    """Whether the operand's tiles can drop to one copy: some level keeps several in a RAM
+    (a FIFO's entries are its size, not a choice)."""
+    stores = [p.at(lv) for lv in range(p.first_level, p.last_level + 1)]
+    return any(s.buffering > 1 for s in stores) and all(s.access is Access.RAM for s in stores)
