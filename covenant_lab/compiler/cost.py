@@ -92,7 +92,7 @@ class _Move:
     resource: str  # the edge, or the communication node it goes through
     times: np.ndarray
     each: np.ndarray  # cycles of one move (bytes / rate)
-    busy: np.ndarray  # all of them, latencies included
+    busy: np.ndarray  # all of them
     latency: int
     store: bool  # the store of the tile just left (else a load or a reload)
     reads: tuple[str, ...]
@@ -102,7 +102,7 @@ class _Move:
         """The move as one step of every innermost tile (overlap.py): the first tile pays one
         move, each later tile the average of the others."""
         times, busy = pick(self.times), pick(self.busy)
-        one = np.where(times > 0, pick(self.each) + self.latency, 0)
+        one = np.where(times > 0, pick(self.each), 0)
         rest = np.where(invocations > 1,
                         np.maximum(busy - one, 0) / np.maximum(invocations - 1, 1), 0)
         latency = np.where(times > 0, self.latency, 0)  # no move: no wait
@@ -273,6 +273,7 @@ class GroupModel:
             last=np.zeros(n),
         )
         chains: dict[str, np.ndarray] = {}  # operand -> its first tile's loads, level by level
+        ends: dict[str, np.ndarray] = {}  # operand -> its last tile's stores
         for level in range(1, self.g.levels + 1):
             for p in self.g.placements:
                 if p.home is None or not p.has_tile(level):
@@ -284,12 +285,16 @@ class GroupModel:
                     width = p.bytes_at(level) if edge.dst == inner else outer  # at the arrival
                     nbytes = elems[(p.operand, level)] * width
                     self._add_move(totals, p, level, edge, times, nbytes)
-                    if p.operand not in self.written:
-                        one = nbytes / self.acg.transfer_rate(edge) + self.acg.transfer_latency(
-                            edge)
+                    one = np.where(times > 0, nbytes / self.acg.transfer_rate(edge)
+                                   + self.acg.transfer_latency(edge), 0)
+                    if edge.dst != inner:  # the last tile's stores, level by level outwards
+                        ends[p.operand] = ends.get(p.operand, 0) + one
+                    elif p.operand not in self.written:  # the first tile's loads
                         chains[p.operand] = chains.get(p.operand, 0) + one
         for chain in chains.values():
             totals.first = np.maximum(totals.first, chain)
+        for end in ends.values():
+            totals.last = np.maximum(totals.last, end)
         return totals
 
     def _add_move(
@@ -304,7 +309,7 @@ class GroupModel:
         """Charge ``times`` moves of ``nbytes`` over ``edge`` (and its comm node) to ``totals``."""
         totals.instructions = totals.instructions + times
         rate = self.acg.transfer_rate(edge)
-        busy = times * nbytes / rate + times * edge.latency_cycles
+        busy = times * nbytes / rate  # latencies delay what waits for it, not the edge
         key = f"{edge.src}->{edge.dst}"
         totals.transfer[key] = totals.transfer.get(key, 0) + busy
         totals.traffic[key] = totals.traffic.get(key, 0) + times * nbytes
@@ -313,8 +318,6 @@ class GroupModel:
             totals.transfer[edge.via] = totals.transfer.get(edge.via, 0) + times * nbytes / rate
         latency = self.acg.transfer_latency(edge)
         store = edge.dst != p.at(level).name
-        if store:  # the very last store ends the group
-            totals.last = np.maximum(totals.last, np.where(times > 0, nbytes / rate + latency, 0))
         here, there = _slot(p.operand, level), _slot(p.operand, level - 1)
         outer = () if level == p.first_level else (there,)
         move = _Move(edge.via or key, times, nbytes / rate, busy, latency, store,

@@ -44,8 +44,9 @@ def test_compiled_program_computes_the_codelet(shipped_arch: ACG, layer: str) ->
     sim = Simulator(result.program, shipped_arch, inputs).run()
     sim.check(interpret(codelet, inputs), layer=layer)
     assert sim.total_cycles > 0
-    # the cost model and the simulator agree to within a factor of two on these layers
-    assert 0.5 < result.estimate.cycles / sim.total_cycles < 2.0
+    # the cost model plays the simulator's rules (overlap.py): on these small layers it lands
+    # within 1% of the simulator but for two element-wise chains (teaching: +15-17%)
+    assert 0.97 < result.estimate.cycles / sim.total_cycles < 1.2
 
 
 @pytest.mark.parametrize("layer", ["conv", "gemm", "softmax"])
