@@ -9,8 +9,6 @@ raise ScheduleError, which the search catches to prune; nothing else is caught.
 from __future__ import annotations
 
 import itertools
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -19,6 +17,7 @@ from covenant_lab.acg.graph import ACG
 from covenant_lab.codelets.inplace import in_place, separate_in_place
 from covenant_lab.codelets.ir import Codelet
 from covenant_lab.codelets.split import split_init, splittable
+from covenant_lab.compiler.candidates import BATCH_LIMIT, candidate_lists, grid
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.cost import GroupCost, GroupModel
 from covenant_lab.compiler.mapping import Group, Mapping
@@ -33,8 +32,6 @@ from covenant_lab.compiler.roles import capability_fits, fits_without_init
 from covenant_lab.errors import MappingError, ScheduleError
 from covenant_lab.types import Role
 
-BATCH_LIMIT = 60_000
-EXHAUSTIVE_LIMIT = 3_000_000  # tilings per level the exhaustive reference may score
 BEAM = 4
 FIRST_EXACT = 32  # candidates given the exact cost first (then 4x as many per round)
 SMALL_NEST = 4  # up to this many iterating loops, the search tries every loop order
@@ -58,45 +55,6 @@ class Plan:
         return (self.fallback_work, self.estimate)
 
 
-def divisors(n: int) -> list[int]:
-    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
-    return sorted(set(small + [n // d for d in small]))
-
-
-def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int) -> list[int]:
-    """Tile sizes worth trying for a loop, in increasing order: at most ``limit``, or the
-    sizes always kept when they are more.
-
-    Every size is a divisor of ``extent``, a multiple of a spatial size in ``quanta`` (the
-    dimensions the loop fills) or the extent itself. The quanta, the extent and the smallest
-    size are always kept (so 32 in 1..128 on a 32-wide dimension is never dropped); then
-    divisors (no ragged last tile), then the other multiples, each spread geometrically over
-    their range, so a tight storage still finds mid-sized tiles.
-    """
-    qs = {q for q in quanta if low <= q < extent}
-    divs = {d for d in divisors(extent) if d >= low} | {extent}
-    ragged = {k * q for q in qs for k in range(1, extent // q + 1)} - divs
-    out = {*qs, extent, min(divs)}
-    for tier in (divs, ragged):
-        out |= _spread(sorted(tier - out), limit - len(out))
-    return sorted(out)
-
-
-def _spread(sizes: list[int], room: int) -> set[int]:
-    """At most ``room`` of ``sizes``, the nearest (in ratio) to geometrically spaced values
-    from the smallest to the largest."""
-    if room <= 0 or not sizes:
-        return set()
-    if len(sizes) <= room:
-        return set(sizes)
-    logs = np.log(np.asarray(sizes, dtype=float))
-    picked: set[int] = set()
-    for target in np.linspace(logs[0], logs[-1], room):
-        free = [i for i in range(len(sizes)) if sizes[i] not in picked]
-        picked.add(sizes[min(free, key=lambda i: abs(logs[i] - target))])
-    return picked
-
-
 def canonical_orders(model: GroupModel) -> list[tuple[str, ...]]:
     """One loop order per choice of stationary operand (its unused loops innermost)."""
     operands = [p.operand for p in model.g.placements if p.home is not None]
@@ -107,25 +65,6 @@ def canonical_orders(model: GroupModel) -> list[tuple[str, ...]]:
         order = tuple(lp for _, lp in sorted(zip(key, loops, strict=True), key=lambda x: x[0]))
         seen.setdefault(order, None)
     return list(seen)
-
-
-def _quanta(mapping: Mapping, group: Group, loop: str) -> tuple[int, ...]:
-    """The sizes of the spatial dimensions ``loop`` fills alone (whether or not they fold):
-    tiles that are multiples of them use the whole dimension in every pass."""
-    out: list[int] = []
-    for si in group.stages:
-        cap = mapping.binding(si).capability
-        for dim, size in cap.dims:
-            if mapping.spatial[si].loops_on(dim) == (loop,):
-                out.append(size)
-    return tuple(out)
-
-
-def _grid(lists: Sequence[Sequence[int]]) -> np.ndarray:
-    if not lists:
-        return np.zeros((1, 0), dtype=np.int64)
-    mesh = np.meshgrid(*[np.asarray(v, dtype=np.int64) for v in lists], indexing="ij")
-    return np.stack([m.ravel() for m in mesh], axis=1)
 
 
 # one beam entry: (score, tiles of the levels chosen so far, their loop orders), innermost last
@@ -143,13 +82,13 @@ def search_group(
         new_beam: list[_Entry] = []
         lists: list[list[int]] = []
         for _, inner_tiles, inner_orders in beam:
-            lists = _candidate_lists(
+            lists = candidate_lists(
                 mapping, group, cons, level, inner_tiles, exhaustive=exhaustive
             )
-            grid = _grid(lists)
-            for start in range(0, grid.shape[0], BATCH_LIMIT):  # bounded memory per batch
+            tilings = grid(lists)
+            for start in range(0, tilings.shape[0], BATCH_LIMIT):  # bounded memory per batch
                 new_beam += _best_extensions(
-                    model, level, grid[start : start + BATCH_LIMIT], inner_tiles, inner_orders,
+                    model, level, tilings[start : start + BATCH_LIMIT], inner_tiles, inner_orders,
                     orders_all,
                 )
         if not new_beam:
@@ -181,37 +120,6 @@ def _orders_to_try(
         fixed = [lp for lp in loops if lp not in live]
         return [(*p, *fixed) for p in itertools.permutations(live)]
     return canonical_orders(model)
-
-
-def _candidate_lists(
-    mapping: Mapping,
-    group: Group,
-    cons: Constraints,
-    level: int,
-    inner_tiles: list[np.ndarray],
-    *,
-    exhaustive: bool,
-) -> list[list[int]]:
-    """Tile sizes to try per loop at ``level`` (a fixed size if constrained), thinned to fit."""
-    lists: list[list[int]] = []
-    for k, lp in enumerate(group.tile_loops):
-        fixed = cons.tile(lp)
-        low = int(inner_tiles[0][0, k]) if inner_tiles else 1
-        if fixed is not None and len(fixed) >= level:
-            lists.append([fixed[level - 1]])
-            continue
-        limit = 64 if exhaustive else 8
-        extent = mapping.codelet.extent(lp)
-        lists.append(candidate_sizes(extent, low, _quanta(mapping, group, lp), limit))
-    _thin(lists, EXHAUSTIVE_LIMIT if exhaustive else BATCH_LIMIT)
-    return lists
-
-
-def _thin(lists: list[list[int]], limit: int) -> None:
-    """Halve the longest list (keeping its last size) until the grid has at most ``limit``."""
-    while math.prod(len(v) for v in lists) > limit:
-        k = max(range(len(lists)), key=lambda i: len(lists[i]))
-        lists[k] = lists[k][::2] + ([lists[k][-1]] if len(lists[k]) % 2 == 0 else [])
 
 
 def _best_extensions(

@@ -1,11 +1,11 @@
-"""The tile sizes the search tries for a loop (``search.candidate_sizes``)."""
+"""The tile sizes the search tries for a loop (``candidates.candidate_sizes``)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from covenant_lab.compiler.search import candidate_sizes
+from covenant_lab.compiler.candidates import candidate_sizes
 
 
 def test_a_multiple_of_the_array_is_never_thinned_away() -> None:

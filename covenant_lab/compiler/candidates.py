@@ -1,0 +1,106 @@
+"""The tile sizes the search tries: per loop, divisors of its extent and multiples of the
+spatial dimensions it fills, thinned to a bounded grid of candidate tilings."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from covenant_lab.compiler.constraints import Constraints
+from covenant_lab.compiler.mapping import Group, Mapping
+
+BATCH_LIMIT = 60_000  # tilings scored in one batch
+EXHAUSTIVE_LIMIT = 3_000_000  # tilings per level the exhaustive reference may score
+
+
+def divisors(n: int) -> list[int]:
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return sorted(set(small + [n // d for d in small]))
+
+
+def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int) -> list[int]:
+    """Tile sizes worth trying for a loop, in increasing order: at most ``limit``, or the
+    sizes always kept when they are more.
+
+    Every size is a divisor of ``extent``, a multiple of a spatial size in ``quanta`` (the
+    dimensions the loop fills) or the extent itself. The quanta, the extent and the smallest
+    size are always kept (so 32 in 1..128 on a 32-wide dimension is never dropped); then
+    divisors (no ragged last tile), then the other multiples, each spread geometrically over
+    their range, so a tight storage still finds mid-sized tiles.
+    """
+    qs = {q for q in quanta if low <= q < extent}
+    divs = {d for d in divisors(extent) if d >= low} | {extent}
+    ragged = {k * q for q in qs for k in range(1, extent // q + 1)} - divs
+    out = {*qs, extent, min(divs)}
+    for tier in (divs, ragged):
+        out |= _spread(sorted(tier - out), limit - len(out))
+    return sorted(out)
+
+
+def _spread(sizes: list[int], room: int) -> set[int]:
+    """At most ``room`` of ``sizes``, the nearest (in ratio) to geometrically spaced values
+    from the smallest to the largest."""
+    if room <= 0 or not sizes:
+        return set()
+    if len(sizes) <= room:
+        return set(sizes)
+    logs = np.log(np.asarray(sizes, dtype=float))
+    picked: set[int] = set()
+    for target in np.linspace(logs[0], logs[-1], room):
+        free = [i for i in range(len(sizes)) if sizes[i] not in picked]
+        picked.add(sizes[min(free, key=lambda i: abs(logs[i] - target))])
+    return picked
+
+
+def quanta(mapping: Mapping, group: Group, loop: str) -> tuple[int, ...]:
+    """The sizes of the spatial dimensions ``loop`` fills alone (whether or not they fold):
+    tiles that are multiples of them use the whole dimension in every pass."""
+    out: list[int] = []
+    for si in group.stages:
+        cap = mapping.binding(si).capability
+        for dim, size in cap.dims:
+            if mapping.spatial[si].loops_on(dim) == (loop,):
+                out.append(size)
+    return tuple(out)
+
+
+def grid(lists: Sequence[Sequence[int]]) -> np.ndarray:
+    if not lists:
+        return np.zeros((1, 0), dtype=np.int64)
+    mesh = np.meshgrid(*[np.asarray(v, dtype=np.int64) for v in lists], indexing="ij")
+    return np.stack([m.ravel() for m in mesh], axis=1)
+
+
+
+
+def candidate_lists(
+    mapping: Mapping,
+    group: Group,
+    cons: Constraints,
+    level: int,
+    inner_tiles: list[np.ndarray],
+    *,
+    exhaustive: bool,
+) -> list[list[int]]:
+    """Tile sizes to try per loop at ``level`` (a fixed size if constrained), thinned to fit."""
+    lists: list[list[int]] = []
+    for k, lp in enumerate(group.tile_loops):
+        fixed = cons.tile(lp)
+        low = int(inner_tiles[0][0, k]) if inner_tiles else 1
+        if fixed is not None and len(fixed) >= level:
+            lists.append([fixed[level - 1]])
+            continue
+        limit = 64 if exhaustive else 8
+        extent = mapping.codelet.extent(lp)
+        lists.append(candidate_sizes(extent, low, quanta(mapping, group, lp), limit))
+    _thin(lists, EXHAUSTIVE_LIMIT if exhaustive else BATCH_LIMIT)
+    return lists
+
+
+def _thin(lists: list[list[int]], limit: int) -> None:
+    """Halve the longest list (keeping its last size) until the grid has at most ``limit``."""
+    while math.prod(len(v) for v in lists) > limit:
+        k = max(range(len(lists)), key=lambda i: len(lists[i]))
+        lists[k] = lists[k][::2] + ([lists[k][-1]] if len(lists[k]) % 2 == 0 else [])
