@@ -54,7 +54,9 @@ test: $(STAMP) browser-deps lint typecheck
 browser: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q -m browser tests/browser
 
-# SCALE-Sim beside our cycles, in its own venv (its numpy pin may clash with the main one)
+# SCALE-Sim and ZigZag beside our cycles, in their own venv (SCALE-Sim's numpy pin may clash
+# with the main one; ZigZag's dependencies stay out of it): `covenant bench --oracles` from the
+# main venv runs ZigZag in .venv-oracles as a subprocess
 oracles:
 	$(PYTHON) -m venv .venv-oracles
 	.venv-oracles/bin/pip install -q -e '.[test,oracles]'

@@ -6,7 +6,8 @@ simulator speed and (optionally) external oracles; results as JSON and CSV under
     doc["summary"]["archs"]["genesys"]["geomean_efficiency"]
 
 Files written: ``results.json`` (everything, including each layer's mapping table),
-``summary.json``, ``layers.csv``, ``search.csv``, ``models.csv`` and ``oracles.csv``.
+``summary.json``, ``layers.csv``, ``search.csv``, ``models.csv``, ``oracles.csv`` (SCALE-Sim)
+and ``zigzag.csv``.
 """
 
 from __future__ import annotations
@@ -146,18 +147,22 @@ def run_bench(config: BenchConfig, out: Path, *, stream: TextIO | None = None,
         models += run_models(config.models, label, acg.to_yaml(), workers=min(config.workers, 2),
                              on_result=_model_progress(label, len(config.models), err))
     oracles: list[dict[str, Any]] = []
+    zigzag: list[dict[str, Any]] = []
     oracle_text: list[str] = []
     if config.oracles:
         from covenant_lab.bench.oracles import run_oracles
+        from covenant_lab.bench.zigzag import run_zigzag_comparison
 
         oracles = run_oracles(oracle_text.append)
+        oracle_text.append("")
+        zigzag = run_zigzag_comparison(oracle_text.append)
     archs = {label: arch_info(label, acg) for label, acg in variants}
     summary = summarize(config, archs, layers, search, models, time.perf_counter() - t0)
     doc = {
         "config": {k: v for k, v in asdict(config).items() if k != "extra"} | config.extra,
         "environment": {"python": platform.python_version(), "platform": platform.platform()},
         "archs": archs, "layers": layers, "search": search, "models": models,
-        "oracles": oracles, "oracle_text": oracle_text, "summary": summary,
+        "oracles": oracles, "zigzag": zigzag, "oracle_text": oracle_text, "summary": summary,
     }
     write_json(out / "results.json", doc)
     write_json(out / "summary.json", summary)
@@ -166,6 +171,8 @@ def run_bench(config: BenchConfig, out: Path, *, stream: TextIO | None = None,
     write_csv(out / "models.csv", models)
     if oracles:
         write_csv(out / "oracles.csv", oracles)
+    if zigzag:
+        write_csv(out / "zigzag.csv", zigzag)
     print_report(doc, stdout)
     return doc
 

@@ -150,7 +150,7 @@ def print_report(doc: dict[str, Any], out: TextIO) -> None:
       f"{_f(speed.get('functional_overhead'), '.1f')}x the timing-only run of the same programs")
     if doc.get("oracle_text"):
         p()
-        p("== oracles: SCALE-Sim (stall-free CALC mode, weight stationary) vs ours")
+        p("== oracles: SCALE-Sim (stall-free CALC mode, weight stationary) and ZigZag vs ours")
         for line in doc["oracle_text"]:
             p(line)
     fallback = fallback_lines(doc)

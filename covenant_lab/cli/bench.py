@@ -48,7 +48,8 @@ def register(subparsers: Any) -> None:
                    help="architecture the whole models run on (repeatable; default "
                         f"{' '.join(BenchConfig.model_archs)}; names as for --arch)")
     p.add_argument("--oracles", action="store_true",
-                   help="compare small GEMMs with SCALE-Sim (the 'oracles' extra)")
+                   help="compare with SCALE-Sim (small GEMMs) and ZigZag (eight layers on a "
+                        "shared 32x32 machine): the 'oracles' extra, `make oracles`")
     p.add_argument("--strict", action="store_true",
                    help="exit with status 1 when a functional check fails")
     p.add_argument("-j", "--jobs", type=int, default=2, metavar="N",

@@ -1,0 +1,189 @@
+"""The shared machine of the side-by-side runs with ZigZag, in our format and in ZigZag's.
+
+The machine (shared notes, side_by_side.md): a 32 x 32 MAC array whose PEs hold one 8-bit
+weight and one 16-bit partial sum (no input register), three 64 KiB SRAMs, one per operand
+(ifmap and filter 256 bits per cycle, ofmap 512 bits per cycle), and DRAM with one 128-bit
+(16 B/cycle) read-write port per operand. Inputs and weights are 8-bit, partial sums 16-bit,
+final outputs 8-bit.
+
+Ours (:data:`SHARED_32X32`): the array is weight stationary (reduction loops on the rows,
+output channels on the columns, pixels stream); the ofmap SRAM holds int16 partial sums and the
+edge back to DRAM converts them to int8. The param ``skew_once`` picks the array timing:
+
+- ``skew_once = 0``: ours, per fold ``rows + stream + rows + cols - 2`` (weight fill, stream,
+  skew), as SCALE-Sim and ``archs/teaching.yaml``; ``stream + 94`` on 32 x 32;
+- ``skew_once = 1``: ZigZag's assumption, skew and drain once per layer (ZigZag adds
+  ``rows - 1 + cols - 1`` cycles to the layer), so a fold costs just its ``stream``.
+
+ZigZag's (:data:`ZIGZAG_ACCELERATOR`, :data:`ZIGZAG_MAPPING`): the same memories in bits, the
+registers per PE (``served_dimensions: []``), the SRAMs broadcasting over both array
+dimensions, both dimensions systolic. The mapping file gives only the operand links, so
+ZigZag searches its spatial mapping (it may pick output stationary, which the PEs allow).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from covenant_lab.acg.graph import ACG
+from covenant_lab.acg.load import loads_arch
+from covenant_lab.errors import UsageError
+
+__all__ = ["SHARED_32X32", "ZIGZAG_ACCELERATOR", "ZIGZAG_MAPPING", "shared_machine",
+           "write_zigzag_inputs"]
+
+SHARED_32X32 = """\
+# shared_32x32: the machine of the side-by-side runs with ZigZag (shared notes, side_by_side.md).
+# A 32x32 weight-stationary MAC array, one 64 KiB SRAM per operand, one 16 B/cycle DRAM port per
+# operand (a comm node each). Partial sums are int16 in OFMAP and int8 in DRAM; there is no edge
+# DRAM -> OFMAP, so partial sums never leave the chip. skew_once: 0 = skew per fold (ours),
+# 1 = skew once per layer (ZigZag's assumption): a fold costs its stream only.
+name: shared_32x32
+description: 32x32 weight-stationary MAC array, a 64 KiB SRAM and a 16 B/cycle DRAM port per operand
+params: {rows: 32, cols: 32, sram_kib: 64, dram_bytes: 16, skew_once: 0}
+storage:
+  DRAM:   {off_chip: true, read_bytes_per_cycle: dram_bytes, write_bytes_per_cycle: dram_bytes}
+  IFMAP:  {capacity_bytes: sram_kib * 1024, read_bytes_per_cycle: 32, write_bytes_per_cycle: 32,
+           buffering: 2, description: "ifmap SRAM, 256 bits per cycle"}
+  FILTER: {capacity_bytes: sram_kib * 1024, read_bytes_per_cycle: 32, write_bytes_per_cycle: 32,
+           buffering: 2, description: "filter SRAM, 256 bits per cycle"}
+  OFMAP:  {capacity_bytes: sram_kib * 1024, read_bytes_per_cycle: 64, write_bytes_per_cycle: 64,
+           buffering: 2, description: "ofmap SRAM, 512 bits per cycle: 32 partial sums of 16 bits"}
+communication:
+  i_port: {bytes_per_cycle: dram_bytes, description: "the ifmaps' DRAM port"}
+  w_port: {bytes_per_cycle: dram_bytes, description: "the weights' DRAM port"}
+  o_port: {bytes_per_cycle: dram_bytes, description: "the outputs' DRAM port"}
+compute:
+  array:
+    dims: {rows: rows, cols: cols}
+    capabilities:
+      - op: mac                  # acc += a * b with the weights held in the PEs
+        operands: {a: IFMAP, b: FILTER, acc: OFMAP}
+        dtypes: {a: int8, b: int8, acc: int16}
+        spatial:
+          rows: {requires: [a, b], excludes: [acc], fold: true}   # ic x kh x kw, or k
+          cols: {requires: [b, acc], excludes: [a]}               # output channels, or n
+        stream: {excludes: [b]}  # a new weight tile needs a new pass
+        cycles: stream + (1 - skew_once) * (rows + rows + cols - 2)   # fill + stream + skew
+edges:
+  - {from: DRAM, to: IFMAP, bytes_per_cycle: dram_bytes, via: i_port}
+  - {from: DRAM, to: FILTER, bytes_per_cycle: dram_bytes, via: w_port}
+  - {from: OFMAP, to: DRAM, bytes_per_cycle: dram_bytes, via: o_port, dtype: int8}
+  - {from: IFMAP, to: array, bytes_per_cycle: 32}
+  - {from: FILTER, to: array, bytes_per_cycle: 32}
+  - {from: OFMAP, to: array, bytes_per_cycle: 64}
+  - {from: array, to: OFMAP, bytes_per_cycle: 64}
+"""
+
+# ZigZag 3.9's accelerator format: sizes and bandwidths in bits, energies in pJ per access of the
+# port width; memories listed from the array outwards; allocation "<operand>, <direction>" with
+# fh/fl = written from higher/lower level, tl/th = read towards lower/higher level.
+ZIGZAG_ACCELERATOR = """\
+name: shared_32x32
+memories:
+  w_reg:   # one 8-bit weight register per PE
+    size: 8
+    r_cost: 0.021
+    w_cost: 0.021
+    area: 0
+    latency: 1
+    operands: [I2]
+    ports:
+      - {name: r_port_1, type: read, bandwidth_min: 8, bandwidth_max: 8, allocation: ["I2, tl"]}
+      - {name: w_port_1, type: write, bandwidth_min: 8, bandwidth_max: 8, allocation: ["I2, fh"]}
+    served_dimensions: []
+  o_reg:   # one 16-bit partial-sum register per PE
+    size: 16
+    r_cost: 0.021
+    w_cost: 0.021
+    area: 0
+    latency: 1
+    operands: [O]
+    ports:
+      - {name: r_port_1, type: read, bandwidth_min: 16, bandwidth_max: 16, allocation: ["O, tl"]}
+      - {name: r_port_2, type: read, bandwidth_min: 16, bandwidth_max: 16, allocation: ["O, th"]}
+      - {name: w_port_1, type: write, bandwidth_min: 16, bandwidth_max: 16, allocation: ["O, fh"]}
+      - {name: w_port_2, type: write, bandwidth_min: 16, bandwidth_max: 16, allocation: ["O, fl"]}
+    served_dimensions: []
+  ifmap_sram:   # 64 KiB, 256 bits per cycle; feeds the array directly (no input register)
+    size: 524288
+    r_cost: 25.6
+    w_cost: 28.16
+    area: 0
+    latency: 1
+    operands: [I1]
+    ports:
+      - {name: r_port_1, type: read, bandwidth_min: 256, bandwidth_max: 256,
+         allocation: ["I1, tl"]}
+      - {name: w_port_1, type: write, bandwidth_min: 256, bandwidth_max: 256,
+         allocation: ["I1, fh"]}
+    served_dimensions: [D1, D2]
+  filter_sram:   # 64 KiB, 256 bits per cycle
+    size: 524288
+    r_cost: 25.6
+    w_cost: 28.16
+    area: 0
+    latency: 1
+    operands: [I2]
+    ports:
+      - {name: r_port_1, type: read, bandwidth_min: 256, bandwidth_max: 256,
+         allocation: ["I2, tl"]}
+      - {name: w_port_1, type: write, bandwidth_min: 256, bandwidth_max: 256,
+         allocation: ["I2, fh"]}
+    served_dimensions: [D1, D2]
+  ofmap_sram:   # 64 KiB, 512 bits per cycle = 32 partial sums of 16 bits
+    size: 524288
+    r_cost: 51.2
+    w_cost: 56.32
+    area: 0
+    latency: 1
+    operands: [O]
+    ports:
+      - {name: r_port_1, type: read, bandwidth_min: 512, bandwidth_max: 512,
+         allocation: ["O, tl", "O, th"]}
+      - {name: w_port_1, type: write, bandwidth_min: 512, bandwidth_max: 512,
+         allocation: ["O, fh", "O, fl"]}
+    served_dimensions: [D1, D2]
+  dram:   # one 128-bit read-write port per operand
+    size: 10000000000
+    r_cost: 700
+    w_cost: 750
+    area: 0
+    latency: 1
+    operands: [I1, I2, O]
+    ports:
+      - {name: rw_port_1, type: read_write, bandwidth_min: 128, bandwidth_max: 128,
+         allocation: ["I1, fh", "I1, tl"]}
+      - {name: rw_port_2, type: read_write, bandwidth_min: 128, bandwidth_max: 128,
+         allocation: ["I2, fh", "I2, tl"]}
+      - {name: rw_port_3, type: read_write, bandwidth_min: 128, bandwidth_max: 128,
+         allocation: ["O, fh", "O, tl", "O, fl", "O, th"]}
+    served_dimensions: [D1, D2]
+operational_array:
+  unit_energy: 0.04
+  unit_area: 1
+  dimensions: [D1, D2]
+  sizes: [32, 32]
+  systolic_dimensions: [D1, D2]   # ZigZag adds the drain (31 + 31 cycles) once per layer
+"""
+
+# No spatial mapping: ZigZag generates its best few and keeps the fastest (opt = latency).
+ZIGZAG_MAPPING = """\
+- name: default
+  memory_operand_links: {O: O, W: I2, I: I1}
+"""
+
+
+def shared_machine(skew_once: int = 0) -> ACG:
+    """:data:`SHARED_32X32` loaded with ``skew_once`` 0 (our timing) or 1 (ZigZag's)."""
+    if skew_once not in (0, 1):
+        raise UsageError(f"shared_machine: skew_once must be 0 or 1, got {skew_once!r}")
+    return loads_arch(SHARED_32X32, source="<shared_32x32>", params={"skew_once": skew_once})
+
+
+def write_zigzag_inputs(directory: Path) -> tuple[Path, Path]:
+    """Write ZigZag's accelerator and mapping files into ``directory``; their paths."""
+    accelerator, mapping = directory / "accelerator.yaml", directory / "mapping.yaml"
+    accelerator.write_text(ZIGZAG_ACCELERATOR, encoding="utf-8")
+    mapping.write_text(ZIGZAG_MAPPING, encoding="utf-8")
+    return accelerator, mapping
