@@ -25,16 +25,20 @@ def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int) ->
     sizes always kept when they are more.
 
     Every size is a divisor of ``extent``, a multiple of a spatial size in ``quanta`` (the
-    dimensions the loop fills) or the extent itself. The quanta, the extent and the smallest
-    size are always kept (so 32 in 1..128 on a 32-wide dimension is never dropped); then
-    divisors (no ragged last tile), then the other multiples, each spread geometrically over
-    their range, so a tight storage still finds mid-sized tiles.
+    dimensions the loop fills) or the extent itself. Kept first: the quanta, the extent and
+    the smallest size (so 32 in 1..128 on a 32-wide dimension is never dropped); then, each
+    spread geometrically over its range: divisors below the smallest quantum (a third of the
+    places, for a tight storage); whole folds (multiples of a quantum dividing the extent);
+    the other divisors; the other multiples.
     """
     qs = {q for q in quanta if low <= q < extent}
     divs = {d for d in divisors(extent) if d >= low} | {extent}
+    folds = {d for d in divs if any(d % q == 0 for q in qs)}
+    below = {d for d in divs if qs and d < min(qs)}
     ragged = {k * q for q in qs for k in range(1, extent // q + 1)} - divs
     out = {*qs, extent, min(divs)}
-    for tier in (divs, ragged):
+    out |= _spread(sorted(below - out), min(limit // 3, limit - len(out)))
+    for tier in (folds, divs, ragged):
         out |= _spread(sorted(tier - out), limit - len(out))
     return sorted(out)
 
@@ -92,7 +96,7 @@ def candidate_lists(
         if fixed is not None and len(fixed) >= level:
             lists.append([fixed[level - 1]])
             continue
-        limit = 64 if exhaustive else 8
+        limit = 64 if exhaustive else (12 if quanta(mapping, group, lp) else 8)
         extent = mapping.codelet.extent(lp)
         lists.append(candidate_sizes(extent, low, quanta(mapping, group, lp), limit))
     _thin(lists, EXHAUSTIVE_LIMIT if exhaustive else BATCH_LIMIT)

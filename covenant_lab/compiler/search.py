@@ -155,12 +155,12 @@ def _best(costs: list[GroupCost], n: int) -> list[tuple[float, int, int]]:
     exactly would give)."""
     extra = [_overhead(gc, n) for gc in costs]
     bound = np.concatenate([gc.bound + e for gc, e in zip(costs, extra, strict=True)])
-    rank = np.argsort(bound, kind="stable")
-    rank = rank[np.isfinite(bound[rank])]
+    live = np.flatnonzero(np.isfinite(bound))
     scored: list[tuple[float, int, int]] = []
     done, batch = 0, FIRST_EXACT
-    while done < len(rank):
-        chunk = rank[done : done + batch]
+    while done < len(live):
+        rank = _smallest(bound, live, done + batch)
+        chunk = rank[done:]
         for k, gc in enumerate(costs):
             idx = chunk[chunk // n == k] % n
             if len(idx):
@@ -169,9 +169,18 @@ def _best(costs: list[GroupCost], n: int) -> list[tuple[float, int, int]]:
                            for j in np.argsort(cost, kind="stable")[:BEAM] if np.isfinite(cost[j])]
         scored = sorted(scored)[:BEAM]
         done, batch = done + len(chunk), batch * 4
-        if done < len(rank) and len(scored) == BEAM and scored[-1][0] <= bound[rank[done]]:
+        if (done < len(live) and len(scored) == BEAM
+                and scored[-1][0] <= bound[_smallest(bound, live, done + 1)[-1]]):
             break
     return scored
+
+
+def _smallest(values: np.ndarray, among: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` indices of ``among`` with the smallest values, in increasing order (ties by
+    index); a partial sort, as the search needs only the first few."""
+    if k < len(among):
+        among = among[np.argpartition(values[among], k - 1)[:k]]
+    return among[np.lexsort((among, values[among]))]
 
 
 def _overhead(gc: GroupCost, n: int) -> np.ndarray:

@@ -11,9 +11,13 @@ from covenant_lab.compiler.candidates import candidate_sizes
 def test_a_multiple_of_the_array_is_never_thinned_away() -> None:
     # 128 on a 32-wide dimension: nine candidates for eight places; 32 used to be dropped
     assert candidate_sizes(128, 1, (32,), 8) == [1, 2, 4, 8, 16, 32, 64, 128]
-    # the rest spread over the range: a weight FIFO holding 85 columns of 768 bytes (TPU-like,
-    # 256 columns) still gets a size between 1 and 256 to try
-    assert candidate_sizes(3072, 1, (256,), 8) == [1, 2, 12, 64, 256, 384, 1536, 3072]
+    # whole folds of the 32 columns: 2304 = 72 x 32 (BERT's QKV width) gets 64, 128, 256...
+    assert candidate_sizes(2304, 1, (32,), 12) == [1, 2, 4, 12, 24, 32, 64, 128, 256, 576,
+                                                   1152, 2304]
+    # and sizes below the array for a tight storage: a weight FIFO holding 85 columns of 768
+    # bytes (TPU-like, 256 columns) still gets 48 to try
+    assert candidate_sizes(3072, 1, (256,), 12) == [1, 2, 3, 8, 48, 192, 256, 512, 768, 1024,
+                                                    1536, 3072]
 
 
 def test_without_a_spatial_size_the_divisors_are_spread_geometrically() -> None:
