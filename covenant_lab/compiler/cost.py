@@ -37,7 +37,8 @@ class GroupCost:
 
     ``bound`` is cheap: the busiest resource, as if everything overlapped. The cycles come
     from the overlap schedule (``overlap.py``), never below the bound; ``cycles_of`` gives
-    them for some candidates only (the search's branch and bound), ``cycles`` for all.
+    them for some candidates only (the search's branch and bound, which plays several loop
+    orders in one schedule with ``schedule_all``), ``cycles`` for all.
     """
 
     bound: np.ndarray
@@ -47,15 +48,76 @@ class GroupCost:
     moves: dict[str, np.ndarray]  # edge "A->B" -> transfers
     fits: np.ndarray
     instructions: np.ndarray  # transfers + compute invocations
-    schedule: Callable[[np.ndarray], np.ndarray] = field(repr=False)
+    plan: _Plan = field(repr=False)  # what the overlap schedule needs
+    finish: Callable[[np.ndarray, np.ndarray], np.ndarray] = field(repr=False)  # idx, span
 
     def cycles_of(self, idx: np.ndarray) -> np.ndarray:
         """Estimated cycles of the candidates ``idx``."""
-        return np.where(self.fits[idx], self.schedule(idx), np.inf)
+        return schedule_all([(self, idx)])[0]
 
     @cached_property
     def cycles(self) -> np.ndarray:
         return self.cycles_of(np.arange(len(self.bound)))
+
+
+def schedule_all(parts: Sequence[tuple[GroupCost, np.ndarray]]) -> list[np.ndarray]:
+    """Estimated cycles of the candidates ``idx`` of each ``(cost, idx)``, playing the parts
+    whose schedules have the same shape (one group under several loop orders) as one: one
+    call of ``compute_span`` over all their candidates instead of one per part."""
+    shapes: dict[tuple[object, ...], list[int]] = {}
+    for i, (gc, _) in enumerate(parts):
+        shapes.setdefault(gc.plan.shape, []).append(i)
+    out: list[np.ndarray] = [np.empty(0)] * len(parts)
+    for members in shapes.values():
+        sizes = [len(parts[i][1]) for i in members]
+        columns = zip(*(parts[i][0].plan.values(parts[i][1]) for i in members), strict=True)
+        joined = [np.concatenate(col) for col in columns]
+        plan = parts[members[0]][0].plan
+        span = np.broadcast_to(compute_span(*plan.steps(joined)), (sum(sizes),))
+        start = 0
+        for i, n in zip(members, sizes, strict=True):
+            gc, idx = parts[i]
+            out[i] = gc.finish(idx, span[start : start + n])
+            start += n
+    return out
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A group's overlap schedule for one tiling batch and loop order: its moves (in the
+    order lowering emits them per tile), its stages, and their per-candidate numbers."""
+
+    moves: list[_Move]
+    stages: list[Step]
+    stage_cycles: list[Any]
+    invocations: np.ndarray
+    copies: dict[str, int]
+
+    @property
+    def shape(self) -> tuple[object, ...]:
+        """Equal for plans ``compute_span`` can play together."""
+        return (id(self.copies), *((m.resource, m.reads, m.writes, m.store) for m in self.moves))
+
+    def values(self, idx: np.ndarray) -> list[np.ndarray]:
+        """The per-candidate numbers of candidates ``idx``, one array each (see ``steps``)."""
+        n = len(idx)
+
+        def pick(v: Any) -> np.ndarray:
+            return v[idx] if np.ndim(v) else np.full(n, v)
+
+        out = [pick(self.invocations)]
+        for m in self.moves:
+            out += [pick(m.times), pick(m.each), pick(m.busy)]
+        return out + [pick(c) for c in self.stage_cycles]
+
+    def steps(self, values: list[np.ndarray]) -> tuple[list[Step], dict[str, int], np.ndarray]:
+        """``compute_span``'s arguments from ``values`` (joined over any number of plans)."""
+        invocations, rest = values[0], values[1:]
+        steps = [m.step(rest[3 * k], rest[3 * k + 1], rest[3 * k + 2], invocations)
+                 for k, m in enumerate(self.moves)]
+        tail = rest[3 * len(self.moves):]
+        steps += [replace(st, first=c, cycles=c) for st, c in zip(self.stages, tail, strict=True)]
+        return steps, self.copies, invocations
 
 
 @dataclass(frozen=True)
@@ -64,6 +126,7 @@ class Prepared:
 
     n: int
     trips: list[np.ndarray]  # per level: (N, n_tile_loops) trip counts
+    iterating: list[list[bool]]  # per level and loop: more than one trip for some candidate
     elems: dict[tuple[str, int], np.ndarray]  # (operand, level) -> tile elements
     fits: np.ndarray
     invocations: np.ndarray
@@ -98,11 +161,12 @@ class _Move:
     reads: tuple[str, ...]
     writes: str | None
 
-    def step(self, pick: Callable[[Any], Any], invocations: np.ndarray) -> Step:
-        """The move as one step of every innermost tile (overlap.py): the first tile pays one
-        move, each later tile the average of the others."""
-        times, busy = pick(self.times), pick(self.busy)
-        one = np.where(times > 0, pick(self.each), 0)
+    def step(self, times: np.ndarray, each: np.ndarray, busy: np.ndarray,
+             invocations: np.ndarray) -> Step:
+        """The move as one step of every innermost tile (overlap.py), from its numbers for
+        some candidates: the first tile pays one move, each later tile the average of the
+        others."""
+        one = np.where(times > 0, each, 0)
         rest = np.where(invocations > 1,
                         np.maximum(busy - one, 0) / np.maximum(invocations - 1, 1), 0)
         latency = np.where(times > 0, self.latency, 0)  # no move: no wait
@@ -165,8 +229,9 @@ class GroupModel:
         for si, cycles in zip(self.g.stages, one, strict=True):
             node = self.m.binding(si).node.name
             compute[node] = compute.get(node, 0) + cycles * invocations
-        return Prepared(n, trips, elems, self._fits(level_sizes, n, from_level), invocations,
-                        compute, one)
+        iterating = [[bool(x) for x in np.atleast_1d((t > 1).any(axis=0))] for t in trips]
+        return Prepared(n, trips, iterating, elems, self._fits(level_sizes, n, from_level),
+                        invocations, compute, one)
 
     def cost(
         self, tiles: Tiles, orders: Sequence[Sequence[str]], *, from_level: int = 1
@@ -178,7 +243,7 @@ class GroupModel:
         """Cost of prepared tilings under one loop order per level."""
         n = prep.n
         totals = self._transfer_totals(
-            prep.trips, orders, prep.elems, n, invocations=prep.invocations
+            prep, orders, n
         )
         busiest = np.zeros(n)
         for v in totals.transfer.values():
@@ -186,27 +251,16 @@ class GroupModel:
         for v in prep.compute.values():  # no unit starts before its first tiles are in
             busiest = np.maximum(busiest, v + totals.first)
 
-        def schedule(idx: np.ndarray) -> np.ndarray:
-            span = self._span(prep, totals.moves, idx)
-            return np.asarray(np.maximum(span, busiest[idx]) + totals.last[idx])
+        def finish(idx: np.ndarray, span: np.ndarray) -> np.ndarray:
+            cycles = np.maximum(span, busiest[idx]) + totals.last[idx]
+            return np.where(prep.fits[idx], cycles, np.inf)
 
+        plan = _Plan(totals.moves, self.stage_steps, prep.stage_cycles, prep.invocations,
+                     self.copies)
         return GroupCost(
             np.where(prep.fits, busiest + totals.last, np.inf), prep.compute, totals.transfer,
-            totals.traffic, totals.moves_per_edge, prep.fits, totals.instructions, schedule,
+            totals.traffic, totals.moves_per_edge, prep.fits, totals.instructions, plan, finish,
         )
-
-    def _span(self, prep: Prepared, moves: list[_Move], idx: np.ndarray) -> np.ndarray:
-        """The time of candidates ``idx`` as their transfers and units overlap
-        (``overlap.compute_span``)."""
-
-        def pick(v: Any) -> Any:
-            return v[idx] if np.ndim(v) else v
-
-        invocations = prep.invocations[idx]
-        steps = [m.step(pick, invocations) for m in moves]
-        steps += [replace(st, first=pick(c), cycles=pick(c))
-                  for st, c in zip(self.stage_steps, prep.stage_cycles, strict=True)]
-        return np.broadcast_to(compute_span(steps, self.copies, invocations), (len(idx),))
 
     def _tile_elements(
         self, level_sizes: list[dict[str, np.ndarray | int]]
@@ -253,13 +307,7 @@ class GroupModel:
         return out
 
     def _transfer_totals(
-        self,
-        trips: list[np.ndarray],
-        orders: Sequence[Sequence[str]],
-        elems: dict[tuple[str, int], np.ndarray],
-        n: int,
-        *,
-        invocations: np.ndarray,
+        self, prep: Prepared, orders: Sequence[Sequence[str]], n: int
     ) -> _TransferTotals:
         """Every tile move of every off-chip operand, added up, level by level as lowering
         emits them."""
@@ -267,7 +315,7 @@ class GroupModel:
             transfer={},
             traffic={},
             moves_per_edge={},
-            instructions=invocations * len(self.g.stages),
+            instructions=prep.invocations * len(self.g.stages),
             moves=[],
             first=np.zeros(n),
             last=np.zeros(n),
@@ -278,12 +326,12 @@ class GroupModel:
             for p in self.g.placements:
                 if p.home is None or not p.has_tile(level):
                     continue
-                count, distinct = self._counts(p, level, trips, orders)
+                count, distinct = self._counts(p, level, prep, orders)
                 inner = p.at(level).name
                 outer = p.home_bytes if level == p.first_level else p.bytes_at(level - 1)
                 for edge, times in self._moves(p, level, count, distinct):
                     width = p.bytes_at(level) if edge.dst == inner else outer  # at the arrival
-                    nbytes = elems[(p.operand, level)] * width
+                    nbytes = prep.elems[(p.operand, level)] * width
                     self._add_move(totals, p, level, edge, times, nbytes)
                     one = np.where(times > 0, nbytes / self.acg.transfer_rate(edge)
                                    + self.acg.transfer_latency(edge), 0)
@@ -325,19 +373,21 @@ class GroupModel:
         totals.moves.append(move)
 
     def _counts(
-        self, p: Placement, level: int, trips: list[np.ndarray], orders: Sequence[Sequence[str]]
+        self, p: Placement, level: int, prep: Prepared, orders: Sequence[Sequence[str]]
     ) -> tuple[np.ndarray, np.ndarray]:
         """Times the operand's box at ``level`` changes, and how many distinct boxes it has
-        (``sites.move_counts``)."""
+        (``sites.move_counts``; loops no candidate iterates are left out: one trip changes
+        nothing)."""
         uses = self.uses[p.operand]
         flags, steps = [], []
         for lvl in range(level):
             for lp in orders[lvl]:
-                flags.append(lp in uses)
-                steps.append(trips[lvl][:, self.position[lp]])
+                k = self.position[lp]
+                if prep.iterating[lvl][k]:
+                    flags.append(lp in uses)
+                    steps.append(prep.trips[lvl][:, k])
         _, moves, distinct = move_counts(flags, steps)
-        n = trips[0].shape[0]
-        return np.broadcast_to(moves, (n,)), np.broadcast_to(distinct, (n,))
+        return np.broadcast_to(moves, (prep.n,)), np.broadcast_to(distinct, (prep.n,))
 
     def _moves(
         self, p: Placement, level: int, count: np.ndarray, distinct: np.ndarray

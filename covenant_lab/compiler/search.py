@@ -19,7 +19,7 @@ from covenant_lab.codelets.ir import Codelet
 from covenant_lab.codelets.split import split_init, splittable
 from covenant_lab.compiler.candidates import BATCH_LIMIT, candidate_lists, grid
 from covenant_lab.compiler.constraints import Constraints
-from covenant_lab.compiler.cost import GroupCost, GroupModel
+from covenant_lab.compiler.cost import GroupCost, GroupModel, schedule_all
 from covenant_lab.compiler.mapping import Group, Mapping
 from covenant_lab.compiler.passes.buffer import buffer_options
 from covenant_lab.compiler.passes.fuse import FuseStages
@@ -161,12 +161,13 @@ def _best(costs: list[GroupCost], n: int) -> list[tuple[float, int, int]]:
     while done < len(live):
         rank = _smallest(bound, live, done + batch)
         chunk = rank[done:]
-        for k, gc in enumerate(costs):
-            idx = chunk[chunk // n == k] % n
-            if len(idx):
-                cost = gc.cycles_of(idx) + extra[k][idx]
-                scored += [(float(cost[j]), k, int(idx[j]))
-                           for j in np.argsort(cost, kind="stable")[:BEAM] if np.isfinite(cost[j])]
+        parts = [(k, chunk[chunk // n == k] % n) for k in range(len(costs))]
+        parts = [(k, idx) for k, idx in parts if len(idx)]
+        exact = schedule_all([(costs[k], idx) for k, idx in parts])
+        for (k, idx), cycles in zip(parts, exact, strict=True):
+            cost = cycles + extra[k][idx]
+            scored += [(float(cost[j]), k, int(idx[j]))
+                       for j in np.argsort(cost, kind="stable")[:BEAM] if np.isfinite(cost[j])]
         scored = sorted(scored)[:BEAM]
         done, batch = done + len(chunk), batch * 4
         if (done < len(live) and len(scored) == BEAM
