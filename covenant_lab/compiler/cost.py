@@ -1,12 +1,11 @@
 """The analytical cost model: estimated cycles of a group for many tilings at once.
 
-Per candidate: compute cycles from the capability timing and the number of invocations;
-transfer cycles per edge and per communication node from bytes and bandwidth, counting a
-tile's load each time its box changes in the loop order (so hoisting and reuse are
-modelled); transfers into single-buffered storage cannot overlap compute, and units handing
-a temp over in a single copy take turns (the chain from its writer to its last reader). The
-estimate is the busiest resource (or that chain) plus the exposed transfers, the first loads
-and the last store.
+Per candidate: compute cycles from the capability timing and the number of invocations
+(``invocation.py``); transfer cycles per edge and per communication node from bytes and
+bandwidth, a tile moving each time its box changes in the loop order (``sites.py``: so
+hoisting and reuse are modelled). The cheap ``bound`` is the busiest resource; the estimate
+plays the moves and stages of a few tiles as the simulator runs them (``overlap.py``: single
+buffering, units taking turns on a temp, the first tile's loads) and adds the last stores.
 """
 
 from __future__ import annotations

@@ -131,7 +131,7 @@ class Mapping:
                 seen.setdefault(acc.operand, None)
         return tuple(seen)
 
-    def handoffs(self, group: Group) -> tuple[Handoff, ...]:
+    def handoffs(self, group: Group) -> tuple[str, ...]:
         """The group's on-chip temps that a stage on one compute node writes and a stage on
         another node reads: there the two units wait on each other unless the temp has a copy
         for each (``Placement.buffered``)."""
@@ -145,16 +145,5 @@ class Mapping:
                        if any(a.operand == p.operand for a in st.stmt.accesses[:-1])]
             nodes = {self.binding(group.stages[k]).node.name for k in writers + readers}
             if writers and readers and len(nodes) > 1:
-                out.append(Handoff(p.operand, min(writers), max(readers)))
+                out.append(p.operand)
         return tuple(out)
-
-
-@dataclass(frozen=True, slots=True)
-class Handoff:
-    """An on-chip temp passed between compute units inside a group: from the first stage that
-    writes it to the last that reads it (positions in the group's stage order)."""
-
-    operand: str
-    first: int
-    last: int
-

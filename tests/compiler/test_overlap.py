@@ -65,7 +65,7 @@ def test_a_bias_added_by_another_unit_overlaps_the_matmul(arch: str) -> None:
     result = compile(fuse_pair(*load_suite_layer("bert_qkv")), acg)
     passes = [p for p in result.passes if not isinstance(p, Buffer)]
     one, _ = Pipeline(tuple(passes)).run(Mapping(result.codelet), acg)  # type: ignore[arg-type]
-    handed = tuple((0, h.operand) for h in one.handoffs(one.groups[0]))
+    handed = tuple((0, t) for t in one.handoffs(one.groups[0]))
     assert handed
     at = next(i for i, p in enumerate(passes) if p.name == "spatial") + 1  # type: ignore[attr-defined]
     passes.insert(at, Buffer(double=handed))

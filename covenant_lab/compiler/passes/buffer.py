@@ -72,10 +72,10 @@ def buffer_options(mapping: Mapping) -> list[Buffer]:
     storage can double-buffer; and, in groups of several stages (whose temps take room),
     every loaded operand in one copy. None where neither changes anything."""
     handed = tuple(
-        (gi, h.operand)
+        (gi, t)
         for gi, g in enumerate(mapping.groups)
-        for h in mapping.handoffs(g)
-        if g.placement(h.operand).at(g.levels).buffering > 1
+        for t in mapping.handoffs(g)
+        if g.placement(t).at(g.levels).buffering > 1
     )
     tight = tuple(
         (gi, p.operand)
