@@ -218,6 +218,18 @@ class Memory:
                     break
         bank.live[(live.region.addr, live.region.span)] = live
 
+    def fits_entry(self, tile: TileRef) -> str | None:
+        """A message when ``tile`` is pushed into a FIFO whose entries are smaller than it
+        (a FIFO holds ``entries`` tiles of ``capacity_bytes / entries`` bytes each)."""
+        node = self.banks[tile.storage.name].node
+        if node.access is not Access.FIFO or node.capacity_bytes is None:
+            return None
+        entry = node.capacity_bytes // max(node.buffering, 1)
+        if tile.nbytes > entry:
+            return (f"pushes {show(tile)} ({tile.nbytes} B) into FIFO {node.name}, whose "
+                    f"entries hold {entry} B")
+        return None
+
     def drain(self, tile: TileRef) -> str | None:
         """Record a read of ``tile`` from a FIFO: entries pushed before the one holding it are
         passed for good. A message when that entry was passed already (read out of order)."""

@@ -114,6 +114,9 @@ def execute(machine: Machine, i: int, ins: Instr) -> None:
         if problem is not None:
             raise fault(i, ins, problem, hint="load the tile again (push it anew) to reuse it")
     for tile in written_tiles(ins):
+        problem = mem.fits_entry(tile)
+        if problem is not None:
+            raise fault(i, ins, problem, hint="tile the operand so one tile fits one entry")
         mem.write(tile, i)
     if mem.functional:
         with np.errstate(all="ignore"):

@@ -11,7 +11,7 @@ from covenant_lab.acg import ACG, loads_arch
 from covenant_lab.codelets import library as L
 from covenant_lab.codelets.interpret import interpret
 from covenant_lab.compiler import Constraints, compile
-from covenant_lab.compiler.program import Compute, Program
+from covenant_lab.compiler.program import Compute, Program, Transfer
 from covenant_lab.errors import MappingError, SimulationError
 from covenant_lab.sim import Simulator
 from covenant_lab.types import OpKind, Role
@@ -221,6 +221,22 @@ def test_a_fifo_read_out_of_order_is_a_sanitizer_error() -> None:
     bad = Program(r.program.codelet, r.program.arch, r.program.tensors, swapped,
                   extents=r.program.extents)
     with pytest.raises(SimulationError, match=r"from FIFO WFIFO after a later entry was read"):
+        Simulator(bad, acg).run()
+
+
+def test_a_tile_larger_than_a_fifo_entry_is_a_sanitizer_error() -> None:
+    acg = _arch(MINI_TPU, "mini_tpu")
+    r = compile(L.matmul((8, 32), (32, 16)), acg)
+    # the first push of w (64 B, one entry) widened to twice the rows: 128 B for 64 B entries
+    instrs = list(r.program.instrs)
+    (k, push) = next((k, t) for k, t in enumerate(instrs)
+                     if isinstance(t, Transfer) and t.dst.storage.name == "WFIFO")
+    (r0, r1), cols = push.dst.box
+    wide = replace(push.dst, box=((r0, r0 + 2 * (r1 - r0)), cols))
+    instrs[k] = replace(push, dst=wide)
+    bad = Program(r.program.codelet, r.program.arch, r.program.tensors, tuple(instrs),
+                  extents=r.program.extents)
+    with pytest.raises(SimulationError, match=r"into FIFO WFIFO, whose entries hold 64 B"):
         Simulator(bad, acg).run()
 
 
