@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from covenant_lab.acg.graph import ACG
-from covenant_lab.acg.nodes import Access
+from covenant_lab.acg.nodes import Access, StorageNode
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.errors import ScheduleError
 
@@ -52,9 +52,7 @@ class Buffer:
                     f"group {index} of {mapping.codelet.name} has no {what} "
                     f"{', '.join(sorted(unknown))} (it has: {has})",
                 )
-        fifo = sorted(p.operand for p in group.placements if p.operand in single
-                      and not _reducible(p) and any(p.at(lv).access is Access.FIFO for lv in
-                                                    range(p.first_level, p.last_level + 1)))
+        fifo = sorted(p.operand for p in group.placements if p.operand in single and _fifo(p))
         if fifo:
             raise ScheduleError(self.name, f"{', '.join(fifo)} of {mapping.codelet.name} "
                                 "passes through a FIFO, whose entries are fixed: it cannot "
@@ -86,8 +84,15 @@ def buffer_options(mapping: Mapping) -> list[Buffer]:
     return [b for b in (Buffer(double=handed), Buffer(single=tight)) if b.double or b.single]
 
 
+def _stores(p: Placement) -> list[StorageNode]:
+    return [p.at(lv) for lv in range(p.first_level, p.last_level + 1)]
+
+
+def _fifo(p: Placement) -> bool:
+    """Whether the operand passes through a FIFO (whose entries are its size, not a choice)."""
+    return any(s.access is Access.FIFO for s in _stores(p))
+
+
 def _reducible(p: Placement) -> bool:
-    """Whether the operand's tiles can drop to one copy: some level keeps several in a RAM
-    (a FIFO's entries are its size, not a choice)."""
-    stores = [p.at(lv) for lv in range(p.first_level, p.last_level + 1)]
-    return any(s.buffering > 1 for s in stores) and all(s.access is Access.RAM for s in stores)
+    """Whether the operand's tiles can drop to one copy: some level keeps several, no FIFO."""
+    return not _fifo(p) and any(s.buffering > 1 for s in _stores(p))
