@@ -44,7 +44,7 @@ class GroupCost:
     compute: dict[str, np.ndarray]  # compute node -> busy cycles
     transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
     traffic: dict[str, np.ndarray]  # edge "A->B" -> bytes
-    moves: dict[str, np.ndarray]  # edge "A->B" -> transfers
+    moves_per_edge: dict[str, np.ndarray]  # edge "A->B" -> transfers (plan.moves: their kinds)
     fits: np.ndarray
     instructions: np.ndarray  # transfers + compute invocations
     plan: _Plan = field(repr=False)  # what the overlap schedule needs

@@ -40,7 +40,8 @@ def _model_moves(result: object, acg: ACG) -> Counter[str]:
     for g in mapping.groups:
         tiles = [np.asarray([t]) for t in g.tiles]
         cost = GroupModel(mapping, g, acg).cost(tiles, g.orders)
-        out.update({k: int(np.ravel(v)[0]) for k, v in cost.moves.items() if np.ravel(v)[0]})
+        counts = {k: int(np.ravel(v)[0]) for k, v in cost.moves_per_edge.items()}
+        out.update({k: c for k, c in counts.items() if c})
     return out
 
 
