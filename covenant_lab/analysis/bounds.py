@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from covenant_lab.acg.graph import ACG
     from covenant_lab.acg.nodes import ComputeNode, StorageNode
 
-__all__ = ["Bound", "efficiency", "ideal_bound"]
+__all__ = ["Bound", "able_units", "efficiency", "ideal_bound"]
 
 DESTINATIONS = ("acc", "out")
 
@@ -77,7 +77,7 @@ def _reaches(acg: ACG, codelet: Codelet, cap: Capability, role: str, name: str) 
     return any(acg.data_paths(s, home) if out else acg.data_paths(home, s) for s in port.storages)
 
 
-def _units(acg: ACG, codelet: Codelet, index: int) -> list[tuple[ComputeNode, Capability]]:
+def able_units(acg: ACG, codelet: Codelet, index: int) -> list[tuple[ComputeNode, Capability]]:
     """The providers that can run stage ``index`` (all providers when none can)."""
     stage = codelet.stages[index]
     providers = acg.providers(stage.stmt.op)
@@ -97,14 +97,14 @@ def _units(acg: ACG, codelet: Codelet, index: int) -> list[tuple[ComputeNode, Ca
 
 def _best(acg: ACG, codelet: Codelet, index: int) -> Capability:
     """The able unit with the highest peak (file order on ties)."""
-    return max(_units(acg, codelet, index), key=lambda nc: acg.node_peak(*nc))[1]
+    return max(able_units(acg, codelet, index), key=lambda nc: acg.node_peak(*nc))[1]
 
 
 def _compute_cycles(codelet: Codelet, acg: ACG) -> float:
     worst = 0.0
     exclusive: dict[str, float] = {}
     for k, stage in enumerate(codelet.stages):
-        units = _units(acg, codelet, k)
+        units = able_units(acg, codelet, k)
         iterations = codelet.iterations(stage)
         worst = max(worst, iterations / max(acg.node_peak(n, c) for n, c in units))
         nodes = {n.name for n, _ in units}
