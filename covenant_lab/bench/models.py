@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from covenant_lab.analysis.bounds import ideal_bound
+from covenant_lab.analysis.structural import structural_bound
 from covenant_lab.compiler.model import ModelResult, compile_model
 from covenant_lab.dse.sweep import arch_from_yaml
 from covenant_lab.errors import CovenantError, SimulationError
@@ -50,7 +51,7 @@ def _simulate(result: Any, rec: dict[str, Any]) -> None:
     acg = result.arch
     t0 = time.perf_counter()
     cycles = instructions = failures = 0
-    ideal = estimated = 0.0
+    ideal = structural = estimated = 0.0
     first = ""
     for unit in result.layers:
         program = unit.result.program
@@ -63,10 +64,13 @@ def _simulate(result: Any, rec: dict[str, Any]) -> None:
             first = first or f"{unit.name}: {exc}"
         instructions += len(program.instrs)
         ideal += ideal_bound(unit.result.codelet, acg).cycles
+        structural += structural_bound(unit.result.codelet, acg).bound.cycles
         estimated += unit.result.estimate.cycles
     rec.update(sim_s=time.perf_counter() - t0, cycles=cycles, instructions=instructions,
                sim_errors=failures, sim_error=first, ideal_cycles=ideal,
                estimated_cycles=estimated, efficiency=ideal / cycles if cycles else None,
+               structural_cycles=structural,
+               structural_efficiency=structural / cycles if cycles else None,
                estimate_ratio=estimated / cycles if cycles else None)
 
 

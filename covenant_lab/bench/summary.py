@@ -56,6 +56,8 @@ def _arch(records: Sequence[Rec]) -> dict[str, Any]:
         "geomean_efficiency": geomean(effs),
         "min_efficiency": worst["efficiency"] if worst else None,
         "min_efficiency_layer": worst["layer"] if worst else None,
+        "geomean_structural_efficiency": geomean(
+            [r.get("structural_efficiency", r["efficiency"]) for r in ok]),
         "median_compile_s": statistics.median(compile_s) if compile_s else None,
         "max_compile_s": max(compile_s) if compile_s else None,
         "checks_passed": sum(r["check"] == "pass" for r in records),
@@ -98,7 +100,7 @@ def summarize(config: BenchConfig, archs: dict[str, Any], layers: Sequence[Rec],
         "search": _search(search),
         "models": {f"{r['model']} on {r['arch']}": {k: r.get(k) for k in (
             "arch", "status", "error", "layers", "compile_s", "sim_s", "cycles", "instructions",
-            "ideal_cycles", "efficiency", "estimate_ratio",
+            "ideal_cycles", "efficiency", "structural_efficiency", "estimate_ratio",
             "sim_errors", "peak_rss_mb", "base_rss_mb", "failed_layers", "fallback_layers")}
             for r in models},
         "sim_speed": _speed(layers),

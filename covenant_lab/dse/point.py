@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from covenant_lab.analysis.bounds import Bound, efficiency, ideal_bound
+from covenant_lab.analysis.structural import StructuralBound, structural_bound
 from covenant_lab.codelets.interpret import interpret
 from covenant_lab.codelets.library.constants import constants
 from covenant_lab.compiler.api import CompileResult, compile
@@ -169,6 +170,16 @@ def _bound(units: list[_Unit], fused: Codelet | None, acg: ACG) -> Bound:
                    for f in ("compute_cycles", "memory_cycles", "cycles", "compulsory_bytes")))
 
 
+def _structural(units: list[_Unit], fused: Codelet | None, acg: ACG) -> StructuralBound:
+    if fused is not None:
+        return structural_bound(fused, acg)
+    parts = [structural_bound(u.result.codelet, acg) for u in units]
+    return StructuralBound(
+        Bound(*(sum(getattr(p.bound, f) for p in parts)
+                for f in ("compute_cycles", "memory_cycles", "cycles", "compulsory_bytes"))),
+        tuple(r for p in parts for r in p.reasons))
+
+
 def _verdict(units: list[_Unit]) -> tuple[str, str]:
     checks = [u.check for u in units]
     notes = "; ".join(u.note for u in units if u.note)
@@ -183,6 +194,7 @@ def _record(rec: dict[str, Any], units: list[_Unit], fused: Codelet | None, acg:
             options: Options) -> None:
     main = max(units, key=lambda u: u.result.codelet.operations)
     bound = _bound(units, fused, acg)
+    structural = _structural(units, fused, acg)
     cycles = sum(u.cycles for u in units)
     check, note = _verdict(units)
     funcs = [u.sim_functional_s for u in units]
@@ -202,6 +214,9 @@ def _record(rec: dict[str, Any], units: list[_Unit], fused: Codelet | None, acg:
         ideal_memory_cycles=bound.memory_cycles,
         bound_limit=bound.limit,
         efficiency=efficiency(bound, cycles),
+        structural_cycles=structural.bound.cycles,
+        structural_efficiency=efficiency(structural.bound, cycles),
+        structural_reason="; ".join(structural.reasons),
         utilisation=main.utilisation,
         offchip_bytes=sum(u.offchip_bytes for u in units),
         compulsory_bytes=bound.compulsory_bytes,
