@@ -23,7 +23,7 @@ from typing import Any
 
 from covenant_lab.analysis.roofline import points, roof_curve, roofs
 from covenant_lab.errors import UsageError
-from covenant_lab.fileio import write_atomic
+from covenant_lab.fileio import check_input, check_output, same_file, write_atomic
 
 __all__ = ["TITLES", "load_results", "render_html", "unit_notes", "write_report"]
 
@@ -38,21 +38,48 @@ _WIDTH = 1100
 Doc = Mapping[str, Any]
 
 
+_RERUN = ("it was written by an older or a different `covenant bench`: "
+          "run `covenant bench --out DIR` again")
+
+
 def load_results(results_dir: str | Path) -> dict[str, Any]:
-    """The ``results.json`` of a ``covenant bench`` run."""
-    path = Path(results_dir) / "results.json"
+    """The ``results.json`` of a ``covenant bench`` run, with the layout this version reads."""
+    folder = Path(results_dir)
+    if not folder.is_dir():
+        what = "is not a directory" if folder.exists() else "does not exist"
+        raise UsageError(f"report: '{results_dir}' {what}",
+                         hint="give the directory `covenant bench --out DIR` wrote")
+    path = folder / "results.json"
+    if not path.exists():
+        raise UsageError(f"report: no results.json in {results_dir}",
+                         hint="run `covenant bench --out DIR` first, then `covenant report DIR`")
+    check_input(path, "report")
     try:
         doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"report: no results.json in {results_dir}",
-                         hint="run `covenant bench --out DIR` first, then `covenant report DIR`"
-                         ) from None
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"report: cannot read {path}: {exc}") from None
-    for key in ("archs", "layers", "summary"):
-        if key not in doc:
-            raise UsageError(f"report: {path} has no '{key}': not a covenant bench results file")
+    except (OSError, ValueError, RecursionError) as exc:
+        raise UsageError(f"report: cannot read {path}: {exc}", hint=_RERUN) from None
+    _check_layout(doc, path)
     return doc
+
+
+def _check_layout(doc: Any, path: Path) -> None:
+    """The keys and types the report reads; a file from another bench version fails here."""
+    wanted = (("", doc, dict), ("archs", _get(doc, "archs"), dict),
+              ("layers", _get(doc, "layers"), list), ("summary", _get(doc, "summary"), dict),
+              ("summary.archs", _get(_get(doc, "summary"), "archs"), dict),
+              ("summary.sim_speed", _get(_get(doc, "summary"), "sim_speed"), dict))
+    for key, value, kind in wanted:
+        if not isinstance(value, kind):
+            what = f"has no '{key}'" if value is None else f"'{key}' is not a {kind.__name__}"
+            raise UsageError(f"report: {path} {what if key else 'is not a JSON object'}: "
+                             "not a results file of this covenant bench", hint=_RERUN)
+    if not all(isinstance(r, dict) for r in doc["layers"]):
+        raise UsageError(f"report: {path}: 'layers' holds a record that is not an object",
+                         hint=_RERUN)
+
+
+def _get(doc: Any, key: str) -> Any:
+    return doc.get(key) if isinstance(doc, dict) else None
 
 
 def _palette(labels: Sequence[str]) -> dict[str, str]:
@@ -269,8 +296,17 @@ def render_html(doc: Doc, *, title: str = "covenant_lab benchmark") -> str:
 
 
 def write_report(results_dir: str | Path, html_path: str | Path) -> Path:
-    """Read ``results_dir/results.json`` and write the report page to ``html_path``."""
-    out = Path(html_path)
-    if not out.parent.is_dir():
-        raise UsageError(f"report: directory {out.parent} does not exist")
-    return write_atomic(out, render_html(load_results(results_dir)))
+    """Read ``results_dir/results.json`` and write the report page to ``html_path`` (checked
+    first: rendering takes seconds)."""
+    out = check_output(html_path, "report: --html")
+    doc = load_results(results_dir)
+    results = Path(results_dir) / "results.json"
+    if same_file(out, results):
+        raise UsageError(f"report: --html '{html_path}' is the input '{results}'",
+                         hint="give --html a path of its own, e.g. DIR/report.html")
+    try:
+        page = render_html(doc)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise UsageError(f"report: {results} lacks what the report reads "
+                         f"({type(exc).__name__}: {exc})", hint=_RERUN) from None
+    return write_atomic(out, page, "report: --html")

@@ -1,4 +1,4 @@
-"""Where results go (never into the source checkout by accident), files, tables, progress."""
+"""Where results go (the directory the user names), files, tables, progress."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import math
-import subprocess
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -15,9 +15,14 @@ from typing import Any, TextIO
 
 import covenant_lab
 from covenant_lab.errors import UsageError
-from covenant_lab.fileio import write_atomic
+from covenant_lab.fileio import check_output, write_atomic
 
-__all__ = ["Progress", "format_table", "prepare_out_dir", "source_root", "write_csv", "write_json"]
+__all__ = ["RESULT_FILES", "Progress", "format_table", "prepare_out_dir", "source_root",
+           "write_csv", "write_json"]
+
+
+RESULT_FILES = ("results.json", "summary.json", "layers.csv", "search.csv", "models.csv",
+                "oracles.csv", "zigzag.csv")  # what a bench run may write into its directory
 
 
 def source_root() -> Path | None:
@@ -26,31 +31,26 @@ def source_root() -> Path | None:
     return root if (root / "pyproject.toml").exists() else None
 
 
-def _git_ignored(path: Path, root: Path) -> bool:
-    """True when git says ``path`` is ignored in the checkout ``root`` (e.g. demo-results/)."""
-    try:
-        done = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", str(path)],
-                              capture_output=True, timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return done.returncode == 0
-
-
-def prepare_out_dir(out: str | Path, *, in_source_tree: bool = False) -> Path:
-    """Create the results directory. A directory inside the source checkout is refused unless
-    git ignores it (the Makefile's ``demo-results``) or ``in_source_tree`` is set."""
-    path = Path(out).expanduser().resolve()
-    root = source_root()
-    if (root is not None and not in_source_tree and path.is_relative_to(root)
-            and not _git_ignored(path, root)):
-        raise UsageError(
-            f"bench: --out {out} is inside the source checkout {root}",
-            hint="write results elsewhere (e.g. --out /tmp/bench), or pass --in-source-tree",
-        )
+def prepare_out_dir(out: str | Path) -> Path:
+    """Create the results directory (wherever the user asks: ``fileio`` has the one rule of
+    what may be written) and check, before any work, that every result file can be written."""
+    where = "bench: --out"
+    text = os.fspath(out)
+    if "\0" in text:
+        raise UsageError(f"{where}: {text!r} contains a NUL byte", hint="give a directory path")
+    path = Path(text).expanduser()
     if path.exists() and not path.is_dir():
-        raise UsageError(f"bench: --out {out} exists and is not a directory")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+        raise UsageError(f"{where}: '{out}' exists and is not a directory",
+                         hint="give a new or an existing directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{where}: cannot create the directory '{out}': "
+                         f"{exc.strerror or exc}",
+                         hint="give a directory path you can write to") from None
+    for name in RESULT_FILES:
+        check_output(path / name, where)
+    return path.resolve()
 
 
 def _clean(value: Any) -> Any:

@@ -28,9 +28,7 @@ def register(subparsers: Any) -> None:
                         "'skipped'); search quality only on layers whose exhaustive search "
                         "is fast")
     p.add_argument("--out", default="bench-results", metavar="DIR",
-                   help="results directory (created; default ./bench-results)")
-    p.add_argument("--in-source-tree", action="store_true",
-                   help="allow --out inside the source checkout")
+                   help="results directory, anywhere (created; default ./bench-results)")
     p.add_argument("--arch", action="append", default=[], metavar="NAME",
                    help=f"architecture variant (repeatable; default {' '.join(DEFAULT_VARIANTS)}; "
                         f"known: {', '.join(VARIANTS)}, a shipped architecture or a .yaml "
@@ -71,7 +69,7 @@ def _run(args: argparse.Namespace) -> int:
     config.validate()
     for name in (*config.archs, *config.model_archs):
         load_variant(name)  # fail on a bad name before creating anything
-    out = prepare_out_dir(args.out, in_source_tree=args.in_source_tree)
+    out = prepare_out_dir(args.out)  # every result file writable, before any work
     doc = run_bench(config, out)
     print(f"results: {out}/results.json, summary.json, layers.csv, search.csv, models.csv")
     print(f"report:  covenant report {out} --html {out}/report.html")

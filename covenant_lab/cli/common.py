@@ -66,22 +66,67 @@ def arch_from(args: argparse.Namespace) -> ACG:
     return load_arch(args.arch, params=parse_params(args.param) or None)
 
 
+def model_file(spec: str) -> Path | None:
+    """The file MODEL names, or None for a built-in model name (a file of that name wins)."""
+    from covenant_lab.models import BUILDERS
+
+    return None if spec in BUILDERS and not Path(spec).exists() else Path(spec)
+
+
 def model_from(spec: str) -> Model:
     """A model from an .onnx path, or a built-in model name (built in memory)."""
     from covenant_lab.frontends.onnx import load
     from covenant_lab.models import BUILDERS
 
-    path = Path(spec)
-    if not path.exists() and spec in BUILDERS:
-        return load(BUILDERS[spec]())
-    return load(path)
+    path = model_file(spec)
+    return load(BUILDERS[spec]()) if path is None else load(path)
 
 
-def output_path(value: str) -> Path:
-    path = Path(value)
-    if not path.parent.is_dir():
-        raise UsageError(f"output {value}: directory {path.parent} does not exist")
+def input_files(args: argparse.Namespace) -> dict[str, Path]:
+    """The files a compile or simulate command reads (MODEL, --arch), checked readable."""
+    from covenant_lab.acg.load import resolve_arch
+    from covenant_lab.fileio import check_input
+    from covenant_lab.models import BUILDERS
+
+    files = {}
+    model = model_file(args.model)
+    if model is not None:
+        if not model.exists():
+            raise UsageError(
+                f"{args.command}: MODEL '{args.model}' is neither a file nor a built-in model",
+                hint=f"give an .onnx path or one of: {', '.join(BUILDERS)}")
+        files["MODEL"] = check_input(model, f"{args.command}: MODEL")
+    files["--arch"] = check_input(resolve_arch(args.arch), f"{args.command}: --arch")
+    return files
+
+
+def output_path(value: str, option: str, taken: dict[str, Path], command: str) -> Path:
+    """An output file checked before any work (``fileio.check_output``: the one rule of what
+    may be written), refused when it is the same file as one in ``taken`` (by name: the
+    command's inputs and its other outputs)."""
+    from covenant_lab.fileio import check_output, same_file
+
+    where = f"{command}: {option}"
+    path = check_output(value, where)
+    for name, other in taken.items():
+        if same_file(path, other):
+            raise UsageError(f"{where}: '{value}' is the same file as {name} '{other}'",
+                             hint=f"give {option} a path of its own: a command never writes "
+                                  "over its inputs or its other outputs")
     return path
+
+
+def output_paths(args: argparse.Namespace, **options: str) -> dict[str, Path | None]:
+    """The output options of a compile or simulate command (``dest="--flag"``), checked
+    before any work: inputs readable, outputs writable, none an input or another output."""
+    taken = input_files(args)
+    out: dict[str, Path | None] = {}
+    for dest, option in options.items():
+        value = getattr(args, dest)
+        out[dest] = None if value is None else output_path(value, option, taken, args.command)
+        if out[dest] is not None:
+            taken[option] = Path(value)
+    return out
 
 
 def fallback_records(unit: CompiledLayer) -> list[dict[str, Any]]:

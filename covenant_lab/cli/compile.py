@@ -16,7 +16,7 @@ from covenant_lab.cli.common import (
     failed_row,
     fallback_records,
     model_from,
-    output_path,
+    output_paths,
     print_details,
     problem_counts,
 )
@@ -72,12 +72,12 @@ def layer_rows(result: ModelResult) -> list[dict[str, Any]]:
 def _run(args: argparse.Namespace) -> int:
     from covenant_lab.compiler.model import compile_model
 
+    outs = output_paths(args, json="--json", asm="--asm")  # before any work
     acg = arch_from(args)
     model = model_from(args.model)
     for name in args.layer:
         model.layer(name)  # a typed error naming close matches
-    json_out = output_path(args.json) if args.json else None
-    asm_out = output_path(args.asm) if args.asm else None
+    json_out, asm_out = outs["json"], outs["asm"]
     result = compile_model(model, acg, fuse=not args.no_fuse, only=args.layer or None)
     if not result.units:
         raise UsageError("compile: no layer selected")
@@ -102,7 +102,8 @@ def _run(args: argparse.Namespace) -> int:
     print_details(result)
     if json_out:
         doc = {"model": model.name, "arch": acg.name, "compile_s": result.compile_s, "layers": rows}
-        write_atomic(json_out, json.dumps(doc, indent=2))
+        write_atomic(json_out, json.dumps(doc, indent=2), "compile: --json")
     if asm_out:
-        write_atomic(asm_out, "\n".join(c.result.asm for c in result.layers))
+        write_atomic(asm_out, "\n".join(c.result.asm for c in result.layers),
+                     "compile: --asm")
     return 1 if result.failed else 0

@@ -16,7 +16,7 @@ from covenant_lab.cli.common import (
     failed_row,
     fallback_records,
     model_from,
-    output_path,
+    output_paths,
     print_details,
     problem_counts,
 )
@@ -44,12 +44,12 @@ def _run(args: argparse.Namespace) -> int:
     from covenant_lab.compiler.model import compile_model
     from covenant_lab.sim.compiled import simulate_model
 
+    outs = output_paths(args, json="--json", trace="--trace")  # before any work
     acg = arch_from(args)
     model = model_from(args.model)
     for name in args.layer:
         model.layer(name)
-    json_out = output_path(args.json) if args.json else None
-    trace_out = output_path(args.trace) if args.trace else None
+    json_out, trace_out = outs["json"], outs["trace"]
     result = compile_model(model, acg, fuse=not args.no_fuse, only=args.layer or None)
     sims = {r.layer: r for r in simulate_model(result, check=args.check)}
     width = max(len(u.name) for u in result.units)
@@ -78,9 +78,10 @@ def _run(args: argparse.Namespace) -> int:
         print(r.message)
     print_details(result)
     if json_out:
-        write_atomic(json_out, json.dumps(_doc(result, sims, total), indent=2))
+        write_atomic(json_out, json.dumps(_doc(result, sims, total), indent=2),
+                     "simulate: --json")
     if trace_out:
-        write_atomic(trace_out, json.dumps(_trace(result)))
+        write_atomic(trace_out, json.dumps(_trace(result)), "simulate: --trace")
     return 1 if failed or result.failed else 0
 
 
