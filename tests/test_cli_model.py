@@ -6,7 +6,6 @@ import onnx
 import pytest
 
 from covenant_lab.cli import main
-from covenant_lab.cli import model as cli_model
 from covenant_lab.frontends.onnx import SUPPORTED_OPS, load
 from covenant_lab.models import lenet
 
@@ -33,17 +32,6 @@ def test_build_unknown_name_lists_the_models(tmp_path, capsys):
     assert "unknown model 'vgg16'" in err
     assert "resnet18, resnet50, mobilenetv2, bert, lenet" in err
     assert not list(tmp_path.iterdir())
-
-
-def test_build_refuses_the_source_tree_unless_asked(tmp_path, monkeypatch, capsys):
-    (tmp_path / "pyproject.toml").write_text("")
-    monkeypatch.setattr(cli_model, "_SOURCE_TREE", tmp_path)
-    path = tmp_path / "lenet.onnx"
-    assert main(["model", "build", "lenet", "-o", str(path)]) == 2
-    assert "inside the source tree" in capsys.readouterr().err
-    assert not path.exists()
-    assert main(["model", "build", "lenet", "-o", str(path), "--in-source-tree"]) == 0
-    assert path.exists()
 
 
 def test_build_into_a_missing_directory(tmp_path, capsys):

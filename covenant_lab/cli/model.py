@@ -12,15 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from covenant_lab.errors import UsageError
-from covenant_lab.fileio import write_atomic
+from covenant_lab.fileio import check_output, write_atomic
 
 if TYPE_CHECKING:
     from covenant_lab.frontends.onnx import Model
 
 __all__ = ["register", "summary_table"]
-
-_SOURCE_TREE = Path(__file__).resolve().parents[2]  # the checkout holding covenant_lab/
-
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``covenant model {build,summary,ops}``."""
@@ -33,11 +30,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     build.add_argument("name", help=f"one of: {', '.join(BUILDERS)}")
     build.add_argument("-o", "--output", type=Path, required=True, help="the .onnx file to write")
     build.add_argument("--seed", type=int, default=0, help="seed of the random weights")
-    build.add_argument(
-        "--in-source-tree",
-        action="store_true",
-        help="allow writing inside the covenant_lab checkout",
-    )
     build.set_defaults(func=_build)
 
     summary = sub.add_parser("summary", help="per-layer table of an ONNX model")
@@ -55,12 +47,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ops.set_defaults(func=_ops)
 
 
-def _in_source_tree(path: Path) -> bool:
-    if not (_SOURCE_TREE / "pyproject.toml").is_file():
-        return False  # an installed package, not a checkout
-    return path.resolve().is_relative_to(_SOURCE_TREE)
-
-
 def _build(args: argparse.Namespace) -> int:
     from covenant_lab.models import BUILDERS
 
@@ -69,16 +55,9 @@ def _build(args: argparse.Namespace) -> int:
             f"model build: unknown model '{args.name}'",
             hint=f"choose one of: {', '.join(BUILDERS)}",
         )
-    out: Path = args.output
-    if _in_source_tree(out) and not args.in_source_tree:
-        raise UsageError(
-            f"model build: {out} is inside the source tree {_SOURCE_TREE}",
-            hint="write it elsewhere, or pass --in-source-tree if you mean it",
-        )
-    if not out.parent.is_dir():
-        raise UsageError(f"model build: directory {out.parent} does not exist")
+    out = check_output(args.output, "model build: --output")  # fileio: the one rule
     model = BUILDERS[args.name](seed=args.seed)
-    write_atomic(out, model.SerializeToString())
+    write_atomic(out, model.SerializeToString(), "model build: --output")
     print(f"wrote {out} ({args.name}, {len(model.graph.node)} nodes, {out.stat().st_size:,} bytes)")
     return 0
 
