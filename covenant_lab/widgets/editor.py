@@ -2,62 +2,96 @@
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
 
 from covenant_lab.acg.graph import ACG
+from covenant_lab.errors import CovenantError
 from covenant_lab.widgets.acg_view import ACGView, as_acg
 from covenant_lab.widgets.common import button, error_box, error_html, ok_html
-from covenant_lab.widgets.editor_state import (
-    estimate_cycles,
-    node_fields,
-    save_as,
-    try_node_attr,
-    try_param,
-)
+from covenant_lab.widgets.editor_fields import FieldKey, as_text, node_fields
+from covenant_lab.widgets.editor_messages import internal_error
+from covenant_lab.widgets.editor_state import EditorState, estimate_cycles, save_as
 
 __all__ = ["ArchEditor"]
 
-_FIELD = w.Layout(width="300px")
+_INPUT = w.Layout(width="240px", flex="0 0 auto")
+_ROW = w.Layout(align_items="flex-start")
+
+
+def _label_html(name: str) -> str:
+    """A field's name, whole: it wraps after underscores instead of being cut, and hovering
+    shows it in full."""
+    parts = html.escape(name).replace("_", "_<wbr>").replace(".", ".<wbr>")
+    title = html.escape(name, quote=True)
+    return (f'<span class="covenant-field-name" title="{title}" style="display:inline-block;'
+            "white-space:normal;overflow-wrap:anywhere;line-height:1.3;padding-top:5px;"
+            f'text-align:right;width:100%">{parts}</span>')
+
+
+def _notice_html(lines: list[str], color: str, background: str) -> str:
+    body = "<br>".join(html.escape(line) for line in lines)
+    return (f'<div style="color:{color};background:{background};padding:4px 8px;'
+            f'border-radius:3px;white-space:pre-wrap;font-size:12px">{body}</div>')
 
 
 class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """``ArchEditor(arch, layer=None)``: a field per parameter, a node picker with the node's
     attributes, save-as, and the ACGView of the current architecture.
 
-    Every edit goes through ``with_param`` / ``with_node_attr`` and is validated at once; an
-    invalid value shows its error next to the field (class ``covenant-error``) and ``arch``
-    stays the last valid ACG. The node fields are ``editor_state.node_fields``: a compute
-    node's dims and own ``clock_mhz``, a FIFO's ``entries`` and ``entry_bytes``, bandwidths
-    (decimal numbers such as ``21.47`` are accepted). With ``layer`` (a Layer or Codelet),
-    each valid edit recompiles it and shows the estimated cycles against the original
-    architecture's.
+    Every edit goes through ``with_param`` / ``with_node_attr`` and is validated at once.
+    What the user typed stays in its field, with its error beside it (class
+    ``covenant-error``), until they change it — across edits of other fields, node switches
+    and recompiles; ``arch`` stays the last valid ACG, which the graph and the estimate show,
+    and a notice (class ``covenant-pending``) names the fields not applied, with a button
+    (``covenant-discard``) that shows the valid values again. The node fields are
+    ``editor_fields.node_fields``: a compute node's dims and own ``clock_mhz``, a FIFO's
+    ``entries`` and ``entry_bytes``, bandwidths (decimals such as ``21.47`` are accepted).
+    With ``layer`` (a Layer or Codelet), each valid edit recompiles it and shows the
+    estimated cycles against the original architecture's.
+
+    No event handler lets an exception escape: a refused value is a message beside its
+    field, and anything unexpected an "internal error" notice (``covenant-internal-error``).
     """
 
     def __init__(self, arch: ACG | str, layer: Any = None, **kwargs: Any) -> None:
-        self.arch = as_acg(arch)
-        self.original = self.arch
+        self.state = EditorState(as_acg(arch))
         self.layer = layer
         self.result: Any = None
-        self.errors: dict[str, str] = {}
-        self._error_boxes: dict[str, w.HTML] = {}
         self._quiet = False
+        self._problem = ""  # the last handler's internal error, if any
+        self._other_errors: dict[str, str] = {}  # "save", "compile"
+        self._error_boxes: dict[str, w.HTML] = {}
+        self._inputs: dict[FieldKey, w.Text] = {}
+        self._label_width = self._label_column()
         self.view = ACGView(self.arch)
-        self.param_inputs: dict[str, w.IntText] = {}
-        params = [self._param_row(name, value) for name, value in self.arch.params]
+        self.param_inputs: dict[str, w.Text] = {}
+        self.attr_inputs: dict[str, w.Text] = {}
+        params = [self._row(key) for key in self.state.fields(None)]
+        self.param_inputs = {k.field: self._inputs[k] for k in self.state.fields(None)}
         self.node_picker = w.Dropdown(options=[n.name for n in self.arch.nodes], description="node")
         self.node_picker.add_class("covenant-node-picker")
         self.node_box = w.VBox()
-        self.attr_inputs: dict[str, w.Text] = {}
-        self.node_picker.observe(lambda _: self._show_node(), "value")
+        self.node_picker.observe(lambda _: self._handle("showing a node", self._show_node),
+                                 "value")
+        self.pending_notice = w.HTML("")
+        self.pending_notice.add_class("covenant-pending")
+        self.discard_button = button("discard them", "covenant-discard",
+                                     "show the last valid values in these fields again")
+        self.discard_button.on_click(lambda _: self._handle("discarding", self.discard))
+        self.pending_row = w.HBox([self.pending_notice, self.discard_button], layout=_ROW)
+        self.internal_notice = w.HTML("")
+        self.internal_notice.add_class("covenant-internal-error")
         self.cycles = w.HTML("")
         self.cycles.add_class("covenant-cycles")
         self.compile_error = self._box("compile")
         self.base_cycles: float | None = None
         if layer is not None:
             self.base_cycles, why = estimate_cycles(layer, self.arch)
-            self.compile_error.value = error_html(why) if why else ""
+            self._set_error("compile", why)
         self.path = w.Text(placeholder="my_arch.yaml", description="save as",
                            layout=w.Layout(width="360px"))
         self.overwrite = w.Checkbox(value=False, description="overwrite", indent=False)
@@ -66,10 +100,11 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.save_error = self._box("save")
         self.save_button.on_click(lambda _: self.save())
         super().__init__([
-            w.HTML(f"<b>{self.arch.name}</b> parameters"),
+            w.HTML(f"<b>{html.escape(self.arch.name)}</b> parameters"),
             w.VBox(params),
             w.HTML("<b>node attributes</b> (numbers or expressions of the parameters)"),
             self.node_picker, self.node_box,
+            self.pending_row, self.internal_notice,
             w.HBox([self.cycles, self.compile_error]),
             w.HBox([self.path, self.overwrite, self.save_button, self.save_status]),
             self.save_error,
@@ -78,103 +113,171 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.add_class("covenant-editor")
         self._show_node()
         self._show_cycles()
+        self._show_notices()
 
-    # -- fields ---------------------------------------------------------------------------------
+    # -- what the widget shows ------------------------------------------------------------------
+    @property
+    def arch(self) -> ACG:
+        """The last valid architecture (what the graph and the estimate show)."""
+        return self.state.arch
+
+    @property
+    def original(self) -> ACG:
+        return self.state.original
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """Every error shown: ``param:NAME`` / ``node:NODE:ATTR`` beside a field, ``save``,
+        ``compile``."""
+        out = {key.key: p.error for key, p in self.state.pending.items()}
+        out.update({k: v for k, v in self._other_errors.items() if v})
+        return out
+
+    def _label_column(self) -> str:
+        """Wide enough for the longest field name (up to 26 characters; longer ones wrap)."""
+        names = [name for name, _ in self.arch.params]
+        for node in self.arch.nodes:
+            try:
+                names += [attr for attr, _ in node_fields(self.arch, node.name)]
+            except Exception:  # a node the form cannot list still gets a column
+                continue
+        longest = max((len(n) for n in names), default=8)
+        return f"{min(max(longest, 8), 26) + 2}ch"
+
     def _box(self, key: str) -> w.HTML:
         box = error_box()
         self._error_boxes[key] = box
         return box
 
-    def _param_row(self, name: str, value: int) -> w.HBox:
-        field = w.IntText(value=value, description=name, layout=_FIELD)
-        field.add_class("covenant-param")
-        self.param_inputs[name] = field
-        field.observe(lambda ch, n=name: self._quiet or self.set_param(n, ch["new"]), "value")
-        return w.HBox([field, self._box(f"param:{name}")])
+    def _row(self, key: FieldKey) -> w.HBox:
+        label = w.HTML(_label_html(key.field),
+                       layout=w.Layout(width=self._label_width, flex="0 0 auto",
+                                       margin="0 8px 0 0"))
+        field = w.Text(value=self.state.text(key), continuous_update=False, layout=_INPUT,
+                       tooltip=key.field)
+        self._inputs[key] = field
+        field.observe(lambda ch, k=key: self._quiet or self._edit(k, ch["new"]), "value")
+        box = self._box(key.key)
+        box.value = error_html(self.state.error(key)) if self.state.error(key) else ""
+        row = w.HBox([label, field, box], layout=_ROW)
+        row.add_class("covenant-param" if key.node is None else "covenant-attr")
+        return row
 
     def _show_node(self) -> None:
+        """The picked node's fields, each showing its pending text (and error) if it has one."""
+        for key in [k for k in self._inputs if k.node is not None]:
+            del self._inputs[key]
+            self._error_boxes.pop(key.key, None)
         name = self.node_picker.value
-        rows = []
-        self.attr_inputs = {}
-        for attr, text in node_fields(self.arch, name):
-            field = w.Text(value=text, description=attr, continuous_update=False, layout=_FIELD,
-                           style={"description_width": "140px"})
-            field.add_class("covenant-attr")
-            self.attr_inputs[attr] = field
-            field.observe(
-                lambda ch, a=attr: self._quiet or self.set_node_attr(self.node_picker.value, a,
-                                                                     ch["new"]), "value")
-            rows.append(w.HBox([field, self._box(f"node:{name}:{attr}")]))
+        rows = [self._row(key) for key in self.state.fields(name)] if name is not None else []
+        self.attr_inputs = {k.field: v for k, v in self._inputs.items() if k.node is not None}
         self.node_box.children = rows
 
+    def _show_fields(self) -> None:
+        """Every visible field as the state says: pending text and error, else the valid value."""
+        self._quiet = True
+        try:
+            for key, field in self._inputs.items():
+                text = self.state.text(key)
+                if field.value != text:
+                    field.value = text
+                error = self.state.error(key)
+                self._error_boxes[key.key].value = error_html(error) if error else ""
+        finally:
+            self._quiet = False
+
+    def _show_notices(self) -> None:
+        notice = self.state.notice()
+        self.pending_notice.value = (
+            _notice_html([f"⚠ {notice}"], "#8a5300", "#fff4e0") if notice else "")
+        self.pending_row.layout.display = "flex" if notice else "none"
+        lines = self.state.internal_errors() + ([self._problem] if self._problem else [])
+        self.internal_notice.value = _notice_html(lines, "#b00020", "#fde7ea") if lines else ""
+
     def _set_error(self, key: str, message: str) -> None:
-        if message:
-            self.errors[key] = message
-        else:
-            self.errors.pop(key, None)
+        self._other_errors[key] = message
         box = self._error_boxes.get(key)
         if box is not None:
             box.value = error_html(message) if message else ""
 
-    def _accept(self, arch: ACG) -> None:
-        """A valid edit: keep it, clear the errors, show the form and view of the new ACG."""
-        self.arch = arch
-        for key in list(self.errors):
-            if key.startswith(("param:", "node:")):
-                self._set_error(key, "")
-        self._quiet = True
+    def _handle(self, what: str, action: Callable[[], object]) -> bool:
+        """Run an event's action; an unexpected exception becomes the internal-error notice
+        (never a traceback lost in the kernel log). False when it raised."""
+        self._problem = ""
+        ok = True
         try:
-            for name, value in arch.params:
-                self.param_inputs[name].value = value
-            for attr, text in node_fields(arch, self.node_picker.value):
-                if attr in self.attr_inputs:
-                    self.attr_inputs[attr].value = text
-        finally:
-            self._quiet = False
-        self._recompile()
+            action()
+        except Exception as exc:
+            self._problem = internal_error(what, exc)
+            ok = False
+        try:
+            self._show_notices()
+        except Exception:  # nothing sensible is left to show
+            ok = False
+        return ok
 
     # -- edits (public, so notebooks and tests can drive the editor) --------------------------
-    def set_param(self, name: str, value: int) -> bool:
-        """Apply a parameter edit; False (error shown next to the field) when invalid."""
-        out = try_param(self.arch, name, value)
-        if out.ok:
-            self._accept(out.arch)
-        else:
-            self._set_error(f"param:{name}", out.error)
-        return out.ok
+    def _edit(self, key: FieldKey, text: str) -> bool:
+        applied = [False]
+
+        def run() -> None:
+            before = self.state.arch
+            applied[0] = self.state.edit(key, text).ok
+            self._show_fields()
+            if self.state.arch is not before:
+                self._recompile()
+
+        return self._handle(f"editing {key.label}", run) and applied[0]
+
+    def set_param(self, name: str, value: int | str) -> bool:
+        """Apply a parameter edit (an int or the text typed); False when it is refused: the
+        text stays in the field with the error beside it."""
+        return self._edit(FieldKey(None, name), as_text(value))
 
     def set_node_attr(self, node: str, attr: str, text: str) -> bool:
         """Apply a node attribute edit (text: a number, an expression, "" to remove it)."""
-        out = try_node_attr(self.arch, node, attr, str(text))
-        if out.ok:
-            self._accept(out.arch)
-        else:
-            self._set_error(f"node:{node}:{attr}", out.error)
-        return out.ok
+        return self._edit(FieldKey(node, attr), as_text(text))
+
+    def discard(self) -> None:
+        """Drop the text of every refused edit: the fields show the valid values again."""
+        self.state.discard()
+        self._show_fields()
+        self._show_notices()
 
     def save(self, path: str | None = None, overwrite: bool | None = None) -> bool:
         """Write the current ACG as YAML (atomically); refuses existing or shipped files unless
         ``overwrite`` (default: the checkbox)."""
-        target = self.path.value if path is None else path
-        force = self.overwrite.value if overwrite is None else overwrite
-        written, error = save_as(self.arch, target, overwrite=force)
-        self._set_error("save", error)
-        self.save_status.value = ok_html(f"saved {written}") if written else ""
-        return written is not None
+        written: list[Any] = [None]
+
+        def run() -> None:
+            target = self.path.value if path is None else path
+            force = self.overwrite.value if overwrite is None else overwrite
+            written[0], error = save_as(self.arch, str(target), overwrite=bool(force))
+            self._set_error("save", error)
+            self.save_status.value = ok_html(f"saved {written[0]}") if written[0] else ""
+
+        return self._handle("saving", run) and written[0] is not None
 
     # -- recompile ------------------------------------------------------------------------------
     def _recompile(self) -> None:
         self.result = None
         if self.layer is not None:
             from covenant_lab.compiler.api import compile as compile_layer
-            from covenant_lab.errors import CovenantError
 
             try:
                 self.result = compile_layer(self.layer, self.arch)
                 self._set_error("compile", "")
             except CovenantError as exc:
                 self._set_error("compile", str(exc))
-        self.view.update(self.arch, self.result)
+            except Exception as exc:
+                self._problem = internal_error("compiling the layer", exc,
+                                               "The estimate is not updated")
+                self._set_error("compile", self._problem)
+        try:
+            self.view.update(self.arch, self.result)
+        except Exception as exc:
+            self._problem = internal_error("drawing the graph", exc,
+                                           "The graph shows an older architecture")
         self._show_cycles()
 
     def _show_cycles(self) -> None:

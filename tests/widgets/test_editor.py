@@ -8,11 +8,9 @@ from covenant_lab.acg import ACG, load_arch
 from covenant_lab.acg.load import shipped_dirs
 from covenant_lab.codelets.ir import Codelet
 from covenant_lab.widgets import ArchEditor
+from covenant_lab.widgets.editor_fields import node_fields, param_fields, parse_value
 from covenant_lab.widgets.editor_state import (
     estimate_cycles,
-    node_fields,
-    param_fields,
-    parse_value,
     save_as,
     try_node_attr,
     try_param,
@@ -51,13 +49,13 @@ def test_pure_edits_never_raise(teaching: ACG) -> None:
     expr = try_node_attr(teaching, "SPAD", "buffering", "1")
     assert expr.ok and expr.arch.storage("SPAD").buffering == 1
     wrong = try_node_attr(teaching, "SPAD", "capacity_bytes", "nope * 2")
-    assert not wrong.ok and "unknown parameter 'nope'" in wrong.error
+    assert not wrong.ok and "no parameter named 'nope'" in wrong.error
 
 
 def test_a_valid_edit_updates_the_arch_and_the_view(teaching: ACG) -> None:
     e = ArchEditor(teaching)
     assert "covenant-editor" in e._dom_classes
-    e.param_inputs["spad_kib"].value = 32  # what typing in the field does
+    e.param_inputs["spad_kib"].value = "32"  # what typing in the field does
     assert e.arch.param("spad_kib") == 32
     assert _node(e, "SPAD")["lines"][1] == "32 KiB x2"
     assert e.errors == {}
@@ -70,7 +68,7 @@ def test_a_valid_edit_updates_the_arch_and_the_view(teaching: ACG) -> None:
 
 def test_an_invalid_edit_is_shown_inline_and_keeps_the_last_valid_arch(teaching: ACG) -> None:
     e = ArchEditor(teaching)
-    e.param_inputs["spad_kib"].value = 0
+    e.param_inputs["spad_kib"].value = "0"
     assert e.arch is teaching
     assert "must be positive" in e.errors["param:spad_kib"]
     box = e._error_boxes["param:spad_kib"]
@@ -78,12 +76,16 @@ def test_an_invalid_edit_is_shown_inline_and_keeps_the_last_valid_arch(teaching:
     e.node_picker.value = "SPAD"
     e.attr_inputs["capacity_bytes"].value = "nope * 2"
     assert e.arch is teaching
-    assert "unknown parameter" in e._error_boxes["node:SPAD:capacity_bytes"].value
-    # the next valid edit clears the errors and shows the valid values again
+    assert "no parameter named" in e._error_boxes["node:SPAD:capacity_bytes"].value
+    # a valid edit elsewhere keeps both refused texts and their errors (issue 13)
     assert e.set_param("bus_bytes", 16)
-    assert e.errors == {}
-    assert e.param_inputs["spad_kib"].value == 16
-    assert e.attr_inputs["capacity_bytes"].value == "spad_kib * 1024"
+    assert e.arch.param("bus_bytes") == 16
+    assert e.param_inputs["spad_kib"].value == "0"
+    assert e.attr_inputs["capacity_bytes"].value == "nope * 2"
+    assert set(e.errors) == {"param:spad_kib", "node:SPAD:capacity_bytes"}
+    # changing the field to a valid value clears its error
+    e.param_inputs["spad_kib"].value = "8"
+    assert e.arch.param("spad_kib") == 8 and "param:spad_kib" not in e.errors
     assert e._error_boxes["param:spad_kib"].value == ""
 
 
@@ -175,13 +177,13 @@ def test_editing_the_new_numeric_fields() -> None:
 def test_bad_values_of_the_new_fields_say_why() -> None:
     tpu = tpu_like()
     for node, attr, text, why in (
-        ("host", "clock_mhz", "0", "compute.host.clock_mhz: must be positive, got 0"),
-        ("host", "clock_mhz", "fast", "compute.host.clock_mhz: unknown parameter 'fast'"),
-        ("WFIFO", "entries", "0", "storage.WFIFO.entries: must be positive, got 0"),
-        ("WFIFO", "entries", "2.5", "storage.WFIFO.entries: must be a whole number, got 2.5"),
-        ("WFIFO", "entry_bytes", "-1", "storage.WFIFO.entry_bytes: must be positive, got -1"),
-        ("pcie", "bytes_per_cycle", "-0.5",
-         "communication.pcie.bytes_per_cycle: must be positive, got -0.5"),
+        ("host", "clock_mhz", "0", "clock_mhz: must be positive, got 0"),
+        ("host", "clock_mhz", "fast", "clock_mhz: 'fast' is not a number or an expression of "
+                                      "the parameters: no parameter named 'fast'"),
+        ("WFIFO", "entries", "0", "entries: must be positive, got 0"),
+        ("WFIFO", "entries", "2.5", "entries: must be a whole number, got 2.5"),
+        ("WFIFO", "entry_bytes", "-1", "entry_bytes: must be positive, got -1"),
+        ("pcie", "bytes_per_cycle", "-0.5", "bytes_per_cycle: must be positive, got -0.5"),
     ):
         out = try_node_attr(tpu, node, attr, text)
         assert not out.ok and out.arch is tpu
@@ -203,7 +205,7 @@ def test_the_editor_edits_a_clock_and_a_fifo_and_shows_errors_inline() -> None:
     e.attr_inputs["entries"].value = "2.5"
     assert "whole number" in e._error_boxes["node:WFIFO:entries"].value
     e.attr_inputs["entries"].value = "2"
-    assert e.errors == {}
+    assert set(e.errors) == {"node:host:clock_mhz"}  # the host's refused clock stays pending
     assert _node(e, "WFIFO")["lines"][1] == "FIFO 2 x 64 KiB"
     e.node_picker.value = "pcie"
     e.attr_inputs["bytes_per_cycle"].value = "10.75"
