@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.homes import TensorHome
@@ -23,8 +23,10 @@ from covenant_lab.compiler.api import CompileResult, compile
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.fallback import Fallback, fallback_note
 from covenant_lab.errors import MappingError
-from covenant_lab.frontends.onnx.model import Layer, Model
 from covenant_lab.types import OpKind
+
+if TYPE_CHECKING:  # imported where used: `covenant arch check` never loads onnx
+    from covenant_lab.frontends.onnx.model import Layer, Model
 
 # ONNX ops that can run on the producer's output where it sits
 FUSABLE = frozenset(
@@ -43,6 +45,8 @@ def _consumers(layers: Sequence[Layer]) -> dict[str, list[Layer]]:
 
 def fuse_pair(first: Layer, second: Layer) -> Layer | None:
     """The two layers as one, when ``second`` reads ``first``'s only output; else None."""
+    from covenant_lab.frontends.onnx.model import Layer
+
     outs = first.codelet.outputs
     if len(outs) != 1:
         return None
