@@ -220,7 +220,7 @@ def _missing_ops(layer: Layer, acg: ACG) -> tuple[OpKind, ...]:
     return tuple(op for op in ops if not acg.providers(op))
 
 
-Attempt = Callable[[Layer], CompileResult | MappingError]
+Attempt = Callable[["Layer"], "CompileResult | MappingError"]
 
 
 def _compile_one(layer: Layer, acg: ACG, attempt: Attempt) -> Unit:
