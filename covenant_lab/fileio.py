@@ -61,7 +61,8 @@ def _lstat(path: Path, where: str) -> os.stat_result | None:
     except FileNotFoundError:
         return None
     except NotADirectoryError:
-        raise _fail(where, path.parent, "is not a directory") from None
+        raise _fail(where, path,
+                    f"cannot be written: '{path.parent}' is not a directory") from None
     except OSError as exc:
         raise _os_error(where, path, "inspect", exc) from None
 
@@ -93,12 +94,12 @@ def check_output(path: str | Path, where: str = "write") -> Path:
     try:
         pst = parent.stat()
     except FileNotFoundError:
-        raise _fail(where, parent, "does not exist (the directory of the output)",
+        raise _fail(where, out, f"cannot be written: directory '{parent}' does not exist",
                     hint=f"create it first (mkdir -p {parent}) or choose another path") from None
     except OSError as exc:
         raise _os_error(where, parent, "inspect", exc) from None
     if not stat.S_ISDIR(pst.st_mode):
-        raise _fail(where, parent, "is not a directory")
+        raise _fail(where, out, f"cannot be written: '{parent}' is not a directory")
     _probe(out, where)
     return out
 
@@ -146,7 +147,7 @@ def _probe(out: Path, where: str) -> None:
     (``os.access`` says yes to root in ``/proc``)."""
     parent = out.parent
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise _fail(where, parent, "is not writable (the directory of the output)",
+        raise _fail(where, out, f"cannot be written: directory '{parent}' is not writable",
                     hint="choose a directory you can write to")
     try:
         fd, tmp = _create_temp(out, 0o600)
@@ -179,18 +180,18 @@ def check_input(path: str | Path, where: str = "read") -> Path:
     try:
         st = src.stat()
     except FileNotFoundError:
-        raise _fail(where, src, "does not exist", hint="check the path") from None
+        raise _fail(where, text, "does not exist", hint="check the path") from None
     except OSError as exc:
-        raise _os_error(where, src, "read", exc) from None
+        raise _os_error(where, text, "read", exc) from None
     if stat.S_ISDIR(st.st_mode):
-        raise _fail(where, src, "is a directory, not a file", hint="give a file inside it")
+        raise _fail(where, text, "is a directory, not a file", hint="give a file inside it")
     if not stat.S_ISREG(st.st_mode):
-        raise _fail(where, src, "is not a regular file (a FIFO, socket or device)",
+        raise _fail(where, text, "is not a regular file (a FIFO, socket or device)",
                     hint="save the content to a file and give that file")
     try:
         os.close(os.open(src, os.O_RDONLY | os.O_CLOEXEC))
     except OSError as exc:
-        raise _os_error(where, src, "read", exc) from None
+        raise _os_error(where, text, "read", exc) from None
     return src
 
 

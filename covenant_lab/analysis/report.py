@@ -299,11 +299,11 @@ def write_report(results_dir: str | Path, html_path: str | Path) -> Path:
     """Read ``results_dir/results.json`` and write the report page to ``html_path`` (checked
     first: rendering takes seconds)."""
     out = check_output(html_path, "report: --html")
-    doc = load_results(results_dir)
     results = Path(results_dir) / "results.json"
     if same_file(out, results):
         raise UsageError(f"report: --html '{html_path}' is the input '{results}'",
                          hint="give --html a path of its own, e.g. DIR/report.html")
+    doc = load_results(results_dir)
     try:
         page = render_html(doc)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:

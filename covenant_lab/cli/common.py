@@ -96,7 +96,14 @@ def input_files(args: argparse.Namespace) -> dict[str, Path]:
                 f"{args.command}: MODEL '{args.model}' is neither a file nor a built-in model",
                 hint=f"give an .onnx path or one of: {', '.join(BUILDERS)}")
         files["MODEL"] = check_input(model, f"{args.command}: MODEL")
-    files["--arch"] = check_input(resolve_arch(args.arch), f"{args.command}: --arch")
+    try:
+        arch = resolve_arch(args.arch)
+    except UsageError as exc:
+        if Path(args.arch).exists():  # say why it is not a file: a directory, a FIFO
+            check_input(args.arch, f"{args.command}: --arch")
+        raise UsageError(f"{args.command}: --arch: {exc.message}", hint=exc.hint or
+                         "check the path, or give a shipped architecture name") from None
+    files["--arch"] = check_input(arch, f"{args.command}: --arch")
     return files
 
 
