@@ -19,6 +19,7 @@ from covenant_lab.errors import (
     CovenantError,
     FrontendError,
     MappingError,
+    MissingExtraError,
     SimulationError,
 )
 
@@ -43,6 +44,7 @@ __all__ = [
     "CovenantError",
     "FrontendError",
     "MappingError",
+    "MissingExtraError",
     "SimulationError",
     *_LAZY,
 ]
@@ -53,6 +55,15 @@ def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module 'covenant_lab' has no attribute {name!r}")
     module, attr = _LAZY[name]
-    value = import_module(module) if attr is None else getattr(import_module(module), attr)
+    try:
+        found = import_module(module)
+    except ModuleNotFoundError as exc:  # e.g. show() without the lab extra (anywidget)
+        from covenant_lab.extras import missing_extra
+
+        error = missing_extra(exc, f"covenant_lab.{name}")
+        if error is None:
+            raise
+        raise error from None
+    value = found if attr is None else getattr(found, attr)
     globals()[name] = value  # importing a submodule may have bound its name here: override
     return value

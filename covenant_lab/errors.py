@@ -94,3 +94,19 @@ class SimulationError(CovenantError):
 
 class UsageError(CovenantError):
     """Bad arguments at an API or CLI boundary."""
+
+
+class MissingExtraError(CovenantError, ImportError):
+    """An optional dependency is not installed (the widgets without the ``lab`` extra, say).
+
+    Also an ``ImportError``, so code that guards an optional import keeps working.
+    """
+
+    def __init__(self, what: str, module: str, extra: str = "lab") -> None:
+        self.module = module
+        self.extra = extra
+        super().__init__(
+            f"{what} needs the optional package '{module}', which is not installed",
+            hint=f"pip install 'covenant_lab[{extra}]'",
+        )
+        self.name = module

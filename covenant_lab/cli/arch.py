@@ -26,7 +26,13 @@ def register(subparsers: Any) -> None:
 
     show = sub.add_parser("show", help="print an architecture as DOT, SVG or JSON")
     _arch_arguments(show)
-    show.add_argument("--format", choices=("dot", "svg", "json"), default="dot")
+    show.add_argument(
+        "--format",
+        choices=("dot", "svg", "json"),
+        default="dot",
+        help="dot: Graphviz source (default); svg: drawn by Graphviz (the dot binary, else "
+        "pygraphviz); json: the architecture's data, parameters resolved",
+    )
     show.set_defaults(func=_show)
 
     names = sub.add_parser("list", help="list the shipped architectures")

@@ -1,6 +1,7 @@
-"""``covenant model``: build a built-in model to a file, summarise an ONNX file, list the ops.
+"""``covenant model``: build a built-in model to a file, summarise a model, list the ops.
 
 covenant model build resnet50 -o /tmp/resnet50.onnx
+covenant model summary resnet50            (a built-in name, built in memory, or an .onnx file)
 covenant model summary /tmp/resnet50.onnx [--shape input=1,3,224,224]
 covenant model ops
 """
@@ -8,6 +9,8 @@ covenant model ops
 from __future__ import annotations
 
 import argparse
+import difflib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,23 +20,32 @@ from covenant_lab.fileio import check_output, write_atomic
 if TYPE_CHECKING:
     from covenant_lab.frontends.onnx import Model
 
-__all__ = ["register", "summary_table"]
+__all__ = ["BUILT_IN", "check_layers", "register", "summary_table"]
+
+# the keys of covenant_lab.models.BUILDERS, here so that `--help` does not import onnx
+# (tests/test_cli_model.py checks they agree)
+BUILT_IN = ("resnet18", "resnet50", "mobilenetv2", "bert", "lenet")
+_LISTED = 40  # layer names an unknown --layer lists in full
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``covenant model {build,summary,ops}``."""
-    from covenant_lab.models import BUILDERS  # names for the help (imports onnx)
-
     parser = subparsers.add_parser("model", help="build, inspect and list ONNX models")
     sub = parser.add_subparsers(dest="model_command", metavar="ACTION", required=True)
 
     build = sub.add_parser("build", help="write a built-in model to an .onnx file")
-    build.add_argument("name", help=f"one of: {', '.join(BUILDERS)}")
+    build.add_argument("name", help=f"one of: {', '.join(BUILT_IN)}")
     build.add_argument("-o", "--output", type=Path, required=True, help="the .onnx file to write")
     build.add_argument("--seed", type=int, default=0, help="seed of the random weights")
     build.set_defaults(func=_build)
 
-    summary = sub.add_parser("summary", help="per-layer table of an ONNX model")
-    summary.add_argument("file", type=Path)
+    summary = sub.add_parser(
+        "summary", help="per-layer table of a model: shapes, codelets, operation counts"
+    )
+    summary.add_argument(
+        "model",
+        metavar="MODEL",
+        help=f"an .onnx file, or a built-in model name ({', '.join(BUILT_IN)}; built in memory)",
+    )
     summary.add_argument(
         "--shape",
         action="append",
@@ -108,10 +120,42 @@ def summary_table(model: Model) -> str:
 
 def _summary(args: argparse.Namespace) -> int:
     from covenant_lab.frontends.onnx import load
+    from covenant_lab.models import BUILDERS
 
-    model = load(args.file, shapes=_parse_shapes(args.shape) or None)
+    shapes = _parse_shapes(args.shape) or None
+    spec: str = args.model
+    path = Path(spec)
+    if path.exists():  # a file wins over a built-in name, as in compile and simulate
+        model = load(path, shapes=shapes)
+    elif spec in BUILDERS:
+        model = load(BUILDERS[spec](), shapes=shapes)
+    else:
+        raise UsageError(
+            f"model summary: {spec}: no such file, and not a built-in model name",
+            hint=f"built-in models: {', '.join(BUILDERS)}; "
+            "`covenant model build NAME -o FILE.onnx` writes one to a file",
+        )
     print(summary_table(model))
     return 0
+
+
+def check_layers(model: Model, names: Sequence[str], command: str) -> None:
+    """Every name in ``names`` is a layer of ``model``; otherwise a UsageError naming close
+    matches and listing the model's layers (``--layer`` of compile and simulate)."""
+    known = [layer.name for layer in model.layers]
+    missing = [name for name in names if name not in known]
+    if not missing:
+        return
+    close = difflib.get_close_matches(missing[0], known, n=3, cutoff=0.5)
+    shown = ", ".join(known[:_LISTED])
+    if len(known) > _LISTED:
+        shown += f", ... ({len(known)} in all: `covenant model summary {model.source}`)"
+    hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
+    raise UsageError(
+        f"{command}: --layer {', '.join(repr(m) for m in missing)}: "
+        f"no such layer in {model.source}",
+        hint=hint + f"its layers: {shown}",
+    )
 
 
 def _ops(args: argparse.Namespace) -> int:

@@ -73,5 +73,14 @@ _WHERE = {
 
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
+        try:
+            module = importlib.import_module(_WHERE[name])
+        except ModuleNotFoundError as exc:  # anywidget, ipywidgets, bokeh: the lab extra
+            from covenant_lab.extras import missing_extra
+
+            error = missing_extra(exc, f"covenant_lab.widgets.{name}")
+            if error is None:
+                raise
+            raise error from None
+        return getattr(module, name)
     raise AttributeError(f"module 'covenant_lab.widgets' has no attribute {name!r}")
