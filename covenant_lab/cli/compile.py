@@ -20,6 +20,7 @@ from covenant_lab.cli.common import (
     print_details,
     problem_counts,
 )
+from covenant_lab.cli.model import check_layers
 from covenant_lab.errors import UsageError
 from covenant_lab.fileio import write_atomic
 
@@ -75,8 +76,7 @@ def _run(args: argparse.Namespace) -> int:
     outs = output_paths(args, json="--json", asm="--asm")  # before any work
     acg = arch_from(args)
     model = model_from(args.model)
-    for name in args.layer:
-        model.layer(name)  # a typed error naming close matches
+    check_layers(model, args.layer, "compile")  # lists the layers when one is unknown
     json_out, asm_out = outs["json"], outs["asm"]
     result = compile_model(model, acg, fuse=not args.no_fuse, only=args.layer or None)
     if not result.units:

@@ -20,6 +20,7 @@ from covenant_lab.cli.common import (
     print_details,
     problem_counts,
 )
+from covenant_lab.cli.model import check_layers
 from covenant_lab.fileio import write_atomic
 
 if TYPE_CHECKING:
@@ -47,8 +48,7 @@ def _run(args: argparse.Namespace) -> int:
     outs = output_paths(args, json="--json", trace="--trace")  # before any work
     acg = arch_from(args)
     model = model_from(args.model)
-    for name in args.layer:
-        model.layer(name)
+    check_layers(model, args.layer, "simulate")  # lists the layers when one is unknown
     json_out, trace_out = outs["json"], outs["trace"]
     result = compile_model(model, acg, fuse=not args.no_fuse, only=args.layer or None)
     sims = {r.layer: r for r in simulate_model(result, check=args.check)}
