@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from covenant_lab.acg.expr import Expr
@@ -115,4 +116,6 @@ class Capability:
         except CovenantError:  # an expression over names we cannot bind: one per lane
             return float(lanes)
         slope = (at[1] - at[0]) / float(1 << 20)  # cycles per streamed iteration
-        return round(lanes / slope, 9) if slope > 0 else float(lanes)
+        if not slope > 0 or not math.isfinite(slope):
+            return float(lanes)
+        return float(f"{lanes / slope:.9g}")  # 9 significant digits: never rounded to 0

@@ -19,12 +19,17 @@ A minus sign directly before a number literal is part of the literal (``-3`` is 
 
 Expressions are frozen ASTs. They are never handed to ``eval``: :meth:`Expr.evaluate` walks
 the tree and :meth:`Expr.compile` turns it into nested closures for hot loops.
+
+Limits (``covenant_lab.limits``): a tree is at most ``EXPR_DEPTH`` (64) levels deep, whether
+parsed or built with these classes (building a deeper one raises ExprError), so every
+recursive walk of it (here, in ``compiler/vexpr.py``) stays far from Python's recursion
+limit; a constant (``Num``) is finite and at most 2^53 in magnitude, so it always prints.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from covenant_lab.acg.expr_ops import (
     _ATOM_PREC,
@@ -37,6 +42,8 @@ from covenant_lab.acg.expr_ops import (
     Number,
     _finite,
 )
+from covenant_lab.limits import EXPR_DEPTH, NUMBER
+from covenant_lab.quote import show_number
 
 __all__ = [
     "BinOp",
@@ -63,6 +70,11 @@ class Expr:
     __slots__ = ()
 
     @property
+    def depth(self) -> int:
+        """Levels of the tree: 1 for a number or a name (at most ``limits.EXPR_DEPTH``)."""
+        return 1
+
+    @property
     def names(self) -> frozenset[str]:
         """Every variable name the expression refers to."""
         return frozenset(self._walk_names())
@@ -84,6 +96,17 @@ class Expr:
 
     def compile(self) -> Compiled:
         """A fast closure computing :meth:`evaluate` (built from the AST, no ``eval``)."""
+        run = self._compile()
+
+        def guarded(env: Mapping[str, float]) -> float:
+            try:
+                return run(env)
+            except OverflowError:
+                raise ExprError(f"{self} overflows a float") from None
+
+        return guarded
+
+    def _compile(self) -> Compiled:
         raise NotImplementedError
 
     @property
@@ -94,17 +117,21 @@ class Expr:
 
 @dataclass(frozen=True, slots=True)
 class Num(Expr):
-    """A finite int or float literal."""
+    """A finite int or float literal, at most 2^53 in magnitude."""
 
     value: Number
 
     def __post_init__(self) -> None:
         if not _finite(self.value):
             raise ExprError(f"non-finite constant {self.value}")
+        if not _representable(self.value):
+            raise ExprError(f"constant {show_number(self.value)} is out of range: "
+                            f"{NUMBER.problem(self.value)}")
 
     @property
     def precedence(self) -> int:
-        return _UNARY_PREC if self.value < 0 or str(self.value).startswith("-") else _ATOM_PREC
+        negative = self.value < 0 or (isinstance(self.value, float) and str(self.value)[0] == "-")
+        return _UNARY_PREC if negative else _ATOM_PREC
 
     def evaluate(self, env: Mapping[str, float]) -> Number:
         return self.value
@@ -112,7 +139,7 @@ class Num(Expr):
     def substitute(self, env: Mapping[str, float]) -> Expr:
         return self
 
-    def compile(self) -> Compiled:
+    def _compile(self) -> Compiled:
         value = self.value
         return lambda env: value
 
@@ -141,11 +168,11 @@ class Name(Expr):
 
     def substitute(self, env: Mapping[str, float]) -> Expr:
         value = env.get(self.name)
-        if value is None or not _finite(value):
+        if value is None or isinstance(value, bool) or not _representable(value):
             return self
         return Num(value)
 
-    def compile(self) -> Compiled:
+    def _compile(self) -> Compiled:
         name = self.name
 
         def lookup(env: Mapping[str, float]) -> float:
@@ -165,6 +192,10 @@ class Neg(Expr):
     """Unary minus."""
 
     operand: Expr
+    depth: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        _set_depth(self, self.operand)
 
     def _walk_names(self) -> Iterator[str]:
         return self.operand._walk_names()
@@ -181,8 +212,8 @@ class Neg(Expr):
         value = inner.const_value
         return Num(-value) if value is not None else Neg(inner)
 
-    def compile(self) -> Compiled:
-        inner = self.operand.compile()
+    def _compile(self) -> Compiled:
+        inner = self.operand._compile()
         return lambda env: -inner(env)
 
     def __str__(self) -> str:
@@ -199,6 +230,10 @@ class BinOp(Expr):
     op: BinOpKind
     left: Expr
     right: Expr
+    depth: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        _set_depth(self, self.left, self.right)
 
     def _walk_names(self) -> Iterator[str]:
         yield from self.left._walk_names()
@@ -216,13 +251,13 @@ class BinOp(Expr):
         a, b = left.const_value, right.const_value
         if a is not None and b is not None:
             value = _BINARY[self.op](a, b)
-            if _finite(value):
+            if _representable(value):
                 return Num(value)
         node = BinOp(self.op, left, right)
         return _fold_sum(node) if self.op in (BinOpKind.ADD, BinOpKind.SUB) else node
 
-    def compile(self) -> Compiled:
-        lf, rf = self.left.compile(), self.right.compile()
+    def _compile(self) -> Compiled:
+        lf, rf = self.left._compile(), self.right._compile()
         if self.op is BinOpKind.ADD:
             return lambda env: lf(env) + rf(env)
         if self.op is BinOpKind.SUB:
@@ -248,6 +283,10 @@ class Call(Expr):
 
     func: Func
     args: tuple[Expr, ...]
+    depth: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        _set_depth(self, *self.args)
 
     def _walk_names(self) -> Iterator[str]:
         for arg in self.args:
@@ -261,13 +300,13 @@ class Call(Expr):
         values = [a.const_value for a in args]
         if all(v is not None for v in values):
             value = _FUNCS[self.func](*values)
-            if _finite(value):
+            if _representable(value):
                 return Num(value)
         return Call(self.func, args)
 
-    def compile(self) -> Compiled:
+    def _compile(self) -> Compiled:
         fn = _FUNCS[self.func]
-        parts = tuple(a.compile() for a in self.args)
+        parts = tuple(a._compile() for a in self.args)
         if len(parts) == 1:
             (only,) = parts
             return lambda env: fn(only(env))
@@ -278,6 +317,23 @@ class Call(Expr):
 
     def __str__(self) -> str:
         return f"{self.func.value}({', '.join(str(a) for a in self.args)})"
+
+
+def _representable(value: Number) -> bool:
+    """Whether ``value`` can be a constant: finite and at most 2^53 in magnitude."""
+    return _finite(value) and NUMBER.low <= value <= NUMBER.high
+
+
+def _set_depth(node: Expr, *children: Expr) -> None:
+    """Record ``node``'s depth; ExprError when it is deeper than ``limits.EXPR_DEPTH``."""
+    depth = 1 + max((c.depth for c in children), default=0)
+    if depth > EXPR_DEPTH:
+        raise ExprError(
+            f"nests more than {EXPR_DEPTH} levels deep (the limit, limits.EXPR_DEPTH)",
+            hint="each operator, function call, sign and pair of parentheses is a level; "
+            "name a part of the expression with a parameter",
+        )
+    object.__setattr__(node, "depth", depth)
 
 
 def _sum_terms(node: Expr, sign: int, out: list[tuple[int, Expr]]) -> None:
@@ -299,7 +355,16 @@ def _fold_sum(node: BinOp) -> Expr:
     if len(ints) < 2:
         return node
     total = sum(s * int(t.value) for s, t in ints if isinstance(t, Num))
+    try:
+        return _rebuilt_sum(terms, total)
+    except ExprError:  # the total is out of range, or the rebuilt chain too deep
+        return node
+
+
+def _rebuilt_sum(terms: list[tuple[int, Expr]], total: int) -> Expr:
     rest = [(s, t) for s, t in terms if not (isinstance(t, Num) and isinstance(t.value, int))]
+    if not rest:
+        raise ExprError("nothing but constants: their sum is out of range")
     sign, first = rest[0]
     out: Expr = first if sign > 0 else Neg(first)
     for sign, term in rest[1:]:

@@ -5,12 +5,14 @@ Shared by the AST (``acg.expr``), which re-exports the public names, and its par
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Callable
 from enum import Enum
 
 from covenant_lab.errors import CovenantError
+from covenant_lab.quote import quote_around, show_number
 
 __all__ = ["BinOpKind", "ExprError", "Func", "Number"]
 
@@ -31,7 +33,7 @@ class ExprError(CovenantError):
         self.text = text
         self.column = column
         self.detail = message
-        where = f"expression {text!r}: " if text is not None else ""
+        where = f"expression {quote_around(text, column)}: " if text is not None else ""
         at = f" at column {column}" if column is not None else ""
         super().__init__(f"{where}{message}{at}", hint=hint)
 
@@ -70,26 +72,37 @@ _ATOM_PREC = 4
 
 
 # semantics: the operators and functions over Python numbers
+def _guarded(symbol: str, fn: Callable[[Number, Number], Number]) -> Callable[[Number, Number], Number]:
+    """``fn`` raising ExprError where Python would raise OverflowError (a huge int met a
+    float: ``10**400 * 1.5``)."""
+
+    @functools.wraps(fn)
+    def apply(a: Number, b: Number) -> Number:
+        try:
+            return fn(a, b)
+        except OverflowError:
+            raise ExprError(f"{show_number(a)} {symbol} {show_number(b)} overflows") from None
+
+    return apply
+
+
 def _div(a: Number, b: Number) -> Number:
     if b == 0:
-        raise ExprError(f"division by zero ({a} / {b})")
+        raise ExprError(f"division by zero ({show_number(a)} / {show_number(b)})")
     if isinstance(a, int) and isinstance(b, int) and a % b == 0:
         return a // b
-    try:
-        return a / b
-    except OverflowError:
-        raise ExprError(f"{a} / {b} overflows") from None
+    return a / b
 
 
 def _floordiv(a: Number, b: Number) -> Number:
     if b == 0:
-        raise ExprError(f"division by zero ({a} // {b})")
+        raise ExprError(f"division by zero ({show_number(a)} // {show_number(b)})")
     return a // b
 
 
 def _mod(a: Number, b: Number) -> Number:
     if b == 0:
-        raise ExprError(f"modulo by zero ({a} % {b})")
+        raise ExprError(f"modulo by zero ({show_number(a)} % {show_number(b)})")
     return a % b
 
 
@@ -97,19 +110,19 @@ def _ceil(x: Number) -> Number:
     try:
         return math.ceil(x)
     except (OverflowError, ValueError):
-        raise ExprError(f"ceil({x}) is not a finite integer") from None
+        raise ExprError(f"ceil({show_number(x)}) is not a finite integer") from None
 
 
 def _floor(x: Number) -> Number:
     try:
         return math.floor(x)
     except (OverflowError, ValueError):
-        raise ExprError(f"floor({x}) is not a finite integer") from None
+        raise ExprError(f"floor({show_number(x)}) is not a finite integer") from None
 
 
 def _log2(x: Number) -> Number:
     if x <= 0:
-        raise ExprError(f"log2({x}) is undefined (argument must be positive)")
+        raise ExprError(f"log2({show_number(x)}) is undefined (argument must be positive)")
     if isinstance(x, int) and x & (x - 1) == 0:
         return x.bit_length() - 1
     return math.log2(x)
@@ -124,12 +137,15 @@ def _max(*xs: Number) -> Number:
 
 
 _BINARY: dict[BinOpKind, Callable[[Number, Number], Number]] = {
-    BinOpKind.ADD: operator.add,
-    BinOpKind.SUB: operator.sub,
-    BinOpKind.MUL: operator.mul,
-    BinOpKind.DIV: _div,
-    BinOpKind.FLOORDIV: _floordiv,
-    BinOpKind.MOD: _mod,
+    kind: _guarded(kind.value, fn)
+    for kind, fn in (
+        (BinOpKind.ADD, operator.add),
+        (BinOpKind.SUB, operator.sub),
+        (BinOpKind.MUL, operator.mul),
+        (BinOpKind.DIV, _div),
+        (BinOpKind.FLOORDIV, _floordiv),
+        (BinOpKind.MOD, _mod),
+    )
 }
 _FUNCS: dict[Func, Callable[..., Number]] = {
     Func.MIN: _min,

@@ -58,6 +58,7 @@ Errors: every problem found (schema, expressions, graph rules) is raised at once
 from __future__ import annotations
 
 import importlib.resources
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -75,12 +76,52 @@ from covenant_lab.acg.validate import (
     check_homes,
 )
 from covenant_lab.errors import ArchError, ArchProblem, UsageError
+from covenant_lab.limits import CLOCK_MHZ, NUMBER
 
 __all__ = ["build_acg", "load_arch", "loads_arch", "resolve_arch", "shipped_archs", "shipped_dirs"]
 
 _MAX_YAML_NODES = 200_000
 # libyaml's safe loader when available (same safe constructors, ~5x faster)
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+# YAML 1.1's numbers without base 60 (``1:30`` is the string "1:30", not 90)
+_INT = re.compile(r"""^(?:[-+]?0b[0-1_]+
+    |[-+]?0[0-7_]+
+    |[-+]?(?:0|[1-9][0-9_]*)
+    |[-+]?0x[0-9a-fA-F_]+)$""", re.X)
+_FLOAT = re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""", re.X)
+_LONGEST_INT = 40  # characters: any integer longer is out of every limit (limits.NUMBER)
+
+
+class _OutOfRange(yaml.constructor.ConstructorError):
+    """A number beyond the limits in the YAML itself."""
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
+    """The safe loader with numbers read as YAML 1.2 reads them: no base 60 (``1:30`` stays
+    text, so a number field holding it is an error), ASCII digits only (as ever), and an
+    integer longer than 40 characters refused with its line (Python's ``int()`` would refuse
+    4300 digits with a ValueError)."""
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        text = str(node.value)
+        if len(text) > _LONGEST_INT:
+            size = -(10 ** len(text)) if text.startswith("-") else 10 ** len(text)
+            raise _OutOfRange(
+                None, None, f"integer of {len(text)} characters: {NUMBER.problem(size)}",
+                node.start_mark)
+        return int(super().construct_yaml_int(node))
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, _INT if tag == _INT_TAG else _FLOAT if tag == _FLOAT_TAG else rx)
+            for tag, rx in resolvers]
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_constructor(_INT_TAG, _Loader.construct_yaml_int)
 
 
 def shipped_dirs() -> tuple[Path, ...]:
@@ -144,7 +185,7 @@ def loads_arch(
 
 def read_yaml(text: str, source: str) -> tuple[Any, dict[str, int], Problems]:
     """The document, a map from YAML path to line (1-based), and duplicate-key problems."""
-    loader = _SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -152,9 +193,8 @@ def read_yaml(text: str, source: str) -> tuple[Any, dict[str, int], Problems]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         what = getattr(exc, "problem", None) or str(exc)
-        raise ArchError(
-            source, [ArchProblem("<yaml>", f"YAML syntax error: {what}", line=line)]
-        ) from None
+        kind = "" if isinstance(exc, _OutOfRange) else "YAML syntax error: "
+        raise ArchError(source, [ArchProblem("<yaml>", kind + what, line=line)]) from None
     finally:
         loader.dispose()
     lines: dict[str, int] = {}
@@ -252,7 +292,8 @@ def build_acg(
         problems.add(issue.field, issue.message, issue.hint)
     problems.raise_if_any(source)
     builder = NodeBuilder(dict(doc.get("params") or {}), problems)
-    clock = builder.number("clock_mhz", doc["clock_mhz"]) if "clock_mhz" in doc else None
+    clock = (builder.number("clock_mhz", doc["clock_mhz"], CLOCK_MHZ) if "clock_mhz" in doc
+             else None)
     storage = tuple(builder.storage(k, v) for k, v in doc["storage"].items())
     comm = tuple(builder.comm(k, v) for k, v in (doc.get("communication") or {}).items())
     compute = tuple(builder.compute(k, v, clock) for k, v in doc["compute"].items())
@@ -262,6 +303,10 @@ def build_acg(
     storage = tuple(
         replace(s, replicas=sizes[s.private_to]) if s.private_to in sizes else s for s in storage
     )
+    for s in storage:
+        if s.replicas > 1 and s.capacity_bytes is not None:
+            builder.total(f"storage.{s.name}.capacity_bytes",
+                          f"{s.capacity_bytes} bytes x {s.replicas} PEs", s.capacity_bytes * s.replicas)
     check_acg_parts(storage, compute, comm, edges, problems)
     check_homes(given, storage, problems)
     problems.raise_if_any(source)

@@ -10,13 +10,13 @@ agree and that ``SCHEMA`` is a valid Draft 2020-12 schema.
 from __future__ import annotations
 
 import difflib
-import reprlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from covenant_lab.acg.homes import TensorHome
 from covenant_lab.acg.nodes import Access
 from covenant_lab.acg.schema_check import SchemaError, schema_errors
+from covenant_lab.quote import quote_value
 from covenant_lab.types import DType, OpKind
 
 __all__ = ["SCHEMA", "SchemaIssue", "schema_issues"]
@@ -230,11 +230,12 @@ def _join(base: str, key: str) -> str:
 
 
 def _show(value: Any, how: Callable[[Any], str] = repr) -> str:
-    """``repr(value)`` (or ``str``); a shortened repr for values too deep to print."""
-    try:
-        return how(value)
-    except RecursionError:
-        return reprlib.repr(value)
+    """A short ``repr(value)`` (or ``str``): one line of at most ``quote.WIDTH`` characters,
+    whatever was given (a whole file read as one string, a list too deep to print)."""
+    if how is repr:
+        return quote_value(value)
+    text = quote_value(value)
+    return text[1:-1] if isinstance(value, str) and text[:1] == text[-1:] == "'" else text
 
 
 def _convert(error: SchemaError) -> list[SchemaIssue]:
@@ -242,7 +243,8 @@ def _convert(error: SchemaError) -> list[SchemaIssue]:
     kind = error.kind
     inst = error.instance
     if error.in_names:
-        return [SchemaIssue(_join(path, str(inst)), f"{inst!r} is not a valid name", _NAME_HINT)]
+        name = _show(inst, str)
+        return [SchemaIssue(_join(path, name), f"{_show(inst)} is not a valid name", _NAME_HINT)]
     if kind == "required":
         missing = error.missing
         hint = _REQUIRED_HINTS.get(missing)
@@ -251,7 +253,8 @@ def _convert(error: SchemaError) -> list[SchemaIssue]:
         allowed = sorted(error.schema.get("properties", {}))
         extras = [k for k in inst if k not in allowed]
         return [
-            SchemaIssue(_join(path, str(k)), "is not a known field", _close_hint(str(k), allowed))
+            SchemaIssue(_join(path, _show(k, str)), "is not a known field",
+                        _close_hint(_show(k, str), allowed))
             for k in extras
         ]
     if kind == "enum":
@@ -267,7 +270,7 @@ def _convert(error: SchemaError) -> list[SchemaIssue]:
             words = "a number or an expression"
         return [SchemaIssue(path, f"expected {words}, got {_show(inst)}")]
     if kind == "pattern":
-        return [SchemaIssue(path, f"{inst!r} is not a valid name", _NAME_HINT)]
+        return [SchemaIssue(path, f"{_show(inst)} is not a valid name", _NAME_HINT)]
     if kind == "anyOf":
         # the alternative of the right type explains best (e.g. an unknown key in an entry)
         deeper = [e for e in error.context if e.kind != "type"]

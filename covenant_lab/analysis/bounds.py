@@ -26,6 +26,7 @@ compute 262144 / 1024 = 256 cycles; bytes 4096 + 4096 + 16384 = 24576; memory 24
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -40,26 +41,46 @@ if TYPE_CHECKING:
     from covenant_lab.acg.graph import ACG
     from covenant_lab.acg.nodes import ComputeNode, StorageNode
 
-__all__ = ["Bound", "able_units", "efficiency", "ideal_bound"]
+__all__ = ["Bound", "able_units", "efficiency", "ideal_bound", "whole_cycles"]
 
 DESTINATIONS = ("acc", "out")
 
 
 @dataclass(frozen=True, slots=True)
 class Bound:
-    """Lower bounds on the cycles of a layer (floats: they need not be whole cycles)."""
+    """Lower bounds on the cycles of a layer.
+
+    ``compute_cycles`` and ``memory_cycles`` are exact (floats: 24576 bytes at 64 B/cycle is
+    384.0, at 5 B/cycle 4915.2); ``cycles`` is the whole number of cycles a run takes at
+    least, the larger of the two rounded up (an int whatever it is given: 4915.2 -> 4916),
+    and ``exact_cycles`` the larger before rounding."""
 
     compute_cycles: float
     memory_cycles: float
-    cycles: float  # max of the two
+    cycles: float  # max of the two; stored rounded up, as an int (an int is a float to mypy)
     compulsory_bytes: int
     read_bytes: int = 0
     write_bytes: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cycles", whole_cycles(self.cycles))
+
+    @property
+    def exact_cycles(self) -> float:
+        """The larger bound before rounding up."""
+        return max(self.compute_cycles, self.memory_cycles)
 
     @property
     def limit(self) -> str:
         """``"compute"`` or ``"memory"``: which bound is the larger."""
         return "compute" if self.compute_cycles >= self.memory_cycles else "memory"
+
+
+def whole_cycles(cycles: float) -> int:
+    """``cycles`` rounded up to a whole cycle, float noise ignored (384.0000000001 -> 384)."""
+    if not math.isfinite(cycles):
+        raise MappingError(f"bound: {cycles} cycles is no cycle count")
+    return math.ceil(round(cycles, 6))
 
 
 def _home(acg: ACG, codelet: Codelet, name: str) -> StorageNode | None:
@@ -100,17 +121,28 @@ def _best(acg: ACG, codelet: Codelet, index: int) -> Capability:
     return max(able_units(acg, codelet, index), key=lambda nc: acg.node_peak(*nc))[1]
 
 
+def _peak(acg: ACG, units: list[tuple[ComputeNode, Capability]], codelet: Codelet,
+          index: int) -> float:
+    """The highest peak among ``units`` (MappingError when none is a positive rate)."""
+    peak = max(acg.node_peak(n, c) for n, c in units)
+    if not (peak > 0 and math.isfinite(peak)):
+        names = ", ".join(f"{n.name}.{c.label}" for n, c in units)
+        raise MappingError(f"bound: stage {index} of {codelet.name} runs at {peak} operations "
+                           f"per cycle on {names}: no positive rate to bound it by")
+    return peak
+
+
 def _compute_cycles(codelet: Codelet, acg: ACG) -> float:
     worst = 0.0
     exclusive: dict[str, float] = {}
     for k, stage in enumerate(codelet.stages):
         units = able_units(acg, codelet, k)
         iterations = codelet.iterations(stage)
-        worst = max(worst, iterations / max(acg.node_peak(n, c) for n, c in units))
+        peak = _peak(acg, units, codelet, k)
+        worst = max(worst, iterations / peak)
         nodes = {n.name for n, _ in units}
         if len(nodes) == 1:
             (node,) = nodes
-            peak = max(acg.node_peak(n, c) for n, c in units)
             exclusive[node] = exclusive.get(node, 0.0) + iterations / peak
     return max(worst, *exclusive.values()) if exclusive else worst
 

@@ -23,6 +23,7 @@ import yaml
 
 from covenant_lab.acg.schema import SCHEMA, schema_issues
 from covenant_lab.acg.schema_check import SchemaError, equal, schema_errors
+from covenant_lab.quote import quote_value
 
 ROOT = Path(__file__).resolve().parents[2]
 BASES = sorted((ROOT / "archs").glob("*.yaml")) + sorted(
@@ -84,12 +85,22 @@ def _join(base: str, key: str) -> str:
     return f"{base}.{key}" if base and base != "<document>" else key
 
 
+def _q(value: Any) -> str:
+    """Values are quoted as every message quotes them (one line, a bounded width)."""
+    return quote_value(value)
+
+
+def _s(value: Any) -> str:
+    text = quote_value(value)
+    return text[1:-1] if isinstance(value, str) and text[:1] == text[-1:] == "'" else text
+
+
 def _ref_convert(error: Any) -> list[Triple]:
     path = _field_path(error.absolute_path) or "<document>"
     kind = error.validator
     inst = error.instance
     if "propertyNames" in error.absolute_schema_path:
-        return [(_join(path, str(inst)), f"{inst!r} is not a valid name", _NAME_HINT)]
+        return [(_join(path, _s(inst)), f"{_q(inst)} is not a valid name", _NAME_HINT)]
     if kind == "required":
         match = re.match(r"'(.+)' is a required property", error.message)
         missing = match.group(1) if match else "?"
@@ -100,14 +111,14 @@ def _ref_convert(error: Any) -> list[Triple]:
         allowed = sorted(schema.get("properties", {}))
         extras = [k for k in inst if k not in allowed]
         return [
-            (_join(path, str(k)), "is not a known field", _close_hint(str(k), allowed))
+            (_join(path, _s(k)), "is not a known field", _close_hint(_s(k), allowed))
             for k in extras
         ]
     if kind == "enum":
         values = error.validator_value
         choices = [str(v) for v in values] if isinstance(values, list) else []
         what = "op" if path.endswith(".op") else "value"
-        return [(path, f"unknown {what} {inst!r}", _close_hint(str(inst), choices))]
+        return [(path, f"unknown {what} {_q(inst)}", _close_hint(_s(inst), choices))]
     if kind == "type":
         wanted = (
             error.validator_value
@@ -117,9 +128,9 @@ def _ref_convert(error: Any) -> list[Triple]:
         words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in wanted)
         if set(wanted) == {"number", "string"}:
             words = "a number or an expression"
-        return [(path, f"expected {words}, got {inst!r}", None)]
+        return [(path, f"expected {words}, got {_q(inst)}", None)]
     if kind == "pattern":
-        return [(path, f"{inst!r} is not a valid name", _NAME_HINT)]
+        return [(path, f"{_q(inst)} is not a valid name", _NAME_HINT)]
     if kind == "anyOf":
         deeper = [e for e in error.context or () if e.validator != "type"]
         if deeper:
@@ -129,19 +140,19 @@ def _ref_convert(error: Any) -> list[Triple]:
             if ".spatial." in path
             else "a storage name or a list of them"
         )
-        return [(path, f"expected {expected}, got {inst!r}", None)]
+        return [(path, f"expected {expected}, got {_q(inst)}", None)]
     if isinstance(kind, str) and kind in _MESSAGES:
-        return [(path, _MESSAGES[kind].format(inst=inst), None)]
+        return [(path, _MESSAGES[kind].format(inst=_q(inst)), None)]
     return [(path, error.message, None)]
 
 
 _MESSAGES = {
-    "exclusiveMinimum": "must be positive, got {inst!r}",
-    "minimum": "must not be negative, got {inst!r}",
+    "exclusiveMinimum": "must be positive, got {inst}",
+    "minimum": "must not be negative, got {inst}",
     "minProperties": "must not be empty",
     "minItems": "must not be empty",
     "minLength": "must not be empty",
-    "uniqueItems": "has repeated items: {inst!r}",
+    "uniqueItems": "has repeated items: {inst}",
 }
 _NAME_HINT = "names use letters, digits and '_', and do not start with a digit"
 _REQUIRED_HINTS = {
