@@ -1,4 +1,4 @@
-"""``covenant model build|summary|ops``."""
+"""``covenant model build|summary|ops`` and the --layer check of compile and simulate."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import onnx
 import pytest
 
 from covenant_lab.cli import main
+from covenant_lab.cli import model as cli_model
 from covenant_lab.frontends.onnx import SUPPORTED_OPS, load
 from covenant_lab.models import lenet
 
@@ -89,3 +90,61 @@ def test_summary_of_a_bad_file_exits_2(tmp_path, capsys):
     assert err.startswith(f"error: {path}: not an ONNX model")
     assert main(["model", "summary", str(tmp_path / "none.onnx")]) == 2
     assert "none.onnx: no such file" in capsys.readouterr().err
+
+
+def test_built_in_names_are_the_builders():
+    from covenant_lab.models import BUILDERS
+
+    assert tuple(BUILDERS) == cli_model.BUILT_IN
+
+
+def test_summary_of_a_built_in_model(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # no file named lenet here: the built-in model, in memory
+    assert main(["model", "summary", "lenet"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "lenet (lenet, opset 20)"
+    assert lines[-1].split()[:3] == ["total", "10", "layers"]
+    assert not list(tmp_path.iterdir())
+    assert main(["model", "summary", "lenet", "--shape", "input=2,1,28,28"]) == 0
+    assert "[2,1,28,28]" in capsys.readouterr().out
+
+
+def test_summary_prefers_a_file_over_a_built_in_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    proto = lenet()
+    proto.graph.name = "from_the_file"
+    onnx.save(proto, tmp_path / "resnet50")
+    assert main(["model", "summary", "resnet50"]) == 0
+    assert capsys.readouterr().out.startswith("from_the_file (resnet50, opset 20)")
+
+
+def test_summary_of_neither_file_nor_name(tmp_path, capsys):
+    assert main(["model", "summary", str(tmp_path / "resnet50.onnx")]) == 2
+    err = capsys.readouterr().err
+    assert "resnet50.onnx: no such file, and not a built-in model name" in err
+    assert "hint: built-in models: resnet18, resnet50, mobilenetv2, bert, lenet" in err
+
+
+@pytest.mark.parametrize("command", ["compile", "simulate"])
+def test_unknown_layer_lists_the_layers(command, capsys):
+    assert main([command, "lenet", "--arch", "teaching", "--layer", "conv3"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"error: {command}: --layer 'conv3': no such layer in lenet"
+    assert err[1] == ("hint: did you mean 'conv2', 'conv1'? known: conv1, relu1, pool1, conv2, "
+                      "relu2, pool2, flatten, fc1, relu3, fc2")
+
+
+def test_unknown_layer_of_a_large_model_lists_the_first_names():
+    from covenant_lab.errors import UsageError
+    from covenant_lab.frontends.onnx import load as load_model
+    from covenant_lab.models import resnet50
+
+    model = load_model(resnet50())
+    cli_model.check_layers(model, ["conv1", "layer1.0.conv2"], "compile")  # known: no error
+    with pytest.raises(UsageError) as info:
+        cli_model.check_layers(model, ["layer1.0.conv2", "nosuch"], "compile")
+    hint = info.value.hint or ""
+    assert "'nosuch'" in info.value.message and "layer1.0.conv2" not in info.value.message
+    assert hint.startswith("known: conv1, relu, maxpool, layer1.0.conv1,")
+    assert hint.endswith(f", ... ({len(model.layers)} in all: `covenant model summary resnet50`)")
+    assert hint.count(", ") == 40

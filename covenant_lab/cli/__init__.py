@@ -63,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the try
     except CovenantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

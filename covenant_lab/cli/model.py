@@ -154,7 +154,7 @@ def check_layers(model: Model, names: Sequence[str], command: str) -> None:
     raise UsageError(
         f"{command}: --layer {', '.join(repr(m) for m in missing)}: "
         f"no such layer in {model.source}",
-        hint=hint + f"its layers: {shown}",
+        hint=hint + f"known: {shown}",
     )
 
 
