@@ -53,15 +53,21 @@ def conv2d(
 
     cb = CodeletBuilder(name, dtype=dtype)
     loops: tuple[Affine, ...]
+    ic: Affine | int
     if group == 1:
         n, oc, oh, ow, ic, kh, kw = cb.dims(n=n_, oc=oc_, oh=oh_, ow=ow_, ic=icg_, kh=kh_, kw=kw_)
         loops = (n, oc, oh, ow, ic, kh, kw)
         out_ch, in_ch = oc, ic
-    else:
-        n, g, oc, oh, ow, ic, kh, kw = cb.dims(
-            n=n_, g=group, oc=ocg, oh=oh_, ow=ow_, ic=icg_, kh=kh_, kw=kw_)
-        loops = (n, g, oc, oh, ow, ic, kh, kw)
-        out_ch, in_ch = ocg * g + oc, icg_ * g + ic
+    else:  # a channel count of one per group gets no loop: depthwise indexes y[n, g, ...]
+        sizes = {"n": n_, "g": group, "oc": ocg, "oh": oh_, "ow": ow_, "ic": icg_,
+                 "kh": kh_, "kw": kw_}
+        keep = {k: v for k, v in sizes.items() if v > 1 or k not in ("oc", "ic")}
+        named = dict(zip(keep, cb.dims(**keep), strict=True))
+        n, g, oh, ow, kh, kw = (named[k] for k in ("n", "g", "oh", "ow", "kh", "kw"))
+        loops = tuple(named.values())
+        out_ch = ocg * g + named["oc"] if "oc" in named else g
+        in_ch = icg_ * g + named["ic"] if "ic" in named else g
+        ic = named["ic"] if "ic" in named else 0
     x = cb.input("x", (n_, c_, h_, w_))
     w = cb.weight("w", (oc_, icg_, kh_, kw_))
     b = cb.weight("b", (oc_,)) if bias else None
