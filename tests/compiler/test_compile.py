@@ -100,3 +100,17 @@ def test_a_tile_wholly_in_the_padding_moves_nothing() -> None:
     assert all(t.nbytes for t in result.program.transfers)
     inputs = random_inputs(conv)
     Simulator(result.program, acg, inputs).run().check(interpret(conv, inputs))
+
+
+@pytest.mark.parametrize("arch", ["genesys", "hvx"])
+def test_a_depthwise_conv_and_its_clip_share_one_loop_nest(arch: str) -> None:
+    """MobileNetV2's depthwise + ReLU6: the conv indexes its output y[n, g, oh, ow], so the
+    Clip's channel loop is the conv's group loop and the temp between them stays on chip
+    (with the conv's former ``g*1 + oc`` index they ran apart, through DRAM)."""
+    layer = L.chain(L.conv2d((1, 16, 10, 10), (16, 1, 3, 3), pads=(1, 1, 1, 1), group=16),
+                    L.clip((1, 16, 10, 10), 0.0, 6.0), via=("y", "x"))
+    r = compile(layer, load_arch(arch))
+    assert [g.stages for g in r.mapping.groups] == [(0, 1, 2)]
+    assert "g" in r.mapping.groups[0].tile_loops
+    inputs = random_inputs(r.codelet)
+    Simulator(r.program, r.arch, inputs).run().check(interpret(r.codelet, inputs))
