@@ -5,11 +5,12 @@ An error names the offending value, never the whole input: a file that is not YA
 characters; an integer too long for ``str()`` (Python refuses more than 4300 digits) is
 shown by its size::
 
-    quote_text("root:x:0:0:root:/root:/bin/bash daemon:x:1:1:...")  -> "'root:x:0:0:root:/ro…'"
-    quote_value({"a": [1, 2, 3, 4, 5, 6, 7, 8]})                    -> "{'a': [1, 2, 3, 4, 5, 6, ...]}"
-    show_number(2**48)                                              -> "281474976710656"
-    show_number(10**400)                                            -> "about 10^400"
-    show_number(float("nan"))                                       -> "nan"
+    quote_text(open("/etc/passwd").read())        -> "'root:x:0:0:root:/root:/bin/bash…'"
+                                                     (the first line, at most 60 characters)
+    quote_value({"a": [1, 2, 3, 4, 5, 6, 7, 8]})   -> "{'a': [1, 2, 3, 4, 5, 6, ...]}"
+    show_number(2**48)                             -> "281474976710656"
+    show_number(10**400)                           -> "about 10^400"
+    show_number(float("nan"))                      -> "nan"
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def quote_around(text: str, column: int | None, width: int = WIDTH) -> str:
 
 
 class _Short(reprlib.Repr):
-    """reprlib with strings cut like :func:`quote_text` and integers shown by :func:`show_number`."""
+    """reprlib with strings cut as :func:`quote_text` cuts them, integers shown by
+    :func:`show_number` and mappings in their own order."""
 
     def __init__(self) -> None:
         super().__init__()

@@ -22,6 +22,7 @@ from covenant_lab.acg.capabilities import Capability, SpatialDim
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.homes import TensorHome
 from covenant_lab.acg.nodes import Access, ComputeNode, Edge, StorageNode
+from covenant_lab.quote import show_number
 
 __all__ = [
     "arch_title",
@@ -81,6 +82,8 @@ def format_bytes(n: int | None) -> str:
     """``131072`` -> ``128 KiB``; None -> ``unbounded``."""
     if n is None:
         return "unbounded"
+    if n.bit_length() > 64:  # beyond any limit (limits.CAPACITY_BYTES): never a float
+        return f"{show_number(n)} B"
     for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if n >= size and n % (size // 16) == 0:
             value = n / size

@@ -22,6 +22,7 @@ from covenant_lab.acg.graph import ACG, thaw
 from covenant_lab.acg.nodes import CommNode, ComputeNode, StorageNode
 from covenant_lab.acg.schema import SCHEMA
 from covenant_lab.errors import ArchError, UsageError
+from covenant_lab.quote import quote_value
 
 __all__ = [
     "NodeKind",
@@ -95,11 +96,12 @@ def with_params(acg: ACG, values: Mapping[str, int]) -> ACG:
             )
         if isinstance(value, bool) or not isinstance(value, int):
             raise UsageError(
-                f"with_param: argument 'value' for {name!r}: expected an int, got {value!r}"
+                f"with_param: argument 'value' for {name!r}: expected an int, "
+                f"got {quote_value(value)}"
             )
         params[name] = value
     spec["params"] = params
-    what = "with_param(" + ", ".join(f"{k}={v}" for k, v in values.items()) + ")"
+    what = "with_param(" + ", ".join(f"{k}={quote_value(v)}" for k, v in values.items()) + ")"
     return _rebuild(acg, spec, what)
 
 
@@ -113,7 +115,7 @@ def with_node_attr(acg: ACG, node: str, attr: str, value: Any) -> ACG:
     kind = _kind_of(acg.node(node))
     spec = _spec(acg)
     entry: dict[str, Any] = spec[kind.section][node]
-    what = f"with_node_attr({node!r}, {attr!r}, {value!r})"
+    what = f"with_node_attr({node!r}, {quote_value(attr)}, {quote_value(value)})"
     if kind is NodeKind.COMPUTE and attr.startswith("dims."):
         dim = attr.removeprefix("dims.")
         dims = entry.setdefault("dims", {})

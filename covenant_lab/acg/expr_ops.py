@@ -72,7 +72,10 @@ _ATOM_PREC = 4
 
 
 # semantics: the operators and functions over Python numbers
-def _guarded(symbol: str, fn: Callable[[Number, Number], Number]) -> Callable[[Number, Number], Number]:
+Binary = Callable[[Number, Number], Number]
+
+
+def _guarded(symbol: str, fn: Binary) -> Binary:
     """``fn`` raising ExprError where Python would raise OverflowError (a huge int met a
     float: ``10**400 * 1.5``)."""
 

@@ -79,10 +79,10 @@ class Parser:
         at = tok or self.tok
         return ExprError(message, text=self.text, column=at.column, hint=hint)
 
-    def make(self, build: Callable[[], Expr], tok: _Token) -> Expr:
-        """A node from ``build``, its ExprError (a tree too deep) given the text and column."""
+    def make(self, tok: _Token, build: Callable[..., Expr], *args: object) -> Expr:
+        """``build(*args)``, its ExprError (a tree too deep) given the text and column."""
         try:
-            return build()
+            return build(*args)
         except ExprError as exc:
             raise self.fail(exc.detail, tok, exc.hint) from None
 
@@ -118,8 +118,7 @@ class Parser:
         while self.tok.kind == "op" and self.tok.text in ("+", "-"):
             tok, op = self.tok, _BINOPS[self.tok.text]
             self.pos += 1
-            left, right = node, self.term()
-            node = self.make(lambda: BinOp(op, left, right), tok)
+            node = self.make(tok, BinOp, op, node, self.term())
         return node
 
     def term(self) -> Expr:
@@ -127,8 +126,7 @@ class Parser:
         while self.tok.kind == "op" and self.tok.text in ("*", "/", "//", "%"):
             tok, op = self.tok, _BINOPS[self.tok.text]
             self.pos += 1
-            left, right = node, self.unary()
-            node = self.make(lambda: BinOp(op, left, right), tok)
+            node = self.make(tok, BinOp, op, node, self.unary())
         return node
 
     def unary(self) -> Expr:
@@ -138,22 +136,21 @@ class Parser:
             tok = self.tok
             self.pos += 1
             if tok.text == "-" and self.tok.kind == "num":
-                node: Expr = self.make(lambda: Num(-self.number()), tok)
+                node: Expr = self.make(tok, Num, -self.number())
                 break
             if tok.text == "-":
                 signs.append(tok)
         else:
             node = self.atom()
         for tok in reversed(signs):
-            inner = node
-            node = self.make(lambda: Neg(inner), tok)
+            node = self.make(tok, Neg, node)
         return node
 
     def number(self) -> Number:
         tok = self.tok
         self.pos += 1
         value: Number = float(tok.text) if any(c in tok.text for c in ".eE") else int(tok.text)
-        if not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):
             raise self.fail(f"number {tok.text[:24]} is not finite", tok)
         problem = NUMBER.problem(value)
         if problem:
@@ -188,4 +185,4 @@ class Parser:
             raise self.fail("expected ',' or ')'")
         if not func.variadic and len(args) != 1:
             raise self.fail(f"{func.value}() takes 1 argument, got {len(args)}", name_tok)
-        return self.make(lambda: Call(func, tuple(args)), name_tok)
+        return self.make(name_tok, Call, func, tuple(args))

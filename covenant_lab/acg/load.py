@@ -200,6 +200,7 @@ def read_yaml(text: str, source: str) -> tuple[Any, dict[str, int], Problems]:
     lines: dict[str, int] = {}
     problems = Problems(lines)
     if node is not None:
+        lines["<document>"] = node.start_mark.line + 1
         mapper = _LineMapper(lines, problems)
         mapper.walk(node, "")
         if mapper.fatal:
@@ -306,7 +307,8 @@ def build_acg(
     for s in storage:
         if s.replicas > 1 and s.capacity_bytes is not None:
             builder.total(f"storage.{s.name}.capacity_bytes",
-                          f"{s.capacity_bytes} bytes x {s.replicas} PEs", s.capacity_bytes * s.replicas)
+                          f"{s.capacity_bytes} bytes x {s.replicas} PEs",
+                          s.capacity_bytes * s.replicas)
     check_acg_parts(storage, compute, comm, edges, problems)
     check_homes(given, storage, problems)
     problems.raise_if_any(source)

@@ -33,7 +33,7 @@ __all__ = [
 
 INVOCATION_NAMES = frozenset({"stream", "elems"})  # plus used_<dim>
 SOURCE_ROLES = ("a", "b", "init")
-_LONGEST = 500  # characters of a message or hint: input is quoted, never echoed whole
+_LONG = 500  # characters of a message or hint: input is quoted, never echoed whole
 _PARENT = re.compile(r"^(.*?)(\.[^.\[\]]+|\[\d+\])$")
 
 
@@ -45,7 +45,7 @@ class Problems:
         self.items: list[ArchProblem] = []
 
     def add(self, field: str, message: str, hint: str | None = None) -> None:
-        cut = [t if t is None or len(t) <= _LONGEST else t[:_LONGEST] + "…" for t in (message, hint)]
+        cut = [t if t is None or len(t) <= _LONG else t[:_LONG] + "…" for t in (message, hint)]
         self.items.append(ArchProblem(field, cut[0] or "", line=self.line(field), hint=cut[1]))
 
     def line(self, field: str) -> int | None:

@@ -80,6 +80,15 @@ def test_gemm_on_a_32x32_array_behind_one_bus() -> None:
     assert b.limit == "memory"
 
 
+def test_cycles_are_a_whole_number_of_cycles() -> None:
+    """The bound is a cycle count: the larger bound rounded up, an int (issue #13)."""
+    b = ideal_bound(_gemm(64), loads_arch(ARRAY.replace("bus: 64", "bus: 5")))
+    assert b.memory_cycles == pytest.approx(24576 / 5)  # 4915.2
+    assert b.exact_cycles == b.memory_cycles
+    assert b.cycles == 4916 and isinstance(b.cycles, int) and str(b.cycles) == "4916"
+    assert Bound(256.0, 384.0000000001, 384.0000000001, 0).cycles == 384  # float noise
+
+
 def test_separate_read_and_write_paths() -> None:
     b = ideal_bound(_gemm(64), loads_arch(SPLIT))
     # reads 8192 / 64 = 128, writes 16384 / 64 = 256: no shared comm node
