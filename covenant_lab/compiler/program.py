@@ -18,6 +18,9 @@ Functional semantics (what the simulator executes):
 - Element sizes (and so addresses and byte counts) follow the hardware dtypes; values are
   carried at full precision.
 
+Building a Program checks every field (``compiler/program_check.py``): a program altered
+after compilation with an out-of-range field is refused there, naming the instruction.
+
 Timing (what the simulator schedules): a transfer occupies its edge and the edge's comm node
 for ``ceil(nbytes / bytes_per_cycle)`` cycles and its data are ready ``latency_cycles`` later;
 a compute occupies its node for ``cycles`` and its results are ready ``latency_cycles`` later.
@@ -152,6 +155,11 @@ class Program:
     instrs: tuple[Instr, ...]
     asm: str = field(default="", repr=False)
     extents: tuple[tuple[str, int], ...] = ()  # bytes laid out in each off-chip memory
+
+    def __post_init__(self) -> None:
+        from covenant_lab.compiler.program_check import check_fields  # it imports this module
+
+        check_fields(self)  # a SimulationError naming the instruction and the field
 
     def tensor(self, operand: str) -> DramTensor:
         for t in self.tensors:
