@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from covenant_lab.acg.expr import Expr
 from covenant_lab.acg.graph import ACG, thaw
 from covenant_lab.acg.nodes import Access, CommNode, ComputeNode, Edge, StorageNode
 from covenant_lab.errors import UsageError
+from covenant_lab.fileio import write_atomic
 
 __all__ = ["format_bytes", "save_arch", "spec_of", "summary", "to_data", "to_yaml"]
 
@@ -79,18 +78,7 @@ def save_arch(acg: ACG, path: str | Path, *, overwrite: bool = False) -> Path:
         )
     if not target.parent.is_dir():
         raise UsageError(f"save_arch: directory '{target.parent}' does not exist")
-    text = to_yaml(acg)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomic(target, to_yaml(acg), "save_arch")  # fileio: the one rule of writing
 
 
 def _storage_spec(s: StorageNode) -> dict[str, Any]:

@@ -80,7 +80,7 @@ def test_failed_write_leaves_no_temp_file(
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(UsageError, match="disk full"):
         save_arch(mini, tmp_path / "m.yaml")
     assert os.listdir(tmp_path) == []
 
