@@ -65,7 +65,8 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._problem = ""  # the last handler's internal error, if any
         self._other_errors: dict[str, str] = {}  # "save", "compile"
         self._error_boxes: dict[str, w.HTML] = {}
-        self._inputs: dict[FieldKey, w.Text] = {}
+        self._inputs: dict[FieldKey, w.Text] = {}  # every field made so far, of any node
+        self._node_rows: dict[str, list[w.HBox]] = {}
         self._label_width = self._label_column()
         self.view = ACGView(self.arch)
         self.param_inputs: dict[str, w.Text] = {}
@@ -164,14 +165,18 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         return row
 
     def _show_node(self) -> None:
-        """The picked node's fields, each showing its pending text (and error) if it has one."""
-        for key in [k for k in self._inputs if k.node is not None]:
-            del self._inputs[key]
-            self._error_boxes.pop(key.key, None)
+        """The picked node's fields, each showing its pending text (and error) if it has one.
+        A node's rows are made once and kept (switching back is quick)."""
         name = self.node_picker.value
-        rows = [self._row(key) for key in self.state.fields(name)] if name is not None else []
-        self.attr_inputs = {k.field: v for k, v in self._inputs.items() if k.node is not None}
-        self.node_box.children = rows
+        if name is None:
+            self.attr_inputs, self.node_box.children = {}, ()
+            return
+        if name not in self._node_rows:
+            self._node_rows[name] = [self._row(key) for key in self.state.fields(name)]
+        keys = self.state.fields(name)
+        self._show_fields()
+        self.attr_inputs = {k.field: self._inputs[k] for k in keys}
+        self.node_box.children = self._node_rows[name]
 
     def _show_fields(self) -> None:
         """Every visible field as the state says: pending text and error, else the valid value."""

@@ -116,19 +116,35 @@ class EditorState:
         self.original = arch
         self.arch = arch
         self.pending: dict[FieldKey, Pending] = {}
+        self._texts: dict[str | None, dict[str, str]] = {}  # of _texts_of, per node
+        self._texts_of = arch
+
+    def valid_texts(self, node: str | None) -> dict[str, str]:
+        """Field -> text in ``arch`` of the parameters (``node`` None) or of one node, in form
+        order (read once per ACG: reading the file's spec is not free)."""
+        if self._texts_of is not self.arch:
+            self._texts, self._texts_of = {}, self.arch
+        if node not in self._texts:
+            self._texts[node] = (
+                {name: str(value) for name, value in self.arch.params} if node is None
+                else dict(node_fields(self.arch, node)))
+        return self._texts[node]
 
     def fields(self, node: str | None) -> list[FieldKey]:
         """The fields of the parameters (``node`` None) or of one node, in form order."""
-        if node is None:
-            return [FieldKey(None, name) for name, _ in self.arch.params]
-        return [FieldKey(node, attr) for attr, _ in node_fields(self.arch, node)]
+        return [FieldKey(node, name) for name in self.valid_texts(node)]
+
+    def _known(self, key: FieldKey) -> bool:
+        if key.node is not None and key.node not in {n.name for n in self.arch.nodes}:
+            return False
+        return key.field in self.valid_texts(key.node)
 
     def text(self, key: FieldKey) -> str:
         """What field ``key`` shows: its pending text, else its value in ``arch``."""
         pending = self.pending.get(key)
         if pending is not None:
             return pending.text
-        return field_text(self.arch, key) or ""
+        return self.valid_texts(key.node).get(key.field, "")
 
     def error(self, key: FieldKey) -> str:
         """The error beside field ``key`` ("" when it shows the valid value)."""
@@ -144,7 +160,7 @@ class EditorState:
             self.pending.pop(key, None)
             self.arch = out.arch
             self._retry()
-        elif field_text(self.arch, key) is not None:  # a field of the form: keep what was typed
+        elif self._known(key):  # a field of the form: keep what was typed
             self.pending[key] = Pending(text, out.error, out.internal)
         return out
 
