@@ -98,10 +98,10 @@ def require_max_memory(value: object, where: str) -> int:
     return value
 
 
-def over_budget(what: str, need: int, max_memory: int) -> str | None:
-    """``"<what> needs 3.1 GiB of host memory, over the memory budget of 2.0 GiB"`` when
-    ``need`` exceeds the budget, else None."""
+def over_budget(what: str, need: int, max_memory: int, detail: str = "") -> str | None:
+    """``"<what> needs 3.1 GiB of host memory (<detail>), over the memory budget of 2.0 GiB"``
+    when ``need`` exceeds the budget, else None."""
     if need <= max_memory:
         return None
-    return (f"{what} needs {size_text(need)} of host memory, over the memory budget of "
-            f"{size_text(max_memory)}")
+    return (f"{what} needs {size_text(need)} of host memory{f' ({detail})' if detail else ''}, "
+            f"over the memory budget of {size_text(max_memory)}")

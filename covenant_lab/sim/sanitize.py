@@ -5,12 +5,16 @@ Every message names the instruction (index, kind, origin)::
     sim: instruction 3 (transfer load DRAM->SRAM of 'a', origin 'gemm/s0'): edge DRAM->SRAM
     does not exist in architecture 'tiny'
 
-Checked once, before simulation: every transfer's edge exists in the ACG and joins the
-storages of its tiles, its tiles hold the same operand, its source box contains its
-destination box; every compute has a tile of the right operand for each access of its stage
-and a box over exactly the stage's loops; every tile lies inside its storage (capacity, or
-the program's tensors for off-chip memory). Checks that depend on execution order (live-tile
-overlap, reads of unwritten bytes, reads outside a tile) run as the simulation goes.
+Checked once, before simulation (the fields' types and ranges were checked when the Program
+was built, ``compiler/program_check.py``): every storage, compute node and edge an
+instruction names is the ACG's own (not an altered copy); every transfer's edge exists in the
+ACG and joins the storages of its tiles, its tiles hold the same operand, its source box
+contains its destination box; every compute runs a capability of its node performing its
+stage's op, has a tile of the right operand for each access of its stage and a box over
+exactly the stage's loops; every tile lies inside its storage (capacity, or the program's
+tensors for off-chip memory). ``coverage.py`` then checks the work adds up to the codelet.
+Checks that depend on execution order (live-tile overlap, reads of unwritten bytes, reads
+outside a tile) run as the simulation goes.
 """
 
 from __future__ import annotations
@@ -21,22 +25,14 @@ from typing import TYPE_CHECKING
 from covenant_lab.acg.nodes import StorageNode
 from covenant_lab.codelets.ir import Access
 from covenant_lab.compiler.program import Compute, Instr, Program, TileRef, Transfer
+from covenant_lab.compiler.program_check import describe
 from covenant_lab.errors import SimulationError
 from covenant_lab.sim.regions import Regions, box_contains
 
 if TYPE_CHECKING:
     from covenant_lab.acg.graph import ACG
 
-__all__ = ["check_program", "describe", "fault", "storage_sizes"]
-
-
-def describe(i: int, ins: Instr) -> str:
-    """``instruction 3 (transfer load DRAM->SRAM of 'a', origin 'gemm/s0')``."""
-    if isinstance(ins, Transfer):
-        what = f"transfer {ins.kind} {ins.edge.src}->{ins.edge.dst} of '{ins.dst.operand}'"
-    else:
-        what = f"compute {ins.capability} on {ins.node.name}, stage {ins.stage}"
-    return f"instruction {i} ({what}, origin '{ins.origin}')"
+__all__ = ["check_program", "describe", "fault", "storage_sizes"]  # describe: program_check
 
 
 def fault(i: int, ins: Instr, message: str, *, hint: str | None = None) -> SimulationError:
@@ -73,19 +69,86 @@ def _tiles(ins: Instr) -> tuple[TileRef, ...]:
     return tuple(t for _, t in ins.tiles)
 
 
-def check_program(program: Program, acg: ACG, sizes: Mapping[str, tuple[StorageNode, int]]) -> None:
-    """Raise a SimulationError for the first statically broken instruction."""
-    regions = Regions()
+def check_program(program: Program, acg: ACG, regions: Regions
+                  ) -> tuple[dict[str, tuple[StorageNode, int]], dict[str, int]]:
+    """Raise a SimulationError for the first statically broken instruction; else every
+    storage with its size (see :func:`storage_sizes`) and the bytes the program uses in it."""
+    _check_parts(program, acg)
+    sizes = storage_sizes(program)
+    used = {name: 0 for name in sizes}
+    for t in program.tensors:
+        used[t.storage.name] = max(used[t.storage.name], regions(t.tile).stop)
     for i, ins in enumerate(program.instrs):
         if isinstance(ins, Transfer):
             _check_transfer(i, ins, acg)
-            _check_bounds(i, ins, ins.src, regions, sizes, "read")
-            _check_bounds(i, ins, ins.dst, regions, sizes, "written")
+            _check_bounds(i, ins, ins.src, regions, sizes, "read", used)
+            _check_bounds(i, ins, ins.dst, regions, sizes, "written", used)
         else:
             _check_compute(i, ins, program)
             for role, tile in ins.tiles:
                 how = "written" if role in ("acc", "out") else "read"
-                _check_bounds(i, ins, tile, regions, sizes, how)
+                _check_bounds(i, ins, tile, regions, sizes, how, used)
+    return sizes, used
+
+
+def _differs(mine: object, theirs: object) -> str:
+    """``bytes_per_cycle 8 here, 16 in the architecture`` for the first field that differs."""
+    for name in getattr(mine, "__slots__", ()):
+        a, b = getattr(mine, name), getattr(theirs, name)
+        if a != b:
+            return f"{name} {a!r} here, {b!r} in the architecture"
+    return "it differs from the architecture's"
+
+
+def _check_parts(program: Program, acg: ACG) -> None:
+    """Every node, storage and edge an instruction names is the architecture's own."""
+    storages = {n.name: n for n in acg.storage_nodes}
+    computes = {n.name: n for n in acg.compute_nodes}
+    good: set[int] = set()  # ids of parts found equal to the architecture's
+
+    def same(part: object, theirs: object) -> bool:
+        if id(part) in good or part is theirs:
+            return True
+        if part == theirs:
+            good.add(id(part))
+            return True
+        return False
+
+    for t in program.tensors:
+        node = storages.get(t.storage.name)
+        if node is None or not same(t.storage, node):
+            what = "does not exist" if node is None else f"differs: {_differs(t.storage, node)}"
+            raise SimulationError(f"sim: {program.codelet.name}: home of '{t.operand}': storage "
+                                  f"{t.storage.name} {what} in architecture '{acg.name}'")
+    for i, ins in enumerate(program.instrs):
+        tiles = (ins.src, ins.dst) if isinstance(ins, Transfer) else tuple(t for _, t in ins.tiles)
+        for tile in tiles:
+            node = storages.get(tile.storage.name)
+            if node is None or not same(tile.storage, node):
+                what = ("does not exist" if node is None
+                        else f"differs: {_differs(tile.storage, node)}")
+                raise fault(i, ins, f"tile of '{tile.operand}': storage {tile.storage.name} "
+                                    f"{what} in architecture '{acg.name}'")
+        if isinstance(ins, Transfer):
+            edge = acg.edge(ins.edge.src, ins.edge.dst)
+            if edge is not None and not same(ins.edge, edge):
+                raise fault(i, ins, f"edge {ins.edge.src}->{ins.edge.dst} differs: "
+                                    f"{_differs(ins.edge, edge)}")
+            continue
+        node = computes.get(ins.node.name)
+        if node is None:
+            raise fault(i, ins, f"compute node {ins.node.name} does not exist in architecture "
+                                f"'{acg.name}'")
+        if not same(ins.node, node):
+            raise fault(i, ins, f"compute node {node.name} differs: {_differs(ins.node, node)}")
+        cap = next((c for c in node.capabilities if c.label == ins.capability), None)
+        if cap is None:
+            raise fault(i, ins, f"node {node.name} has no capability '{ins.capability}'",
+                        hint=f"its capabilities: {', '.join(c.label for c in node.capabilities)}")
+        stages = program.codelet.stages
+        if 0 <= ins.stage < len(stages) and cap.op is not stages[ins.stage].stmt.op:
+            raise fault(i, ins, f"capability '{cap.label}' performs {cap.op.value}, stage "
+                                f"{ins.stage} is {stages[ins.stage].stmt.op.value}")
 
 
 def _check_transfer(i: int, ins: Transfer, acg: ACG) -> None:
@@ -106,10 +169,12 @@ def _check_transfer(i: int, ins: Transfer, acg: ACG) -> None:
 
 
 def _check_bounds(i: int, ins: Instr, tile: TileRef, regions: Regions,
-                  sizes: Mapping[str, tuple[StorageNode, int]], how: str) -> None:
+                  sizes: Mapping[str, tuple[StorageNode, int]], how: str,
+                  used: dict[str, int]) -> None:
     node, size = sizes[tile.storage.name]
     stop = regions(tile).stop
     if tile.addr >= 0 and stop <= size:
+        used[node.name] = max(used[node.name], stop)
         return
     limit = (f"capacity {size} bytes" if node.capacity_bytes is not None
              else f"the program's layout there ends at byte {size}")

@@ -23,8 +23,20 @@ import numpy as np
 from covenant_lab.codelets.library.constants import constants
 from covenant_lab.compiler.program import Program
 from covenant_lab.errors import SimulationError, UsageError
+from covenant_lab.sim.budget import (
+    DEFAULT_MAX_MEMORY,
+    HINT,
+    SIM_BYTES_PER_BYTE,
+    SIM_BYTES_PER_INSTRUCTION,
+    SIM_FIXED_BYTES,
+    over_budget,
+    require_max_memory,
+    size_text,
+)
+from covenant_lab.sim.coverage import check_coverage, first_index
 from covenant_lab.sim.memory import Memory, Snapshot
-from covenant_lab.sim.sanitize import check_program, storage_sizes
+from covenant_lab.sim.regions import Regions
+from covenant_lab.sim.sanitize import check_program
 from covenant_lab.sim.schedule import Schedule, edge_name, schedule
 from covenant_lab.sim.semantics import Machine, execute
 from covenant_lab.sim.state import LiveTile, SimEvent, SimState, StorageState
@@ -40,7 +52,11 @@ _ISSUE, _COMPLETE = 0, 1
 
 
 class Simulator:
-    """Replay ``program`` on ``acg``; with ``inputs`` (by operand name) also compute values."""
+    """Replay ``program`` on ``acg``; with ``inputs`` (by operand name) also compute values.
+
+    ``max_memory`` (bytes of host memory, default 2 GiB): a program whose simulation would
+    need more is refused before anything is allocated (``covenant_lab.sim.budget``).
+    """
 
     def __init__(
         self,
@@ -50,17 +66,33 @@ class Simulator:
         *,
         snapshot_every: int = 256,
         snapshot_budget_bytes: int = 256 * 2**20,
+        max_memory: int = DEFAULT_MAX_MEMORY,
     ) -> None:
-        if snapshot_every < 1:
+        from covenant_lab.acg.graph import ACG
+
+        if not isinstance(program, Program):
+            raise UsageError(f"argument 1, 'program' to Simulator: expected a Program, got "
+                             f"{type(program).__name__}", hint="pass compile(...).program")
+        if not isinstance(acg, ACG):
+            raise UsageError(f"argument 2, 'acg' to Simulator: expected an ACG, got "
+                             f"{type(acg).__name__}", hint="pass the architecture compiled for")
+        if isinstance(snapshot_every, bool) or not isinstance(snapshot_every, int) \
+                or snapshot_every < 1:
             raise UsageError(f"argument 'snapshot_every' to Simulator: expected a positive int, "
                              f"got {snapshot_every}")
+        max_memory = require_max_memory(max_memory, "Simulator")
         self.program = program
         self.acg = acg
         self.functional = inputs is not None
-        sizes = storage_sizes(program)
-        check_program(program, acg, sizes)
+        regions = Regions()
+        sizes, used = check_program(program, acg, regions)
+        need = _require_budget(program, used, self.functional, max_memory)
+        check_coverage(program, regions)
         self.schedule: Schedule = schedule(program, acg)
-        self._memory = Memory(sizes.values(), functional=self.functional)
+        # values only for the bytes the program uses, whatever the storage's capacity
+        self._memory = Memory(((node, used[name]) for name, (node, _) in sizes.items()),
+                              functional=self.functional)
+        snapshot_budget_bytes = min(snapshot_budget_bytes, max(max_memory - need, 0))
         for tensor in program.tensors:
             self._memory.add_live(tensor.tile)
         if inputs is not None:
@@ -150,6 +182,8 @@ class Simulator:
                 execute(self._machine, i, self.program.instrs[i])
                 if self._completed % self._snapshot_every == 0:
                     self._snapshot(pos + 1)
+                if self._completed == len(self.program.instrs) and self.functional:
+                    self._check_written()
         self._pos = pos + 1
         self._cycle = cycle
         return SimEvent(pos, "issue" if kind == _ISSUE else "complete", i, cycle)
@@ -265,6 +299,18 @@ class Simulator:
                     f"{close.size} elements differ; rtol={rtol}, atol={atol})"
                 )
 
+    def _check_written(self) -> None:
+        """At the end of a functional run: every element of every output was written."""
+        for operand in self.program.codelet.outputs:
+            done = self._memory.written_view(self.program.tensor(operand.name).tile)
+            if not done.all():
+                missing = int(done.size - np.count_nonzero(done))
+                raise SimulationError(
+                    f"sim: {self.program.codelet.name}: the run finished with {missing:,} of the "
+                    f"{done.size:,} elements of output '{operand.name}' never written (first: "
+                    f"{operand.name}{first_index(~done)})",
+                    hint="every element of an output is stored to its home: is a store missing?")
+
     def _need_values(self, what: str) -> None:
         if not self.functional:
             raise SimulationError(f"sim: {what} needs values, but this simulator is timing-only",
@@ -291,3 +337,23 @@ class Simulator:
                 name = edge_name(ins.edge.src, ins.edge.dst)  # type: ignore[union-attr]
                 out[name] = out.get(name, 0) + n
         return out
+
+
+def _require_budget(program: Program, used: Mapping[str, int], functional: bool,
+                    max_memory: int) -> int:
+    """The host bytes the simulation needs; a SimulationError when over ``max_memory``."""
+    n = len(program.instrs)
+    need = n * SIM_BYTES_PER_INSTRUCTION
+    parts = [f"{n:,} instructions x {SIM_BYTES_PER_INSTRUCTION} B"]
+    if functional:
+        need += SIM_FIXED_BYTES + SIM_BYTES_PER_BYTE * sum(used.values())
+        big = max(used, key=lambda name: used[name], default=None)
+        if big is not None:
+            parts.insert(0, f"{big}: {size_text(used[big])} of simulated bytes x "
+                            f"{SIM_BYTES_PER_BYTE}")
+    what = f"sim: {program.codelet.name}: {'functional' if functional else 'timing'} simulation"
+    message = over_budget(what, need, max_memory, "; ".join(parts))
+    if message is not None:
+        raise SimulationError(message, hint=HINT + (
+            "; a timing-only run (no inputs) needs no memory for values" if functional else ""))
+    return need

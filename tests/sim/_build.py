@@ -1,7 +1,7 @@
 """Hand-made Programs on a tiny in-test architecture, for the simulator tests.
 
 TINY: DRAM behind an 8 B/cycle DMA engine (latency 2) and a 1 KiB scratchpad SPAD; a
-compute node ``pe`` (4x4, mac and relu). A 4x4 float32 tile is 64 bytes: a DRAM<->SPAD
+compute node ``pe`` (4x4, mac, relu and the reductions). A 4x4 float32 tile is 64 bytes: a DRAM<->SPAD
 transfer of it takes 8 cycles and is ready 2 cycles later.
 """
 
@@ -40,6 +40,12 @@ compute:
         dtypes: {a: float32, out: float32}
         spatial: {cols: {requires: [out]}}
         cycles: stream
+      - {op: reduce_add, operands: {a: SPAD, acc: SPAD}, dtypes: {a: float32, acc: float32},
+         spatial: {cols: {requires: [acc]}}, cycles: stream}
+      - {op: reduce_max, operands: {a: SPAD, acc: SPAD}, dtypes: {a: float32, acc: float32},
+         spatial: {cols: {requires: [acc]}}, cycles: stream}
+      - {op: reduce_min, operands: {a: SPAD, acc: SPAD}, dtypes: {a: float32, acc: float32},
+         spatial: {cols: {requires: [acc]}}, cycles: stream}
 edges:
   - {from: DRAM, to: SPAD, bytes_per_cycle: 16, via: dma}
   - {from: SPAD, to: DRAM, bytes_per_cycle: 16, via: dma}
