@@ -24,6 +24,7 @@ import argparse
 import re
 
 from covenant_lab.errors import UsageError
+from covenant_lab.limits import MAX_MEMORY
 
 __all__ = [
     "BYTES_PER_INSTRUCTION",
@@ -39,8 +40,8 @@ __all__ = [
     "size_text",
 ]
 
-#: the default budget: a laptop runs two of these side by side
-DEFAULT_MAX_MEMORY = 2 * 2**30
+#: the default budget (``covenant_lab/limits.py``)
+DEFAULT_MAX_MEMORY = MAX_MEMORY
 #: a functional simulation holds one float64 value and one written flag per byte address
 SIM_BYTES_PER_BYTE = 9
 #: the simulator's schedule, events and tile regions per instruction (measured ~800 B)
