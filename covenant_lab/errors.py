@@ -66,13 +66,14 @@ class FrontendError(CovenantError):
 class UnsupportedOpError(FrontendError):
     """An ONNX operator (at an opset) that the front end does not cover."""
 
-    def __init__(self, op_type: str, opset: int, node: str, source: str = "<model>") -> None:
+    def __init__(self, op_type: str, opset: int, node: str, source: str = "<model>", *,
+                 hint: str | None = None) -> None:
         self.op_type = op_type
         self.opset = opset
         self.node = node
         super().__init__(
             f"{source}: node '{node}': unsupported op {op_type} (opset {opset})",
-            hint="see `covenant model ops` for the supported operators, or replace the node",
+            hint=hint or "see `covenant model ops` for the supported operators, or replace the node",
         )
 
 
