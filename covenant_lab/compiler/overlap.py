@@ -13,7 +13,8 @@ Per tile, a step starts when
 
 The first tile pays each transfer in full; later tiles pay its average share (transfers of
 a tile that stays for several innermost tiles are spread over them). Played for a few tiles
-the schedule settles into a period; the span is the first tile plus one period for every
+the schedule settles into a period, which may span two tiles (a chain through the two copies
+of a double-buffered operand); the span is the first tile plus the mean period for every
 further tile. Times are ints or numpy arrays (the search's candidates).
 """
 
@@ -25,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-STEADY = 4  # tiles played; the period is read between the last two
+STEADY = 6  # tiles played; the period is the mean of the last two (a chain through an
+PERIOD = 2  # operand's two copies can alternate 600 and 979 cycles per tile)
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def compute_span(steps: list[Step], copies: Mapping[str, int], invocations: Any)
                 read_end[own] = _keep(mask, 0, read_end.get(own, 0))
             last = np.maximum(last, _keep(mask, end, 0))
         finish.append(last)
-    period = finish[-1] - finish[-2]
+    period = (finish[-1] - finish[-1 - PERIOD]) / PERIOD
     return finish[0] + period * (np.asarray(invocations) - 1)
 
 
