@@ -11,15 +11,13 @@ import ipywidgets as w
 from covenant_lab.acg.graph import ACG
 from covenant_lab.errors import CovenantError
 from covenant_lab.widgets.acg_view import ACGView, as_acg
-from covenant_lab.widgets.common import button, error_box, error_html, ok_html
+from covenant_lab.widgets.common import button, error_box, ok_html
 from covenant_lab.widgets.editor_fields import FieldKey, as_text, node_fields
 from covenant_lab.widgets.editor_messages import internal_error
 from covenant_lab.widgets.editor_state import EditorState, estimate_cycles, save_as
 
 __all__ = ["ArchEditor"]
 
-_INPUT = w.Layout(width="240px", flex="0 0 auto")
-_ROW = w.Layout(align_items="flex-start")
 
 
 def _label_html(name: str) -> str:
@@ -30,6 +28,12 @@ def _label_html(name: str) -> str:
     return (f'<span class="covenant-field-name" title="{title}" style="display:inline-block;'
             "white-space:normal;overflow-wrap:anywhere;line-height:1.3;padding-top:5px;"
             f'text-align:right;width:100%">{parts}</span>')
+
+
+def _error_html(message: str) -> str:
+    """An error beside a field: red preformatted text that wraps between words."""
+    return ('<pre style="color:#b00020;white-space:pre-wrap;word-break:normal;'
+            f'overflow-wrap:anywhere;margin:2px 0;font-size:11px">{html.escape(message)}</pre>')
 
 
 def _notice_html(lines: list[str], color: str, background: str) -> str:
@@ -83,7 +87,8 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.discard_button = button("discard them", "covenant-discard",
                                      "show the last valid values in these fields again")
         self.discard_button.on_click(lambda _: self._handle("discarding", self.discard))
-        self.pending_row = w.HBox([self.pending_notice, self.discard_button], layout=_ROW)
+        self.pending_row = w.HBox([self.pending_notice, self.discard_button],
+                                  layout=w.Layout(align_items="flex-start"))
         self.internal_notice = w.HTML("")
         self.internal_notice.add_class("covenant-internal-error")
         self.cycles = w.HTML("")
@@ -154,13 +159,14 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         label = w.HTML(_label_html(key.field),
                        layout=w.Layout(width=self._label_width, flex="0 0 auto",
                                        margin="0 8px 0 0"))
-        field = w.Text(value=self.state.text(key), continuous_update=False, layout=_INPUT,
-                       tooltip=key.field)
+        field = w.Text(value=self.state.text(key), continuous_update=False, tooltip=key.field,
+                       layout=w.Layout(width="240px", flex="0 0 auto"))
         self._inputs[key] = field
         field.observe(lambda ch, k=key: self._quiet or self._edit(k, ch["new"]), "value")
         box = self._box(key.key)
-        box.value = error_html(self.state.error(key)) if self.state.error(key) else ""
-        row = w.HBox([label, field, box], layout=_ROW)
+        box.value = _error_html(self.state.error(key)) if self.state.error(key) else ""
+        # a Layout of its own: hiding one box (the notice) must never hide the others
+        row = w.HBox([label, field, box], layout=w.Layout(align_items="flex-start"))
         row.add_class("covenant-param" if key.node is None else "covenant-attr")
         return row
 
@@ -187,7 +193,7 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
                 if field.value != text:
                     field.value = text
                 error = self.state.error(key)
-                self._error_boxes[key.key].value = error_html(error) if error else ""
+                self._error_boxes[key.key].value = _error_html(error) if error else ""
         finally:
             self._quiet = False
 
@@ -203,7 +209,7 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._other_errors[key] = message
         box = self._error_boxes.get(key)
         if box is not None:
-            box.value = error_html(message) if message else ""
+            box.value = _error_html(message) if message else ""
 
     def _handle(self, what: str, action: Callable[[], object]) -> bool:
         """Run an event's action; an unexpected exception becomes the internal-error notice

@@ -141,19 +141,77 @@ def test_step_advances_the_player(tour: Page, artifacts: Path) -> None:
     assert kernel_exec(tour, "print(player.sim.position)").strip() == str(event - 1)
 
 
+def _editor_row(editor: Locator, css: str, name: str) -> Locator:
+    """The editor's row (label, input, error) of the field called exactly ``name``."""
+    return editor.locator(css).filter(
+        has=editor.page.locator(f".covenant-field-name[title='{name}']"))
+
+
+def _type(row: Locator, text: str) -> None:
+    field = row.locator("input")
+    field.fill(text)
+    field.press("Enter")
+
+
 def test_invalid_edit_shows_an_inline_error_and_the_kernel_lives(tour: Page,
                                                                  artifacts: Path) -> None:
     editor = output_of(tour, "editor = ArchEditor(arch)")
     editor.locator(".covenant-node-picker select").select_option("SPAD")
-    field = editor.locator(".covenant-attr").filter(has_text="capacity_bytes").locator("input")
-    expect(field).to_have_value(re.compile(r"\S"))
-    field.fill("0")
-    field.press("Enter")
-    error = editor.locator(".covenant-error").filter(has_text="capacity_bytes")
+    capacity = _editor_row(editor, ".covenant-attr", "capacity_bytes")
+    expect(capacity.locator("input")).to_have_value(re.compile(r"\S"))
+    _type(capacity, "0")
+    error = capacity.locator(".covenant-error")
     expect(error).to_be_visible()
-    expect(error).to_contain_text("positive")
+    expect(error).to_contain_text("capacity_bytes: must be positive")
     editor.screenshot(path=str(artifacts / "editor_error.png"))
     # the kernel is alive, and the editor kept the last valid architecture
     assert kernel_exec(tour, "print(1 + 1)").strip() == "2"
     kept = kernel_exec(tour, "print(editor.arch.storage('SPAD').capacity_bytes)").strip()
     assert kept == "16384"
+
+
+def test_typed_text_and_its_error_stay_across_edits_and_node_switches(tour: Page,
+                                                                      artifacts: Path) -> None:
+    """Issue 13: a bad value stays in its field, with its error, while the user edits other
+    fields and switches node and back; a notice names it; labels are whole (issue 14)."""
+    editor = output_of(tour, "editor = ArchEditor(arch)")
+    picker = editor.locator(".covenant-node-picker select")
+    picker.select_option("SPAD")
+    capacity = _editor_row(editor, ".covenant-attr", "capacity_bytes")
+    _type(capacity, "abc")
+    expect(capacity.locator(".covenant-error")).to_contain_text("'abc' is not a number")
+    spad_kib = _editor_row(editor, ".covenant-param", "spad_kib")
+    _type(spad_kib, "-5")
+    expect(spad_kib.locator(".covenant-error")).to_contain_text("spad_kib: -5 is not accepted")
+    # valid edits of other fields: a node attribute and a parameter
+    buffering = _editor_row(editor, ".covenant-attr", "buffering")
+    _type(buffering, "1")
+    _type(_editor_row(editor, ".covenant-param", "bus_bytes"), "16")
+    expect(editor.locator(".covenant-pending")).to_contain_text("2 fields not applied")
+    assert kernel_exec(tour, "print(editor.arch.storage('SPAD').buffering, "
+                             "editor.arch.param('bus_bytes'))").split() == ["1", "16"]
+    # another node and back
+    picker.select_option("bus")
+    expect(_editor_row(editor, ".covenant-attr", "bytes_per_cycle")).to_be_visible()
+    picker.select_option("SPAD")
+    capacity = _editor_row(editor, ".covenant-attr", "capacity_bytes")
+    expect(capacity.locator("input")).to_have_value("abc")
+    expect(capacity.locator(".covenant-error")).to_contain_text(
+        "capacity_bytes: 'abc' is not a number or an expression of the parameters")
+    expect(spad_kib.locator("input")).to_have_value("-5")
+    expect(spad_kib.locator(".covenant-error")).to_contain_text("spad_kib: -5 is not accepted")
+    notice = editor.locator(".covenant-pending")
+    for part in ("spad_kib", "SPAD.capacity_bytes", "the graph and the estimate show the last "
+                                                    "valid architecture"):
+        expect(notice).to_contain_text(part)
+    expect(editor.locator(".covenant-internal-error")).to_have_text("")
+    # the longest label is drawn whole (it may wrap, it is never cut)
+    label = editor.locator(".covenant-field-name[title='write_bytes_per_cycle']")
+    expect(label).to_have_text("write_bytes_per_cycle")
+    box = label.evaluate("(el) => [el.scrollWidth, el.clientWidth, el.parentElement.scrollWidth,"
+                         " el.parentElement.clientWidth]")
+    assert box[0] <= box[1] + 1 and box[2] <= box[3] + 1, f"label overflows: {box}"
+    editor.screenshot(path=str(artifacts / "editor_pending.png"))
+    kept = kernel_exec(tour, "print(editor.arch.storage('SPAD').capacity_bytes, "
+                             "editor.arch.param('spad_kib'))").split()
+    assert kept == ["16384", "16"]

@@ -156,6 +156,18 @@ def test_the_pending_notice_names_the_fields_until_they_are_fixed(teaching: ACG)
     assert e.pending_notice.value == "" and e.pending_row.layout.display == "none"
 
 
+def test_hiding_the_notice_hides_nothing_else(teaching: ACG) -> None:
+    e = ArchEditor(teaching)
+    e.node_picker.value = "SPAD"
+    e.param_inputs["spad_kib"].value = "-5"
+    e.param_inputs["spad_kib"].value = "16"  # the notice hides again
+    assert e.pending_row.layout.display == "none"
+    rows = [*e.children[1].children, *e.node_box.children]
+    widgets = [w for row in rows for w in (row, *row.children)]
+    assert all(w.layout.display != "none" and w.layout is not e.pending_row.layout
+               for w in widgets)
+
+
 def test_discard_shows_the_valid_values(teaching: ACG) -> None:
     e = ArchEditor(teaching)
     e.param_inputs["spad_kib"].value = "-5"
