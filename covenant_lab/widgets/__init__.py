@@ -36,9 +36,11 @@ DOM contract (what browser tests may rely on)
   ``.covenant-zoom-out``, ``.covenant-fit``; above the graph, ``.covenant-acg-notes`` holds
   one ``.covenant-fallback-note[data-node]`` per stage on a fallback unit ("fallback: host —
   <reason>"; hidden when there is none).
-- ArchEditor: parameter fields ``.covenant-param``, node attribute fields ``.covenant-attr``,
-  node picker ``.covenant-node-picker``, inline errors ``.covenant-error`` (one beside each
-  field, empty when valid), save button ``.covenant-save``, cycles text ``.covenant-cycles``.
+- ArchEditor: parameter rows ``.covenant-param``, node attribute rows ``.covenant-attr`` (each:
+  the name ``.covenant-field-name[title=NAME]``, the ``input``, the inline error
+  ``.covenant-error``, empty when valid), node picker ``.covenant-node-picker``, the notice of
+  fields not applied ``.covenant-pending`` with ``.covenant-discard``, internal errors
+  ``.covenant-internal-error``, save button ``.covenant-save``, cycles text ``.covenant-cycles``.
 - PassStepper: buttons ``.covenant-prev``, ``.covenant-next``, ``.covenant-recompile``; pass
   breadcrumbs ``button.covenant-pass[data-index]`` (current: ``covenant-current``); changed
   lines ``.covenant-diff-add``; errors ``.covenant-error``.
