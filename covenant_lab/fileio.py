@@ -11,8 +11,9 @@ Outputs (:func:`check_output`, :func:`write_atomic`):
   would, and never replaced. A FIFO with no reader is waited for :data:`FIFO_WAIT_S` seconds,
   then refused.
 - refused, before any work: a directory, a symbolic link (except one to a FIFO or a character
-  device, such as ``/dev/stdout``), a read-only file, any other special file, a path with a
-  NUL byte or a trailing slash, a missing or unwritable directory (``/proc``, ``/sys``).
+  device, such as ``/dev/stdout`` on a terminal or a pipe), a read-only file, any other
+  special file, a path with a NUL byte or a trailing slash, a missing or unwritable directory
+  (``/proc``, ``/sys``).
 
 Inputs (:func:`check_input`): a regular file that can be opened for reading; directories,
 FIFOs and devices are refused (reading a FIFO nobody writes would wait forever).
@@ -34,7 +35,8 @@ from pathlib import Path
 
 from covenant_lab.errors import UsageError
 
-__all__ = ["FIFO_WAIT_S", "check_input", "check_output", "same_file", "write_atomic"]
+__all__ = ["FIFO_WAIT_S", "check_input", "check_output", "remove_stale_temps", "same_file",
+           "write_atomic"]
 
 FIFO_WAIT_S = 10.0  # how long a write waits for a reader to open a FIFO
 _TEMP_NAME_MAX = 200  # characters of the target's name kept in a temp file's name
