@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -26,6 +26,15 @@ from covenant_lab.frontends.onnx import ops
 from covenant_lab.frontends.onnx.bind import bind_layer, call_op
 from covenant_lab.frontends.onnx.lowering import Lowered
 from covenant_lab.frontends.onnx.model import Layer, Model, TensorInfo, frozen_arrays
+from covenant_lab.frontends.onnx.upstream import Upstream
+from covenant_lab.frontends.onnx.validate import (
+    require_opsets,
+    require_sizes,
+    require_text,
+    require_types,
+    shown,
+)
+from covenant_lab.sim.budget import DEFAULT_MAX_MEMORY, require_max_memory
 
 __all__ = ["OPS", "SUPPORTED_OPS", "OnnxNode", "load"]
 
@@ -67,8 +76,6 @@ OPS: dict[str, Callable[..., Lowered]] = {
 }
 #: every ONNX op the front end reads (``Constant`` becomes an initializer, not a layer)
 SUPPORTED_OPS: tuple[str, ...] = tuple(sorted([*OPS, "Constant"]))
-# ops whose semantics before this opset differ from what ops.py implements
-_MIN_OPSET = {"Softmax": 13}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +91,8 @@ class OnnxNode:
 
 
 def load(
-    model: str | Path | onnx.ModelProto, *, shapes: Mapping[str, Sequence[int]] | None = None
+    model: str | Path | onnx.ModelProto, *, shapes: Mapping[str, Sequence[int]] | None = None,
+    max_memory: int = DEFAULT_MAX_MEMORY,
 ) -> Model:
     """Load an ONNX model (a path or a ``ModelProto``) into layers with static shapes.
 
@@ -93,17 +101,27 @@ def load(
         model = load("resnet50.onnx", shapes={"input": (1, 3, 224, 224)})
         model.layer("layer1.0.conv2").codelet      # Conv 3x3 as a conv2d codelet
         run_layers(model, model.random_inputs())   # == model.reference(..., intermediates=True)
+
+    ``max_memory`` (bytes of host memory, default 2 GiB): a tensor bigger than that, or
+    initializers bigger together, are refused (``validate.py``).
     """
+    max_memory = require_max_memory(max_memory, "load")
     proto, source = _read(model)
+    require_text(proto, source)
     _check(proto, source)
     opset = _opset(proto)
     _require_supported(proto, opset, source)
+    require_types(proto, source)
+    require_sizes(proto.graph, source, max_memory)
     if shapes:
         proto = _override_shapes(proto, shapes, source)
     _require_static_inputs(proto, source)
     proto = _infer(proto, source)
     graph = proto.graph
-    inits = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    producers = {out: n.name or f"{n.op_type}_{i}" for i, n in enumerate(graph.node)
+                 for out in n.output}
+    require_sizes(graph, source, max_memory, producers)
+    inits = {t.name: _array(t, source) for t in graph.initializer}
     tensors = _tensor_infos(graph, inits)
     layers: list[Layer] = []
     seen: set[str] = set()
@@ -117,11 +135,12 @@ def load(
             continue
         layers.append(_lower(parsed, opset, tensors, source))
     inputs = tuple(tensors[i.name] for i in graph.input if i.name not in inits)
+    upstream = Upstream(proto, MappingProxyType(tensors), source, max_memory)
     return Model(
         name=graph.name or Path(source).stem,
         source=source,
         opset=opset,
-        layers=tuple(layers),
+        layers=tuple(replace(layer, upstream=upstream) for layer in layers),
         inputs=inputs,
         outputs=tuple(tensors[o.name] for o in graph.output),
         tensors=MappingProxyType(tensors),
@@ -132,7 +151,7 @@ def load(
 
 def _read(model: str | Path | onnx.ModelProto) -> tuple[onnx.ModelProto, str]:
     if isinstance(model, onnx.ModelProto):
-        return model, model.graph.name or "<model>"
+        return model, shown(model.graph.name) or "<model>"
     if not isinstance(model, str | Path):
         raise UsageError(
             f"argument 1, 'model' to load: expected a path or an onnx.ModelProto, "
@@ -166,7 +185,7 @@ def _read(model: str | Path | onnx.ModelProto) -> tuple[onnx.ModelProto, str]:
 def _check(proto: onnx.ModelProto, source: str) -> None:
     try:
         onnx.checker.check_model(proto)
-    except onnx.checker.ValidationError as exc:
+    except (onnx.checker.ValidationError, ValueError, RuntimeError, TypeError) as exc:
         raise FrontendError(
             f"{source}: the ONNX checker rejects the model: {exc}",
             hint="fix the exporter's output; onnx.checker.check_model(model) shows the same error",
@@ -181,16 +200,16 @@ def _opset(proto: onnx.ModelProto) -> int:
 
 
 def _require_supported(proto: onnx.ModelProto, opset: int, source: str) -> None:
-    """Fail on the first node we cannot translate, before shape inference."""
+    """Fail on the first node we cannot translate, or not at this opset, before shape
+    inference."""
     seen: set[str] = set()
     for index, node in enumerate(proto.graph.node):
-        name = _parse(node, index, seen).name
         known = node.op_type in OPS or node.op_type == "Constant"
         if node.domain not in ("", "ai.onnx") or not known:
+            name = _parse(node, index, seen).name
             op = node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}.{node.op_type}"
             raise UnsupportedOpError(op, opset, name, source)
-        if opset < _MIN_OPSET.get(node.op_type, 0):
-            raise UnsupportedOpError(node.op_type, opset, name, source)
+    require_opsets(proto, opset, source)
 
 
 def _override_shapes(
@@ -267,7 +286,7 @@ def _infer(proto: onnx.ModelProto, source: str) -> onnx.ModelProto:
         return onnx.shape_inference.infer_shapes(
             proto, check_type=True, strict_mode=True, data_prop=True
         )
-    except onnx.shape_inference.InferenceError as exc:
+    except (onnx.shape_inference.InferenceError, ValueError, RuntimeError, TypeError) as exc:
         text = str(exc).strip()
         found = _NODE_IN_MESSAGE.search(text)
         where = f"node '{found.group(1)}': " if found else ""
@@ -275,6 +294,17 @@ def _infer(proto: onnx.ModelProto, source: str) -> onnx.ModelProto:
             f"{source}: {where}shape inference failed: {text}",
             hint="check the shapes of the node's inputs (and any shapes= you passed)",
         ) from exc
+
+
+def _array(tensor: onnx.TensorProto, source: str) -> np.ndarray:
+    """The values of an initializer (or a Constant's tensor), whose data may be short."""
+    try:
+        return numpy_helper.to_array(tensor)
+    except (ValueError, TypeError, KeyError, OSError) as exc:
+        raise FrontendError(f"{source}: tensor '{tensor.name}' {list(tensor.dims)}: its data "
+                            f"cannot be read: {exc}",
+                            hint="the data do not match the dims and type; export the model "
+                                 "again") from exc
 
 
 def _tensor_infos(graph: onnx.GraphProto, inits: Mapping[str, np.ndarray]) -> dict[str, TensorInfo]:

@@ -17,6 +17,8 @@ import onnx
 
 from covenant_lab.codelets.ir import Codelet, Operand
 from covenant_lab.errors import FrontendError, UsageError
+from covenant_lab.frontends.onnx.upstream import Upstream, run_reference
+from covenant_lab.sim.budget import DEFAULT_MAX_MEMORY, require_max_memory
 
 __all__ = ["Layer", "Model", "TensorInfo", "frozen_arrays"]
 
@@ -65,6 +67,8 @@ class Layer:
     constants: Mapping[str, np.ndarray] = field(
         default_factory=lambda: MappingProxyType({}), compare=False, repr=False
     )
+    # the graph the layer came from: computes the intermediate tensors it reads
+    upstream: Upstream | None = field(default=None, compare=False, repr=False)
 
     def tensor(self, operand: str) -> TensorInfo:
         """The graph tensor bound to codelet operand ``operand``."""
@@ -96,18 +100,29 @@ class Layer:
         """An array for every input and weight operand of the codelet, shaped as the operand.
 
         Values come from ``env`` (tensor name -> array), then ``initializers``, then the
-        layer's generated constants.
+        layer's generated constants. A tensor in none of them that a node of the model
+        computes (the layer reads an intermediate) is computed with ``onnx.reference`` from
+        the graph inputs in ``env``::
+
+            layer.operand_values(model.random_inputs(), model.initializers)
         """
         inits = initializers or {}
+        values: dict[str, object] = {}
+        for operand in self.codelet.inputs:
+            if operand.name not in self.constants:
+                name = self.tensor(operand.name).name
+                found = env.get(name)
+                values[name] = found if found is not None else inits.get(name)
+        wanted = [name for name, value in values.items() if value is None]
+        if wanted and self.upstream is not None:
+            values.update(self.upstream.values(self.name, wanted, env, inits))
         out: dict[str, np.ndarray] = {}
         for operand in self.codelet.inputs:
             if operand.name in self.constants:
                 out[operand.name] = self.constants[operand.name]
                 continue
             info = self.tensor(operand.name)
-            value = env.get(info.name)
-            if value is None:
-                value = inits.get(info.name)
+            value = values.get(info.name)
             if value is None:
                 raise UsageError(
                     f"layer '{self.name}': no value for tensor '{info.name}' "
@@ -186,18 +201,17 @@ class Model:
         return {t.name: rng.standard_normal(t.shape).astype(t.dtype) for t in self.inputs}
 
     def reference(
-        self, inputs: Mapping[str, np.ndarray], *, intermediates: bool = False
+        self, inputs: Mapping[str, np.ndarray], *, intermediates: bool = False,
+        max_memory: int = DEFAULT_MAX_MEMORY,
     ) -> dict[str, np.ndarray]:
-        """Graph outputs (and with ``intermediates=True`` every node output) by onnx.reference."""
-        from onnx.reference import ReferenceEvaluator
-
+        """Graph outputs (and with ``intermediates=True`` every node output) by onnx.reference,
+        refused up front when it would need more than ``max_memory`` bytes of host memory."""
+        max_memory = require_max_memory(max_memory, "Model.reference")
         feeds = self.feeds(inputs)
         proto = self.proto
         if intermediates:
             proto = _with_all_outputs(proto, set(self.initializers))
-        names = [o.name for o in proto.graph.output]
-        results = ReferenceEvaluator(proto).run(None, feeds)
-        return {n: np.asarray(r) for n, r in zip(names, results, strict=True)}
+        return run_reference(proto, feeds, self.tensors, self.source, max_memory)
 
     def feeds(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """``inputs`` checked against the graph inputs (names, shapes) and cast to their dtype."""
