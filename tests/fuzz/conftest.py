@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -84,8 +85,15 @@ def run_case(category: str, case: Callable[[], object], *, what: str = "") -> st
 def fuzz_report() -> Iterator[None]:
     """Write the per-category counts at the end of the session (``make fuzz``)."""
     yield
+    # pytest loads this file as `fuzz.conftest` (tests/ has no __init__.py) while the tests
+    # import it as `tests.fuzz.conftest`: two modules, two COUNTS; add up both
+    counts: dict[str, Counter[str]] = {}
+    for module in {id(m): m for m in (sys.modules.get(__name__),
+                                      sys.modules.get("tests.fuzz.conftest")) if m}.values():
+        for k, v in getattr(module, "COUNTS", {}).items():
+            counts.setdefault(k, Counter()).update(v)
     target = os.environ.get("COVENANT_FUZZ_REPORT")
-    if target and COUNTS:
+    if target and counts:
         table = {k: {o: v.get(o, 0) for o in ("tried", "clean", "accepted", "failed")}
-                 for k, v in sorted(COUNTS.items())}
+                 for k, v in sorted(counts.items())}
         Path(target).write_text(json.dumps(table, indent=2) + "\n")
