@@ -12,7 +12,7 @@ from covenant_lab.acg.graph import ACG
 from covenant_lab.errors import CovenantError
 from covenant_lab.widgets.acg_view import ACGView, as_acg
 from covenant_lab.widgets.common import button, error_box, ok_html
-from covenant_lab.widgets.editor_fields import FieldKey, as_text, node_fields
+from covenant_lab.widgets.editor_fields import FieldKey, as_text
 from covenant_lab.widgets.editor_messages import internal_error
 from covenant_lab.widgets.editor_state import EditorState, estimate_cycles, save_as
 
@@ -141,10 +141,10 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def _label_column(self) -> str:
         """Wide enough for the longest field name (up to 26 characters; longer ones wrap)."""
-        names = [name for name, _ in self.arch.params]
+        names = list(self.state.valid_texts(None))
         for node in self.arch.nodes:
             try:
-                names += [attr for attr, _ in node_fields(self.arch, node.name)]
+                names += list(self.state.valid_texts(node.name))
             except Exception:  # a node the form cannot list still gets a column
                 continue
         longest = max((len(n) for n in names), default=8)

@@ -16,6 +16,7 @@ from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.nodes import Access, CommNode, ComputeNode, StorageNode
 from covenant_lab.acg.save import spec_of
 from covenant_lab.errors import UsageError
+from covenant_lab.limits import EXPR_CHARS
 
 __all__ = [
     "COMM_ATTRS",
@@ -40,7 +41,7 @@ STORAGE_ATTRS = ("capacity_bytes", "read_bytes_per_cycle", "write_bytes_per_cycl
 FIFO_ATTRS = ("entries", "entry_bytes", "read_bytes_per_cycle", "write_bytes_per_cycle",
               "latency_cycles", "banks", "word_bytes")
 COMM_ATTRS = ("bytes_per_cycle", "latency_cycles")
-MAX_TEXT = 500  # characters in one field; longer text is refused before it is read
+MAX_TEXT = EXPR_CHARS  # characters in one field, as in a file; longer text is refused unread
 _DECIMAL = re.compile(r"[+-]?(\d[\d_]*\.\d*|\.\d+)")  # 21.47, 2., .5 (not inf, nan, 1e3)
 _WHOLE = re.compile(r"[+-]?\d[\d_]*")
 _PLAIN = re.compile(r"[+-]?[\d_.]+")

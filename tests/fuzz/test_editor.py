@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from covenant_lab.acg import ACG, load_arch
 from covenant_lab.widgets import ArchEditor
-from covenant_lab.widgets.editor_fields import FieldKey, field_text
+from covenant_lab.widgets.editor_fields import FieldKey, node_fields
 from tests._featured_archs import tpu_like
 from tests.conftest import small_layer
 from tests.fuzz.conftest import FUZZ, run_case
@@ -37,6 +37,11 @@ SWITCH = st.tuples(st.just("node"), st.integers(0, 10**6), st.just(""))
 OPS = st.lists(st.one_of(EDIT, EDIT, SWITCH), min_size=1, max_size=10)
 
 
+def field_texts(arch: ACG, node: str | None) -> dict[str, str]:
+    """The valid text of every field of the parameters (None) or of a node, read afresh."""
+    return {k: str(v) for k, v in arch.params} if node is None else dict(node_fields(arch, node))
+
+
 def _visible(editor: ArchEditor) -> list[tuple[FieldKey, Any]]:
     node = editor.node_picker.value
     return ([(FieldKey(None, k), v) for k, v in editor.param_inputs.items()]
@@ -45,6 +50,8 @@ def _visible(editor: ArchEditor) -> list[tuple[FieldKey, Any]]:
 
 def _check_shown(editor: ArchEditor, typed: dict[FieldKey, str]) -> None:
     """Every visible field shows its pending text with its error, else the valid value."""
+    node = editor.node_picker.value
+    valid = {None: field_texts(editor.arch, None), node: field_texts(editor.arch, node)}
     for key, field in _visible(editor):
         pending = editor.state.pending.get(key)
         box = html.unescape(editor._error_boxes[key.key].value)
@@ -53,7 +60,7 @@ def _check_shown(editor: ArchEditor, typed: dict[FieldKey, str]) -> None:
             assert field.value == typed[key], (key, field.value, typed[key])
             assert pending.error and pending.error in box, (key, box)
         else:
-            assert field.value == (field_text(editor.arch, key) or ""), (key, field.value)
+            assert field.value == valid[key.node].get(key.field), (key, field.value)
             assert box == "", (key, box)
 
 
@@ -74,7 +81,10 @@ def _feed(arch: str, with_layer: bool, ops: list[tuple[str, int, str]]) -> None:
         _check_shown(editor, typed)
     for key, pending in editor.state.pending.items():
         assert pending.text == typed[key] and pending.error
-    for node in nodes:  # every node's invalid fields, after the switches back
+    # switch to each node with invalid fields (and to one without, if any) and back
+    with_pending = {key.node for key in editor.state.pending if key.node is not None}
+    others = [n for n in nodes if n not in with_pending]
+    for node in [*sorted(with_pending), *others[:1], *sorted(with_pending)]:
         editor.node_picker.value = node
         _check_shown(editor, typed)
 
