@@ -73,13 +73,16 @@ def model_file(spec: str) -> Path | None:
     return None if spec in BUILDERS and not Path(spec).exists() else Path(spec)
 
 
-def model_from(spec: str) -> Model:
-    """A model from an .onnx path, or a built-in model name (built in memory)."""
+def model_from(spec: str, max_memory: int | None = None) -> Model:
+    """A model from an .onnx path, or a built-in model name (built in memory); its tensors
+    within ``max_memory`` bytes of host memory (default ``covenant_lab.limits.MAX_MEMORY``)."""
     from covenant_lab.frontends.onnx import load
+    from covenant_lab.limits import MAX_MEMORY
     from covenant_lab.models import BUILDERS
 
     path = model_file(spec)
-    return load(BUILDERS[spec]()) if path is None else load(path)
+    proto = BUILDERS[spec]() if path is None else path
+    return load(proto, max_memory=max_memory or MAX_MEMORY)
 
 
 def input_files(args: argparse.Namespace) -> dict[str, Path]:

@@ -23,6 +23,7 @@ from covenant_lab.cli.common import (
 from covenant_lab.cli.model import check_layers
 from covenant_lab.errors import UsageError
 from covenant_lab.fileio import write_atomic
+from covenant_lab.sim.budget import add_max_memory_option
 
 if TYPE_CHECKING:
     from covenant_lab.compiler.model import ModelResult
@@ -33,6 +34,7 @@ def register(subparsers: Any) -> None:
     add_model_options(p, "compile")
     p.add_argument("--json", metavar="OUT", help="write per-layer results as JSON")
     p.add_argument("--asm", metavar="OUT", help="write the assembly of every layer")
+    add_max_memory_option(p, "the model's tensors and each layer's program")
     p.set_defaults(func=_run)
 
 
@@ -75,10 +77,11 @@ def _run(args: argparse.Namespace) -> int:
 
     outs = output_paths(args, json="--json", asm="--asm")  # before any work
     acg = arch_from(args)
-    model = model_from(args.model)
+    model = model_from(args.model, args.max_memory)
     check_layers(model, args.layer, "compile")  # lists the layers when one is unknown
     json_out, asm_out = outs["json"], outs["asm"]
-    result = compile_model(model, acg, fuse=not args.no_fuse, only=args.layer or None)
+    result = compile_model(model, acg, fuse=not args.no_fuse, only=args.layer or None,
+                           max_memory=args.max_memory)
     if not result.units:
         raise UsageError("compile: no layer selected")
     rows = layer_rows(result)

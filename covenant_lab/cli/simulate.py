@@ -22,6 +22,7 @@ from covenant_lab.cli.common import (
 )
 from covenant_lab.cli.model import check_layers
 from covenant_lab.fileio import write_atomic
+from covenant_lab.sim.budget import add_max_memory_option
 
 if TYPE_CHECKING:
     from covenant_lab.compiler.model import ModelResult
@@ -38,6 +39,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--json", metavar="OUT", help="write per-layer results as JSON")
     p.add_argument("--trace", metavar="OUT", help="write a Chrome/Perfetto trace of the layers")
+    add_max_memory_option(p, "the model's tensors, each layer's program and each simulation")
     p.set_defaults(func=_run)
 
 
@@ -47,11 +49,13 @@ def _run(args: argparse.Namespace) -> int:
 
     outs = output_paths(args, json="--json", trace="--trace")  # before any work
     acg = arch_from(args)
-    model = model_from(args.model)
+    model = model_from(args.model, args.max_memory)
     check_layers(model, args.layer, "simulate")  # lists the layers when one is unknown
     json_out, trace_out = outs["json"], outs["trace"]
-    result = compile_model(model, acg, fuse=not args.no_fuse, only=args.layer or None)
-    sims = {r.layer: r for r in simulate_model(result, check=args.check)}
+    result = compile_model(model, acg, fuse=not args.no_fuse, only=args.layer or None,
+                           max_memory=args.max_memory)
+    sims = {r.layer: r for r in simulate_model(result, check=args.check,
+                                               max_memory=args.max_memory)}
     width = max(len(u.name) for u in result.units)
     print(
         f"{'layer':<{width}}  {'op':<16} {'cycles':>12} {'ideal':>12} {'eff':>5} {'util':>5}"
@@ -81,7 +85,7 @@ def _run(args: argparse.Namespace) -> int:
         write_atomic(json_out, json.dumps(_doc(result, sims, total), indent=2),
                      "simulate: --json")
     if trace_out:
-        write_atomic(trace_out, json.dumps(_trace(result)), "simulate: --trace")
+        write_atomic(trace_out, json.dumps(_trace(result, args.max_memory)), "simulate: --trace")
     return 1 if failed or result.failed else 0
 
 
@@ -112,7 +116,7 @@ def _doc(result: ModelResult, sims: dict[str, LayerSim], total: int) -> dict[str
             "layers": layers}
 
 
-def _trace(result: ModelResult) -> dict[str, Any]:
+def _trace(result: ModelResult, max_memory: int) -> dict[str, Any]:
     """One Perfetto trace with the layers laid end to end (origin names the layer)."""
     from dataclasses import replace
 
@@ -121,7 +125,7 @@ def _trace(result: ModelResult) -> dict[str, Any]:
     events = []
     offset = 0
     for c in result.layers:
-        sim = Simulator(c.result.program, c.result.arch).run()
+        sim = Simulator(c.result.program, c.result.arch, max_memory=max_memory).run()
         events += [
             replace(
                 ev, start=ev.start + offset, end=ev.end + offset, origin=f"{c.name}: {ev.origin}"

@@ -17,9 +17,11 @@ from covenant_lab.compiler.lower import lower
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.compiler.pipeline import LogStep, Pipeline
 from covenant_lab.compiler.program import Program
+from covenant_lab.compiler.program_budget import require_program_fits
 from covenant_lab.compiler.render import level_table, loop_nest, mapping_text
 from covenant_lab.compiler.search import plan
 from covenant_lab.errors import UsageError
+from covenant_lab.limits import MAX_MEMORY
 
 
 @dataclass(frozen=True)
@@ -108,11 +110,14 @@ def compile(
     constraints: Constraints | None = None,
     *,
     on_step: Callable[[LogStep], None] | None = None,
+    max_memory: int = MAX_MEMORY,
 ) -> CompileResult:
     """Map ``target`` (a front-end Layer or a Codelet) onto ``arch`` and lower it to a Program.
 
     Stages bound to a fallback unit are explained in ``CompileResult.fallback`` (which may
-    plan the codelet once more per such stage; ``compile_s`` does not count that).
+    plan the codelet once more per such stage; ``compile_s`` does not count that). A program
+    that would need more than ``max_memory`` bytes of host memory is refused before it is
+    lowered (a MappingError; ``compiler/program_budget.py``).
     """
     acg = load_arch(arch) if isinstance(arch, str) else arch
     if not isinstance(acg, ACG):
@@ -130,6 +135,7 @@ def compile(
     t0 = time.perf_counter()
     best = plan(codelet, acg, cons)
     mapping, log = Pipeline(best.passes).run(Mapping(best.codelet), acg, on_step)  # type: ignore[arg-type]
+    require_program_fits(mapping, acg, max_memory, name)  # bytes of host memory, up front
     program = lower(mapping, acg)
     elapsed = time.perf_counter() - t0
     fallback = explain_fallbacks(mapping, acg, best.constraints, best.estimate)

@@ -23,6 +23,7 @@ from covenant_lab.compiler.api import CompileResult, compile
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.fallback import Fallback, fallback_note
 from covenant_lab.errors import MappingError
+from covenant_lab.limits import MAX_MEMORY
 from covenant_lab.types import OpKind
 
 if TYPE_CHECKING:  # imported where used: `covenant arch check` never loads onnx
@@ -253,6 +254,7 @@ def compile_model(
     fuse: bool = True,
     only: Sequence[str] | None = None,
     constraints: Constraints | None = None,
+    max_memory: int = MAX_MEMORY,
 ) -> ModelResult:
     """Compile every layer (or the ``only`` ones), fusing elementwise consumers when legal.
 
@@ -272,7 +274,7 @@ def compile_model(
             if homes:
                 cons = replace(cons, home=(*cons.home, *homes))
             try:
-                memo[key] = compile(layer, acg, cons)
+                memo[key] = compile(layer, acg, cons, max_memory=max_memory)
             except MappingError as exc:
                 memo[key] = exc
         hit = memo[key]

@@ -101,6 +101,32 @@ def _box_problem(box: object, shape: tuple[int, ...]) -> str | None:
     return None
 
 
+def _strides_problem(tile: TileRef, rank: int) -> str | None:
+    strides = tile.strides
+    if (not isinstance(strides, tuple) or len(strides) != rank
+            or not all(_is_int(s) and s > 0 for s in strides)):
+        return f"strides {strides!r} are not one positive int per axis"
+    if not nested_layout(strides, tile.shape):
+        return f"strides {list(strides)} put two elements of box {list(tile.box)} at one address"
+    return None
+
+
+def _loop_box_fast(box: object, extents: dict[str, int]) -> bool:
+    """Whether ``box`` is plainly good (the case of every box of a compiled program)."""
+    if type(box) is not tuple:
+        return False
+    loops = []
+    for entry in box:
+        if type(entry) is not tuple or len(entry) != 3:
+            return False
+        loop, a, b = entry
+        if type(loop) is not str or type(a) is not int or type(b) is not int or not (
+                0 <= a <= b <= extents.get(loop, -1)):
+            return False
+        loops.append(loop)
+    return len(set(loops)) == len(loops)
+
+
 class _Checker:
     """Checks one program; tiles shared by several instructions are checked once."""
 
@@ -135,21 +161,15 @@ class _Checker:
         shape = self.shapes.get(tile.operand) if isinstance(tile.operand, str) else None
         if shape is None:
             return f"operand {tile.operand!r} is not an operand of the codelet"
-        if not isinstance(tile.storage, StorageNode):
-            return f"storage is a {type(tile.storage).__name__}, not a StorageNode"
+        if not isinstance(tile.storage, StorageNode) or not isinstance(tile.storage.name, str):
+            return f"storage {tile.storage!r:.80} is not a StorageNode with a name"
         problem = _box_problem(tile.box, shape)
         if type(tile.addr) is not int or tile.addr < 0 or type(tile.elem_bytes) is not int \
                 or tile.elem_bytes <= 0:
             problem = (_count(tile.addr, "address")
                        or _count(tile.elem_bytes, "element size", positive=True) or problem)
         if problem is None and tile.strides != ():
-            strides = tile.strides
-            if (not isinstance(strides, tuple) or len(strides) != len(shape)
-                    or not all(_is_int(s) and s > 0 for s in strides)):
-                problem = f"strides {strides!r} are not one positive int per axis"
-            elif not nested_layout(strides, tile.shape):
-                problem = (f"strides {list(strides)} put two elements of box "
-                           f"{list(tile.box)} at one address")
+            problem = _strides_problem(tile, len(shape))
         if problem is None:
             self.ids.add(id(tile))  # tiles stay alive in the program: ids are not reused
             if key is not None:
@@ -167,8 +187,8 @@ class _Checker:
                 problem = "is not an operand of the codelet"
             elif t.operand in seen:
                 problem = "has two homes"
-            elif not isinstance(t.storage, StorageNode):
-                problem = f"storage is a {type(t.storage).__name__}, not a StorageNode"
+            elif not isinstance(t.storage, StorageNode) or not isinstance(t.storage.name, str):
+                problem = f"storage {t.storage!r:.80} is not a StorageNode with a name"
             elif t.shape != shape:
                 problem = f"has shape {t.shape!r}, the operand {list(shape)}"
             problem = problem or _count(t.addr, "address") or _count(
@@ -194,8 +214,10 @@ class _Checker:
             raise self.fail(problem, i, ins)
 
     def transfer(self, ins: Transfer) -> str | None:
-        if not isinstance(ins.edge, Edge):
-            return f"edge is a {type(ins.edge).__name__}, not an Edge"
+        edge = ins.edge
+        if not (isinstance(edge, Edge) and isinstance(edge.src, str)
+                and isinstance(edge.dst, str)):
+            return f"edge {edge!r:.80} is not an Edge between two named nodes"
         if ins.kind not in _KINDS:
             return f"kind {ins.kind!r} is not 'load' or 'store'"
         for name, tile in (("source", ins.src), ("destination", ins.dst)):
@@ -205,8 +227,8 @@ class _Checker:
         return None
 
     def compute(self, ins: Compute) -> str | None:
-        if not isinstance(ins.node, ComputeNode):
-            return f"node is a {type(ins.node).__name__}, not a ComputeNode"
+        if not isinstance(ins.node, ComputeNode) or not isinstance(ins.node.name, str):
+            return f"node {ins.node!r:.80} is not a ComputeNode with a name"
         if not isinstance(ins.capability, str):
             return f"capability {ins.capability!r} is not a str (a capability label)"
         if not isinstance(ins.init, bool):
@@ -227,10 +249,13 @@ class _Checker:
                 type(p) is tuple and len(p) == 2 and type(p[0]) is str and _is_int(p[1])
                 for p in ins.params):
             return f"params {ins.params!r} are not (name, int) pairs"
-        if not isinstance(ins.tiles, tuple):
-            return f"tiles {ins.tiles!r} are not (role, tile) pairs"
+        return self.roles(ins.tiles)
+
+    def roles(self, tiles: object) -> str | None:
+        if not isinstance(tiles, tuple):
+            return f"tiles {tiles!r} are not (role, tile) pairs"
         roles: set[str] = set()
-        for pair in ins.tiles:
+        for pair in tiles:
             if not (isinstance(pair, tuple) and len(pair) == 2 and pair[0] in ROLES):
                 return (f"tiles entry {pair!r} is not a (role, tile) pair with a role of "
                         f"{sorted(ROLES)}")
@@ -244,19 +269,8 @@ class _Checker:
 
     def loop_box(self, box: object) -> str | None:
         extents = self.extents
-        if type(box) is tuple:  # the fast path: every box of a program
-            loops = []
-            for entry in box:
-                if type(entry) is not tuple or len(entry) != 3:
-                    break
-                loop, a, b = entry
-                if type(loop) is not str or type(a) is not int or type(b) is not int or not (
-                        0 <= a <= b <= extents.get(loop, -1)):
-                    break
-                loops.append(loop)
-            else:
-                if len(set(loops)) == len(loops):
-                    return None
+        if _loop_box_fast(box, extents):
+            return None
         if not isinstance(box, tuple):
             return f"box {box!r} is not a tuple of (loop, start, stop)"
         loops: set[str] = set()

@@ -32,7 +32,9 @@ __all__ = [
     "HINT",
     "SIM_BYTES_PER_BYTE",
     "SIM_BYTES_PER_INSTRUCTION",
-    "SIM_FIXED_BYTES",
+    "SIM_VIEWS_BYTES",
+    "SIM_VIEWS_BYTES_PER_INSTRUCTION",
+    "add_max_memory_option",
     "over_budget",
     "parse_size",
     "require_max_memory",
@@ -46,8 +48,10 @@ DEFAULT_MAX_MEMORY = MAX_MEMORY
 SIM_BYTES_PER_BYTE = 9
 #: the simulator's schedule, events and tile regions per instruction (measured ~800 B)
 SIM_BYTES_PER_INSTRUCTION = 1024
-#: what a functional simulation holds besides its memories (views cache, patterns)
-SIM_FIXED_BYTES = 64 * 2**20
+#: what a functional simulation holds besides its memories, per instruction (its cache of
+#: views, measured ~8 KiB), up to SIM_VIEWS_BYTES (the cache's bound)
+SIM_VIEWS_BYTES_PER_INSTRUCTION = 8 * 2**10
+SIM_VIEWS_BYTES = 64 * 2**20
 #: a lowered instruction with its tiles, while the compiler builds the program (~900 B)
 BYTES_PER_INSTRUCTION = 1024
 
@@ -89,6 +93,13 @@ def size_argument(text: str) -> int:
         return parse_size(text)
     except UsageError as exc:
         raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def add_max_memory_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--max-memory SIZE``: the budget of a command (``args.max_memory``, in bytes)."""
+    parser.add_argument("--max-memory", type=size_argument, default=DEFAULT_MAX_MEMORY,
+                        metavar="SIZE", help=f"host memory {what} may take (e.g. 512M, 8G; "
+                                             f"default {size_text(DEFAULT_MAX_MEMORY)})")
 
 
 def require_max_memory(value: object, where: str) -> int:

@@ -19,6 +19,7 @@ from covenant_lab.analysis.bounds import ideal_bound
 from covenant_lab.codelets.interpret import interpret
 from covenant_lab.compiler.model import CompiledLayer, FailedLayer, ModelResult
 from covenant_lab.errors import SimulationError
+from covenant_lab.sim.budget import DEFAULT_MAX_MEMORY
 from covenant_lab.sim.simulator import Simulator
 
 
@@ -50,12 +51,15 @@ def simulate_layer(
     env: dict[str, np.ndarray] | None,
     initializers: Mapping[str, np.ndarray],
     reference: Mapping[str, np.ndarray] | None,
+    *,
+    max_memory: int = DEFAULT_MAX_MEMORY,
 ) -> LayerSim:
     """Simulate one compiled layer; with ``env`` move real data and update ``env``."""
     acg = c.result.arch
     t0 = time.perf_counter()
     inputs = c.layer.operand_values(env, initializers) if env is not None else None
-    sim = Simulator(c.result.program, acg, inputs, snapshot_budget_bytes=0).run()  # never rewound
+    sim = Simulator(c.result.program, acg, inputs, snapshot_budget_bytes=0,  # never rewound
+                    max_memory=max_memory).run()
     verdict, message = "skipped", ""
     if env is not None:
         outputs = c.layer.outputs_to_tensors(sim.outputs())
@@ -106,11 +110,13 @@ def simulate_model(
     *,
     inputs: Mapping[str, np.ndarray] | None = None,
     check: bool = False,
+    max_memory: int = DEFAULT_MAX_MEMORY,
 ) -> tuple[LayerSim, ...]:
     """Every compiled layer in order; ``check`` runs functionally against the ONNX reference.
 
     Failed layers (``result.failed``) have no row; with real data, their outputs come from
     the reference or the interpreter (see :func:`stand_in`) so the layers after them run.
+    ``max_memory`` bounds the host memory of each simulation and of the reference.
     """
     model = result.model
     env: dict[str, np.ndarray] | None = None
@@ -119,13 +125,14 @@ def simulate_model(
         feeds = dict(inputs) if inputs is not None else model.random_inputs()
         env = dict(feeds)
         if check:
-            reference = model.reference(feeds, intermediates=True)
+            reference = model.reference(feeds, intermediates=True, max_memory=max_memory)
             # layers compiled alone read what no simulated layer produced from the reference
             env = {**reference, **feeds}
     rows = []
     for unit in result.units:
         if isinstance(unit, CompiledLayer):
-            rows.append(simulate_layer(unit, env, model.initializers, reference))
+            rows.append(simulate_layer(unit, env, model.initializers, reference,
+                                       max_memory=max_memory))
         elif env is not None:
             stand_in(unit, env, model.initializers, reference)
     return tuple(rows)

@@ -91,64 +91,89 @@ def check_program(program: Program, acg: ACG, regions: Regions
     return sizes, used
 
 
+def _equal(a: object, b: object) -> bool:
+    """``a == b``, False when comparing fails (an altered field of a type without ``==``)."""
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
 def _differs(mine: object, theirs: object) -> str:
-    """``bytes_per_cycle 8 here, 16 in the architecture`` for the first field that differs."""
+    """``bytes_per_cycle 8 here, 16 there`` for the first field that differs."""
     for name in getattr(mine, "__slots__", ()):
         a, b = getattr(mine, name), getattr(theirs, name)
-        if a != b:
-            return f"{name} {a!r} here, {b!r} in the architecture"
-    return "it differs from the architecture's"
+        if not _equal(a, b):
+            return f"{name} {a!r} here, {b!r} there"
+    return "a field differs"
+
+
+class _Parts:
+    """The architecture's nodes by name, and the parts of a program found equal to them."""
+
+    def __init__(self, acg: ACG) -> None:
+        self.acg = acg
+        self.storages = {n.name: n for n in acg.storage_nodes}
+        self.computes = {n.name: n for n in acg.compute_nodes}
+        self.good: set[int] = set()  # ids of parts found equal to the architecture's
+
+    def same(self, part: object, theirs: object) -> bool:
+        if id(part) in self.good or part is theirs:
+            return True
+        if _equal(part, theirs):
+            self.good.add(id(part))
+            return True
+        return False
+
+    def storage_problem(self, node: StorageNode) -> str | None:
+        theirs = self.storages.get(node.name)
+        if theirs is None:
+            return f"storage {node.name} does not exist in architecture '{self.acg.name}'"
+        if not self.same(node, theirs):
+            return (f"storage {node.name} differs from architecture '{self.acg.name}': "
+                    f"{_differs(node, theirs)}")
+        return None
 
 
 def _check_parts(program: Program, acg: ACG) -> None:
     """Every node, storage and edge an instruction names is the architecture's own."""
-    storages = {n.name: n for n in acg.storage_nodes}
-    computes = {n.name: n for n in acg.compute_nodes}
-    good: set[int] = set()  # ids of parts found equal to the architecture's
-
-    def same(part: object, theirs: object) -> bool:
-        if id(part) in good or part is theirs:
-            return True
-        if part == theirs:
-            good.add(id(part))
-            return True
-        return False
-
+    parts = _Parts(acg)
     for t in program.tensors:
-        node = storages.get(t.storage.name)
-        if node is None or not same(t.storage, node):
-            what = "does not exist" if node is None else f"differs: {_differs(t.storage, node)}"
-            raise SimulationError(f"sim: {program.codelet.name}: home of '{t.operand}': storage "
-                                  f"{t.storage.name} {what} in architecture '{acg.name}'")
+        problem = parts.storage_problem(t.storage)
+        if problem is not None:
+            raise SimulationError(f"sim: {program.codelet.name}: home of '{t.operand}': "
+                                  f"{problem}")
     for i, ins in enumerate(program.instrs):
         tiles = (ins.src, ins.dst) if isinstance(ins, Transfer) else tuple(t for _, t in ins.tiles)
         for tile in tiles:
-            node = storages.get(tile.storage.name)
-            if node is None or not same(tile.storage, node):
-                what = ("does not exist" if node is None
-                        else f"differs: {_differs(tile.storage, node)}")
-                raise fault(i, ins, f"tile of '{tile.operand}': storage {tile.storage.name} "
-                                    f"{what} in architecture '{acg.name}'")
+            problem = parts.storage_problem(tile.storage)
+            if problem is not None:
+                raise fault(i, ins, f"tile of '{tile.operand}': {problem}")
         if isinstance(ins, Transfer):
             edge = acg.edge(ins.edge.src, ins.edge.dst)
-            if edge is not None and not same(ins.edge, edge):
-                raise fault(i, ins, f"edge {ins.edge.src}->{ins.edge.dst} differs: "
-                                    f"{_differs(ins.edge, edge)}")
-            continue
-        node = computes.get(ins.node.name)
-        if node is None:
-            raise fault(i, ins, f"compute node {ins.node.name} does not exist in architecture "
-                                f"'{acg.name}'")
-        if not same(ins.node, node):
-            raise fault(i, ins, f"compute node {node.name} differs: {_differs(ins.node, node)}")
-        cap = next((c for c in node.capabilities if c.label == ins.capability), None)
-        if cap is None:
-            raise fault(i, ins, f"node {node.name} has no capability '{ins.capability}'",
-                        hint=f"its capabilities: {', '.join(c.label for c in node.capabilities)}")
-        stages = program.codelet.stages
-        if 0 <= ins.stage < len(stages) and cap.op is not stages[ins.stage].stmt.op:
-            raise fault(i, ins, f"capability '{cap.label}' performs {cap.op.value}, stage "
-                                f"{ins.stage} is {stages[ins.stage].stmt.op.value}")
+            if edge is not None and not parts.same(ins.edge, edge):
+                raise fault(i, ins, f"edge {ins.edge.src}->{ins.edge.dst} differs from the "
+                                    f"architecture's: {_differs(ins.edge, edge)}")
+        else:
+            _check_node(i, ins, program, parts)
+
+
+def _check_node(i: int, ins: Compute, program: Program, parts: _Parts) -> None:
+    node = parts.computes.get(ins.node.name)
+    if node is None:
+        raise fault(i, ins, f"compute node {ins.node.name} does not exist in architecture "
+                            f"'{parts.acg.name}'")
+    if not parts.same(ins.node, node):
+        raise fault(i, ins, f"compute node {node.name} differs from the architecture's: "
+                            f"{_differs(ins.node, node)}")
+    cap = next((c for c in node.capabilities if c.label == ins.capability), None)
+    if cap is None:
+        raise fault(i, ins, f"node {node.name} has no capability '{ins.capability}'",
+                    hint=f"its capabilities: {', '.join(c.label for c in node.capabilities)}")
+    stages = program.codelet.stages
+    if 0 <= ins.stage < len(stages) and cap.op is not stages[ins.stage].stmt.op:
+        raise fault(i, ins, f"capability '{cap.label}' performs {cap.op.value}, stage "
+                            f"{ins.stage} is {stages[ins.stage].stmt.op.value}")
 
 
 def _check_transfer(i: int, ins: Transfer, acg: ACG) -> None:

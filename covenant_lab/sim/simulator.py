@@ -28,7 +28,8 @@ from covenant_lab.sim.budget import (
     HINT,
     SIM_BYTES_PER_BYTE,
     SIM_BYTES_PER_INSTRUCTION,
-    SIM_FIXED_BYTES,
+    SIM_VIEWS_BYTES,
+    SIM_VIEWS_BYTES_PER_INSTRUCTION,
     over_budget,
     require_max_memory,
     size_text,
@@ -346,7 +347,8 @@ def _require_budget(program: Program, used: Mapping[str, int], functional: bool,
     need = n * SIM_BYTES_PER_INSTRUCTION
     parts = [f"{n:,} instructions x {SIM_BYTES_PER_INSTRUCTION} B"]
     if functional:
-        need += SIM_FIXED_BYTES + SIM_BYTES_PER_BYTE * sum(used.values())
+        views = min(n * SIM_VIEWS_BYTES_PER_INSTRUCTION, SIM_VIEWS_BYTES)
+        need += views + SIM_BYTES_PER_BYTE * sum(used.values())
         big = max(used, key=lambda name: used[name], default=None)
         if big is not None:
             parts.insert(0, f"{big}: {size_text(used[big])} of simulated bytes x "

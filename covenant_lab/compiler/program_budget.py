@@ -1,0 +1,42 @@
+"""The compiler's share of the host-memory budget: a program too big to hold is refused before
+it is lowered, from the cost model's count of its instructions (exact: the same walk of the
+loop nest), so a huge layer on a small machine fails in milliseconds, not after minutes and
+gigabytes of lowering::
+
+    compile: conv: the program needs 3.0 GiB of host memory (3,000,010 instructions x 1024 B),
+    over the memory budget of 2.0 GiB
+
+The error is a MappingError: ``compile_model`` records the layer as failed and goes on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from covenant_lab.acg.graph import ACG
+from covenant_lab.compiler.cost import GroupModel
+from covenant_lab.compiler.mapping import Mapping
+from covenant_lab.errors import MappingError
+from covenant_lab.sim.budget import BYTES_PER_INSTRUCTION, HINT, over_budget, require_max_memory
+
+__all__ = ["program_instructions", "require_program_fits"]
+
+
+def program_instructions(mapping: Mapping, acg: ACG) -> int:
+    """How many instructions lowering ``mapping`` makes (transfers and compute invocations)."""
+    total = 0.0
+    for group in mapping.groups:
+        model = GroupModel(mapping, group, acg)
+        tiles = [np.asarray([t], dtype=np.int64) for t in group.tiles]
+        total += float(np.asarray(model.cost(tiles, group.orders).instructions).ravel()[0])
+    return int(total)
+
+
+def require_program_fits(mapping: Mapping, acg: ACG, max_memory: int, name: str) -> None:
+    """A MappingError when the program of ``mapping`` would need more than ``max_memory``."""
+    max_memory = require_max_memory(max_memory, "compile")
+    n = program_instructions(mapping, acg)
+    message = over_budget(f"compile: {name}: the program", n * BYTES_PER_INSTRUCTION,
+                          max_memory, f"{n:,} instructions x {BYTES_PER_INSTRUCTION} B")
+    if message is not None:
+        raise MappingError(message, hint=HINT + " (a larger on-chip memory means fewer tiles)")
