@@ -56,8 +56,7 @@ def _arch(records: Sequence[Rec]) -> dict[str, Any]:
         "geomean_efficiency": geomean(effs),
         "min_efficiency": worst["efficiency"] if worst else None,
         "min_efficiency_layer": worst["layer"] if worst else None,
-        "geomean_structural_efficiency": geomean(
-            [r.get("structural_efficiency", r["efficiency"]) for r in ok]),
+        "geomean_structural_efficiency": geomean([r["structural_efficiency"] for r in ok]),
         "median_compile_s": statistics.median(compile_s) if compile_s else None,
         "max_compile_s": max(compile_s) if compile_s else None,
         "checks_passed": sum(r["check"] == "pass" for r in records),

@@ -53,7 +53,6 @@ def conv2d(
 
     cb = CodeletBuilder(name, dtype=dtype)
     loops: tuple[Affine, ...]
-    ic: Affine | int
     if group == 1:
         n, oc, oh, ow, ic, kh, kw = cb.dims(n=n_, oc=oc_, oh=oh_, ow=ow_, ic=icg_, kh=kh_, kw=kw_)
         loops = (n, oc, oh, ow, ic, kh, kw)
@@ -67,7 +66,7 @@ def conv2d(
         loops = tuple(named.values())
         out_ch = ocg * g + named["oc"] if "oc" in named else g
         in_ch = icg_ * g + named["ic"] if "ic" in named else g
-        ic = named["ic"] if "ic" in named else 0
+        ic = named.get("ic", Affine.of(0))
     x = cb.input("x", (n_, c_, h_, w_))
     w = cb.weight("w", (oc_, icg_, kh_, kw_))
     b = cb.weight("b", (oc_,)) if bias else None
