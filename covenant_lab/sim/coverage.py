@@ -3,8 +3,10 @@
 Checked once per program, from the instructions alone (no values needed, so a timing-only
 simulation is refused too):
 
-- every iteration of an accumulating stage runs exactly once: the compute boxes of the stage
-  add up to its iteration space (a compute deleted, duplicated or shrunk changes the sum);
+- every iteration of every stage runs exactly once: the compute boxes of a stage add up to
+  its iteration space (a compute deleted, duplicated or shrunk changes the sum), and those of
+  an elementwise stage do not meet (one working in place, ``t = exp(t)``, run twice gives
+  another result);
 - every element an accumulation with an ``init`` writes is initialised exactly once: a
   compute with ``init`` set over a box an earlier compute initialised would throw away the
   partial sums in between, and one nobody initialises would add to stale bytes;
@@ -46,53 +48,84 @@ def _check_iterations(program: Program) -> None:
     stages = codelet.stages
     extents = {d.name: d.extent for d in codelet.dims}
     runs = [0] * len(stages)
-    inits: dict[int, np.ndarray] = {}
+    # per stage, the points done once: every iteration of an elementwise stage, every
+    # output point initialised by an accumulation with an init
+    done: dict[int, np.ndarray] = {}
     for i, ins in enumerate(program.instrs):
         if not isinstance(ins, Compute):
             continue
         stage = stages[ins.stage]
         runs[ins.stage] += ins.operations
-        if not (ins.init and stage.stmt.op.accumulates and stage.stmt.init is not None):
+        once = _once_loops(stage, ins.init)
+        if once is None:
             continue
-        who = inits.get(ins.stage)
-        if who is None:
-            who = inits[ins.stage] = np.full(_dst_shape(stage, extents), -1, dtype=np.int64)
-        spans = dict((lp, (a, b)) for lp, a, b in ins.box)
-        part = who[tuple(slice(*spans[lp]) for lp in _dst_loops(stage))]
-        if (part >= 0).any():
-            earlier = int(part[part >= 0].flat[0])
-            raise fault(i, ins, f"initialises {stage.stmt.dst.operand} over a box instruction "
-                                f"{earlier} initialised already: the partial sums in between "
-                                "are thrown away",
-                        hint="only the first compute of each output box sets init")
-        part[...] = i
+        mask = done.get(ins.stage)
+        if mask is None:
+            mask = done[ins.stage] = np.zeros(tuple(extents[lp] for lp in once), dtype=bool)
+        spans = {lp: (a, b) for lp, a, b in ins.box}
+        part = mask[tuple(slice(*spans[lp]) for lp in once)]
+        if part.any():
+            earlier = _earlier(program, i, once)
+            what = "initialises" if stage.stmt.op.accumulates else "computes"
+            raise fault(i, ins, f"{what} stage {ins.stage} ('{stage.label}') over a box "
+                                f"instruction {earlier} {what} already: "
+                                + ("the partial sums in between are thrown away"
+                                   if stage.stmt.op.accumulates else "twice is another result "
+                                   "when the stage works in place"),
+                        hint="each point is computed (and each sum initialised) exactly once")
+        part[...] = True
     for si, stage in enumerate(stages):
         want = codelet.iterations(stage)
-        if stage.stmt.op.accumulates and runs[si] != want:
+        if runs[si] != want:
             raise SimulationError(
                 f"{where}: stage {si} ('{stage.label}', {stage.stmt.op.value}): the computes "
                 f"run {runs[si]:,} iterations, the stage has {want:,}",
-                hint="each iteration of an accumulation runs exactly once: is a compute "
-                     "missing, repeated or its box changed?")
-        who = inits.get(si)
-        if stage.stmt.op.accumulates and stage.stmt.init is not None and runs[si]:
-            if who is None or (who < 0).any():
-                at = first_index(who < 0) if who is not None else [0] * len(_dst_loops(stage))
-                loops = ", ".join(f"{lp}={k}" for lp, k in zip(_dst_loops(stage), at,
-                                                               strict=True))
-                raise SimulationError(
-                    f"{where}: stage {si} ('{stage.label}'): no compute initialises "
-                    f"{stage.stmt.dst.operand} at {loops}",
-                    hint="the first compute of each output box sets init")
+                hint="each iteration runs exactly once: is a compute missing, repeated or its "
+                     "box changed?")
+        once = _once_loops(stage, True)
+        mask = done.get(si)
+        if once is not None and (mask is None or not mask.all()):
+            at = first_index(~mask) if mask is not None else [0] * len(once)
+            loops = ", ".join(f"{lp}={k}" for lp, k in zip(once, at, strict=True))
+            what = "initialises" if stage.stmt.op.accumulates else "computes"
+            raise SimulationError(
+                f"{where}: stage {si} ('{stage.label}'): no compute {what} "
+                f"{stage.stmt.dst.operand} at {loops}",
+                hint="the first compute of each output box sets init"
+                if stage.stmt.op.accumulates else "each point is computed exactly once")
+
+
+def _once_loops(stage: Stage, init: bool) -> tuple[str, ...] | None:
+    """The loops over which a compute of ``stage`` (with ``init`` set or not) covers points
+    exactly once: all of an elementwise stage's; the output loops of an accumulation with an
+    init, for a compute setting it; None when it covers none that way."""
+    if not stage.stmt.op.accumulates:
+        return stage.loops
+    if init and stage.stmt.init is not None:
+        return _dst_loops(stage)
+    return None
+
+
+def _earlier(program: Program, i: int, once: tuple[str, ...]) -> int:
+    """The earlier compute of instruction ``i``'s stage that covered a point it covers."""
+    ins = program.instrs[i]
+    assert isinstance(ins, Compute)
+    spans = {lp: (a, b) for lp, a, b in ins.box}
+    for j in range(i):
+        other = program.instrs[j]
+        if not (isinstance(other, Compute) and other.stage == ins.stage
+                and _once_loops(program.codelet.stages[other.stage], other.init) == once):
+            continue
+        theirs = {lp: (a, b) for lp, a, b in other.box}
+        if all(max(spans[lp][0], theirs[lp][0]) < min(spans[lp][1], theirs[lp][1])
+               for lp in once):
+            return j
+    return -1
 
 
 def _dst_loops(stage: Stage) -> tuple[str, ...]:
     used = stage.stmt.dst.vars
     return tuple(lp for lp in stage.loops if lp in used)
-
-
-def _dst_shape(stage: Stage, extents: dict[str, int]) -> tuple[int, ...]:
-    return tuple(extents[lp] for lp in _dst_loops(stage))
 
 
 def _written(ins: Transfer | Compute) -> tuple[TileRef, ...]:
