@@ -59,7 +59,8 @@ class Heartbeat:
 
     def pytest_unconfigure(self) -> None:
         self.stop.set()
-        self.thread.join(timeout=5)
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)
         os.close(self.terminal)
 
     def line(self, now: float) -> str | None:
