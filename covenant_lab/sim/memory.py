@@ -29,9 +29,9 @@ from covenant_lab.sim.regions import Region, Regions, one_to_one
 
 __all__ = ["Bank", "Live", "Memory", "Steps", "identity", "show", "strided"]
 
+_Dead = dict[tuple[int, int], tuple["Live", int, TileRef]]
 Snapshot = dict[str, tuple[np.ndarray | None, np.ndarray | None, dict[tuple[int, int], "Live"],
-                           dict[tuple[int, int], tuple["Live", int, TileRef]],
-                           tuple[tuple[int, int], ...], int]]
+                           _Dead, _Dead, tuple[tuple[int, int], ...], int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,8 @@ class Bank:
     written: np.ndarray | None = None
     live: dict[tuple[int, int], Live] = field(default_factory=dict)
     evicted: dict[tuple[int, int], tuple[Live, int, TileRef]] = field(default_factory=dict)
+    # copies made stale by a compute writing newer values of their elements elsewhere
+    stale: dict[tuple[int, int], tuple[Live, int, TileRef]] = field(default_factory=dict)
     order: list[tuple[int, int]] = field(default_factory=list)  # a FIFO's entries, pushed
     head: int = 0  # a FIFO's oldest entry still to be drained
 
@@ -218,6 +220,29 @@ class Memory:
                     break
         bank.live[(live.region.addr, live.region.span)] = live
 
+    def supersede(self, tile: TileRef, writer: int) -> None:
+        """A compute wrote new values of ``tile``'s elements: every other live copy of any of
+        them, in a storage apart or in other bytes, is stale from now on (reading one is an
+        error; copies sharing bytes with ``tile`` are the byte-overlap rules' business)."""
+        region = self.region(tile)
+        if not region.span:
+            return
+        for bank in self.banks.values():
+            stale = [key for key, live in bank.live.items()
+                     if live.tile.operand == tile.operand and live.region.span
+                     and _meet_volume(live.tile.box, tile.box) and not live.region.overlaps(region)]
+            for key in stale:
+                bank.stale[key] = (bank.live.pop(key), writer, tile)
+
+    def superseded(self, tile: TileRef) -> tuple[Live, int, TileRef] | None:
+        """(the stale copy holding ``tile``, the compute that made it stale, what it wrote)."""
+        bank = self.banks[tile.storage.name]
+        region = self.region(tile)
+        for dead, by, what in bank.stale.values():
+            if dead.region.contains(region) or dead.region.key == region.key:
+                return dead, by, what
+        return None
+
     def fits_entry(self, tile: TileRef) -> str | None:
         """A message when ``tile`` is pushed into a FIFO whose entries are smaller than it
         (a FIFO holds ``entries`` tiles of ``capacity_bytes / entries`` bytes each)."""
@@ -299,6 +324,7 @@ class Memory:
                 None if b.written is None else b.written.copy(),
                 dict(b.live),
                 dict(b.evicted),
+                dict(b.stale),
                 tuple(b.order),
                 b.head,
             )
@@ -307,7 +333,7 @@ class Memory:
 
     def restore(self, snap: Snapshot) -> None:
         """Return to a snapshot taken by :meth:`snapshot` (the snapshot stays reusable)."""
-        for name, (data, written, live, evicted, order, head) in snap.items():
+        for name, (data, written, live, evicted, stale, order, head) in snap.items():
             bank = self.banks[name]
             if data is not None and bank.data is not None:
                 bank.data[...] = data
@@ -315,6 +341,7 @@ class Memory:
                 bank.written[...] = written
             bank.live = dict(live)
             bank.evicted = dict(evicted)
+            bank.stale = dict(stale)
             bank.order, bank.head = list(order), head
 
     @property

@@ -118,12 +118,21 @@ def execute(machine: Machine, i: int, ins: Instr) -> None:
         if problem is not None:
             raise fault(i, ins, problem, hint="tile the operand so one tile fits one entry")
         mem.write(tile, i)
+        if isinstance(ins, Compute):  # new values: copies of the old ones elsewhere are stale
+            mem.supersede(tile, i)
     if mem.functional:
         with np.errstate(all="ignore"):
             _SEMANTICS[type(ins)](machine, i, ins)
 
 
 def _not_resident(m: Machine, i: int, ins: Instr, tile: TileRef) -> SimulationError:
+    stale = m.memory.superseded(tile)
+    if stale is not None:
+        _, by, what = stale
+        newer = describe(by, m.program.instrs[by])
+        return fault(i, ins, f"reads {show(tile)}, a stale copy: {newer} has since computed "
+                             f"new values of it into {show(what)}",
+                     hint="read the copy the last compute wrote (or copy it back first)")
     found = m.memory.clobbered(tile)
     if found is None:
         return fault(i, ins, f"reads {show(tile)}, which was never written there")

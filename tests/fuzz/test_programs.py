@@ -149,6 +149,21 @@ def _altered_part(draw: st.DrawFn, part: Any, base: Base) -> object:
     return dataclasses.replace(part, **{name: _variants(draw, getattr(part, name), base)})
 
 
+def _change(old: object, new: object) -> str:
+    """``addr 0 -> 64`` (the first field of a record that differs), else ``old -> new``."""
+    if dataclasses.is_dataclass(old) and type(old) is type(new):
+        for f in dataclasses.fields(old):  # type: ignore[arg-type]
+            a, b = getattr(old, f.name), getattr(new, f.name)
+            if a is not b and repr(a) != repr(b):
+                return f"{f.name}: {_change(a, b)}"
+        return "unchanged"
+    if isinstance(old, tuple) and isinstance(new, tuple) and len(old) == len(new):
+        for k, (a, b) in enumerate(zip(old, new, strict=True)):
+            if repr(a) != repr(b):
+                return f"[{k}]: {_change(a, b)}"
+    return f"{old!r:.100} -> {new!r:.100}"
+
+
 @st.composite
 def altered_field(draw: st.DrawFn) -> Case:
     """One field of one instruction, or of one of its tiles, replaced."""
@@ -161,11 +176,13 @@ def altered_field(draw: st.DrawFn) -> Case:
     if name == "tiles" and draw(st.booleans()):  # one tile of a compute
         k = draw(st.integers(0, len(value) - 1))
         role, tile = value[k]
-        value = (*value[:k], (role, _altered_part(draw, tile, base)), *value[k + 1:])
+        new = _altered_part(draw, tile, base)
+        value = (*value[:k], (role, new), *value[k + 1:])
+        what = f"{base.name}: instruction {i} tile '{role}' {_change(tile, new)}"
     else:
-        value = _variants(draw, value, base)
+        old, value = value, _variants(draw, value, base)
+        what = f"{base.name}: instruction {i} {name}: {_change(old, value)}"
     instrs[i] = dataclasses.replace(ins, **{name: value})
-    what = f"{base.name}: instruction {i} {name} = {value!r:.200}"
     return Case(base, lambda: dataclasses.replace(base.program, instrs=tuple(instrs)), what)
 
 

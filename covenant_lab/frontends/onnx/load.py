@@ -118,9 +118,7 @@ def load(
     _require_static_inputs(proto, source)
     proto = _infer(proto, source)
     graph = proto.graph
-    producers = {out: n.name or f"{n.op_type}_{i}" for i, n in enumerate(graph.node)
-                 for out in n.output}
-    require_sizes(graph, source, max_memory, producers)
+    require_sizes(graph, source, max_memory)  # the inferred shapes too
     inits = {t.name: _array(t, source) for t in graph.initializer}
     tensors = _tensor_infos(graph, inits)
     layers: list[Layer] = []

@@ -163,10 +163,10 @@ def _declared(vi: onnx.ValueInfoProto) -> tuple[list[int], int]:
     return [d.dim_value if d.HasField("dim_value") else 1 for d in tt.shape.dim], tt.elem_type
 
 
-def require_sizes(graph: onnx.GraphProto, source: str, max_memory: int,
-                  producers: dict[str, str] | None = None) -> None:
+def require_sizes(graph: onnx.GraphProto, source: str, max_memory: int) -> None:
     """No tensor of ``graph`` (declared or inferred) is over the budget, nor the initializers
-    together. ``producers`` (tensor -> node name) names the node making an intermediate."""
+    together; a node's output is named with the node."""
+    producers = {out: node_name(n, i) for i, n in enumerate(graph.node) for out in n.output}
     total = 0
     for t in graph.initializer:
         need = tensor_bytes(t.dims, t.data_type)
@@ -177,7 +177,7 @@ def require_sizes(graph: onnx.GraphProto, source: str, max_memory: int,
         if not vi.type.HasField("tensor_type"):
             continue
         dims, elem = _declared(vi)
-        node = (producers or {}).get(vi.name)
+        node = producers.get(vi.name)
         by = f"node '{node}': output " if node else ""
         _refuse(f"{source}: {by}tensor '{vi.name}' {dims}", tensor_bytes(dims, elem), max_memory)
 
