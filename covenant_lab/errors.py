@@ -73,7 +73,8 @@ class UnsupportedOpError(FrontendError):
         self.node = node
         super().__init__(
             f"{source}: node '{node}': unsupported op {op_type} (opset {opset})",
-            hint=hint or "see `covenant model ops` for the supported operators, or replace the node",
+            hint=hint
+            or "see `covenant model ops` for the supported operators, or replace the node",
         )
 
 

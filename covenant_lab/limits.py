@@ -92,6 +92,6 @@ CLOCK_MHZ = Limit("a clock", 1e-3, 1e6, "MHz", "from 1 kHz to 1 THz")
 CYCLES = Limit("one invocation's timing", 0, 1 << 53, "cycles",
                "cycle counts are summed in float64, exact up to 2^53")
 
-# -- host memory (checked by covenant_lab/sim/budget.py) -------------------------------------
+# -- host memory (checked by covenant_lab/budget.py) -----------------------------------------
 MAX_MEMORY = 2 << 30  # bytes of host memory an ONNX load, a compile or a simulation may use by
 #                       default (a laptop runs two side by side); max_memory= / --max-memory

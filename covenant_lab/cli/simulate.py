@@ -10,6 +10,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
+from covenant_lab.budget import add_max_memory_option
 from covenant_lab.cli.common import (
     add_model_options,
     arch_from,
@@ -22,7 +23,6 @@ from covenant_lab.cli.common import (
 )
 from covenant_lab.cli.model import check_layers
 from covenant_lab.fileio import write_atomic
-from covenant_lab.sim.budget import add_max_memory_option
 
 if TYPE_CHECKING:
     from covenant_lab.compiler.model import ModelResult

@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from covenant_lab.acg.graph import ACG
+from covenant_lab.budget import BYTES_PER_INSTRUCTION, HINT, over_budget, require_max_memory
 from covenant_lab.compiler.cost import GroupModel
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.errors import MappingError
-from covenant_lab.sim.budget import BYTES_PER_INSTRUCTION, HINT, over_budget, require_max_memory
 
 __all__ = ["program_instructions", "require_program_fits"]
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from covenant_lab.analysis.bounds import ideal_bound
+from covenant_lab.budget import DEFAULT_MAX_MEMORY
 from covenant_lab.codelets.interpret import interpret
 from covenant_lab.compiler.model import CompiledLayer, FailedLayer, ModelResult
 from covenant_lab.errors import SimulationError
-from covenant_lab.sim.budget import DEFAULT_MAX_MEMORY
 from covenant_lab.sim.simulator import Simulator
 
 

@@ -66,9 +66,10 @@ def _check_iterations(program: Program) -> None:
         part = mask[tuple(slice(*spans[lp]) for lp in once)]
         if part.any():
             earlier = _earlier(program, i, once)
-            what = "initialises" if stage.stmt.op.accumulates else "computes"
+            what, done_ = (("initialises", "initialised") if stage.stmt.op.accumulates
+                           else ("computes", "computed"))
             raise fault(i, ins, f"{what} stage {ins.stage} ('{stage.label}') over a box "
-                                f"instruction {earlier} {what} already: "
+                                f"instruction {earlier} {done_} already: "
                                 + ("the partial sums in between are thrown away"
                                    if stage.stmt.op.accumulates else "twice is another result "
                                    "when the stage works in place"),

@@ -20,10 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from covenant_lab.codelets.library.constants import constants
-from covenant_lab.compiler.program import Program
-from covenant_lab.errors import SimulationError, UsageError
-from covenant_lab.sim.budget import (
+from covenant_lab.budget import (
     DEFAULT_MAX_MEMORY,
     HINT,
     SIM_BYTES_PER_BYTE,
@@ -34,6 +31,9 @@ from covenant_lab.sim.budget import (
     require_max_memory,
     size_text,
 )
+from covenant_lab.codelets.library.constants import constants
+from covenant_lab.compiler.program import Program
+from covenant_lab.errors import SimulationError, UsageError
 from covenant_lab.sim.coverage import check_coverage, first_index
 from covenant_lab.sim.memory import Memory, Snapshot
 from covenant_lab.sim.regions import Regions
@@ -56,7 +56,7 @@ class Simulator:
     """Replay ``program`` on ``acg``; with ``inputs`` (by operand name) also compute values.
 
     ``max_memory`` (bytes of host memory, default 2 GiB): a program whose simulation would
-    need more is refused before anything is allocated (``covenant_lab.sim.budget``).
+    need more is refused before anything is allocated (``covenant_lab.budget``).
     """
 
     def __init__(

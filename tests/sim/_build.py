@@ -1,8 +1,8 @@
 """Hand-made Programs on a tiny in-test architecture, for the simulator tests.
 
 TINY: DRAM behind an 8 B/cycle DMA engine (latency 2) and a 1 KiB scratchpad SPAD; a
-compute node ``pe`` (4x4, mac, relu and the reductions). A 4x4 float32 tile is 64 bytes: a DRAM<->SPAD
-transfer of it takes 8 cycles and is ready 2 cycles later.
+compute node ``pe`` (4x4, mac, relu and the reductions). A 4x4 float32 tile is 64 bytes: a
+DRAM<->SPAD transfer of it takes 8 cycles and is ready 2 cycles later.
 """
 
 from __future__ import annotations

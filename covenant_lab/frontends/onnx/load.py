@@ -20,6 +20,7 @@ import onnx
 from google.protobuf.message import DecodeError
 from onnx import helper, numpy_helper
 
+from covenant_lab.budget import DEFAULT_MAX_MEMORY, require_max_memory
 from covenant_lab.codelets import library as lib
 from covenant_lab.errors import CodeletError, FrontendError, UnsupportedOpError, UsageError
 from covenant_lab.frontends.onnx import ops
@@ -34,7 +35,6 @@ from covenant_lab.frontends.onnx.validate import (
     require_types,
     shown,
 )
-from covenant_lab.sim.budget import DEFAULT_MAX_MEMORY, require_max_memory
 
 __all__ = ["OPS", "SUPPORTED_OPS", "OnnxNode", "load"]
 

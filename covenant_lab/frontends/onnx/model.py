@@ -15,10 +15,10 @@ from types import MappingProxyType
 import numpy as np
 import onnx
 
+from covenant_lab.budget import DEFAULT_MAX_MEMORY, require_max_memory
 from covenant_lab.codelets.ir import Codelet, Operand
 from covenant_lab.errors import FrontendError, UsageError
 from covenant_lab.frontends.onnx.upstream import Upstream, run_reference
-from covenant_lab.sim.budget import DEFAULT_MAX_MEMORY, require_max_memory
 
 __all__ = ["Layer", "Model", "TensorInfo", "frozen_arrays"]
 

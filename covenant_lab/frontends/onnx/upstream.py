@@ -5,7 +5,7 @@ inputs, for a layer reading an intermediate tensor)::
     layer = model.layer("layer1.0.conv2")            # reads layer1.0.relu1
     layer.operand_values(model.random_inputs(), model.initializers)   # runs conv1 .. relu1
 
-Both run within the host-memory budget (``covenant_lab.sim.budget``: every tensor kept plus
+Both run within the host-memory budget (``covenant_lab.budget``: every tensor kept plus
 the scratch of the biggest node, e.g. a Conv's im2col), and an exception inside
 ``onnx.reference`` is a FrontendError naming the file, never a bare numpy error.
 """
@@ -20,8 +20,8 @@ import numpy as np
 import onnx
 from onnx import helper
 
+from covenant_lab.budget import DEFAULT_MAX_MEMORY, HINT, over_budget, size_text
 from covenant_lab.errors import FrontendError, UsageError
-from covenant_lab.sim.budget import DEFAULT_MAX_MEMORY, HINT, over_budget, size_text
 
 if TYPE_CHECKING:
     from covenant_lab.frontends.onnx.model import TensorInfo

@@ -7,7 +7,7 @@
   broadcast differently before opset 7, Softmax flattened its input before 13) or an opset
   newer than this ``onnx`` knows is refused, naming the node, the op and the opset;
 - every tensor has a data type ONNX defines;
-- no tensor is too big for the host-memory budget (``covenant_lab.sim.budget``): each one,
+- no tensor is too big for the host-memory budget (``covenant_lab.budget``): each one,
   the weights together, and what ``onnx.reference`` allocates to run a node.
 
 Each failure is a FrontendError naming the file and the node or tensor.
@@ -24,8 +24,8 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from onnx import helper
 
+from covenant_lab.budget import HINT, over_budget
 from covenant_lab.errors import FrontendError, UnsupportedOpError
-from covenant_lab.sim.budget import HINT, over_budget
 
 __all__ = [
     "MIN_OPSET",
