@@ -1,7 +1,7 @@
 """Storage contents for functional simulation, and the live-tile bookkeeping of the sanitizer.
 
-Each storage node is a float64 array indexed by *byte* address (``capacity_bytes`` long; an
-unbounded off-chip memory is sized to the program's tensors). A tile of elements of
+Each storage node is a float64 array indexed by *byte* address, as long as the bytes the
+program uses there (never the whole ``capacity_bytes``: a huge on-chip memory costs nothing). A tile of elements of
 ``elem_bytes`` at ``addr`` is the strided view ``mem[addr + elem_bytes * (i . strides)]``
 over its box. A parallel boolean array marks the element addresses ever written, so reading
 bytes nobody wrote is caught.
@@ -12,6 +12,11 @@ lies inside a live tile on that tile's own layout grid (a store of a sub-box int
 tensor), which it then updates in place. Reading a tile requires it to be *resident*: a live
 tile is it or contains it. When it is not, the tile that held it records which instruction
 overwrote it, so the sanitizer can name the culprit of two live tiles overlapping.
+
+Stale copies: a compute writing new values of an operand's elements makes every other live
+copy of them (another storage, or other bytes) stale in those elements (``Live.stale``; a
+copy stale all over dies), until they are written there again: reading a stale copy is an
+error naming the compute, never a silently old value.
 """
 
 from __future__ import annotations
@@ -25,30 +30,24 @@ import numpy as np
 from covenant_lab.acg.nodes import Access, StorageNode
 from covenant_lab.compiler.program import TileRef
 from covenant_lab.errors import SimulationError
-from covenant_lab.sim.regions import Region, Regions, one_to_one
+from covenant_lab.sim.live import (
+    Box,
+    Live,
+    box_minus,
+    covered,
+    grid_tile,
+    joined_box,
+    meet,
+    meet_volume,
+    patched,
+)
+from covenant_lab.sim.regions import Regions
 
 __all__ = ["Bank", "Live", "Memory", "Steps", "identity", "show", "strided"]
 
 _Dead = dict[tuple[int, int], tuple["Live", int, TileRef]]
 Snapshot = dict[str, tuple[np.ndarray | None, np.ndarray | None, dict[tuple[int, int], "Live"],
                            _Dead, _Dead, tuple[tuple[int, int], ...], int]]
-
-
-@dataclass(frozen=True, slots=True)
-class Live:
-    """A tile resident in a storage, and the instruction that wrote it (-1: a DRAM tensor).
-
-    ``holes`` are the byte intervals later tiles overwrote without covering it whole, with
-    who wrote them and what: its parts outside them are still readable."""
-
-    tile: TileRef
-    region: Region
-    writer: int
-    holes: tuple[tuple[int, int, int, TileRef], ...] = ()
-
-    def intact(self, region: Region) -> bool:
-        """Whether no hole meets the bytes of ``region``."""
-        return not any(lo < region.stop and region.addr < hi for lo, hi, _, _ in self.holes)
 
 
 @dataclass(slots=True)
@@ -183,8 +182,9 @@ class Memory:
             if old_key == key and (old.tile.operand, old.tile.box) == (tile.operand, tile.box):
                 continue  # the same tile written again
             if old_key != key and old.region.contains(region):
-                if old.holes:  # written in place: the bytes it covers hold values again
-                    bank.live[old_key] = replace(old, holes=_patched(old.holes, lo, hi))
+                if old.holes or old.stale:  # written in place: those bytes hold values again
+                    bank.live[old_key] = replace(old, holes=patched(old.holes, lo, hi),
+                                                 stale=_fresh(old.stale, tile.box))
                 return
             (dead if lo <= old_key[0] and old_key[0] + old_key[1] <= hi else holed).append(old_key)
         for old_key in dead:
@@ -193,7 +193,7 @@ class Memory:
             old = bank.live[old_key]
             hole = (max(lo, old.region.addr), min(hi, old.region.stop), writer, tile)
             holes = (*old.holes, hole)
-            if _covered(holes, old.region.addr, old.region.stop):
+            if covered(holes, old.region.addr, old.region.stop):
                 bank.evicted[old_key] = (bank.live.pop(old_key), writer, tile)
             else:
                 bank.live[old_key] = replace(old, holes=holes)
@@ -211,33 +211,42 @@ class Memory:
         while joined:
             joined = False
             for old_key, old in bank.live.items():
-                box = _joined_box(old, live)
+                box = joined_box(old, live)
                 if box is not None:
                     del bank.live[old_key]
-                    tile = _grid_tile(live.tile, box)
+                    tile = grid_tile(live.tile, box)
                     live = Live(tile, self.region(tile), live.writer)
                     joined = True
                     break
         bank.live[(live.region.addr, live.region.span)] = live
 
     def supersede(self, tile: TileRef, writer: int) -> None:
-        """A compute wrote new values of ``tile``'s elements: every other live copy of any of
-        them, in a storage apart or in other bytes, is stale from now on (reading one is an
-        error; copies sharing bytes with ``tile`` are the byte-overlap rules' business)."""
+        """A compute wrote new values of ``tile``'s elements: in every other live copy of any
+        of them, in a storage apart or in other bytes, those elements are stale from now on
+        (reading them is an error; copies sharing bytes with ``tile`` are the byte-overlap
+        rules' business). A copy stale all over dies."""
         region = self.region(tile)
         if not region.span:
             return
         for bank in self.banks.values():
-            stale = [key for key, live in bank.live.items()
-                     if live.tile.operand == tile.operand and live.region.span
-                     and _meet_volume(live.tile.box, tile.box) and not live.region.overlaps(region)]
-            for key in stale:
-                bank.stale[key] = (bank.live.pop(key), writer, tile)
+            for key, live in list(bank.live.items()):
+                part = meet(live.tile.box, tile.box) if live.tile.operand == tile.operand \
+                    else None
+                if part is None or not live.region.span or live.region.overlaps(region):
+                    continue
+                if part == live.tile.box:
+                    bank.stale[key] = (bank.live.pop(key), writer, tile)
+                else:
+                    bank.live[key] = replace(live, stale=(*live.stale, (part, writer, tile)))
 
     def superseded(self, tile: TileRef) -> tuple[Live, int, TileRef] | None:
         """(the stale copy holding ``tile``, the compute that made it stale, what it wrote)."""
         bank = self.banks[tile.storage.name]
         region = self.region(tile)
+        for live in bank.live.values():
+            part = live.stale_part(region) if live.region.contains(region) else None
+            if part is not None:
+                return live, *part
         for dead, by, what in bank.stale.values():
             if dead.region.contains(region) or dead.region.key == region.key:
                 return dead, by, what
@@ -295,7 +304,7 @@ class Memory:
             if live.region.contains(region):
                 return True
             if live.region.same_grid(region):
-                covered += _meet_volume(live.region.box, region.box)
+                covered += meet_volume(live.region.box, region.box)
         return covered >= tile.elements
 
     def clobbered(self, tile: TileRef) -> tuple[Live, int, TileRef] | None:
@@ -305,9 +314,10 @@ class Memory:
         region = self.region(tile)
         for live in bank.live.values():
             if live.region.contains(region) and not live.intact(region):
-                _, _, by, what = next(h for h in live.holes
-                                      if h[0] < region.stop and region.addr < h[1])
-                return live, by, what
+                hole = next((h for h in live.holes
+                             if h[0] < region.stop and region.addr < h[1]), None)
+                if hole is not None:
+                    return live, hole[2], hole[3]
         for dead, by, what in bank.evicted.values():
             if dead.region.key == region.key and dead.tile.operand == tile.operand:
                 return dead, by, what
@@ -353,62 +363,10 @@ class Memory:
         )
 
 
-def _joined_box(a: Live, b: Live) -> tuple[tuple[int, int], ...] | None:
-    """The box of two whole tiles on one grid that abut along one axis and agree on the
-    others, when the layout is one-to-one over it (else None)."""
-    if a.holes or b.holes or not a.region.same_grid(b.region):
-        return None
-    out, differ = [], 0
-    for (a0, a1), (b0, b1) in zip(a.tile.box, b.tile.box, strict=True):
-        if (a0, a1) == (b0, b1):
-            out.append((a0, a1))
-        elif a1 == b0 or b1 == a0:
-            differ += 1
-            out.append((min(a0, b0), max(a1, b1)))
-        else:
-            return None
-    box = tuple(out)
-    if differ != 1 or not one_to_one(a.region.strides, box):
-        return None
-    return box
-
-
-def _grid_tile(tile: TileRef, box: tuple[tuple[int, int], ...]) -> TileRef:
-    """The tile of ``box`` on ``tile``'s layout grid."""
-    strides = tile.layout_strides
-    shift = sum((n0 - o0) * st for (n0, _), (o0, _), st in zip(box, tile.box, strides, strict=True))
-    return TileRef(tile.operand, tile.storage, tile.addr + shift * tile.elem_bytes, box,
-                   tile.elem_bytes, strides)
-
-
-def _patched(
-    holes: tuple[tuple[int, int, int, TileRef], ...], lo: int, hi: int
-) -> tuple[tuple[int, int, int, TileRef], ...]:
-    """``holes`` without the bytes ``[lo, hi)``."""
-    out: list[tuple[int, int, int, TileRef]] = []
-    for start, stop, by, what in holes:
-        if start < lo:
-            out.append((start, min(stop, lo), by, what))
-        if stop > hi:
-            out.append((max(start, hi), stop, by, what))
-    return tuple(out)
-
-
-def _covered(holes: tuple[tuple[int, int, int, TileRef], ...], lo: int, hi: int) -> bool:
-    """Whether the byte intervals of ``holes`` cover ``[lo, hi)``."""
-    reach = lo
-    for start, stop, _, _ in sorted(holes, key=lambda h: h[0]):
-        if start > reach:
-            return False
-        reach = max(reach, stop)
-    return reach >= hi
-
-
-def _meet_volume(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) -> int:
-    n = 1
-    for (a0, a1), (b0, b1) in zip(a, b, strict=True):
-        n *= max(min(a1, b1) - max(a0, b0), 0)
-    return n
+def _fresh(stale: tuple[tuple[Box, int, TileRef], ...], box: Box
+           ) -> tuple[tuple[Box, int, TileRef], ...]:
+    """``stale`` without the elements of ``box`` (written again)."""
+    return tuple((part, by, what) for old, by, what in stale for part in box_minus(old, box))
 
 
 def show(tile: TileRef) -> str:
