@@ -140,7 +140,7 @@ def test_bad_timing_is_refused_naming_capability_expression_and_values(
 
 def test_bad_overhead_is_refused() -> None:
     err = _refused(MINI.replace(MAC_CYCLES, MAC_CYCLES + "\n        overhead_cycles: 5 - stream"))
-    assert "at stream=7: -2 cycles" in _only(err, "compute.pe.capabilities[0].overhead_cycles")
+    assert "at stream=6: -1 cycles" in _only(err, "compute.pe.capabilities[0].overhead_cycles")
 
 
 def test_timing_over_names_it_may_not_use_is_left_to_validation() -> None:
