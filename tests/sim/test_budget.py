@@ -1,0 +1,111 @@
+"""The host-memory budget (issue #13): what cannot fit is refused up front with its size and
+the budget, by the simulator, the compiler and the command line; what fits never pays for
+memory it does not use."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from covenant_lab.acg import load_arch
+from covenant_lab.budget import parse_size, size_text
+from covenant_lab.cli import main
+from covenant_lab.compiler import compile
+from covenant_lab.compiler.model import FailedLayer, compile_model
+from covenant_lab.errors import MappingError, SimulationError, UsageError
+from covenant_lab.frontends.onnx import load
+from covenant_lab.sim import Simulator
+from tests.frontends.onnx._build import make_model, node
+
+from ._build import tiled_gemm, tiny
+
+RNG = np.random.default_rng(11)
+A, B = RNG.standard_normal((8, 12)), RNG.standard_normal((12, 8))
+
+
+def test_a_simulation_over_the_budget_is_refused_naming_sizes_and_budget() -> None:
+    program = tiled_gemm(8, 8, 12, 4)
+    n = len(program.instrs)
+    with pytest.raises(SimulationError, match=(
+            rf"sim: gemm: functional simulation needs .* of host memory \(\w+: 1\.0 KiB of "
+            rf"simulated bytes x 9; {n} instructions x 1024 B\), over the memory budget of "
+            r"10\.0 KiB")) as info:
+        Simulator(program, tiny(), {"a": A, "b": B}, max_memory=10 * 1024)
+    assert "timing-only" in (info.value.hint or "")
+    Simulator(program, tiny(), max_memory=64 * 1024).run()  # timing only: no values to hold
+    with pytest.raises(SimulationError, match=rf"timing simulation needs 40\.0 KiB of host "
+                                              rf"memory \({n} instructions x 1024 B\)"):
+        Simulator(program, tiny(), max_memory=10 * 1024)
+
+
+def test_max_memory_must_be_a_positive_number_of_bytes() -> None:
+    for bad in (0, -1, "2G", 1.5, True):
+        with pytest.raises(UsageError, match=r"argument 'max_memory' to Simulator"):
+            Simulator(tiled_gemm(8, 8, 12, 4), tiny(), max_memory=bad)  # type: ignore[arg-type]
+
+
+def test_a_huge_on_chip_memory_costs_only_the_bytes_the_program_uses() -> None:
+    # 1 TiB of scratchpad: values for it all would be 9 TiB; the program uses a few KiB
+    arch = load_arch("teaching", params={"spad_kib": 2**30})
+    model = load(make_model([node("MatMul", ["x", "w"])], {"x": (8, 16)}, ["y"],
+                            {"w": RNG.standard_normal((16, 4)).astype(np.float32)}))
+    layer = model.layers[0]
+    result = compile(layer, arch)
+    x = model.random_inputs()
+    sim = Simulator(result.program, arch, layer.operand_values(x, model.initializers)).run()
+    assert sim._memory.nbytes < 2**20
+    np.testing.assert_allclose(sim.outputs()[layer.codelet.outputs[0].name].reshape(8, 4),
+                               model.reference(x)["y"], rtol=1e-5)
+
+
+def _matmul(rows: int) -> object:
+    return load(make_model([node("MatMul", ["x", "w"])], {"x": (rows, 64)}, ["y"],
+                           {"w": np.zeros((64, 64), np.float32)}))
+
+
+def test_compile_refuses_a_program_too_big_to_hold_before_lowering_it() -> None:
+    # ~3 million instructions on the 16 KiB teaching machine: minutes and ~3 GiB to lower
+    layer = _matmul(1_000_003).layers[0]  # type: ignore[attr-defined]
+    with pytest.raises(MappingError, match=(
+            r"compile: matmul: the program needs 2\.9 GiB of host memory \(3,000,010 "
+            r"instructions x 1024 B\), over the memory budget of 2\.0 GiB")):
+        compile(layer, load_arch("teaching"))
+
+
+def test_compile_model_records_the_refused_layer_and_compiles_the_others() -> None:
+    # 25,600 instructions (25 MiB) beside 3
+    model = load(make_model([node("MatMul", ["x", "w"], ["h"], name="big"),
+                             node("Relu", ["z"], name="small")],
+                            {"x": (16384, 64), "z": (4, 4)}, ["h", "y"],
+                            {"w": np.zeros((64, 64), np.float32)}))
+    result = compile_model(model, load_arch("teaching"), fuse=False, max_memory=4 * 2**20)
+    (failed,) = result.failed
+    assert isinstance(failed, FailedLayer) and failed.layer.name == "big"
+    assert "over the memory budget of 4.0 MiB" in failed.error
+    assert [c.layer.name for c in result.layers] == ["small"]
+
+
+def test_sizes_read_and_shown() -> None:
+    assert parse_size("2G") == parse_size("2GiB") == 2 * 2**30
+    assert parse_size("512M") == 512 * 2**20
+    assert parse_size("1.5GB") == 1_500_000_000
+    assert parse_size("4096") == 4096
+    for bad in ("", "lots", "-1G", "0", "2Q"):
+        with pytest.raises(UsageError, match=r"memory size"):
+            parse_size(bad)
+    assert (size_text(12), size_text(2 * 2**30), size_text(1536)) == ("12 B", "2.0 GiB",
+                                                                     "1.5 KiB")
+
+
+def test_the_commands_take_max_memory(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compile", "lenet", "--arch", "teaching", "--max-memory", "64k"]) == 2
+    err = capsys.readouterr().err
+    assert ("lenet: initializer 'fc1.weight' [120, 400] needs 187.5 KiB of host memory, over "
+            "the memory budget of 64.0 KiB") in err
+    assert "Traceback" not in err
+    with pytest.raises(SystemExit) as info:
+        main(["simulate", "lenet", "--arch", "teaching", "--max-memory", "lots"])
+    assert info.value.code == 2
+    assert "argument --max-memory: memory size 'lots'" in capsys.readouterr().err
+    assert main(["simulate", "lenet", "--arch", "teaching", "--layer", "fc2",
+                 "--max-memory", "512M", "--check"]) == 0
