@@ -88,7 +88,9 @@ PES = Limit("the PEs of a compute node", 1, 1 << 20, "PEs",
             "has one copy per PE")
 WORD_BYTES = Limit("a word", 1, 1 << 12, "bytes", "a 4 KiB word is wider than any memory row")
 BANKS = Limit("a bank count", 1, 1 << 16, "banks", "65536 banks; more is no memory's layout")
-CLOCK_MHZ = Limit("a clock", 1e-3, 1e6, "MHz", "from 1 kHz to 1 THz")
+CLOCK_MHZ = Limit("a clock", 1, 100_000, "MHz",
+                  "from 1 MHz (a slow microcontroller) to 100 GHz; node clocks then differ "
+                  "from the reference by 10^5 at most")
 CYCLES = Limit("one invocation's timing", 0, 1 << 53, "cycles",
                "cycle counts are summed in float64, exact up to 2^53")
 

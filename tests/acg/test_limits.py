@@ -90,6 +90,8 @@ def test_an_integer_python_cannot_read_is_refused_at_its_line() -> None:
      "expected a number, a name or '(', got '*'"),
     ("communication.bus.latency_cycles", "latency_cycles: 10",
      "latency_cycles: 1000000000000", "above the limit for a latency, 2^24"),
+    ("clock_mhz", "name: mini", "name: mini\nclock_mhz: 0.000001",
+     "1e-06 MHz is below the limit for a clock, 1 MHz"),
 ])
 def test_out_of_range_numbers_are_refused(field: str, old: str, new: str, fragment: str) -> None:
     assert old in MINI
