@@ -1,10 +1,10 @@
 """Storage contents for functional simulation, and the live-tile bookkeeping of the sanitizer.
 
 Each storage node is a float64 array indexed by *byte* address, as long as the bytes the
-program uses there (never the whole ``capacity_bytes``: a huge on-chip memory costs nothing). A tile of elements of
-``elem_bytes`` at ``addr`` is the strided view ``mem[addr + elem_bytes * (i . strides)]``
-over its box. A parallel boolean array marks the element addresses ever written, so reading
-bytes nobody wrote is caught.
+program uses there (never the whole ``capacity_bytes``: a huge on-chip memory costs
+nothing). A tile of elements of ``elem_bytes`` at ``addr`` is the strided view ``mem[addr +
+elem_bytes * (i . strides)]`` over its box. A parallel boolean array marks the element
+addresses ever written, so reading bytes nobody wrote is caught.
 
 Live tiles: writing a tile makes it live and kills every live tile whose bytes it overlaps
 (a tile at the same address and span replaces the old one: the ping-pong case), unless it
