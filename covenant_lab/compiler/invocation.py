@@ -21,6 +21,8 @@ from covenant_lab.acg.capabilities import Capability
 from covenant_lab.acg.nodes import ComputeNode
 from covenant_lab.compiler.mapping import Spatial
 from covenant_lab.compiler.vexpr import evaluate
+from covenant_lab.errors import ScheduleError
+from covenant_lab.limits import CYCLES
 
 
 def _product(sizes: Mapping[str, Any], loops: tuple[str, ...]) -> Any:
@@ -47,14 +49,26 @@ def invocation_cycles(
             for k, used in ((full, size + 0 * occ), (rest > 0, np.maximum(rest, 1)))
         ]
     total: Any = 0.0
-    for n, env in combos:
-        used = [env[f"used_{dim}"] for dim, _ in cap.dims]
-        env["elems"] = stream * (math.prod(used) if used else 1)
-        total = total + n * evaluate(cap.cycles, env)
-    if cap.overhead_cycles is not None:
-        total = total + evaluate(cap.overhead_cycles, {"stream": stream})
-    cycles = np.ceil(total * _product(sizes, spatial.repeat) * node.period_cycles - 1e-9)
-    return int(cycles) if np.ndim(cycles) == 0 else cycles
+    with np.errstate(all="ignore"):  # a bad value is judged below, not warned about
+        for n, env in combos:
+            used = [env[f"used_{dim}"] for dim, _ in cap.dims]
+            env["elems"] = stream * (math.prod(used) if used else 1)
+            total = total + np.where(n > 0, n * evaluate(cap.cycles, env), 0)  # 0 folds: 0
+        if cap.overhead_cycles is not None:
+            total = total + evaluate(cap.overhead_cycles, {"stream": stream})
+        total = total * _product(sizes, spatial.repeat) * node.period_cycles
+    bad = ~np.isfinite(total) | (total < 0) | (total > CYCLES.high)
+    if np.ndim(total) == 0:
+        if bad:
+            raise ScheduleError(
+                "invocation",
+                f"capability '{cap.label}' on {node.name}: its timing gives {float(total)} "
+                f"cycles for {dict(invocation_params(cap, spatial, sizes))}",
+                hint="the cycles and overhead_cycles expressions must give a finite number "
+                     "of cycles between 0 and 2^53 for every invocation",
+            )
+        return int(np.ceil(total - 1e-9))
+    return np.ceil(np.where(bad, np.inf, total) - 1e-9)  # a bad candidate is never chosen
 
 
 def invocation_params(

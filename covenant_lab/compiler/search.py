@@ -20,6 +20,7 @@ from covenant_lab.codelets.split import split_init, splittable
 from covenant_lab.compiler.candidates import BATCH_LIMIT, candidate_lists, grid
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.cost import GroupCost, GroupModel, schedule_all
+from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.mapping import Group, Mapping
 from covenant_lab.compiler.passes.buffer import buffer_options
 from covenant_lab.compiler.passes.fuse import FuseStages
@@ -196,7 +197,14 @@ def _no_fit_message(mapping: Mapping, group: Group, lists: list[list[int]], leve
 
     smallest = tuple(min(v) for v in lists) if lists else ()
     tiles = tuple(smallest for _ in range(group.levels))
-    problem = overflow(mapping, group, tiles) or "no tiling fits"
+    problem = overflow(mapping, group, tiles)
+    if problem is None:  # it fits: then a timing expression refused every candidate
+        sizes = dict(zip(group.tile_loops, smallest, strict=True))
+        for si in group.stages:
+            b, st = mapping.binding(si), mapping.codelet.stages[si]
+            extents = {lp: sizes.get(lp, mapping.codelet.extent(lp)) for lp in st.loops}
+            invocation_cycles(b.node, b.capability, mapping.spatial[si], extents)  # raises
+        problem = "no tiling fits"
     shown = " x ".join(f"{lp}={t}" for lp, t in zip(group.tile_loops, smallest, strict=True))
     return f"tile {shown} of {mapping.codelet.name} at level {level}: {problem}"
 
