@@ -163,3 +163,13 @@ def test_check_no_probes(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "probes: skipped (--no-probes)" in out
     assert "storage.IMM: no capability uses 'IMM'" in out  # static checks still run
+
+
+@pytest.mark.parametrize("value", ["rows=١٢", "rows=" + "9" * 5000, "rows=1_0", "=3", "rows"])
+def test_a_bad_param_is_refused_quoting_a_short_line(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["arch", "check", "genesys", "--no-probes", "-p", value]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --param ")
+    assert len(err) < 300  # the 5000-digit value is quoted, not echoed

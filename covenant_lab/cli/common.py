@@ -4,10 +4,14 @@ fallback / failed-layer notes of the per-layer tables."""
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from covenant_lab.errors import UsageError
+from covenant_lab.quote import quote_text
+
+_INTEGER = re.compile(r"[+-]?[0-9]{1,40}")
 
 if TYPE_CHECKING:  # imported where used: a command pays only for what it runs
     from covenant_lab.acg.graph import ACG
@@ -48,15 +52,18 @@ def add_model_options(parser: argparse.ArgumentParser, verb: str) -> None:
 
 
 def parse_params(items: list[str]) -> dict[str, int]:
+    """``NAME=VALUE`` overrides; VALUE is ASCII digits (at most 40, as in a file), with an
+    optional sign; the architecture checks the value against its limits."""
     out: dict[str, int] = {}
     for item in items:
         name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise UsageError(f"--param {item!r}: expected NAME=VALUE", hint="e.g. -p rows=16")
-        try:
-            out[name.strip()] = int(value)
-        except ValueError:
-            raise UsageError(f"--param {item!r}: value must be an integer") from None
+        shown = quote_text(item)
+        if not sep or not name.strip():
+            raise UsageError(f"--param {shown}: expected NAME=VALUE", hint="e.g. -p rows=16")
+        if not _INTEGER.fullmatch(value.strip()):
+            raise UsageError(f"--param {shown}: value must be an integer of at most 40 "
+                             "ASCII digits", hint="e.g. -p rows=16")
+        out[name.strip()] = int(value)
     return out
 
 
