@@ -165,6 +165,10 @@ class ACG:
         """Bytes per cycle of a transfer on ``edge``: the narrowest of the edge, its comm node,
         the source's read and the destination's write bandwidth (a private storage's ports
         work in every PE at once: its bandwidth times its replicas)."""
+        key = ("rate", edge)
+        cached: float | None = self._cache.get(key)
+        if cached is not None:  # the search asks for every move of every candidate batch
+            return cached
         rate = edge.bytes_per_cycle
         if edge.via is not None:
             rate = min(rate, self.comm(edge.via).bytes_per_cycle)
@@ -173,17 +177,23 @@ class ACG:
             if isinstance(node, StorageNode):
                 port = node.read_bytes_per_cycle if read else node.write_bytes_per_cycle
                 rate = min(rate, port * node.replicas)
+        self._cache[key] = rate
         return rate
 
     def transfer_latency(self, edge: Edge) -> int:
         """Cycles before a transfer's data are usable: the edge's, its comm node's and the
         source storage's latency."""
+        key = ("latency", edge)
+        cached: int | None = self._cache.get(key)
+        if cached is not None:
+            return cached
         latency = edge.latency_cycles
         if edge.via is not None:
             latency += self.comm(edge.via).latency_cycles
         src = self.node(edge.src)
         if isinstance(src, StorageNode):
             latency += src.latency_cycles
+        self._cache[key] = latency
         return latency
 
     # paths

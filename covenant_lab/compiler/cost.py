@@ -356,13 +356,14 @@ class GroupModel:
         """Charge ``times`` moves of ``nbytes`` over ``edge`` (and its comm node) to ``totals``."""
         totals.instructions = totals.instructions + times
         rate = self.acg.transfer_rate(edge)
-        busy = times * nbytes / rate  # latencies delay what waits for it, not the edge
+        moved = times * nbytes
+        busy = moved / rate  # latencies delay what waits for it, not the edge
         key = f"{edge.src}->{edge.dst}"
         totals.transfer[key] = totals.transfer.get(key, 0) + busy
-        totals.traffic[key] = totals.traffic.get(key, 0) + times * nbytes
+        totals.traffic[key] = totals.traffic.get(key, 0) + moved
         totals.moves_per_edge[key] = totals.moves_per_edge.get(key, 0) + times
         if edge.via:
-            totals.transfer[edge.via] = totals.transfer.get(edge.via, 0) + times * nbytes / rate
+            totals.transfer[edge.via] = totals.transfer.get(edge.via, 0) + busy
         latency = self.acg.transfer_latency(edge)
         store = edge.dst != p.at(level).name
         here, there = _slot(p.operand, level), _slot(p.operand, level - 1)
@@ -385,7 +386,7 @@ class GroupModel:
                 if prep.iterating[lvl][k]:
                     flags.append(lp in uses)
                     steps.append(prep.trips[lvl][:, k])
-        _, moves, distinct = move_counts(flags, steps)
+        _, moves, distinct = move_counts(flags, steps, site_too=False)
         return np.broadcast_to(moves, (prep.n,)), np.broadcast_to(distinct, (prep.n,))
 
     def _moves(

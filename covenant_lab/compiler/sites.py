@@ -41,13 +41,16 @@ def read_before_written(stages: Iterable[Stage]) -> set[str]:
     return out
 
 
-def move_counts(uses: Sequence[bool], trips: Sequence[Any]) -> tuple[Any, Any, Any]:
+def move_counts(
+    uses: Sequence[bool], trips: Sequence[Any], *, site_too: bool = True
+) -> tuple[Any, Any, Any]:
     """(site, moves, distinct boxes) of one operand's tile at one level.
 
     ``trips``: the trip count of each position above the tile's level, in nest order (ints,
     or arrays of candidates); ``uses``: whether the operand uses each position's loop. The
     site is a position index (-1: before the nest); moves are the product of the trips down
     to the site; distinct boxes the product of the trips of the loops it uses.
+    ``site_too=False`` leaves the site out (-1): the search needs only the counts.
     """
     site: Any = -1
     moves: Any = 1
@@ -57,6 +60,8 @@ def move_counts(uses: Sequence[bool], trips: Sequence[Any]) -> tuple[Any, Any, A
         running = running * t
         if used:
             distinct = distinct * t
-            moves = np.where(t > 1, running, moves)
-            site = np.where(t > 1, k, site)
+            iterates = t > 1
+            moves = np.where(iterates, running, moves)
+            if site_too:
+                site = np.where(iterates, k, site)
     return site, moves, distinct
