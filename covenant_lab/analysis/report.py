@@ -180,6 +180,7 @@ def _summary_html(doc: Doc) -> str:
                      f"{info['bandwidth_roof_bytes_per_cycle']:.4g}",
                      f"{a['layers_ok']}/{a['layers']}",
                      _fmt(a["geomean_efficiency"], ".3f"),
+                     _fmt(a.get("geomean_structural_efficiency"), ".3f"),
                      f"{_fmt(a['min_efficiency'], '.3f')} ({a['min_efficiency_layer'] or '-'})",
                      _fmt(a["median_compile_s"] and 1000 * a["median_compile_s"], ".1f"),
                      f"{a['checks_passed']}/{a['checks_failed']}/{a['checks_skipped']}"])
@@ -187,8 +188,8 @@ def _summary_html(doc: Doc) -> str:
     note = f"<p><b>{html.escape(s['note'])}</b></p>" if s.get("note") else ""
     return (f"<h2>Summary ({html.escape(s['mode'])} mode)</h2>{note}" + _table(rows, [
         "arch", "main capability", "peak ops/cycle", "off-chip B/cycle", "mapped",
-        "geomean efficiency", "min efficiency (layer)", "median compile ms",
-        "checks pass/fail/skip"])
+        "geomean efficiency", "against the structural bound", "min efficiency (layer)",
+        "median compile ms", "checks pass/fail/skip"])
         + f"<p>Simulator, timing only: {_fmt(speed['instructions_per_s'], ',.0f')} instructions/s, "
           f"{_fmt(speed['events_per_s'], ',.0f')} events/s.</p>")
 
@@ -211,14 +212,29 @@ def _models_html(doc: Doc) -> str:
              _fmt(r.get("failed_layers"), "d"), _fmt(r.get("fallback_layers"), "d"),
              _fmt(r.get("compile_s"), ".2f"), _fmt(r.get("sim_s"), ".2f"),
              _fmt(r.get("cycles"), ",d"), _fmt(r.get("efficiency"), ".3f"),
+             _fmt(r.get("structural_efficiency"), ".3f"),
              _fmt(r.get("estimate_ratio"), ".3f"), _fmt(r.get("peak_rss_mb"), ".0f"),
              (r.get("error") or r.get("sim_error")
               or "; ".join(f"{f['layer']}: {f['error']}" for f in r.get("failed", [])))[:160]]
             for r in doc["models"]]
     return "<h2>Whole models</h2>" + _table(rows, [
         "model", "arch", "status", "layers", "not compiled", "on a fallback unit", "compile s",
-        "sim s", "cycles", "Σideal / Σcycles", "estimate / simulated", "peak RSS MB",
-        "problem"])
+        "sim s", "cycles", "Σideal / Σcycles", "Σstructural / Σcycles", "estimate / simulated",
+        "peak RSS MB", "problem"])
+
+
+def _structural_html(doc: Doc) -> str:
+    rows = [[r["arch"], r["layer"], _fmt(r.get("efficiency"), ".3f"),
+             _fmt(r.get("structural_efficiency"), ".3f"), r["structural_reason"]]
+            for r in doc["layers"] if r["status"] == "ok" and r.get("structural_reason")]
+    if not rows:
+        return ""
+    return ("<h2>Structural bound</h2><p>Layers whose loops cannot fill a unit's spatial "
+            "dimensions: the structural bound scales each unit's peak by the best fill its "
+            "loops allow (ceil(P / D) passes of D slots per dimension); efficiency against it "
+            "beside the strict one.</p>"
+            + _table(rows, ["arch", "layer", "efficiency", "against the structural bound",
+                            "why"]))
 
 
 def unit_notes(doc: Doc) -> list[list[str]]:
@@ -267,6 +283,7 @@ def _mappings_html(doc: Doc) -> str:
 
 _CSS = ("<style>table.cv{border-collapse:collapse;font:13px sans-serif}"
         "table.cv td,table.cv th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
+        "table.cv td:first-child,table.cv td:last-child{text-align:left}"  # names, reasons
         "pre{font-size:12px;background:#f7f7f7;padding:6px}</style>")
 
 
@@ -291,7 +308,8 @@ def render_html(doc: Doc, *, title: str = "covenant_lab benchmark") -> str:
              _grouped_bars(doc, "sim_timing_s", TITLES["sim"], "ms", 1000.0)]
     if any(r.get("sim_functional_s") is not None for r in doc["layers"]):
         items.append(_grouped_bars(doc, "sim_functional_s", TITLES["functional"], "ms", 1000.0))
-    items += [div(_search_html(doc) + _models_html(doc)), div(_mappings_html(doc))]
+    items += [div(_structural_html(doc) + _search_html(doc) + _models_html(doc)),
+              div(_mappings_html(doc))]
     return file_html(column(*items), resources=INLINE, title=title)
 
 

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 __all__ = ["StructuralBound", "spatial_fill", "structural_bound"]
 
+NOTICEABLE = 0.005  # a bound less than 0.5% above the strict one gets no reason printed
+
 
 @dataclass(frozen=True, slots=True)
 class StructuralBound:
@@ -95,11 +97,12 @@ def structural_bound(codelet: Codelet, acg: ACG) -> StructuralBound:
         if rate < max(r[1] for r in rated):
             reasons.append(f"stage {k}: " + "; ".join(
                 f"{n.name} fills " + ", ".join(f"{d} {f:.0%}" for d, f in fill.items())
-                + f" ({r:g} of {p:g} per cycle)"
+                + f" ({r:.4g} of {p:.4g} per cycle)"
                 for r, p, n, fill in sorted(rated, key=lambda r: -r[1])))
     compute = max(strict.compute_cycles, worst, *exclusive.values())
     if compute <= strict.compute_cycles:
         return StructuralBound(strict, ())
     bound = Bound(compute, strict.memory_cycles, max(compute, strict.memory_cycles),
                   strict.compulsory_bytes, strict.read_bytes, strict.write_bytes)
-    return StructuralBound(bound, tuple(reasons) if bound.cycles > strict.cycles else ())
+    shown = bound.cycles > strict.cycles * (1 + NOTICEABLE)
+    return StructuralBound(bound, tuple(reasons) if shown else ())
