@@ -10,6 +10,7 @@ simulation is refused too):
 - every element an accumulation with an ``init`` writes is initialised exactly once: a
   compute with ``init`` set over a box an earlier compute initialised would throw away the
   partial sums in between, and one nobody initialises would add to stale bytes;
+- each compute reads what the codelet's stage order says (``dataflow.py``);
 - every element of every output is written into its home in off-chip memory (a store
   deleted or shrunk leaves part of the result unwritten).
 
@@ -25,6 +26,7 @@ import numpy as np
 from covenant_lab.codelets.ir import Stage
 from covenant_lab.compiler.program import Compute, Program, TileRef, Transfer
 from covenant_lab.errors import SimulationError
+from covenant_lab.sim.dataflow import check_stage_order
 from covenant_lab.sim.regions import Regions
 from covenant_lab.sim.sanitize import fault
 
@@ -39,6 +41,7 @@ def first_index(mask: np.ndarray) -> list[int]:
 def check_coverage(program: Program, regions: Regions) -> None:
     """Raise a SimulationError when the instructions do not add up to the codelet."""
     _check_iterations(program)
+    check_stage_order(program)
     _check_outputs(program, regions)
 
 

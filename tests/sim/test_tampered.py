@@ -209,3 +209,17 @@ def test_an_output_tile_moved_leaves_a_stale_copy() -> None:
             rf"instruction {i} \(compute exp on vector, stage 2, origin '.*'\) has since "
             r"computed new values of it into t1\[0:3, 0:10\] at SPAD\[0, 120\)")):
         Simulator(moved, load_arch("teaching", params={"spad_kib": 1}), inputs).run()
+
+
+def test_a_stage_run_before_the_one_producing_what_it_reads() -> None:
+    program, inputs = _softmax()
+    i = _in_place(program)  # exp, then the sum of exp: swapped, the sum reads t1 - max
+    instrs = list(program.instrs)
+    instrs[i], instrs[i + 1] = instrs[i + 1], instrs[i]
+    swapped = tuple(dataclasses.replace(ins, index=k) for k, ins in enumerate(instrs))
+    with pytest.raises(SimulationError, match=(
+            rf"instruction {i} \(compute reduce_add on vector, stage 3, origin '.*'\): reads "
+            r"t1\[0, 0\] \(role 'a'\) as stage 1 \('shift'\) left it, but stage 3 reads it as "
+            r"stage 2 \('exp'\) leaves it")):
+        Simulator(dataclasses.replace(program, instrs=swapped),
+                  load_arch("teaching", params={"spad_kib": 1}), inputs)
