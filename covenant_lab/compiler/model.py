@@ -84,6 +84,7 @@ def fuse_pair(first: Layer, second: Layer) -> Layer | None:
         tuple(tensors),
         (),
         MappingProxyType(constants),
+        upstream=first.upstream,  # operand_values computes what the fused layer reads
     )
 
 
