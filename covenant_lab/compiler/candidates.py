@@ -96,9 +96,9 @@ def candidate_lists(
         if fixed is not None and len(fixed) >= level:
             lists.append([fixed[level - 1]])
             continue
-        limit = 64 if exhaustive else (12 if quanta(mapping, group, lp) else 8)
-        extent = mapping.codelet.extent(lp)
-        lists.append(candidate_sizes(extent, low, quanta(mapping, group, lp), limit))
+        spatial = quanta(mapping, group, lp)
+        limit = 64 if exhaustive else (12 if spatial else 8)
+        lists.append(candidate_sizes(mapping.codelet.extent(lp), low, spatial, limit))
     _thin(lists, EXHAUSTIVE_LIMIT if exhaustive else BATCH_LIMIT)
     return lists
 
