@@ -35,9 +35,9 @@ from covenant_lab.codelets.library.constants import constants
 from covenant_lab.compiler.program import Program
 from covenant_lab.errors import SimulationError, UsageError
 from covenant_lab.sim.coverage import check_coverage, first_index
-from covenant_lab.sim.memory import Memory, Snapshot
+from covenant_lab.sim.memory import Memory, Snapshot, show
 from covenant_lab.sim.regions import Regions
-from covenant_lab.sim.sanitize import check_program
+from covenant_lab.sim.sanitize import check_program, describe
 from covenant_lab.sim.schedule import Schedule, edge_name, schedule
 from covenant_lab.sim.semantics import Machine, execute
 from covenant_lab.sim.state import LiveTile, SimEvent, SimState, StorageState
@@ -183,8 +183,8 @@ class Simulator:
                 execute(self._machine, i, self.program.instrs[i])
                 if self._completed % self._snapshot_every == 0:
                     self._snapshot(pos + 1)
-                if self._completed == len(self.program.instrs) and self.functional:
-                    self._check_written()
+                if self._completed == len(self.program.instrs):
+                    self._check_final()
         self._pos = pos + 1
         self._cycle = cycle
         return SimEvent(pos, "issue" if kind == _ISSUE else "complete", i, cycle)
@@ -299,6 +299,25 @@ class Simulator:
                     f"{sim_v:.6g}, reference {ref_v:.6g} ({int((~close).sum())} of "
                     f"{close.size} elements differ; rtol={rtol}, atol={atol})"
                 )
+
+    def _check_final(self) -> None:
+        """At the end of a run: every output's home holds its latest values (no compute
+        computed newer ones since the last store) and, with values, every element was
+        written."""
+        for operand in self.program.codelet.outputs:
+            home = self.program.tensor(operand.name).tile
+            if self._memory.resident(home):
+                continue
+            found = self._memory.superseded(home)
+            newer = (f": {describe(found[1], self.program.instrs[found[1]])} computed newer "
+                     f"ones into {show(found[2])}" if found is not None else "")
+            raise SimulationError(
+                f"sim: {self.program.codelet.name}: at the end of the run, output "
+                f"'{operand.name}' in {home.storage.name} holds values that are not its "
+                f"last{newer}, never stored",
+                hint="store each output tile after the last compute writing it")
+        if self.functional:
+            self._check_written()
 
     def _check_written(self) -> None:
         """At the end of a functional run: every element of every output was written."""

@@ -223,3 +223,17 @@ def test_a_stage_run_before_the_one_producing_what_it_reads() -> None:
             r"stage 2 \('exp'\) leaves it")):
         Simulator(dataclasses.replace(program, instrs=swapped),
                   load_arch("teaching", params={"spad_kib": 1}), inputs)
+
+
+def test_a_store_moved_before_the_last_computes_of_its_tile() -> None:
+    last_store = len(GEMM.instrs) - 1
+    last_compute = _first(Compute, after=last_store - 1) if isinstance(
+        GEMM.instrs[last_store - 1], Compute) else last_store - 1
+    instrs = list(GEMM.instrs)
+    instrs.insert(last_compute, instrs.pop(last_store))  # stores partial sums, then adds more
+    moved = tuple(dataclasses.replace(ins, index=k) for k, ins in enumerate(instrs))
+    with pytest.raises(SimulationError, match=(
+            r"sim: gemm: at the end of the run, output 'c' in DRAM holds values that are not "
+            rf"its last: instruction {last_compute + 1} \(compute mac on pe, stage 0, origin "
+            r"'t/stage0'\) computed newer ones into c\[4:8, 4:8\] at SPAD\[.*\), never stored")):
+        Simulator(dataclasses.replace(GEMM, instrs=moved), tiny()).run()  # timing only too
