@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from covenant_lab.quote import show_number
 
 __all__ = [
+    "AREA_MM2",
     "BANKS",
     "BUFFERING",
     "BYTES_PER_CYCLE",
     "CAPACITY_BYTES",
     "CLOCK_MHZ",
     "CYCLES",
-    "AREA_MM2",
     "DIM",
     "ENERGY_PJ",
     "EXPR_CHARS",
@@ -97,7 +97,7 @@ CLOCK_MHZ = Limit("a clock", 1, 100_000, "MHz",
 CYCLES = Limit("one invocation's timing", 0, 1 << 53, "cycles",
                "cycle counts are summed in float64, exact up to 2^53")
 ENERGY_PJ = Limit("an energy", 0, 1_000_000, "pJ",
-                  "a microjoule per byte, operation or cycle is 4000x a DRAM access; more is a "
+                  "a microjoule per byte, operation or cycle is 4000x a DRAM byte; more is a "
                   "unit mistake (nJ or J written as pJ)")
 AREA_MM2 = Limit("an area", 0, 100_000, "mm^2",
                  "a 300 mm wafer is 70,000 mm^2; more is a unit mistake (um^2 written as mm^2)")

@@ -128,7 +128,7 @@ class NodeBuilder:
         if not math.isfinite(number) or number < 0:
             self.problems.add(path, f"must be a number >= 0, got {show_number(value)}")
             return 0.0
-        if not self.within(path, raw, number, limit):
+        if not self.within(path, raw, int(number) if number.is_integer() else number, limit):
             return 0.0
         return number
 

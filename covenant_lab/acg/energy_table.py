@@ -132,7 +132,7 @@ def sram_pj_per_byte(capacity_bytes: int) -> float:
     else:
         (c0, e0), (c1, e1) = points[1], points[2]
     slope = math.log(e1 / e0) / math.log(c1 / c0)
-    return e0 * (capacity_bytes / c0) ** slope / 8
+    return float(e0 * (capacity_bytes / c0) ** slope / 8)
 
 
 def dram_pj_per_byte() -> float:

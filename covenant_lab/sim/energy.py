@@ -103,7 +103,8 @@ def instruction_parts(program: Program, acg: ACG, sched: Schedule) -> list[tuple
 def _transfer(model: EnergyModel, ins: Transfer, nbytes: int) -> tuple[EnergyPart, ...]:
     src, dst, operand = ins.src.storage.name, ins.dst.storage.name, ins.dst.operand
     read = ins.dst.elements * ins.src.elem_bytes
-    parts = [EnergyPart(src, Action.READ, operand, read, read * model.storage[src].read_pj_per_byte)]
+    price = model.storage[src].read_pj_per_byte
+    parts = [EnergyPart(src, Action.READ, operand, read, read * price)]
     edge = ins.edge
     parts.append(EnergyPart(edge_name(edge.src, edge.dst), Action.MOVE, operand, nbytes,
                             nbytes * model.edges.get(edge.key, 0.0)))
@@ -167,9 +168,9 @@ def _compute(model: EnergyModel, program: Program, ins: Compute,
         if role != "init":
             hops = _hops(cap.spatial, role, used, ops)
             if hops:
-                nb = hops * tile.elem_bytes
-                parts.append(EnergyPart(node.name, Action.FORWARD, tile.operand, nb,
-                                        nb * prices.forward_pj_per_byte))
+                moved = hops * tile.elem_bytes
+                parts.append(EnergyPart(node.name, Action.FORWARD, tile.operand, moved,
+                                        moved * prices.forward_pj_per_byte))
     busy = model.compute[node.name].busy_pj_per_cycle
     if busy:
         parts.append(EnergyPart(node.name, Action.BUSY, "", cycles, cycles * busy))
