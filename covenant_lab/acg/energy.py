@@ -91,6 +91,7 @@ class EnergyModel:
     compute: dict[str, ComputeEnergy]
     capabilities: dict[tuple[str, str], CapabilityEnergy]  # (node, capability label)
     given: frozenset[Key]  # the numbers the file gave; the others come from the table
+    private_to: dict[str, str]  # storage -> the compute node each of whose PEs has a copy
 
     def source(self, key: Key) -> str:
         """``"file"`` or the table's name: where the number ``key`` comes from."""
@@ -157,6 +158,7 @@ def _resolve(acg: ACG) -> EnergyModel:
         compute=compute,
         capabilities=caps,
         given=frozenset(given),
+        private_to={s.name: s.private_to for s in acg.storage_nodes if s.private_to},
     )
 
 

@@ -34,8 +34,7 @@ from typing import TYPE_CHECKING
 
 from covenant_lab.acg.capabilities import SpatialDim
 from covenant_lab.acg.energy import EnergyModel, energy_model
-from covenant_lab.codelets.ir import Access
-from covenant_lab.compiler.boxes import access_box, volume
+from covenant_lab.codelets.ir import Access, Stmt
 from covenant_lab.compiler.program import Compute, Program, Transfer
 from covenant_lab.sim.schedule import Schedule, edge_name
 
@@ -89,20 +88,75 @@ class IdleSpan:
 
 
 def instruction_parts(program: Program, acg: ACG, sched: Schedule) -> list[tuple[EnergyPart, ...]]:
-    """The energy parts of every instruction, in program order."""
-    model = energy_model(acg)
+    """The energy parts of every instruction, in program order. Instructions alike in
+    everything their energy depends on share one tuple of parts (priced once)."""
+    pricer = _Pricer(energy_model(acg), program)
     out: list[tuple[EnergyPart, ...]] = []
     for i, ins in enumerate(program.instrs):
         if isinstance(ins, Transfer):
-            out.append(_transfer(model, ins, sched.nbytes[i]))
+            out.append(pricer.transfer(ins, sched.nbytes[i]))
         else:
-            out.append(_compute(model, program, ins, sched.end[i] - sched.start[i]))
+            out.append(pricer.compute(ins, sched.end[i] - sched.start[i]))
     return out
+
+
+# one axis of an access: (terms (loop, coefficient), constant, the tensor's extent)
+_Axis = tuple[tuple[tuple[str, int], ...], int, int]
+
+
+class _Pricer:
+    """Prices instructions, caching parts by what they depend on."""
+
+    def __init__(self, model: EnergyModel, program: Program) -> None:
+        self.model = model
+        self.program = program
+        self.cache: dict[tuple[object, ...], tuple[EnergyPart, ...]] = {}
+        self.axes: dict[tuple[int, str], tuple[_Axis, ...]] = {}
+        for si, stage in enumerate(program.codelet.stages):
+            for role, access in _role_accesses(stage.stmt).items():
+                shape = program.codelet.operand(access.operand).shape
+                self.axes[(si, role)] = tuple(
+                    (e.terms, e.const, n) for e, n in zip(access.index, shape, strict=True))
+
+    def transfer(self, ins: Transfer, nbytes: int) -> tuple[EnergyPart, ...]:
+        src, dst = ins.src, ins.dst
+        key = (ins.edge, src.storage.name, dst.storage.name, dst.operand, src.elem_bytes,
+               dst.elem_bytes, nbytes)
+        parts = self.cache.get(key)
+        if parts is None:
+            parts = self.cache[key] = _transfer(self.model, ins, nbytes)
+        return parts
+
+    def distinct(self, stage: int, role: str, loops: dict[str, tuple[int, int]]) -> int:
+        """Elements of ``role``'s tensor the invocation touches (its access box, clipped)."""
+        n = 1
+        for terms, const, extent in self.axes[(stage, role)]:
+            lo = hi = const
+            for var, coef in terms:
+                a, b = loops[var]
+                if coef > 0:
+                    lo, hi = lo + coef * a, hi + coef * (b - 1)
+                else:
+                    lo, hi = lo + coef * (b - 1), hi + coef * a
+            n *= max(min(hi, extent - 1) - max(lo, 0) + 1, 0)
+        return n
+
+    def compute(self, ins: Compute, cycles: int) -> tuple[EnergyPart, ...]:
+        loops = {lp: (lo, hi) for lp, lo, hi in ins.box}
+        tiles = tuple((role, t.storage.name, t.operand, t.elem_bytes,
+                       self.distinct(ins.stage, role, loops) if (ins.stage, role) in self.axes
+                       else -1) for role, t in ins.tiles)
+        key = (ins.node.name, ins.capability, ins.init, ins.operations, ins.params, cycles, tiles)
+        parts = self.cache.get(key)
+        if parts is None:
+            parts = self.cache[key] = _compute(self.model, ins, cycles, tiles)
+        return parts
 
 
 def _transfer(model: EnergyModel, ins: Transfer, nbytes: int) -> tuple[EnergyPart, ...]:
     src, dst, operand = ins.src.storage.name, ins.dst.storage.name, ins.dst.operand
-    read = ins.dst.elements * ins.src.elem_bytes
+    elements = nbytes // ins.dst.elem_bytes
+    read = elements * ins.src.elem_bytes
     price = model.storage[src].read_pj_per_byte
     parts = [EnergyPart(src, Action.READ, operand, read, read * price)]
     edge = ins.edge
@@ -111,15 +165,13 @@ def _transfer(model: EnergyModel, ins: Transfer, nbytes: int) -> tuple[EnergyPar
     if edge.via is not None:
         parts.append(EnergyPart(edge.via, Action.MOVE, operand, nbytes,
                                 nbytes * model.comm.get(edge.via, 0.0)))
-    write = ins.dst.nbytes
-    parts.append(EnergyPart(dst, Action.WRITE, operand, write,
-                            write * model.storage[dst].write_pj_per_byte))
+    parts.append(EnergyPart(dst, Action.WRITE, operand, nbytes,
+                            nbytes * model.storage[dst].write_pj_per_byte))
     return tuple(parts)
 
 
-def _role_accesses(program: Program, ins: Compute) -> dict[str, Access]:
-    """The statement's access for each capability role of the invocation."""
-    stmt = program.codelet.stages[ins.stage].stmt
+def _role_accesses(stmt: Stmt) -> dict[str, Access]:
+    """The statement's access for each capability role."""
     roles = stmt.op.roles
     out = {role: src for role, src in zip(roles[:-1], stmt.srcs, strict=True)
            if isinstance(src, Access)}
@@ -129,8 +181,10 @@ def _role_accesses(program: Program, ins: Compute) -> dict[str, Access]:
     return out
 
 
-def _compute(model: EnergyModel, program: Program, ins: Compute,
-             cycles: int) -> tuple[EnergyPart, ...]:
+def _compute(model: EnergyModel, ins: Compute, cycles: int,
+             tiles: tuple[tuple[str, str, str, int, int], ...]) -> tuple[EnergyPart, ...]:
+    """``tiles``: per role (role, storage, operand, element bytes, distinct elements or -1
+    for a role the statement does not access)."""
     node = ins.node
     cap = next(c for c in node.capabilities if c.label == ins.capability)
     prices = model.capabilities[(node.name, ins.capability)]
@@ -139,37 +193,32 @@ def _compute(model: EnergyModel, program: Program, ins: Compute,
     dst = ins.tile(dst_role)
     parts = [EnergyPart(node.name, Action.OP, dst.operand if dst else "", ops,
                         ops * prices.pj_per_op)]
-    accesses = _role_accesses(program, ins)
-    loops = {lp: (lo, hi) for lp, lo, hi in ins.box}
     used = dict(ins.params)
-    for role, tile in ins.tiles:
-        access = accesses.get(role)
-        if access is None or (role == "init" and not ins.init):
+    for role, name, operand, elem, distinct in tiles:
+        if distinct < 0 or (role == "init" and not ins.init):
             continue
-        storage = model.storage[tile.storage.name]
-        shape = program.codelet.operand(tile.operand).shape
-        distinct = volume(access_box(access, loops, shape))
-        per_op = tile.storage.private_to == node.name
+        storage = model.storage[name]
+        per_op = model.private_to.get(name) == node.name
         count = ops if per_op else distinct
         if role == dst_role:
             if cap.op.accumulates:
                 reads = count - (distinct if ins.init else 0)
                 if reads > 0:
-                    nb = reads * tile.elem_bytes
-                    parts.append(EnergyPart(tile.storage.name, Action.READ, tile.operand, nb,
+                    nb = reads * elem
+                    parts.append(EnergyPart(name, Action.READ, operand, nb,
                                             nb * storage.read_pj_per_byte))
-            nb = count * tile.elem_bytes
-            parts.append(EnergyPart(tile.storage.name, Action.WRITE, tile.operand, nb,
+            nb = count * elem
+            parts.append(EnergyPart(name, Action.WRITE, operand, nb,
                                     nb * storage.write_pj_per_byte))
         else:
-            nb = count * tile.elem_bytes
-            parts.append(EnergyPart(tile.storage.name, Action.READ, tile.operand, nb,
+            nb = count * elem
+            parts.append(EnergyPart(name, Action.READ, operand, nb,
                                     nb * storage.read_pj_per_byte))
         if role != "init":
             hops = _hops(cap.spatial, role, used, ops)
             if hops:
-                moved = hops * tile.elem_bytes
-                parts.append(EnergyPart(node.name, Action.FORWARD, tile.operand, moved,
+                moved = hops * elem
+                parts.append(EnergyPart(node.name, Action.FORWARD, operand, moved,
                                         moved * prices.forward_pj_per_byte))
     busy = model.compute[node.name].busy_pj_per_cycle
     if busy:
