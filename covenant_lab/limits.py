@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from covenant_lab.quote import show_number
 
 __all__ = [
+    "AREA_MM2",
     "BANKS",
     "BUFFERING",
     "BYTES_PER_CYCLE",
@@ -23,6 +24,7 @@ __all__ = [
     "CLOCK_MHZ",
     "CYCLES",
     "DIM",
+    "ENERGY_PJ",
     "EXPR_CHARS",
     "EXPR_DEPTH",
     "LATENCY_CYCLES",
@@ -30,6 +32,7 @@ __all__ = [
     "MAX_MEMORY",
     "NUMBER",
     "PES",
+    "TECHNOLOGY_NM",
     "WORD_BYTES",
     "Limit",
 ]
@@ -94,6 +97,13 @@ CLOCK_MHZ = Limit("a clock", 1, 100_000, "MHz",
                   "from the reference by 10^5 at most")
 CYCLES = Limit("one invocation's timing", 0, 1 << 53, "cycles",
                "cycle counts are summed in float64, exact up to 2^53")
+ENERGY_PJ = Limit("an energy", 0, 1_000_000, "pJ",
+                  "a microjoule per byte, operation or cycle is 4000x a DRAM byte; more is a "
+                  "unit mistake (nJ or J written as pJ)")
+AREA_MM2 = Limit("an area", 0, 100_000, "mm^2",
+                 "a 300 mm wafer is 70,000 mm^2; more is a unit mistake (um^2 written as mm^2)")
+TECHNOLOGY_NM = Limit("a technology node", 1, 1000, "nm",
+                      "from 1 nm to 1 um processes; the energy table scales linearly with it")
 
 # -- host memory (checked by covenant_lab/budget.py) -----------------------------------------
 MAX_MEMORY = 2 << 30  # bytes of host memory an ONNX load, a compile or a simulation may use by

@@ -114,6 +114,24 @@ class NodeBuilder:
             return 1
         return int(number) if number.is_integer() else number
 
+    def amount(self, path: str, value: Any, limit: Limit) -> float:
+        """A non-negative energy or area within ``limit``: a number or expression (0 after a
+        problem)."""
+        raw = value
+        value = self._evaluate(path, value, self.params)
+        if value is None:
+            return 0.0
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number) or number < 0:
+            self.problems.add(path, f"must be a number >= 0, got {show_number(value)}")
+            return 0.0
+        if not self.within(path, raw, int(number) if number.is_integer() else number, limit):
+            return 0.0
+        return number
+
     def storage(self, name: str, spec: Mapping[str, Any]) -> StorageNode:
         path = f"storage.{name}"
         access = Access(spec.get("access", Access.RAM.value))

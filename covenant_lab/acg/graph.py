@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from covenant_lab.acg.capabilities import Capability
+from covenant_lab.acg.energy import ArchEnergy
 from covenant_lab.acg.frozen import FrozenMap, freeze, thaw
 from covenant_lab.acg.homes import TensorHome, resolve
 from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, Node, StorageNode
@@ -44,6 +45,7 @@ class ACG:
     edges: tuple[Edge, ...]
     homes: tuple[tuple[TensorHome, str], ...] = ()  # every kind's off-chip memory
     clock_mhz: float | None = None  # the reference clock of every cycle count, when given
+    energy: ArchEnergy = field(default_factory=ArchEnergy)  # resolved by acg.energy_model
     source: str = field(default="<memory>", compare=False)
     spec: Mapping[str, Any] = field(default_factory=FrozenMap, compare=False, repr=False)
     comment: str = field(default="", compare=False, repr=False)

@@ -67,6 +67,7 @@ from typing import Any
 import yaml
 
 from covenant_lab.acg.build import NodeBuilder
+from covenant_lab.acg.energy_load import read_energy
 from covenant_lab.acg.graph import ACG, freeze
 from covenant_lab.acg.homes import TensorHome, resolve
 from covenant_lab.acg.schema import schema_issues
@@ -299,6 +300,7 @@ def build_acg(
     comm = tuple(builder.comm(k, v) for k, v in (doc.get("communication") or {}).items())
     compute = tuple(builder.compute(k, v, clock) for k, v in doc["compute"].items())
     edges = tuple(builder.edge(i, e) for i, e in enumerate(doc["edges"]))
+    energy = read_energy(doc, builder)
     given = {TensorHome(k): v for k, v in (doc.get("homes") or {}).items()}
     sizes = {n.name: n.size for n in compute}
     storage = tuple(
@@ -323,6 +325,7 @@ def build_acg(
         edges=edges,
         homes=homes,
         clock_mhz=clock,
+        energy=energy,
         source=source,
         spec=freeze(doc),
         comment=comment,

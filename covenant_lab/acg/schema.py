@@ -13,6 +13,7 @@ import difflib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from covenant_lab.acg.energy_table import TABLES
 from covenant_lab.acg.homes import TensorHome
 from covenant_lab.acg.nodes import Access
 from covenant_lab.acg.schema_check import SchemaError, schema_errors
@@ -56,6 +57,11 @@ _STORAGE = {
         "entries": _POSITIVE,  # a FIFO's depth in tiles
         "entry_bytes": _POSITIVE,  # and the size of one entry
         "private_to": _NAME,  # a compute node: one copy per PE, capacity_bytes per PE
+        # energy and area (acg/energy.py); without them the energy table's defaults
+        "read_pj_per_byte": _NONNEG,
+        "write_pj_per_byte": _NONNEG,
+        "leakage_pj_per_cycle": _NONNEG,  # one copy
+        "area_mm2": _NONNEG,  # all copies
     },
     # on-chip storage must say how big it is: capacity_bytes, or a FIFO's entries
     "if": {"required": ["off_chip"], "properties": {"off_chip": {"const": True}}},
@@ -74,6 +80,7 @@ _COMM = {
         "bytes_per_cycle": _POSITIVE,
         "latency_cycles": _NONNEG,
         "description": {"type": "string"},
+        "pj_per_byte": _NONNEG,  # energy of every byte moved through it
     },
 }
 
@@ -127,6 +134,8 @@ _CAPABILITY = {
         "latency_cycles": _NONNEG,
         "template": {"type": "string"},
         "description": {"type": "string"},
+        "pj_per_op": _NONNEG,  # one statement execution at the capability's dtypes
+        "forward_pj_per_byte": _NONNEG,  # one PE-to-PE hop of an operand inside the node
     },
 }
 
@@ -140,6 +149,9 @@ _COMPUTE = {
         "description": {"type": "string"},
         "clock_mhz": _POSITIVE,  # the node's own clock (needs the file's clock_mhz)
         "fallback": {"type": "boolean"},  # a general-purpose unit (host CPU, scalar core)
+        "idle_pj_per_cycle": _NONNEG,  # static energy per cycle while no invocation runs
+        "busy_pj_per_cycle": _NONNEG,  # static energy per cycle of an invocation
+        "area_mm2": _NONNEG,
     },
 }
 
@@ -155,6 +167,16 @@ _EDGE = {
         "via": _NAME,
         "template": {"type": "string"},
         "dtype": {"enum": [d.value for d in DType]},  # element type on the memory side
+        "pj_per_byte": _NONNEG,  # energy of every byte moved along it
+    },
+}
+
+_ENERGY = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "table": {"enum": list(TABLES)},  # the cited table of defaults (acg/energy_table.py)
+        "technology_nm": _POSITIVE,  # the defaults are scaled from the table's node to this
     },
 }
 
@@ -177,6 +199,7 @@ SCHEMA: dict[str, Any] = {
         "params": _named({"type": "integer"}),
         "clock_mhz": _POSITIVE,  # the reference clock of every cycle count
         "homes": _HOMES,
+        "energy": _ENERGY,
         "storage": _named(_STORAGE, min_properties=1),
         "communication": _named(_COMM),
         "compute": _named(_COMPUTE, min_properties=1),

@@ -15,6 +15,7 @@ restores the nearest memory snapshot and replays forward, so states are reproduc
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -39,13 +40,14 @@ from covenant_lab.codelets.library.constants import constants
 from covenant_lab.compiler.program import Program
 from covenant_lab.errors import SimulationError, UsageError
 from covenant_lab.sim.coverage import check_coverage, first_index
+from covenant_lab.sim.energy import EnergyPart, EnergyReport, idle_parts, instruction_parts
 from covenant_lab.sim.memory import Memory, Snapshot, show
 from covenant_lab.sim.regions import Regions
 from covenant_lab.sim.sanitize import check_program, describe
 from covenant_lab.sim.schedule import Schedule, edge_name, schedule
 from covenant_lab.sim.semantics import Machine, execute
 from covenant_lab.sim.state import LiveTile, SimEvent, SimState, StorageState
-from covenant_lab.sim.trace import TraceEvent, events_from_schedule
+from covenant_lab.sim.trace import TraceEvent, events_from_schedule, idle_events
 from covenant_lab.types import Role
 
 if TYPE_CHECKING:
@@ -115,6 +117,7 @@ class Simulator:
         self._snapshot_budget = snapshot_budget_bytes
         self._snapshots: dict[int, Snapshot] = {0: self._memory.snapshot()}
         self._reset_timing()
+        self._priced: list[tuple[float, tuple[EnergyPart, ...]]] | None = None
 
     # -- setup ---------------------------------------------------------------------------------
     def _load(self, inputs: Mapping[str, np.ndarray]) -> None:
@@ -347,8 +350,30 @@ class Simulator:
             raise SimulationError(f"sim: {what} needs values, but this simulator is timing-only",
                                   hint="pass inputs=... to Simulator to simulate values")
 
-    def trace(self) -> tuple[TraceEvent, ...]:
-        return events_from_schedule(self.program, self.schedule)
+    def trace(self, *, idle: bool = False) -> tuple[TraceEvent, ...]:
+        """Every instruction's event (and stall), each with its ``energy_pj``; with ``idle``
+        also the static energy outside invocations (``"idle"`` events, after the others)."""
+        energies = [p[0] for p in self._energy()]
+        events = events_from_schedule(self.program, self.schedule, energies)
+        if idle:
+            events += idle_events(idle_parts(self.acg, self.schedule, self.program))
+        return events
+
+    def _energy(self) -> list[tuple[float, tuple[EnergyPart, ...]]]:
+        """Each instruction's pJ and its parts (priced once per simulator)."""
+        if self._priced is None:
+            self._priced = [(math.fsum(p.pj for p in parts), parts)
+                            for parts in instruction_parts(self.program, self.acg, self.schedule)]
+        return self._priced
+
+    def energy(self) -> EnergyReport:
+        """The layer's energy: the sum of its events' (``trace(idle=True)``), with the parts
+        grouped per component, operand, action and (component, action) (``sim/energy.py``)."""
+        priced = self._energy()
+        spans = idle_parts(self.acg, self.schedule, self.program)
+        total = math.fsum([*(pj for pj, _ in priced), *(s.part.pj for s in spans)])
+        parts = (*(p for _, ps in priced for p in ps), *(s.part for s in spans))
+        return EnergyReport(self.program.codelet.name, total, parts)
 
     @property
     def total_cycles(self) -> int:

@@ -2,8 +2,10 @@
 
 One event per instruction on its primary resource (a compute node, or the edge
 ``"SRC->DST"`` of a transfer), plus a ``"stall"`` event on the same row for every instruction
-that waited on a dependency: from when its resources were free to when it started.
-Times are in cycles.
+that waited on a dependency: from when its resources were free to when it started; and, when
+asked (``Simulator.trace(idle=True)``), an ``"idle"`` event for static energy outside
+invocations (a compute node's gaps, a storage's leakage over the run; ``sim/energy.py``).
+Times are in cycles; ``energy_pj`` is the energy the event spent (0 for a stall).
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from covenant_lab.compiler.program import Compute, Program, Transfer
+from covenant_lab.sim.energy import IdleSpan
 from covenant_lab.sim.schedule import Schedule
 
-__all__ = ["TraceEvent", "events_from_schedule", "to_csv", "to_perfetto", "to_rows"]
+__all__ = ["TraceEvent", "events_from_schedule", "idle_events", "to_csv", "to_perfetto",
+           "to_rows"]
 
-EventKind = Literal["compute", "transfer", "stall"]
+EventKind = Literal["compute", "transfer", "stall", "idle"]
 
 _FIELDS = ("index", "resource", "kind", "start", "end", "nbytes", "operations", "operand", "box",
-           "instr_kind", "origin", "capability")
+           "instr_kind", "origin", "capability", "energy_pj")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,30 +45,34 @@ class TraceEvent:
     instr_kind: str  # "load" / "store" for transfers, the op (e.g. "mac") for computes
     origin: str
     capability: str  # capability label (computes), "" for transfers
+    energy_pj: float = 0.0  # what the event spent (sim/energy.py); 0 for a stall
 
     @property
     def duration(self) -> int:
         return self.end - self.start
 
 
-def _instr_event(program: Program, i: int, ins: Transfer | Compute, sched: Schedule) -> TraceEvent:
+def _instr_event(program: Program, i: int, ins: Transfer | Compute, sched: Schedule,
+                 energy: float) -> TraceEvent:
     resource = sched.resource(i)
     start, end = sched.start[i], sched.end[i]
     if isinstance(ins, Transfer):
         return TraceEvent(i, resource, "transfer", start, end, sched.nbytes[i], 0,
-                          ins.dst.operand, ins.dst.box, ins.kind, ins.origin, "")
+                          ins.dst.operand, ins.dst.box, ins.kind, ins.origin, "", energy)
     dst = ins.tile("acc") or ins.tile("out")
     op = program.codelet.stages[ins.stage].stmt.op.value
     return TraceEvent(i, resource, "compute", start, end, 0, ins.operations,
                       dst.operand if dst is not None else "", ins.box, op, ins.origin,
-                      ins.capability)
+                      ins.capability, energy)
 
 
-def events_from_schedule(program: Program, schedule: Schedule) -> tuple[TraceEvent, ...]:
-    """Every instruction's event, preceded by its stall event when it waited; program order."""
+def events_from_schedule(program: Program, schedule: Schedule,
+                         energies: Sequence[float] | None = None) -> tuple[TraceEvent, ...]:
+    """Every instruction's event, preceded by its stall event when it waited; program order.
+    ``energies`` (pJ per instruction) fills ``energy_pj``."""
     out: list[TraceEvent] = []
     for i, ins in enumerate(program.instrs):
-        ev = _instr_event(program, i, ins, schedule)
+        ev = _instr_event(program, i, ins, schedule, energies[i] if energies else 0.0)
         if schedule.stall(i) > 0:
             out.append(TraceEvent(i, ev.resource, "stall", schedule.free[i], ev.start, 0, 0,
                                   ev.operand, ev.box, ev.instr_kind, ev.origin, ev.capability))
@@ -72,9 +80,18 @@ def events_from_schedule(program: Program, schedule: Schedule) -> tuple[TraceEve
     return tuple(out)
 
 
+def idle_events(spans: Sequence[IdleSpan]) -> tuple[TraceEvent, ...]:
+    """One ``"idle"`` event per span of static energy (index -1: no instruction); its
+    ``instr_kind`` is the action, ``"idle"`` or ``"leakage"``."""
+    return tuple(TraceEvent(-1, s.resource, "idle", s.start, s.end, 0, 0, "", (),
+                            s.part.action.value, "", "", s.part.pj) for s in spans)
+
+
 def _label(ev: TraceEvent) -> str:
     if ev.kind == "stall":
         return f"stall #{ev.index}"
+    if ev.kind == "idle":
+        return ev.instr_kind
     if ev.kind == "transfer":
         return f"{ev.instr_kind} {ev.operand}"
     return f"{ev.capability or ev.instr_kind} {ev.operand}"
@@ -108,7 +125,7 @@ def to_perfetto(events: Sequence[TraceEvent], *, process: str = "covenant_lab") 
             "args": {"index": ev.index, "nbytes": ev.nbytes, "operations": ev.operations,
                      "operand": ev.operand, "box": [list(b) for b in ev.box],
                      "instr_kind": ev.instr_kind, "origin": ev.origin,
-                     "capability": ev.capability},
+                     "capability": ev.capability, "energy_pj": ev.energy_pj},
         }
         for ev in events
     ]

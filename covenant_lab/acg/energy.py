@@ -1,0 +1,180 @@
+"""Energy and area of an architecture: what a file gives, and every number resolved.
+
+A file may give, all optional (``docs/arch-format.md``, section *energy and area*):
+
+- top level ``energy: {table: horowitz_isscc2014, technology_nm: 45}``: the cited table the
+  defaults come from and the technology node they are scaled to (``acg.energy_table``);
+- per storage ``read_pj_per_byte``, ``write_pj_per_byte``, ``leakage_pj_per_cycle`` (one
+  copy; a ``private_to`` storage leaks once per PE) and ``area_mm2`` (all copies);
+- per communication node and per edge ``pj_per_byte`` (bytes moved through it);
+- per compute node ``idle_pj_per_cycle``, ``busy_pj_per_cycle`` and ``area_mm2``;
+- per capability ``pj_per_op`` (one statement execution at its dtypes) and
+  ``forward_pj_per_byte`` (one PE-to-PE hop of an operand inside the node).
+
+:class:`ArchEnergy` keeps what the file gave (``ACG.energy``); :func:`energy_model` resolves
+every node, edge and capability, from the file where given and from the table otherwise, and
+says which (``EnergyModel.given``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from covenant_lab.acg import energy_table as et
+from covenant_lab.acg.capabilities import Capability
+from covenant_lab.types import DType
+
+if TYPE_CHECKING:
+    from covenant_lab.acg.graph import ACG
+
+__all__ = [
+    "ArchEnergy",
+    "CapabilityEnergy",
+    "ComputeEnergy",
+    "EnergyModel",
+    "Key",
+    "StorageEnergy",
+    "energy_model",
+]
+
+# (section, name, field): ("storage", "SPAD", "read_pj_per_byte"), ("edge", "DRAM->SPAD",
+# "pj_per_byte"), ("capability", "mac_array.mac", "pj_per_op")
+Key = tuple[str, str, str]
+
+STORAGE_FIELDS = ("read_pj_per_byte", "write_pj_per_byte", "leakage_pj_per_cycle", "area_mm2")
+COMM_FIELDS = ("pj_per_byte",)
+EDGE_FIELDS = ("pj_per_byte",)
+COMPUTE_FIELDS = ("idle_pj_per_cycle", "busy_pj_per_cycle", "area_mm2")
+CAPABILITY_FIELDS = ("pj_per_op", "forward_pj_per_byte")
+
+
+@dataclass(frozen=True, slots=True)
+class ArchEnergy:
+    """What an architecture file says about energy: its table, node and explicit numbers."""
+
+    table: str = et.TABLES[0]
+    technology_nm: float = et.REFERENCE_NM
+    given: tuple[tuple[Key, float], ...] = ()  # explicit values, in file order
+
+
+@dataclass(frozen=True, slots=True)
+class StorageEnergy:
+    read_pj_per_byte: float
+    write_pj_per_byte: float
+    leakage_pj_per_cycle: float  # all copies together
+    area_mm2: float  # all copies together
+
+
+@dataclass(frozen=True, slots=True)
+class ComputeEnergy:
+    idle_pj_per_cycle: float
+    busy_pj_per_cycle: float
+    area_mm2: float
+
+
+@dataclass(frozen=True, slots=True)
+class CapabilityEnergy:
+    pj_per_op: float
+    forward_pj_per_byte: float
+
+
+@dataclass(frozen=True)
+class EnergyModel:
+    """Every energy and area number of an architecture, resolved (see the module docstring)."""
+
+    table: str
+    technology_nm: float
+    storage: dict[str, StorageEnergy]
+    comm: dict[str, float]  # pJ per byte through the comm node
+    edges: dict[tuple[str, str], float]  # pJ per byte along the edge
+    compute: dict[str, ComputeEnergy]
+    capabilities: dict[tuple[str, str], CapabilityEnergy]  # (node, capability label)
+    given: frozenset[Key]  # the numbers the file gave; the others come from the table
+    private_to: dict[str, str]  # storage -> the compute node each of whose PEs has a copy
+
+    def source(self, key: Key) -> str:
+        """``"file"`` or the table's name: where the number ``key`` comes from."""
+        return "file" if key in self.given else f"{self.table} at {self.technology_nm:g} nm"
+
+    @property
+    def area_mm2(self) -> float:
+        """Storages and compute nodes together."""
+        return (sum(s.area_mm2 for s in self.storage.values())
+                + sum(c.area_mm2 for c in self.compute.values()))
+
+
+def energy_model(acg: ACG) -> EnergyModel:
+    """The resolved energy model of ``acg`` (computed once per ACG)."""
+    model: EnergyModel | None = acg._cache.get("energy_model")
+    if model is None:
+        model = acg._cache["energy_model"] = _resolve(acg)
+    return model
+
+
+def _resolve(acg: ACG) -> EnergyModel:
+    spec = acg.energy
+    given = dict(spec.given)
+    pj = et.energy_scale(spec.technology_nm)
+    um = et.area_scale(spec.technology_nm)
+
+    def pick(section: str, name: str, fld: str, default: float) -> float:
+        return given.get((section, name, fld), default)
+
+    storage = {}
+    for s in acg.storage_nodes:
+        if s.off_chip:
+            access, area = et.dram_pj_per_byte() * pj, 0.0
+        else:
+            access = et.sram_pj_per_byte(s.capacity_bytes or 1) * pj
+            area = et.sram_area_mm2(s.total_bytes or 0) * um
+        storage[s.name] = StorageEnergy(
+            pick("storage", s.name, "read_pj_per_byte", access),
+            pick("storage", s.name, "write_pj_per_byte", access),
+            pick("storage", s.name, "leakage_pj_per_cycle", 0.0) * s.replicas,
+            pick("storage", s.name, "area_mm2", area),
+        )
+    compute = {}
+    caps = {}
+    for n in acg.compute_nodes:
+        unit_um2 = max((_op_area(c) for c in n.capabilities), default=0.0)
+        compute[n.name] = ComputeEnergy(
+            pick("compute", n.name, "idle_pj_per_cycle", 0.0),
+            pick("compute", n.name, "busy_pj_per_cycle", 0.0),
+            pick("compute", n.name, "area_mm2", n.size * unit_um2 * um / 1e6),
+        )
+        for c in n.capabilities:
+            name = f"{n.name}.{c.label}"
+            caps[(n.name, c.label)] = CapabilityEnergy(
+                pick("capability", name, "pj_per_op", _op_pj(c) * pj),
+                pick("capability", name, "forward_pj_per_byte", et.forward_pj_per_byte() * pj),
+            )
+    return EnergyModel(
+        table=spec.table,
+        technology_nm=spec.technology_nm,
+        storage=storage,
+        comm={c.name: pick("comm", c.name, "pj_per_byte", 0.0) for c in acg.comm_nodes},
+        edges={e.key: pick("edge", f"{e.src}->{e.dst}", "pj_per_byte", 0.0) for e in acg.edges},
+        compute=compute,
+        capabilities=caps,
+        given=frozenset(given),
+        private_to={s.name: s.private_to for s in acg.storage_nodes if s.private_to},
+    )
+
+
+def _dtypes(c: Capability) -> tuple[DType, DType]:
+    """The dtype of the first source port and of the destination port."""
+    dst = c.port("acc") or c.port("out")
+    src = c.port("a") or dst
+    assert src is not None and dst is not None  # validated: every op has a destination port
+    return src.dtype, dst.dtype
+
+
+def _op_pj(c: Capability) -> float:
+    src, dst = _dtypes(c)
+    return et.op_pj(c.op, src, dst)
+
+
+def _op_area(c: Capability) -> float:
+    src, dst = _dtypes(c)
+    return et.op_area_um2(c.op, src, dst)

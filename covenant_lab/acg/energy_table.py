@@ -1,0 +1,150 @@
+"""The one cited table energy and area defaults come from, scaled by a technology node.
+
+Source (the table an architecture file names with ``energy: {table: horowitz_isscc2014}``):
+M. Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014, pp.
+10-14, Figure 1.1.9 (45 nm, 0.9 V). Energy per operation and per 64-bit memory access:
+
+=========================  =========  ==========================  ==========
+operation                  energy pJ  memory access (64 bits)     energy pJ
+=========================  =========  ==========================  ==========
+8-bit integer add          0.03       SRAM 8 KB                   10
+32-bit integer add         0.1        SRAM 32 KB                  20
+8-bit integer multiply     0.2        SRAM 1 MB                   100
+32-bit integer multiply    3.1        DRAM                        1300-2600
+16-bit float add           0.4
+32-bit float add           0.9
+16-bit float multiply      1.1
+32-bit float multiply      3.7
+=========================  =========  ==========================  ==========
+
+The same figure gives the area of the arithmetic units (um^2 at 45 nm): 8-bit add 36, 32-bit
+add 137, 8-bit multiply 282, 32-bit multiply 3495, 16-bit float add 1360, 32-bit float add
+4184, 16-bit float multiply 1640, 32-bit float multiply 7700.
+
+What the table does not say, and the rule used here instead (each stated where it is used):
+
+- 16-bit integers: geometric mean of the 8- and 32-bit figures.
+- SRAM of another capacity: log-log interpolation between the three sizes, extended beyond
+  them with the slope of the nearest pair (a 64-byte register file: 0.88 pJ per 64 bits).
+- DRAM: the middle of the range, 1950 pJ per 64 bits.
+- PE-to-PE forwarding: the SRAM curve at one 64-bit register (8 bytes), 0.31 pJ per 64 bits.
+- Divide, square root and the transcendental ops: four multiplies of the dtype; copy: free.
+- Leakage, idle and busy static power, wires between memories: 0 (the table has none; a
+  file gives them where known).
+- SRAM area: the 0.346 um^2 bit cell of Intel's 45 nm process (K. Mistry et al., IEDM 2007),
+  bit cells only.
+
+Technology scaling: dynamic energy scales with capacitance, linear in the feature size at a
+fixed voltage, so energies are multiplied by ``technology_nm / 45`` and areas by its square.
+"""
+
+from __future__ import annotations
+
+import math
+
+from covenant_lab.types import DType, OpKind
+
+__all__ = [
+    "REFERENCE_NM",
+    "TABLES",
+    "area_scale",
+    "dram_pj_per_byte",
+    "energy_scale",
+    "forward_pj_per_byte",
+    "op_area_um2",
+    "op_pj",
+    "sram_area_mm2",
+    "sram_pj_per_byte",
+]
+
+TABLES = ("horowitz_isscc2014",)  # the tables an architecture file may name
+REFERENCE_NM = 45.0  # the node the table was measured in
+
+# (kind, bits) -> pJ per operation, at 45 nm
+_ADD_PJ = {("int", 8): 0.03, ("int", 32): 0.1, ("float", 16): 0.4, ("float", 32): 0.9}
+_MUL_PJ = {("int", 8): 0.2, ("int", 32): 3.1, ("float", 16): 1.1, ("float", 32): 3.7}
+_ADD_UM2 = {("int", 8): 36.0, ("int", 32): 137.0, ("float", 16): 1360.0, ("float", 32): 4184.0}
+_MUL_UM2 = {("int", 8): 282.0, ("int", 32): 3495.0, ("float", 16): 1640.0, ("float", 32): 7700.0}
+# SRAM: (capacity bytes, pJ per 64-bit access)
+_SRAM_PJ = ((8 * 1024, 10.0), (32 * 1024, 20.0), (1024 * 1024, 100.0))
+_DRAM_PJ_PER_64BIT = (1300.0 + 2600.0) / 2
+_REGISTER_BYTES = 8  # one 64-bit pipeline register: what a PE-to-PE hop writes and reads
+_SRAM_CELL_UM2 = 0.346  # per bit, Intel 45 nm (Mistry et al., IEDM 2007)
+_SLOW_OPS = frozenset({OpKind.DIV, OpKind.EXP, OpKind.ERF, OpKind.TANH, OpKind.SIGMOID,
+                       OpKind.SQRT, OpKind.RSQRT, OpKind.RECIP})
+_MULTIPLIES = frozenset({OpKind.MUL})
+_FREE = frozenset({OpKind.COPY})
+
+
+def energy_scale(technology_nm: float) -> float:
+    """The factor the table's energies are multiplied by at ``technology_nm``."""
+    return technology_nm / REFERENCE_NM
+
+
+def area_scale(technology_nm: float) -> float:
+    """The factor the table's areas are multiplied by at ``technology_nm``."""
+    return (technology_nm / REFERENCE_NM) ** 2
+
+
+def _kind_bits(dtype: DType) -> tuple[str, int]:
+    return ("float" if dtype.value.startswith("float") else "int", 8 * dtype.itemsize)
+
+
+def _lookup(table: dict[tuple[str, int], float], dtype: DType) -> float:
+    kind, bits = _kind_bits(dtype)
+    if (kind, bits) in table:
+        return table[(kind, bits)]
+    # 16-bit integers: the geometric mean of 8 and 32 bits
+    return math.sqrt(table[(kind, 8)] * table[(kind, 32)])
+
+
+def op_pj(op: OpKind, dtype: DType, acc_dtype: DType | None = None) -> float:
+    """pJ of one statement execution at 45 nm: a multiply-accumulate is a multiply of the
+    sources' dtype plus an add of the accumulator's; other ops per the module's rules."""
+    if op in _FREE:
+        return 0.0
+    if op is OpKind.MAC:
+        return _lookup(_MUL_PJ, dtype) + _lookup(_ADD_PJ, acc_dtype or dtype)
+    if op in _MULTIPLIES:
+        return _lookup(_MUL_PJ, dtype)
+    if op in _SLOW_OPS:
+        return 4 * _lookup(_MUL_PJ, dtype)
+    return _lookup(_ADD_PJ, acc_dtype or dtype)  # add, sub, max, min, reductions, neg, relu
+
+
+def op_area_um2(op: OpKind, dtype: DType, acc_dtype: DType | None = None) -> float:
+    """um^2 at 45 nm of the arithmetic one PE needs for ``op`` (a MAC: multiplier + adder)."""
+    if op in _FREE:
+        return 0.0
+    if op is OpKind.MAC:
+        return _lookup(_MUL_UM2, dtype) + _lookup(_ADD_UM2, acc_dtype or dtype)
+    if op in _MULTIPLIES or op in _SLOW_OPS:
+        return _lookup(_MUL_UM2, dtype)
+    return _lookup(_ADD_UM2, acc_dtype or dtype)
+
+
+def sram_pj_per_byte(capacity_bytes: int) -> float:
+    """pJ per byte read or written in an SRAM of ``capacity_bytes`` at 45 nm: the table's
+    64-bit access energy, log-log interpolated in capacity, divided by 8."""
+    points = _SRAM_PJ
+    if capacity_bytes <= points[1][0]:
+        (c0, e0), (c1, e1) = points[0], points[1]
+    else:
+        (c0, e0), (c1, e1) = points[1], points[2]
+    slope = math.log(e1 / e0) / math.log(c1 / c0)
+    return float(e0 * (capacity_bytes / c0) ** slope / 8)
+
+
+def dram_pj_per_byte() -> float:
+    """pJ per byte of an off-chip DRAM access at 45 nm (the middle of 1.3-2.6 nJ per 64 bits)."""
+    return _DRAM_PJ_PER_64BIT / 8
+
+
+def forward_pj_per_byte() -> float:
+    """pJ per byte of one PE-to-PE hop at 45 nm: a 64-bit register on the SRAM curve."""
+    return sram_pj_per_byte(_REGISTER_BYTES)
+
+
+def sram_area_mm2(capacity_bytes: int) -> float:
+    """mm^2 at 45 nm of the bit cells of ``capacity_bytes`` of SRAM."""
+    return capacity_bytes * 8 * _SRAM_CELL_UM2 / 1e6

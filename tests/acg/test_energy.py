@@ -1,0 +1,143 @@
+"""Energy and area in architecture files: the cited table, defaults, explicit numbers, errors."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from covenant_lab.acg import energy_table as et
+from covenant_lab.acg import load_arch, loads_arch, shipped_archs
+from covenant_lab.acg.energy import energy_model
+from covenant_lab.errors import ArchError
+from covenant_lab.types import DType, OpKind
+
+from .conftest import MINI
+
+
+def test_table_numbers_are_horowitz_isscc2014() -> None:
+    # pJ at 45 nm, Horowitz ISSCC 2014 Fig. 1.1.9
+    assert et.op_pj(OpKind.ADD, DType.INT8) == 0.03
+    assert et.op_pj(OpKind.MUL, DType.INT8) == 0.2
+    assert et.op_pj(OpKind.ADD, DType.INT32) == 0.1
+    assert et.op_pj(OpKind.MUL, DType.INT32) == 3.1
+    assert et.op_pj(OpKind.ADD, DType.FLOAT32) == 0.9
+    assert et.op_pj(OpKind.MUL, DType.FLOAT32) == 3.7
+    assert et.op_pj(OpKind.MAC, DType.INT8, DType.INT32) == pytest.approx(0.3)  # 0.2 + 0.1
+    assert et.op_pj(OpKind.ADD, DType.INT16) == pytest.approx((0.03 * 0.1) ** 0.5)
+    assert et.op_pj(OpKind.COPY, DType.INT8) == 0.0
+    assert et.op_pj(OpKind.EXP, DType.FLOAT32) == pytest.approx(4 * 3.7)
+    # SRAM per 64-bit access: 8 KB 10 pJ, 32 KB 20 pJ, 1 MB 100 pJ; per byte / 8
+    assert et.sram_pj_per_byte(8 * 1024) == pytest.approx(10 / 8)
+    assert et.sram_pj_per_byte(32 * 1024) == pytest.approx(20 / 8)
+    assert et.sram_pj_per_byte(1024 * 1024) == pytest.approx(100 / 8)
+    assert et.sram_pj_per_byte(16 * 1024) == pytest.approx(10 * 2**0.5 / 8)  # log-log midpoint
+    assert et.sram_pj_per_byte(64) == pytest.approx(10 * (64 / 8192) ** 0.5 / 8)  # extended
+    assert et.dram_pj_per_byte() == (1300 + 2600) / 2 / 8
+    assert et.forward_pj_per_byte() == pytest.approx(0.3125 / 8)
+    assert et.sram_area_mm2(1024) == pytest.approx(1024 * 8 * 0.346e-6)
+    assert et.energy_scale(90) == 2.0 and et.area_scale(90) == 4.0
+
+
+def test_a_file_without_energy_loads_with_the_table_defaults() -> None:
+    arch = loads_arch(MINI, source="mini.yaml")
+    model = energy_model(arch)
+    assert (model.table, model.technology_nm, model.given) == ("horowitz_isscc2014", 45.0,
+                                                               frozenset())
+    assert model.storage["DRAM"].read_pj_per_byte == 243.75
+    slope = math.log(100 / 20) / math.log(1024 / 32)  # between 32 KB and 1 MB
+    assert model.storage["L2"].read_pj_per_byte == pytest.approx(20 / 8 * 2**slope)  # 64 KiB
+    assert model.storage["SPAD"].write_pj_per_byte == pytest.approx(10 * 2**0.5 / 8)  # 16 KiB
+    assert model.storage["SPAD"].leakage_pj_per_cycle == 0.0
+    assert model.storage["SPAD"].area_mm2 == pytest.approx(16 * 1024 * 8 * 0.346e-6)
+    assert model.storage["DRAM"].area_mm2 == 0.0
+    assert model.capabilities[("pe", "mac")].pj_per_op == pytest.approx(0.3)
+    assert model.capabilities[("pe", "relu")].pj_per_op == pytest.approx(0.1)  # int32 add
+    assert model.comm["bus"] == 0.0 and model.edges[("DRAM", "SPAD")] == 0.0
+    assert model.compute["pe"].area_mm2 == pytest.approx(8 * (282 + 137) * 1e-6)  # 8 PEs
+    assert model.source(("storage", "SPAD", "read_pj_per_byte")) == \
+        "horowitz_isscc2014 at 45 nm"
+
+
+def test_explicit_numbers_and_the_technology_node() -> None:
+    text = (MINI.replace("params: {bus_bytes: 8, kib: 16}",
+                         "params: {bus_bytes: 8, kib: 16}\nenergy: {technology_nm: 90}")
+            .replace("write_bytes_per_cycle: 16,\n         buffering: 2}",
+                     "write_bytes_per_cycle: 16,\n         buffering: 2, read_pj_per_byte: kib / 8,"
+                     " leakage_pj_per_cycle: 0.5, area_mm2: 0.25}")
+            .replace("latency_cycles: 10}", "latency_cycles: 10, pj_per_byte: 1.5}")
+            .replace("latency_cycles: 3\n", "latency_cycles: 3\n        pj_per_op: 0.7\n")
+            .replace("cols: 2}\n",
+                     "cols: 2}\n    idle_pj_per_cycle: 0.1\n    busy_pj_per_cycle: 3\n")
+            .replace("latency_cycles: 20}", "latency_cycles: 20, pj_per_byte: 0.25}"))
+    model = energy_model(loads_arch(text, source="mini.yaml"))
+    spad = model.storage["SPAD"]
+    assert (spad.read_pj_per_byte, spad.leakage_pj_per_cycle, spad.area_mm2) == (2.0, 0.5, 0.25)
+    assert spad.write_pj_per_byte == pytest.approx(2 * 10 * 2**0.5 / 8)  # table, x 90/45
+    assert model.storage["DRAM"].read_pj_per_byte == 2 * 243.75
+    assert model.comm["bus"] == 1.5 and model.edges[("DRAM", "L2")] == 0.25
+    assert model.capabilities[("pe", "mac")].pj_per_op == 0.7
+    assert model.capabilities[("pe", "relu")].pj_per_op == pytest.approx(0.2)
+    assert (model.compute["pe"].idle_pj_per_cycle, model.compute["pe"].busy_pj_per_cycle) == \
+        (0.1, 3.0)
+    assert model.source(("storage", "SPAD", "read_pj_per_byte")) == "file"
+    assert model.source(("storage", "SPAD", "write_pj_per_byte")) == \
+        "horowitz_isscc2014 at 90 nm"
+
+
+def test_private_storage_leaks_per_pe() -> None:
+    model = energy_model(load_arch("eyeriss_v1"))
+    assert model.storage["IFMAP_SPAD"].area_mm2 == pytest.approx(168 * 24 * 8 * 0.346e-6 *
+                                                                  (65 / 45) ** 2)
+    assert model.capabilities[("pe_array", "mac")].pj_per_op == 1.2
+
+
+@pytest.mark.parametrize("name", shipped_archs())
+def test_every_shipped_architecture_names_its_energy_source(name: str) -> None:
+    arch = load_arch(name)
+    assert "energy" in arch.spec
+    assert "Energy" in arch.comment and "Horowitz ISSCC 2014" in arch.comment.replace("\n# ", " ")
+    model = energy_model(arch)
+    assert all(c.pj_per_op >= 0 for c in model.capabilities.values())
+    assert model.area_mm2 > 0
+
+
+BAD = [
+    ("storage.SPAD.read_pj_per_byte", "buffering: 2}", "buffering: 2, read_pj_per_byte: -1}",
+     "must not be negative, got -1"),
+    ("storage.SPAD.leakage_pj_per_cycle", "buffering: 2}",
+     "buffering: 2, leakage_pj_per_cycle: kib * 100000}",
+     "'kib * 100000' = 1600000 pJ is above the limit for an energy, 1000000 pJ"),
+    ("storage.SPAD.area_mm2", "buffering: 2}", "buffering: 2, area_mm2: 250000}",
+     "250000 mm^2 is above the limit for an area, 100000 mm^2"),
+    ("communication.bus.pj_per_byte", "latency_cycles: 10}",
+     "latency_cycles: 10, pj_per_byte: \"1 - kib\"}", "must be a number >= 0, got -15"),
+    ("edges[1].pj_per_byte", "latency_cycles: 20}", "latency_cycles: 20, pj_per_byte: nope}",
+     "unknown parameter 'nope'"),
+    ("compute.pe.capabilities[0].pj_per_op", "latency_cycles: 3\n",
+     "latency_cycles: 3\n        pj_per_op: \"-2\"\n", "must be a number >= 0, got -2"),
+    ("energy.table", "params: {bus_bytes: 8, kib: 16}",
+     "params: {bus_bytes: 8, kib: 16}\nenergy: {table: horowitz}",
+     "unknown value 'horowitz'"),
+    ("energy.technology_nm", "params: {bus_bytes: 8, kib: 16}",
+     "params: {bus_bytes: 8, kib: 16}\nenergy: {technology_nm: 5000}",
+     "5000 nm is above the limit for a technology node, 1000 nm"),
+    ("energy.tech_nm", "params: {bus_bytes: 8, kib: 16}",
+     "params: {bus_bytes: 8, kib: 16}\nenergy: {tech_nm: 7}", "is not a known field"),
+]
+
+
+@pytest.mark.parametrize(("field", "old", "new", "message"), BAD, ids=[b[0] for b in BAD])
+def test_bad_energy_fields_name_file_line_field_and_value(field: str, old: str, new: str,
+                                                          message: str) -> None:
+    assert old in MINI
+    text = MINI.replace(old, new, 1)
+    with pytest.raises(ArchError) as info:
+        loads_arch(text, source="bad.yaml")
+    found = [p for p in info.value.problems if p.field == field]
+    assert found, info.value.fields
+    problem = found[0]
+    assert message in problem.message
+    line = text.splitlines()[problem.line - 1]
+    assert field.rsplit(".", 1)[-1].split("[")[0] in line or field.startswith("edges")
+    assert f"bad.yaml:{problem.line}" in str(info.value)
