@@ -11,6 +11,10 @@ Widgets (import from here; the package itself imports nothing heavy until a name
                                     with the Bokeh timeline and buffer occupancy
     Lab(model, arch)                layer picker + the three views above for a model
     show(arch, result=None)         an ACGView (also ``covenant_lab.show``)
+    link(player, view)              a SimPlayer drives an ACGView: the machine at each cycle
+                                    (active edges and units, tiles, array use); step by N cycles
+    ModelGraph(model, arch=None)    a model's layers as a graph (coloured by efficiency or
+                                    unit); click a layer to compile it (trait ``layer``)
 
 State lives in Python; the browser only draws it. Pure state functions (tested without a
 browser): ``acg_state``, ``acg_overlay``, ``stepper_state``, ``editor_state``, ``sim_state``,
@@ -61,12 +65,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["ACGView", "ArchEditor", "Lab", "PassStepper", "SimPlayer", "show"]
+__all__ = ["ACGView", "ArchEditor", "Lab", "ModelGraph", "PassStepper", "SimPlayer", "link",
+           "show"]
 
 _WHERE = {
     "ACGView": "covenant_lab.widgets.acg_view",
     "ArchEditor": "covenant_lab.widgets.editor",
     "Lab": "covenant_lab.widgets.lab",
+    "ModelGraph": "covenant_lab.widgets.model_graph",
+    "link": "covenant_lab.widgets.machine_link",
     "PassStepper": "covenant_lab.widgets.stepper",
     "SimPlayer": "covenant_lab.widgets.player",
     "show": "covenant_lab.widgets.acg_view",

@@ -82,8 +82,8 @@ Box = tuple[float, float, float, float]
 # Type sizes (px in the drawing's user units) and the metrics derived from them. The view
 # opens fitted to the drawing, so these are about the sizes on screen at the default zoom
 # for a drawing as wide as a notebook's output area: ``screen_px`` tells exactly.
-TITLE_PX = 16.0  # bold node names
-LINE_PX = 15.0  # node lines
+TITLE_PX = 17.0  # bold node names
+LINE_PX = 16.0  # node lines
 EDGE_PX = 12.0  # edge labels
 CHAR_EM = 0.61  # advance of a monospace glyph, in em (DejaVu Sans Mono, Menlo: 0.60)
 CHAR_W = LINE_PX * CHAR_EM
@@ -101,7 +101,7 @@ REFERENCE_WIDTH = 840  # px: a notebook's output area (JupyterLab, 1280 px windo
 LABEL_BASELINE = 4.0  # the last baseline of a label is this far below its label_xy (acg.js)
 _MARGIN = 12.0  # around the drawing, in the fitted view
 LABEL_ROOM = 6.0  # between an edge label and the columns either side of it
-MIN_COLUMN_GAP = 48.0
+MIN_COLUMN_GAP = 40.0
 CLEAR_GAP = 24.0  # between nodes of neighbouring columns far apart in height
 ROW_GAP = 24.0
 # the view's height follows the drawing's aspect ratio, within these bounds (px)

@@ -61,6 +61,11 @@ class ACGView(anywidget.AnyWidget):
 
     The view opens fitted to the drawing, as tall as its aspect ratio asks for at the output's
     width (within the bounds in ``graph["style"]``); ``height`` (px) fixes the height instead.
+
+    ``machine`` is the machine at one cycle of a simulation (``MachineState.to_json``, set by
+    :func:`covenant_lab.widgets.machine_link.link`): its active edges and units light up with
+    the operand they move or write, and a panel under the graph lists each storage's tiles
+    and draws each compute array's PEs (heat map of the run, current instruction outlined).
     """
 
     _esm = _STATIC / "acg.js"
@@ -69,6 +74,7 @@ class ACGView(anywidget.AnyWidget):
     graph = t.Dict().tag(sync=True)
     selected = t.Unicode("").tag(sync=True)
     height = t.Int(0).tag(sync=True)  # 0: from the drawing's aspect ratio
+    machine = t.Dict().tag(sync=True)  # {} for none; see machine_state.MachineState.to_json
 
     def __init__(
         self,
