@@ -16,6 +16,7 @@ the points it passes (its source's bottom, its waypoints, its target's top), whi
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -89,7 +90,7 @@ def _segments(
             chain.append(way)
         chain.append(b)
         chains[(a, b)] = chain
-        segments += list(zip(chain, chain[1:], strict=False))
+        segments += list(itertools.pairwise(chain))
     return rows, segments, chains
 
 
