@@ -98,6 +98,7 @@ CYLINDER = 8.0  # room for the top of an off-chip memory's cylinder, above its t
 MIN_W = 80.0
 WRAPS = (16, 20, 28, 40)  # overlay lines wrap at whichever reads largest at REFERENCE_WIDTH
 REFERENCE_WIDTH = 840  # px: a notebook's output area (JupyterLab, 1280 px window, file browser)
+ASCENT, DESCENT = 0.93, 0.24  # of the monospace font, in em
 LABEL_BASELINE = 4.0  # the last baseline of a label is this far below its label_xy (acg.js)
 _MARGIN = 12.0  # around the drawing, in the fitted view
 LABEL_ROOM = 5.0  # between an edge label and the columns either side of it
@@ -211,12 +212,14 @@ def _span(nodes: dict[str, dict[str, Any]], seg: tuple[str, str] | None) -> floa
 
 
 def label_box(xy: list[float], lines: list[str]) -> Box:
-    """The box an edge label covers, its anchor ``xy`` being where acg.js puts it."""
+    """The box an edge label covers, its anchor ``xy`` being where acg.js puts it: the font's
+    ascent above the first baseline and its descent below the last (as the browser measures
+    text boxes: DejaVu Sans Mono, 0.93 and 0.24 em)."""
     x, y = xy
     half = max(len(t) for t in lines) * EDGE_W / 2
     base = y + LABEL_BASELINE
-    return (x - half, base - 0.8 * EDGE_PX - (len(lines) - 1) * EDGE_LINE_H,
-            x + half, base + 0.25 * EDGE_PX)
+    return (x - half, base - ASCENT * EDGE_PX - (len(lines) - 1) * EDGE_LINE_H,
+            x + half, base + DESCENT * EDGE_PX)
 
 
 def _shared(acg: ACG, plan: list[tuple[str, tuple[str, str] | None]]) -> list[tuple[str, str]]:

@@ -33,6 +33,7 @@ __all__ = [
     "model_edges",
     "model_graph_state",
     "model_runs",
+    "tint",
     "unit_efficiency",
 ]
 
@@ -104,6 +105,12 @@ def efficiency_colour(value: float | None) -> str:
     return f"#{r:02x}{g:02x}60"
 
 
+def tint(colour: str, white: float = 0.55) -> str:
+    """``colour`` (``#rrggbb``) mixed with ``white`` parts of white: dark text stays readable."""
+    rgb = [int(colour[k:k + 2], 16) for k in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * white):02x}" for c in rgb)
+
+
 def _unit_nodes(unit: Unit) -> str:
     if not isinstance(unit, CompiledLayer):
         return ""
@@ -137,7 +144,8 @@ def _colours(nodes: list[dict[str, Any]], colour_by: str) -> list[dict[str, str]
             + [{"label": "not compiled", "colour": _GREY}]
     key = "op" if colour_by == "op" else "unit"
     names = list(dict.fromkeys(n[key].split("+")[0] if key == "op" else n[key] for n in units))
-    colour = {name: PALETTE[i % len(PALETTE)] if name else _GREY for i, name in enumerate(names)}
+    colour = {name: tint(PALETTE[i % len(PALETTE)]) if name else _GREY
+              for i, name in enumerate(names)}
     for n in units:
         n["colour"] = colour[n[key].split("+")[0] if key == "op" else n[key]]
     return [{"label": name or "not compiled", "colour": c} for name, c in colour.items()]

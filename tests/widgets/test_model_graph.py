@@ -16,6 +16,7 @@ from covenant_lab.widgets.model_graph_state import (
     efficiency_colour,
     model_graph_state,
     run_name,
+    tint,
 )
 
 
@@ -117,6 +118,7 @@ def test_colour_by_efficiency_and_by_unit(lenet: Any) -> None:
     g.colour_by = "unit"
     legend = {item["label"]: item["colour"] for item in g.graph["legend"]}
     assert all(legend[n["unit"]] == n["colour"] for n in g.graph["nodes"] if n["kind"] == "unit")
+    assert tint("#000000", 0.5) == "#808080" and tint("#4e79a7") == "#afc3d7"
     assert efficiency_colour(None) == "#d9d9d9"
     assert efficiency_colour(0.0) == "#e65060" and efficiency_colour(1.0) == "#46c860"
 

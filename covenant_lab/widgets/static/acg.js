@@ -335,8 +335,11 @@ function render({ model, el }) {
       if (!node) continue;
       const g = svg.querySelector(`g.covenant-node[data-name="${CSS.escape(u.node)}"]`);
       if (g) g.classList.add("covenant-active");
-      machineTag(layer, node.x, node.y - node.h / 2 - 6,
-        `${u.capability}(${u.reads.join(", ")}) → ${u.operand}`, u.colour);
+      // above the unit, or below it when that would leave the drawing
+      const above = node.y - node.h / 2 - 6;
+      const y = above - 14 < graph.bounds[1] ? node.y + node.h / 2 + 16 : above;
+      machineTag(layer, node.x, y, `${u.capability}(${u.reads.join(", ")}) → ${u.operand}`,
+        u.colour);
       const use = u.dims.map(([d, n], k) => `${u.used[k]} of ${n} ${d}`).join(" x ");
       const line = htmlEl("div", "covenant-machine-line", machinePanel,
         `#${u.index} ${u.node}.${u.capability}(${u.reads.join(", ")}) → ${u.operand}` +
@@ -369,7 +372,7 @@ function render({ model, el }) {
     box.dataset.node = h.node;
     const rows = h.grid.length;
     const cols = rows ? h.grid[0].length : 0;
-    const cell = Math.max(3, Math.min(8, Math.floor(192 / Math.max(rows, cols, 1))));
+    const cell = Math.max(3, Math.min(24, Math.floor(192 / Math.max(rows, cols, 1))));
     const block = h.block[0] > 1 || h.block[1] > 1 ? ` (cells of ${h.block.join("x")} PEs)` : "";
     htmlEl("div", "covenant-heat-title", box,
       `${h.node}: ${h.shape.join(" x ")} PEs, share of the run computing${block}`);
