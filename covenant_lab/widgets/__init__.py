@@ -39,7 +39,24 @@ DOM contract (what browser tests may rely on)
   ``.covenant-legend-item[data-operand]`` per operand; buttons ``.covenant-zoom-in``,
   ``.covenant-zoom-out``, ``.covenant-fit``; above the graph, ``.covenant-acg-notes`` holds
   one ``.covenant-fallback-note[data-node]`` per stage on a fallback unit ("fallback: host —
-  <reason>"; hidden when there is none).
+  <reason>"; hidden when there is none). Each operand of a mapping has its own lane per hop,
+  ``path.covenant-edge-overlay[data-operand]``; hovering a lane or a legend item gives that
+  operand's lanes ``covenant-lane-focus`` and the others ``covenant-lane-dim``; an edge label
+  ``text.covenant-edge-label[data-src][data-dst]`` hovered lights its edge (``covenant-hover``).
+  The machine at a cycle (trait ``machine``, see ``link``): ``path.covenant-active-edge
+  [data-src][data-dst][data-operand]`` over each active edge (whose ``g.covenant-edge`` gets
+  ``covenant-active``), active units ``g.covenant-node.covenant-active``, and under the graph
+  ``.covenant-machine`` with ``.covenant-machine-head[data-cycle]``, one
+  ``.covenant-machine-tiles tr[data-storage]`` per on-chip storage holding tiles and a
+  ``.covenant-heat[data-node]`` per compute array (the current instruction's PEs:
+  ``rect.covenant-heat-used[data-rows][data-cols]``).
+- link(player, view): ``.covenant-machine-link`` with ``.covenant-machine-ahead`` /
+  ``.covenant-machine-back`` (N cycles, ``.covenant-machine-cycles``) and
+  ``.covenant-machine-event`` / ``.covenant-machine-back-event``.
+- ModelGraph: root ``.covenant-model-graph``; units ``g.covenant-mg-node[data-id][data-kind]``
+  (``unit``, ``input``, ``output``; the selected one ``covenant-selected``), edges
+  ``path.covenant-mg-edge[data-src][data-dst]``, colour picker ``select.covenant-mg-colour``,
+  status line ``.covenant-mg-status`` ("<unit>: compiled in N ms · estimated C cycles ...").
 - ArchEditor: parameter rows ``.covenant-param``, node attribute rows ``.covenant-attr`` (each:
   the name ``.covenant-field-name[title=NAME]``, the ``input``, the inline error
   ``.covenant-error``, empty when valid), node picker ``.covenant-node-picker``, the notice of

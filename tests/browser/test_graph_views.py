@@ -140,6 +140,13 @@ def test_hovering_an_operand_follows_its_lanes(views: Page, artifacts: Path) -> 
     out.screenshot(path=str(artifacts / "graph_genesys_hover_w.png"))
     views.mouse.move(0, 0)
     expect(acg.locator("path.covenant-lane-dim")).to_have_count(0)
+    # hovering an edge label lights the edge it belongs to
+    label = acg.locator("text.covenant-edge-label[data-src='pe_array']").first
+    src, dst = label.get_attribute("data-src"), label.get_attribute("data-dst")
+    label.hover()
+    expect(acg.locator(f"g.covenant-edge.covenant-hover[data-src='{src}'][data-dst='{dst}']")
+           ).to_have_count(1)
+    views.mouse.move(0, 0)
 
 
 def test_stepping_the_player_lights_the_active_edge(views: Page, artifacts: Path) -> None:

@@ -133,3 +133,15 @@ def test_bad_arguments_are_refused(lenet: Any) -> None:
     g = ModelGraph(lenet)
     g.selected = g.graph["nodes"][1]["id"]
     assert "pass an architecture" in g.status and g.unit is None
+
+
+def test_a_click_picks_the_layer_in_a_lab(lenet: Any) -> None:
+    from covenant_lab.widgets import Lab
+
+    lab = Lab(lenet, "genesys")
+    g = ModelGraph(lenet, "genesys")
+    g.link_lab(lab)
+    unit = next(n for n in g.graph["nodes"] if n["kind"] == "unit" and len(n["layers"]) > 1)
+    g.selected = unit["id"]
+    assert lab.picker.value == unit["layers"][0]
+    assert lab.result().codelet.name == lab.model.layer(unit["layers"][0]).codelet.name

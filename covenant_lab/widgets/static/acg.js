@@ -439,7 +439,15 @@ function render({ model, el }) {
       if (e.label_xy) {
         const lines = e.label_lines || [e.label];
         const t = svgEl("text", { class: "covenant-edge-label", x: e.label_xy[0],
-          y: e.label_xy[1] + LABEL_BASELINE, "text-anchor": "middle" }, labelLayer);
+          y: e.label_xy[1] + LABEL_BASELINE, "text-anchor": "middle", "data-src": e.src,
+          "data-dst": e.dst }, labelLayer);
+        // hovering a label shows whose it is: its edge lights up (labels crowd near hubs)
+        const lit = (on) => {
+          g.classList.toggle("covenant-hover", on);
+          t.classList.toggle("covenant-label-hover", on);
+        };
+        t.addEventListener("mouseenter", () => lit(true));
+        t.addEventListener("mouseleave", () => lit(false));
         if (lines.length === 1) {
           t.textContent = lines[0];
         } else {
