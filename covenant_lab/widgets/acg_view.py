@@ -100,9 +100,13 @@ class ACGView(anywidget.AnyWidget):
         return self._mapping
 
     def update(self, arch: ACG | str | None = None, result: object = None) -> None:
-        """Redraw with a new architecture and/or mapping (``result=None`` removes the overlay)."""
+        """Redraw with a new architecture and/or mapping (``result=None`` removes the overlay);
+        a new architecture drops the machine state drawn over the old one."""
         if arch is not None:
-            self._arch = as_acg(arch)
+            new = as_acg(arch)
+            if new.name != self._arch.name:
+                self.machine = {}
+            self._arch = new
         self._mapping = mapping_of(result)
         self._fallback = fallback_of(result)
         self.graph = acg_state(

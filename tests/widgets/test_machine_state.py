@@ -133,3 +133,14 @@ def test_link_refuses_a_view_of_another_arch(result: CompileResult) -> None:
         link(player, ACGView("genesys"))
     with pytest.raises(UsageError, match="'view' to link: expected an ACGView"):
         link(player, "teaching")  # type: ignore[arg-type]
+
+
+def test_a_new_architecture_drops_the_machine_state(result: CompileResult) -> None:
+    player = SimPlayer(Simulator(result.program, result.arch), occupancy=False)
+    view = ACGView(result.arch, result)
+    link(player, view)
+    assert view.machine["edges"]
+    view.update(result.arch, result)  # the same machine: kept
+    assert view.machine["edges"]
+    view.update("genesys")
+    assert view.machine == {}
