@@ -171,6 +171,8 @@ def test_stepping_the_player_lights_the_active_edge(views: Page, artifacts: Path
     expect(active).to_have_attribute("data-operand", "b")
     expect(acg.locator(".covenant-machine-tiles tr[data-storage='SPAD']")).to_contain_text(
         "b[0:40, 0:4]")
+    expect(acg.locator("text.covenant-machine-tiles-tag[data-storage='SPAD']")).to_contain_text(
+        "2 tiles: a[0:16, 0:40]")
     used = acg.locator("rect.covenant-heat-used")
     expect(used).to_have_attribute("data-rows", "4")
     out.screenshot(path=str(artifacts / "graph_machine_cycle_100.png"))

@@ -202,9 +202,16 @@ function render({ model, el }) {
     view = v;
     svg.setAttribute("viewBox", v.map((n) => n.toFixed(1)).join(" "));
   };
+  // the drawing's bounds, with room above and below for the machine's tags when shown
+  const MACHINE_ROOM = 18;
+  let machineShown = false;
+  const drawnBounds = () => {
+    const [x, y, w, h] = graph.bounds;
+    return machineShown ? [x, y - MACHINE_ROOM, w, h + 2 * MACHINE_ROOM] : [x, y, w, h];
+  };
   const fitView = () => {
     if (!graph) return;
-    setView(graph.bounds.slice());
+    setView(drawnBounds());
     fitted = true;
   };
   const scale = () => {
@@ -310,6 +317,11 @@ function render({ model, el }) {
     machinePanel.replaceChildren();
     const on = Boolean(graph && graph.nodes && m.edges);
     machinePanel.style.display = on ? "" : "none";
+    if (on !== machineShown) { // room for the tags above and below the drawing
+      machineShown = on;
+      resize();
+      if (fitted) fitView();
+    }
     if (!on) return;
     const layer = svgEl("g", { class: "covenant-machine-layer" }, svg);
     const head = htmlEl("div", "covenant-machine-head", machinePanel,
@@ -323,7 +335,7 @@ function render({ model, el }) {
       if (g) g.classList.add("covenant-active");
       const path = svgEl("path", { class: "covenant-active-edge", d: e.d, stroke: a.colour,
         "data-operand": a.operand, "data-src": a.src, "data-dst": a.dst }, layer);
-      const p = path.getPointAtLength(path.getTotalLength() / 2);
+      const p = path.getPointAtLength(path.getTotalLength() * 0.65); // toward where it goes
       machineTag(layer, p.x, p.y - 7, `${a.kind} ${a.operand}`, a.colour);
       const line = htmlEl("div", "covenant-machine-line", machinePanel,
         `#${a.index} ${a.kind} ${a.operand}: ${a.src} → ${a.dst}` +
@@ -337,7 +349,7 @@ function render({ model, el }) {
       if (g) g.classList.add("covenant-active");
       // above the unit, or below it when that would leave the drawing
       const above = node.y - node.h / 2 - 6;
-      const y = above - 14 < graph.bounds[1] ? node.y + node.h / 2 + 16 : above;
+      const y = above - 14 < graph.bounds[1] - MACHINE_ROOM ? node.y + node.h / 2 + 16 : above;
       machineTag(layer, node.x, y, `${u.capability}(${u.reads.join(", ")}) → ${u.operand}`,
         u.colour);
       const use = u.dims.map(([d, n], k) => `${u.used[k]} of ${n} ${d}`).join(" x ");
@@ -351,7 +363,16 @@ function render({ model, el }) {
     }
     const body = htmlEl("div", "covenant-machine-body", machinePanel);
     const table = htmlEl("table", "covenant-machine-tiles", body);
-    for (const t of m.tiles) {
+    for (const t of m.tiles) { // on the storage: how many tiles, under it (all in its tooltip)
+      const node = graph.nodes.find((n) => n.name === t.storage);
+      if (node) {
+        const count = t.tiles.length + t.more;
+        const tag = svgEl("text", { class: "covenant-machine-tiles-tag", "data-storage": t.storage,
+          x: node.x + node.w / 2, y: node.y + node.h / 2 + 13, "text-anchor": "end" }, layer);
+        tag.textContent = `${count} tile${count === 1 ? "" : "s"}: ${t.tiles[0]}` +
+          (count > 1 ? " …" : "");
+        svgEl("title", {}, tag).textContent = t.tiles.join("\n");
+      }
       const tr = htmlEl("tr", "", table);
       tr.dataset.storage = t.storage;
       htmlEl("th", "", tr, t.storage);
@@ -540,7 +561,7 @@ function render({ model, el }) {
     } else {
       const st = style();
       const width = canvas.clientWidth;
-      const b = graph && graph.bounds;
+      const b = graph && drawnBounds();
       h = st.min_height;
       if (width > 0 && b && b[2] > 0 && b[3] > 0) {
         h = Math.min(width / b[2], st.max_scale) * b[3];
