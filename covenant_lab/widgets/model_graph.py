@@ -14,7 +14,10 @@ unit) or :meth:`link_lab` (a Lab picks the unit's first layer)::
 
     g = ModelGraph(model, "genesys")
     view = ACGView("genesys")
-    g.on_select(lambda unit: view.update(result=unit.result))
+    g.on_select(lambda unit: view.update(result=unit.result))     # the mapping on the ACG
+    g.observe(lambda change: ..., "unit")                          # or observe the trait
+    stepper = PassStepper(g.result)                                # after a click
+    player = SimPlayer(cl.Simulator(g.result.program, g.result.arch))
 """
 
 from __future__ import annotations

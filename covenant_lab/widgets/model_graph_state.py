@@ -165,7 +165,7 @@ def model_graph_state(
     nodes: dict[str, dict[str, Any]] = {}
     for t in model.inputs:
         nodes[f"input:{t.name}"] = _node(f"input:{t.name}", "input",
-                                         [f"input {t.name}", _shape(t.shape)])
+                                         [t.name, f"input · {_shape(t.shape)}"])
     for run in runs:
         name = run_name(run)
         op = "+".join(la.op_type for la in run)
@@ -184,7 +184,7 @@ def model_graph_state(
                             error=unit.error if isinstance(unit, FailedLayer) else "")
     for t in model.outputs:
         nodes[f"output:{t.name}"] = _node(f"output:{t.name}", "output",
-                                          [f"output {t.name}", _shape(t.shape)])
+                                          [t.name, f"output · {_shape(t.shape)}"])
     edges = model_edges(model, runs)
     lay = dag_layout(list(nodes), [(a, b) for a, b, _ in edges],
                      {k: (v["w"], v["h"]) for k, v in nodes.items()})
