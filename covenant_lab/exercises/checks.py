@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from numbers import Integral, Real
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeGuard, TypeVar
 
 from covenant_lab.errors import CovenantError
 
@@ -89,11 +89,11 @@ def asked_for(asked: str, answer: object) -> str:
     return f"{asked} is asked for, got {describe(answer)}"
 
 
-def _is_whole(value: object) -> bool:
+def _is_whole(value: object) -> TypeGuard[Integral]:
     return isinstance(value, Integral) and not isinstance(value, bool)
 
 
-def _is_real(value: object) -> bool:
+def _is_real(value: object) -> TypeGuard[Real]:
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
@@ -110,7 +110,7 @@ class WholeNumber:
             more = (" (int(...) makes it one)"
                     if isinstance(answer, float) and answer.is_integer() else "")
             return asked_for(self.asked, answer) + more
-        return None if int(answer) == _value(self.expected) else self.hint  # type: ignore[call-overload]
+        return None if int(answer) == _value(self.expected) else self.hint
 
 
 @dataclass(frozen=True)
@@ -126,9 +126,9 @@ class Number:
     high: float | None = None
 
     def __call__(self, answer: object) -> str | None:
-        if not _is_real(answer) or not math.isfinite(answer):  # type: ignore[arg-type]
+        if not _is_real(answer) or not math.isfinite(float(answer)):
             return asked_for(self.asked, answer)
-        x = float(answer)  # type: ignore[arg-type]
+        x = float(answer)
         if (self.low is not None and x < self.low) or (self.high is not None and x > self.high):
             return f"{self.asked} is asked for, got {x:g}, outside {self.low:g}..{self.high:g}"
         ok = math.isclose(x, _value(self.expected), rel_tol=self.rel_tol, abs_tol=1e-12)
