@@ -15,7 +15,7 @@ FUZZ_BUDGET ?= long
 FUZZ_TESTS  ?= tests/fuzz
 START := $(shell date +%s)
 
-.PHONY: lab demo test lint typecheck suite unit browser browser-deps notebooks fuzz oracles clean
+.PHONY: lab demo test lint typecheck suite unit browser browser-deps handouts notebooks fuzz oracles clean
 
 # $(call timed,WHAT,COMMANDS): a banner with the clock time, the commands, then how long they
 # took (and the exit status when they failed). No commas in WHAT or COMMANDS.
@@ -48,9 +48,13 @@ lab: $(LAB_STAMP)
 	$(BIN)/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks \
 	  --LabApp.default_url=/lab/tree/01_tour.ipynb $(ALLOW_ROOT)
 
-# rewrite notebooks/*.ipynb from tools/notebook_src/ (the notebooks are generated: edit the sources)
-notebooks: $(DEV_STAMP)
+# the notebooks are generated: edit tools/notebook_src/, then write the handouts (notebooks/:
+# exercises with empty answer cells, what students get) and the solutions version of each
+# (solutions/: a teacher may withhold it); unchanged files are left alone. `make notebooks` = this.
+handouts: $(DEV_STAMP)
 	$(BIN)/python tools/make_notebooks.py
+
+notebooks: handouts
 
 demo: $(LAB_STAMP)
 	$(BIN)/covenant bench --quick --out demo-results

@@ -124,3 +124,9 @@ def test_heartbeat_names_the_running_tests_after_a_silence():
         assert beat.line(t0 + 10_000) is None  # nothing running: nothing to say
     finally:
         beat.pytest_unconfigure()
+
+
+def test_handouts_writes_both_versions_and_notebooks_is_the_same(tmp_path):
+    for target in ("handouts", "notebooks"):
+        out = _dry_run(target, tmp_path)
+        assert f"{tmp_path / 'venv'}/bin/python tools/make_notebooks.py" in out, target

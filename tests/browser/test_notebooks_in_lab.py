@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,12 @@ from .jlab import Lab, open_notebook, run_all, shutdown_kernel
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+GREY = "rgb(241, 243, 244)"
 ROOTS = ".covenant-acg, .covenant-player, .covenant-stepper"
 NOT_READY = ", ".join(f"{r.strip()}:not([data-ready='1'])" for r in ROOTS.split(","))
+# every cell's tags and source, as JupyterLab holds them
+CELLS_JS = """() => window.jupyterapp.shell.currentWidget.content.widgets.map((c) => ({
+  tags: c.model.getMetadata('tags') || [], source: c.model.sharedModel.getSource()}))"""
 NOTEBOOKS = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "notebooks").glob(
     "*.ipynb") if not p.name.startswith("01_"))  # the tour has its own tests
 
@@ -48,3 +53,22 @@ def test_notebook_runs_in_lab(name: str, page: Page, lab: Lab, artifacts: Path) 
     for i in range(outputs.count()):  # each widget on its own, for a human to look at
         outputs.nth(i).screenshot(path=str(artifacts / f"{Path(name).stem}_widget{i}.png"))
     assert not errors, f"{name}: errors in the page: {errors}"
+    _exercises_are_unanswered(page, name, artifacts)
+
+
+def _exercises_are_unanswered(page: Page, name: str, artifacts: Path) -> None:
+    """The handout holds no solution cell; each exercise shows a grey "not answered yet"."""
+    cells = page.evaluate(CELLS_JS)
+    assert not [c["source"] for c in cells if "solution" in c["tags"]], name
+    answers = [c["source"] for c in cells if "answer" in c["tags"]]
+    assert len(answers) >= 3 and all(re.match(r"answer_\w+ = None\b", a) for a in answers)
+    feedback = page.locator(".covenant-feedback")
+    assert feedback.count() == len(answers), name
+    for i in range(feedback.count()):
+        box = feedback.nth(i)
+        assert box.get_attribute("data-status") == "unanswered", name
+        assert box.evaluate("(el) => getComputedStyle(el).backgroundColor") == GREY, name
+        assert box.inner_text().startswith(f"… exercise {i + 1}: not answered yet: give "), name
+    last = page.locator(".jp-Cell").filter(has=feedback).last
+    last.evaluate("(el) => el.scrollIntoView({block: 'center'})")
+    last.screenshot(path=str(artifacts / f"{Path(name).stem}_feedback.png"))

@@ -155,7 +155,7 @@ def _type(row: Locator, text: str) -> None:
 
 def test_invalid_edit_shows_an_inline_error_and_the_kernel_lives(tour: Page,
                                                                  artifacts: Path) -> None:
-    editor = output_of(tour, "editor = ArchEditor(arch)")
+    editor = output_of(tour, "editor = ArchEditor(arch, layer=layer)")
     editor.locator(".covenant-node-picker select").select_option("SPAD")
     capacity = _editor_row(editor, ".covenant-attr", "capacity_bytes")
     expect(capacity.locator("input")).to_have_value(re.compile(r"\S"))
@@ -174,7 +174,7 @@ def test_typed_text_and_its_error_stay_across_edits_and_node_switches(tour: Page
                                                                       artifacts: Path) -> None:
     """Issue 13: a bad value stays in its field, with its error, while the user edits other
     fields and switches node and back; a notice names it; labels are whole (issue 14)."""
-    editor = output_of(tour, "editor = ArchEditor(arch)")
+    editor = output_of(tour, "editor = ArchEditor(arch, layer=layer)")
     picker = editor.locator(".covenant-node-picker select")
     picker.select_option("SPAD")
     capacity = _editor_row(editor, ".covenant-attr", "capacity_bytes")
@@ -215,3 +215,82 @@ def test_typed_text_and_its_error_stay_across_edits_and_node_switches(tour: Page
     kept = kernel_exec(tour, "print(editor.arch.storage('SPAD').capacity_bytes, "
                              "editor.arch.param('spad_kib'))").split()
     assert kept == ["16384", "16"]
+
+
+def test_the_editor_recompiles_the_tour_layer(tour: Page, artifacts: Path) -> None:
+    """The tour's editor has the layer: a valid edit shows the new estimate beside the
+    original one (issue 14: without a layer, edits changed nothing visible)."""
+    editor = output_of(tour, "editor = ArchEditor(arch, layer=layer)")
+    cycles = editor.locator(".covenant-cycles")
+    expect(cycles).to_contain_text("original")
+    _type(_editor_row(editor, ".covenant-param", "cols"), "8")
+    expect(cycles).to_contain_text("now")
+    original, edited = (int(x) for x in kernel_exec(tour, (
+        "print(round(compiler.compile(layer, arch).estimate.cycles), "
+        "round(compiler.compile(layer, editor.arch).estimate.cycles))")).split())
+    assert kernel_exec(tour, "print(editor.arch.param('cols'))").strip() == "8"
+    shown = [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", cycles.inner_text())]
+    assert original in shown and edited in shown and edited < original, (shown, original, edited)
+    editor.screenshot(path=str(artifacts / "editor_recompiled.png"))
+
+
+def test_lab_shows_the_tour_layer_and_plays_it(tour: Page, artifacts: Path) -> None:
+    lab = output_of(tour, 'lab = Lab(model, arch, layer="conv2")').locator(".covenant-lab")
+    expect(lab.locator(".covenant-layer-picker select")).to_have_value("conv2")
+    nodes = lab.locator(".covenant-acg[data-ready='1'] g.covenant-node")
+    expect(nodes.first).to_be_visible(timeout=WIDGET_TIMEOUT_MS)
+    lab.locator(".lm-TabBar-tab", has_text="simulation").click()
+    expect(lab.locator(".covenant-player[data-ready='1']")).to_be_visible(
+        timeout=WIDGET_TIMEOUT_MS)
+    cycle, total, event, steps = cycle_text(lab)
+    assert (cycle, event) == (0, 0) and total > 0 and steps > 0
+    lab.screenshot(path=str(artifacts / "lab_simulation.png"))
+
+
+# sets the source of the first code cell starting with `prefix`, selects it and runs it
+RUN_CELL_JS = """async ([prefix, source]) => {
+  const nb = window.jupyterapp.shell.currentWidget.content;
+  const index = nb.widgets.findIndex((c) => c.model.type === 'code'
+      && c.model.sharedModel.getSource().startsWith(prefix));
+  if (index < 0) throw new Error(`no code cell starts with ${prefix}`);
+  if (source !== null) nb.widgets[index].model.sharedModel.setSource(source);
+  nb.deselectAll();
+  nb.activeCellIndex = index;
+  await window.jupyterapp.commands.execute('notebook:run-cell');
+  return index;
+}"""
+
+GREY, GREEN, RED = "rgb(241, 243, 244)", "rgb(230, 244, 234)", "rgb(252, 232, 230)"
+
+
+def _feedback(page: Page, question: str) -> Locator:
+    return page.locator(f".covenant-feedback[data-question='{question}']")
+
+
+def test_exercise_feedback_is_coloured(tour: Page, artifacts: Path) -> None:
+    """The handout's exercises start grey (not answered yet); a right answer turns green, an
+    answer of the wrong type red with what is asked for."""
+    for q in ("1", "2", "3"):
+        box = _feedback(tour, q)
+        expect(box).to_have_attribute("data-status", "unanswered")
+        expect(box).to_have_css("background-color", GREY)
+        expect(box).to_contain_text(f"exercise {q}: not answered yet")
+    tour.evaluate(RUN_CELL_JS, ["answer_1 = ", "answer_1 = 16 * 10 * 10 * 6 * 5 * 5"])
+    tour.evaluate(RUN_CELL_JS, ['check_answer("1"', None])
+    expect(_feedback(tour, "1")).to_have_attribute("data-status", "correct")
+    expect(_feedback(tour, "1")).to_have_css("background-color", GREEN)
+    tour.evaluate(RUN_CELL_JS, ["answer_2 = ", 'answer_2 = {"mac_array"}'])
+    tour.evaluate(RUN_CELL_JS, ['check_answer("2"', None])
+    box = _feedback(tour, "2")
+    expect(box).to_have_attribute("data-status", "wrong")
+    expect(box).to_have_css("background-color", RED)
+    expect(box).to_contain_text("exercise 2: not yet: a compute node name (a string) is asked "
+                                "for, got the set {'mac_array'} (one name, not a collection)")
+    exercises = tour.locator(".jp-Cell").filter(has_text="Exercise 1.").first
+    exercises.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+    top = exercises.bounding_box()
+    bottom = _feedback(tour, "3").bounding_box()
+    assert top is not None and bottom is not None
+    tour.screenshot(path=str(artifacts / "tour_exercises.png"), clip={
+        "x": top["x"], "y": top["y"], "width": top["width"],
+        "height": bottom["y"] + bottom["height"] - top["y"] + 8})

@@ -1,7 +1,8 @@
 """01_tour.ipynb: from an ONNX model to a simulated timeline on the `teaching` machine.
 
 tests/browser/test_tour.py drives this notebook in JupyterLab and relies on the names `arch`
-(teaching), `view` (the ACGView), `player` (the SimPlayer) and `editor` (an ArchEditor).
+(teaching), `layer` (conv2), `view` (the ACGView), `player` (the SimPlayer), `editor` (an
+ArchEditor of `arch` recompiling `layer`) and `lab` (a Lab).
 """
 
 CELLS = [
@@ -23,7 +24,7 @@ CELLS = [
     from covenant_lab.frontends import onnx as frontend
     from covenant_lab.models import BUILDERS
     from covenant_lab.sim import Simulator
-    from covenant_lab.widgets import ArchEditor, SimPlayer
+    from covenant_lab.widgets import ArchEditor, Lab, SimPlayer
     """),
     ("md", """
     ## 1. A model
@@ -96,73 +97,56 @@ CELLS = [
     """),
     ("md", """
     ## 6. Edit the architecture
-    Change a parameter or a node attribute; invalid values are refused with a message next to
-    the field. (Try a bandwidth of 0.)
+    Change a parameter or a node attribute: each valid edit recompiles `conv2` for the edited
+    machine, and the editor shows its estimated cycles against the original's (which parameter
+    makes it faster? Exercise 3 asks). Invalid values are refused with a message next to the
+    field (try a bandwidth of 0).
     """),
     ("code", """
-    editor = ArchEditor(arch)
+    editor = ArchEditor(arch, layer=layer)
     editor
     """),
     ("md", """
-    ## Exercises
-    Answer in the `answer_...` cells, then run the `check_answer` cell below each one. The
-    checks are defined in the collapsed cell just below (click its "..." to read them); the
-    cells tagged `solution` hold reference answers (delete them before handing out).
+    ## 7. Every layer in one place
+    `Lab(model, arch)` puts a layer picker over the three views: the mapping on the
+    architecture, the compile log pass by pass, and the simulation. A layer compiles the first
+    time you pick it; the passes and the player are built when you open their tab.
     """),
-    ("helper", """
-    import math
+    ("code", """
+    lab = Lab(model, arch, layer="conv2")
+    lab
+    """),
+    ("md", """
+    ## Exercises
+    Write your answer in the `answer_...` cell of each exercise (it starts as `None`: not
+    answered yet) and run it, then run the `check_answer` cell below it: a green box says the
+    answer is correct, a red one what is wrong with it, a grey one that it is not answered yet.
+    The checks are in the package, `covenant_lab/exercises/`.
+    """),
+    ("code", """
+    from covenant_lab.exercises import tour_exercises
 
-
-    def _equals(expected, hint):
-        return lambda answer: None if answer == expected else hint
-
-
-    def _fewer_cycles(answer):
-        if not isinstance(answer, acg.ACG):
-            return "give an architecture (an ACG), e.g. arch.with_param(...)"
-        cycles = Simulator(compiler.compile(layer, answer).program, answer).total_cycles
-        if cycles < sim.total_cycles / 1.5:
-            return None
-        return f"{cycles} cycles: which resource is busiest? try sim.utilisation()"
-
-
-    CHECKS = {
-        "1": _equals(math.prod(d.extent for d in layer.codelet.dims),
-                     "multiply the extents of every loop in the codelet"),
-        "2": _equals(result.capabilities[0].split(".")[0],
-                     "look at result.capabilities or the loop nest"),
-        "3": _fewer_cycles,
-    }
-
-
-    RESULTS = {}
-
-
-    def check_answer(question, answer):
-        \"\"\"Print whether ``answer`` to exercise ``question`` is right (kept in RESULTS).\"\"\"
-        hint = CHECKS[question](answer)
-        RESULTS[question] = hint is None
-        print(f"exercise {question}: " + ("correct" if hint is None else f"not yet: {hint}"))
+    check_answer = tour_exercises(layer, result, sim).check
     """),
     ("md", """
     **Exercise 1.** How many multiply-accumulates does `conv2` perform?
     """),
-    ("code", "answer_1 = None  # your answer"),
-    ("solution", "answer_1 = 1 * 16 * 10 * 10 * 6 * 5 * 5"),
+    ("answer", "answer_1 = None  # your answer: a whole number",
+     "answer_1 = 1 * 16 * 10 * 10 * 6 * 5 * 5"),
     ("code", 'check_answer("1", answer_1)'),
     ("md", """
     **Exercise 2.** On which compute node of `teaching` does the convolution run? (a name)
     """),
-    ("code", "answer_2 = None  # your answer"),
-    ("solution", 'answer_2 = "mac_array"'),
+    ("answer", "answer_2 = None  # your answer: a name",
+     'answer_2 = "mac_array"'),
     ("code", 'check_answer("2", answer_2)'),
     ("md", """
     **Exercise 3.** Change one parameter of `teaching` so that `conv2` runs at least 1.5x
     faster. Hint: `sim.utilisation()` says which resource is the bottleneck, and
-    `arch.param_values` lists the parameters.
+    `arch.param_values` lists the parameters; the editor of section 6 shows the estimated
+    cycles of each edit.
     """),
-    ("code", "answer_3 = None  # your answer: an architecture"),
-    ("solution", """
+    ("answer", "answer_3 = None  # your answer: an architecture", """
     print(sim.utilisation())  # the MAC array is busy ~98% of the time: make it bigger
     answer_3 = arch.with_param("cols", 8)
     """),

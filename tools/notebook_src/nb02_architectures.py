@@ -140,61 +140,22 @@ CELLS = [
     """),
     ("md", """
     ## Exercises
-    Answer in the `answer_...` cells, then run the `check_answer` cell below each one. The
-    checks are defined in the collapsed cell just below (click its "..." to read them); the
-    cells tagged `solution` hold reference answers (delete them before handing out).
+    Write your answer in the `answer_...` cell of each exercise (it starts as `None`: not
+    answered yet) and run it, then run the `check_answer` cell below it: a green box says the
+    answer is correct, a red one what is wrong with it, a grey one that it is not answered yet.
+    The checks are in the package, `covenant_lab/exercises/`.
     """),
-    ("helper", """
-    def _equals(expected, hint):
-        return lambda answer: None if answer == expected else hint
+    ("code", """
+    from covenant_lab.exercises import architecture_exercises, eyeriss_glb_exercise
 
-
-    def _about(expected, hint):
-        # within 1%: peak rates are steady-state limits, not always whole numbers
-        def check(answer):
-            ok = isinstance(answer, (int, float)) and abs(answer - expected) <= 0.01 * expected
-            return None if ok else hint
-        return check
-
-
-    def _runs_relu(answer):
-        if not isinstance(answer, acg.ACG):
-            return "give an architecture (an ACG), e.g. acg.loads_arch(...)"
-        if answer.peak_ops_per_cycle("mac") != mini.peak_ops_per_cycle("mac"):
-            return "keep mini_tpu's 8x8 MAC array as it is"
-        try:
-            result = compiler.compile(relu((1, 16, 32, 32)), answer)
-        except CovenantError as err:
-            return f"the compiler says: {err}"
-        Simulator(result.program, answer).run()
-        return None
-
-
-    CHECKS = {
-        "1": _about(genesys16.peak_ops_per_cycle("mac"),
-                     "the array is rows x cols PEs, one MAC each per cycle"),
-        "2": _equals(min(("genesys", "hvx"), key=lambda n: cycles[n]),
-                     "compare the cycles column of the table (a name)"),
-        "3": _runs_relu,
-    }
-
-
-    RESULTS = {}
-
-
-    def check_answer(question, answer):
-        \"\"\"Print whether ``answer`` to exercise ``question`` is right (kept in RESULTS).\"\"\"
-        hint = CHECKS[question](answer)
-        RESULTS[question] = hint is None
-        print(f"exercise {question}: " + ("correct" if hint is None else f"not yet: {hint}"))
+    exercises = architecture_exercises(genesys16, cycles, mini)
+    check_answer = exercises.check
     """),
     ("md", "**Exercise 1.** How many MACs per cycle can the 16x16 GeneSys do at its peak?"),
-    ("code", "answer_1 = None  # your answer"),
-    ("solution", "answer_1 = 16 * 16"),
+    ("answer", "answer_1 = None  # your answer: a number", "answer_1 = 16 * 16"),
     ("code", 'check_answer("1", answer_1)'),
     ("md", "**Exercise 2.** Which shipped machine runs `bert_scores` in fewer cycles? (a name)"),
-    ("code", "answer_2 = None  # your answer"),
-    ("solution", 'answer_2 = "genesys"'),
+    ("answer", "answer_2 = None  # your answer: a name", 'answer_2 = "genesys"'),
     ("code", 'check_answer("2", answer_2)'),
     ("md", """
     **Exercise 3.** `mini_tpu` has no vector unit, so it cannot run a ReLU:
@@ -202,8 +163,7 @@ CELLS = [
     node with a `relu` capability (and the edges it needs) to the YAML text, keeping the
     MAC array as it is. No compiler change is needed: that is the covenant.
     """),
-    ("code", "answer_3 = None  # your answer: an architecture"),
-    ("solution", """
+    ("answer", "answer_3 = None  # your answer: an architecture", """
     VECTOR_UNIT = '''
       vector:
         dims: {lanes: 8}
@@ -352,44 +312,17 @@ CELLS = [
     which the TPU's and NVDLA's MAC arrays have no port, is added by their activation unit and
     SDP (`act.add`, `sdp.add`).
     """),
-    ("helper", """
-    from functools import cache
-    from numbers import Integral
-
-
-    @cache
-    def _eyeriss_glb_bytes(glb_kib):
-        # bytes off chip of `conv` on eyeriss_v1 with a GLB of glb_kib KiB (what the check expects)
-        arch = machines["eyeriss_v1"].with_param("glb_kib", glb_kib)
-        return offchip_bytes(Simulator(compiler.compile(conv, arch).program, arch).bytes_moved(),
-                             arch)
-
-
-    def _eyeriss_glb(answer):
-        if not (isinstance(answer, tuple) and len(answer) == 2
-                and all(isinstance(x, Integral) for x in answer)):
-            return "give two whole numbers of bytes: (with a 432 KiB GLB, with a 16 KiB GLB)"
-        if answer[0] != _eyeriss_glb_bytes(4 * 108):
-            return ("(a) is off: can a bigger buffer move fewer bytes than the compulsory ones? "
-                    "Look at eyeriss_v1's row of the table")
-        if answer[1] != _eyeriss_glb_bytes(16):
-            return ("(b) is off: compile and simulate conv on machines['eyeriss_v1'].with_param("
-                    "'glb_kib', 16) and sum its off-chip bytes with offchip_bytes(...)")
-        return None
-
-
-    CHECKS["4"] = _eyeriss_glb
+    ("code", """
+    exercises.add("4", eyeriss_glb_exercise(machines["eyeriss_v1"], conv))
     """),
     ("md", """
     **Exercise 4.** Eyeriss's global buffer (GLB) holds 108 kB, the parameter `glb_kib` of
     `eyeriss_v1.yaml` (`with_node_attr("GLB", "capacity_bytes", ...)` changes it too). First
     *predict*, then measure with `compiler.compile`, `Simulator` and `offchip_bytes` as in
     `run_on`: how many bytes does Eyeriss move off chip for `conv` (a) with a GLB four times as
-    large (`glb_kib` 432), (b) with a 16 KiB GLB? Give `answer_4 = (bytes_a, bytes_b)`; the check
-    is in the collapsed cell above the exercise.
+    large (`glb_kib` 432), (b) with a 16 KiB GLB? Give `answer_4 = (bytes_a, bytes_b)`.
     """),
-    ("code", "answer_4 = None  # your answer: (bytes with 432 KiB, bytes with 16 KiB)"),
-    ("solution", """
+    ("answer", "answer_4 = None  # your answer: (bytes with 432 KiB, bytes with 16 KiB)", """
     def eyeriss_bytes(glb_kib):
         arch = machines["eyeriss_v1"].with_param("glb_kib", glb_kib)
         result = compiler.compile(conv, arch)

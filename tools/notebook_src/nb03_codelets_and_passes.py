@@ -103,7 +103,8 @@ CELLS = [
     """),
     ("code", """
     for bad in (Constraints.of(spatial={"cols": ("m",)}),
-                Constraints.of(tiles={"m": 32, "n": 48, "k": 64})):
+                Constraints.of(tiles={"m": 64}),
+                Constraints.of(order=("m", "n"))):
         try:
             compiler.compile(codelet, arch, bad)
         except MappingError as err:
@@ -131,74 +132,30 @@ CELLS = [
     """),
     ("md", """
     ## Exercises
-    Answer in the `answer_...` cells, then run the `check_answer` cell below each one. The
-    checks are defined in the collapsed cell just below (click its "..." to read them); the
-    cells tagged `solution` hold reference answers (delete them before handing out).
+    Write your answer in the `answer_...` cell of each exercise (it starts as `None`: not
+    answered yet) and run it, then run the `check_answer` cell below it: a green box says the
+    answer is correct, a red one what is wrong with it, a grey one that it is not answered yet.
+    The checks are in the package, `covenant_lab/exercises/`.
     """),
-    ("helper", """
-    def _equals(expected, hint):
-        return lambda answer: None if answer == expected else hint
+    ("code", """
+    from covenant_lab.exercises import codelet_exercises
 
-
-    def _cols_loops(answer):
-        fits = set()
-        for loop in ("m", "n", "k"):
-            try:
-                compiler.compile(codelet, arch, Constraints.of(spatial={"cols": (loop,)}))
-                fits.add(loop)
-            except MappingError:
-                pass
-        if set(answer or ()) == fits:
-            return None
-        return ("a loop fits 'cols' when it indexes b and y but not a; "
-                "try Constraints.of(spatial=...)")
-
-
-    def _too_big(answer):
-        if not isinstance(answer, Constraints):
-            return "give a Constraints, e.g. Constraints.of(tiles={...})"
-        try:
-            compiler.compile(codelet, arch, answer)
-        except MappingError as err:
-            if "holds" in str(err):
-                return None
-            return f"that fails for another reason: {err}"
-        return "that mapping is legal: the tiles (times their buffering) must exceed the SPAD"
-
-
-    CHECKS = {
-        "1": _equals(dict(result.mapping.spatial[0].dims)["rows"][0],
-                     "read the 'spatial' step of the compile log"),
-        "2": _cols_loops,
-        "3": _too_big,
-    }
-
-
-    RESULTS = {}
-
-
-    def check_answer(question, answer):
-        \"\"\"Print whether ``answer`` to exercise ``question`` is right (kept in RESULTS).\"\"\"
-        hint = CHECKS[question](answer)
-        RESULTS[question] = hint is None
-        print(f"exercise {question}: " + ("correct" if hint is None else f"not yet: {hint}"))
+    check_answer = codelet_exercises(codelet, arch, result).check
     """),
     ("md", "**Exercise 1.** Which loop of the matmul occupies the rows of the MAC array?"),
-    ("code", "answer_1 = None  # your answer: a loop name"),
-    ("solution", 'answer_1 = "k"'),
+    ("answer", "answer_1 = None  # your answer: a loop name", 'answer_1 = "k"'),
     ("code", 'check_answer("1", answer_1)'),
     ("md", """
     **Exercise 2.** Which of the loops `m`, `n`, `k` may occupy the array's `cols` dimension?
     (a set; the architecture file says `cols: {requires: [b, acc], excludes: [a]}`)
     """),
-    ("code", "answer_2 = None  # your answer: a set of loop names"),
-    ("solution", 'answer_2 = {"n"}'),
+    ("answer", "answer_2 = None  # your answer: a set of loop names", 'answer_2 = {"n"}'),
     ("code", 'check_answer("2", answer_2)'),
     ("md", """
     **Exercise 3.** Write `Constraints` whose tiles do not fit in `teaching`'s 16 KiB
     scratchpad (remember that it is double buffered).
     """),
-    ("code", "answer_3 = None  # your answer: a Constraints"),
-    ("solution", 'answer_3 = Constraints.of(tiles={"m": 32, "n": 48, "k": 64})'),
+    ("answer", "answer_3 = None  # your answer: a Constraints",
+     'answer_3 = Constraints.of(tiles={"m": 32, "n": 48, "k": 64})'),
     ("code", 'check_answer("3", answer_3)'),
 ]

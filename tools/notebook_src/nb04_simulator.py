@@ -149,40 +149,21 @@ CELLS = [
     """),
     ("md", """
     ## Exercises
-    Answer in the `answer_...` cells, then run the `check_answer` cell below each one. The
-    checks are defined in the collapsed cell just below (click its "..." to read them); the
-    cells tagged `solution` hold reference answers (delete them before handing out).
+    Write your answer in the `answer_...` cell of each exercise (it starts as `None`: not
+    answered yet) and run it, then run the `check_answer` cell below it: a green box says the
+    answer is correct, a red one what is wrong with it, a grey one that it is not answered yet.
+    The checks are in the package, `covenant_lab/exercises/`.
     """),
-    ("helper", """
-    def _equals(expected, hint):
-        return lambda answer: None if answer == expected else hint
+    ("code", """
+    from covenant_lab.exercises import simulator_exercises
 
-
-    _trace = sim.trace()
-    CHECKS = {
-        "1": _equals(min(e.start for e in _trace if e.kind == "compute"),
-                     "look for the first event of kind 'compute' in the trace"),
-        "2": _equals(max(occupancy), "take the largest occupancy recorded in section 4"),
-        "3": _equals(sim.bytes_moved()["DRAM->SPAD"],
-                     "sum the bytes of the transfers on the DRAM->SPAD edge"),
-    }
-
-
-    RESULTS = {}
-
-
-    def check_answer(question, answer):
-        \"\"\"Print whether ``answer`` to exercise ``question`` is right (kept in RESULTS).\"\"\"
-        hint = CHECKS[question](answer)
-        RESULTS[question] = hint is None
-        print(f"exercise {question}: " + ("correct" if hint is None else f"not yet: {hint}"))
+    check_answer = simulator_exercises(sim, occupancy).check
     """),
     ("md", """
     **Exercise 1.** At which cycle does the MAC array start computing for the first time?
     Why not at cycle 0?
     """),
-    ("code", "answer_1 = None  # your answer: a cycle"),
-    ("solution", """
+    ("answer", "answer_1 = None  # your answer: a cycle", """
     sim.seek(0)
     first = sim.run_until(predicate=lambda ev: ev.kind == "issue"
                           and isinstance(result.program.instrs[ev.index], Compute))
@@ -190,15 +171,13 @@ CELLS = [
     """),
     ("code", 'check_answer("1", answer_1)'),
     ("md", "**Exercise 2.** What is the largest number of bytes the scratchpad ever holds?"),
-    ("code", "answer_2 = None  # your answer: bytes"),
-    ("solution", "answer_2 = max(occupancy)"),
+    ("answer", "answer_2 = None  # your answer: bytes", "answer_2 = max(occupancy)"),
     ("code", 'check_answer("2", answer_2)'),
     ("md", """
     **Exercise 3.** How many bytes travel from DRAM to the scratchpad? Compare with the sizes
     of `x`, `w` and `b`: is any of them loaded more than once?
     """),
-    ("code", "answer_3 = None  # your answer: bytes"),
-    ("solution", """
+    ("answer", "answer_3 = None  # your answer: bytes", """
     answer_3 = sum(row["nbytes"] for row in to_rows(sim.trace())
                    if row["resource"] == "DRAM->SPAD" and row["kind"] == "transfer")
     """),

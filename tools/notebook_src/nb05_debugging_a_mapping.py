@@ -119,65 +119,33 @@ CELLS = [
     """),
     ("md", """
     ## Exercises
-    Answer in the `answer_...` cells, then run the `check_answer` cell below each one. The
-    checks are defined in the collapsed cell just below (click its "..." to read them); the
-    cells tagged `solution` hold reference answers (delete them before handing out).
+    Write your answer in the `answer_...` cell of each exercise (it starts as `None`: not
+    answered yet) and run it, then run the `check_answer` cell below it: a green box says the
+    answer is correct, a red one what is wrong with it, a grey one that it is not answered yet.
+    The checks are in the package, `covenant_lab/exercises/`.
     """),
-    ("helper", """
-    def _equals(expected, hint):
-        return lambda answer: None if answer == expected else hint
+    ("code", """
+    from covenant_lab.exercises import debugging_exercises
 
-
-    def _good_tiles(answer):
-        if not isinstance(answer, Constraints):
-            return "give a Constraints, e.g. Constraints.of(tiles={...})"
-        if answer.tile("oc") is None or answer.tile("ow") is None:
-            return "pin both an 'oc' and an 'ow' tile"
-        s = Simulator(compiler.compile(layer, arch, answer).program, arch)
-        eff = efficiency(bound, s.total_cycles)
-        if eff >= 0.9:
-            return None
-        return f"efficiency {eff:.2f}: how much of the array does each invocation use?"
-
-
-    _busy = fixed_sim.utilisation()
-    CHECKS = {
-        "1": lambda answer: (None if isinstance(answer, (int, float))
-                             and abs(answer - params["used_cols"] / dims["cols"]) < 1e-9
-                             else "used columns over the array's columns, as a fraction"),
-        "2": _good_tiles,
-        "3": _equals(max(_busy, key=_busy.get), "look at fixed_sim.utilisation()"),
-    }
-
-
-    RESULTS = {}
-
-
-    def check_answer(question, answer):
-        \"\"\"Print whether ``answer`` to exercise ``question`` is right (kept in RESULTS).\"\"\"
-        hint = CHECKS[question](answer)
-        RESULTS[question] = hint is None
-        print(f"exercise {question}: " + ("correct" if hint is None else f"not yet: {hint}"))
+    check_answer = debugging_exercises(layer, arch, bound, poor, fixed_sim).check
     """),
     ("md", """
     **Exercise 1.** In the given mapping, what fraction of the MAC array's columns does each
     invocation use? (a number between 0 and 1)
     """),
-    ("code", "answer_1 = None  # your answer: a fraction"),
-    ("solution", "answer_1 = 8 / 32"),
+    ("answer", "answer_1 = None  # your answer: a fraction", "answer_1 = 8 / 32"),
     ("code", 'check_answer("1", answer_1)'),
     ("md", """
     **Exercise 2.** Pin tiles for *both* `oc` and `ow` that reach an efficiency of at least
     0.9.
     """),
-    ("code", "answer_2 = None  # your answer: a Constraints"),
-    ("solution", 'answer_2 = Constraints.of(tiles={"oc": 32, "ow": 56})'),
+    ("answer", "answer_2 = None  # your answer: a Constraints",
+     'answer_2 = Constraints.of(tiles={"oc": 32, "ow": 56})'),
     ("code", 'check_answer("2", answer_2)'),
     ("md", """
     **Exercise 3.** After the fix, which resource is the busiest? (a resource name as in
     `utilisation()`)
     """),
-    ("code", "answer_3 = None  # your answer"),
-    ("solution", 'answer_3 = "pe_array"'),
+    ("answer", "answer_3 = None  # your answer: a resource name", 'answer_3 = "pe_array"'),
     ("code", 'check_answer("3", answer_3)'),
 ]
