@@ -38,7 +38,8 @@ from covenant_lab.sim.coverage import check_coverage, first_index
 from covenant_lab.sim.memory import Memory, Snapshot, show
 from covenant_lab.sim.regions import Regions
 from covenant_lab.sim.sanitize import check_program, describe
-from covenant_lab.sim.schedule import Schedule, edge_name, schedule
+from covenant_lab.sim.deps import Dataflow
+from covenant_lab.sim.schedule import Schedule, accesses, edge_name, schedule
 from covenant_lab.sim.semantics import Machine, execute
 from covenant_lab.sim.state import LiveTile, SimEvent, SimState, StorageState
 from covenant_lab.sim.trace import TraceEvent, events_from_schedule
@@ -90,6 +91,7 @@ class Simulator:
         need = _require_budget(program, used, self.functional, max_memory)
         check_coverage(program, regions)
         self.schedule: Schedule = schedule(program, acg)
+        self._dataflow: Dataflow | None = None
         # values only for the bytes the program uses, whatever the storage's capacity
         self._memory = Memory(((node, used[name]) for name, (node, _) in sizes.items()),
                               functional=self.functional)
@@ -336,8 +338,18 @@ class Simulator:
             raise SimulationError(f"sim: {what} needs values, but this simulator is timing-only",
                                   hint="pass inputs=... to Simulator to simulate values")
 
+    @property
+    def dataflow(self) -> Dataflow:
+        """Why instructions waited, producers and consumers, tile lifetimes (made once)."""
+        if self._dataflow is None:
+            self._dataflow = Dataflow(self.program, self.schedule,
+                                      accesses(self.program, self.acg))
+        return self._dataflow
+
     def trace(self) -> tuple[TraceEvent, ...]:
-        return events_from_schedule(self.program, self.schedule)
+        """Every instruction's event, with a stall event (saying what it waited for) before
+        each one that waited."""
+        return events_from_schedule(self.program, self.schedule, self.dataflow.wait)
 
     @property
     def total_cycles(self) -> int:

@@ -9,12 +9,13 @@ Times are in cycles.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from covenant_lab.compiler.program import Compute, Program, Transfer
+from covenant_lab.sim.deps import Wait
 from covenant_lab.sim.schedule import Schedule
 
 __all__ = ["TraceEvent", "events_from_schedule", "to_csv", "to_perfetto", "to_rows"]
@@ -22,7 +23,7 @@ __all__ = ["TraceEvent", "events_from_schedule", "to_csv", "to_perfetto", "to_ro
 EventKind = Literal["compute", "transfer", "stall"]
 
 _FIELDS = ("index", "resource", "kind", "start", "end", "nbytes", "operations", "operand", "box",
-           "instr_kind", "origin", "capability")
+           "instr_kind", "origin", "capability", "waits_for", "depends_on")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,8 @@ class TraceEvent:
     instr_kind: str  # "load" / "store" for transfers, the op (e.g. "mac") for computes
     origin: str
     capability: str  # capability label (computes), "" for transfers
+    waits_for: str = ""  # a stall: what it waited for (Wait.text)
+    depends_on: int = -1  # a stall: the instruction it waited for
 
     @property
     def duration(self) -> int:
@@ -60,21 +63,26 @@ def _instr_event(program: Program, i: int, ins: Transfer | Compute, sched: Sched
                       ins.capability)
 
 
-def events_from_schedule(program: Program, schedule: Schedule) -> tuple[TraceEvent, ...]:
-    """Every instruction's event, preceded by its stall event when it waited; program order."""
+def events_from_schedule(
+    program: Program, schedule: Schedule, wait: Callable[[int], Wait | None] | None = None
+) -> tuple[TraceEvent, ...]:
+    """Every instruction's event, preceded by its stall event when it waited; program order.
+    ``wait`` (e.g. ``Dataflow.wait``) says what a stalled instruction waited for."""
     out: list[TraceEvent] = []
     for i, ins in enumerate(program.instrs):
         ev = _instr_event(program, i, ins, schedule)
         if schedule.stall(i) > 0:
+            why = wait(i) if wait is not None else None
             out.append(TraceEvent(i, ev.resource, "stall", schedule.free[i], ev.start, 0, 0,
-                                  ev.operand, ev.box, ev.instr_kind, ev.origin, ev.capability))
+                                  ev.operand, ev.box, ev.instr_kind, ev.origin, ev.capability,
+                                  why.text if why else "", schedule.stall_on[i]))
         out.append(ev)
     return tuple(out)
 
 
 def _label(ev: TraceEvent) -> str:
     if ev.kind == "stall":
-        return f"stall #{ev.index}"
+        return f"stall #{ev.index}" + (f" on #{ev.depends_on}" if ev.depends_on >= 0 else "")
     if ev.kind == "transfer":
         return f"{ev.instr_kind} {ev.operand}"
     return f"{ev.capability or ev.instr_kind} {ev.operand}"
@@ -108,7 +116,7 @@ def to_perfetto(events: Sequence[TraceEvent], *, process: str = "covenant_lab") 
             "args": {"index": ev.index, "nbytes": ev.nbytes, "operations": ev.operations,
                      "operand": ev.operand, "box": [list(b) for b in ev.box],
                      "instr_kind": ev.instr_kind, "origin": ev.origin,
-                     "capability": ev.capability},
+                     "capability": ev.capability, "waits_for": ev.waits_for},
         }
         for ev in events
     ]
