@@ -35,10 +35,10 @@ from covenant_lab.codelets.library.constants import constants
 from covenant_lab.compiler.program import Program
 from covenant_lab.errors import SimulationError, UsageError
 from covenant_lab.sim.coverage import check_coverage, first_index
+from covenant_lab.sim.deps import Dataflow
 from covenant_lab.sim.memory import Memory, Snapshot, show
 from covenant_lab.sim.regions import Regions
 from covenant_lab.sim.sanitize import check_program, describe
-from covenant_lab.sim.deps import Dataflow
 from covenant_lab.sim.schedule import Schedule, accesses, edge_name, schedule
 from covenant_lab.sim.semantics import Machine, execute
 from covenant_lab.sim.state import LiveTile, SimEvent, SimState, StorageState

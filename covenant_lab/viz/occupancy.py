@@ -162,8 +162,7 @@ def occupancy_figure(
         legend.location = "top_left"
         legend.orientation = "horizontal"
         legend.label_text_font_size = "11px"
-        legend.padding = legend.margin = 2
-        legend.border_line_color = None
+        legend.update(padding=2, margin=2, border_line_color=None)
         p.add_layout(legend, "above")
     p.add_layout(Span(location=0, dimension="height", line_color="#222", line_width=2,
                       name=CURSOR))

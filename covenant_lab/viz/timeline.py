@@ -62,6 +62,8 @@ _TOOLTIP = """<div style="max-width: 460px; font-size: 12px; white-space: normal
 <div style="font-weight: 600">@label</div>
 <div>@resource · cycles @left{0,0} – @right{0,0}</div>
 <div class="covenant-tip-detail">@detail</div></div>"""
+_SELECTION_STYLE: dict[str, Any] = {"selection_line_color": "#111111",
+                                    "selection_line_width": 2, "nonselection_fill_alpha": 0.45}
 COALESCE_S = 0.03  # range updates arriving closer together than this are handled once
 
 
@@ -283,8 +285,7 @@ class Timeline:
         self.source = ColumnDataSource({c: [] for c in _COLUMNS}, name=BARS)
         bars = p.quad(left="left", right="right", bottom="bottom", top="top", source=self.source,
                       fill_color="colour", line_color=None, name=BARS_RENDERER,
-                      legend_field="kind", selection_line_color="#111111",
-                      selection_line_width=2, nonselection_fill_alpha=0.45)
+                      legend_field="kind", **_SELECTION_STYLE)
         self.links = ColumnDataSource({c: [] for c in ("left", "right", "bottom", "top",
                                                        "colour", "role", "index")}, name=LINKS)
         p.quad(left="left", right="right", bottom="bottom", top="top", source=self.links,
@@ -301,8 +302,7 @@ class Timeline:
         legend.location = "top_left"
         legend.label_text_font_size = "11px"
         legend.glyph_height = legend.glyph_width = 12
-        legend.padding = legend.margin = 2
-        legend.border_line_color = None
+        legend.update(padding=2, margin=2, border_line_color=None)
         p.add_layout(legend, "above")
         self.cursor = Span(location=0, dimension="height", line_color="#222", line_width=2,
                            name=CURSOR)
