@@ -105,6 +105,11 @@ class SimPlayer(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.view = PlayerView(codelet=codelet_lines(sim.program.codelet))
         plots = self._plots(max_bars, output_backend, width, occupancy, sizing_mode)
         self.timeline, self.occupancy, plot = plots
+        self._occ_cursor = None  # found once: select_one walks the whole document
+        if self.occupancy is not None:
+            from covenant_lab.viz.occupancy import CURSOR
+
+            self._occ_cursor = self.occupancy.select_one({"name": CURSOR})
         controls = w.HBox([self.play, self.back_button, self.step_button, self.scrub, self.speed])
         super().__init__([controls, self.cycle_label, *plot, self.view], **kwargs)
         self.add_class("covenant-player-panel")
@@ -180,15 +185,11 @@ class SimPlayer(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             pos, cycle = self.sim.position, self.sim.cycle
             self.scrub.value = pos
             self.cycle_label.value = f"<span>{html.escape(cycle_text(self.sim))}</span>"
-            in_use = {name: s.at(cycle) for name, s in self.series.items()}
+            in_use = {name: s.at(cycle) for name, s in self.series.items() if s.capacity_bytes}
             self.view.state = player_state(self.sim, self.event, in_use)
             self.timeline.set_cursor(cycle)
-            if self.occupancy is not None:
-                from covenant_lab.viz.occupancy import CURSOR
-
-                span = self.occupancy.select_one({"name": CURSOR})
-                if span is not None:
-                    span.location = cycle
+            if self._occ_cursor is not None:
+                self._occ_cursor.location = cycle
             self.play.value = pos
             self.play.shown = pos  # last: the play button asks for more once it sees this
             self.cycle = cycle

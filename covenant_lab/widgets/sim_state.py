@@ -12,7 +12,8 @@ step::
      "storages": [{"name", "used", "capacity", "fraction", "tiles"}]}
 
 ``used`` is the bytes in use at the current cycle (tiles whose last reader has not ended:
-the occupancy plot's rule) when the caller passes them, else the bytes held. ``selection``
+the occupancy plot's rule) for the storages the caller passes them for (on-chip ones), else
+the bytes held. ``selection``
 describes one instruction for the details pane: its timing, what it waited for, and the
 instructions it reads from (producers) and that read it (consumers).
 """
@@ -159,7 +160,7 @@ def player_state(sim: Any, event: Any = None,
     storages = []
     for s in st.storages:
         cap = s.capacity_bytes
-        used = s.occupancy_bytes if in_use is None else in_use.get(s.name, 0)
+        used = in_use.get(s.name, s.occupancy_bytes) if in_use else s.occupancy_bytes
         storages.append({
             "name": s.name, "used": used, "capacity": cap,
             "fraction": None if not cap else round(used / cap, 4),

@@ -121,7 +121,8 @@ function render({ model, el: root }) {
       const fill = el("span", "covenant-storage-fill", bar);
       fill.style.width = st.fraction === null ? "0" : `${Math.min(100, 100 * st.fraction)}%`;
       el("span", "covenant-storage-text", row,
-        `${fmtBytes(st.used)} / ${fmtBytes(st.capacity)} in use · ${st.tiles} tiles held`);
+        st.capacity === null ? `${fmtBytes(st.used)} held · ${st.tiles} tiles`
+          : `${fmtBytes(st.used)} / ${fmtBytes(st.capacity)} in use · ${st.tiles} tiles held`);
     }
     highlight();
   }
