@@ -13,7 +13,8 @@ separators.
 Large traces stay interactive: when more than ``max_bars`` events are visible, the bars are
 replaced by per-resource occupancy bars of one pixel column each (``timeline_bins``).
 A ``live`` timeline (the SimPlayer's, shown through ``jupyter_bokeh``) sends the detail of
-the visible range again after a zoom or pan (``RangesUpdate``, coalesced) and reports a
+the visible range again after a zoom or pan (``RangesUpdate``, sent ``LOD_TIMEOUT_MS`` after
+the last wheel step instead of Bokeh's 500 ms, and coalesced) and reports a
 clicked bar (``on_select``); ``timeline_figure`` (for ``bokeh.io.show``) has no Python
 callbacks: it holds every bar, or the aggregate of the whole run above ``max_bars``.
 
@@ -64,7 +65,8 @@ _TOOLTIP = """<div style="max-width: 460px; font-size: 12px; white-space: normal
 <div class="covenant-tip-detail">@detail</div></div>"""
 _SELECTION_STYLE: dict[str, Any] = {"selection_line_color": "#111111",
                                     "selection_line_width": 2, "nonselection_fill_alpha": 0.45}
-COALESCE_S = 0.03  # range updates arriving closer together than this are handled once
+COALESCE_S = 0.03
+LOD_TIMEOUT_MS = 40  # range updates arriving closer together than this are handled once
 
 
 def resource_rows(
@@ -280,6 +282,8 @@ class Timeline:
             toolbar_location="above", output_backend=cast(Any, backend), x_axis_label="cycle",
             name="covenant-timeline", sizing_mode=cast(Any, sizing_mode),
             min_border_left=label_width(self.rows),
+            # RangesUpdate fires this long after the last wheel step (Bokeh's default: 500 ms)
+            lod_timeout=LOD_TIMEOUT_MS, lod_interval=LOD_TIMEOUT_MS,
         )
         cycle_axis(p)
         self.source = ColumnDataSource({c: [] for c in _COLUMNS}, name=BARS)

@@ -32,46 +32,49 @@ NOTEBOOK = "04_simulator_offline.ipynb"
 MIN_ROW_PX = 18
 TIMINGS: dict[str, Any] = {}
 
-# every Bokeh plot view named covenant-timeline: standalone (a root) or in the player
-PLOTS_JS = """() => {
-  const out = [];
+# the timeline plot views: "standalone" (a document root), "player" (in a SimPlayer) and
+# "big" (the SimPlayer whose bars were aggregated at first: tagged when first seen)
+FIND_JS = """
+  const plots = [];
   const walk = (view, root) => {
-    if (view.model && view.model.name === 'covenant-timeline' && view.frame) {
-      const r = view.el.getBoundingClientRect();
-      const yr = view.model.y_range;
-      out.push({standalone: root, frame_h: view.frame.bbox.height,
-                rows: Math.round(Math.abs(yr.start - yr.end)), top: r.top, left: r.left});
-    }
-    for (const child of (view.children ? view.children() : [])) walk(child, false);
-  };
-  for (const root of Bokeh.index.roots) walk(root, true);
-  return out;
-}"""
-
-# page coordinates of data point (x, row) on the player's (or the standalone) timeline
-POINT_JS = """([standalone, x, row]) => {
-  let found = null;
-  const walk = (view, root) => {
-    if (view.model && view.model.name === 'covenant-timeline' && view.frame && root === standalone)
-      found = view;
+    if (view.model && view.model.name === 'covenant-timeline' && view.frame)
+      plots.push({view, root});
     for (const child of (view.children ? view.children() : [])) walk(child, false);
   };
   for (const r of Bokeh.index.roots) walk(r, true);
-  const r = found.el.getBoundingClientRect();
-  return [r.left + found.frame.x_scale.compute(x), r.top + found.frame.y_scale.compute(row)];
+  const source = (v) => v.model.renderers.find(
+    (r) => r.name === 'covenant-timeline-renderer').data_source;
+  for (const p of plots) {
+    const kinds = source(p.view).data.instr_kind || [];
+    if (!p.root && !window.__covenant_big && kinds.length && kinds[0] === '(aggregated)')
+      window.__covenant_big = p.view;
+  }
+  const find = (which) => which === 'standalone' ? plots.find((p) => p.root).view
+    : which === 'big' ? window.__covenant_big
+    : plots.find((p) => !p.root && p.view !== window.__covenant_big).view;
+"""
+
+PLOTS_JS = """() => {""" + FIND_JS + """
+  return plots.map((p) => ({standalone: p.root, big: p.view === window.__covenant_big,
+    frame_h: p.view.frame.bbox.height,
+    rows: Math.round(Math.abs(p.view.model.y_range.start - p.view.model.y_range.end))}));
 }"""
 
-# starts watching the player's cursor or x range: window.__covenant_watch resolves to the ms
-# from now to the last change, once nothing changed for 300 ms (then two frames painted)
-WATCH_JS = """(what) => {
-  let plot = null;
-  const walk = (view, root) => {
-    if (view.model && view.model.name === 'covenant-timeline' && view.frame && !root) plot = view;
-    for (const child of (view.children ? view.children() : [])) walk(child, false);
-  };
-  for (const r of Bokeh.index.roots) walk(r, true);
+# page coordinates of data point (x, row) on a timeline
+POINT_JS = """([which, x, row]) => {""" + FIND_JS + """
+  const view = find(which);
+  const r = view.el.getBoundingClientRect();
+  return [r.left + view.frame.x_scale.compute(x), r.top + view.frame.y_scale.compute(row)];
+}"""
+
+# starts watching a timeline's cursor, x range or bars: window.__covenant_watch resolves to
+# the ms from now to the last change, once nothing changed for 300 ms (two frames painted)
+WATCH_JS = """([which, what]) => {""" + FIND_JS + """
+  const plot = find(which);
   const cursor = plot.model.center.find((m) => m.name === 'covenant-cursor');
+  const bars = source(plot);
   const read = () => what === 'cursor' ? String(cursor.location)
+    : what === 'bars' ? `${bars.data.left.length},${bars.data.left[0]},${bars.data.instr_kind[0]}`
     : `${plot.model.x_range.start},${plot.model.x_range.end}`;
   const before = read();
   const t0 = performance.now();
@@ -94,6 +97,8 @@ WATCH_JS = """(what) => {
   });
 }"""
 WAIT_JS = "() => window.__covenant_watch"
+BIG_CELL = """big = SimPlayer(Simulator(result.program, arch), max_bars=6)  # level of detail
+big"""
 
 
 def _offline_copy(root: Path) -> None:
@@ -109,6 +114,8 @@ def _offline_copy(root: Path) -> None:
                               "from covenant_lab.viz import bokeh_inline, timeline_figure")
             src = 'import os\nos.environ.pop("BOKEH_RESOURCES", None)\n' + src
             cell["source"] = src.splitlines(keepends=True)
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "execution_count": None,
+                        "outputs": [], "source": BIG_CELL.splitlines(keepends=True)})
     (root / NOTEBOOK).write_text(json.dumps(nb), encoding="utf-8")
 
 
@@ -132,7 +139,7 @@ def offline(browser: Browser, browser_context_args: dict[str, Any], lab: Lab,
         open_notebook(page, lab.url(f"/lab/tree/{NOTEBOOK}?reset"))
         run_all(page)
         page.wait_for_selector(".covenant-player[data-ready='1']", timeout=60_000)
-        page.wait_for_function("() => window.Bokeh && Bokeh.index.roots.length >= 3",
+        page.wait_for_function("() => window.Bokeh && Bokeh.index.roots.length >= 4",
                                timeout=60_000)
         page.wait_for_timeout(800)
         page.screenshot(path=str(artifacts / "timeline_nb04_offline.png"))
@@ -162,7 +169,8 @@ def test_rows_are_readable_and_the_reset_tool_is_visible(offline: tuple[Page, li
                                                          artifacts: Path) -> None:
     page, _ = offline
     plots = page.evaluate(PLOTS_JS)
-    assert {p["standalone"] for p in plots} == {True, False}, plots
+    assert sorted((p["standalone"], p["big"]) for p in plots) == [
+        (False, False), (False, True), (True, False)], plots
     for p in plots:
         assert p["rows"] >= 3 and p["frame_h"] >= MIN_ROW_PX * p["rows"], p
     TIMINGS["row_px"] = [p["frame_h"] / p["rows"] for p in plots]
@@ -240,7 +248,7 @@ def test_a_stall_tooltip_names_what_it_waits_for(offline: tuple[Page, list[str]]
     kernel_exec(page, "player.goto(0)")
     stall = _stall(page)
     assert stall["on"] >= 0 and f"#{stall['on']} " in stall["detail"]
-    x, y = page.evaluate(POINT_JS, [False, stall["x"], stall["row"]])
+    x, y = page.evaluate(POINT_JS, ["player", stall["x"], stall["row"]])
     page.mouse.move(x, y)
     # the tooltip (Bokeh draws it in its own layer): the stall, and what it waits for
     expect(page.get_by_text(f"stall of #{stall['index']} (")).to_be_visible(timeout=5000)
@@ -266,7 +274,7 @@ print(json.dumps({"x": (d["left"][k] + d["right"][k]) / 2,
                   "consumers": min(len(flow.consumers(d["index"][k])), 12)}))
 """
     bar = json.loads(kernel_exec(page, code))
-    x, y = page.evaluate(POINT_JS, [False, bar["x"], bar["row"]])
+    x, y = page.evaluate(POINT_JS, ["player", bar["x"], bar["row"]])
     page.mouse.click(x, y)
     details = player.locator(".covenant-details")
     expect(details).to_have_attribute("data-index", str(bar["index"]))
@@ -295,21 +303,21 @@ def test_repaint_times_are_measured(offline: tuple[Page, list[str]]) -> None:
     for k in moves:  # stepping from event k moves the cycle
         kernel_exec(page, f"player.goto({k})")
         expect(player.locator(".covenant-cycle")).to_contain_text(f"event {k} /")
-        page.evaluate(WATCH_JS, "cursor")
+        page.evaluate(WATCH_JS, ["player", "cursor"])
         player.locator("button.covenant-step").click()
         step.append(round(page.evaluate(WAIT_JS), 1))
-    x, y = page.evaluate(POINT_JS, [False, 1000, 1])
+    x, y = page.evaluate(POINT_JS, ["player", 1000, 1])
     page.mouse.move(x, y)
     zoom = []
     for _ in range(3):
-        page.evaluate(WATCH_JS, "range")
+        page.evaluate(WATCH_JS, ["player", "range"])
         page.mouse.wheel(0, -240)
         zoom.append(round(page.evaluate(WAIT_JS), 1))
     pans = []
     for _ in range(3):
         page.mouse.move(x, y)
         page.mouse.down()
-        page.evaluate(WATCH_JS, "range")
+        page.evaluate(WATCH_JS, ["player", "range"])
         for k in range(1, 11):
             page.mouse.move(x - 20 * k, y)
         up = page.evaluate("() => performance.now() - window.__covenant_t0")
@@ -319,3 +327,36 @@ def test_repaint_times_are_measured(offline: tuple[Page, list[str]]) -> None:
     TIMINGS["wheel_to_repaint_ms"] = zoom
     TIMINGS["pan_settle_after_release_ms"] = pans
     assert all(v >= 0 for v in step + zoom), TIMINGS  # each one was seen to happen
+
+
+def test_zoom_sends_new_detail_to_a_big_timeline(offline: tuple[Page, list[str]],
+                                                 artifacts: Path) -> None:
+    """A player whose bars are aggregated (max_bars=6): a wheel zoom brings every bar of
+    the range, from Python; timed from the wheel to the new bars drawn."""
+    page, _ = offline
+    big = output_of(page, "big = SimPlayer(")
+    big.scroll_into_view_if_needed()
+    total = json.loads(kernel_exec(page, "print(big.timeline.end_cycle)"))
+    x, y = page.evaluate(POINT_JS, ["big", total * 0.3, 1])
+    page.mouse.move(x, y)
+    detail = []
+    for _ in range(8):  # zoom in until the bars are single events
+        page.evaluate(WATCH_JS, ["big", "bars"])
+        page.mouse.wheel(0, -400)
+        detail.append(round(page.evaluate(WAIT_JS), 1))
+        if kernel_exec(page, "print(big.timeline.aggregated)").strip() == "False":
+            break
+    assert kernel_exec(page, "print(big.timeline.aggregated)").strip() == "False"
+    TIMINGS["big_wheel_to_new_bars_ms"] = detail
+    pans = []
+    for _ in range(2):
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.evaluate(WATCH_JS, ["big", "bars"])
+        for k in range(1, 11):
+            page.mouse.move(x + 40 * k, y)
+        up = page.evaluate("() => performance.now() - window.__covenant_t0")
+        page.mouse.up()
+        pans.append(round(max(page.evaluate(WAIT_JS) - up, 0.0), 1))
+    TIMINGS["big_pan_settle_after_release_ms"] = pans
+    big.screenshot(path=str(artifacts / "timeline_big_zoomed.png"))

@@ -129,6 +129,7 @@ def test_ranges_update_sends_detail_of_the_visible_range() -> None:
     tl = Timeline(synthetic(2_000), max_bars=500)
     assert tl.aggregated
     assert "rangesupdate" in tl.figure.subscribed_events
+    assert tl.figure.lod_timeout == 40  # the update comes 40 ms after the wheel, not 500
     tl.figure._trigger_event(RangesUpdate(tl.figure, x0=100, x1=300, y0=0, y1=3))
     assert not tl.aggregated
     data = bars(tl.figure)
