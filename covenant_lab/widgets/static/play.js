@@ -5,7 +5,7 @@
 // and a new position is asked for only once Python has shown the last one ("shown"), so a
 // slow kernel makes the player skip ahead, never fall behind or stop early; the last event
 // is always asked for. Traits: value (asked), shown (drawn by Python), max, speed,
-// interval_ms, playing. DOM contract: button.covenant-play[data-playing].
+// interval_ms, playing. DOM contract: [data-ready="1"] button.covenant-play[data-playing].
 
 /**
  * @typedef Model
@@ -27,6 +27,7 @@ function render({ model, el }) {
   let pos0 = 0;
   let asked = -1;  // a position asked for and not shown yet (-1: none)
   let timer = 0;
+  let running = false;
 
   function label() {
     const playing = Boolean(model.get("playing"));
@@ -46,6 +47,7 @@ function render({ model, el }) {
   }
 
   function stop() {
+    running = false;
     window.clearTimeout(timer);
     timer = 0;
     asked = -1;
@@ -58,7 +60,7 @@ function render({ model, el }) {
 
   function tick() {
     timer = 0;
-    if (!model.get("playing")) return;
+    if (!running) return;
     const max = model.get("max");
     const shown = model.get("shown");
     if (asked < 0) {
@@ -71,8 +73,12 @@ function render({ model, el }) {
   }
 
   function play() {
-    model.set("playing", true);
-    model.save_changes();
+    if (running) return;
+    running = true;
+    if (!model.get("playing")) {
+      model.set("playing", true);
+      model.save_changes();
+    }
     label();
     if (model.get("shown") >= model.get("max")) {
       pos0 = 0;  // from the start again
@@ -81,7 +87,7 @@ function render({ model, el }) {
     } else {
       rebase();
     }
-    if (!timer) timer = window.setTimeout(tick, 0);
+    timer = window.setTimeout(tick, 0);
   }
 
   function onShown() {
@@ -95,11 +101,11 @@ function render({ model, el }) {
   }
 
   function onClick() {
-    if (model.get("playing")) stop(); else play();
+    if (running) stop(); else play();
   }
 
-  function onPlaying() {
-    if (!model.get("playing")) stop(); else if (!timer) play();
+  function onPlaying() {  // set from Python, or by this view
+    if (model.get("playing")) play(); else if (running) stop();
     label();
   }
 
@@ -108,6 +114,7 @@ function render({ model, el }) {
   model.on("change:speed", rebase);
   model.on("change:playing", onPlaying);
   label();
+  el.dataset.ready = "1";
   return () => {
     window.clearTimeout(timer);
     button.removeEventListener("click", onClick);
