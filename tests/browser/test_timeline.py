@@ -283,6 +283,10 @@ print(json.dumps({"x": (d["left"][k] + d["right"][k]) / 2,
     expect(details.locator(".covenant-link[data-role='consumer']")).to_have_count(
         bar["consumers"])
     assert kernel_exec(page, "print(player.selected)").strip() == str(bar["index"])
+    wait = kernel_exec(page, f"w = player.sim.dataflow.wait({bar['index']})\n"
+                             "print(w.text if w else '')").strip()
+    if wait:  # the pane says what it waited for, as the stall's tooltip does
+        expect(details.locator(".covenant-wait")).to_have_text(wait)
     page.wait_for_timeout(300)
     player.screenshot(path=str(artifacts / "timeline_selected.png"))
     # a producer clicked in the pane becomes the selection

@@ -122,7 +122,7 @@ function render({ model, el: root }) {
       fill.style.width = st.fraction === null ? "0" : `${Math.min(100, 100 * st.fraction)}%`;
       el("span", "covenant-storage-text", row,
         st.capacity === null ? `${fmtBytes(st.used)} held · ${st.tiles} tiles`
-          : `${fmtBytes(st.used)} / ${fmtBytes(st.capacity)} in use · ${st.tiles} tiles held`);
+          : `${fmtBytes(st.used)} / ${fmtBytes(st.capacity)} in use · ${st.tiles} tiles`);
     }
     highlight();
   }
