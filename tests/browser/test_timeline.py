@@ -102,7 +102,8 @@ big"""
 
 
 def _offline_copy(root: Path) -> None:
-    """04 with ``output_notebook`` replaced by ``bokeh_inline`` and BOKEH_RESOURCES unset."""
+    """04 with ``output_notebook`` replaced by ``bokeh_inline`` (once the shipped notebook
+    does that itself, as is), BOKEH_RESOURCES unset first, and a big player appended."""
     nb = json.loads((root / "04_simulator.ipynb").read_text(encoding="utf-8"))
     for cell in nb["cells"]:
         src = "".join(cell["source"])
@@ -112,8 +113,10 @@ def _offline_copy(root: Path) -> None:
             src = src.replace("output_notebook(hide_banner=True)", "bokeh_inline()")
             src = src.replace("from covenant_lab.viz import timeline_figure",
                               "from covenant_lab.viz import bokeh_inline, timeline_figure")
-            src = 'import os\nos.environ.pop("BOKEH_RESOURCES", None)\n' + src
             cell["source"] = src.splitlines(keepends=True)
+    unset = 'import os\nos.environ.pop("BOKEH_RESOURCES", None)  # no help from the test server'
+    nb["cells"].insert(0, {"cell_type": "code", "metadata": {}, "execution_count": None,
+                           "outputs": [], "source": unset.splitlines(keepends=True)})
     nb["cells"].append({"cell_type": "code", "metadata": {}, "execution_count": None,
                         "outputs": [], "source": BIG_CELL.splitlines(keepends=True)})
     (root / NOTEBOOK).write_text(json.dumps(nb), encoding="utf-8")
