@@ -349,7 +349,7 @@ class Simulator:
     def trace(self) -> tuple[TraceEvent, ...]:
         """Every instruction's event, with a stall event (saying what it waited for) before
         each one that waited."""
-        return events_from_schedule(self.program, self.schedule, self.dataflow.wait)
+        return events_from_schedule(self.program, self.schedule, wait=self.dataflow.wait)
 
     @property
     def total_cycles(self) -> int:

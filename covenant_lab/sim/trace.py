@@ -64,7 +64,7 @@ def _instr_event(program: Program, i: int, ins: Transfer | Compute, sched: Sched
 
 
 def events_from_schedule(
-    program: Program, schedule: Schedule, wait: Callable[[int], Wait | None] | None = None
+    program: Program, schedule: Schedule, *, wait: Callable[[int], Wait | None] | None = None
 ) -> tuple[TraceEvent, ...]:
     """Every instruction's event, preceded by its stall event when it waited; program order.
     ``wait`` (e.g. ``Dataflow.wait``) says what a stalled instruction waited for."""

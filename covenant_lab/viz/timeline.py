@@ -65,8 +65,8 @@ _TOOLTIP = """<div style="max-width: 460px; font-size: 12px; white-space: normal
 <div class="covenant-tip-detail">@detail</div></div>"""
 _SELECTION_STYLE: dict[str, Any] = {"selection_line_color": "#111111",
                                     "selection_line_width": 2, "nonselection_fill_alpha": 0.45}
-COALESCE_S = 0.03
-LOD_TIMEOUT_MS = 40  # range updates arriving closer together than this are handled once
+COALESCE_S = 0.03  # range updates arriving closer together than this are handled once
+LOD_TIMEOUT_MS = 40  # Bokeh sends RangesUpdate this long after the last wheel step
 
 
 def resource_rows(

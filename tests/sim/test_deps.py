@@ -43,7 +43,7 @@ def test_a_reused_slot_waits_for_its_last_reader() -> None:
 def test_the_trace_stall_names_its_dependency() -> None:
     program = _relu_pipeline((0, 64))
     flow = _flow(program)
-    events = events_from_schedule(program, flow.schedule, flow.wait)
+    events = events_from_schedule(program, flow.schedule, wait=flow.wait)
     stalls = {ev.index: ev for ev in events if ev.kind == "stall"}
     assert stalls[4].depends_on == 1
     assert stalls[4].waits_for == flow.wait(4).text  # type: ignore[union-attr]
