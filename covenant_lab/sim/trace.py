@@ -75,7 +75,8 @@ def events_from_schedule(
             why = wait(i) if wait is not None else None
             out.append(TraceEvent(i, ev.resource, "stall", schedule.free[i], ev.start, 0, 0,
                                   ev.operand, ev.box, ev.instr_kind, ev.origin, ev.capability,
-                                  why.text if why else "", schedule.stall_on[i]))
+                                  waits_for=why.text if why else "",
+                                  depends_on=schedule.stall_on[i]))
         out.append(ev)
     return tuple(out)
 
