@@ -37,7 +37,7 @@ from covenant_lab.sim.regions import Region, overlap_pairs, region_of, subtile
 if TYPE_CHECKING:
     from covenant_lab.acg.graph import ACG
 
-__all__ = ["Schedule", "edge_name", "schedule"]
+__all__ = ["Accesses", "Schedule", "accesses", "edge_name", "schedule"]
 
 
 def transfer_cycles(nbytes: int, rate: float) -> int:
@@ -233,6 +233,33 @@ def _expand(steps: list[_Step], overlaps: list[tuple[int, ...]]) -> list[_Step]:
         wc = tuple(dict.fromkeys(q for g in w for q in overlaps[g]))
         out.append((res, d, lat, r, w, rc, wc))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Accesses:
+    """The tile regions every instruction reads and writes, as the scheduler sees them.
+
+    ``reads[i]``/``writes[i]`` are region ids (into ``regions``) of what instruction ``i``
+    touches; ``read_checks[i]``/``write_checks[i]`` widen them to every region sharing a byte
+    (the dependencies the scheduler honours). ``nbytes[g]`` is region ``g``'s tile size.
+    """
+
+    regions: tuple[Region, ...]
+    nbytes: tuple[int, ...]
+    reads: tuple[tuple[int, ...], ...]
+    writes: tuple[tuple[int, ...], ...]
+    read_checks: tuple[tuple[int, ...], ...]
+    write_checks: tuple[tuple[int, ...], ...]
+
+
+def accesses(program: Program, acg: ACG) -> Accesses:
+    """The regions each instruction of ``program`` reads and writes (the scheduler's rule)."""
+    planner = _Planner(acg)
+    steps = _expand(_plan(program.instrs, planner)[0], planner.overlaps())
+    sizes = tuple(math.prod(b - a for a, b in r.box) * r.elem_bytes for r in planner.regions)
+    return Accesses(tuple(planner.regions), sizes, tuple(s[3] for s in steps),
+                    tuple(s[4] for s in steps), tuple(s[5] for s in steps),
+                    tuple(s[6] for s in steps))
 
 
 def schedule(program: Program, acg: ACG) -> Schedule:

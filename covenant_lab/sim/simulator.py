@@ -40,11 +40,12 @@ from covenant_lab.codelets.library.constants import constants
 from covenant_lab.compiler.program import Program
 from covenant_lab.errors import SimulationError, UsageError
 from covenant_lab.sim.coverage import check_coverage, first_index
+from covenant_lab.sim.deps import Dataflow
 from covenant_lab.sim.energy import EnergyPart, EnergyReport, idle_parts, instruction_parts
 from covenant_lab.sim.memory import Memory, Snapshot, show
 from covenant_lab.sim.regions import Regions
 from covenant_lab.sim.sanitize import check_program, describe
-from covenant_lab.sim.schedule import Schedule, edge_name, schedule
+from covenant_lab.sim.schedule import Schedule, accesses, edge_name, schedule
 from covenant_lab.sim.semantics import Machine, execute
 from covenant_lab.sim.state import LiveTile, SimEvent, SimState, StorageState
 from covenant_lab.sim.trace import TraceEvent, events_from_schedule, idle_events
@@ -103,6 +104,7 @@ class Simulator:
         need = _require_budget(program, used, self.functional, max_memory)
         check_coverage(program, regions)
         self.schedule: Schedule = schedule(program, acg)
+        self._dataflow: Dataflow | None = None
         # values only for the bytes the program uses, whatever the storage's capacity
         self._memory = Memory(((node, used[name]) for name, (node, _) in sizes.items()),
                               functional=self.functional)
@@ -350,11 +352,21 @@ class Simulator:
             raise SimulationError(f"sim: {what} needs values, but this simulator is timing-only",
                                   hint="pass inputs=... to Simulator to simulate values")
 
+    @property
+    def dataflow(self) -> Dataflow:
+        """Why instructions waited, producers and consumers, tile lifetimes (made once)."""
+        if self._dataflow is None:
+            self._dataflow = Dataflow(self.program, self.schedule,
+                                      accesses(self.program, self.acg))
+        return self._dataflow
+
     def trace(self, *, idle: bool = False) -> tuple[TraceEvent, ...]:
-        """Every instruction's event (and stall), each with its ``energy_pj``; with ``idle``
+        """Every instruction's event (and stall, saying what it waited for), each with its
+        ``energy_pj``; with ``idle``
         also the static energy outside invocations (``"idle"`` events, after the others)."""
         energies = [p[0] for p in self._energy()]
-        events = events_from_schedule(self.program, self.schedule, energies)
+        events = events_from_schedule(self.program, self.schedule, energies,
+                                      wait=self.dataflow.wait)
         if idle:
             events += idle_events(idle_parts(self.acg, self.schedule, self.program))
         return events

@@ -11,12 +11,13 @@ Times are in cycles; ``energy_pj`` is the energy the event spent (0 for a stall)
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from covenant_lab.compiler.program import Compute, Program, Transfer
+from covenant_lab.sim.deps import Wait
 from covenant_lab.sim.energy import IdleSpan
 from covenant_lab.sim.schedule import Schedule
 
@@ -26,7 +27,7 @@ __all__ = ["TraceEvent", "events_from_schedule", "idle_events", "to_csv", "to_pe
 EventKind = Literal["compute", "transfer", "stall", "idle"]
 
 _FIELDS = ("index", "resource", "kind", "start", "end", "nbytes", "operations", "operand", "box",
-           "instr_kind", "origin", "capability", "energy_pj")
+           "instr_kind", "origin", "capability", "energy_pj", "waits_for", "depends_on")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,8 @@ class TraceEvent:
     origin: str
     capability: str  # capability label (computes), "" for transfers
     energy_pj: float = 0.0  # what the event spent (sim/energy.py); 0 for a stall
+    waits_for: str = ""  # a stall: what it waited for (Wait.text)
+    depends_on: int = -1  # a stall: the instruction it waited for
 
     @property
     def duration(self) -> int:
@@ -67,15 +70,21 @@ def _instr_event(program: Program, i: int, ins: Transfer | Compute, sched: Sched
 
 
 def events_from_schedule(program: Program, schedule: Schedule,
-                         energies: Sequence[float] | None = None) -> tuple[TraceEvent, ...]:
+                         energies: Sequence[float] | None = None, *,
+                         wait: Callable[[int], Wait | None] | None = None
+                         ) -> tuple[TraceEvent, ...]:
     """Every instruction's event, preceded by its stall event when it waited; program order.
-    ``energies`` (pJ per instruction) fills ``energy_pj``."""
+    ``energies`` (pJ per instruction) fills ``energy_pj``; ``wait`` (e.g. ``Dataflow.wait``)
+    says what a stalled instruction waited for."""
     out: list[TraceEvent] = []
     for i, ins in enumerate(program.instrs):
         ev = _instr_event(program, i, ins, schedule, energies[i] if energies else 0.0)
         if schedule.stall(i) > 0:
+            why = wait(i) if wait is not None else None
             out.append(TraceEvent(i, ev.resource, "stall", schedule.free[i], ev.start, 0, 0,
-                                  ev.operand, ev.box, ev.instr_kind, ev.origin, ev.capability))
+                                  ev.operand, ev.box, ev.instr_kind, ev.origin, ev.capability,
+                                  waits_for=why.text if why else "",
+                                  depends_on=schedule.stall_on[i]))
         out.append(ev)
     return tuple(out)
 
@@ -89,7 +98,7 @@ def idle_events(spans: Sequence[IdleSpan]) -> tuple[TraceEvent, ...]:
 
 def _label(ev: TraceEvent) -> str:
     if ev.kind == "stall":
-        return f"stall #{ev.index}"
+        return f"stall #{ev.index}" + (f" on #{ev.depends_on}" if ev.depends_on >= 0 else "")
     if ev.kind == "idle":
         return ev.instr_kind
     if ev.kind == "transfer":
@@ -125,7 +134,8 @@ def to_perfetto(events: Sequence[TraceEvent], *, process: str = "covenant_lab") 
             "args": {"index": ev.index, "nbytes": ev.nbytes, "operations": ev.operations,
                      "operand": ev.operand, "box": [list(b) for b in ev.box],
                      "instr_kind": ev.instr_kind, "origin": ev.origin,
-                     "capability": ev.capability, "energy_pj": ev.energy_pj},
+                     "capability": ev.capability, "energy_pj": ev.energy_pj,
+                     "waits_for": ev.waits_for},
         }
         for ev in events
     ]

@@ -2,7 +2,8 @@
 
 ``to_dot``/``to_svg`` (:mod:`.dot`) and ``layout.layout`` (node positions) need no
 plotting library; ``timeline_figure``/``Timeline`` (:mod:`.timeline`) and ``occupancy_figure``/
-``occupancy_series`` (:mod:`.occupancy`) import Bokeh when first used.
+``occupancy_series`` (:mod:`.occupancy`) import Bokeh when first used; ``bokeh_inline`` and
+``show_timeline`` (:mod:`.notebook`) load BokehJS into a notebook with no network.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from covenant_lab.viz.layout import Layout
 __all__ = [
     "Layout",
     "Timeline",
+    "bokeh_inline",
     "occupancy_figure",
     "occupancy_series",
+    "show_timeline",
     "timeline_figure",
     "to_dot",
     "to_svg",
@@ -28,6 +31,8 @@ _LAZY = {
     "timeline_figure": "covenant_lab.viz.timeline",
     "occupancy_figure": "covenant_lab.viz.occupancy",
     "occupancy_series": "covenant_lab.viz.occupancy",
+    "bokeh_inline": "covenant_lab.viz.notebook",
+    "show_timeline": "covenant_lab.viz.notebook",
 }
 
 

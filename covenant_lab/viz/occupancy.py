@@ -1,9 +1,11 @@
 """Buffer occupancy over time: live bytes per storage node against the cycle.
 
-``occupancy_series(sim)`` replays the simulator's program on a fresh timing-only
-:class:`~covenant_lab.sim.Simulator` (so the caller's simulator keeps its position) and reads
-``state.storages`` after completions, which is when tiles become live or die. On long
-programs it samples at most ``max_samples`` points, evenly over the completions.
+``occupancy_series(sim)`` counts, per storage, the bytes of the tiles holding data still to
+be read: a tile from the end of the instruction writing it to the end of its last reader
+(``sim.dataflow.lifetimes``, the scheduler's own dependency rule). A double-buffered operand
+shows as a saw: the next tile arrives while the current one is read, then the current one's
+half is freed. (``state.storages`` instead lists what a storage *holds*: a tile stays there
+until something overwrites it.) ``series_from_states`` builds series from snapshots.
 ``occupancy_figure(series)`` draws one step line per on-chip storage as a percentage of its
 capacity (sources named ``"covenant-occupancy-<storage>"``), with a cursor
 ``"covenant-occupancy-cursor"``; it stretches to the available width (``sizing_mode``) and
@@ -23,6 +25,7 @@ __all__ = [
     "OccupancySeries",
     "occupancy_figure",
     "occupancy_series",
+    "series_from_lifetimes",
     "series_from_states",
 ]
 
@@ -71,24 +74,34 @@ def series_from_states(states: Sequence[Any]) -> dict[str, OccupancySeries]:
     }
 
 
-def occupancy_series(sim: Any, *, max_samples: int = 1000) -> dict[str, OccupancySeries]:
-    """Occupancy of every storage over the whole run of ``sim``'s program (see the module)."""
-    from covenant_lab.sim import Simulator
+def series_from_lifetimes(
+    lifetimes: Sequence[Any], capacity: Mapping[str, int | None]
+) -> dict[str, OccupancySeries]:
+    """Bytes held per storage from tile lifetimes (``storage``, ``nbytes``, ``alloc``,
+    ``free``): a tile counts from when its data arrive to when its last reader ends, so a
+    buffer half shows freed once its tile is used up. Every storage of ``capacity`` gets a
+    series (starting at 0 at cycle 0)."""
+    deltas: dict[str, dict[int, int]] = {name: {0: 0} for name in capacity}
+    for life in lifetimes:
+        d = deltas.setdefault(life.storage, {0: 0})
+        d[life.alloc] = d.get(life.alloc, 0) + life.nbytes
+        d[life.free] = d.get(life.free, 0) - life.nbytes
+    out = {}
+    for name, d in deltas.items():
+        cycles = np.asarray(sorted(d), dtype=np.int64)
+        nbytes = np.cumsum([d[c] for c in cycles.tolist()]).astype(np.int64)
+        keep = np.concatenate(([True], nbytes[1:] != nbytes[:-1]))  # changes only
+        out[name] = OccupancySeries(name, capacity.get(name), cycles[keep], nbytes[keep])
+    return out
 
-    replay = Simulator(sim.program, sim.acg)
-    completions = replay.steps // 2
-    every = max(1, -(-completions // max(max_samples, 1)))
-    states = [replay.state]
-    done = 0
-    while True:
-        ev = replay.step()
-        if ev is None:
-            break
-        if ev.kind == "complete":
-            done += 1
-            if done % every == 0 or done == completions:
-                states.append(replay.state)
-    return series_from_states(states)
+
+def occupancy_series(sim: Any) -> dict[str, OccupancySeries]:
+    """Bytes each storage holds over the whole run of ``sim`` (see the module docstring);
+    reads the simulator's dataflow, never steps it."""
+    capacity = {n.name: n.capacity_bytes for n in sim.acg.storage_nodes}
+    used = {life.storage for life in sim.dataflow.lifetimes}
+    return series_from_lifetimes(sim.dataflow.lifetimes,
+                                 {k: v for k, v in capacity.items() if k in used or v is None})
 
 
 def occupancy_figure(
@@ -96,13 +109,17 @@ def occupancy_figure(
     *,
     storages: Sequence[str] | None = None,
     width: int = 900,
-    height: int = 200,
+    height: int = 140,
     x_range: Any = None,
     end_cycle: int | None = None,
     sizing_mode: str = "stretch_width",
+    left_px: int | None = None,
 ) -> Any:
-    """Step lines of live bytes as % of capacity for each on-chip storage (or ``storages``);
-    ``width`` counts only when ``sizing_mode="fixed"``."""
+    """Step lines of bytes in use as % of capacity for each on-chip storage (or
+    ``storages``); ``height`` is the plot area's, the legend sits above it (never on a line);
+    ``width`` counts only when ``sizing_mode="fixed"``. ``left_px`` fixes the space left of
+    the plot (to line it up with a timeline sharing ``x_range``, whose toolbar then serves
+    both: this one has none)."""
     from bokeh.models import ColumnDataSource, HoverTool, Range1d
     from bokeh.models.annotations import Span
     from bokeh.plotting import figure
@@ -115,11 +132,14 @@ def occupancy_figure(
         (int(s.cycles[-1]) for s in series.values() if s.cycles.size), default=1)
     xr = x_range if x_range is not None else Range1d(start=0, end=end)
     p = figure(
-        width=width, height=height, x_range=xr, y_range=Range1d(start=0, end=105),
+        width=width, frame_height=height, x_range=xr, y_range=Range1d(start=0, end=105),
         tools="xpan,xwheel_zoom,reset", active_scroll="xwheel_zoom",
-        x_axis_label="cycle", y_axis_label="% of capacity", name="covenant-occupancy",
+        toolbar_location=None if x_range is not None else "above",
+        x_axis_label="cycle", y_axis_label="% in use", name="covenant-occupancy",
         sizing_mode=cast(Any, sizing_mode),
     )
+    if left_px is not None:
+        p.min_border_left = left_px
     cycle_axis(p)
     lines: list[Any] = []
     for k, name in enumerate(names):
@@ -136,10 +156,14 @@ def occupancy_figure(
                             color=_PALETTE[k % len(_PALETTE)], legend_label=name))
     if lines:
         p.add_tools(HoverTool(renderers=lines, tooltips=[
-            ("storage", "@storage"), ("cycle", "@cycle{0,0}"), ("live", "@nbytes{0,0} B"),
+            ("storage", "@storage"), ("from cycle", "@cycle{0,0}"), ("in use", "@nbytes{0,0} B"),
             ("of capacity", "@percent{0.0}%")]))
-        p.legend.location = "top_left"
-        p.legend.orientation = "horizontal"
+        legend = p.legend[0]
+        legend.location = "top_left"
+        legend.orientation = "horizontal"
+        legend.label_text_font_size = "11px"
+        legend.update(padding=2, margin=2, border_line_color=None)
+        p.add_layout(legend, "above")
     p.add_layout(Span(location=0, dimension="height", line_color="#222", line_width=2,
                       name=CURSOR))
     return p

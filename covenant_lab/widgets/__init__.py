@@ -66,15 +66,19 @@ DOM contract (what browser tests may rely on)
   breadcrumbs ``button.covenant-pass[data-index]`` (current: ``covenant-current``); changed
   lines ``.covenant-diff-add``; errors ``.covenant-error``.
 - SimPlayer: cycle text ``.covenant-cycle`` ("cycle C / TOTAL · event S / STEPS"), buttons
-  ``.covenant-step`` and ``.covenant-back``, play ``.covenant-play`` (an ipywidgets Play: its
-  first button toggles play/pause, the second stops and rewinds to event 0), scrub slider
-  ``.covenant-scrub`` (sends on release), speed ``.covenant-speed`` (events per 100 ms tick),
-  the Bokeh widget ``.covenant-timeline``. Zooming the timeline sends a RangesUpdate to
-  Python, which replies with the bars of the visible range.
+  ``.covenant-step`` and ``.covenant-back``, play ``button.covenant-play[data-playing]`` (a
+  clock in the browser: ``speed`` events every 100 ms tick, always ending on the last
+  event), scrub slider ``.covenant-scrub`` (sends on release), speed ``.covenant-speed``, the
+  Bokeh widget ``.covenant-timeline`` (toolbar above, reset included; a click on a bar
+  selects its instruction). The details pane ``.covenant-details[data-index]`` lists its
+  producers and consumers as ``.covenant-link[data-role]`` buttons; ``.covenant-wait`` says
+  what an instruction waited for. Python cursor traits: ``position``, ``cycle``, ``selected``.
+  Only timelines of more than ``max_bars`` bars send a RangesUpdate to Python (coalesced),
+  which replies with the bars of the visible range.
   Bokeh models by name (unique per document): ``covenant-timeline-bars`` (the bars' source;
-  its renderer ``covenant-timeline-renderer``),
-  ``covenant-cursor`` (Span), ``covenant-occupancy-<STORAGE>`` (sources),
-  ``covenant-occupancy-cursor``.
+  its renderer ``covenant-timeline-renderer``), ``covenant-timeline-links`` (outlines of the
+  selected instruction, its producers and consumers), ``covenant-cursor`` (Span),
+  ``covenant-occupancy-<STORAGE>`` (sources), ``covenant-occupancy-cursor``.
 """
 
 from __future__ import annotations

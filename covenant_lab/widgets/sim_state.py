@@ -7,9 +7,15 @@ step::
     {"step", "steps", "cycle", "total_cycles", "done",
      "event": {"kind", "index", "cycle"} | None,
      "instr": {"index", "kind", "text", "statement", "stage", "operand", "resource",
-               "start", "end"} | None,
+               "start", "end", "wait"} | None,
      "busy": [{"resource", "index", "text"}],
      "storages": [{"name", "used", "capacity", "fraction", "tiles"}]}
+
+``used`` is the bytes in use at the current cycle (tiles whose last reader has not ended:
+the occupancy plot's rule) for the storages the caller passes them for (on-chip ones), else
+the bytes held. ``selection``
+describes one instruction for the details pane: its timing, what it waited for, and the
+instructions it reads from (producers) and that read it (consumers).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ __all__ = [
     "instruction_text",
     "player_state",
     "random_inputs",
+    "selection",
     "statement_text",
 ]
 
@@ -106,11 +113,45 @@ def _instr(sim: Any, index: int) -> dict[str, Any]:
         "resource": s.resource(index),
         "start": int(s.start[index]),
         "end": int(s.end[index]),
+        "wait": _wait_text(sim, index),
     }
 
 
-def player_state(sim: Any, event: Any = None) -> dict[str, Any]:
-    """The simulator after its last processed ``event`` (a SimEvent, or None at the start)."""
+def _wait_text(sim: Any, index: int) -> str:
+    wait = sim.dataflow.wait(index)
+    return "" if wait is None else wait.text
+
+
+MAX_LISTED = 12  # producers / consumers listed in the details pane
+
+
+def _links(sim: Any, indices: tuple[int, ...]) -> dict[str, Any]:
+    from covenant_lab.sim.deps import instr_label
+
+    shown = indices[:MAX_LISTED]
+    return {"items": [{"index": i, "label": instr_label(sim.program, i),
+                       "start": int(sim.schedule.start[i]), "end": int(sim.schedule.end[i])}
+                      for i in shown],
+            "more": len(indices) - len(shown)}
+
+
+def selection(sim: Any, index: int) -> dict[str, Any]:
+    """Instruction ``index`` for the details pane (see the module docstring)."""
+    s = sim.schedule
+    flow = sim.dataflow
+    return {
+        **_instr(sim, index),
+        "ready": int(s.ready[index]),
+        "stall": int(s.stall(index)),
+        "producers": _links(sim, flow.producers(index)),
+        "consumers": _links(sim, flow.consumers(index)),
+    }
+
+
+def player_state(sim: Any, event: Any = None,
+                 in_use: dict[str, int] | None = None) -> dict[str, Any]:
+    """The simulator after its last processed ``event`` (a SimEvent, or None at the start);
+    ``in_use``: bytes in use per storage at this cycle (else the bytes held)."""
     st = sim.state
     busy = [
         {"resource": r, "index": i, "text": "" if i is None else instruction_text(sim.program, i)}
@@ -119,9 +160,10 @@ def player_state(sim: Any, event: Any = None) -> dict[str, Any]:
     storages = []
     for s in st.storages:
         cap = s.capacity_bytes
+        used = in_use.get(s.name, s.occupancy_bytes) if in_use else s.occupancy_bytes
         storages.append({
-            "name": s.name, "used": s.occupancy_bytes, "capacity": cap,
-            "fraction": None if not cap else round(s.occupancy_bytes / cap, 4),
+            "name": s.name, "used": used, "capacity": cap,
+            "fraction": None if not cap else round(used / cap, 4),
             "tiles": len(s.tiles),
         })
     return {

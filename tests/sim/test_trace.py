@@ -73,4 +73,5 @@ def test_rows_and_csv(tmp_path: Path) -> None:
     assert len(read) == 7
     assert read[3]["kind"] == "stall" and read[3]["start"] == "8"
     assert list(read[0]) == ["index", "resource", "kind", "start", "end", "nbytes", "operations",
-                             "operand", "box", "instr_kind", "origin", "capability", "energy_pj"]
+                             "operand", "box", "instr_kind", "origin", "capability", "energy_pj",
+                             "waits_for", "depends_on"]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from covenant_lab.codelets.printer import stmt_text
 from covenant_lab.compiler import CompileResult
+from covenant_lab.errors import UsageError
 from covenant_lab.sim import Simulator
 from covenant_lab.viz.occupancy import CURSOR as OCC_CURSOR
 from covenant_lab.viz.timeline import CURSOR
@@ -33,7 +36,8 @@ def test_player_state_at_the_start_and_after_steps(sim: Simulator) -> None:
     assert state["instr"]["index"] == ev.index
     assert state["instr"]["text"] == instruction_text(sim.program, ev.index)
     spad = next(s for s in state["storages"] if s["name"] == "SPAD")
-    assert spad["used"] == sim.state.storage("SPAD").occupancy_bytes
+    assert spad["used"] == sim.state.storage("SPAD").occupancy_bytes  # held, without in_use
+    assert player_state(sim, ev, {"SPAD": 64})["storages"][1]["used"] == 64
     sim.run()
     assert player_state(sim)["done"]
 
@@ -72,7 +76,7 @@ def test_buttons_scrub_and_play_move_the_simulator(sim: Simulator) -> None:
     assert sim.position == mid == p.play.value
     assert p.timeline.figure.select_one({"name": CURSOR}).location == sim.cycle
     p.speed.value = 10
-    assert p.play.step == 10
+    assert p.play.speed == 10
     p.play.set_state({"value": mid + 5})  # a play tick
     assert sim.position == mid + 5 == p.scrub.value
     p.goto(10**9)
@@ -96,7 +100,7 @@ def test_player_with_occupancy_and_a_started_simulator(sim: Simulator) -> None:
     p = SimPlayer(sim)
     assert p.scrub.value == sim.position > 0
     assert p.occupancy.select_one({"name": OCC_CURSOR}).location == sim.cycle
-    assert "covenant-timeline" in p.children[-1]._dom_classes
+    assert "covenant-timeline" in p.children[2]._dom_classes
     assert "covenant-player-panel" in p._dom_classes
     # the plots stretch to the output area: the figures, their column and the widget
     assert p.plot._model.sizing_mode == "stretch_width"
@@ -111,3 +115,48 @@ def test_a_late_view_gets_the_current_plot(sim: Simulator) -> None:
     p._repr_mimebundle_()  # what display() does
     bundle = json.dumps(p.plot.render_bundle, default=str)
     assert f"'location': {sim.cycle}" in bundle or f'"location": {sim.cycle}' in bundle
+
+
+def test_clicking_a_bar_selects_its_instruction_and_outlines_its_neighbours(
+        sim: Simulator) -> None:
+    p = SimPlayer(sim, occupancy=False)
+    seen: list[tuple[str, object]] = []
+    p.observe(lambda ch: seen.append((ch["name"], ch["new"])), names=["position", "cycle"])
+    p.step_button.click()
+    assert ("position", 1) in seen and p.position == 1 and p.cycle == sim.cycle
+    flow = sim.dataflow
+    # a compute with producers and consumers: what a click on its bar does
+    i = next(k for k in range(len(sim.program.instrs))
+             if flow.producers(k) and flow.consumers(k))
+    data = p.timeline.source.data
+    bar = next(k for k, (idx, kind) in enumerate(zip(data["index"], data["kind"], strict=True))
+               if idx == i and kind != "stall")
+    p.timeline.source.selected.indices = [bar]  # what the browser's tap sends
+    assert p.selected == i
+    d = p.view.selection
+    assert d["index"] == i and [x["index"] for x in d["producers"]["items"]] == list(
+        flow.producers(i))
+    assert [x["index"] for x in d["consumers"]["items"]] == list(flow.consumers(i))[:12]
+    links = p.timeline.links.data
+    assert set(links["role"]) == {"selected", "producer", "consumer"}
+    assert {x for x, r in zip(links["index"], links["role"], strict=True) if r == "producer"} \
+        == set(flow.producers(i))
+    # a producer clicked in the details pane selects it
+    p._on_view_msg(p.view, {"select": flow.producers(i)[0]}, [])
+    assert p.selected == flow.producers(i)[0]
+    p.selected = None
+    assert p.view.selection == {} and p.timeline.links.data["left"] == []
+    with pytest.raises(UsageError, match=r"SimPlayer.selected: no instruction 99999"):
+        p.selected = 99999
+
+
+def test_the_instruction_pane_says_what_a_stalled_instruction_waited_for(
+        sim: Simulator) -> None:
+    stalled = next(i for i in range(len(sim.program.instrs)) if sim.schedule.stall(i) > 0)
+    p = SimPlayer(sim, occupancy=False)
+    fresh = Simulator(sim.program, sim.acg)
+    ev = fresh.run_until(predicate=lambda e: e.index == stalled)
+    assert ev is not None
+    p.goto(ev.step + 1)
+    wait = p.view.state["instr"]["wait"]
+    assert wait == sim.dataflow.wait(stalled).text and f"#{sim.schedule.stall_on[stalled]} " in wait

@@ -1,7 +1,10 @@
-// PlayerView: the simulator's current instruction, the codelet with the running statement
-// highlighted, what each resource is doing, and storage occupancy. State comes from
-// covenant_lab.widgets.sim_state (traits "state" per step, "codelet" once); no logic here.
-// DOM contract: root .covenant-player[data-ready="1"].
+// PlayerView: the simulator's current instruction (and what it waited for), the selected
+// instruction's details (Perfetto-like: timing, wait, producers and consumers, each a link
+// that selects it), the codelet with the running statement highlighted, what each resource
+// is doing, and the bytes in use per storage. State comes from covenant_lab.widgets.sim_state
+// (traits "state" per step, "selection" per click, "codelet" once); no logic here.
+// DOM contract: root .covenant-player[data-ready="1"]; .covenant-instr, .covenant-wait,
+// .covenant-details[data-index] with .covenant-link[data-index][data-role].
 
 function el(tag, className, parent, text) {
   const e = document.createElement(tag);
@@ -23,8 +26,11 @@ function render({ model, el: root }) {
   const grid = el("div", "covenant-player-grid", root);
   const left = el("div", "covenant-player-left", grid);
   const right = el("div", "covenant-player-right", grid);
-  el("div", "covenant-player-head", left, "instruction");
+  el("div", "covenant-player-head", left, "selected (click a bar on the timeline)");
+  const details = el("div", "covenant-details", left);
+  el("div", "covenant-player-head", left, "instruction at the cursor");
   const instr = el("div", "covenant-instr", left);
+  const wait = el("div", "covenant-wait", left);
   const stmt = el("div", "covenant-stmt", left);
   el("div", "covenant-player-head", left, "codelet");
   const code = el("pre", "covenant-codelet", left);
@@ -54,15 +60,51 @@ function render({ model, el: root }) {
     });
   }
 
+  function links(parent, role, title, group) {
+    const row = el("div", "covenant-links", parent);
+    el("span", "covenant-links-title", row, `${title}: `);
+    if (!group.items.length) el("span", "covenant-none", row, "none");
+    for (const item of group.items) {
+      const a = el("button", "covenant-link", row, item.label);
+      a.dataset.index = String(item.index);
+      a.dataset.role = role;
+      a.title = `cycles ${item.start.toLocaleString()} – ${item.end.toLocaleString()}: select it`;
+      a.addEventListener("click", () => model.send({ select: item.index }));
+    }
+    if (group.more > 0) el("span", "covenant-none", row, ` and ${group.more} more`);
+  }
+
+  function drawDetails() {
+    const d = model.get("selection");
+    details.replaceChildren();
+    if (!d || d.index === undefined) {
+      details.dataset.index = "";
+      el("div", "covenant-none", details, "nothing selected");
+      return;
+    }
+    details.dataset.index = String(d.index);
+    const head = el("div", "covenant-details-text", details, d.text);
+    head.dataset.kind = d.kind;
+    el("div", "covenant-stmt", details, d.statement);
+    el("div", "covenant-details-time", details,
+      `${d.resource} · cycles ${d.start.toLocaleString()} – ${d.end.toLocaleString()}` +
+      ` (${(d.end - d.start).toLocaleString()}), result ready at ${d.ready.toLocaleString()}`);
+    if (d.wait) el("div", "covenant-wait", details, d.wait);
+    links(details, "producer", "reads from", d.producers);
+    links(details, "consumer", "read by", d.consumers);
+  }
+
   function draw() {
     const s = model.get("state") || {};
     if (s.instr) {
       instr.textContent = `${s.event.kind} ${s.instr.text}  [${s.instr.start}, ${s.instr.end})`;
       instr.dataset.kind = s.instr.kind;
+      wait.textContent = s.instr.wait || "";
       stmt.textContent = s.instr.statement;
     } else {
       instr.textContent = s.done ? "finished" : "not started: press step or play";
       instr.dataset.kind = "";
+      wait.textContent = "";
       stmt.textContent = "";
     }
     busy.replaceChildren();
@@ -79,19 +121,23 @@ function render({ model, el: root }) {
       const fill = el("span", "covenant-storage-fill", bar);
       fill.style.width = st.fraction === null ? "0" : `${Math.min(100, 100 * st.fraction)}%`;
       el("span", "covenant-storage-text", row,
-        `${fmtBytes(st.used)} / ${fmtBytes(st.capacity)} · ${st.tiles} tiles`);
+        st.capacity === null ? `${fmtBytes(st.used)} held · ${st.tiles} tiles`
+          : `${fmtBytes(st.used)} / ${fmtBytes(st.capacity)} in use · ${st.tiles} tiles`);
     }
     highlight();
   }
 
   model.on("change:state", draw);
   model.on("change:codelet", drawCode);
+  model.on("change:selection", drawDetails);
   drawCode();
   draw();
+  drawDetails();
   root.dataset.ready = "1";
   return () => {
     model.off("change:state", draw);
     model.off("change:codelet", drawCode);
+    model.off("change:selection", drawDetails);
   };
 }
 
