@@ -1,7 +1,7 @@
 """The SimPlayer driving an ACGView: the machine animated, cycle by cycle.
 
-``link(player, view)`` observes the player's position (its ``scrub`` slider's ``value``, which
-the player moves on every step, back, play tick and scrub) and sets the view's ``machine``
+``link(player, view)`` observes the player's cursor (its ``position`` trait, which the player
+moves on every step, back, play tick and scrub) and sets the view's ``machine``
 trait to the machine at the simulator's cycle (:mod:`covenant_lab.widgets.machine_state`):
 the edges moving a tile and the units computing light up with the operand's name, each
 storage lists its tiles, and the array shows the PEs the current instruction uses over a heat
@@ -44,8 +44,7 @@ class MachineLink(w.HBox):  # type: ignore[misc]  # ipywidgets is untyped
             raise UsageError(f"argument 2, 'view' to link: expected an ACGView, got "
                              f"{type(view).__name__}")
         sim = getattr(player, "sim", None)
-        scrub = getattr(player, "scrub", None)
-        if sim is None or scrub is None:
+        if sim is None or not player.has_trait("position"):
             raise UsageError(f"argument 1, 'player' to link: expected a SimPlayer, got "
                              f"{type(player).__name__}")
         if sim.program.arch != view.arch.name:
@@ -67,7 +66,7 @@ class MachineLink(w.HBox):  # type: ignore[misc]  # ipywidgets is untyped
         ahead_n.on_click(lambda _: self.step_cycles(int(self.cycles.value)))
         back_e.on_click(lambda _: player.back())
         ahead_e.on_click(lambda _: player.step())
-        scrub.observe(self._on_position, "value")
+        player.observe(self._on_position, "position")
         self.update()
 
     def _on_position(self, _change: dict[str, Any]) -> None:

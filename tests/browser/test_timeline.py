@@ -102,18 +102,10 @@ big"""
 
 
 def _offline_copy(root: Path) -> None:
-    """04 with ``output_notebook`` replaced by ``bokeh_inline`` (once the shipped notebook
-    does that itself, as is), BOKEH_RESOURCES unset first, and a big player appended."""
+    """04 as shipped (it calls ``bokeh_inline()``), BOKEH_RESOURCES unset first, and a big
+    player appended."""
     nb = json.loads((root / "04_simulator.ipynb").read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        src = "".join(cell["source"])
-        if cell["cell_type"] == "code" and "output_notebook(" in src:
-            src = src.replace("from bokeh.io import output_notebook, show",
-                              "from bokeh.io import show")
-            src = src.replace("output_notebook(hide_banner=True)", "bokeh_inline()")
-            src = src.replace("from covenant_lab.viz import timeline_figure",
-                              "from covenant_lab.viz import bokeh_inline, timeline_figure")
-            cell["source"] = src.splitlines(keepends=True)
+    assert any("bokeh_inline()" in "".join(c["source"]) for c in nb["cells"])
     unset = 'import os\nos.environ.pop("BOKEH_RESOURCES", None)  # no help from the test server'
     nb["cells"].insert(0, {"cell_type": "code", "metadata": {}, "execution_count": None,
                            "outputs": [], "source": unset.splitlines(keepends=True)})
@@ -164,7 +156,7 @@ def test_notebook_04_works_offline_without_warnings(offline: tuple[Page, list[st
     assert page.get_by_text("Javascript Error").count() == 0
     stderr = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert stderr.count() == 0, stderr.first.inner_text()
-    standalone = output_of(page, "show(timeline_figure(")
+    standalone = output_of(page, "show_timeline(sim")
     standalone.screenshot(path=str(artifacts / "timeline_standalone.png"))
 
 
@@ -177,7 +169,7 @@ def test_rows_are_readable_and_the_reset_tool_is_visible(offline: tuple[Page, li
     for p in plots:
         assert p["rows"] >= 3 and p["frame_h"] >= MIN_ROW_PX * p["rows"], p
     TIMINGS["row_px"] = [p["frame_h"] / p["rows"] for p in plots]
-    for where in (output_of(page, "show(timeline_figure("), _player(page)):
+    for where in (output_of(page, "show_timeline(sim"), _player(page)):
         reset = where.locator(".bk-tool-icon-reset")
         expect(reset.first).to_be_visible()
         box = reset.first.bounding_box()

@@ -15,18 +15,19 @@ CELLS = [
     import tempfile
     from pathlib import Path
 
-    from bokeh.io import output_notebook, show
+    from bokeh.io import show
     from bokeh.plotting import figure
+    from IPython.display import display
 
     from covenant_lab import SimulationError, acg, compiler
     from covenant_lab.frontends import onnx as frontend
     from covenant_lab.models import BUILDERS
     from covenant_lab.compiler import Compute
     from covenant_lab.sim import Simulator, to_perfetto, to_rows
-    from covenant_lab.viz import timeline_figure
-    from covenant_lab.widgets import SimPlayer
+    from covenant_lab.viz import bokeh_inline, occupancy_series, show_timeline
+    from covenant_lab.widgets import ACGView, SimPlayer, link
 
-    output_notebook(hide_banner=True)
+    bokeh_inline()  # BokehJS inside the notebook: the plots work offline
     """),
     ("code", """
     model = frontend.load(BUILDERS["lenet"]())
@@ -81,43 +82,55 @@ CELLS = [
     """),
     ("md", """
     ## 4. Buffer occupancy over time
-    Replaying from the start and recording the scratchpad's occupancy after every event shows
-    double buffering at work: the next tile arrives while the current one is in use.
+    `occupancy_series` counts the bytes each buffer has *in use*: a tile from when its data
+    arrive to when its last reader ends (`state.storage(...).occupancy_bytes` counts what is
+    *held* until it is overwritten). Double buffering shows as a saw: the next tile arrives
+    while the current one is read, then the current one's half is freed.
     """),
     ("code", """
-    sim.seek(0)
-    cycles, occupancy = [0], [0]
-    while sim.step() is not None:
-        cycles.append(sim.cycle)
-        occupancy.append(sim.state.storage("SPAD").occupancy_bytes)
+    sim.run()
+    spad = occupancy_series(sim)["SPAD"]
+    cycles, occupancy = spad.cycles.tolist(), spad.nbytes.tolist()
 
-    fig = figure(height=220, width=700, title="SPAD occupancy", x_axis_label="cycle",
+    fig = figure(height=220, width=700, title="SPAD bytes in use", x_axis_label="cycle",
                  y_axis_label="bytes")
     fig.step(cycles, occupancy, mode="after", line_width=2)
-    fig.line([0, cycles[-1]], [arch.storage("SPAD").capacity_bytes] * 2, color="red",
+    fig.line([0, sim.total_cycles], [arch.storage("SPAD").capacity_bytes] * 2, color="red",
              line_dash="dashed", legend_label="capacity")
     show(fig)
     """),
     ("md", """
     ## 5. Timeline and utilisation
-    The trace has one event per instruction (plus *stalls*: time an instruction waited for a
-    busy resource). `timeline_figure` draws it as a plain Bokeh figure, one row per resource;
-    `utilisation` and `bytes_moved` sum it.
+    The trace has one event per instruction (plus *stalls*: time an instruction waited, its
+    unit or edge free, for another instruction; hover a red bar to see which one and on which
+    tile). `show_timeline` draws it, one row per resource (`timeline_figure` gives the plain
+    Bokeh figure); `utilisation` and `bytes_moved` sum it.
     """),
     ("code", """
     for row in to_rows(sim.trace())[:6]:
         print({k: row[k] for k in ("resource", "kind", "start", "end", "nbytes", "operand")})
     print({r: round(u, 2) for r, u in sim.utilisation().items()})
     print(sim.bytes_moved())
-    show(timeline_figure(sim.trace(), title="lenet conv1 on teaching"))
+    show_timeline(sim, title="lenet conv1 on teaching")
     """),
     ("md", """
     The player puts the same timeline under step / back / play controls and a scrubber, with
-    the occupancy of every buffer below it.
+    the bytes in use of every buffer below it. Click a bar to see what its instruction waited
+    for, and which instructions produced and consume its data.
     """),
     ("code", """
     player = SimPlayer(Simulator(result.program, arch, values))
     player
+    """),
+    ("md", """
+    `link` makes the architecture graph follow the player: the edges moving data light up with
+    their operand, each storage lists the tiles it holds, and the heat map shows which rows
+    and columns of the array the current instruction uses (and how busy each PE was over the
+    run). Step by event, or by a number of cycles.
+    """),
+    ("code", """
+    view = ACGView(arch, result)
+    display(link(player, view, cycles=500), view)
     """),
     ("md", """
     ## 6. Functional check
@@ -170,7 +183,7 @@ CELLS = [
     answer_1 = first.cycle  # the first input tiles have to arrive over the bus first
     """),
     ("code", 'check_answer("1", answer_1)'),
-    ("md", "**Exercise 2.** What is the largest number of bytes the scratchpad ever holds?"),
+    ("md", "**Exercise 2.** What is the largest number of bytes the scratchpad ever has in use?"),
     ("answer", "answer_2 = None  # your answer: bytes", "answer_2 = max(occupancy)"),
     ("code", 'check_answer("2", answer_2)'),
     ("md", """
