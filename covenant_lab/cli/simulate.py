@@ -53,7 +53,7 @@ def _run(args: argparse.Namespace) -> int:
     check_layers(model, args.layer, "simulate")  # lists the layers when one is unknown
     json_out, trace_out = outs["json"], outs["trace"]
     result = compile_model(model, acg, fuse=not args.no_fuse, only=args.layer or None,
-                           max_memory=args.max_memory)
+                           max_memory=args.max_memory, objective=args.objective)
     sims = {r.layer: r for r in simulate_model(result, check=args.check,
                                                max_memory=args.max_memory)}
     width = max(len(u.name) for u in result.units)
@@ -104,6 +104,7 @@ def _doc(result: ModelResult, sims: dict[str, LayerSim], total: int) -> dict[str
             "op": r.op,
             "status": "compiled",
             "cycles": r.cycles,
+            "energy_pj": round(r.energy_pj, 1),
             "ideal_cycles": round(r.ideal_cycles, 1),
             "efficiency": round(r.efficiency, 4),
             "utilisation": round(r.utilisation, 4),

@@ -256,8 +256,10 @@ def compile_model(
     only: Sequence[str] | None = None,
     constraints: Constraints | None = None,
     max_memory: int = MAX_MEMORY,
+    objective: str = "cycles",
 ) -> ModelResult:
-    """Compile every layer (or the ``only`` ones), fusing elementwise consumers when legal.
+    """Compile every layer (or the ``only`` ones), fusing elementwise consumers when legal;
+    each layer's search minimises ``objective`` (``compile``: cycles, energy or edp).
 
     Never all-or-nothing: a layer no unit can run (a ``MappingError``) is recorded in
     ``ModelResult.failed`` and every other layer still compiles. Layers with the same
@@ -275,7 +277,8 @@ def compile_model(
             if homes:
                 cons = replace(cons, home=(*cons.home, *homes))
             try:
-                memo[key] = compile(layer, acg, cons, max_memory=max_memory)
+                memo[key] = compile(layer, acg, cons, max_memory=max_memory,
+                                    objective=objective)
             except MappingError as exc:
                 memo[key] = exc
         hit = memo[key]
