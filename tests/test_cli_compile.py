@@ -39,6 +39,17 @@ def test_compile_writes_the_layer_fields(
     assert "7 layers on teaching" in capsys.readouterr().out
 
 
+def test_objective_energy_never_costs_more_energy(tmp_path: Path) -> None:
+    found = {}
+    for objective in ("cycles", "energy"):
+        out = tmp_path / f"{objective}.json"
+        assert main(["simulate", "lenet", "--arch", "teaching", "--layer", "conv2",
+                     "--objective", objective, "--json", str(out)]) == 0
+        (layer,) = json.loads(out.read_text())["layers"]
+        found[objective] = layer["energy_pj"]
+    assert 0 < found["energy"] <= found["cycles"]
+
+
 def test_compile_one_layer_without_fusion(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["compile", "lenet", "--arch", "teaching", "--layer", "fc2", "--no-fuse"]) == 0
     assert "1 layers on teaching" in capsys.readouterr().out

@@ -49,6 +49,8 @@ def add_model_options(parser: argparse.ArgumentParser, verb: str) -> None:
                         help=f"{verb} only this layer (repeatable)")
     parser.add_argument("--no-fuse", action="store_true",
                         help="do not fuse elementwise consumers")
+    parser.add_argument("--objective", choices=("cycles", "energy", "edp"), default="cycles",
+                        help="what the search minimises per layer (default: cycles)")
 
 
 def parse_params(items: list[str]) -> dict[str, int]:

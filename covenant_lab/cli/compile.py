@@ -61,6 +61,7 @@ def layer_rows(result: ModelResult) -> list[dict[str, Any]]:
                 "capability": ",".join(r.capabilities),
                 "compute_node": b.node.name,
                 "estimated_cycles": round(r.estimate.cycles),
+                "estimated_energy_pj": round(r.estimate.energy_pj, 1),
                 "compile_s": round(r.compile_s, 4),
                 "instructions": len(r.program.instrs),
                 "operations": r.codelet.operations,
@@ -81,7 +82,8 @@ def _run(args: argparse.Namespace) -> int:
     check_layers(model, args.layer, "compile")  # lists the layers when one is unknown
     json_out, asm_out = outs["json"], outs["asm"]
     result = compile_model(model, acg, fuse=not args.no_fuse, only=args.layer or None,
-                           max_memory=args.max_memory, max_instructions=args.max_instructions)
+                           max_memory=args.max_memory, max_instructions=args.max_instructions,
+                           objective=args.objective)
     if not result.units:
         raise UsageError("compile: no layer selected")
     rows = layer_rows(result)

@@ -54,7 +54,8 @@ def _run(args: argparse.Namespace) -> int:
     check_layers(model, args.layer, "simulate")  # lists the layers when one is unknown
     json_out, trace_out = outs["json"], outs["trace"]
     result = compile_model(model, acg, fuse=not args.no_fuse, only=args.layer or None,
-                           max_memory=args.max_memory, max_instructions=args.max_instructions)
+                           max_memory=args.max_memory, max_instructions=args.max_instructions,
+                           objective=args.objective)
     sims = {r.layer: r for r in simulate_model(result, check=args.check,
                                                max_memory=args.max_memory,
                                                max_instructions=args.max_instructions)}
@@ -116,6 +117,7 @@ def _doc(result: ModelResult, sims: dict[str, LayerSim], total: int) -> dict[str
             "op": r.op,
             "status": "compiled",
             "cycles": r.cycles,
+            "energy_pj": round(r.energy_pj, 1),
             "ideal_cycles": round(r.ideal_cycles, 1),
             "efficiency": round(r.efficiency, 4),
             "utilisation": round(r.utilisation, 4),

@@ -15,6 +15,7 @@ from covenant_lab.compiler.cost import GroupModel
 from covenant_lab.compiler.fallback import Fallback, explain_fallbacks
 from covenant_lab.compiler.lower import lower
 from covenant_lab.compiler.mapping import Mapping
+from covenant_lab.compiler.objective import Objective, group_energy, objective_of
 from covenant_lab.compiler.pipeline import LogStep, Pipeline
 from covenant_lab.compiler.program import Program
 from covenant_lab.compiler.program_budget import require_program_fits
@@ -32,6 +33,7 @@ class Estimate:
     compute: tuple[tuple[str, float], ...]  # node -> busy cycles
     transfer: tuple[tuple[str, float], ...]  # edge or comm node -> busy cycles
     traffic: tuple[tuple[str, float], ...]  # edge -> bytes
+    energy_pj: float = 0.0  # priced from the same counts (compiler/objective.py)
 
 
 @dataclass(frozen=True)
@@ -90,18 +92,22 @@ def estimate(mapping: Mapping, acg: ACG) -> Estimate:
     import numpy as np
 
     total = 0.0
+    energy = 0.0
     comp: dict[str, float] = {}
     xfer: dict[str, float] = {}
     traffic: dict[str, float] = {}
     for g in mapping.groups:
         model = GroupModel(mapping, g, acg)
         tiles = [np.asarray([t], dtype=np.int64) for t in g.tiles]
-        c = model.cost(tiles, g.orders)
+        prep = model.prepare(tiles)
+        c = model.cost_of(prep, g.orders)
         total += float(c.cycles[0])
+        energy += float(group_energy(model, prep, c, np.zeros(1, dtype=np.int64), c.cycles)[0])
         for d, src in ((comp, c.compute), (xfer, c.transfer), (traffic, c.traffic)):
             for k, v in src.items():
                 d[k] = d.get(k, 0.0) + float(np.asarray(v).ravel()[0])
-    return Estimate(total, tuple(comp.items()), tuple(xfer.items()), tuple(traffic.items()))
+    return Estimate(total, tuple(comp.items()), tuple(xfer.items()), tuple(traffic.items()),
+                    energy)
 
 
 def compile(
@@ -112,6 +118,7 @@ def compile(
     on_step: Callable[[LogStep], None] | None = None,
     max_memory: int = MAX_MEMORY,
     max_instructions: int = MAX_INSTRUCTIONS,
+    objective: Objective | str = Objective.CYCLES,
 ) -> CompileResult:
     """Map ``target`` (a front-end Layer or a Codelet) onto ``arch`` and lower it to a Program.
 
@@ -119,8 +126,10 @@ def compile(
     plan the codelet once more per such stage; ``compile_s`` does not count that). A program
     that would have more than ``max_instructions`` instructions or need more than
     ``max_memory`` bytes of host memory is refused before it is lowered (a MappingError;
-    ``compiler/program_budget.py``).
+    ``compiler/program_budget.py``). ``objective``: what the search minimises, ``"cycles"``
+    (the default), ``"energy"`` or ``"edp"`` (``compiler/objective.py``).
     """
+    goal = objective_of(objective)
     acg = load_arch(arch) if isinstance(arch, str) else arch
     if not isinstance(acg, ACG):
         raise UsageError(
@@ -135,18 +144,20 @@ def compile(
     name = getattr(target, "name", codelet.name)
     cons = constraints or Constraints()
     t0 = time.perf_counter()
-    best = plan(codelet, acg, cons)
+    best = plan(codelet, acg, cons, objective=goal)
     mapping, log = Pipeline(best.passes).run(Mapping(best.codelet), acg, on_step)  # type: ignore[arg-type]
     require_program_fits(mapping, acg, max_memory, max_instructions, name)  # up front
     program = lower(mapping, acg)
     elapsed = time.perf_counter() - t0
-    fallback = explain_fallbacks(mapping, acg, best.constraints, best.estimate)
+    est = estimate(mapping, acg)
+    cycles = best.estimate if goal is Objective.CYCLES else est.cycles  # what fallbacks compare
+    fallback = explain_fallbacks(mapping, acg, best.constraints, cycles)
     return CompileResult(
         name,
         acg,
         mapping,
         program,
-        estimate(mapping, acg),
+        est,
         log,
         cons,
         elapsed,

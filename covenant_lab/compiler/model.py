@@ -257,8 +257,10 @@ def compile_model(
     constraints: Constraints | None = None,
     max_memory: int = MAX_MEMORY,
     max_instructions: int = MAX_INSTRUCTIONS,
+    objective: str = "cycles",
 ) -> ModelResult:
-    """Compile every layer (or the ``only`` ones), fusing elementwise consumers when legal.
+    """Compile every layer (or the ``only`` ones), fusing elementwise consumers when legal;
+    each layer's search minimises ``objective`` (``compile``: cycles, energy or edp).
 
     Never all-or-nothing: a layer no unit can run (a ``MappingError``) is recorded in
     ``ModelResult.failed`` and every other layer still compiles. Layers with the same
@@ -277,7 +279,8 @@ def compile_model(
                 cons = replace(cons, home=(*cons.home, *homes))
             try:
                 memo[key] = compile(layer, acg, cons, max_memory=max_memory,
-                                   max_instructions=max_instructions)
+                                   max_instructions=max_instructions,
+                                   objective=objective)
             except MappingError as exc:
                 memo[key] = exc
         hit = memo[key]

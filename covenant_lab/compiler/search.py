@@ -9,6 +9,7 @@ raise ScheduleError, which the search catches to prune; nothing else is caught.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -22,6 +23,13 @@ from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.cost import GroupCost, GroupModel, schedule_all
 from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.mapping import Group, Mapping
+from covenant_lab.compiler.objective import (
+    Objective,
+    group_energy,
+    group_figures,
+    plan_score,
+    score,
+)
 from covenant_lab.compiler.passes.buffer import buffer_options
 from covenant_lab.compiler.passes.fuse import FuseStages
 from covenant_lab.compiler.passes.match import MatchCapabilities, allowed_candidates
@@ -73,9 +81,11 @@ _Entry = tuple[float, list[np.ndarray], list[tuple[str, ...]]]
 
 
 def search_group(
-    mapping: Mapping, group: Group, acg: ACG, cons: Constraints, *, exhaustive: bool = False
+    mapping: Mapping, group: Group, acg: ACG, cons: Constraints, *, exhaustive: bool = False,
+    objective: Objective = Objective.CYCLES,
 ) -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[str, ...], ...], float]:
-    """Best (tiles per level, orders per level, estimated cycles) for one group."""
+    """Best (tiles per level, orders per level, estimated score) for one group: the score is
+    the estimated cycles, energy (pJ) or their product (``objective.py``)."""
     model = GroupModel(mapping, group, acg)
     orders_all = _orders_to_try(model, mapping, cons, exhaustive=exhaustive)
     beam: list[_Entry] = [(0.0, [], [])]
@@ -90,7 +100,7 @@ def search_group(
             for start in range(0, tilings.shape[0], BATCH_LIMIT):  # bounded memory per batch
                 new_beam += _best_extensions(
                     model, level, tilings[start : start + BATCH_LIMIT], inner_tiles, inner_orders,
-                    orders_all,
+                    orders_all, objective,
                 )
         if not new_beam:
             raise ScheduleError(
@@ -130,6 +140,7 @@ def _best_extensions(
     inner_tiles: list[np.ndarray],
     inner_orders: list[tuple[str, ...]],
     orders: list[tuple[str, ...]],
+    objective: Objective = Objective.CYCLES,
 ) -> list[_Entry]:
     """Score every tiling of ``batch`` at ``level`` under the chosen inner levels.
 
@@ -143,11 +154,23 @@ def _best_extensions(
     level_orders = [[tuple(model.loops)] * (level - 1) + [order] + inner_orders
                     for order in orders]
     costs = [model.cost_of(prepared, lo) for lo in level_orders]
+
+    def price(k: int, idx: np.ndarray, cycles: np.ndarray) -> np.ndarray:
+        """The objective of candidates ``idx`` under order ``k`` at ``cycles`` (inf stays)."""
+        finite = np.isfinite(cycles)
+        energy = group_energy(model, prepared, costs[k], idx, np.where(finite, cycles, 0))
+        return np.where(finite, score(objective, energy, cycles), np.inf)
+
+    pricing = None if objective is Objective.CYCLES else price
     return [(cost, [batch[i : i + 1], *inner_tiles], [orders[k], *inner_orders])
-            for cost, k, i in _best(costs, n)]
+            for cost, k, i in _best(costs, n, pricing)]
 
 
-def _best(costs: list[GroupCost], n: int) -> list[tuple[float, int, int]]:
+Pricing = Callable[[int, np.ndarray, np.ndarray], np.ndarray]
+
+
+def _best(costs: list[GroupCost], n: int,
+          price: Pricing | None = None) -> list[tuple[float, int, int]]:
     """The BEAM best (search cost, order, candidate) of ``n`` candidates under each order.
 
     Branch and bound: every pair has the cheap lower bound; the exact cost (the overlap
@@ -155,7 +178,9 @@ def _best(costs: list[GroupCost], n: int) -> list[tuple[float, int, int]]:
     left unscored can beat the BEAM best scored (so the result is what scoring all of them
     exactly would give)."""
     extra = [_overhead(gc, n) for gc in costs]
-    bound = np.concatenate([gc.bound + e for gc, e in zip(costs, extra, strict=True)])
+    every = np.arange(n)
+    bound = np.concatenate([gc.bound + e if price is None else price(k, every, gc.bound + e)
+                            for k, (gc, e) in enumerate(zip(costs, extra, strict=True))])
     live = np.flatnonzero(np.isfinite(bound))
     scored: list[tuple[float, int, int]] = []
     done, batch = 0, FIRST_EXACT
@@ -167,6 +192,8 @@ def _best(costs: list[GroupCost], n: int) -> list[tuple[float, int, int]]:
         exact = schedule_all([(costs[k], idx) for k, idx in parts])
         for (k, idx), cycles in zip(parts, exact, strict=True):
             cost = cycles + extra[k][idx]
+            if price is not None:  # energy grows with cycles: the bound stays a bound
+                cost = price(k, idx, cost)
             scored += [(float(cost[j]), k, int(idx[j]))
                        for j in np.argsort(cost, kind="stable")[:BEAM] if np.isfinite(cost[j])]
         scored = sorted(scored)[:BEAM]
@@ -301,9 +328,11 @@ def capability_choices(
 
 
 def plan(
-    codelet: Codelet, acg: ACG, cons: Constraints | None = None, *, exhaustive: bool = False
+    codelet: Codelet, acg: ACG, cons: Constraints | None = None, *, exhaustive: bool = False,
+    objective: Objective = Objective.CYCLES,
 ) -> Plan:
-    """Search the mapping space; the returned passes reproduce the best mapping found."""
+    """Search the mapping space; the returned passes reproduce the best mapping found
+    (fewest cycles, least energy or least energy x cycles: ``objective``)."""
     cons = cons or Constraints()
     best: Plan | None = None
     errors: list[ScheduleError] = []
@@ -317,7 +346,7 @@ def plan(
         for variant, vcons in forms:
             try:
                 one = _plan_one(variant, acg, vcons, errors, fallback=fallback,
-                                exhaustive=exhaustive)
+                                exhaustive=exhaustive, objective=objective)
             except MappingError as exc:
                 refused.append(exc)
                 continue
@@ -345,7 +374,7 @@ def plan(
 
 def _plan_one(
     codelet: Codelet, acg: ACG, cons: Constraints, errors: list[ScheduleError], *,
-    fallback: bool, exhaustive: bool,
+    fallback: bool, exhaustive: bool, objective: Objective = Objective.CYCLES,
 ) -> Plan | None:
     """The best plan of one codelet variant (None: nothing legal; errors collects why)."""
     fuses = (
@@ -363,12 +392,18 @@ def _plan_one(
                 continue
             for m, head in options:
                 try:
-                    tiles, orders, total = [], [], 0.0
+                    tiles, orders, total, figures = [], [], 0.0, []
                     for g in m.groups:
-                        t, o, c = search_group(m, g, acg, cons, exhaustive=exhaustive)
+                        t, o, c = search_group(m, g, acg, cons, exhaustive=exhaustive,
+                                               objective=objective)
                         tiles.append(t)
                         orders.append(o)
                         total += c
+                        if objective is Objective.EDP:  # a product of sums, not a sum
+                            figures.append(group_figures(GroupModel(m, g, acg), t, o,
+                                                         INSTRUCTION_COST))
+                    if figures:
+                        total = plan_score(objective, figures)
                 except ScheduleError as exc:
                     errors.append(exc)
                     continue

@@ -99,6 +99,7 @@ class _Unit:
     events: int = 0
     utilisation: float = 0.0
     offchip_bytes: int = 0
+    energy_pj: float = 0.0  # the sum of the timing run's events
     sim_timing_s: float = 0.0
     schedule_s: float = 0.0  # the timing model alone (no stepper, no sanitizer)
     sim_functional_s: float | None = None
@@ -140,6 +141,7 @@ def _simulate(unit: _Unit, acg: ACG, name: str, options: Options, seed: int) -> 
     unit.sim_timing_s = time.perf_counter() - t0
     unit.utilisation = sim.utilisation().get(main_compute_node(unit.result), 0.0)
     unit.offchip_bytes = offchip_bytes(sim.bytes_moved(), acg)
+    unit.energy_pj = sim.energy().total_pj  # priced after the timing run: not in its time
     if unit.check == FAIL:
         return
     if not options.functional:
@@ -209,6 +211,8 @@ def _record(rec: dict[str, Any], units: list[_Unit], fused: Codelet | None, acg:
         events=sum(u.events for u in units),
         cycles=cycles,
         estimated_cycles=round(sum(u.result.estimate.cycles for u in units)),
+        energy_pj=sum(u.energy_pj for u in units),
+        estimated_energy_pj=sum(u.result.estimate.energy_pj for u in units),
         ideal_cycles=bound.cycles,
         ideal_compute_cycles=bound.compute_cycles,
         ideal_memory_cycles=bound.memory_cycles,
@@ -227,6 +231,8 @@ def _record(rec: dict[str, Any], units: list[_Unit], fused: Codelet | None, acg:
         check=check,
         check_note=note,
     )
+    rec["energy_ratio"] = (rec["estimated_energy_pj"] / rec["energy_pj"] if rec["energy_pj"]
+                           else None)
     compulsory = bound.compulsory_bytes
     rec["traffic_ratio"] = rec["offchip_bytes"] / compulsory if compulsory else None
     fallback = [f for u in units for f in u.result.fallback]

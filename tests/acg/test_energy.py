@@ -7,7 +7,7 @@ import math
 import pytest
 
 from covenant_lab.acg import energy_table as et
-from covenant_lab.acg import load_arch, loads_arch, shipped_archs
+from covenant_lab.acg import load_arch, loads_arch, shipped_archs, to_yaml
 from covenant_lab.acg.energy import energy_model
 from covenant_lab.errors import ArchError
 from covenant_lab.types import DType, OpKind
@@ -141,3 +141,17 @@ def test_bad_energy_fields_name_file_line_field_and_value(field: str, old: str, 
     line = text.splitlines()[problem.line - 1]
     assert field.rsplit(".", 1)[-1].split("[")[0] in line or field.startswith("edges")
     assert f"bad.yaml:{problem.line}" in str(info.value)
+
+
+def test_edits_and_save_keep_the_energy_fields() -> None:
+    arch = load_arch("teaching")
+    edited = arch.with_node_attr("SPAD", "leakage_pj_per_cycle", 3).with_param("spad_kib", 32)
+    model = energy_model(edited)
+    assert model.storage["SPAD"].leakage_pj_per_cycle == 3.0
+    assert model.storage["SPAD"].read_pj_per_byte == 2.0  # given in the file: not rescaled
+    assert energy_model(arch).storage["SPAD"].leakage_pj_per_cycle == 1.0  # arch unchanged
+    assert edited != arch and edited.energy != arch.energy
+    again = loads_arch(to_yaml(edited), source="again.yaml")
+    assert again.energy == edited.energy
+    with pytest.raises(ArchError, match=r"storage.SPAD.area_mm2: must not be negative, got -1"):
+        arch.with_node_attr("SPAD", "area_mm2", -1)

@@ -1,0 +1,165 @@
+"""What the search minimises: cycles, energy or their product, from one cost model.
+
+The energy of a group's candidates is priced from the counts the cost model already has for
+cycles (``cost.py``), with the architecture's resolved energy numbers (``acg.energy``) and the
+simulator's rules (``sim/energy.py``):
+
+- every tile move: its bytes (``GroupCost.traffic``, at the arrival width) x the source's read,
+  the edge's, its comm node's and the destination's write pJ per byte;
+- every stage: its statement executions x ``pj_per_op``; at each port, per invocation the
+  innermost tile's elements read (or written) once, or once per operation from a ``private_to``
+  storage; an accumulation without ``init`` re-reads what it writes; PE-to-PE hops along every
+  dimension excluding a role, over the whole dimension (``operations x (1 - 1/size)``);
+- static energy: ``busy_pj_per_cycle`` over each node's busy cycles, ``idle_pj_per_cycle`` over
+  the rest of the group's cycles, every storage's leakage over them.
+
+Energy grows with cycles, so the energy (and EDP) of a candidate at the cheap cycle bound is
+a lower bound of its energy: the search's branch and bound stays exact.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import numpy as np
+
+from covenant_lab.acg.energy import EnergyModel, energy_model
+from covenant_lab.compiler.cost import GroupCost, GroupModel, Prepared
+from covenant_lab.errors import UsageError
+
+__all__ = ["Objective", "group_energy", "group_figures", "objective_of", "plan_score", "score"]
+
+
+class Objective(Enum):
+    """What ``compile(..., objective=)`` minimises."""
+
+    CYCLES = "cycles"
+    ENERGY = "energy"
+    EDP = "edp"  # energy x cycles (per group)
+
+
+def objective_of(value: Objective | str, where: str = "compile") -> Objective:
+    """``value`` as an Objective (UsageError naming the choices otherwise)."""
+    if isinstance(value, Objective):
+        return value
+    try:
+        return Objective(value)
+    except ValueError:
+        choices = ", ".join(repr(o.value) for o in Objective)
+        raise UsageError(f"argument 'objective' to {where}: expected one of {choices}, got "
+                         f"{value!r}") from None
+
+
+TIE_PJ_PER_CYCLE = 1e-9  # energy ties (elementwise layers: every tiling moves the same
+#                          bytes) go to the faster candidate, never to thousands of tiny tiles
+
+
+def score(objective: Objective, energy: np.ndarray, cycles: np.ndarray) -> np.ndarray:
+    """The number the search minimises, per candidate (cycles include the search's issue
+    overhead per instruction)."""
+    if objective is Objective.CYCLES:
+        return cycles
+    if objective is Objective.ENERGY:
+        return np.asarray(energy + TIE_PJ_PER_CYCLE * cycles)
+    return np.asarray(energy * cycles)
+
+
+def plan_score(objective: Objective, groups: list[tuple[float, float]]) -> float:
+    """A whole mapping's score from its groups' (cycles, energy), which run one after the
+    other: the sum, except EDP, the product of the sums."""
+    cycles = sum(c for c, _ in groups)
+    energy = sum(e for _, e in groups)
+    return float(score(objective, np.asarray(energy), np.asarray(cycles)))
+
+
+def group_figures(model: GroupModel, tiles: tuple[tuple[int, ...], ...],
+                  orders: tuple[tuple[str, ...], ...], overhead: float) -> tuple[float, float]:
+    """(cycles + ``overhead`` per instruction, energy) of one group's chosen tiling."""
+    arrays = [np.asarray([t], dtype=np.int64) for t in tiles]
+    prep = model.prepare(arrays)
+    gc = model.cost_of(prep, orders)
+    cycles = gc.cycles + overhead * gc.instructions
+    energy = group_energy(model, prep, gc, np.zeros(1, dtype=np.int64), cycles)
+    return float(cycles[0]), float(energy[0])
+
+
+def _pick(value: np.ndarray | float | int, idx: np.ndarray) -> np.ndarray:
+    """``value`` (one number per candidate, or one for all) for the candidates ``idx``."""
+    v = np.asarray(value, dtype=float)
+    return v[idx] if v.ndim else np.full(len(idx), float(v))
+
+
+def group_energy(model: GroupModel, prep: Prepared, gc: GroupCost, idx: np.ndarray,
+                 cycles: np.ndarray) -> np.ndarray:
+    """Estimated pJ of the candidates ``idx`` of one group, at ``cycles`` each."""
+    em = energy_model(model.acg)
+    out = np.zeros(len(idx))
+    for key, moved in gc.traffic.items():
+        out = out + _pick(moved, idx) * _edge_price(em, model, key)
+    invocations = _pick(prep.invocations, idx)
+    busy_total: dict[str, np.ndarray] = {}
+    for si, st in zip(model.g.stages, model.stages, strict=True):
+        b = model.m.binding(si)
+        node = b.node.name
+        ops = float(model.codelet.iterations(st))
+        out = out + ops * em.capabilities[(node, b.capability.label)].pj_per_op
+        out = out + _ports(model, em, si, ops, invocations, idx, prep)
+    for node, busy in gc.compute.items():
+        busy_total[node] = _pick(busy, idx)
+    for name, ce in em.compute.items():
+        busy = busy_total.get(name, np.zeros(len(idx)))
+        out = out + ce.busy_pj_per_cycle * busy + ce.idle_pj_per_cycle * np.maximum(
+            cycles - busy, 0)
+    leak = sum(s.leakage_pj_per_cycle for s in em.storage.values())
+    return out + leak * cycles
+
+
+def _edge_price(em: EnergyModel, model: GroupModel, key: str) -> float:
+    src, dst = key.split("->")
+    edge = model.acg.edge(src, dst)
+    price = em.storage[src].read_pj_per_byte + em.storage[dst].write_pj_per_byte
+    if edge is not None:
+        price += em.edges.get(edge.key, 0.0)
+        if edge.via is not None:
+            price += em.comm.get(edge.via, 0.0)
+    return price
+
+
+def _ports(model: GroupModel, em: EnergyModel, si: int, ops: float, invocations: np.ndarray,
+           idx: np.ndarray, prep: Prepared) -> np.ndarray:
+    """Port reads and writes, and PE-to-PE hops, of one stage."""
+    b = model.m.binding(si)
+    node, cap = b.node, b.capability
+    stmt = model.codelet.stages[si].stmt
+    dst_role = cap.op.roles[-1]
+    prices = em.capabilities[(node.name, cap.label)]
+    out = np.zeros(len(idx))
+    for role, operand in b.roles:
+        p = model.g.placement(operand)
+        level = min(model.g.levels, p.last_level)
+        storage = p.at(level)
+        width = p.bytes_at(level)
+        size = float(model.codelet.operand(operand).size)
+        elems = prep.elems.get((operand, level))
+        per_invocation = _pick(elems, idx) if elems is not None else size / invocations
+        count = (np.full(len(idx), ops) if em.private_to.get(storage.name) == node.name
+                 else invocations * per_invocation)
+        price = em.storage[storage.name]
+        if role == dst_role:
+            if cap.op.accumulates:
+                reads = np.maximum(count - (size if stmt.init is not None else 0.0), 0)
+                out = out + reads * width * price.read_pj_per_byte
+            out = out + count * width * price.write_pj_per_byte
+        else:
+            out = out + count * width * price.read_pj_per_byte
+        if role != "init":
+            hops = 0.0
+            dims: dict[str, bool] = {}
+            for s in cap.spatial:
+                dims[s.dim] = dims.get(s.dim, True) and role in s.excludes
+            for dim, excluded in dims.items():
+                size_d = node.dim(dim)
+                if excluded and size_d > 1:
+                    hops += ops * (size_d - 1) / size_d
+            out = out + hops * width * prices.forward_pj_per_byte
+    return out
