@@ -38,6 +38,7 @@ FIRST_EXACT = 32  # candidates given the exact cost first (then 4x as many per r
 SMALL_NEST = 4  # up to this many iterating loops, the search tries every loop order
 INSTRUCTION_COST = 4.0  # cycles the search charges per instruction (issue overhead)
 MAX_CHOICES = 64  # capability combinations tried per codelet
+MAX_TRIED = 64  # structural options a Plan keeps for the explanation
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class Plan:
     codelet: Codelet
     constraints: Constraints  # as they apply to that codelet (stage numbers after a split)
     fallback_work: int = 0  # statement executions on fallback units
+    # the structural options the search scored for this codelet (best first, at most
+    # MAX_TRIED): (fallback work, search cost, passes); the explanation reads them
+    tried: tuple[tuple[int, float, tuple[object, ...]], ...] = ()
 
     def rank(self) -> tuple[int, float]:
         """Better plans first: least work on fallback units, then the fewest cycles."""
@@ -103,6 +107,30 @@ def search_group(
     return tiles_out, tuple(orders_best), est
 
 
+def outer_ranking(
+    mapping: Mapping, group: Group, acg: ACG, cons: Constraints, keep: int = 12,
+    tiles: tuple[int, ...] | None = None,
+) -> list[tuple[float, tuple[tuple[int, ...], ...], tuple[tuple[str, ...], ...]]]:
+    """The search's last step again, for the explanation: with the inner levels as ``group``
+    has them, the ``keep`` best (search cost, tiles per level, orders per level) of every
+    outermost tiling (or only ``tiles``) and loop order the search scores, cheapest first
+    (the group's own tiles and orders first, unless tied)."""
+    model = GroupModel(mapping, group, acg)
+    orders = _orders_to_try(model, mapping, cons, exhaustive=False)
+    inner = [np.asarray([t], dtype=np.int64) for t in group.tiles[1:]]
+    if tiles is None:
+        tilings = grid(candidate_lists(mapping, group, cons, 1, inner, exhaustive=False))
+    else:
+        tilings = np.asarray([tiles], dtype=np.int64)
+    found: list[_Entry] = []
+    for start in range(0, tilings.shape[0], BATCH_LIMIT):
+        found += _best_extensions(model, 1, tilings[start : start + BATCH_LIMIT], inner,
+                                  list(group.orders[1:]), orders, keep)
+    found.sort(key=lambda x: x[0])
+    return [(cost, tuple(tuple(int(v) for v in t[0]) for t in tiles), tuple(o))
+            for cost, tiles, o in found[:keep]]
+
+
 def _orders_to_try(
     model: GroupModel, mapping: Mapping, cons: Constraints, *, exhaustive: bool
 ) -> list[tuple[str, ...]]:
@@ -130,10 +158,11 @@ def _best_extensions(
     inner_tiles: list[np.ndarray],
     inner_orders: list[tuple[str, ...]],
     orders: list[tuple[str, ...]],
+    keep: int = BEAM,
 ) -> list[_Entry]:
     """Score every tiling of ``batch`` at ``level`` under the chosen inner levels.
 
-    Outer levels keep the whole extent. The BEAM best (tiling, loop order) pairs that fit.
+    Outer levels keep the whole extent. The ``keep`` best (tiling, loop order) pairs that fit.
     """
     n = batch.shape[0]
     width = len(model.loops)
@@ -144,11 +173,11 @@ def _best_extensions(
                     for order in orders]
     costs = [model.cost_of(prepared, lo) for lo in level_orders]
     return [(cost, [batch[i : i + 1], *inner_tiles], [orders[k], *inner_orders])
-            for cost, k, i in _best(costs, n)]
+            for cost, k, i in _best(costs, n, keep)]
 
 
-def _best(costs: list[GroupCost], n: int) -> list[tuple[float, int, int]]:
-    """The BEAM best (search cost, order, candidate) of ``n`` candidates under each order.
+def _best(costs: list[GroupCost], n: int, keep: int = BEAM) -> list[tuple[float, int, int]]:
+    """The ``keep`` best (search cost, order, candidate) of ``n`` candidates under each order.
 
     Branch and bound: every pair has the cheap lower bound; the exact cost (the overlap
     schedule) is computed for the most promising first, in growing batches, until no pair
@@ -168,10 +197,10 @@ def _best(costs: list[GroupCost], n: int) -> list[tuple[float, int, int]]:
         for (k, idx), cycles in zip(parts, exact, strict=True):
             cost = cycles + extra[k][idx]
             scored += [(float(cost[j]), k, int(idx[j]))
-                       for j in np.argsort(cost, kind="stable")[:BEAM] if np.isfinite(cost[j])]
-        scored = sorted(scored)[:BEAM]
+                       for j in np.argsort(cost, kind="stable")[:keep] if np.isfinite(cost[j])]
+        scored = sorted(scored)[:keep]
         done, batch = done + len(chunk), batch * 4
-        if (done < len(live) and len(scored) == BEAM
+        if (done < len(live) and len(scored) == keep
                 and scored[-1][0] <= bound[_smallest(bound, live, done + 1)[-1]]):
             break
     return scored
@@ -354,6 +383,7 @@ def _plan_one(
         else ([True, False] if len(codelet.stages) > 1 else [True])
     )
     best: Plan | None = None
+    tried: list[tuple[int, float, tuple[object, ...]]] = []
     for choice in capability_choices(codelet, acg, cons, fallback=fallback):
         for fuse in fuses:
             try:
@@ -374,7 +404,10 @@ def _plan_one(
                     continue
                 work = sum(codelet.iterations(codelet.stages[b.stage])
                            for b in m.bindings if b.node.fallback)
+                passes = (*head, Tile(tuple(tiles)), Reorder(tuple(orders)))
+                tried.append((work, total, passes))
                 if best is None or (work, total) < best.rank():
-                    passes = (*head, Tile(tuple(tiles)), Reorder(tuple(orders)))
                     best = Plan(passes, total, codelet, cons, work)
-    return best
+    if best is None:
+        return None
+    return replace(best, tried=tuple(sorted(tried, key=lambda x: x[:2])[:MAX_TRIED]))
