@@ -173,6 +173,6 @@ def explain(result: Any) -> tuple[Decision, ...]:
 def _constraint_text(name: str, fixed: object) -> str:
     if fixed is None or fixed == () or fixed == {}:
         return ""
-    one = Constraints(**{_CONSTRAINT_OF[name]: fixed})
-    return one.describe()
+    changes: dict[str, Any] = {_CONSTRAINT_OF[name]: fixed}
+    return replace(Constraints(), **changes).describe()
 
