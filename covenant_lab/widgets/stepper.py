@@ -13,7 +13,14 @@ from covenant_lab.compiler.api import compile as compile_layer
 from covenant_lab.errors import CovenantError
 from covenant_lab.widgets.acg_view import ACGView
 from covenant_lab.widgets.common import button, error_box, error_html, ok_html
-from covenant_lab.widgets.stepper_state import constraints_from_form, form_defaults, step_state
+from covenant_lab.widgets.compare_view import CompareView
+from covenant_lab.widgets.stepper_state import (
+    constraints_from_form,
+    form_defaults,
+    form_values,
+    mapping_diff_html,
+    step_state,
+)
 
 __all__ = ["PassStepper", "StepperView"]
 
@@ -34,11 +41,16 @@ class StepperView(anywidget.AnyWidget):
 class PassStepper(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """``PassStepper(result, target=None)``: the compile log of a CompileResult.
 
-    ◀ / ▶ (classes ``covenant-prev`` / ``covenant-next``) walk the passes; the mapping text shows
-    what each pass changed, with the tiling table and the ACG overlay of the mapping after it.
+    ◀ / ▶ (classes ``covenant-prev`` / ``covenant-next``) walk the passes; each step says what
+    its pass decided in words, its estimated cost and the best alternatives it beat
+    (``CompileResult.decisions``); the mapping text shows what the pass changed, with the
+    tiling table and the ACG overlay of the mapping after it.
     The constraint editor (a tile per loop, 0 = free; the loop order; a storage per operand)
     recompiles ``target`` (the original Layer or Codelet; default ``result.codelet``) on
-    ``result.arch``; a MappingError is shown inline (class ``covenant-error``).
+    ``result.arch``; the constraints stay in the form after the recompile. A MappingError is
+    shown inline (class ``covenant-error``). After a recompile, ``.covenant-recompile-diff``
+    lists the mapping lines that changed and ``.covenant-compare-button`` opens a
+    :class:`~covenant_lab.widgets.compare_view.CompareView` of the previous run and the new one.
     """
 
     def __init__(self, result: Any, target: Any = None, **kwargs: Any) -> None:
@@ -54,9 +66,18 @@ class PassStepper(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.recompile_button = button("recompile", "covenant-recompile",
                                        "compile again with these constraints")
         self.form = w.VBox()
+        self.recompile_diff = w.HTML("")
+        self.recompile_diff.add_class("covenant-recompile-diff")
+        self.compare_button = button("compare with the previous run", "covenant-compare-button",
+                                     "simulate both runs and show them side by side")
+        self.compare_button.layout.display = "none"
+        self.compare_button.on_click(lambda _: self.compare())
+        self.compare_box = w.VBox()
+        self.compare_view: Any = None
         nav = w.HBox([self.prev_button, self.next_button])
         editor = w.VBox([w.HTML("<b>constraints</b>"), self.form,
-                         w.HBox([self.recompile_button, self.status]), self.error])
+                         w.HBox([self.recompile_button, self.status]), self.error,
+                         self.recompile_diff, self.compare_button, self.compare_box])
         super().__init__([nav, self.view, self.acg, editor], **kwargs)
         self.add_class("covenant-stepper-panel")
         self.prev_button.on_click(lambda _: self.show(self.view.index - 1))
@@ -89,10 +110,18 @@ class PassStepper(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     def _draw(self) -> None:
         log = self.result.log
         i = self.view.index
-        self.view.state = step_state(log, i)
+        self.view.state = step_state(log, i, self._decisions())
         self.prev_button.disabled = i <= 0
         self.next_button.disabled = i >= len(log) - 1
         self.acg.update(self.result.arch, log[i].after if log else self.result.mapping)
+
+    def _decisions(self) -> Any:
+        """The result's decisions explained, or None when they cannot be (shown inline)."""
+        try:
+            return self.result.decisions
+        except CovenantError as exc:
+            self.error.value = error_html(f"cannot explain the decisions: {exc}")
+            return None
 
     def _load(self, result: Any) -> None:
         self.result = result
@@ -102,16 +131,21 @@ class PassStepper(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     # -- constraints ----------------------------------------------------------------------------
     def _build_form(self) -> None:
         d = form_defaults(self.result.mapping)
+        kept = form_values(self.result.constraints)  # what the user asked for stays
         self.tile_fields = {
-            lp: w.BoundedIntText(value=0, min=0, max=10**9, description=lp,
+            lp: w.BoundedIntText(value=kept["tiles"].get(lp, 0), min=0, max=10**9,
+                                 description=lp,
                                  tooltip=f"tile of {lp} (chosen: {size}; 0 = free)",
                                  layout=w.Layout(width="140px"))
             for lp, size in d["tiles"].items()
         }
-        self.order_field = w.Text(value="", placeholder=d["order"], description="order",
+        self.order_field = w.Text(value=kept["order"], placeholder=d["order"],
+                                  description="order",
                                   layout=w.Layout(width="320px"))
         self.storage_fields = {
-            op: w.Dropdown(options=[_AUTO, *options], value=_AUTO, description=op,
+            op: w.Dropdown(options=[_AUTO, *options],
+                           value=kept["storage"].get(op, _AUTO)
+                           if kept["storage"].get(op) in options else _AUTO, description=op,
                            layout=w.Layout(width="200px"))
             for op, (_, options) in d["storage"].items()
         }
@@ -142,10 +176,32 @@ class PassStepper(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             self.status.value = ""
             return False
         self.error.value = ""
+        previous = self.result
         self.history.append(result)
         self.status.value = ok_html(
             f"estimated cycles {old:,.0f} → {result.estimate.cycles:,.0f}"
-            f" ({result.constraints.describe()})"
+            f" (constraints: {result.constraints.describe()})"
         )
         self._load(result)
+        self.recompile_diff.value = mapping_diff_html(str(previous), str(result))
+        self.compare_box.children = ()
+        self.compare_view = None
+        self.compare_button.layout.display = ""
+        return True
+
+    def compare(self) -> bool:
+        """Show the previous run and the last one side by side (simulated, timing only);
+        False (the message inline) when there is no previous run or it cannot be simulated."""
+        if len(self.history) < 2:
+            self.error.value = error_html("compare: recompile first (there is one run so far)")
+            return False
+        before, after = self.history[-2], self.history[-1]
+        labels = (f"before ({before.constraints.describe()})",
+                  f"after ({after.constraints.describe()})")
+        try:
+            self.compare_view = CompareView(before, after, labels)
+        except CovenantError as exc:
+            self.error.value = error_html(f"compare: {exc}")
+            return False
+        self.compare_box.children = [self.compare_view]
         return True
