@@ -21,6 +21,8 @@ from typing import Any
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.decisions import decision_words, group_order_words, group_tile_words
 from covenant_lab.compiler.mapping import Mapping
+from covenant_lab.compiler.passes.fuse import FuseStages
+from covenant_lab.compiler.passes.match import MatchCapabilities
 from covenant_lab.compiler.search import outer_ranking
 from covenant_lab.errors import ScheduleError
 
@@ -39,6 +41,8 @@ class Option:
     words: str
     cost: float
     fallback: bool = False
+    # constraints under which compile() makes this choice (None where none says it exactly)
+    constraints: Constraints | None = None
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,18 @@ def _structural(result: Any, k: int) -> tuple[Option, ...]:
         if words in seen:  # another option that comes to the same (a preference already met)
             continue
         seen.add(words)
-        out.append(Option(words or "without this pass", cost, work > chosen_work))
+        out.append(Option(words or "without this pass", cost, work > chosen_work,
+                          _structural_constraints(tried[k], result.constraints)))
     return tuple(out)
+
+
+def _structural_constraints(chosen: object, base: Constraints) -> Constraints | None:
+    """The user's constraints plus what makes the search take this match or fuse choice."""
+    if isinstance(chosen, MatchCapabilities) and not base.capability:
+        return None  # a choice is an index into candidates: named by the mapping instead
+    if isinstance(chosen, FuseStages):
+        return replace(base, fuse=chosen.enabled)
+    return None
 
 
 def _group_options(result: Any, name: str, chosen_total: float | None
@@ -135,7 +149,11 @@ def _group_options(result: Any, name: str, chosen_total: float | None
             if words in seen:
                 continue
             seen.add(words)
-            alts.append(Option(label + words, cost - mine))  # a difference, made total below
+            fixed = None
+            if len(m.groups) == 1 and len(set(orders)) == 1:  # one order: one constraint says it
+                fixed = replace(result.constraints, order=orders[0], tiles=tuple(
+                    (lp, tuple(t[k] for t in tiles)) for k, lp in enumerate(g.tile_loops)))
+            alts.append(Option(label + words, cost - mine, False, fixed))  # made total below
     total = chosen_total if chosen_total is not None else sum(own)
     ranked = sorted((replace(a, cost=total + a.cost) for a in alts), key=lambda a: a.cost)
     return total, tuple(ranked[:ALTERNATIVES])
