@@ -66,15 +66,15 @@ class CompareView(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.comparison = compare(summarise(before, labels[0]), summarise(after, labels[1]))
         self.table = w.HTML(comparison_html(self.comparison))
         self.table.add_class("covenant-compare-table")
-        self.timeline = _timelines(self.comparison)
+        self.figures, self.timeline = _timelines(self.comparison)
         self.timeline.add_class("covenant-compare-timeline")
         super().__init__([self.table, self.timeline], **kwargs)
         self.add_class("covenant-compare")
 
 
-def _timelines(c: Comparison) -> Any:
+def _timelines(c: Comparison) -> tuple[list[Any], Any]:
     """Both runs' timelines (``viz.timeline.timeline_figure``), one above the other, with
-    the same rows and one x range spanning the longer run."""
+    the same rows and one x range spanning the longer run: the figures and their widget."""
     from bokeh.layouts import column
     from jupyter_bokeh import BokehModel
 
@@ -89,4 +89,4 @@ def _timelines(c: Comparison) -> Any:
     pad = max(c.axis_end * 0.01, 1)
     shared.start, shared.end, shared.bounds = 0, c.axis_end + pad, (-pad, c.axis_end + pad)
     figures[1].x_range = shared
-    return BokehModel(column(figures, sizing_mode="stretch_width"))
+    return figures, BokehModel(column(figures, sizing_mode="stretch_width"))

@@ -11,7 +11,7 @@ import ipywidgets as w
 from covenant_lab.acg.graph import ACG
 from covenant_lab.errors import CovenantError
 from covenant_lab.widgets.acg_view import ACGView, as_acg
-from covenant_lab.widgets.common import button, error_box, ok_html
+from covenant_lab.widgets.common import WRAP_AT_SPACES, button, error_box, ok_html
 from covenant_lab.widgets.editor_fields import FieldKey, as_text, shown
 from covenant_lab.widgets.editor_marks import field_note, mark_not_applied
 from covenant_lab.widgets.editor_messages import clip, internal_error
@@ -33,7 +33,7 @@ def _label_html(name: str) -> str:
 
 def _error_html(message: str) -> str:
     """An error beside a field: red preformatted text that wraps between words."""
-    return ('<pre style="color:#b00020;white-space:pre-wrap;word-break:normal;'
+    return (f'<pre style="color:#b00020;{WRAP_AT_SPACES};'
             f'margin:2px 0;font-size:11px">{html.escape(message)}</pre>')
 
 
@@ -114,6 +114,9 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.base_cycles: float | None = None
         self.base_result: Any = None
         if layer is not None:
+            from covenant_lab.widgets.player import ensure_bokeh
+
+            ensure_bokeh()  # now, while a cell runs: the comparison comes in a callback
             self.base_result, why, internal = _compiled(layer, self.arch)
             self._problem = why if internal else ""
             self.result = self.base_result

@@ -14,6 +14,7 @@ from covenant_lab.errors import CovenantError
 from covenant_lab.widgets.acg_view import ACGView
 from covenant_lab.widgets.common import button, error_box, error_html, ok_html
 from covenant_lab.widgets.compare_view import CompareView
+from covenant_lab.widgets.player import ensure_bokeh
 from covenant_lab.widgets.stepper_state import (
     constraints_from_form,
     form_defaults,
@@ -54,6 +55,7 @@ class PassStepper(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """
 
     def __init__(self, result: Any, target: Any = None, **kwargs: Any) -> None:
+        ensure_bokeh()  # now, while a cell runs: the comparison's timelines come in a callback
         self.target = target if target is not None else result.codelet
         self.result = result
         self.history = [result]
@@ -180,7 +182,7 @@ class PassStepper(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.history.append(result)
         self.status.value = ok_html(
             f"estimated cycles {old:,.0f} → {result.estimate.cycles:,.0f}"
-            f" (constraints: {result.constraints.describe()})"
+            f" ({_constraints_text(result)})"
         )
         self._load(result)
         self.recompile_diff.value = mapping_diff_html(str(previous), str(result))
@@ -196,8 +198,7 @@ class PassStepper(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             self.error.value = error_html("compare: recompile first (there is one run so far)")
             return False
         before, after = self.history[-2], self.history[-1]
-        labels = (f"before ({before.constraints.describe()})",
-                  f"after ({after.constraints.describe()})")
+        labels = (f"before ({_constraints_text(before)})", f"after ({_constraints_text(after)})")
         try:
             self.compare_view = CompareView(before, after, labels)
         except CovenantError as exc:
@@ -205,3 +206,8 @@ class PassStepper(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             return False
         self.compare_box.children = [self.compare_view]
         return True
+
+
+def _constraints_text(result: Any) -> str:
+    described = result.constraints.describe()
+    return "no constraints" if described == "none" else f"constraints: {described}"

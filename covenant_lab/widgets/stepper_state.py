@@ -150,15 +150,16 @@ def form_values(constraints: Constraints) -> dict[str, Any]:
 
 def mapping_diff_html(before: str, after: str) -> str:
     """The lines of a mapping's text that changed between two compiles, as HTML: removed
-    lines struck through in red, added ones in green ("" when nothing changed)."""
+    lines struck through in red (``covenant-change-del``), added ones in green
+    (``covenant-change-add``); a line that says so when nothing changed."""
     lines = [x for x in diff_lines(before, after) if x["kind"] != "same"]
     if not lines:
         return '<div style="color:#555">the new mapping is the same as the previous one</div>'
     style = {"add": "background:#e6ffec", "del": "background:#ffebe9;color:#a33;"
              "text-decoration:line-through"}
-    body = "".join(f'<div class="covenant-diff-{x["kind"]}" style="{style[x["kind"]]}">'
+    body = "".join(f'<div class="covenant-change-{x["kind"]}" style="{style[x["kind"]]}">'
                    f'{"+ " if x["kind"] == "add" else "- "}{html.escape(x["text"])}</div>'
                    for x in lines)
     return ('<div style="font-size:12px"><b>what changed since the previous compile</b>'
-            '<div style="font-family:monospace;font-size:11px;white-space:pre-wrap;'
-            f'word-break:normal;overflow-wrap:normal">{body}</div></div>')
+            '<div style="font-family:monospace;font-size:11px;white-space:pre;'
+            f'overflow-x:auto">{body}</div></div>')

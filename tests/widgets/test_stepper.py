@@ -160,7 +160,7 @@ def test_a_recompile_offers_the_diff_and_the_comparison(result: CompileResult,
     w.tile_fields["m"].value = 4
     assert w.recompile()
     assert w.compare_button.layout.display == ""
-    assert "covenant-diff-add" in w.recompile_diff.value and "m=4" in w.recompile_diff.value
+    assert "covenant-change-add" in w.recompile_diff.value and "m=4" in w.recompile_diff.value
     assert w.compare()
     c = w.compare_view.comparison
     assert c.before.estimate == result.estimate.cycles
