@@ -165,6 +165,15 @@ def test_editor_error_sits_beside_its_field_in_its_terms(page: Page, artifacts: 
     expect(error).to_have_text("")
     expect(view.locator(".covenant-acg-notes")).not_to_contain_text("not applied")
     assert kernel_exec(page, "print(editor.arch.param('spad_kib'))").strip() == "8"
+    editor.locator("button.covenant-compare-button").click()
+    table = editor.locator(".covenant-compare-table")
+    expect(table).to_contain_text("simulated cycles", timeout=TIMEOUT_MS)
+    got = kernel_exec(page, "c = editor.compare_view.comparison\n"
+                            "print(int(c.before.estimate), int(c.after.estimate))").split()
+    assert int(got[0]) == int(float(kernel_exec(page, "print(editor.base_cycles)")))
+    estimate = table.locator(".covenant-compare-estimate").inner_text().split()
+    assert [x.replace(",", "") for x in estimate[2:4]] == got, estimate
+    editor.screenshot(path=str(artifacts / "issue14_editor_compare.png"))
 
 
 def test_stepper_text_wraps_at_spaces_only(page: Page, artifacts: Path) -> None:
