@@ -25,6 +25,9 @@ def _match(m: Mapping) -> str:
 def _fuse(m: Mapping) -> str:
     if len(m.codelet.stages) == 1:
         return "one stage: nothing to fuse"
+    if all(len(g.stages) == 1 for g in m.groups):
+        return (f"each of the {len(m.groups)} stages has a loop nest of its own "
+                "(a stage starts once the one before has finished its temps)")
     parts = []
     for g in m.groups:
         stages = ", ".join(str(s) for s in g.stages)
