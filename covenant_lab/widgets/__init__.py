@@ -50,7 +50,8 @@ DOM contract (what browser tests may rely on)
 - PassStepper: buttons ``.covenant-prev``, ``.covenant-next``, ``.covenant-recompile``; pass
   breadcrumbs ``button.covenant-pass[data-index]`` (current: ``covenant-current``); the
   decision ``.covenant-decision`` (words, ``.covenant-cost``, one ``.covenant-alternative``
-  per alternative it beat, its ``.covenant-cost[data-cost]``); changed lines
+  per alternative it beat, its ``.covenant-cost[data-cost]`` and, when constraints can ask
+  for it, a ``button.covenant-try``); changed lines
   ``.covenant-diff-add``; errors ``.covenant-error``; after a recompile
   ``.covenant-recompile-diff`` (``.covenant-change-add`` / ``-del``) and
   ``.covenant-compare-button``.

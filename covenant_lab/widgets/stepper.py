@@ -37,6 +37,9 @@ class StepperView(anywidget.AnyWidget):
 
     state = t.Dict().tag(sync=True)
     index = t.Int(0).tag(sync=True)
+    # the browser asks to compile one of the current step's alternatives ("try" buttons);
+    # Python sets it back to -1 once done
+    try_alternative = t.Int(-1).tag(sync=True)
 
 
 class PassStepper(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
@@ -48,7 +51,9 @@ class PassStepper(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     tiling table and the ACG overlay of the mapping after it.
     The constraint editor (a tile per loop, 0 = free; the loop order; a storage per operand)
     recompiles ``target`` (the original Layer or Codelet; default ``result.codelet``) on
-    ``result.arch``; the constraints stay in the form after the recompile. A MappingError is
+    ``result.arch``; the constraints stay in the form after the recompile; an alternative's
+    "try" button (``.covenant-try``) recompiles under the constraints that choose it. A
+    MappingError is
     shown inline (class ``covenant-error``). After a recompile, ``.covenant-recompile-diff``
     lists the mapping lines that changed and ``.covenant-compare-button`` opens a
     :class:`~covenant_lab.widgets.compare_view.CompareView` of the previous run and the new one.
@@ -86,6 +91,7 @@ class PassStepper(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.next_button.on_click(lambda _: self.show(self.view.index + 1))
         self.recompile_button.on_click(lambda _: self.recompile())
         self.view.observe(self._on_index, "index")
+        self.view.observe(self._on_try, "try_alternative")
         self._load(result)
 
     # -- the log --------------------------------------------------------------------------------
@@ -167,12 +173,31 @@ class PassStepper(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             {op: ("" if f.value == _AUTO else f.value) for op, f in self.storage_fields.items()},
         )
 
-    def recompile(self) -> bool:
-        """Compile the target again under the form's constraints; False (and the message
-        shown inline) when they are impossible."""
+    def _on_try(self, change: dict[str, Any]) -> None:
+        if change["new"] >= 0:
+            self.try_alternative(change["new"])
+            self.view.try_alternative = -1
+
+    def try_alternative(self, k: int) -> bool:
+        """Recompile under the constraints that make the search take alternative ``k`` of
+        the current step (they fill the form); False (and why, inline) when it has none."""
+        decisions = self._decisions() or ()
+        step = self.view.index
+        alts = decisions[step].alternatives if step < len(decisions) else ()
+        if not 0 <= k < len(alts) or alts[k].constraints is None:
+            self.error.value = error_html(
+                f"try: alternative {k + 1} of step {step + 1} cannot be asked for with "
+                "constraints (set the form by hand)")
+            return False
+        return self.recompile(alts[k].constraints)
+
+    def recompile(self, constraints: Any = None) -> bool:
+        """Compile the target again under ``constraints`` (default: the form's); False (and
+        the message shown inline) when they are impossible."""
         old = self.result.estimate.cycles
         try:
-            result = compile_layer(self.target, self.result.arch, self.constraints())
+            wanted = self.constraints() if constraints is None else constraints
+            result = compile_layer(self.target, self.result.arch, wanted)
         except CovenantError as exc:
             self.error.value = error_html(str(exc))
             self.status.value = ""

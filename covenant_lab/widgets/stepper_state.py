@@ -7,7 +7,8 @@ the per-level tiling table once tiles exist::
 
     {"index", "count", "name", "params", "passes": [{"index", "name"}],
      "decision": {"words", "cost", "constrained",
-                  "alternatives": [{"words", "cost", "change", "fallback"}]},
+                  "alternatives": [{"words", "cost", "change", "fallback",
+                                    "constraints"}]},   # constraints that choose it, or ""
      "lines": [{"kind": "same" | "add" | "del", "text"}], "changed", "table"}
 
 ``form_defaults(result)`` and ``constraints_from_form(...)`` connect the constraint editor
@@ -61,7 +62,8 @@ def decision_state(decision: Decision | None) -> dict[str, Any]:
         "constrained": decision.constrained,
         "alternatives": [
             {"words": a.words, "cost": a.cost, "fallback": a.fallback,
-             "change": (a.cost / chosen - 1) if chosen else None}
+             "change": (a.cost / chosen - 1) if chosen else None,
+             "constraints": a.constraints.describe() if a.constraints is not None else ""}
             for a in decision.alternatives
         ],
     }

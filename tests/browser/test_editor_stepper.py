@@ -249,6 +249,17 @@ def test_stepper_recompile_keeps_constraints_and_compares(page: Page, artifacts:
     assert axis.split() == ["2", "1", "True"], axis
     panel.screenshot(path=str(artifacts / "issue14_stepper_compare.png"))
     (artifacts / "issue14_timings.txt").write_text(f"compare_click_to_canvas_s {compare_s:.2f}\n")
+    # "try" an alternative of the tile pass: recompiled under the constraints that choose it
+    panel.locator("button.covenant-pass[data-index='4']").click()
+    first = panel.locator(".covenant-decision .covenant-alternative").first
+    listed = float(first.locator(".covenant-cost").get_attribute("data-cost") or "nan")
+    first.locator("button.covenant-try").click()
+    expect(panel.locator("button.covenant-pass.covenant-current")).to_have_text("5 order",
+                                                                                timeout=TIMEOUT_MS)
+    got = kernel_exec(page, "print(len(stepper.history), stepper.result.decisions[0].chosen.cost)")
+    runs, cost = got.split()
+    assert runs == "3" and float(cost) == pytest.approx(listed)
+    expect(panel.locator(".covenant-decision")).to_contain_text("fixed by your constraint")
 
 
 def test_lab_keeps_the_simulation_tab(page: Page, artifacts: Path) -> None:

@@ -168,3 +168,18 @@ def test_a_recompile_offers_the_diff_and_the_comparison(result: CompileResult,
     assert c.cycles.delta == c.after.cycles - c.before.cycles
     assert "covenant-compare-table" in w.compare_view.table._dom_classes
     assert w.compare_box.children == (w.compare_view,)
+
+
+def test_trying_an_alternative_recompiles_under_its_constraints(result: CompileResult,
+                                                               layer: Codelet) -> None:
+    w = PassStepper(result, layer)
+    w.show([s.name for s in result.log].index("tile"))
+    alts = w.view.state["decision"]["alternatives"]
+    assert alts and alts[0]["constraints"].startswith("tiles ")
+    wanted = result.decisions[w.index].alternatives[0]
+    w.view.set_state({"try_alternative": 0})  # the browser's "try" button
+    assert w.view.try_alternative == -1 and len(w.history) == 2
+    assert w.result.constraints == wanted.constraints
+    assert w.result.decisions[0].chosen.cost == pytest.approx(wanted.cost)  # type: ignore[union-attr]
+    assert w.order_field.value == alts[0]["constraints"].split("order ")[1].replace(",", ", ")
+    assert not w.try_alternative(99) and "cannot be asked for" in w.error.value

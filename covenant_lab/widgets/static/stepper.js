@@ -15,7 +15,7 @@ const fmt = (n) => Math.round(n).toLocaleString("en-US");
 const pct = (x) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)}%`;
 
 // what the pass decided, its cost, the alternatives it beat (stepper_state.decision_state)
-function drawDecision(box, d) {
+function drawDecision(box, d, model) {
   box.replaceChildren();
   box.style.display = d.words ? "" : "none";
   if (!d.words) return;
@@ -42,6 +42,15 @@ function drawDecision(box, d) {
     const cost = el("span", "covenant-cost", li, ` — cost ${fmt(a.cost)}${change}`);
     cost.dataset.cost = String(a.cost);
     if (a.fallback) el("span", "covenant-fallback", li, " · on a fallback unit");
+    if (a.constraints) {
+      const k = alts.indexOf(a);
+      const b = el("button", "covenant-try", li, "try");
+      b.title = `recompile with ${a.constraints}`;
+      b.addEventListener("click", () => {
+        model.set("try_alternative", k);
+        model.save_changes();
+      });
+    }
   }
   el("div", "covenant-decision-note", box,
     "cost: estimated cycles plus 4 cycles per instruction issued, for the whole layer " +
@@ -77,7 +86,7 @@ function render({ model, el: root }) {
       ? `step ${s.index + 1} / ${s.count}: ${s.name} · ${s.changed} line(s) changed`
       : "empty compile log";
     head.title = s.count ? `${s.name}(${s.params})` : "";
-    drawDecision(why, s.decision || {});
+    drawDecision(why, s.decision || {}, model);
     text.replaceChildren();
     for (const line of s.lines || []) {
       if (line.kind === "del" && !box.checked) continue;
