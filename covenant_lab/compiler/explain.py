@@ -164,8 +164,8 @@ def _ranking(result: Any, gi: int, name: str
     m, g = result.mapping, result.mapping.groups[gi]
     cons = result.constraints if isinstance(result.constraints, Constraints) else Constraints()
     if name == "order":  # the chosen tiles under every loop order the search tries
-        return outer_ranking(m, g, result.arch, cons, keep=64, tiles=g.tiles[0])
-    return outer_ranking(m, g, result.arch, cons, keep=24)
+        return outer_ranking(m, g, result.arch, cons, tiles=g.tiles[0])
+    return outer_ranking(m, g, result.arch, cons)
 
 
 def explain(result: Any) -> tuple[Decision, ...]:

@@ -107,30 +107,6 @@ def search_group(
     return tiles_out, tuple(orders_best), est
 
 
-def outer_ranking(
-    mapping: Mapping, group: Group, acg: ACG, cons: Constraints, keep: int = 12,
-    tiles: tuple[int, ...] | None = None,
-) -> list[tuple[float, tuple[tuple[int, ...], ...], tuple[tuple[str, ...], ...]]]:
-    """The search's last step again, for the explanation: with the inner levels as ``group``
-    has them, the ``keep`` best (search cost, tiles per level, orders per level) of every
-    outermost tiling (or only ``tiles``) and loop order the search scores, cheapest first
-    (the group's own tiles and orders first, unless tied)."""
-    model = GroupModel(mapping, group, acg)
-    orders = _orders_to_try(model, mapping, cons, exhaustive=False)
-    inner = [np.asarray([t], dtype=np.int64) for t in group.tiles[1:]]
-    if tiles is None:
-        tilings = grid(candidate_lists(mapping, group, cons, 1, inner, exhaustive=False))
-    else:
-        tilings = np.asarray([tiles], dtype=np.int64)
-    found: list[_Entry] = []
-    for start in range(0, tilings.shape[0], BATCH_LIMIT):
-        found += _best_extensions(model, 1, tilings[start : start + BATCH_LIMIT], inner,
-                                  list(group.orders[1:]), orders, keep)
-    found.sort(key=lambda x: x[0])
-    return [(cost, tuple(tuple(int(v) for v in t[0]) for t in tiles), tuple(o))
-            for cost, tiles, o in found[:keep]]
-
-
 def _orders_to_try(
     model: GroupModel, mapping: Mapping, cons: Constraints, *, exhaustive: bool
 ) -> list[tuple[str, ...]]:
@@ -158,11 +134,10 @@ def _best_extensions(
     inner_tiles: list[np.ndarray],
     inner_orders: list[tuple[str, ...]],
     orders: list[tuple[str, ...]],
-    keep: int = BEAM,
 ) -> list[_Entry]:
     """Score every tiling of ``batch`` at ``level`` under the chosen inner levels.
 
-    Outer levels keep the whole extent. The ``keep`` best (tiling, loop order) pairs that fit.
+    Outer levels keep the whole extent. The BEAM best (tiling, loop order) pairs that fit.
     """
     n = batch.shape[0]
     width = len(model.loops)
@@ -173,11 +148,11 @@ def _best_extensions(
                     for order in orders]
     costs = [model.cost_of(prepared, lo) for lo in level_orders]
     return [(cost, [batch[i : i + 1], *inner_tiles], [orders[k], *inner_orders])
-            for cost, k, i in _best(costs, n, keep)]
+            for cost, k, i in _best(costs, n)]
 
 
-def _best(costs: list[GroupCost], n: int, keep: int = BEAM) -> list[tuple[float, int, int]]:
-    """The ``keep`` best (search cost, order, candidate) of ``n`` candidates under each order.
+def _best(costs: list[GroupCost], n: int) -> list[tuple[float, int, int]]:
+    """The BEAM best (search cost, order, candidate) of ``n`` candidates under each order.
 
     Branch and bound: every pair has the cheap lower bound; the exact cost (the overlap
     schedule) is computed for the most promising first, in growing batches, until no pair
@@ -197,10 +172,10 @@ def _best(costs: list[GroupCost], n: int, keep: int = BEAM) -> list[tuple[float,
         for (k, idx), cycles in zip(parts, exact, strict=True):
             cost = cycles + extra[k][idx]
             scored += [(float(cost[j]), k, int(idx[j]))
-                       for j in np.argsort(cost, kind="stable")[:keep] if np.isfinite(cost[j])]
-        scored = sorted(scored)[:keep]
+                       for j in np.argsort(cost, kind="stable")[:BEAM] if np.isfinite(cost[j])]
+        scored = sorted(scored)[:BEAM]
         done, batch = done + len(chunk), batch * 4
-        if (done < len(live) and len(scored) == keep
+        if (done < len(live) and len(scored) == BEAM
                 and scored[-1][0] <= bound[_smallest(bound, live, done + 1)[-1]]):
             break
     return scored
@@ -411,3 +386,28 @@ def _plan_one(
     if best is None:
         return None
     return replace(best, tried=tuple(sorted(tried, key=lambda x: x[:2])[:MAX_TRIED]))
+
+
+def outer_ranking(
+    mapping: Mapping, group: Group, acg: ACG, cons: Constraints,
+    tiles: tuple[int, ...] | None = None,
+) -> list[tuple[float, tuple[tuple[int, ...], ...], tuple[tuple[str, ...], ...]]]:
+    """The search's last step again, for the explanation: with the inner levels as ``group``
+    has them, (search cost, tiles per level, orders per level) of the BEAM best outermost
+    tilings (or only ``tiles``) under each loop order the search tries, cheapest first (the
+    group's own tiles and orders first, unless tied). Ranked per order, so the BEAM best
+    tilings overall are among them (each is among the best under its own best order)."""
+    model = GroupModel(mapping, group, acg)
+    inner = [np.asarray([t], dtype=np.int64) for t in group.tiles[1:]]
+    if tiles is None:
+        tilings = grid(candidate_lists(mapping, group, cons, 1, inner, exhaustive=False))
+    else:
+        tilings = np.asarray([tiles], dtype=np.int64)
+    found: list[_Entry] = []
+    for order in _orders_to_try(model, mapping, cons, exhaustive=False):
+        for start in range(0, tilings.shape[0], BATCH_LIMIT):
+            found += _best_extensions(model, 1, tilings[start : start + BATCH_LIMIT], inner,
+                                      list(group.orders[1:]), [order])
+    found.sort(key=lambda x: x[0])
+    return [(cost, tuple(tuple(int(v) for v in t[0]) for t in ts), tuple(o))
+            for cost, ts, o in found]
