@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.load import load_arch
@@ -12,6 +13,7 @@ from covenant_lab.codelets.ir import Codelet
 from covenant_lab.compiler.asm import emit
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.cost import GroupModel
+from covenant_lab.compiler.explain import Decision, explain
 from covenant_lab.compiler.fallback import Fallback, explain_fallbacks
 from covenant_lab.compiler.lower import lower
 from covenant_lab.compiler.mapping import Mapping
@@ -54,6 +56,8 @@ class CompileResult:
     compile_s: float
     passes: tuple[object, ...] = field(repr=False, default=())
     fallback: tuple[Fallback, ...] = ()
+    # the structural options the search scored: (fallback work, cost, passes), best first
+    tried: tuple[tuple[int, float, tuple[object, ...]], ...] = field(repr=False, default=())
 
     @property
     def codelet(self) -> Codelet:
@@ -74,11 +78,20 @@ class CompileResult:
     def loop_nest(self) -> str:
         return loop_nest(self.mapping)
 
-    def log_text(self) -> str:
-        """The compile log: each pass, its options, and the mapping after it."""
+    @cached_property
+    def decisions(self) -> tuple[Decision, ...]:
+        """Each log step explained: the decision in words, its estimated cost and the best
+        alternatives the search rejected (``compiler/explain.py``; made on first use)."""
+        return explain(self)
+
+    def log_text(self, *, why: bool = False) -> str:
+        """The compile log: each pass, its options, and the mapping after it; with ``why``,
+        each decision in words with its cost and the alternatives it beat."""
         out = []
         for s in self.log:
             out.append(f"== {s.index} {s.name}({s.params})")
+            if why:
+                out.append(self.decisions[s.index].text())
             out.append(s.after_text)
         out.append(f"== lower: {len(self.program.instrs)} instructions")
         return "\n".join(out)
@@ -163,4 +176,5 @@ def compile(
         elapsed,
         best.passes,
         fallback,
+        best.tried,
     )

@@ -46,6 +46,7 @@ FIRST_EXACT = 32  # candidates given the exact cost first (then 4x as many per r
 SMALL_NEST = 4  # up to this many iterating loops, the search tries every loop order
 INSTRUCTION_COST = 4.0  # cycles the search charges per instruction (issue overhead)
 MAX_CHOICES = 64  # capability combinations tried per codelet
+MAX_TRIED = 64  # structural options a Plan keeps for the explanation
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class Plan:
     codelet: Codelet
     constraints: Constraints  # as they apply to that codelet (stage numbers after a split)
     fallback_work: int = 0  # statement executions on fallback units
+    # the structural options the search scored for this codelet (best first, at most
+    # MAX_TRIED): (fallback work, search cost, passes); the explanation reads them
+    tried: tuple[tuple[int, float, tuple[object, ...]], ...] = ()
 
     def rank(self) -> tuple[int, float]:
         """Better plans first: least work on fallback units, then the fewest cycles."""
@@ -383,6 +387,7 @@ def _plan_one(
         else ([True, False] if len(codelet.stages) > 1 else [True])
     )
     best: Plan | None = None
+    tried: list[tuple[int, float, tuple[object, ...]]] = []
     for choice in capability_choices(codelet, acg, cons, fallback=fallback):
         for fuse in fuses:
             try:
@@ -409,7 +414,35 @@ def _plan_one(
                     continue
                 work = sum(codelet.iterations(codelet.stages[b.stage])
                            for b in m.bindings if b.node.fallback)
+                passes = (*head, Tile(tuple(tiles)), Reorder(tuple(orders)))
+                tried.append((work, total, passes))
                 if best is None or (work, total) < best.rank():
-                    passes = (*head, Tile(tuple(tiles)), Reorder(tuple(orders)))
                     best = Plan(passes, total, codelet, cons, work)
-    return best
+    if best is None:
+        return None
+    return replace(best, tried=tuple(sorted(tried, key=lambda x: x[:2])[:MAX_TRIED]))
+
+
+def outer_ranking(
+    mapping: Mapping, group: Group, acg: ACG, cons: Constraints,
+    tiles: tuple[int, ...] | None = None,
+) -> list[tuple[float, tuple[tuple[int, ...], ...], tuple[tuple[str, ...], ...]]]:
+    """The search's last step again, for the explanation: with the inner levels as ``group``
+    has them, (search cost, tiles per level, orders per level) of the BEAM best outermost
+    tilings (or only ``tiles``) under each loop order the search tries, cheapest first (the
+    group's own tiles and orders first, unless tied). Ranked per order, so the BEAM best
+    tilings overall are among them (each is among the best under its own best order)."""
+    model = GroupModel(mapping, group, acg)
+    inner = [np.asarray([t], dtype=np.int64) for t in group.tiles[1:]]
+    if tiles is None:
+        tilings = grid(candidate_lists(mapping, group, cons, 1, inner, exhaustive=False))
+    else:
+        tilings = np.asarray([tiles], dtype=np.int64)
+    found: list[_Entry] = []
+    for order in _orders_to_try(model, mapping, cons, exhaustive=False):
+        for start in range(0, tilings.shape[0], BATCH_LIMIT):
+            found += _best_extensions(model, 1, tilings[start : start + BATCH_LIMIT], inner,
+                                      list(group.orders[1:]), [order])
+    found.sort(key=lambda x: x[0])
+    return [(cost, tuple(tuple(int(v) for v in t[0]) for t in ts), tuple(o))
+            for cost, ts, o in found]

@@ -10,6 +10,8 @@ Widgets (import from here; the package itself imports nothing heavy until a name
     SimPlayer(sim)                  play / pause / step / back / scrub / speed over a Simulator,
                                     with the Bokeh timeline and buffer occupancy
     Lab(model, arch)                layer picker + the three views above for a model
+    CompareView(before, after)      two CompileResults simulated side by side: cycles, bytes per
+                                    edge, utilisation per unit, both timelines on one axis
     show(arch, result=None)         an ACGView (also ``covenant_lab.show``)
     link(player, view)              a SimPlayer drives an ACGView: the machine at each cycle
                                     (active edges and units, tiles, array use); step by N cycles
@@ -61,10 +63,22 @@ DOM contract (what browser tests may rely on)
   the name ``.covenant-field-name[title=NAME]``, the ``input``, the inline error
   ``.covenant-error``, empty when valid), node picker ``.covenant-node-picker``, the notice of
   fields not applied ``.covenant-pending`` with ``.covenant-discard``, internal errors
-  ``.covenant-internal-error``, save button ``.covenant-save``, cycles text ``.covenant-cycles``.
+  ``.covenant-internal-error``, save button ``.covenant-save``, cycles text ``.covenant-cycles``;
+  a refused field's input box ``.covenant-not-applied`` (its error ends "not applied; showing
+  the last valid value (…)", and the graph has a ``.covenant-fallback-note`` "not applied: …"
+  and the value in its info box); after a recompile ``.covenant-compare-button`` (a
+  CompareView below it).
 - PassStepper: buttons ``.covenant-prev``, ``.covenant-next``, ``.covenant-recompile``; pass
-  breadcrumbs ``button.covenant-pass[data-index]`` (current: ``covenant-current``); changed
-  lines ``.covenant-diff-add``; errors ``.covenant-error``.
+  breadcrumbs ``button.covenant-pass[data-index]`` (current: ``covenant-current``); the
+  decision ``.covenant-decision`` (words, ``.covenant-cost``, one ``.covenant-alternative``
+  per alternative it beat, its ``.covenant-cost[data-cost]`` and, when constraints can ask
+  for it, a ``button.covenant-try``); changed lines
+  ``.covenant-diff-add``; errors ``.covenant-error``; after a recompile
+  ``.covenant-recompile-diff`` (``.covenant-change-add`` / ``-del``) and
+  ``.covenant-compare-button``.
+- CompareView: ``.covenant-compare`` with the table ``.covenant-compare-table`` (rows
+  ``.covenant-compare-cycles``, ``-estimate``, ``-edge``, ``-busy``) and the Bokeh widget
+  ``.covenant-compare-timeline`` (two figures sharing one x range).
 - SimPlayer: cycle text ``.covenant-cycle`` ("cycle C / TOTAL · event S / STEPS"), buttons
   ``.covenant-step`` and ``.covenant-back``, play ``button.covenant-play[data-playing]`` (a
   clock in the browser: ``speed`` events every 100 ms tick, always ending on the last
@@ -86,12 +100,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["ACGView", "ArchEditor", "Lab", "ModelGraph", "PassStepper", "SimPlayer", "link",
-           "show"]
+__all__ = ["ACGView", "ArchEditor", "CompareView", "Lab", "ModelGraph", "PassStepper",
+           "SimPlayer", "link", "show"]
 
 _WHERE = {
     "ACGView": "covenant_lab.widgets.acg_view",
     "ArchEditor": "covenant_lab.widgets.editor",
+    "CompareView": "covenant_lab.widgets.compare_view",
     "Lab": "covenant_lab.widgets.lab",
     "ModelGraph": "covenant_lab.widgets.model_graph",
     "link": "covenant_lab.widgets.machine_link",

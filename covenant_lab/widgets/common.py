@@ -6,7 +6,10 @@ import html
 
 import ipywidgets as w
 
-__all__ = ["button", "error_box", "error_html", "ok_html"]
+__all__ = ["WRAP_AT_SPACES", "button", "error_box", "error_html", "ok_html"]
+
+# text that wraps between words, never inside one (JupyterLab styles some <pre> to break words)
+WRAP_AT_SPACES = "white-space:pre-wrap;word-break:normal;overflow-wrap:normal;overflow-x:auto"
 
 
 def button(label: str, css: str, tooltip: str = "") -> w.Button:
@@ -24,9 +27,10 @@ def error_box() -> w.HTML:
 
 
 def error_html(message: str) -> str:
-    """An error message as red preformatted text (never a traceback)."""
+    """An error message as red preformatted text (never a traceback), wrapped at spaces only
+    (never inside a word; a token wider than the box scrolls)."""
     return (
-        '<pre style="color:#b00020;white-space:pre-wrap;margin:2px 0;font-size:11px">'
+        f'<pre style="color:#b00020;{WRAP_AT_SPACES};margin:2px 0;font-size:11px">'
         f"{html.escape(message)}</pre>"
     )
 

@@ -11,10 +11,11 @@ import ipywidgets as w
 from covenant_lab.acg.graph import ACG
 from covenant_lab.errors import CovenantError
 from covenant_lab.widgets.acg_view import ACGView, as_acg
-from covenant_lab.widgets.common import button, error_box, ok_html
-from covenant_lab.widgets.editor_fields import FieldKey, as_text
-from covenant_lab.widgets.editor_messages import internal_error
-from covenant_lab.widgets.editor_state import EditorState, estimate_cycles, save_as
+from covenant_lab.widgets.common import WRAP_AT_SPACES, button, error_box, ok_html
+from covenant_lab.widgets.editor_fields import FieldKey, as_text, shown
+from covenant_lab.widgets.editor_marks import field_note, mark_not_applied
+from covenant_lab.widgets.editor_messages import clip, internal_error
+from covenant_lab.widgets.editor_state import EditorState, save_as
 
 __all__ = ["ArchEditor"]
 
@@ -26,14 +27,19 @@ def _label_html(name: str) -> str:
     parts = html.escape(name).replace("_", "_<wbr>").replace(".", ".<wbr>")
     title = html.escape(name, quote=True)
     return (f'<span class="covenant-field-name" title="{title}" style="display:inline-block;'
-            "white-space:normal;overflow-wrap:anywhere;line-height:1.3;padding-top:5px;"
+            "white-space:normal;overflow-wrap:normal;word-break:normal;line-height:1.3;padding-top:5px;"
             f'text-align:right;width:100%">{parts}</span>')
 
 
 def _error_html(message: str) -> str:
     """An error beside a field: red preformatted text that wraps between words."""
-    return ('<pre style="color:#b00020;white-space:pre-wrap;word-break:normal;'
-            f'overflow-wrap:anywhere;margin:2px 0;font-size:11px">{html.escape(message)}</pre>')
+    return (f'<pre style="color:#b00020;{WRAP_AT_SPACES};'
+            f'margin:2px 0;font-size:11px">{html.escape(message)}</pre>')
+
+
+# a field whose text was refused: an orange frame (the rule is scoped to the editor)
+_STYLE = ("<style>.covenant-editor .covenant-not-applied input{border-color:#e8871e;"
+          "background:#fff8ec}</style>")
 
 
 def _notice_html(lines: list[str], color: str, background: str) -> str:
@@ -57,6 +63,13 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     With ``layer`` (a Layer or Codelet), each valid edit recompiles it and shows the
     estimated cycles against the original architecture's.
 
+    A refused field is framed (class ``covenant-not-applied``) and its message ends "not
+    applied; showing the last valid value (…)"; the graph marks it too (a note above it, the
+    value in the info box). An edit that applies but after which the layer no longer
+    compiles says so beside its field as well. After each recompile,
+    ``.covenant-compare-button`` opens a :class:`~covenant_lab.widgets.compare_view.CompareView`
+    of the previous run and the new one.
+
     No event handler lets an exception escape: a refused value is a message beside its
     field, and anything unexpected an "internal error" notice (``covenant-internal-error``).
     """
@@ -68,6 +81,10 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._quiet = False
         self._problem = ""  # the last handler's internal error, if any
         self._other_errors: dict[str, str] = {}  # "save", "compile"
+        self._compile_errors: dict[FieldKey, str] = {}  # applied, but the layer fails
+        self._base_graph: dict[str, Any] = {}
+        self.previous_result: Any = None
+        self.compare_view: Any = None
         self._error_boxes: dict[str, w.HTML] = {}
         self._inputs: dict[FieldKey, w.Text] = {}  # every field made so far, of any node
         self._node_rows: dict[str, list[w.HBox]] = {}
@@ -95,9 +112,21 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.cycles.add_class("covenant-cycles")
         self.compile_error = self._box("compile")
         self.base_cycles: float | None = None
+        self.base_result: Any = None
         if layer is not None:
-            self.base_cycles, why = estimate_cycles(layer, self.arch)
+            from covenant_lab.widgets.player import ensure_bokeh
+
+            ensure_bokeh()  # now, while a cell runs: the comparison comes in a callback
+            self.base_result, why, internal = _compiled(layer, self.arch)
+            self._problem = why if internal else ""
+            self.result = self.base_result
+            if self.base_result is not None:
+                self.base_cycles = float(self.base_result.estimate.cycles)
             self._set_error("compile", why)
+        self.compare_button = button("compare with the previous run", "covenant-compare-button",
+                                     "simulate the previous and the new mapping side by side")
+        self.compare_button.on_click(lambda _: self._handle("comparing", self.compare))
+        self.compare_box = w.VBox()
         self.path = w.Text(placeholder="my_arch.yaml", description="save as",
                            layout=w.Layout(width="360px"))
         self.overwrite = w.Checkbox(value=False, description="overwrite", indent=False)
@@ -106,17 +135,20 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.save_error = self._box("save")
         self.save_button.on_click(lambda _: self.save())
         super().__init__([
-            w.HTML(f"<b>{html.escape(self.arch.name)}</b> parameters"),
+            w.HTML(_STYLE + f"<b>{html.escape(self.arch.name)}</b> parameters"),
             w.VBox(params),
             w.HTML("<b>node attributes</b> (numbers or expressions of the parameters)"),
             self.node_picker, self.node_box,
             self.pending_row, self.internal_notice,
             w.HBox([self.cycles, self.compile_error]),
+            self.compare_button, self.compare_box,
             w.HBox([self.path, self.overwrite, self.save_button, self.save_status]),
             self.save_error,
             self.view,
         ], **kwargs)
         self.add_class("covenant-editor")
+        self._base_graph = dict(self.view.graph)
+        self._show_compare()
         self._show_node()
         self._show_cycles()
         self._show_notices()
@@ -193,9 +225,26 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
                 if field.value != text:
                     field.value = text
                 error = self.state.error(key)
+                if error:
+                    error += "\n" + field_note(self.state.valid_texts(key.node).get(key.field, ""))
+                else:
+                    error = self._compile_errors.get(key, "")
                 self._error_boxes[key.key].value = _error_html(error) if error else ""
+                if key in self.state.pending:
+                    field.add_class("covenant-not-applied")
+                else:
+                    field.remove_class("covenant-not-applied")
         finally:
             self._quiet = False
+        self._mark_view()
+
+    def _mark_view(self) -> None:
+        """The graph's state with the refused fields marked (``editor_marks``)."""
+        typed = {k: p.text for k, p in self.state.pending.items()}
+        valid = {k: self.state.valid_texts(k.node).get(k.field, "") for k in typed}
+        marked = mark_not_applied(self._base_graph, typed, valid)
+        if marked != self.view.graph:
+            self.view.graph = marked
 
     def _show_notices(self) -> None:
         notice = self.state.notice()
@@ -236,7 +285,8 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             applied[0] = self.state.edit(key, text).ok
             self._show_fields()
             if self.state.arch is not before:
-                self._recompile()
+                self._recompile(key, text)
+                self._show_fields()
 
         return self._handle(f"editing {key.label}", run) and applied[0]
 
@@ -270,26 +320,55 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         return self._handle("saving", run) and written[0] is not None
 
     # -- recompile ------------------------------------------------------------------------------
-    def _recompile(self) -> None:
+    def _recompile(self, key: FieldKey | None = None, text: str = "") -> None:
+        """Compile the layer on the new architecture; a failure is shown in the compile box
+        and beside the field whose edit caused it."""
+        if self.result is not None:
+            self.previous_result = self.result
         self.result = None
+        self._compile_errors.clear()
         if self.layer is not None:
-            from covenant_lab.compiler.api import compile as compile_layer
-
-            try:
-                self.result = compile_layer(self.layer, self.arch)
-                self._set_error("compile", "")
-            except CovenantError as exc:
-                self._set_error("compile", str(exc))
-            except Exception as exc:
-                self._problem = internal_error("compiling the layer", exc,
-                                               "The estimate is not updated")
-                self._set_error("compile", self._problem)
+            self.result, why, internal = _compiled(self.layer, self.arch)
+            self._set_error("compile", why)
+            if internal:
+                self._problem = why
+            elif why and key is not None:
+                name = getattr(self.layer, "name", "the layer")
+                self._compile_errors[key] = clip(
+                    f"{key.field}: {shown(text.strip())} is applied, but {name} no longer "
+                    f"compiles on it: {why.splitlines()[0]}\n(change {key.field} back, or "
+                    "another field, until it compiles)", 600)
         try:
             self.view.update(self.arch, self.result)
+            self._base_graph = dict(self.view.graph)
         except Exception as exc:
             self._problem = internal_error("drawing the graph", exc,
                                            "The graph shows an older architecture")
         self._show_cycles()
+        self._show_compare()
+
+    def _show_compare(self) -> None:
+        """Offer the comparison when there are two runs; a new recompile drops the old one."""
+        ready = self.previous_result is not None and self.result is not None
+        self.compare_button.layout.display = "" if ready else "none"
+        self.compare_box.children = ()
+        self.compare_view = None
+
+    def compare(self) -> bool:
+        """Show the previous run and the current one side by side (simulated, timing only)."""
+        from covenant_lab.widgets.compare_view import CompareView
+
+        if self.previous_result is None or self.result is None:
+            self._set_error("compile", "compare: edit a field first (one run so far)")
+            return False
+        try:
+            self.compare_view = CompareView(self.previous_result, self.result,
+                                            ("previous", "now"))
+        except CovenantError as exc:
+            self._set_error("compile", f"compare: {exc}")
+            return False
+        self.compare_box.children = [self.compare_view]
+        return True
 
     def _show_cycles(self) -> None:
         if self.layer is None:
@@ -304,3 +383,17 @@ class ArchEditor(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             change = f" ({(new - old) / old:+.1%})" if old else ""
             parts.append(f"now {new:,.0f}{change}")
         self.cycles.value = " → ".join(parts)
+
+
+def _compiled(layer: Any, acg: ACG) -> tuple[Any, str, bool]:
+    """The CompileResult of ``layer`` on ``acg``, or (None, why not, whether that is an
+    internal error); never raises."""
+    from covenant_lab.compiler import api
+
+    try:
+        return api.compile(layer, acg), "", False
+    except CovenantError as exc:
+        return None, str(exc), False
+    except Exception as exc:
+        return None, internal_error("compiling the layer", exc,
+                                    "The estimate is not updated"), True

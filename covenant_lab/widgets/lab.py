@@ -24,6 +24,7 @@ class Lab(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """``Lab(model, arch)``: pick a layer of ``model`` (a front-end Model); see its mapping on
     the ACG, step through its compile log, and play its simulation.
 
+    Picking another layer keeps the open tab (its content follows the new layer).
     Layers compile lazily (``compile_model(model, arch, only=[name])``) the first time they
     are picked, and the stepper and player are built when their tab is opened; everything is
     cached per layer. A layer on a fallback unit shows ``fallback: host — <reason>`` under the
@@ -48,7 +49,10 @@ class Lab(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.note.add_class("covenant-lab-note")
         self.error = error_box()
         self.acg = ACGView(self.arch)
-        self.tabs = w.Tab(children=[self.acg, w.VBox(), w.VBox()], titles=TABS)
+        # the tabs keep these children for good: replacing a Tab's children makes the browser
+        # pick another tab (picking a layer on "simulation" jumped to "passes")
+        self.holders = (w.VBox(), w.VBox())  # passes, simulation: filled per picked layer
+        self.tabs = w.Tab(children=[self.acg, *self.holders], titles=TABS)
         self.tabs.add_class("covenant-lab-tabs")
         super().__init__([w.HBox([self.picker, self.info]), self.note, self.error, self.tabs],
                          **kwargs)
@@ -113,12 +117,12 @@ class Lab(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.info.value = html.escape(view.info)
         self.note.value = notes_html(view.notes)
         self.error.value = error_html(view.error) if view.error else ""
+        for holder in self.holders:
+            holder.children = ()
         if result is None:
             self.acg.update(self.arch, None)
-            self.tabs.children = [self.acg, w.VBox(), w.VBox()]
             return
         self.acg.update(result.arch, result)
-        self.tabs.children = [self.acg, w.VBox(), w.VBox()]
         self._fill_tab()
 
     def _fill_tab(self) -> None:

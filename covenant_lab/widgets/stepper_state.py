@@ -1,10 +1,14 @@
 """The PassStepper's state: one compile-log step as plain data, and the constraint form.
 
-``step_state(log, i)`` gives the pass's name and options, the mapping text after it with the
-lines changed since the previous step marked (difflib), and the per-level tiling table once
-tiles exist::
+``step_state(log, i, decisions)`` gives the pass's name and options, what it decided in words
+with its estimated cost and the best alternatives it beat (``CompileResult.decisions``), the
+mapping text after it with the lines changed since the previous step marked (difflib), and
+the per-level tiling table once tiles exist::
 
     {"index", "count", "name", "params", "passes": [{"index", "name"}],
+     "decision": {"words", "cost", "constrained",
+                  "alternatives": [{"words", "cost", "change", "fallback",
+                                    "constraints"}]},   # constraints that choose it, or ""
      "lines": [{"kind": "same" | "add" | "del", "text"}], "changed", "table"}
 
 ``form_defaults(result)`` and ``constraints_from_form(...)`` connect the constraint editor
@@ -15,15 +19,18 @@ tiles exist::
 from __future__ import annotations
 
 import difflib
+import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from covenant_lab.compiler.constraints import Constraints
+from covenant_lab.compiler.explain import Decision
 from covenant_lab.compiler.mapping import Mapping as CMapping
 from covenant_lab.compiler.render import level_table
 from covenant_lab.errors import UsageError
 
-__all__ = ["constraints_from_form", "diff_lines", "form_defaults", "step_state"]
+__all__ = ["constraints_from_form", "decision_state", "diff_lines", "form_defaults", "form_values",
+           "mapping_diff_html", "step_state"]
 
 
 def diff_lines(before: str, after: str) -> list[dict[str, str]]:
@@ -44,11 +51,31 @@ def _has_tiles(m: CMapping) -> bool:
     return any(g.tiles for g in m.groups)
 
 
-def step_state(log: Sequence[Any], index: int) -> dict[str, Any]:
-    """The state of step ``index`` of a compile log (a sequence of LogStep)."""
+def decision_state(decision: Decision | None) -> dict[str, Any]:
+    """One step's decision as plain data (empty words when there is none)."""
+    if decision is None:
+        return {"words": "", "cost": None, "constrained": "", "alternatives": []}
+    chosen = decision.chosen.cost if decision.chosen is not None else None
+    return {
+        "words": decision.words,
+        "cost": chosen,
+        "constrained": decision.constrained,
+        "alternatives": [
+            {"words": a.words, "cost": a.cost, "fallback": a.fallback,
+             "change": (a.cost / chosen - 1) if chosen else None,
+             "constraints": a.constraints.describe() if a.constraints is not None else ""}
+            for a in decision.alternatives
+        ],
+    }
+
+
+def step_state(log: Sequence[Any], index: int,
+               decisions: Sequence[Decision] | None = None) -> dict[str, Any]:
+    """The state of step ``index`` of a compile log (a sequence of LogStep), with its
+    decision explained when ``decisions`` (``CompileResult.decisions``) is given."""
     if not log:
         return {"index": 0, "count": 0, "name": "", "params": "", "passes": [], "lines": [],
-                "changed": 0, "table": ""}
+                "changed": 0, "table": "", "decision": decision_state(None)}
     if not 0 <= index < len(log):
         raise UsageError(f"step_state: no step {index} (the log has {len(log)})")
     step = log[index]
@@ -59,6 +86,8 @@ def step_state(log: Sequence[Any], index: int) -> dict[str, Any]:
         "name": step.name,
         "params": step.params,
         "passes": [{"index": s.index, "name": s.name} for s in log],
+        "decision": decision_state(decisions[index] if decisions is not None
+                                   and index < len(decisions) else None),
         "lines": lines,
         "changed": sum(1 for x in lines if x["kind"] == "add"),
         "table": level_table(step.after) if _has_tiles(step.after) else "",
@@ -108,3 +137,31 @@ def constraints_from_form(
     names = tuple(x for x in order.replace(",", " ").split() if x)
     stores = {op: s for op, s in storage.items() if s}
     return Constraints.of(tiles=chosen, order=names, storage=stores)
+
+
+def form_values(constraints: Constraints) -> dict[str, Any]:
+    """What the constraint form shows for the constraints a result was compiled under, so
+    they stay in the form after a recompile: ``tiles`` loop -> size (the outermost level's),
+    ``order`` (text), ``storage`` operand -> storage."""
+    return {
+        "tiles": {lp: sizes[0] for lp, sizes in constraints.tiles if sizes},
+        "order": ", ".join(constraints.order),
+        "storage": dict(constraints.storage),
+    }
+
+
+def mapping_diff_html(before: str, after: str) -> str:
+    """The lines of a mapping's text that changed between two compiles, as HTML: removed
+    lines struck through in red (``covenant-change-del``), added ones in green
+    (``covenant-change-add``); a line that says so when nothing changed."""
+    lines = [x for x in diff_lines(before, after) if x["kind"] != "same"]
+    if not lines:
+        return '<div style="color:#555">the new mapping is the same as the previous one</div>'
+    style = {"add": "background:#e6ffec", "del": "background:#ffebe9;color:#a33;"
+             "text-decoration:line-through"}
+    body = "".join(f'<div class="covenant-change-{x["kind"]}" style="{style[x["kind"]]}">'
+                   f'{"+ " if x["kind"] == "add" else "- "}{html.escape(x["text"])}</div>'
+                   for x in lines)
+    return ('<div style="font-size:12px"><b>what changed since the previous compile</b>'
+            '<div style="font-family:monospace;font-size:11px;white-space:pre;'
+            f'overflow-x:auto">{body}</div></div>')

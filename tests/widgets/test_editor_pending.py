@@ -76,7 +76,7 @@ def test_recompiles_keep_the_typed_text(teaching: ACG, layer: Codelet) -> None:
     before = e.cycles.value
     e.param_inputs["bus_bytes"].value = "16"  # valid: recompiles
     assert e.result is not None and e.cycles.value != before and "now" in e.cycles.value
-    _shows(e, "param:spad_kib", "0", "must be positive, got 0")
+    _shows(e, "param:spad_kib", "0", "must be positive; 0 makes it 0")
     assert "spad_kib" in e.pending_notice.value
 
 
@@ -180,8 +180,8 @@ def test_errors_speak_of_the_edited_field(teaching: ACG) -> None:
     e = ArchEditor(teaching)
     e.param_inputs["spad_kib"].value = "-5"
     first, detail = _box(e, "param:spad_kib").split("\n")[:2]
-    assert first.endswith("spad_kib: -5 is not accepted")
-    assert "capacity_bytes" not in first and "storage.SPAD.capacity_bytes" in detail
+    assert first.endswith("spad_kib: -5 is not accepted: spad_kib must be at least 1")
+    assert "capacity_bytes" not in first and "SPAD.capacity_bytes" in detail
     e.node_picker.value = "SPAD"
     e.attr_inputs["capacity_bytes"].value = "abc"
     assert "capacity_bytes: 'abc' is not a number or an expression of the parameters" in \

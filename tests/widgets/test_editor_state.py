@@ -153,9 +153,11 @@ def test_a_parameter_error_speaks_of_the_parameter_first(teaching: ACG) -> None:
     s = EditorState(teaching)
     s.edit(SPAD_KIB, "-5")
     first, *detail = s.error(SPAD_KIB).splitlines()
-    assert first == "spad_kib: -5 is not accepted"
-    assert detail == ["  because storage.SPAD.capacity_bytes (= spad_kib * 1024) must be "
-                      "positive, got -5120"]
+    # issue 14: in the user's terms, with the smallest value accepted (found by bisection)
+    assert first == "spad_kib: -5 is not accepted: spad_kib must be at least 1"
+    assert detail == ["  because SPAD.capacity_bytes (= spad_kib * 1024) must be "
+                      "positive; -5 makes it -5120"]
+    assert try_edit(teaching, SPAD_KIB, "1").ok and not try_edit(teaching, SPAD_KIB, "0").ok
 
 
 def test_a_word_in_a_field_says_it_is_not_a_number_or_expression(teaching: ACG) -> None:
@@ -179,9 +181,11 @@ def test_many_derived_problems_are_listed_briefly(teaching: ACG) -> None:
     s = EditorState(teaching)
     s.edit(BUS, "0")
     lines = s.error(BUS).splitlines()
-    assert lines[0] == "bus_bytes: 0 is not accepted"
-    assert "  because communication.bus.bytes_per_cycle (= bus_bytes) must be a positive " \
-           "number, got 0" in lines
+    assert lines[0] == "bus_bytes: 0 is not accepted: bus_bytes must be at least 1"
+    assert "  because bus.bytes_per_cycle (= bus_bytes) must be a positive " \
+           "number; 0 makes it 0" in lines
+    assert "  because edge DRAM->SPAD bytes_per_cycle (= bus_bytes) must be a positive " \
+           "number; 0 makes it 0" in lines
     assert len(lines) <= 7
 
 

@@ -101,3 +101,18 @@ def test_lab_notes_fallback_and_failed_layers() -> None:
     assert "accel.mac" in lab.info.value
     lab.picker.value = "out"
     assert "fallback: host — stage 0 (relu): no other unit performs" in lab.note.value
+
+
+def test_picking_a_layer_keeps_the_open_tab(model: Any) -> None:
+    """Issue 14: the tabs keep their children (replacing them made the browser jump to
+    "passes"); the open tab shows the new layer."""
+    lab = Lab(model, "teaching")
+    holders = lab.tabs.children
+    lab.tabs.selected_index = 2
+    first = lab.tabs.children[2].children[0]
+    lab.picker.value = "act"
+    assert lab.tabs.children == holders and lab.tabs.selected_index == 2
+    assert lab.tabs.children[2].children == (lab.player("act"),) != (first,)
+    assert lab.tabs.children[1].children == ()  # built when opened
+    lab.tabs.selected_index = 1
+    assert lab.tabs.children[1].children == (lab.stepper("act"),)

@@ -120,3 +120,66 @@ def test_impossible_constraints_show_the_mapping_error_inline(result: CompileRes
     w.tile_fields["m"].value = 1000
     w.recompile_button.click()
     assert "tile 1000" in w.error.value
+
+
+# -- issue 14: decisions in words, constraints kept, compare after a recompile -----------------
+def test_each_step_states_its_decision_and_the_alternatives(result: CompileResult) -> None:
+    names = [s.name for s in result.log]
+    tile = step_state(result.log, names.index("tile"), result.decisions)["decision"]
+    assert tile["words"].startswith("level 1 (SPAD): ")
+    costs = [tile["cost"], *(a["cost"] for a in tile["alternatives"])]
+    assert len(costs) >= 2 and costs == sorted(costs)
+    for a in tile["alternatives"]:
+        assert a["change"] == pytest.approx(a["cost"] / tile["cost"] - 1) and a["change"] >= 0
+    assert step_state(result.log, 0)["decision"]["words"] == ""  # without decisions
+    w = PassStepper(result)
+    assert w.view.state["decision"]["words"] == result.decisions[-1].words
+    assert "((" not in w.view.state["decision"]["words"]
+
+
+def test_constraints_stay_in_the_form_after_a_recompile(result: CompileResult,
+                                                       layer: Codelet) -> None:
+    w = PassStepper(result, layer)
+    w.tile_fields["m"].value = 8
+    w.order_field.value = "k m n"
+    w.storage_fields["a"].value = "SPAD"
+    assert w.recompile()
+    assert (w.tile_fields["m"].value, w.order_field.value) == (8, "k, m, n")
+    assert w.storage_fields["a"].value == "SPAD" and w.tile_fields["n"].value == 0
+    wanted = Constraints.of(tiles={"m": 8}, order=("k", "m", "n"), storage={"a": "SPAD"})
+    assert w.result.constraints == wanted
+    assert w.recompile()  # again, nothing touched: the same constraints hold
+    assert w.result.constraints == wanted and w.tile_fields["m"].value == 8
+    assert w.result.decisions[-1].constrained == "order k,m,n"
+
+
+def test_a_recompile_offers_the_diff_and_the_comparison(result: CompileResult,
+                                                       layer: Codelet) -> None:
+    w = PassStepper(result, layer)
+    assert w.compare_button.layout.display == "none" and not w.compare()
+    w.tile_fields["m"].value = 4
+    assert w.recompile()
+    assert w.compare_button.layout.display == ""
+    assert "covenant-change-add" in w.recompile_diff.value and "m=4" in w.recompile_diff.value
+    assert w.compare()
+    c = w.compare_view.comparison
+    assert c.before.estimate == result.estimate.cycles
+    assert c.after.estimate == w.result.estimate.cycles
+    assert c.cycles.delta == c.after.cycles - c.before.cycles
+    assert "covenant-compare-table" in w.compare_view.table._dom_classes
+    assert w.compare_box.children == (w.compare_view,)
+
+
+def test_trying_an_alternative_recompiles_under_its_constraints(result: CompileResult,
+                                                               layer: Codelet) -> None:
+    w = PassStepper(result, layer)
+    w.show([s.name for s in result.log].index("tile"))
+    alts = w.view.state["decision"]["alternatives"]
+    assert alts and alts[0]["constraints"].startswith("tiles ")
+    wanted = result.decisions[w.index].alternatives[0]
+    w.view.set_state({"try_alternative": 0})  # the browser's "try" button
+    assert w.view.try_alternative == -1 and len(w.history) == 2
+    assert w.result.constraints == wanted.constraints
+    assert w.result.decisions[0].chosen.cost == pytest.approx(wanted.cost)  # type: ignore[union-attr]
+    assert w.order_field.value == alts[0]["constraints"].split("order ")[1].replace(",", ", ")
+    assert not w.try_alternative(99) and "cannot be asked for" in w.error.value
