@@ -58,6 +58,7 @@ class CompileResult:
     fallback: tuple[Fallback, ...] = ()
     # the structural options the search scored: (fallback work, cost, passes), best first
     tried: tuple[tuple[int, float, tuple[object, ...]], ...] = field(repr=False, default=())
+    objective: Objective = Objective.CYCLES  # what the search minimised
 
     @property
     def codelet(self) -> Codelet:
@@ -177,4 +178,5 @@ def compile(
         best.passes,
         fallback,
         best.tried,
+        goal,
     )

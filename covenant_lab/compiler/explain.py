@@ -21,6 +21,7 @@ from typing import Any
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.decisions import decision_words, group_order_words, group_tile_words
 from covenant_lab.compiler.mapping import Mapping
+from covenant_lab.compiler.objective import Objective
 from covenant_lab.compiler.passes.fuse import FuseStages
 from covenant_lab.compiler.passes.match import MatchCapabilities
 from covenant_lab.compiler.search import outer_ranking
@@ -56,6 +57,7 @@ class Decision:
     chosen: Option | None
     alternatives: tuple[Option, ...] = ()
     constrained: str = ""
+    note: str = ""  # why costs are missing (a compile that minimised another objective)
 
     def text(self) -> str:
         """The decision as lines of text (what ``log_text(why=True)`` prints)."""
@@ -63,6 +65,8 @@ class Decision:
         lines = [f"chose: {self.words}{cost}"]
         if self.constrained:
             lines.append(f"fixed by the constraint {self.constrained}")
+        if self.note:
+            lines.append(self.note)
         for k, alt in enumerate(self.alternatives, start=1):
             extra = ""
             if self.chosen is not None and self.chosen.cost:
@@ -169,7 +173,15 @@ def _ranking(result: Any, gi: int, name: str
 
 
 def explain(result: Any) -> tuple[Decision, ...]:
-    """Every step of ``result.log`` (a CompileResult) explained."""
+    """Every step of ``result.log`` (a CompileResult) explained. Costs and alternatives are
+    the cycle search's: for a compile that minimised energy or EDP each decision says so in
+    words and lists no costs (its search scored other units than the ones shown here)."""
+    if result.objective is not Objective.CYCLES:
+        note = (f"searched for the least {result.objective.value}: costs and alternatives are "
+                "shown for objective='cycles' only")
+        return tuple(Decision(step.index, step.name,
+                              decision_words(step.name, step.after) or step.params, None,
+                              note=note) for step in result.log)
     total = next((c for _, c, p in result.tried if p == result.passes), None)
     chosen_all = Option("", total) if total is not None else None
     out = []

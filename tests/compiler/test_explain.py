@@ -95,3 +95,16 @@ def test_log_text_with_why(teaching: ACG) -> None:
     assert "chose: level 1 (SPAD): oc in tiles of 4" in text
     assert text.count("  beat ") == sum(len(d.alternatives) for d in result.decisions)
     assert "chose:" not in result.log_text()
+
+
+def test_a_compile_for_energy_says_its_decisions_have_no_cycle_costs() -> None:
+    from covenant_lab.acg import load_arch
+    from covenant_lab.compiler import compile as compile_layer
+    from covenant_lab.suite import load_suite_layer, suite_layer
+
+    layer = load_suite_layer(suite_layer("resnet50_3x3"))[0]
+    result = compile_layer(layer, load_arch("teaching"), objective="energy")
+    assert result.decisions and all(
+        d.chosen is None and d.alternatives == () and "least energy" in d.note
+        for d in result.decisions)
+    assert "searched for the least energy" in result.log_text(why=True)
