@@ -28,6 +28,7 @@ __all__ = [
     "EXPR_CHARS",
     "EXPR_DEPTH",
     "LATENCY_CYCLES",
+    "MAX_INSTRUCTIONS",
     "MAX_MEMORY",
     "NUMBER",
     "PES",
@@ -107,3 +108,8 @@ TECHNOLOGY_NM = Limit("a technology node", 1, 1000, "nm",
 # -- host memory (checked by covenant_lab/budget.py) -----------------------------------------
 MAX_MEMORY = 2 << 30  # bytes of host memory an ONNX load, a compile or a simulation may use by
 #                       default (a laptop runs two side by side); max_memory= / --max-memory
+# -- work (checked by covenant_lab/budget.py) ------------------------------------------------
+MAX_INSTRUCTIONS = 500_000  # instructions a compiled or loaded program may have by default:
+#                       7x the largest shipped layer (Eyeriss BERT FFN1, ~73,000), about 15 s
+#                       to lower, 30 s to simulate for timing and 2 min functionally at the
+#                       measured 4,700 instructions/s; max_instructions= / --max-instructions

@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -63,14 +63,17 @@ class Ours:
 
 @dataclass(frozen=True, slots=True)
 class ZigzagRun:
-    """One ZigZag process over the layers: per-layer records by name (``cycles``,
-    ``energy_pj``, ``search_s``, ``spatial_mapping`` or ``error``), or why it did not run."""
+    """One ZigZag process over the layers: per-layer records of its latency-optimal mappings
+    by name (``cycles``, ``energy_pj``, ``search_s``, ``spatial_mapping``, ``levels`` or
+    ``error``; see ``zigzag_runner.py``), of its energy-optimal ones when asked for, or why it
+    did not run."""
 
     layers: dict[str, dict[str, Any]]
     process_s: float = 0.0
     import_s: float = 0.0
     python: str = ""
     note: str = ""
+    energy_optimal: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _has_zigzag(python: str) -> bool:
@@ -103,11 +106,12 @@ def oracles_python() -> str | None:
 
 
 def run_zigzag(layers: Sequence[SharedLayer] = LAYERS, *, python: str | None = None,
-               timeout_s: float = 3600.0) -> ZigzagRun:
-    """ZigZag's latency-optimal cycles of each layer on the shared machine, in one subprocess
-    of ``python`` (default :func:`oracles_python`, Python 3.11+ for ``-P``). A failed layer
-    has an ``error``; a missing interpreter, a crash or a timeout says why in ``note`` (the
-    layers finished before a crash or timeout are kept)."""
+               timeout_s: float = 3600.0, energy: bool = False) -> ZigzagRun:
+    """ZigZag's latency-optimal mapping of each layer on the shared machine (and with
+    ``energy`` its energy-optimal one too), in one subprocess of ``python`` (default
+    :func:`oracles_python`, Python 3.11+ for ``-P``). A failed layer has an ``error``; a
+    missing interpreter, a crash or a timeout says why in ``note`` (the layers finished before
+    a crash or timeout are kept)."""
     python = python or oracles_python()
     if python is None:
         return ZigzagRun({}, note=DISABLED if _disabled() else "not installed")
@@ -116,7 +120,9 @@ def run_zigzag(layers: Sequence[SharedLayer] = LAYERS, *, python: str | None = N
         write_zigzag_inputs(work)
         for layer in layers:
             onnx.save(layer.onnx_model(), str(work / f"{layer.name}.onnx"))
-        (work / "layers.json").write_text(json.dumps([x.name for x in layers]), encoding="utf-8")
+        opts = ("latency", "energy") if energy else ("latency",)
+        jobs = [{"name": x.name, "opt": opt} for opt in opts for x in layers]
+        (work / "layers.json").write_text(json.dumps(jobs), encoding="utf-8")
         t0 = time.perf_counter()
         note = ""
         try:
@@ -132,8 +138,11 @@ def run_zigzag(layers: Sequence[SharedLayer] = LAYERS, *, python: str | None = N
         lines = results.read_text(encoding="utf-8").splitlines() if results.exists() else []
     records = [json.loads(line) for line in lines if line.strip()]
     import_s = next((float(r["import_s"]) for r in records if "import_s" in r), 0.0)
-    by_name = {r["name"]: r for r in records if "name" in r}
-    return ZigzagRun(by_name, process_s, import_s, python, note)
+    by_opt: dict[str, dict[str, dict[str, Any]]] = {"latency": {}, "energy": {}}
+    for r in records:
+        if "name" in r:
+            by_opt[r["opt"]][r["name"]] = r
+    return ZigzagRun(by_opt["latency"], process_s, import_s, python, note, by_opt["energy"])
 
 
 def ours(layers: Sequence[SharedLayer] = LAYERS) -> list[Ours]:

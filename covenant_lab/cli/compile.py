@@ -10,7 +10,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from covenant_lab.budget import add_max_memory_option
+from covenant_lab.budget import add_budget_options
 from covenant_lab.cli.common import (
     add_model_options,
     arch_from,
@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
     add_model_options(p, "compile")
     p.add_argument("--json", metavar="OUT", help="write per-layer results as JSON")
     p.add_argument("--asm", metavar="OUT", help="write the assembly of every layer")
-    add_max_memory_option(p, "the model's tensors and each layer's program")
+    add_budget_options(p, "the model's tensors and each layer's program")
     p.set_defaults(func=_run)
 
 
@@ -81,7 +81,7 @@ def _run(args: argparse.Namespace) -> int:
     check_layers(model, args.layer, "compile")  # lists the layers when one is unknown
     json_out, asm_out = outs["json"], outs["asm"]
     result = compile_model(model, acg, fuse=not args.no_fuse, only=args.layer or None,
-                           max_memory=args.max_memory)
+                           max_memory=args.max_memory, max_instructions=args.max_instructions)
     if not result.units:
         raise UsageError("compile: no layer selected")
     rows = layer_rows(result)

@@ -1,7 +1,8 @@
 """``covenant simulate``: compile and simulate a model's layers, optionally checking results.
 
-Layers no unit can run get a row with the error (the layers after them read the reference's
-values) and the command exits with status 1; layers on a fallback unit are marked.
+Layers no unit can run, and layers whose simulation is refused (over a budget), get a row with
+the reason (the layers after them read the reference's values) and the command exits with
+status 1; layers on a fallback unit are marked.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from covenant_lab.budget import add_max_memory_option
+from covenant_lab.budget import add_budget_options
 from covenant_lab.cli.common import (
     add_model_options,
     arch_from,
@@ -39,13 +40,13 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--json", metavar="OUT", help="write per-layer results as JSON")
     p.add_argument("--trace", metavar="OUT", help="write a Chrome/Perfetto trace of the layers")
-    add_max_memory_option(p, "the model's tensors, each layer's program and each simulation")
+    add_budget_options(p, "the model's tensors, each layer's program and each simulation")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from covenant_lab.compiler.model import compile_model
-    from covenant_lab.sim.compiled import simulate_model
+    from covenant_lab.sim.compiled import NOT_SIMULATED, simulate_model
 
     outs = output_paths(args, json="--json", trace="--trace")  # before any work
     acg = arch_from(args)
@@ -53,9 +54,10 @@ def _run(args: argparse.Namespace) -> int:
     check_layers(model, args.layer, "simulate")  # lists the layers when one is unknown
     json_out, trace_out = outs["json"], outs["trace"]
     result = compile_model(model, acg, fuse=not args.no_fuse, only=args.layer or None,
-                           max_memory=args.max_memory)
+                           max_memory=args.max_memory, max_instructions=args.max_instructions)
     sims = {r.layer: r for r in simulate_model(result, check=args.check,
-                                               max_memory=args.max_memory)}
+                                               max_memory=args.max_memory,
+                                               max_instructions=args.max_instructions)}
     width = max(len(u.name) for u in result.units)
     print(
         f"{'layer':<{width}}  {'op':<16} {'cycles':>12} {'ideal':>12} {'eff':>5} {'util':>5}"
@@ -63,9 +65,10 @@ def _run(args: argparse.Namespace) -> int:
     )
     for u in result.units:
         r = sims.get(u.name)
+        ran = r is not None and r.check != NOT_SIMULATED
         figures = (
             f"{r.cycles:>12,} {r.ideal_cycles:>12,.0f} {r.efficiency:>5.2f} {r.utilisation:>5.2f}"
-            if r is not None
+            if r is not None and ran
             else f"{'-':>12} {'-':>12} {'-':>5} {'-':>5}"
         )
         check = r.check if r is not None else "-"
@@ -73,25 +76,29 @@ def _run(args: argparse.Namespace) -> int:
     rows = list(sims.values())
     total = sum(r.cycles for r in rows)
     failed = [r for r in rows if r.check == "fail"]
+    refused = [r for r in rows if r.check == NOT_SIMULATED]
     print(
         f"{len(result.units)} layers on {acg.name}: {total:,} cycles"
         + (f", {len(failed)} check(s) FAILED" if failed else "")
+        + (f", {len(refused)} not simulated" if refused else "")
         + problem_counts(result)
     )
-    for r in failed[:1]:
-        print(r.message)
+    for r in failed[:1] + refused:
+        print(f"{r.layer}: {r.message}" if r in refused else r.message)
     print_details(result)
     if json_out:
         write_atomic(json_out, json.dumps(_doc(result, sims, total), indent=2),
                      "simulate: --json")
     if trace_out:
-        write_atomic(trace_out, json.dumps(_trace(result, args.max_memory)), "simulate: --trace")
-    return 1 if failed or result.failed else 0
+        write_atomic(trace_out, json.dumps(_trace(result, sims, args)),
+                     "simulate: --trace")
+    return 1 if failed or refused or result.failed else 0
 
 
 def _doc(result: ModelResult, sims: dict[str, LayerSim], total: int) -> dict[str, Any]:
     """The JSON document: one record per layer in model order (failed ones without figures)."""
     from covenant_lab.compiler.model import FailedLayer
+    from covenant_lab.sim.compiled import NOT_SIMULATED
 
     layers: list[dict[str, Any]] = []
     for u in result.units:
@@ -99,6 +106,11 @@ def _doc(result: ModelResult, sims: dict[str, LayerSim], total: int) -> dict[str
             layers.append({**failed_row(u), "cycles": None, "check": "not compiled"})
             continue
         r = sims[u.name]
+        if r.check == NOT_SIMULATED:
+            layers.append({"layer": r.layer, "op": r.op, "status": "compiled", "cycles": None,
+                           "check": r.check, "error": r.message,
+                           "instructions": r.instructions})
+            continue
         layers.append({
             "layer": r.layer,
             "op": r.op,
@@ -116,16 +128,21 @@ def _doc(result: ModelResult, sims: dict[str, LayerSim], total: int) -> dict[str
             "layers": layers}
 
 
-def _trace(result: ModelResult, max_memory: int) -> dict[str, Any]:
-    """One Perfetto trace with the layers laid end to end (origin names the layer)."""
+def _trace(result: ModelResult, sims: dict[str, LayerSim], args: argparse.Namespace
+           ) -> dict[str, Any]:
+    """One Perfetto trace with the simulated layers laid end to end (origin names the layer)."""
     from dataclasses import replace
 
     from covenant_lab.sim import Simulator, to_perfetto
+    from covenant_lab.sim.compiled import NOT_SIMULATED
 
     events = []
     offset = 0
     for c in result.layers:
-        sim = Simulator(c.result.program, c.result.arch, max_memory=max_memory).run()
+        if sims[c.name].check == NOT_SIMULATED:
+            continue
+        sim = Simulator(c.result.program, c.result.arch, max_memory=args.max_memory,
+                        max_instructions=args.max_instructions).run()
         events += [
             replace(
                 ev, start=ev.start + offset, end=ev.end + offset, origin=f"{c.name}: {ev.origin}"

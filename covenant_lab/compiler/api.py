@@ -21,7 +21,7 @@ from covenant_lab.compiler.program_budget import require_program_fits
 from covenant_lab.compiler.render import level_table, loop_nest, mapping_text
 from covenant_lab.compiler.search import plan
 from covenant_lab.errors import UsageError
-from covenant_lab.limits import MAX_MEMORY
+from covenant_lab.limits import MAX_INSTRUCTIONS, MAX_MEMORY
 
 
 @dataclass(frozen=True)
@@ -111,13 +111,15 @@ def compile(
     *,
     on_step: Callable[[LogStep], None] | None = None,
     max_memory: int = MAX_MEMORY,
+    max_instructions: int = MAX_INSTRUCTIONS,
 ) -> CompileResult:
     """Map ``target`` (a front-end Layer or a Codelet) onto ``arch`` and lower it to a Program.
 
     Stages bound to a fallback unit are explained in ``CompileResult.fallback`` (which may
     plan the codelet once more per such stage; ``compile_s`` does not count that). A program
-    that would need more than ``max_memory`` bytes of host memory is refused before it is
-    lowered (a MappingError; ``compiler/program_budget.py``).
+    that would have more than ``max_instructions`` instructions or need more than
+    ``max_memory`` bytes of host memory is refused before it is lowered (a MappingError;
+    ``compiler/program_budget.py``).
     """
     acg = load_arch(arch) if isinstance(arch, str) else arch
     if not isinstance(acg, ACG):
@@ -135,7 +137,7 @@ def compile(
     t0 = time.perf_counter()
     best = plan(codelet, acg, cons)
     mapping, log = Pipeline(best.passes).run(Mapping(best.codelet), acg, on_step)  # type: ignore[arg-type]
-    require_program_fits(mapping, acg, max_memory, name)  # bytes of host memory, up front
+    require_program_fits(mapping, acg, max_memory, max_instructions, name)  # up front
     program = lower(mapping, acg)
     elapsed = time.perf_counter() - t0
     fallback = explain_fallbacks(mapping, acg, best.constraints, best.estimate)

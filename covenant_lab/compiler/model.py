@@ -23,7 +23,7 @@ from covenant_lab.compiler.api import CompileResult, compile
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.fallback import Fallback, fallback_note
 from covenant_lab.errors import MappingError
-from covenant_lab.limits import MAX_MEMORY
+from covenant_lab.limits import MAX_INSTRUCTIONS, MAX_MEMORY
 from covenant_lab.types import OpKind
 
 if TYPE_CHECKING:  # imported where used: `covenant arch check` never loads onnx
@@ -256,6 +256,7 @@ def compile_model(
     only: Sequence[str] | None = None,
     constraints: Constraints | None = None,
     max_memory: int = MAX_MEMORY,
+    max_instructions: int = MAX_INSTRUCTIONS,
 ) -> ModelResult:
     """Compile every layer (or the ``only`` ones), fusing elementwise consumers when legal.
 
@@ -275,7 +276,8 @@ def compile_model(
             if homes:
                 cons = replace(cons, home=(*cons.home, *homes))
             try:
-                memo[key] = compile(layer, acg, cons, max_memory=max_memory)
+                memo[key] = compile(layer, acg, cons, max_memory=max_memory,
+                                   max_instructions=max_instructions)
             except MappingError as exc:
                 memo[key] = exc
         hit = memo[key]

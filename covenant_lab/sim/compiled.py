@@ -5,6 +5,8 @@ Functionally, each layer reads its inputs from the tensors the previous layers *
 reference for the same tensors, so the first wrong layer is named. A layer the compiler could
 not map (``ModelResult.failed``) is not simulated: the layers after it read its outputs from
 the ONNX reference (with ``check``) or from the codelet interpreter run on the simulated inputs.
+Likewise a layer that compiled but cannot be simulated (over a budget: ``SimulationError``)
+gets a "not simulated" row with the reason, and the layers after it still run.
 """
 
 from __future__ import annotations
@@ -12,15 +14,22 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from covenant_lab.analysis.bounds import ideal_bound
-from covenant_lab.budget import DEFAULT_MAX_MEMORY
+from covenant_lab.budget import DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MAX_MEMORY
 from covenant_lab.codelets.interpret import interpret
-from covenant_lab.compiler.model import CompiledLayer, FailedLayer, ModelResult
+from covenant_lab.compiler.model import CompiledLayer, ModelResult
 from covenant_lab.errors import SimulationError
 from covenant_lab.sim.simulator import Simulator
+
+if TYPE_CHECKING:
+    from covenant_lab.frontends.onnx.model import Layer
+
+#: the check of a layer that was compiled but could not be simulated (its message says why)
+NOT_SIMULATED = "not simulated"
 
 
 @dataclass(frozen=True)
@@ -33,7 +42,7 @@ class LayerSim:
     ideal_cycles: float
     instructions: int
     utilisation: float  # of the layer's main compute node
-    check: str  # "pass", "fail" or "skipped"
+    check: str  # "pass", "fail", "skipped" or NOT_SIMULATED
     message: str
     sim_s: float
 
@@ -53,13 +62,14 @@ def simulate_layer(
     reference: Mapping[str, np.ndarray] | None,
     *,
     max_memory: int = DEFAULT_MAX_MEMORY,
+    max_instructions: int = DEFAULT_MAX_INSTRUCTIONS,
 ) -> LayerSim:
     """Simulate one compiled layer; with ``env`` move real data and update ``env``."""
     acg = c.result.arch
     t0 = time.perf_counter()
     inputs = c.layer.operand_values(env, initializers) if env is not None else None
     sim = Simulator(c.result.program, acg, inputs, snapshot_budget_bytes=0,  # never rewound
-                    max_memory=max_memory).run()
+                    max_memory=max_memory, max_instructions=max_instructions).run()
     verdict, message = "skipped", ""
     if env is not None:
         outputs = c.layer.outputs_to_tensors(sim.outputs())
@@ -89,15 +99,22 @@ def simulate_layer(
     )
 
 
+def not_simulated(c: CompiledLayer, error: SimulationError) -> LayerSim:
+    """The row of a compiled layer whose simulation was refused: no figures, the reason."""
+    bound = ideal_bound(c.result.codelet, c.result.arch)
+    return LayerSim(c.name, c.layer.op_type, 0, bound.cycles, len(c.result.program.instrs),
+                    0.0, NOT_SIMULATED, str(error), 0.0)
+
+
 def stand_in(
-    failed: FailedLayer,
+    layer: Layer,
     env: dict[str, np.ndarray],
     initializers: Mapping[str, np.ndarray],
     reference: Mapping[str, np.ndarray] | None,
 ) -> None:
-    """Put the outputs of a layer that was not compiled into ``env``: the ONNX reference's
-    when there is one, else the codelet interpreter's on the values in ``env``."""
-    layer = failed.layer
+    """Put the outputs of a layer that was not compiled or not simulated into ``env``: the
+    ONNX reference's when there is one, else the codelet interpreter's on the values in
+    ``env``."""
     if reference is not None:
         env.update({t.name: reference[t.name] for t in layer.output_tensors})
         return
@@ -111,12 +128,15 @@ def simulate_model(
     inputs: Mapping[str, np.ndarray] | None = None,
     check: bool = False,
     max_memory: int = DEFAULT_MAX_MEMORY,
+    max_instructions: int = DEFAULT_MAX_INSTRUCTIONS,
 ) -> tuple[LayerSim, ...]:
     """Every compiled layer in order; ``check`` runs functionally against the ONNX reference.
 
-    Failed layers (``result.failed``) have no row; with real data, their outputs come from
-    the reference or the interpreter (see :func:`stand_in`) so the layers after them run.
-    ``max_memory`` bounds the host memory of each simulation and of the reference.
+    Failed layers (``result.failed``) have no row; a compiled layer whose simulation is
+    refused (over a budget) has a NOT_SIMULATED row. With real data, the outputs of both
+    come from the reference or the interpreter (see :func:`stand_in`) so the layers after
+    them run. ``max_memory`` bounds the host memory of each simulation and of the reference,
+    ``max_instructions`` the program of each simulation.
     """
     model = result.model
     env: dict[str, np.ndarray] | None = None
@@ -131,8 +151,13 @@ def simulate_model(
     rows = []
     for unit in result.units:
         if isinstance(unit, CompiledLayer):
-            rows.append(simulate_layer(unit, env, model.initializers, reference,
-                                       max_memory=max_memory))
-        elif env is not None:
-            stand_in(unit, env, model.initializers, reference)
+            try:
+                rows.append(simulate_layer(unit, env, model.initializers, reference,
+                                           max_memory=max_memory,
+                                           max_instructions=max_instructions))
+                continue
+            except SimulationError as exc:
+                rows.append(not_simulated(unit, exc))
+        if env is not None:
+            stand_in(unit.layer, env, model.initializers, reference)
     return tuple(rows)

@@ -22,13 +22,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from covenant_lab.budget import (
+    DEFAULT_MAX_INSTRUCTIONS,
     DEFAULT_MAX_MEMORY,
     HINT,
+    INSTRUCTIONS_HINT,
     SIM_BYTES_PER_BYTE,
     SIM_BYTES_PER_INSTRUCTION,
     SIM_VIEWS_BYTES,
     SIM_VIEWS_BYTES_PER_INSTRUCTION,
     over_budget,
+    over_instruction_budget,
+    require_max_instructions,
     require_max_memory,
     size_text,
 )
@@ -58,7 +62,8 @@ class Simulator:
     """Replay ``program`` on ``acg``; with ``inputs`` (by operand name) also compute values.
 
     ``max_memory`` (bytes of host memory, default 2 GiB): a program whose simulation would
-    need more is refused before anything is allocated (``covenant_lab.budget``).
+    need more is refused before anything is allocated; ``max_instructions`` (default 500,000):
+    a longer program is refused before it is checked or scheduled (``covenant_lab.budget``).
     """
 
     def __init__(
@@ -70,6 +75,7 @@ class Simulator:
         snapshot_every: int = 256,
         snapshot_budget_bytes: int = 256 * 2**20,
         max_memory: int = DEFAULT_MAX_MEMORY,
+        max_instructions: int = DEFAULT_MAX_INSTRUCTIONS,
     ) -> None:
         from covenant_lab.acg.graph import ACG
 
@@ -84,6 +90,11 @@ class Simulator:
             raise UsageError(f"argument 'snapshot_every' to Simulator: expected a positive int, "
                              f"got {snapshot_every}")
         max_memory = require_max_memory(max_memory, "Simulator")
+        many = over_instruction_budget(f"sim: {program.codelet.name}: the program",
+                                       len(program.instrs),
+                                       require_max_instructions(max_instructions, "Simulator"))
+        if many is not None:
+            raise SimulationError(many, hint=INSTRUCTIONS_HINT)
         self.program = program
         self.acg = acg
         self.functional = inputs is not None

@@ -154,3 +154,24 @@ def test_zigzag_returns_cycles_for_each_layer(zigzag_run, layer):
 def test_zigzag_matches_the_hand_measured_cycles(zigzag_run):
     # the notes' figures came from hand-written ZigZag files for the same machine (3.9.1)
     assert {k: r["cycles"] for k, r in zigzag_run.layers.items()} == NOTES_ZIGZAG
+
+
+@pytest.mark.oracle
+def test_zigzag_reports_its_accesses_per_level_and_they_add_up_to_its_energy():
+    python = zz.oracles_python()
+    if python is None:
+        pytest.skip("no interpreter with zigzag-dse: run `make oracles`")
+    gemm = next(x for x in LAYERS if x.name == "gemm256")  # 256 x 256 x 256, int8
+    run = zz.run_zigzag([gemm], python=python, energy=True)
+    assert not run.note, run.note
+    for rec in (run.layers["gemm256"], run.energy_optimal["gemm256"]):
+        levels = rec["levels"]
+        spent = sum(sum(lv["energy_pj"].values()) for lv in levels) + rec["mac_energy_pj"]
+        assert spent == pytest.approx(rec["energy_pj"], rel=1e-9)
+        assert rec["mac_energy_pj"] == pytest.approx(256**3 * 0.04)  # unit_energy per MAC
+        dram = {lv["operand"]: lv["elements"] for lv in levels if lv["memory"] == "dram"}
+        # each input read from DRAM at least once, each output written exactly once
+        assert dram["I"]["rd_out_to_low"] >= 256 * 256
+        assert dram["W"]["rd_out_to_low"] >= 256 * 256
+        assert dram["O"]["wr_in_by_low"] == 256 * 256
+    assert run.energy_optimal["gemm256"]["energy_pj"] <= run.layers["gemm256"]["energy_pj"]

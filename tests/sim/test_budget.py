@@ -4,6 +4,10 @@ memory it does not use."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -15,6 +19,7 @@ from covenant_lab.compiler.model import FailedLayer, compile_model
 from covenant_lab.errors import MappingError, SimulationError, UsageError
 from covenant_lab.frontends.onnx import load
 from covenant_lab.sim import Simulator
+from covenant_lab.sim.compiled import NOT_SIMULATED, simulate_model
 from tests.frontends.onnx._build import make_model, node
 
 from ._build import tiled_gemm, tiny
@@ -63,13 +68,97 @@ def _matmul(rows: int) -> object:
                            {"w": np.zeros((64, 64), np.float32)}))
 
 
-def test_compile_refuses_a_program_too_big_to_hold_before_lowering_it() -> None:
-    # ~3 million instructions on the 16 KiB teaching machine: minutes and ~3 GiB to lower
+def test_compile_refuses_a_program_too_long_or_too_big_to_hold_before_lowering_it() -> None:
+    # ~3 million instructions on the 16 KiB teaching machine: a minute and ~3 GiB to lower,
+    # 10 minutes to simulate: over the instruction budget, and over the memory budget when
+    # the instruction budget is raised
     layer = _matmul(1_000_003).layers[0]  # type: ignore[attr-defined]
+    with pytest.raises(MappingError, match=(
+            r"compile: matmul: the program has 3,000,010 instructions, over the budget of "
+            r"500,000\nhint: pass max_instructions=\.\.\. \(--max-instructions")):
+        compile(layer, load_arch("teaching"))
     with pytest.raises(MappingError, match=(
             r"compile: matmul: the program needs 2\.9 GiB of host memory \(3,000,010 "
             r"instructions x 1024 B\), over the memory budget of 2\.0 GiB")):
-        compile(layer, load_arch("teaching"))
+        compile(layer, load_arch("teaching"), max_instructions=10**7)
+
+
+# inputs that once ran for minutes (issue #13): each is refused by the instruction budget
+# in well under a second, naming its count (the cost model's count is the lowered one)
+LONG_RUNNING = {
+    "a 1M-row matmul on teaching": (lambda: _matmul(1_000_003), {}, 3_000_010),
+    "a 64 KiB-activation conv on a 1 KiB scratchpad": (
+        lambda: load(make_model([node("Conv", ["x", "w"], pads=[1, 1, 1, 1])],
+                                {"x": (1, 64, 128, 128)}, ["y"],
+                                {"w": np.zeros((64, 64, 3, 3), np.float32)})),
+        {"spad_kib": 1}, None),
+    "a 200k-row matmul on a 1 KiB scratchpad": (lambda: _matmul(200_000), {"spad_kib": 1}, None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LONG_RUNNING))
+def test_inputs_that_ran_for_minutes_are_refused_up_front(case: str) -> None:
+    build, params, count = LONG_RUNNING[case]
+    layer = build().layers[0]  # type: ignore[attr-defined]
+    with pytest.raises(MappingError, match=r"instructions, over the budget of 500,000") as info:
+        compile(layer, load_arch("teaching", params=params))
+    if count is not None:
+        assert f"{count:,} instructions" in str(info.value)
+
+
+def test_the_simulator_refuses_a_program_over_the_instruction_budget() -> None:
+    program = tiled_gemm(8, 8, 12, 4)
+    n = len(program.instrs)
+    with pytest.raises(SimulationError, match=rf"sim: gemm: the program has {n} instructions, "
+                                              r"over the budget of 5\nhint: pass "
+                                              r"max_instructions="):
+        Simulator(program, tiny(), max_instructions=5)
+    Simulator(program, tiny(), max_instructions=n).run()
+    for bad in (0, -3, 2.5, "9", True):
+        with pytest.raises(UsageError, match=r"argument 'max_instructions' to Simulator"):
+            Simulator(program, tiny(), max_instructions=bad)  # type: ignore[arg-type]
+
+
+def _big_then_relu() -> object:
+    # on teaching, unfused: 'big' lowers to 832 instructions, its Relu 'small' to 192
+    return load(make_model([node("MatMul", ["x", "w"], ["h"], name="big"),
+                            node("Relu", ["h"], ["y"], name="small")],
+                           {"x": (1024, 64)}, ["y"], {"w": RNG.standard_normal((64, 64))
+                                                      .astype(np.float32)}))
+
+
+def test_a_layer_over_the_budget_is_a_row_and_the_layers_after_it_still_run() -> None:
+    model = _big_then_relu()
+    result = compile_model(model, load_arch("teaching"), fuse=False)  # type: ignore[arg-type]
+    rows = simulate_model(result, check=True, max_instructions=500)
+    assert [(r.layer, r.check) for r in rows] == [("big", NOT_SIMULATED), ("small", "pass")]
+    big = rows[0]
+    assert big.cycles == 0 and big.instructions > 500
+    assert f"sim: matmul: the program has {big.instructions:,} instructions, over the budget " \
+           "of 500" in big.message
+
+
+def test_covenant_simulate_reports_the_refused_layer_and_runs_the_rest(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "m.onnx"
+    path.write_bytes(_big_then_relu().proto.SerializeToString())  # type: ignore[attr-defined]
+    out = tmp_path / "r.json"
+    # 8 MiB: enough to compile both and to simulate 'small', not 'big' (~12 MiB functionally)
+    assert main(["simulate", str(path), "--arch", "teaching", "--no-fuse", "--check",
+                 "--max-memory", "8M", "--json", str(out)]) == 1
+    text = capsys.readouterr().out
+    assert re.search(r"^big +MatMul +- +- +- +-  not simulated", text, re.M), text
+    assert re.search(r"^small +Relu +[\d,]+ .* pass", text, re.M), text
+    assert "1 not simulated" in text and "big: sim: matmul: functional simulation needs" in text
+    doc = json.loads(out.read_text())
+    assert [(r["layer"], r["check"], r["cycles"] is None) for r in doc["layers"]] == [
+        ("big", "not simulated", True), ("small", "pass", False)]
+    for bad in ("0", "lots", "١٢", "-5"):
+        with pytest.raises(SystemExit) as info:
+            main(["simulate", "lenet", "--arch", "teaching", "--max-instructions", bad])
+        assert info.value.code == 2
+        assert "argument --max-instructions: expected a positive whole number" in \
+            capsys.readouterr().err
 
 
 def test_compile_model_records_the_refused_layer_and_compiles_the_others() -> None:

@@ -94,10 +94,10 @@ def test_a_failed_layer_stands_in_with_the_interpreter_without_a_reference(
     want = model.reference(feeds, intermediates=True)
     env = {**feeds, "h": want["h"]}
     (failed,) = partial.failed
-    stand_in(failed, env, model.initializers, None)
+    stand_in(failed.layer, env, model.initializers, None)
     np.testing.assert_allclose(env["s"], want["s"], rtol=1e-5)
     env = dict(feeds)
-    stand_in(failed, env, model.initializers, want)
+    stand_in(failed.layer, env, model.initializers, want)
     assert env["s"] is want["s"]
     rows = simulate_model(partial, inputs=feeds)  # real data flows past the failed layer
     assert {r.check for r in rows} == {"skipped"}
