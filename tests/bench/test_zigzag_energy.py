@@ -16,17 +16,20 @@ GEMM = next(x for x in LAYERS if x.name == "gemm256")  # 256 x 256 x 256, int8 i
 
 def test_our_figures_per_level_are_bytes_times_the_shared_per_byte_energies() -> None:
     acg = shared_machine(0)
-    # whole k and n on chip, m in 4 tiles of 64: each operand crosses DRAM exactly once
-    result = compile(GEMM.layer(), acg, Constraints.of(tiles={"m": 64, "k": 256, "n": 256}))
+    # n outer in 2 tiles of 128, m inner in 4 tiles of 64, k whole: each 32 KiB weight tile
+    # crosses DRAM once (64 KiB), each 16 KiB input tile once per (n, m) tile (8 x 16 KiB), the
+    # int8 output once (64 KiB; its int16 partial sums never leave OFMAP)
+    result = compile(GEMM.layer(), acg, Constraints.of(tiles={"m": 64, "k": 256, "n": 128},
+                                                      order=("n", "m", "k")))
     sim = Simulator(result.program, acg).run()
     mine = ours_energy(sim.energy(), sim.total_cycles)
-    kib64 = 256 * 256  # bytes of each int8 operand
-    assert mine.levels[("dram", "I")] == LevelFigures(kib64, 0, kib64 * 43.75)
-    assert mine.levels[("dram", "W")] == LevelFigures(kib64, 0, kib64 * 43.75)
-    assert mine.levels[("dram", "O")] == LevelFigures(0, kib64, kib64 * 46.875)
+    kib = 1024
+    assert mine.levels[("dram", "W")] == LevelFigures(64 * kib, 0, 64 * kib * 43.75)
+    assert mine.levels[("dram", "I")] == LevelFigures(128 * kib, 0, 128 * kib * 43.75)
+    assert mine.levels[("dram", "O")] == LevelFigures(0, 64 * kib, 64 * kib * 46.875)
     ifmap = mine.levels[("ifmap_sram", "I")]
-    assert ifmap.write_bytes == kib64 and ifmap.pj == pytest.approx(
-        ifmap.read_bytes * 0.8 + kib64 * 0.88)
+    assert ifmap.write_bytes == 128 * kib and ifmap.pj == pytest.approx(
+        ifmap.read_bytes * 0.8 + 128 * kib * 0.88)
     assert mine.mac_pj == pytest.approx(256**3 * 0.04)
     # the shared machine charges nothing but memory accesses and MACs, as ZigZag does
     assert mine.register_pj == 0 and mine.like_for_like_pj == pytest.approx(mine.total_pj)
