@@ -45,6 +45,7 @@ class LayerSim:
     check: str  # "pass", "fail", "skipped" or NOT_SIMULATED
     message: str
     sim_s: float
+    energy_pj: float = 0.0  # the sum of the layer's events (Simulator.energy())
 
     @property
     def efficiency(self) -> float:
@@ -83,6 +84,7 @@ def simulate_layer(
                 verdict = "pass"
             except SimulationError as exc:
                 verdict, message = "fail", str(exc)
+    energy = sim.energy().total_pj
     elapsed = time.perf_counter() - t0
     util = sim.utilisation().get(_main_node(c), 0.0)
     bound = ideal_bound(c.result.codelet, acg)
@@ -96,6 +98,7 @@ def simulate_layer(
         verdict,
         message,
         elapsed,
+        energy,
     )
 
 

@@ -34,7 +34,7 @@ import networkx as nx
 from covenant_lab.acg.graph import ACG
 from covenant_lab.errors import CovenantError, UsageError
 
-__all__ = ["BACKENDS", "Layout", "available_backends", "layout"]
+__all__ = ["BACKENDS", "Layout", "available_backends", "layout", "stack"]
 
 BACKENDS = ("auto", "networkx", "pygraphviz", "dot")
 DEFAULT_SIZE = (120.0, 50.0)
@@ -184,7 +184,7 @@ def _layered(
         x += width / 2 + column_gap
     ys: dict[str, float] = {}
     for names in cols:
-        _stack(names, size, ys, {n: 0.0 for n in names}, row_gap)
+        stack(names, size, ys, {n: 0.0 for n in names}, row_gap)
     neighbours: dict[str, list[str]] = {n.name: [] for n in acg.nodes}
     for a, b in _segments(acg):
         neighbours[a].append(b)
@@ -195,18 +195,19 @@ def _layered(
             for n in names:
                 near = [ys[m] for m in neighbours[n] if m not in names]
                 want[n] = sum(near) / len(near) if near else ys[n]
-            _stack(names, size, ys, want, row_gap)
+            stack(names, size, ys, want, row_gap)
     return {n: (round(xs[n], 1), round(ys[n], 1)) for n in xs}
 
 
-def _stack(
+def stack(
     names: list[str],
     size: Mapping[str, tuple[float, ...]],
     ys: dict[str, float],
     want: Mapping[str, float],
     row_gap: float,
 ) -> None:
-    """Place ``names`` top to bottom without overlap, as near their wanted centres as can be."""
+    """Place ``names`` top to bottom without overlap, as near their wanted centres as can be
+    (``size[name][1]``: its extent along the stack); the centres go into ``ys``."""
     placed: list[float] = []
     bottom = float("-inf")
     for n in names:

@@ -109,7 +109,9 @@ class Timeline:
         x_range: Any = None,
         sizing_mode: str = "stretch_width",
     ) -> None:
-        self.events = tuple(events)
+        # busy and stalled intervals only: idle (static-energy) events from
+        # Simulator.trace(idle=True) have no bar here
+        self.events = tuple(e for e in events if e.kind in KINDS)
         self.rows = tuple(resources) if resources is not None else resource_rows(self.events, via)
         self.max_bars = max_bars
         self.width = width

@@ -11,6 +11,10 @@ Widgets (import from here; the package itself imports nothing heavy until a name
                                     with the Bokeh timeline and buffer occupancy
     Lab(model, arch)                layer picker + the three views above for a model
     show(arch, result=None)         an ACGView (also ``covenant_lab.show``)
+    link(player, view)              a SimPlayer drives an ACGView: the machine at each cycle
+                                    (active edges and units, tiles, array use); step by N cycles
+    ModelGraph(model, arch=None)    a model's layers as a graph (coloured by efficiency or
+                                    unit); click a layer to compile it (trait ``layer``)
 
 State lives in Python; the browser only draws it. Pure state functions (tested without a
 browser): ``acg_state``, ``acg_overlay``, ``stepper_state``, ``editor_state``, ``sim_state``,
@@ -35,7 +39,24 @@ DOM contract (what browser tests may rely on)
   ``.covenant-legend-item[data-operand]`` per operand; buttons ``.covenant-zoom-in``,
   ``.covenant-zoom-out``, ``.covenant-fit``; above the graph, ``.covenant-acg-notes`` holds
   one ``.covenant-fallback-note[data-node]`` per stage on a fallback unit ("fallback: host —
-  <reason>"; hidden when there is none).
+  <reason>"; hidden when there is none). Each operand of a mapping has its own lane per hop,
+  ``path.covenant-edge-overlay[data-operand]``; hovering a lane or a legend item gives that
+  operand's lanes ``covenant-lane-focus`` and the others ``covenant-lane-dim``; an edge label
+  ``text.covenant-edge-label[data-src][data-dst]`` hovered lights its edge (``covenant-hover``).
+  The machine at a cycle (trait ``machine``, see ``link``): ``path.covenant-active-edge
+  [data-src][data-dst][data-operand]`` over each active edge (whose ``g.covenant-edge`` gets
+  ``covenant-active``), active units ``g.covenant-node.covenant-active``, and under the graph
+  ``.covenant-machine`` with ``.covenant-machine-head[data-cycle]``, one
+  ``.covenant-machine-tiles tr[data-storage]`` per on-chip storage holding tiles and a
+  ``.covenant-heat[data-node]`` per compute array (the current instruction's PEs:
+  ``rect.covenant-heat-used[data-rows][data-cols]``).
+- link(player, view): ``.covenant-machine-link`` with ``.covenant-machine-ahead`` /
+  ``.covenant-machine-back`` (N cycles, ``.covenant-machine-cycles``) and
+  ``.covenant-machine-event`` / ``.covenant-machine-back-event``.
+- ModelGraph: root ``.covenant-model-graph``; units ``g.covenant-mg-node[data-id][data-kind]``
+  (``unit``, ``input``, ``output``; the selected one ``covenant-selected``), edges
+  ``path.covenant-mg-edge[data-src][data-dst]``, colour picker ``select.covenant-mg-colour``,
+  status line ``.covenant-mg-status`` ("<unit>: compiled in N ms · estimated C cycles ...").
 - ArchEditor: parameter rows ``.covenant-param``, node attribute rows ``.covenant-attr`` (each:
   the name ``.covenant-field-name[title=NAME]``, the ``input``, the inline error
   ``.covenant-error``, empty when valid), node picker ``.covenant-node-picker``, the notice of
@@ -61,12 +82,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["ACGView", "ArchEditor", "Lab", "PassStepper", "SimPlayer", "show"]
+__all__ = ["ACGView", "ArchEditor", "Lab", "ModelGraph", "PassStepper", "SimPlayer", "link",
+           "show"]
 
 _WHERE = {
     "ACGView": "covenant_lab.widgets.acg_view",
     "ArchEditor": "covenant_lab.widgets.editor",
     "Lab": "covenant_lab.widgets.lab",
+    "ModelGraph": "covenant_lab.widgets.model_graph",
+    "link": "covenant_lab.widgets.machine_link",
     "PassStepper": "covenant_lab.widgets.stepper",
     "SimPlayer": "covenant_lab.widgets.player",
     "show": "covenant_lab.widgets.acg_view",

@@ -16,6 +16,7 @@ from covenant_lab.acg.graph import ACG
 from covenant_lab.compiler.fallback import Fallback
 from covenant_lab.compiler.footprint import footprint
 from covenant_lab.compiler.mapping import Mapping
+from covenant_lab.compiler.sites import read_before_written
 from covenant_lab.errors import UsageError
 
 __all__ = [
@@ -166,29 +167,40 @@ def _compute_edges(
                 path.append(bnd.node.name)
 
 
+def _read(mapping: Mapping) -> set[str]:
+    """Operands some stage reads before writing them (loaded from their home: inputs,
+    weights, an accumulator without an init that starts from its stored values)."""
+    return read_before_written(mapping.codelet.stages)
+
+
 def _operand_paths(acg: ACG, mapping: Mapping, ov: Overlay, colours: dict[str, str]) -> None:
-    written = _written(mapping)
+    """Each operand's edges in the direction its data moves: toward the compute node when
+    it is read, back toward its home when it is written (an output only that way)."""
+    written, read = _written(mapping), _read(mapping)
     chains = _chains(mapping)
     for o in mapping.codelet.operands:
         chain = chains.get(o.name)
         if not chain:
             continue
+        loaded = o.name in read or o.name not in written
         path = list(chain)
         for a, b in itertools.pairwise(chain):
-            _add_edge(acg, ov, a, b, o.name, path)
+            if loaded:
+                _add_edge(acg, ov, a, b, o.name, path)
             if o.name in written:
                 _add_edge(acg, ov, b, a, o.name, path)
         _compute_edges(acg, mapping, ov, o.name, chain[-1], path)
         for name in path:
             ov.node_operands.setdefault(name, []).append(o.name)
         home = chain[0] if acg.storage(chain[0]).off_chip else None
+        shown = chain if loaded else chain[::-1]  # an output: where it goes, home last
         ov.operands.append({
             "name": o.name,
             "colour": colours[o.name],
             "role": o.role.value,
             "shape": list(o.shape),
             "path": path,
-            "chain": " → ".join(chain),
+            "chain": (" ⇄ " if loaded and o.name in written else " → ").join(shown),
             "home": home,
         })
 

@@ -82,9 +82,9 @@ Box = tuple[float, float, float, float]
 # Type sizes (px in the drawing's user units) and the metrics derived from them. The view
 # opens fitted to the drawing, so these are about the sizes on screen at the default zoom
 # for a drawing as wide as a notebook's output area: ``screen_px`` tells exactly.
-TITLE_PX = 16.0  # bold node names
-LINE_PX = 15.0  # node lines
-EDGE_PX = 12.0  # edge labels
+TITLE_PX = 17.0  # bold node names
+LINE_PX = 16.0  # node lines
+EDGE_PX = 11.5  # edge labels
 CHAR_EM = 0.61  # advance of a monospace glyph, in em (DejaVu Sans Mono, Menlo: 0.60)
 CHAR_W = LINE_PX * CHAR_EM
 TITLE_W = TITLE_PX * (CHAR_EM + 0.01)
@@ -96,12 +96,13 @@ BAR_H = 8.0
 STACK = 6.0  # offset of the cards behind a per-PE private storage
 CYLINDER = 8.0  # room for the top of an off-chip memory's cylinder, above its text
 MIN_W = 80.0
-WRAPS = (20, 28, 40)  # overlay lines wrap at whichever reads largest at REFERENCE_WIDTH
+WRAPS = (16, 20, 28, 40)  # overlay lines wrap at whichever reads largest at REFERENCE_WIDTH
 REFERENCE_WIDTH = 840  # px: a notebook's output area (JupyterLab, 1280 px window, file browser)
+ASCENT, DESCENT = 0.93, 0.24  # of the monospace font, in em
 LABEL_BASELINE = 4.0  # the last baseline of a label is this far below its label_xy (acg.js)
 _MARGIN = 12.0  # around the drawing, in the fitted view
-LABEL_ROOM = 6.0  # between an edge label and the columns either side of it
-MIN_COLUMN_GAP = 48.0
+LABEL_ROOM = 5.0  # between an edge label and the columns either side of it
+MIN_COLUMN_GAP = 36.0
 CLEAR_GAP = 24.0  # between nodes of neighbouring columns far apart in height
 ROW_GAP = 24.0
 # the view's height follows the drawing's aspect ratio, within these bounds (px)
@@ -211,12 +212,14 @@ def _span(nodes: dict[str, dict[str, Any]], seg: tuple[str, str] | None) -> floa
 
 
 def label_box(xy: list[float], lines: list[str]) -> Box:
-    """The box an edge label covers, its anchor ``xy`` being where acg.js puts it."""
+    """The box an edge label covers, its anchor ``xy`` being where acg.js puts it: the font's
+    ascent above the first baseline and its descent below the last (as the browser measures
+    text boxes: DejaVu Sans Mono, 0.93 and 0.24 em)."""
     x, y = xy
     half = max(len(t) for t in lines) * EDGE_W / 2
     base = y + LABEL_BASELINE
-    return (x - half, base - 0.8 * EDGE_PX - (len(lines) - 1) * EDGE_LINE_H,
-            x + half, base + 0.25 * EDGE_PX)
+    return (x - half, base - ASCENT * EDGE_PX - (len(lines) - 1) * EDGE_LINE_H,
+            x + half, base + DESCENT * EDGE_PX)
 
 
 def _shared(acg: ACG, plan: list[tuple[str, tuple[str, str] | None]]) -> list[tuple[str, str]]:

@@ -61,6 +61,11 @@ class ACGView(anywidget.AnyWidget):
 
     The view opens fitted to the drawing, as tall as its aspect ratio asks for at the output's
     width (within the bounds in ``graph["style"]``); ``height`` (px) fixes the height instead.
+
+    ``machine`` is the machine at one cycle of a simulation (``MachineState.to_json``, set by
+    :func:`covenant_lab.widgets.machine_link.link`): its active edges and units light up with
+    the operand they move or write, and a panel under the graph lists each storage's tiles
+    and draws each compute array's PEs (heat map of the run, current instruction outlined).
     """
 
     _esm = _STATIC / "acg.js"
@@ -69,6 +74,7 @@ class ACGView(anywidget.AnyWidget):
     graph = t.Dict().tag(sync=True)
     selected = t.Unicode("").tag(sync=True)
     height = t.Int(0).tag(sync=True)  # 0: from the drawing's aspect ratio
+    machine = t.Dict().tag(sync=True)  # {} for none; see machine_state.MachineState.to_json
 
     def __init__(
         self,
@@ -94,9 +100,13 @@ class ACGView(anywidget.AnyWidget):
         return self._mapping
 
     def update(self, arch: ACG | str | None = None, result: object = None) -> None:
-        """Redraw with a new architecture and/or mapping (``result=None`` removes the overlay)."""
+        """Redraw with a new architecture and/or mapping (``result=None`` removes the overlay);
+        a new architecture drops the machine state drawn over the old one."""
         if arch is not None:
-            self._arch = as_acg(arch)
+            new = as_acg(arch)
+            if new.name != self._arch.name:
+                self.machine = {}
+            self._arch = new
         self._mapping = mapping_of(result)
         self._fallback = fallback_of(result)
         self.graph = acg_state(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 MIN_HEIGHT = 180
-MAX_HEIGHT = 720
+MAX_HEIGHT = 900  # a tall drawing (a mapping overlaid) keeps its text >= 11 px
 MAX_SCALE = 1.0  # a small drawing is not blown up past its own size
 
 __all__ = ["MAX_HEIGHT", "MAX_SCALE", "MIN_HEIGHT", "screen_px", "view_height"]

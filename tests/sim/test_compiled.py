@@ -54,6 +54,13 @@ def test_timing_only_skips_the_check(result: ModelResult) -> None:
     assert [r.cycles for r in timed] == [r.cycles for r in checked]
 
 
+def test_each_layer_reports_its_energy(result: ModelResult) -> None:
+    rows = simulate_model(result)
+    for row, unit in zip(rows, result.layers, strict=True):
+        alone = Simulator(unit.result.program, result.arch).run().energy()
+        assert row.energy_pj == alone.total_pj > 0
+
+
 def test_the_first_wrong_layer_is_named(result: ModelResult,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     first = result.layers[0]

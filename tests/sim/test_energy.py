@@ -133,3 +133,11 @@ def test_eyeriss_relative_costs_in_the_per_access_breakdown() -> None:
     # partial sums move down the rows (the only dimension excluding acc): ops * (1 - 1/rows)
     hops = sum(i.operations * (1 - 1 / dict(i.params)["used_rows"]) for i in program.computes)
     assert bd[("pe_array", Action.FORWARD)][0] == pytest.approx(word * hops)
+
+
+def test_the_timeline_draws_a_trace_with_idle_events(teaching_gemm: Simulator) -> None:
+    from covenant_lab.viz.timeline import Timeline
+
+    with_idle = Timeline(teaching_gemm.trace(idle=True))
+    plain = Timeline(teaching_gemm.trace())
+    assert with_idle.rows == plain.rows and len(with_idle.events) == len(plain.events) == 6

@@ -139,8 +139,10 @@ def test_overlay_paths(result: CompileResult) -> None:
     assert legend["a"]["chain"] == "DRAM → SPAD"
     assert legend["a"]["path"] == ["DRAM", "SPAD", "bus", "mac_array"]
     edges = {(e["src"], e["dst"]): e["operands"] for e in state["edges"]}
-    assert edges[("DRAM", "SPAD")] == ["a", "b", "y"]
-    assert edges[("SPAD", "DRAM")] == ["y"]  # only the output goes back
+    # the output is never loaded: its edges point toward its home, and so does its chain
+    assert edges[("DRAM", "SPAD")] == ["a", "b"]
+    assert edges[("SPAD", "DRAM")] == ["y"]
+    assert legend["y"]["chain"] == "SPAD → DRAM" and legend["y"]["home"] == "DRAM"
     assert edges[("mac_array", "SPAD")] == ["y"]
     assert edges[("SPAD", "vector")] == []
     nodes = {n["name"]: n for n in state["nodes"]}

@@ -17,6 +17,17 @@ const DEFAULT_STYLE = {
 };
 const LABEL_BASELINE = 4; // an edge label's last baseline sits this far below its label_xy
 const DRAG_PX = 3;
+const LANE_PX = 4; // between the lanes of the operands sharing a hop
+
+// the unit normal of a path's chord (from its first point to its last): lanes offset along it
+function normalOf(d) {
+  const nums = d.match(/-?\d+(?:\.\d+)?/g) || [];
+  if (nums.length < 4) return [0, 1];
+  const [x0, y0] = [Number(nums[0]), Number(nums[1])];
+  const [x1, y1] = [Number(nums[nums.length - 2]), Number(nums[nums.length - 1])];
+  const len = Math.hypot(x1 - x0, y1 - y0) || 1;
+  return [-(y1 - y0) / len, (x1 - x0) / len];
+}
 
 function svgEl(tag, attrs, parent) {
   const e = document.createElementNS(SVG_NS, tag);
@@ -177,6 +188,7 @@ function render({ model, el }) {
   const notes = htmlEl("div", "covenant-acg-notes", left);
   const canvas = htmlEl("div", "covenant-acg-canvas", left);
   const legend = htmlEl("div", "covenant-legend", left);
+  const machinePanel = htmlEl("div", "covenant-machine", left);
   const panel = htmlEl("div", "covenant-attrs", body);
   const svg = svgEl("svg", { class: "covenant-acg-svg" }, canvas);
 
@@ -190,9 +202,16 @@ function render({ model, el }) {
     view = v;
     svg.setAttribute("viewBox", v.map((n) => n.toFixed(1)).join(" "));
   };
+  // the drawing's bounds, with room above and below for the machine's tags when shown
+  const MACHINE_ROOM = 18;
+  let machineShown = false;
+  const drawnBounds = () => {
+    const [x, y, w, h] = graph.bounds;
+    return machineShown ? [x, y - MACHINE_ROOM, w, h + 2 * MACHINE_ROOM] : [x, y, w, h];
+  };
   const fitView = () => {
     if (!graph) return;
-    setView(graph.bounds.slice());
+    setView(drawnBounds());
     fitted = true;
   };
   const scale = () => {
@@ -239,14 +258,26 @@ function render({ model, el }) {
     if (g) g.classList.toggle("covenant-hover", on);
   }
 
+  // the operand in focus: the one hovered (a lane, a legend item), else the one clicked
+  let hovered = "";
   function applyFocus() {
+    const op = hovered || focus;
     svg.querySelectorAll("[data-operands]").forEach((g) => {
       const ops = g.dataset.operands ? g.dataset.operands.split(" ") : [];
-      g.classList.toggle("covenant-dim", Boolean(focus) && !ops.includes(focus));
+      g.classList.toggle("covenant-dim", Boolean(op) && !ops.includes(op));
+    });
+    svg.querySelectorAll("path.covenant-edge-overlay").forEach((p) => {
+      const on = Boolean(op) && p.dataset.operand === op;
+      p.classList.toggle("covenant-lane-focus", on);
+      p.classList.toggle("covenant-lane-dim", Boolean(op) && !on);
     });
     legend.querySelectorAll(".covenant-legend-item").forEach((item) => {
-      item.classList.toggle("covenant-focus", item.dataset.operand === focus);
+      item.classList.toggle("covenant-focus", item.dataset.operand === op);
     });
+  }
+  function hoverOperand(name) {
+    hovered = name;
+    applyFocus();
   }
 
   function drawLegend() {
@@ -262,6 +293,8 @@ function render({ model, el }) {
         focus = focus === item.name ? "" : item.name;
         applyFocus();
       });
+      row.addEventListener("mouseenter", () => hoverOperand(item.name));
+      row.addEventListener("mouseleave", () => hoverOperand(""));
     }
   }
 
@@ -272,6 +305,112 @@ function render({ model, el }) {
     for (const note of items) {
       const d = htmlEl("div", "covenant-fallback-note", notes, note.text);
       d.dataset.node = note.node;
+    }
+  }
+
+  // the machine at one cycle (trait "machine"): active edges and units lit with the operand,
+  // each storage's tiles and each array's PEs (heat map, current instruction outlined)
+  function drawMachine() {
+    const m = model.get("machine") || {};
+    svg.querySelectorAll(".covenant-machine-layer").forEach((x) => x.remove());
+    svg.querySelectorAll(".covenant-active").forEach((x) => x.classList.remove("covenant-active"));
+    machinePanel.replaceChildren();
+    const on = Boolean(graph && graph.nodes && m.edges);
+    machinePanel.style.display = on ? "" : "none";
+    if (on !== machineShown) { // room for the tags above and below the drawing
+      machineShown = on;
+      resize();
+      if (fitted) fitView();
+    }
+    if (!on) return;
+    const layer = svgEl("g", { class: "covenant-machine-layer" }, svg);
+    const head = htmlEl("div", "covenant-machine-head", machinePanel,
+      `cycle ${m.cycle.toLocaleString("en")} / ${m.total_cycles.toLocaleString("en")}`);
+    head.dataset.cycle = String(m.cycle);
+    for (const a of m.edges) {
+      const e = graph.edges.find((x) => x.src === a.src && x.dst === a.dst);
+      if (!e) continue;
+      const sel = `g.covenant-edge[data-src="${CSS.escape(a.src)}"][data-dst="${CSS.escape(a.dst)}"]`;
+      const g = svg.querySelector(sel);
+      if (g) g.classList.add("covenant-active");
+      const path = svgEl("path", { class: "covenant-active-edge", d: e.d, stroke: a.colour,
+        "data-operand": a.operand, "data-src": a.src, "data-dst": a.dst }, layer);
+      const p = path.getPointAtLength(path.getTotalLength() * 0.65); // toward where it goes
+      machineTag(layer, p.x, p.y - 7, `${a.kind} ${a.operand}`, a.colour);
+      const line = htmlEl("div", "covenant-machine-line", machinePanel,
+        `#${a.index} ${a.kind} ${a.operand}: ${a.src} → ${a.dst}` +
+        (a.via ? ` via ${a.via}` : "") + `, ${a.nbytes} B`);
+      line.style.color = a.colour;
+    }
+    for (const u of m.units) {
+      const node = graph.nodes.find((n) => n.name === u.node);
+      if (!node) continue;
+      const g = svg.querySelector(`g.covenant-node[data-name="${CSS.escape(u.node)}"]`);
+      if (g) g.classList.add("covenant-active");
+      // above the unit, or below it when that would leave the drawing
+      const above = node.y - node.h / 2 - 6;
+      const y = above - 14 < graph.bounds[1] - MACHINE_ROOM ? node.y + node.h / 2 + 16 : above;
+      machineTag(layer, node.x, y, `${u.capability}(${u.reads.join(", ")}) → ${u.operand}`,
+        u.colour);
+      const use = u.dims.map(([d, n], k) => `${u.used[k]} of ${n} ${d}`).join(" x ");
+      const line = htmlEl("div", "covenant-machine-line", machinePanel,
+        `#${u.index} ${u.node}.${u.capability}(${u.reads.join(", ")}) → ${u.operand}` +
+        (use ? `, uses ${use}` : ""));
+      line.style.color = u.colour;
+    }
+    if (!m.edges.length && !m.units.length) {
+      htmlEl("div", "covenant-machine-line", machinePanel, "idle (waiting on a latency)");
+    }
+    const body = htmlEl("div", "covenant-machine-body", machinePanel);
+    const table = htmlEl("table", "covenant-machine-tiles", body);
+    for (const t of m.tiles) { // on the storage: how many tiles, under it (all in its tooltip)
+      const node = graph.nodes.find((n) => n.name === t.storage);
+      if (node) {
+        const count = t.tiles.length + t.more;
+        const tag = svgEl("text", { class: "covenant-machine-tiles-tag", "data-storage": t.storage,
+          x: node.x + node.w / 2, y: node.y + node.h / 2 + 13, "text-anchor": "end" }, layer);
+        tag.textContent = `${count} tile${count === 1 ? "" : "s"}: ${t.tiles[0]}` +
+          (count > 1 ? " …" : "");
+        svgEl("title", {}, tag).textContent = t.tiles.join("\n");
+      }
+      const tr = htmlEl("tr", "", table);
+      tr.dataset.storage = t.storage;
+      htmlEl("th", "", tr, t.storage);
+      htmlEl("td", "", tr, t.tiles.join("  ") + (t.more ? `  +${t.more} more` : ""));
+    }
+    for (const h of m.heat) drawHeat(body, h, m.units.find((u) => u.node === h.node));
+  }
+
+  function machineTag(layer, x, y, text, colour) {
+    const t = svgEl("text", { class: "covenant-machine-tag", x, y, "text-anchor": "middle" },
+      layer);
+    t.style.fill = colour;
+    t.textContent = text;
+  }
+
+  function drawHeat(parent, h, unit) {
+    const box = htmlEl("div", "covenant-heat", parent);
+    box.dataset.node = h.node;
+    const rows = h.grid.length;
+    const cols = rows ? h.grid[0].length : 0;
+    const cell = Math.max(3, Math.min(24, Math.floor(192 / Math.max(rows, cols, 1))));
+    const block = h.block[0] > 1 || h.block[1] > 1 ? ` (cells of ${h.block.join("x")} PEs)` : "";
+    htmlEl("div", "covenant-heat-title", box,
+      `${h.node}: ${h.shape.join(" x ")} PEs, share of the run computing${block}`);
+    const s = svgEl("svg", { width: cols * cell + 2, height: rows * cell + 2 }, box);
+    h.grid.forEach((row, r) => row.forEach((v, c) => {
+      const light = Math.round(255 - 200 * Math.max(0, Math.min(1, v)));
+      svgEl("rect", { x: 1 + c * cell, y: 1 + r * cell, width: cell, height: cell,
+        fill: `rgb(${light},${light},255)`, stroke: "#eee", "stroke-width": 0.3 }, s);
+    }));
+    if (unit && unit.used.length) {
+      const used = unit.used.length > 1 ? unit.used : [1, unit.used[0]];
+      const ur = Math.ceil(used[0] / h.block[0]);
+      const uc = Math.ceil(used[1] / h.block[1]);
+      const r = svgEl("rect", { class: "covenant-heat-used", x: 1, y: 1, width: uc * cell,
+        height: ur * cell }, s);
+      r.dataset.rows = String(used[0]);
+      r.dataset.cols = String(used[1]);
     }
   }
 
@@ -301,15 +440,15 @@ function render({ model, el }) {
       // one path per hop: an edge via a comm node has an arrow into the hub too (a twin
       // drawn back along the same connector then shows both directions on every hop)
       for (const d of e.d.split(/(?=M)/).map((p) => p.trim())) {
+        // one lane per operand, side by side along the hop: each path can be followed
+        const [nx, ny] = normalOf(d);
         e.operands.forEach((name, k) => {
-          const attrs = { class: "covenant-edge-overlay", d, stroke: colours[name],
-            "data-operand": name };
-          if (n > 1) {
-            attrs["stroke-dasharray"] = `8 ${8 * (n - 1)}`;
-            attrs["stroke-dashoffset"] = String(8 * k);
-          }
-          if (k === n - 1) attrs["marker-end"] = `url(#${uid}-arrow-${name})`;
-          svgEl("path", attrs, g);
+          const off = (k - (n - 1) / 2) * LANE_PX;
+          const lane = svgEl("path", { class: "covenant-edge-overlay", d, stroke: colours[name],
+            "data-operand": name, "marker-end": `url(#${uid}-arrow-${name})`,
+            transform: `translate(${(nx * off).toFixed(2)},${(ny * off).toFixed(2)})` }, g);
+          lane.addEventListener("mouseenter", () => hoverOperand(name));
+          lane.addEventListener("mouseleave", () => hoverOperand(""));
         });
         const line = svgEl("path", { class: n ? "covenant-edge-line covenant-mapped" : "covenant-edge-line",
           d }, g);
@@ -321,7 +460,15 @@ function render({ model, el }) {
       if (e.label_xy) {
         const lines = e.label_lines || [e.label];
         const t = svgEl("text", { class: "covenant-edge-label", x: e.label_xy[0],
-          y: e.label_xy[1] + LABEL_BASELINE, "text-anchor": "middle" }, labelLayer);
+          y: e.label_xy[1] + LABEL_BASELINE, "text-anchor": "middle", "data-src": e.src,
+          "data-dst": e.dst }, labelLayer);
+        // hovering a label shows whose it is: its edge lights up (labels crowd near hubs)
+        const lit = (on) => {
+          g.classList.toggle("covenant-hover", on);
+          t.classList.toggle("covenant-label-hover", on);
+        };
+        t.addEventListener("mouseenter", () => lit(true));
+        t.addEventListener("mouseleave", () => lit(false));
         if (lines.length === 1) {
           t.textContent = lines[0];
         } else {
@@ -358,6 +505,7 @@ function render({ model, el }) {
     drawLegend();
     applyFocus();
     showSelected();
+    drawMachine();
   }
 
   // pan and zoom through the viewBox
@@ -413,7 +561,7 @@ function render({ model, el }) {
     } else {
       const st = style();
       const width = canvas.clientWidth;
-      const b = graph && graph.bounds;
+      const b = graph && drawnBounds();
       h = st.min_height;
       if (width > 0 && b && b[2] > 0 && b[3] > 0) {
         h = Math.min(width / b[2], st.max_scale) * b[3];
@@ -429,6 +577,7 @@ function render({ model, el }) {
   model.on("change:graph", redraw);
   model.on("change:selected", showSelected);
   model.on("change:height", resize);
+  model.on("change:machine", drawMachine);
   resize();
   draw();
   el.dataset.ready = "1";
@@ -437,6 +586,7 @@ function render({ model, el }) {
     model.off("change:graph", redraw);
     model.off("change:selected", showSelected);
     model.off("change:height", resize);
+    model.off("change:machine", drawMachine);
   };
 }
 
