@@ -27,9 +27,19 @@ def test_our_figures_per_level_are_bytes_times_the_shared_per_byte_energies() ->
     assert mine.levels[("dram", "W")] == LevelFigures(64 * kib, 0, 64 * kib * 43.75)
     assert mine.levels[("dram", "I")] == LevelFigures(128 * kib, 0, 128 * kib * 43.75)
     assert mine.levels[("dram", "O")] == LevelFigures(0, 64 * kib, 64 * kib * 46.875)
-    ifmap = mine.levels[("ifmap_sram", "I")]
-    assert ifmap.write_bytes == 128 * kib and ifmap.pj == pytest.approx(
-        ifmap.read_bytes * 0.8 + 128 * kib * 0.88)
+    # the array: 8 invocations (n, m tiles), each m=64 x k=256 x n=128 in 8 row folds (k) x 4
+    # column folds (n); every fold streams its 64 x 32 inputs again, loads its own 32 x 32
+    # weights, and reads and writes its 64 x 32 int16 partial sums (no read on the first fold
+    # of k: the invocation starts from init)
+    assert mine.levels[("ifmap_sram", "I")] == LevelFigures(
+        8 * 32 * 64 * 32, 128 * kib, 8 * 32 * 64 * 32 * 0.8 + 128 * kib * 0.88)
+    assert mine.levels[("filter_sram", "W")].read_bytes == 8 * 32 * 32 * 32
+    writes = 8 * 32 * 64 * 32 * 2
+    first = 8 * 4 * 64 * 32 * 2  # the first k fold of every column fold
+    store = 256 * 256 * 2  # read once more, as int16, by the stores to DRAM
+    assert mine.levels[("ofmap_sram", "O")] == LevelFigures(
+        writes - first + store, writes, pytest.approx((writes - first + store) * 0.8
+                                                      + writes * 0.88))
     assert mine.mac_pj == pytest.approx(256**3 * 0.04)
     # the shared machine charges nothing but memory accesses and MACs, as ZigZag does
     assert mine.register_pj == 0 and mine.like_for_like_pj == pytest.approx(mine.total_pj)
