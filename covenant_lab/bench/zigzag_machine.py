@@ -38,24 +38,37 @@ SHARED_32X32 = """\
 # operand (a comm node each). Partial sums are int16 in OFMAP and int8 in DRAM; there is no edge
 # DRAM -> OFMAP, so partial sums never leave the chip. skew_once: 0 = skew per fold (ours),
 # 1 = skew once per layer (ZigZag's assumption): a fold costs its stream only.
+# Energy: the per-access numbers of ZigZAG's file below (side_by_side.md), per byte: SRAM reads
+# 25.6 pJ and writes 28.16 pJ per 256-bit access (OFMAP: 51.2 / 56.32 per 512 bits), so 0.8 and
+# 0.88 pJ per byte; DRAM 700 / 750 pJ per 128-bit access, 43.75 / 46.875 pJ per byte; a MAC
+# 0.04 pJ. ZigZag charges nothing else, so neither do we: no wire, port, leakage or static
+# energy, and no PE-to-PE forwarding (ZigZag counts the PE registers instead; the comparison
+# reports them apart).
 name: shared_32x32
 description: 32x32 weight-stationary MAC array, a 64 KiB SRAM and a 16 B/cycle DRAM port per operand
 params: {rows: 32, cols: 32, sram_kib: 64, dram_bytes: 16, skew_once: 0}
+energy: {table: horowitz_isscc2014, technology_nm: 45}
 storage:
-  DRAM:   {off_chip: true, read_bytes_per_cycle: dram_bytes, write_bytes_per_cycle: dram_bytes}
+  DRAM:   {off_chip: true, read_bytes_per_cycle: dram_bytes, write_bytes_per_cycle: dram_bytes,
+           read_pj_per_byte: 43.75, write_pj_per_byte: 46.875, leakage_pj_per_cycle: 0}
   IFMAP:  {capacity_bytes: sram_kib * 1024, read_bytes_per_cycle: 32, write_bytes_per_cycle: 32,
-           buffering: 2, description: "ifmap SRAM, 256 bits per cycle"}
+           buffering: 2, description: "ifmap SRAM, 256 bits per cycle",
+           read_pj_per_byte: 0.8, write_pj_per_byte: 0.88, leakage_pj_per_cycle: 0}
   FILTER: {capacity_bytes: sram_kib * 1024, read_bytes_per_cycle: 32, write_bytes_per_cycle: 32,
-           buffering: 2, description: "filter SRAM, 256 bits per cycle"}
+           buffering: 2, description: "filter SRAM, 256 bits per cycle",
+           read_pj_per_byte: 0.8, write_pj_per_byte: 0.88, leakage_pj_per_cycle: 0}
   OFMAP:  {capacity_bytes: sram_kib * 1024, read_bytes_per_cycle: 64, write_bytes_per_cycle: 64,
-           buffering: 2, description: "ofmap SRAM, 512 bits per cycle: 32 partial sums of 16 bits"}
+           buffering: 2, description: "ofmap SRAM, 512 bits per cycle: 32 partial sums of 16 bits",
+           read_pj_per_byte: 0.8, write_pj_per_byte: 0.88, leakage_pj_per_cycle: 0}
 communication:
-  i_port: {bytes_per_cycle: dram_bytes, description: "the ifmaps' DRAM port"}
-  w_port: {bytes_per_cycle: dram_bytes, description: "the weights' DRAM port"}
-  o_port: {bytes_per_cycle: dram_bytes, description: "the outputs' DRAM port"}
+  i_port: {bytes_per_cycle: dram_bytes, description: "the ifmaps' DRAM port", pj_per_byte: 0}
+  w_port: {bytes_per_cycle: dram_bytes, description: "the weights' DRAM port", pj_per_byte: 0}
+  o_port: {bytes_per_cycle: dram_bytes, description: "the outputs' DRAM port", pj_per_byte: 0}
 compute:
   array:
     dims: {rows: rows, cols: cols}
+    idle_pj_per_cycle: 0
+    busy_pj_per_cycle: 0
     capabilities:
       - op: mac                  # acc += a * b with the weights held in the PEs
         operands: {a: IFMAP, b: FILTER, acc: OFMAP}
@@ -65,14 +78,17 @@ compute:
           cols: {requires: [b, acc], excludes: [a]}               # output channels, or n
         stream: {excludes: [b]}  # a new weight tile needs a new pass
         cycles: stream + (1 - skew_once) * (rows + rows + cols - 2)   # fill + stream + skew
+        pj_per_op: 0.04
+        forward_pj_per_byte: 0
 edges:
-  - {from: DRAM, to: IFMAP, bytes_per_cycle: dram_bytes, via: i_port}
-  - {from: DRAM, to: FILTER, bytes_per_cycle: dram_bytes, via: w_port}
-  - {from: OFMAP, to: DRAM, bytes_per_cycle: dram_bytes, via: o_port, dtype: int8}
-  - {from: IFMAP, to: array, bytes_per_cycle: 32}
-  - {from: FILTER, to: array, bytes_per_cycle: 32}
-  - {from: OFMAP, to: array, bytes_per_cycle: 64}
-  - {from: array, to: OFMAP, bytes_per_cycle: 64}
+  - {from: DRAM, to: IFMAP, bytes_per_cycle: dram_bytes, via: i_port, pj_per_byte: 0}
+  - {from: DRAM, to: FILTER, bytes_per_cycle: dram_bytes, via: w_port, pj_per_byte: 0}
+  - {from: OFMAP, to: DRAM, bytes_per_cycle: dram_bytes, via: o_port, dtype: int8,
+     pj_per_byte: 0}
+  - {from: IFMAP, to: array, bytes_per_cycle: 32, pj_per_byte: 0}
+  - {from: FILTER, to: array, bytes_per_cycle: 32, pj_per_byte: 0}
+  - {from: OFMAP, to: array, bytes_per_cycle: 64, pj_per_byte: 0}
+  - {from: array, to: OFMAP, bytes_per_cycle: 64, pj_per_byte: 0}
 """
 
 # ZigZag 3.9's accelerator format: sizes and bandwidths in bits, energies in pJ per access of the

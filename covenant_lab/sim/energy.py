@@ -7,9 +7,12 @@ which operand, how much, how many pJ), from the resolved numbers of ``acg.energy
   element bytes ``x read_pj_per_byte``), moves its bytes along the edge and through its comm
   node (``pj_per_byte`` of each) and writes them into its destination (``write_pj_per_byte``);
 - a **compute** invocation executes ``operations x pj_per_op`` and, at every port:
-  a storage shared by the node is read once per distinct element the invocation reads (and
-  written once per element it writes; an accumulation that does not start from ``init``
-  also reads its partial sums first); a storage ``private_to`` the node (a register file in
+  a storage shared by the node is read once per distinct element the invocation reads, and
+  again for every fold of each spatial dimension that excludes the operand (a weight-stationary
+  array streams its inputs once per fold of its columns); it is written once per element it
+  writes, again per fold of each dimension that excludes it (partial sums, once per fold of
+  the rows), and an accumulation reads its partial sums before each of those writes but the
+  first when it starts from ``init``; a storage ``private_to`` the node (a register file in
   every PE) is read, and written, once per operation. Inside the node, an operand moves PE to
   PE along every spatial dimension whose entries all exclude its role (a weight-stationary
   array passes inputs along its columns and partial sums down its rows): ``operations x (1 -
@@ -199,7 +202,7 @@ def _compute(model: EnergyModel, ins: Compute, cycles: int,
             continue
         storage = model.storage[name]
         per_op = model.private_to.get(name) == node.name
-        count = ops if per_op else distinct
+        count = ops if per_op else distinct * _refolds(cap.spatial, role, used)
         if role == dst_role:
             if cap.op.accumulates:
                 reads = count - (distinct if ins.init else 0)
@@ -226,14 +229,33 @@ def _compute(model: EnergyModel, ins: Compute, cycles: int,
     return tuple(parts)
 
 
+def _excluded(spatial: Sequence[SpatialDim], role: str) -> dict[str, bool]:
+    """Per spatial dimension: whether every entry of it excludes ``role`` (the role's element
+    is the same in every PE along it: held, broadcast or passed along)."""
+    out: dict[str, bool] = {}
+    for s in spatial:
+        out[s.dim] = out.get(s.dim, True) and role in s.excludes
+    return out
+
+
+def _refolds(spatial: Sequence[SpatialDim], role: str, used: dict[str, int]) -> int:
+    """How many times an invocation reads (or writes) each of ``role``'s distinct elements at
+    its port: once per fold of every dimension that excludes the role. A weight-stationary
+    array streams its inputs again for every fold of its columns (a new set of weights), and
+    reads and writes its partial sums again for every fold of its rows (the next slice of the
+    reduction)."""
+    n = 1
+    for dim, ex in _excluded(spatial, role).items():
+        if ex:
+            n *= max(used.get(f"folds_{dim}", 1), 1)
+    return n
+
+
 def _hops(spatial: Sequence[SpatialDim], role: str, used: dict[str, int], ops: int) -> float:
     """PE-to-PE hops of ``role``'s elements: ``ops x (1 - 1/used_d)`` over every dimension
     ``d`` whose spatial entries all exclude the role."""
-    excluded: dict[str, bool] = {}
-    for s in spatial:
-        excluded[s.dim] = excluded.get(s.dim, True) and role in s.excludes
     hops = 0.0
-    for dim, ex in excluded.items():
+    for dim, ex in _excluded(spatial, role).items():
         n = used.get(f"used_{dim}", 1)
         if ex and n > 1:
             hops += ops * (n - 1) / n
