@@ -131,6 +131,7 @@ class Prepared:
     invocations: np.ndarray
     compute: dict[str, np.ndarray]  # compute node -> busy cycles
     stage_cycles: list[np.ndarray | int]  # one invocation of each stage
+    inner: dict[str, np.ndarray | int]  # loop -> its innermost tile size (an invocation's)
 
 
 
@@ -230,7 +231,7 @@ class GroupModel:
             compute[node] = compute.get(node, 0) + cycles * invocations
         iterating = [[bool(x) for x in np.atleast_1d((t > 1).any(axis=0))] for t in trips]
         return Prepared(n, trips, iterating, elems, self._fits(level_sizes, n, from_level),
-                        invocations, compute, one)
+                        invocations, compute, one, level_sizes[-1])
 
     def cost(
         self, tiles: Tiles, orders: Sequence[Sequence[str]], *, from_level: int = 1

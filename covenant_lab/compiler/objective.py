@@ -7,8 +7,10 @@ simulator's rules (``sim/energy.py``):
 - every tile move: its bytes (``GroupCost.traffic``, at the arrival width) x the source's read,
   the edge's, its comm node's and the destination's write pJ per byte;
 - every stage: its statement executions x ``pj_per_op``; at each port, per invocation the
-  innermost tile's elements read (or written) once, or once per operation from a ``private_to``
-  storage; an accumulation without ``init`` re-reads what it writes; PE-to-PE hops along every
+  innermost tile's elements read (or written) once per fold of every spatial dimension that
+  excludes the role (``sim/energy._refolds``), or once per operation from a ``private_to``
+  storage; an accumulation re-reads what it writes, but for the first write of each element
+  when the stage starts from ``init``; PE-to-PE hops along every
   dimension excluding a role, over the whole dimension (``operations x (1 - 1/size)``);
 - static energy: ``busy_pj_per_cycle`` over each node's busy cycles, ``idle_pj_per_cycle`` over
   the rest of the group's cycles, every storage's leakage over them.
@@ -125,6 +127,27 @@ def _edge_price(em: EnergyModel, model: GroupModel, key: str) -> float:
     return price
 
 
+def _refolds(model: GroupModel, si: int, role: str, idx: np.ndarray,
+              prep: Prepared) -> np.ndarray:
+    """Per candidate: how many times an invocation passes over each of ``role``'s elements,
+    the product of the folds of every spatial dimension that excludes it (the simulator's
+    rule, ``sim/energy._refolds``)."""
+    b = model.m.binding(si)
+    spatial = model.m.spatial[si]
+    excluded: dict[str, bool] = {}
+    for s in b.capability.spatial:
+        excluded[s.dim] = excluded.get(s.dim, True) and role in s.excludes
+    out = np.ones(len(idx))
+    for dim, ex in excluded.items():
+        if not ex:
+            continue
+        occupancy = np.ones(len(idx))
+        for loop in spatial.loops_on(dim):
+            occupancy = occupancy * _pick(prep.inner.get(loop, 1), idx)
+        out = out * np.ceil(occupancy / b.node.dim(dim))
+    return out
+
+
 def _ports(model: GroupModel, em: EnergyModel, si: int, ops: float, invocations: np.ndarray,
            idx: np.ndarray, prep: Prepared) -> np.ndarray:
     """Port reads and writes, and PE-to-PE hops, of one stage."""
@@ -143,7 +166,7 @@ def _ports(model: GroupModel, em: EnergyModel, si: int, ops: float, invocations:
         elems = prep.elems.get((operand, level))
         per_invocation = _pick(elems, idx) if elems is not None else size / invocations
         count = (np.full(len(idx), ops) if em.private_to.get(storage.name) == node.name
-                 else invocations * per_invocation)
+                 else invocations * per_invocation * _refolds(model, si, role, idx, prep))
         price = em.storage[storage.name]
         if role == dst_role:
             if cap.op.accumulates:
