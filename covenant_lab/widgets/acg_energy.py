@@ -109,9 +109,10 @@ def energy_heat(acg: ACG, report: EnergyReport) -> EnergyHeat:
             via_bytes[e.via] = via_bytes.get(e.via, 0.0) + edge_bytes.get(e.key, 0.0)
     along = {}
     for e in keys.values():
-        via = nodes.get(e.via, 0.0) if e.via else 0.0
-        part = via * edge_bytes.get(e.key, 0.0) / via_bytes[e.via] if via else 0.0
-        along[e.key] = own[e.key] + part
+        through = via_bytes.get(e.via, 0.0) if e.via else 0.0
+        via_pj = nodes.get(e.via, 0.0) if e.via and through else 0.0
+        along[e.key] = own[e.key] + (via_pj * edge_bytes.get(e.key, 0.0) / through
+                                     if via_pj else 0.0)
     actions: dict[str, list[tuple[str, float, float]]] = {}
     for (comp, action), (amount, pj) in sorted(report.breakdown.items(), key=lambda kv: -kv[1][1]):
         if comp in nodes:
