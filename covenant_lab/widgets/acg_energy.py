@@ -200,5 +200,5 @@ def energy_legend(heat: EnergyHeat) -> dict[str, Any]:
         "items": items[:_LEGEND_ITEMS],
         "more": max(len(items) - _LEGEND_ITEMS, 0),
         "ramp": list(_RAMP),
-        "ticks": [{"t": _position(s), "text": share_text(s)} for s in _TICKS],
+        "ticks": [{"t": _position(s), "text": f"{100 * s:g}%"} for s in _TICKS],
     }

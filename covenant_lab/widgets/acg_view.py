@@ -153,10 +153,13 @@ class ACGView(anywidget.AnyWidget):
         return None
 
 
-def show(arch: ACG | str, result: object = None, *, backend: str = "auto") -> ACGView:
+def show(arch: ACG | str, result: object = None, *, backend: str = "auto",
+         energy: object = None) -> ACGView:
     """An :class:`ACGView` of ``arch`` with ``result``'s mapping overlaid (``cl.show``).
 
     ``arch`` is an ACG, a shipped architecture name or a path; ``result`` a CompileResult
-    (or a Mapping, or a compile-log step). Display it as the last expression of a cell.
+    (or a Mapping, or a compile-log step); ``energy`` a layer's energy drawn as heat (an
+    EnergyReport, a Simulator that has run, a LayerSim). Display it as the last expression
+    of a cell.
     """
-    return ACGView(arch, result, backend=backend)
+    return ACGView(arch, result, backend=backend, energy=energy)

@@ -64,8 +64,8 @@ def test_state_draws_the_heat_on_nodes_edges_and_legend(
     legend = g["energy"]
     assert legend["total"] == "24.6 nJ" and legend["hottest"] == "DRAM"
     assert [i["name"] for i in legend["items"]] == ["DRAM", "SPAD", "bus", "mac_array"]
-    assert [t["text"] for t in legend["ticks"]] == ["0.01%", "0.10%", "1.0%", "10.0%",
-                                                    "100.0%"]
+    assert [t["text"] for t in legend["ticks"]] == ["0.01%", "0.1%", "1%", "10%", "100%"]
+    assert [t["t"] for t in legend["ticks"]] == [0, 0.25, 0.5, 0.75, 1]
 
 
 def test_memory_bound_conv_on_genesys_is_hottest_in_dram() -> None:

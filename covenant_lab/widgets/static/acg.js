@@ -485,11 +485,11 @@ function render({ model, el }) {
       const g = svgEl("g", { class: "covenant-edge", "data-src": e.src, "data-dst": e.dst,
         "data-via": e.via, "data-operands": e.operands.join(" ") }, edgeLayer);
       const n = e.operands.length;
-      if (e.heat) { // under the lanes: the energy along the edge
+      if (e.heat) { // under the lanes, wider than they are: the energy along the edge
         g.dataset.share = String(e.heat.share);
         for (const d of e.d.split(/(?=M)/).map((p) => p.trim())) {
           svgEl("path", { class: "covenant-energy-edge", d, stroke: e.heat.colour,
-            "stroke-width": e.heat.width }, g);
+            "stroke-width": e.heat.width + n * LANE_PX }, g);
         }
       }
       // one path per hop: an edge via a comm node has an arrow into the hub too (a twin
