@@ -36,8 +36,9 @@ __all__ = [
 ]
 
 MIN_SHARE = 1e-4  # the palest colour: 0.01% of the layer's energy (and anything below)
-# ColorBrewer YlOrRd (sequential, colour-blind safe): pale yellow to dark red
-_RAMP = ("#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026")
+# ColorBrewer YlOrRd (sequential, colour-blind safe): pale yellow to red (darker reds
+# would hide the text drawn over them)
+_RAMP = ("#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c")
 _TICKS = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 _LEGEND_ITEMS = 8
 

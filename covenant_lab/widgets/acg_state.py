@@ -14,7 +14,7 @@ JavaScript only turns records into SVG elements::
                 "heat": {"pj", "share", "text", "colour", "actions": [[action, text]]} | None}],
      "edges": [{"src", "dst", "via", "label", "label_lines", "d", "label_xy", "operands",
                 "attrs", "heat": {"pj", "share", "own_pj", "bytes", "text", "colour",
-                                  "width"} | None}],
+                                  "width"} | None, "label_energy"}],
      "legend": [{"name", "colour", "role", "shape", "path", "chain", "home"}],
      "bindings": [{"stage", "node", "capability", "roles", "spatial"}],
      "notes": [{"node", "stage", "op", "text"}],   # stages on a fallback unit, and why
@@ -201,9 +201,7 @@ def _plan_labels(acg: ACG, heat: EnergyHeat | None = None
                 label = f"⇄ {label}"
         shown.add(e.key)
         if heat is not None and seg is not None:
-            pj = heat.edges.get(e.key, 0.0)
-            if label.startswith("⇄"):
-                pj += heat.edges.get((e.dst, e.src), 0.0)
+            pj = _connector_pj(heat, e, label)
             label += f", {heat_text(heat, pj)}" if pj else ""
         out.append((label, seg))
     return out
@@ -223,6 +221,12 @@ def _respace(
             room = max(MIN_COLUMN_GAP, max(len(t) for t in lines) * EDGE_W + 2 * LABEL_ROOM)
             labels.append(Label(seg, room, LABEL_RISE + len(lines) * EDGE_LINE_H))
     space_columns(nodes, hops, labels, min_gap=MIN_COLUMN_GAP, clear_gap=CLEAR_GAP)
+
+
+def _connector_pj(heat: EnergyHeat, e: Edge, label: str) -> float:
+    """The energy along the connector an edge's label names: both ways for a twin (``⇄``)."""
+    pj = heat.edges.get(e.key, 0.0)
+    return pj + heat.edges.get((e.dst, e.src), 0.0) if label.startswith("⇄") else pj
 
 
 def _span(nodes: dict[str, dict[str, Any]], seg: tuple[str, str] | None) -> float:
@@ -287,6 +291,8 @@ def _edges(
             "operands": list(ov.edge_operands.get(e.key, [])) if ov else [],
             "attrs": edge_attrs(e),
             "heat": edge_heat(heat, e.key) if heat else None,
+            # the label's last line is the energy along the connector
+            "label_energy": bool(heat and label_xy and _connector_pj(heat, e, label)),
         })
     return out
 

@@ -110,14 +110,16 @@ def test_the_hottest_node_is_darkest_and_named(views: Page, artifacts: Path, sou
     out.screenshot(path=str(artifacts / f"{shot}.png"))
 
 
-def test_edges_carry_the_energy_moved_along_them(views: Page) -> None:
-    acg = _output(views, "teach.show_energy").locator(".covenant-acg")
+def test_edges_carry_the_energy_moved_along_them(views: Page, artifacts: Path) -> None:
+    out = _output(views, "teach.show_energy")
+    acg = out.locator(".covenant-acg")
     strokes = acg.locator("g.covenant-edge path.covenant-energy-edge")
     expect(strokes).to_have_count(4)  # DRAM -> SPAD and back, each in two hops via the bus
     label = acg.locator("text.covenant-edge-label[data-src='DRAM'][data-dst='SPAD']")
     expect(label).to_contain_text("96.0 pJ 0.39%")
     acg.locator("g.covenant-node[data-name='DRAM']").click()
     expect(acg.locator(".covenant-attrs-energy")).to_contain_text("16.0 nJ (64 bytes)")
+    out.screenshot(path=str(artifacts / "energy_teaching_dram_panel.png"))
 
 
 def test_the_overlay_switches_off(views: Page, artifacts: Path) -> None:
@@ -128,7 +130,9 @@ def test_the_overlay_switches_off(views: Page, artifacts: Path) -> None:
     expect(acg).not_to_have_class(ENERGY_ON)
     expect(acg.locator(".covenant-energy-legend")).to_be_hidden()
     fill = {n: f for n, _, f in acg.evaluate(FILLS_JS)}["DRAM"]
+    expect(acg.locator("tspan.covenant-energy-line").first).to_be_hidden()
     assert fill == "rgb(253, 241, 214)"  # DRAM's own off-chip colour again
+    out.screenshot(path=str(artifacts / "energy_teaching_hidden.png"))
     toggle.click()
     expect(acg).to_have_class(ENERGY_ON)
     kernel_exec(views, "teach.show_energy(None)")

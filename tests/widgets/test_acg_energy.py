@@ -59,7 +59,9 @@ def test_state_draws_the_heat_on_nodes_edges_and_legend(
     edges = {(e["src"], e["dst"]): e for e in g["edges"]}
     # DRAM <-> SPAD is one connector: its label carries both ways, 32 + 64 pJ
     assert edges[("DRAM", "SPAD")]["label_lines"] == ["⇄ 8 B/cyc", "96.0 pJ 0.39%"]
+    assert edges[("DRAM", "SPAD")]["label_energy"]
     assert edges[("SPAD", "DRAM")]["heat"]["text"] == "64.0 pJ 0.26%"
+    assert not edges[("SPAD", "DRAM")]["label_energy"]  # its twin's label is the connector's
     assert edges[("SPAD", "mac_array")]["heat"] is None
     legend = g["energy"]
     assert legend["total"] == "24.6 nJ" and legend["hottest"] == "DRAM"
@@ -83,7 +85,7 @@ def test_memory_bound_conv_on_genesys_is_hottest_in_dram() -> None:
 def test_colours_darken_with_the_share_on_a_log_scale() -> None:
     assert heat_colour(0) is None
     assert heat_colour(MIN_SHARE / 10) == heat_colour(MIN_SHARE) == "#ffffcc"
-    assert heat_colour(1.0) == "#b10026"
+    assert heat_colour(1.0) == "#e31a1c"
     lum = [sum(int(c[i:i + 2], 16) for i in (1, 3, 5))
            for c in (heat_colour(s) or "" for s in (1e-4, 1e-3, 1e-2, 1e-1, 1))]
     assert lum == sorted(lum, reverse=True) and len(set(lum)) == 5

@@ -532,6 +532,7 @@ function render({ model, el }) {
             const dy = i === 0 ? -(lines.length - 1) * st.edge_line_h : st.edge_line_h;
             const span = svgEl("tspan", { x: e.label_xy[0], dy }, t);
             span.textContent = line;
+            if (e.label_energy && i === lines.length - 1) span.classList.add("covenant-energy-line");
           });
         }
       }
