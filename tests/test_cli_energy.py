@@ -98,3 +98,19 @@ def test_rows_sum_to_their_totals_and_the_total_to_the_layers(
                                                                             rel=1e-12)
         assert la["energy_pj"] == r.energy_pj
     assert doc["total_energy_pj"] == math.fsum(r.energy_pj for r in rows)
+
+
+def test_layers_without_energy_are_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pool1's program (42 instructions) is over the budget: it is not compiled
+    out = tmp_path / "s.json"
+    assert main(["simulate", "lenet", "--arch", "teaching", "--layer", "pool1", "--layer",
+                 "fc2", "--energy", "--max-instructions", "20", "--json", str(out)]) == 1
+    text = capsys.readouterr().out
+    table = _table(text)
+    assert list(table) == ["energy", "fc2", "no"]
+    pool1, fc2 = json.loads(out.read_text())["layers"]
+    assert pool1["energy_pj"] is None
+    assert table["energy"][0] == "(nJ)" and table["fc2"][-2] == f"{fc2['energy_pj'] / 1e3:.2f}"
+    assert text.rstrip().endswith("no energy (not compiled or not simulated): pool1")

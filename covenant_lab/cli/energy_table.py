@@ -42,11 +42,16 @@ def _per_op(total: float, ops: float) -> str:
     return f"{total / ops:,.1f}" if ops else "-"
 
 
-def energy_table(acg: ACG, sims: Sequence[LayerSim]) -> str:
-    """The per-layer, per-component table of the layers that were simulated."""
+def energy_table(acg: ACG, sims: Sequence[LayerSim], layers: Sequence[str] = ()) -> str:
+    """The per-layer, per-component table of the layers that were simulated; those of
+    ``layers`` (every layer's name, in order) that were not are named under it."""
     rows = [(r.layer, r.energy) for r in sims if r.energy is not None]
+    done = {name for name, _ in rows}
+    missing = [name for name in layers if name not in done]
+    note = (f"\nno energy (not compiled or not simulated): {', '.join(missing)}"
+            if missing else "")
     if not rows:
-        return "energy: no layer was simulated"
+        return "energy: no layer was simulated" + note
     columns = energy_columns(acg)
     values = [(name, energy_row(rep, columns), rep) for name, rep in rows]
     shown = [c for c in columns if any(v[c] for _, v, _ in values)]
@@ -69,7 +74,7 @@ def energy_table(acg: ACG, sims: Sequence[LayerSim]) -> str:
         column_sums = {c: math.fsum(v[c] for _, v, _ in values) for c in shown}
         lines.append(line("total", column_sums, math.fsum(totals),
                           math.fsum(operations(rep) for _, _, rep in values)))
-    return "\n".join(lines)
+    return "\n".join(lines) + note
 
 
 def energy_json(acg: ACG, report: EnergyReport) -> dict[str, Any]:

@@ -96,7 +96,7 @@ def _run(args: argparse.Namespace) -> int:
     print_details(result)
     if args.energy:
         print()
-        print(energy_table(acg, rows))
+        print(energy_table(acg, rows, [u.name for u in result.units]))
     if json_out:
         write_atomic(json_out, json.dumps(_doc(result, sims, total), indent=2),
                      "simulate: --json")

@@ -105,6 +105,8 @@ def test_the_overlay_switches_off_and_goes_with_a_new_architecture(
     assert all(n["heat"] is None for n in view.graph["nodes"])
     view.show_energy(sim.energy())
     view.update("genesys")
+    shown = cl.show(r.arch, r, energy=sim)  # cl.show takes it too
+    assert shown.energy is not None and shown.energy.hottest == "DRAM"
     assert view.energy is None and view.graph["energy"] is None
 
 
