@@ -59,7 +59,7 @@ def test_hand_numbers_in_the_table_and_the_json(
     assert main(["simulate", str(two_fc), "--arch", "teaching", "--energy",
                  "--json", str(out)]) == 0
     table = _table(capsys.readouterr().out)
-    # one unit for the table (the largest layer, 24.57 nJ, reads in nJ); columns in order
+    # one unit for the table (the median layer, 24.57 nJ, reads in nJ); columns in order
     assert table["energy"] == ["(nJ)", "DRAM", "SPAD", "mac_array", "moves", "static",
                                "total", "pJ/op"]
     row = ["24.00", "0.38", "0.03", "0.10", "0.06", "24.57", f"{LAYER_PJ / 64:.1f}"]
