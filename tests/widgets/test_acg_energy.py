@@ -120,3 +120,19 @@ def test_energy_of_another_architecture_or_type_is_refused(
     with pytest.raises(UsageError, match=r"'energy' to ACGView.show_energy: expected an "
                                          r"EnergyReport, a Simulator or a LayerSim, got int"):
         ACGView("teaching", energy=3)
+
+
+@pytest.mark.parametrize("name", ["teaching", "genesys", "hvx", "tpu_v1", "eyeriss_v1",
+                                  "gemmini", "nvdla_small"])
+def test_every_shipped_architecture_draws_a_small_gemm(name: str) -> None:
+    """y[16,16] = a[16,32] @ b[32,16]: 2 MACs per element loaded, memory-bound everywhere."""
+    arch = load_arch(name)
+    r = cl.compile(gemm((16, 32), (32, 16)), arch)
+    report = Simulator(r.program, arch).run().energy()
+    heat = energy_heat(arch, report)
+    shares = [heat.share(pj) for pj in [*heat.nodes.values(), *heat.edge_own.values()]]
+    assert math.fsum(shares) == pytest.approx(1, rel=1e-12)
+    assert arch.storage(heat.hottest).off_chip  # DRAM (the host's memory on tpu_v1)
+    state = ACGView(arch, r, energy=report).graph
+    drawn = {n["name"]: n["heat"]["pj"] for n in state["nodes"] if n["heat"]}
+    assert drawn == {n: pj for n, pj in heat.nodes.items() if pj}
