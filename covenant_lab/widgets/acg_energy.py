@@ -75,6 +75,12 @@ def energy_of(value: object) -> EnergyReport:
         report = report()
     if isinstance(report, EnergyReport):
         return report
+    if hasattr(value, "energy") and report is None:  # a LayerSim that was not simulated
+        raise UsageError(
+            f"argument 'energy' to ACGView.show_energy: layer {getattr(value, 'layer', '?')!r} "
+            "has no energy: it was not simulated",
+            hint=str(getattr(value, "message", "")) or None,
+        )
     raise UsageError(
         "argument 'energy' to ACGView.show_energy: expected an EnergyReport, a Simulator or "
         f"a LayerSim, got {type(value).__name__}",

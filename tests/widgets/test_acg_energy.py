@@ -13,6 +13,7 @@ from covenant_lab.codelets.library.gemm import gemm
 from covenant_lab.compiler import CompileResult
 from covenant_lab.errors import UsageError
 from covenant_lab.sim import Simulator
+from covenant_lab.sim.compiled import NOT_SIMULATED, LayerSim
 from covenant_lab.widgets.acg_energy import MIN_SHARE, energy_heat, heat_colour, share_text
 from covenant_lab.widgets.acg_view import ACGView
 
@@ -107,6 +108,11 @@ def test_the_overlay_switches_off_and_goes_with_a_new_architecture(
     view.update("genesys")
     shown = cl.show(r.arch, r, energy=sim)  # cl.show takes it too
     assert shown.energy is not None and shown.energy.hottest == "DRAM"
+    # a LayerSim of simulate_model carries its compact report: the same heat
+    row = LayerSim("fc", "Gemm", sim.total_cycles, 12.0, 4, 0.5, "skipped", "", 0.0,
+                   sim.energy().total_pj, sim.energy().compact())
+    shown.show_energy(row)
+    assert shown.energy.nodes == pytest.approx(energy_heat(r.arch, sim.energy()).nodes)
     assert view.energy is None and view.graph["energy"] is None
 
 
@@ -120,6 +126,10 @@ def test_energy_of_another_architecture_or_type_is_refused(
     with pytest.raises(UsageError, match=r"'energy' to ACGView.show_energy: expected an "
                                          r"EnergyReport, a Simulator or a LayerSim, got int"):
         ACGView("teaching", energy=3)
+    refused = LayerSim("fc", "Gemm", 0, 1.0, 9, 0.0, NOT_SIMULATED, "over the budget", 0.0)
+    with pytest.raises(UsageError, match=r"layer 'fc' has no energy: it was not simulated\n"
+                                         r"hint: over the budget"):
+        ACGView("teaching").show_energy(refused)
 
 
 @pytest.mark.parametrize("name", ["teaching", "genesys", "hvx", "tpu_v1", "eyeriss_v1",
