@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 from covenant_lab.budget import add_budget_options
@@ -22,6 +23,7 @@ from covenant_lab.cli.common import (
     print_details,
     problem_counts,
 )
+from covenant_lab.cli.energy_table import energy_json, energy_table
 from covenant_lab.cli.model import check_layers
 from covenant_lab.fileio import write_atomic
 
@@ -38,7 +40,13 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="move real data and compare every layer with the ONNX reference",
     )
-    p.add_argument("--json", metavar="OUT", help="write per-layer results as JSON")
+    p.add_argument(
+        "--energy",
+        action="store_true",
+        help="print each layer's energy per component (storages, compute, moves, static)",
+    )
+    p.add_argument("--json", metavar="OUT",
+                   help="write per-layer results (cycles, energy per component) as JSON")
     p.add_argument("--trace", metavar="OUT", help="write a Chrome/Perfetto trace of the layers")
     add_budget_options(p, "the model's tensors, each layer's program and each simulation")
     p.set_defaults(func=_run)
@@ -87,6 +95,9 @@ def _run(args: argparse.Namespace) -> int:
     for r in failed[:1] + refused:
         print(f"{r.layer}: {r.message}" if r in refused else r.message)
     print_details(result)
+    if args.energy:
+        print()
+        print(energy_table(acg, rows, [u.name for u in result.units]))
     if json_out:
         write_atomic(json_out, json.dumps(_doc(result, sims, total), indent=2),
                      "simulate: --json")
@@ -104,13 +115,14 @@ def _doc(result: ModelResult, sims: dict[str, LayerSim], total: int) -> dict[str
     layers: list[dict[str, Any]] = []
     for u in result.units:
         if isinstance(u, FailedLayer):
-            layers.append({**failed_row(u), "cycles": None, "check": "not compiled"})
+            layers.append({**failed_row(u), "cycles": None, "check": "not compiled",
+                           "energy_pj": None})
             continue
         r = sims[u.name]
         if r.check == NOT_SIMULATED:
             layers.append({"layer": r.layer, "op": r.op, "status": "compiled", "cycles": None,
                            "check": r.check, "error": r.message,
-                           "instructions": r.instructions})
+                           "instructions": r.instructions, "energy_pj": None})
             continue
         layers.append({
             "layer": r.layer,
@@ -125,9 +137,12 @@ def _doc(result: ModelResult, sims: dict[str, LayerSim], total: int) -> dict[str
             "instructions": r.instructions,
             "sim_s": round(r.sim_s, 4),
             "fallback": fallback_records(u),
+            "energy_pj": r.energy_pj,
+            "energy": energy_json(result.arch, r.energy) if r.energy is not None else None,
         })
+    energies = [la["energy_pj"] for la in layers if la["energy_pj"] is not None]
     return {"model": result.model.name, "arch": result.arch.name, "total_cycles": total,
-            "layers": layers}
+            "total_energy_pj": math.fsum(energies), "layers": layers}
 
 
 def _trace(result: ModelResult, sims: dict[str, LayerSim], args: argparse.Namespace

@@ -23,6 +23,7 @@ from covenant_lab.budget import DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MAX_MEMORY
 from covenant_lab.codelets.interpret import interpret
 from covenant_lab.compiler.model import CompiledLayer, ModelResult
 from covenant_lab.errors import SimulationError
+from covenant_lab.sim.energy import EnergyReport
 from covenant_lab.sim.simulator import Simulator
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ class LayerSim:
     message: str
     sim_s: float
     energy_pj: float = 0.0  # the sum of the layer's events (Simulator.energy())
+    energy: EnergyReport | None = None  # its parts per component, action, operand (compact)
 
     @property
     def efficiency(self) -> float:
@@ -84,7 +86,7 @@ def simulate_layer(
                 verdict = "pass"
             except SimulationError as exc:
                 verdict, message = "fail", str(exc)
-    energy = sim.energy().total_pj
+    energy = sim.energy().compact()
     elapsed = time.perf_counter() - t0
     util = sim.utilisation().get(_main_node(c), 0.0)
     bound = ideal_bound(c.result.codelet, acg)
@@ -98,6 +100,7 @@ def simulate_layer(
         verdict,
         message,
         elapsed,
+        energy.total_pj,
         energy,
     )
 

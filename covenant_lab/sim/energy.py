@@ -344,6 +344,19 @@ class EnergyReport:
             pjs.setdefault((p.component, p.action), []).append(p.pj)
         return {k: (math.fsum(amounts[k]), math.fsum(pjs[k])) for k in amounts}
 
+    def compact(self) -> EnergyReport:
+        """The same report with one part per (component, action, operand): what a model's
+        table keeps of each layer (the total and every grouping unchanged, up to rounding)."""
+        amounts: dict[tuple[str, Action, str], list[float]] = {}
+        pjs: dict[tuple[str, Action, str], list[float]] = {}
+        for p in self.parts:
+            key = (p.component, p.action, p.operand)
+            amounts.setdefault(key, []).append(p.amount)
+            pjs.setdefault(key, []).append(p.pj)
+        parts = tuple(EnergyPart(c, a, o, math.fsum(amounts[(c, a, o)]), math.fsum(v))
+                      for (c, a, o), v in pjs.items())
+        return EnergyReport(self.layer, self.total_pj, parts)
+
     def table(self) -> str:
         """One line per (component, action): amount, pJ, pJ per unit and share."""
         lines = [f"energy of {self.layer}: {self.total_pj:,.1f} pJ",

@@ -3,7 +3,8 @@
 Widgets (import from here; the package itself imports nothing heavy until a name is used)::
 
     ACGView(arch, result=None)      the ACG as SVG: pan (drag), zoom (wheel), hover, click a node
-                                    (trait ``selected``); a CompileResult's mapping overlaid
+                                    (trait ``selected``); a CompileResult's mapping overlaid;
+                                    ``show_energy(sim.energy())``: a layer's energy as heat
     ArchEditor(arch, layer=None)    parameters and node attributes, validated on each edit
                                     (``.arch`` = last valid ACG), recompile, save as YAML
     PassStepper(result, target=None) the compile log pass by pass, constraint editor, recompile
@@ -19,8 +20,8 @@ Widgets (import from here; the package itself imports nothing heavy until a name
                                     unit); click a layer to compile it (trait ``layer``)
 
 State lives in Python; the browser only draws it. Pure state functions (tested without a
-browser): ``acg_state``, ``acg_overlay``, ``stepper_state``, ``editor_state``, ``sim_state``,
-``lab_state``.
+browser): ``acg_state``, ``acg_overlay``, ``acg_energy``, ``stepper_state``, ``editor_state``,
+``sim_state``, ``lab_state``.
 
 DOM contract (what browser tests may rely on)
 ---------------------------------------------
@@ -52,6 +53,11 @@ DOM contract (what browser tests may rely on)
   ``.covenant-machine-tiles tr[data-storage]`` per on-chip storage holding tiles and a
   ``.covenant-heat[data-node]`` per compute array (the current instruction's PEs:
   ``rect.covenant-heat-used[data-rows][data-cols]``).
+  A layer's energy (``show_energy``): nodes that spent some are
+  ``g.covenant-heat-node[data-share]`` (filled while the root has ``covenant-energy-on``),
+  edges get ``path.covenant-energy-edge``, energy text is ``.covenant-energy-line``, the legend
+  ``.covenant-energy-legend[data-hottest]`` lists ``.covenant-energy-item[data-name]`` hottest
+  first, the toolbar's ``.covenant-energy-toggle`` hides and shows the colours.
 - link(player, view): ``.covenant-machine-link`` with ``.covenant-machine-ahead`` /
   ``.covenant-machine-back`` (N cycles, ``.covenant-machine-cycles``) and
   ``.covenant-machine-event`` / ``.covenant-machine-back-event``.

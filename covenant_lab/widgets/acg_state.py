@@ -10,13 +10,18 @@ JavaScript only turns records into SVG elements::
      "nodes": [{"name", "kind", "off_chip", "fallback", "private_to", "access",
                 "x", "y", "w", "h", "lines", "overlay_lines",
                 "rows": [{"text", "class", "colour"}], "fraction", "operands",
-                "attrs": [[k, v]], "capabilities": [{...}]}],
+                "attrs": [[k, v]], "capabilities": [{...}],
+                "heat": {"pj", "share", "text", "colour", "actions": [[action, text]]} | None}],
      "edges": [{"src", "dst", "via", "label", "label_lines", "d", "label_xy", "operands",
-                "attrs"}],
+                "attrs", "heat": {"pj", "share", "own_pj", "bytes", "text", "colour",
+                                  "width"} | None, "label_energy"}],
      "legend": [{"name", "colour", "role", "shape", "path", "chain", "home"}],
      "bindings": [{"stage", "node", "capability", "roles", "spatial"}],
      "notes": [{"node", "stage", "op", "text"}],   # stages on a fallback unit, and why
-     "mapping": codelet name or ""}
+     "mapping": codelet name or "",
+     "energy": {"layer", "total_pj", "total", "hottest", "items": [{"name", "kind", "pj",
+                "share", "text", "colour"}], "more", "ramp": [colour], "ticks": [{"t", "text"}]}
+               or None}          # a layer's energy as heat (ACGView.show_energy)
 
 ``title`` is the name with the reference clock (``tpu_v1 @ 700 MHz``). The label text of
 nodes and edges comes from :mod:`covenant_lab.widgets.acg_labels` (FIFO entries, per-PE
@@ -53,6 +58,13 @@ from covenant_lab.acg.nodes import ComputeNode, Edge, StorageNode
 from covenant_lab.compiler.fallback import Fallback
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.viz.layout import layout
+from covenant_lab.widgets.acg_energy import (
+    EnergyHeat,
+    edge_heat,
+    energy_legend,
+    heat_text,
+    node_heat,
+)
 from covenant_lab.widgets.acg_geometry import Label, route_segments, space_columns
 from covenant_lab.widgets.acg_label_spots import LABEL_RISE, place_labels
 from covenant_lab.widgets.acg_labels import (
@@ -134,7 +146,7 @@ def node_rows(
     rows = [{"text": t, "class": "title" if i == 0 else "line", "colour": ""}
             for i, t in enumerate(lines)]
     for x in extra:
-        rows += [{"text": t, "class": "overlay", "colour": x.get("colour", "")}
+        rows += [{"text": t, "class": x.get("class", "overlay"), "colour": x.get("colour", "")}
                  for t in _wrap(x["text"], wrap)]
     return rows
 
@@ -167,8 +179,10 @@ def _label_segment(e: Edge, via_count: dict[tuple[str, str], int]) -> tuple[str,
     return hops[1] if hub_is_src else hops[0]
 
 
-def _plan_labels(acg: ACG) -> list[tuple[str, tuple[str, str] | None]]:
-    """Per edge: its label text and the segment it is drawn on (None: its twin's label is it)."""
+def _plan_labels(acg: ACG, heat: EnergyHeat | None = None
+                 ) -> list[tuple[str, tuple[str, str] | None]]:
+    """Per edge: its label text and the segment it is drawn on (None: its twin's label is it);
+    with ``heat``, the energy along the connector on a line of its own (both ways for twins)."""
     via_count: dict[tuple[str, str], int] = {}
     for e in acg.edges:
         if e.via:
@@ -186,6 +200,9 @@ def _plan_labels(acg: ACG) -> list[tuple[str, tuple[str, str] | None]]:
             else:
                 label = f"⇄ {label}"
         shown.add(e.key)
+        if heat is not None and seg is not None:
+            pj = _connector_pj(heat, e, label)
+            label += f", {heat_text(heat, pj)}" if pj else ""
         out.append((label, seg))
     return out
 
@@ -204,6 +221,12 @@ def _respace(
             room = max(MIN_COLUMN_GAP, max(len(t) for t in lines) * EDGE_W + 2 * LABEL_ROOM)
             labels.append(Label(seg, room, LABEL_RISE + len(lines) * EDGE_LINE_H))
     space_columns(nodes, hops, labels, min_gap=MIN_COLUMN_GAP, clear_gap=CLEAR_GAP)
+
+
+def _connector_pj(heat: EnergyHeat, e: Edge, label: str) -> float:
+    """The energy along the connector an edge's label names: both ways for a twin (``⇄``)."""
+    pj = heat.edges.get(e.key, 0.0)
+    return pj + heat.edges.get((e.dst, e.src), 0.0) if label.startswith("⇄") else pj
 
 
 def _span(nodes: dict[str, dict[str, Any]], seg: tuple[str, str] | None) -> float:
@@ -242,6 +265,7 @@ def _edges(
     nodes: dict[str, dict[str, Any]],
     ov: Overlay | None,
     plan: list[tuple[str, tuple[str, str] | None]],
+    heat: EnergyHeat | None = None,
 ) -> list[dict[str, Any]]:
     shared = _shared(acg, plan)
     routes = route_segments(nodes, [h for e in acg.edges for h in _hops(e)], shared)
@@ -266,6 +290,9 @@ def _edges(
             "label_xy": label_xy,
             "operands": list(ov.edge_operands.get(e.key, [])) if ov else [],
             "attrs": edge_attrs(e),
+            "heat": edge_heat(heat, e.key) if heat else None,
+            # the label's last line is the energy along the connector
+            "label_energy": bool(heat and label_xy and _connector_pj(heat, e, label)),
         })
     return out
 
@@ -285,9 +312,10 @@ def _bounds(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> list[fl
 
 
 def _drawing(
-    acg: ACG, ov: Overlay | None, wrap: int, backend: str
+    acg: ACG, ov: Overlay | None, wrap: int, backend: str, heat: EnergyHeat | None = None
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]], list[float], str]:
-    """Nodes, edges, bounds and layout engine of ``acg`` with overlay lines wrapped at ``wrap``."""
+    """Nodes, edges, bounds and layout engine of ``acg`` with overlay lines wrapped at ``wrap``
+    (a node's energy, with ``heat``, on the line after its label)."""
     nodes: dict[str, dict[str, Any]] = {}
     for n in acg.nodes:
         lines = node_lines(acg, n)
@@ -297,7 +325,9 @@ def _drawing(
         store = n if isinstance(n, StorageNode) else None
         off_chip = bool(store and store.off_chip)
         private_to = store.private_to if store else None
-        rows = node_rows(lines, extra, wrap)
+        hot = node_heat(heat, n.name) if heat else None
+        energy = [{"text": hot["text"], "colour": "", "class": "energy"}] if hot else []
+        rows = node_rows(lines, energy + extra, wrap)
         w, h = _size(rows, fraction is not None, n.kind, off_chip, private_to is not None)
         nodes[n.name] = {
             "name": n.name, "kind": n.kind,
@@ -312,32 +342,34 @@ def _drawing(
             "operands": list(ov.node_operands.get(n.name, [])) if ov else [],
             "attrs": node_attrs(acg, n),
             "capabilities": capabilities(n) if isinstance(n, ComputeNode) else [],
+            "heat": hot,
         }
     sizes = {k: (v["w"], v["h"]) for k, v in nodes.items()}
-    plan = _plan_labels(acg)
+    plan = _plan_labels(acg, heat)
     pos = layout(acg, sizes, backend=backend, row_gap=ROW_GAP)
     for name, (x, y) in pos.items():
         nodes[name]["x"], nodes[name]["y"] = x, y
     shared = set(_shared(acg, plan))
     _respace(nodes, [h for e in acg.edges for h in _hops(e) if h not in shared], plan)
-    edges = _edges(acg, nodes, ov, plan)
+    edges = _edges(acg, nodes, ov, plan, heat)
     return nodes, edges, _bounds(list(nodes.values()), edges), pos.backend
 
 
 def acg_state(
     acg: ACG, mapping: Mapping | None = None, *, backend: str = "auto",
-    fallback: Sequence[Fallback] = (),
+    fallback: Sequence[Fallback] = (), energy: EnergyHeat | None = None,
 ) -> dict[str, Any]:
     """Everything the ACGView draws for ``acg``, with ``mapping`` overlaid when given (and its
-    stages on a fallback unit, ``CompileResult.fallback``, noted).
+    stages on a fallback unit, ``CompileResult.fallback``, noted), and a layer's ``energy``
+    as a heat overlay (:mod:`~covenant_lab.widgets.acg_energy`).
 
     Overlay lines wrap at the width in ``WRAPS`` whose drawing has the largest text in a view
     ``REFERENCE_WIDTH`` px wide (narrow nodes suit a wide drawing, wider ones a tall one).
     """
     ov = mapping_overlay(acg, mapping, fallback) if mapping is not None else None
     best: tuple[float, Any] | None = None
-    for wrap in WRAPS if ov else WRAPS[:1]:
-        drawing = _drawing(acg, ov, wrap, backend)
+    for wrap in WRAPS if ov or energy else WRAPS[:1]:
+        drawing = _drawing(acg, ov, wrap, backend, energy)
         px = screen_px({"bounds": drawing[2], "style": STYLE}, REFERENCE_WIDTH)
         if best is None or px > best[0] + 0.05:
             best = (px, drawing)
@@ -358,4 +390,5 @@ def acg_state(
         "bindings": ov.bindings if ov else [],
         "notes": ov.notes if ov else [],
         "mapping": mapping.codelet.name if mapping is not None else "",
+        "energy": energy_legend(energy) if energy is not None else None,
     }

@@ -13,6 +13,7 @@ from covenant_lab.acg.load import load_arch
 from covenant_lab.compiler.fallback import Fallback
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.errors import UsageError
+from covenant_lab.widgets.acg_energy import EnergyHeat, energy_heat, energy_of
 from covenant_lab.widgets.acg_state import acg_state
 
 __all__ = ["ACGView", "fallback_of", "mapping_of"]
@@ -66,6 +67,12 @@ class ACGView(anywidget.AnyWidget):
     :func:`covenant_lab.widgets.machine_link.link`): its active edges and units light up with
     the operand they move or write, and a panel under the graph lists each storage's tiles
     and draws each compute array's PEs (heat map of the run, current instruction outlined).
+
+    ``show_energy(sim.energy())`` (or ``energy=`` at construction) draws a layer's energy as
+    heat: each node filled and each edge stroked by its share of the layer's energy (log
+    scale, :mod:`~covenant_lab.widgets.acg_energy`), the pJ and % on every label, a legend
+    with the components that spent most; ``show_energy(None)`` removes it, and the toolbar's
+    ``energy`` button hides and shows the colours.
     """
 
     _esm = _STATIC / "acg.js"
@@ -82,14 +89,19 @@ class ACGView(anywidget.AnyWidget):
         result: object = None,
         *,
         backend: str = "auto",
+        energy: object = None,
         **kwargs: Any,
     ) -> None:
         self._arch = as_acg(arch)
         self._mapping = mapping_of(result)
         self._fallback = fallback_of(result)
         self._backend = backend
-        graph = acg_state(self._arch, self._mapping, backend=backend, fallback=self._fallback)
-        super().__init__(graph=graph, **kwargs)
+        self._heat = None if energy is None else energy_heat(self._arch, energy_of(energy))
+        super().__init__(graph=self._state(), **kwargs)
+
+    def _state(self) -> dict[str, Any]:
+        return acg_state(self._arch, self._mapping, backend=self._backend,
+                         fallback=self._fallback, energy=self._heat)
 
     @property
     def arch(self) -> ACG:
@@ -99,19 +111,30 @@ class ACGView(anywidget.AnyWidget):
     def mapping(self) -> Mapping | None:
         return self._mapping
 
+    @property
+    def energy(self) -> EnergyHeat | None:
+        """The energy drawn as heat (pJ per node and edge), None when none is."""
+        return self._heat
+
+    def show_energy(self, energy: object) -> None:
+        """Draw a layer's energy as heat: an EnergyReport (``sim.energy()``), a Simulator that
+        has run, or a LayerSim of ``simulate_model``; ``None`` removes the overlay. The layer
+        must have run on this view's architecture."""
+        self._heat = None if energy is None else energy_heat(self._arch, energy_of(energy))
+        self.graph = self._state()
+
     def update(self, arch: ACG | str | None = None, result: object = None) -> None:
         """Redraw with a new architecture and/or mapping (``result=None`` removes the overlay);
-        a new architecture drops the machine state drawn over the old one."""
+        a new architecture drops the machine state and the energy drawn over the old one."""
         if arch is not None:
             new = as_acg(arch)
             if new.name != self._arch.name:
                 self.machine = {}
+                self._heat = None
             self._arch = new
         self._mapping = mapping_of(result)
         self._fallback = fallback_of(result)
-        self.graph = acg_state(
-            self._arch, self._mapping, backend=self._backend, fallback=self._fallback
-        )
+        self.graph = self._state()
         if self.selected and self.selected not in {n["name"] for n in self.graph["nodes"]}:
             self.selected = ""
 
@@ -130,10 +153,13 @@ class ACGView(anywidget.AnyWidget):
         return None
 
 
-def show(arch: ACG | str, result: object = None, *, backend: str = "auto") -> ACGView:
+def show(arch: ACG | str, result: object = None, *, backend: str = "auto",
+         energy: object = None) -> ACGView:
     """An :class:`ACGView` of ``arch`` with ``result``'s mapping overlaid (``cl.show``).
 
     ``arch`` is an ACG, a shipped architecture name or a path; ``result`` a CompileResult
-    (or a Mapping, or a compile-log step). Display it as the last expression of a cell.
+    (or a Mapping, or a compile-log step); ``energy`` a layer's energy drawn as heat (an
+    EnergyReport, a Simulator that has run, a LayerSim). Display it as the last expression
+    of a cell.
     """
-    return ACGView(arch, result, backend=backend)
+    return ACGView(arch, result, backend=backend, energy=energy)

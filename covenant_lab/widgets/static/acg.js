@@ -8,7 +8,10 @@
 // (.covenant-fallback-node: a fallback unit, drawn dashed; .covenant-private-node: a per-PE
 // storage, drawn as a stack of cards); the toolbar's .covenant-acg-name shows graph.title (the
 // name and the reference clock); the attributes panel .covenant-attrs shows the selected node's
-// name and attributes.
+// name and attributes. A layer's energy (graph.energy, ACGView.show_energy) fills nodes
+// g.covenant-heat-node[data-share] and strokes edges path.covenant-energy-edge by their share,
+// with a legend .covenant-energy-legend[data-hottest] and a toolbar button .covenant-energy-toggle
+// that hides and shows the colours (root class covenant-energy-on while shown).
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const DEFAULT_STYLE = {
@@ -78,6 +81,7 @@ function rowsOf(node) {
 
 const ROW_CLASS = {
   title: "covenant-title", line: "covenant-line", overlay: "covenant-overlay-line",
+  energy: "covenant-energy-line",
 };
 
 function drawText(g, node, st) {
@@ -144,6 +148,11 @@ function fillPanel(panel, graph, name) {
   htmlEl("div", "covenant-attrs-kind", panel, node.off_chip ? "storage (off-chip)" : node.kind);
   const t = htmlEl("table", "covenant-attrs-table", panel);
   for (const [k, v] of node.attrs) addRow(t, k, v);
+  if (node.heat && graph.energy) {
+    htmlEl("div", "covenant-attrs-head", panel, `energy of ${graph.energy.layer}: ${node.heat.text}`);
+    const et = htmlEl("table", "covenant-attrs-table covenant-attrs-energy", panel);
+    for (const [action, text] of node.heat.actions) addRow(et, action, text);
+  }
   if (node.overlay_lines.length) {
     htmlEl("div", "covenant-attrs-head", panel, `mapping of ${graph.mapping}`);
     for (const extra of node.overlay_lines) {
@@ -184,10 +193,13 @@ function render({ model, el }) {
   const zoomIn = htmlEl("button", "covenant-zoom-in", toolbar, "+");
   const zoomOut = htmlEl("button", "covenant-zoom-out", toolbar, "−");
   const fit = htmlEl("button", "covenant-fit", toolbar, "fit");
+  const energyToggle = htmlEl("button", "covenant-energy-toggle", toolbar, "energy");
+  energyToggle.title = "show or hide the energy heat overlay";
   const title = htmlEl("span", "covenant-acg-name", toolbar);
   const notes = htmlEl("div", "covenant-acg-notes", left);
   const canvas = htmlEl("div", "covenant-acg-canvas", left);
   const legend = htmlEl("div", "covenant-legend", left);
+  const energyLegend = htmlEl("div", "covenant-energy-legend", left);
   const machinePanel = htmlEl("div", "covenant-machine", left);
   const panel = htmlEl("div", "covenant-attrs", body);
   const svg = svgEl("svg", { class: "covenant-acg-svg" }, canvas);
@@ -196,6 +208,7 @@ function render({ model, el }) {
   let view = null;
   let fitted = true; // the view shows the whole drawing (no pan or zoom since)
   let focus = "";
+  let energyHidden = false; // the toolbar's energy button
   const style = () => ({ ...DEFAULT_STYLE, ...((graph && graph.style) || {}) });
 
   const setView = (v) => {
@@ -297,6 +310,41 @@ function render({ model, el }) {
       row.addEventListener("mouseleave", () => hoverOperand(""));
     }
   }
+
+  // a layer's energy: the legend (ramp with ticks, the components that spent most), and the
+  // root class that turns the node fills and edge strokes on
+  function drawEnergy() {
+    const en = graph && graph.energy;
+    energyToggle.style.display = en ? "" : "none";
+    energyToggle.classList.toggle("covenant-pressed", Boolean(en) && !energyHidden);
+    el.classList.toggle("covenant-energy-on", Boolean(en) && !energyHidden);
+    energyLegend.replaceChildren();
+    energyLegend.style.display = en && !energyHidden ? "" : "none";
+    if (!en) return;
+    energyLegend.dataset.hottest = en.hottest;
+    htmlEl("div", "covenant-energy-title", energyLegend,
+      `energy of ${en.layer}: ${en.total} (colour: share, log scale)`);
+    const scale = htmlEl("div", "covenant-energy-scale", energyLegend);
+    const bar = htmlEl("div", "covenant-energy-ramp", scale);
+    bar.style.background = `linear-gradient(to right, ${en.ramp.join(", ")})`;
+    for (const tick of en.ticks) {
+      const tk = htmlEl("span", "covenant-energy-tick", scale, tick.text);
+      tk.style.left = `${(100 * tick.t).toFixed(1)}%`;
+    }
+    const items = htmlEl("div", "covenant-energy-items", energyLegend);
+    for (const item of en.items) {
+      const row = htmlEl("span", "covenant-energy-item", items);
+      row.dataset.name = item.name;
+      const sw = htmlEl("span", "covenant-swatch", row);
+      sw.style.background = item.colour;
+      htmlEl("span", "", row, `${item.name} ${item.text}`);
+    }
+    if (en.more) htmlEl("span", "covenant-energy-item", items, `+${en.more} more`);
+  }
+  energyToggle.addEventListener("click", () => {
+    energyHidden = !energyHidden;
+    drawEnergy();
+  });
 
   function drawNotes() {
     notes.replaceChildren();
@@ -437,6 +485,13 @@ function render({ model, el }) {
       const g = svgEl("g", { class: "covenant-edge", "data-src": e.src, "data-dst": e.dst,
         "data-via": e.via, "data-operands": e.operands.join(" ") }, edgeLayer);
       const n = e.operands.length;
+      if (e.heat) { // under the lanes, wider than they are: the energy along the edge
+        g.dataset.share = String(e.heat.share);
+        for (const d of e.d.split(/(?=M)/).map((p) => p.trim())) {
+          svgEl("path", { class: "covenant-energy-edge", d, stroke: e.heat.colour,
+            "stroke-width": e.heat.width + n * LANE_PX }, g);
+        }
+      }
       // one path per hop: an edge via a comm node has an arrow into the hub too (a twin
       // drawn back along the same connector then shows both directions on every hop)
       for (const d of e.d.split(/(?=M)/).map((p) => p.trim())) {
@@ -456,7 +511,8 @@ function render({ model, el }) {
       }
       const tip = svgEl("title", {}, g);
       tip.textContent = `${e.src} → ${e.dst}` + (e.via ? ` via ${e.via}` : "") +
-        `: ${e.label.replace("⇄ ", "")}`;
+        `: ${e.label.replace("⇄ ", "")}` + (e.heat ? `; this way ${e.heat.text}, ` +
+        `${e.heat.bytes.toLocaleString("en")} B` : "");
       if (e.label_xy) {
         const lines = e.label_lines || [e.label];
         const t = svgEl("text", { class: "covenant-edge-label", x: e.label_xy[0],
@@ -476,6 +532,7 @@ function render({ model, el }) {
             const dy = i === 0 ? -(lines.length - 1) * st.edge_line_h : st.edge_line_h;
             const span = svgEl("tspan", { x: e.label_xy[0], dy }, t);
             span.textContent = line;
+            if (e.label_energy && i === lines.length - 1) span.classList.add("covenant-energy-line");
           });
         }
       }
@@ -487,6 +544,13 @@ function render({ model, el }) {
       if (node.off_chip) g.classList.add("covenant-offchip-node");
       if (node.fallback) g.classList.add("covenant-fallback-node");
       if (node.private_to) g.classList.add("covenant-private-node");
+      if (node.heat) {
+        g.classList.add("covenant-heat-node");
+        g.dataset.share = String(node.heat.share);
+        g.style.setProperty("--covenant-heat", node.heat.colour);
+        svgEl("title", {}, g).textContent = `${node.name}: ${node.heat.text} of ` +
+          `${graph.energy.layer}'s ${graph.energy.total}`;
+      }
       drawShape(g, node, st);
       const y = drawText(g, node, st);
       drawBar(g, node, y, st);
@@ -503,6 +567,7 @@ function render({ model, el }) {
     // a new drawing opens fitted; so does a new state of this one, unless panned or zoomed
     if (!view || fitted || previous !== graph.name) fitView();
     drawLegend();
+    drawEnergy();
     applyFocus();
     showSelected();
     drawMachine();
