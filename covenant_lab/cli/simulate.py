@@ -129,7 +129,6 @@ def _doc(result: ModelResult, sims: dict[str, LayerSim], total: int) -> dict[str
             "op": r.op,
             "status": "compiled",
             "cycles": r.cycles,
-            "energy_pj": round(r.energy_pj, 1),
             "ideal_cycles": round(r.ideal_cycles, 1),
             "efficiency": round(r.efficiency, 4),
             "utilisation": round(r.utilisation, 4),
