@@ -48,6 +48,8 @@ ORACLES_PYTHON_ENV = "COVENANT_ORACLES_PYTHON"
 RUNNER = Path(__file__).with_name("zigzag_runner.py")
 _PROBE = "import importlib.util, sys; sys.exit(importlib.util.find_spec('zigzag') is None)"
 DISABLED = f"skipped (${ORACLES_PYTHON_ENV}=none)"
+#: the layers whose energy is compared (issue #15: a 3x3 conv, a 1x1 conv and a GEMM)
+ENERGY_LAYERS = ("conv3x3", "conv1x1", "gemm256")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +108,10 @@ def oracles_python() -> str | None:
 
 
 def run_zigzag(layers: Sequence[SharedLayer] = LAYERS, *, python: str | None = None,
-               timeout_s: float = 3600.0, energy: bool = False) -> ZigzagRun:
-    """ZigZag's latency-optimal mapping of each layer on the shared machine (and with
-    ``energy`` its energy-optimal one too), in one subprocess of ``python`` (default
+               timeout_s: float = 3600.0, energy: bool | Sequence[str] = False) -> ZigzagRun:
+    """ZigZag's latency-optimal mapping of each layer on the shared machine (and its
+    energy-optimal one too: of every layer with ``energy=True``, of the named layers with a
+    list of names), in one subprocess of ``python`` (default
     :func:`oracles_python`, Python 3.11+ for ``-P``). A failed layer has an ``error``; a
     missing interpreter, a crash or a timeout says why in ``note`` (the layers finished before
     a crash or timeout are kept)."""
@@ -120,8 +123,9 @@ def run_zigzag(layers: Sequence[SharedLayer] = LAYERS, *, python: str | None = N
         write_zigzag_inputs(work)
         for layer in layers:
             onnx.save(layer.onnx_model(), str(work / f"{layer.name}.onnx"))
-        opts = ("latency", "energy") if energy else ("latency",)
-        jobs = [{"name": x.name, "opt": opt} for opt in opts for x in layers]
+        wanted = {x.name for x in layers} if energy is True else set(energy or ())
+        jobs = [{"name": x.name, "opt": "latency"} for x in layers]
+        jobs += [{"name": x.name, "opt": "energy"} for x in layers if x.name in wanted]
         (work / "layers.json").write_text(json.dumps(jobs), encoding="utf-8")
         t0 = time.perf_counter()
         note = ""
@@ -213,9 +217,12 @@ def zigzag_table(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def run_zigzag_comparison(print_fn: Callable[[str], Any] = print, *, zigzag: bool = True,
-                          layers: Sequence[SharedLayer] = LAYERS) -> list[dict[str, Any]]:
-    """Ours on every layer, ZigZag too when ``zigzag`` and installed; prints the table."""
-    zz = run_zigzag(layers) if zigzag else ZigzagRun({}, note="not run")
+                          layers: Sequence[SharedLayer] = LAYERS,
+                          energy: Sequence[str] = ENERGY_LAYERS) -> list[dict[str, Any]]:
+    """Ours on every layer, ZigZag too when ``zigzag`` and installed; prints the table of
+    cycles, then (when ZigZag ran) the energy of the ``energy`` layers in both tools, for
+    each tool's fastest and least-energy mappings (``bench/zigzag_energy.py``)."""
+    zz = run_zigzag(layers, energy=energy) if zigzag else ZigzagRun({}, note="not run")
     print_fn("ZigZag (zigzag-dse, latency-optimal mapping) vs ours on the shared 32x32 machine "
              "(cycles; 'ZZ timing' = our compiler with skew and drain paid once per layer)")
     if zz.note == "not installed":
@@ -234,4 +241,11 @@ def run_zigzag_comparison(print_fn: Callable[[str], Any] = print, *, zigzag: boo
                    - {"not installed", DISABLED})
     for note in notes:
         print_fn(f"  ZigZag: {note}")
+    if zz.energy_optimal:
+        from covenant_lab.bench.zigzag_energy import energy_rows, print_energy_comparison
+
+        print_fn("")
+        picked = [x for x in layers if x.name in zz.energy_optimal]
+        print_energy_comparison(energy_rows(picked, shared_machine(0), {
+            "latency": zz.layers, "energy": zz.energy_optimal}), print_fn)
     return rows

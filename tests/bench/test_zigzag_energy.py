@@ -63,3 +63,33 @@ def test_zigzag_records_become_bytes_per_level_with_registers_apart() -> None:
     assert z.register_pj == pytest.approx(0.4)
     assert z.levels == {("ofmap_sram", "O"): LevelFigures(64.0, 128.0, 163.84)}
     assert z.like_for_like_pj == pytest.approx(163.84 + 40.0)
+
+
+@pytest.mark.oracle
+def test_beside_zigzag_the_data_both_must_move_agree_and_each_energy_objective_helps() -> None:
+    from covenant_lab.bench import zigzag as zz
+    from covenant_lab.bench.zigzag_energy import energy_rows
+
+    python = zz.oracles_python()
+    if python is None:
+        pytest.skip("no interpreter with zigzag-dse: run `make oracles`")
+    layers = [x for x in LAYERS if x.name in zz.ENERGY_LAYERS]
+    run = zz.run_zigzag(layers, python=python, energy=True)
+    assert not run.note, run.note
+    rows = energy_rows(layers, shared_machine(0),
+                       {"latency": run.layers, "energy": run.energy_optimal})
+    by = {(r["layer"], r["objective"]): r for r in rows}
+    for layer in layers:
+        for objective in ("latency", "energy"):
+            row = by[(layer.name, objective)]
+            ours, theirs = row["ours"].levels, row["zigzag"].levels
+            # every output is written to DRAM once, in int8, by both tools' mappings
+            assert ours[("dram", "O")].write_bytes == theirs[("dram", "O")].write_bytes
+            assert ours[("dram", "O")].pj == pytest.approx(theirs[("dram", "O")].pj)
+            ours, theirs = row["ours"], row["zigzag"]
+            assert ours.mac_pj == pytest.approx(theirs.mac_pj)
+        # each tool's energy objective does not cost more energy than its latency objective
+        assert by[(layer.name, "energy")]["ours"].total_pj <= \
+            by[(layer.name, "latency")]["ours"].total_pj
+        assert by[(layer.name, "energy")]["zigzag"].total_pj <= \
+            by[(layer.name, "latency")]["zigzag"].total_pj * (1 + 1e-9)
