@@ -1,0 +1,87 @@
+"""The Pareto front of a sweep drawn with Bokeh: energy against cycles, area as colour and size.
+
+    from covenant_lab.viz.pareto import pareto_figure
+    show(pareto_figure(result.totals))            # result = dse.grid.pareto_sweep(...)
+    show(pareto_figure([p for p in result.points if p.layer == "resnet50_3x3"]))
+
+Pareto-optimal points are drawn opaque with a dark outline and joined by a step line in cycle
+order; dominated points are faded. Hovering a point shows its architecture label, the
+parameters it sets, its cycles, energy, area and whether it is optimal. The data source
+(:func:`pareto_data`) is named ``"covenant-pareto"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from covenant_lab.dse.pareto import ParetoPoint
+from covenant_lab.errors import UsageError
+
+__all__ = ["SOURCE", "pareto_data", "pareto_figure"]
+
+SOURCE = "covenant-pareto"
+OPTIMAL_ALPHA, DOMINATED_ALPHA = 0.95, 0.25
+_MIN_SIZE, _MAX_SIZE = 9.0, 26.0
+
+
+def _sizes(areas: Sequence[float]) -> list[float]:
+    lo, hi = min(areas), max(areas)
+    if hi <= lo:
+        return [(_MIN_SIZE + _MAX_SIZE) / 2] * len(areas)
+    return [_MIN_SIZE + (a - lo) / (hi - lo) * (_MAX_SIZE - _MIN_SIZE) for a in areas]
+
+
+def pareto_data(points: Sequence[ParetoPoint]) -> dict[str, list[Any]]:
+    """The columns the figure draws, one row per point."""
+    areas = [p.area_mm2 for p in points]
+    return {
+        "arch": [p.arch for p in points],
+        "layer": [p.layer for p in points],
+        "params": [", ".join(f"{k}={v}" for k, v in p.params.items()) or "-" for p in points],
+        "cycles": [p.cycles for p in points],
+        "energy_uj": [p.energy_pj / 1e6 for p in points],
+        "area_mm2": areas,
+        "size": _sizes(areas) if points else [],
+        "alpha": [OPTIMAL_ALPHA if p.optimal else DOMINATED_ALPHA for p in points],
+        "line": ["#222222" if p.optimal else None for p in points],
+        "optimal": ["yes" if p.optimal else "no (dominated)" for p in points],
+    }
+
+
+def pareto_figure(points: Sequence[ParetoPoint], *, title: str | None = None,
+                  width: int = 760, height: int = 460) -> Any:
+    """A Bokeh figure of ``points`` (all of one group: one layer, or the totals)."""
+    if not points:
+        raise UsageError("pareto_figure: no points to draw",
+                         hint="the sweep produced no record with status 'ok'")
+    layers = sorted({p.layer for p in points})
+    if len(layers) > 1:
+        raise UsageError(f"pareto_figure: points of {len(layers)} groups ({', '.join(layers)}); "
+                         "a front compares one layer or the totals",
+                         hint="filter: [p for p in points if p.layer == NAME]")
+    from bokeh.models import ColorBar, ColumnDataSource, HoverTool, LinearColorMapper
+    from bokeh.palettes import Viridis256
+    from bokeh.plotting import figure
+
+    data = pareto_data(points)
+    source = ColumnDataSource(data, name=SOURCE)
+    lo, hi = min(data["area_mm2"]), max(data["area_mm2"])
+    mapper = LinearColorMapper(palette=Viridis256, low=lo, high=hi if hi > lo else lo + 1e-9)
+    fig = figure(title=title or f"Pareto front: {layers[0]} (energy vs cycles; area as colour "
+                 "and size)", width=width, height=height, tools="pan,box_zoom,reset,save",
+                 x_axis_label="cycles", y_axis_label="energy (µJ)")
+    best = sorted((p for p in points if p.optimal), key=lambda p: (p.cycles, p.energy_pj))
+    fig.step([p.cycles for p in best], [p.energy_pj / 1e6 for p in best], mode="after",
+             line_color="#444444", line_dash="dashed", line_width=1.5,
+             legend_label="Pareto-optimal (outlined)")
+    dots = fig.scatter("cycles", "energy_uj", source=source, size="size",
+                       fill_color={"field": "area_mm2", "transform": mapper},
+                       fill_alpha="alpha", line_color="line", line_width=1.5)
+    fig.add_tools(HoverTool(renderers=[dots], tooltips=[
+        ("architecture", "@arch"), ("parameters", "@params"), ("cycles", "@cycles{0,0}"),
+        ("energy", "@energy_uj{0,0.000} µJ"), ("area", "@area_mm2{0.000} mm²"),
+        ("Pareto-optimal", "@optimal")]))
+    fig.add_layout(ColorBar(color_mapper=mapper, title="area (mm²)", width=12), "right")
+    fig.legend.location = "top_right"
+    return fig
