@@ -82,7 +82,7 @@ def _values(rec: Mapping[str, Any], objectives: Sequence[str]) -> tuple[float, .
     return tuple(float(rec[k]) for k in objectives)
 
 
-def _flag(arch_layer: list[tuple[str, str]], values: list[tuple[float, ...]],
+def _flag(arch_layer: list[tuple[str, str]], values: Sequence[tuple[float, ...]],
           params: Mapping[str, Mapping[str, Any]]) -> list[ParetoPoint]:
     ok = front(values)
     return [ParetoPoint(a, la, v, o, params.get(a, {}))

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from covenant_lab.analysis.bounds import Bound, efficiency, ideal_bound
 from covenant_lab.acg.energy import energy_model
+from covenant_lab.analysis.bounds import Bound, efficiency, ideal_bound
 from covenant_lab.analysis.structural import StructuralBound, structural_bound
 from covenant_lab.codelets.interpret import interpret
 from covenant_lab.codelets.library.constants import constants

@@ -60,7 +60,8 @@ def pareto_figure(points: Sequence[ParetoPoint], *, title: str | None = None,
         raise UsageError(f"pareto_figure: points of {len(layers)} groups ({', '.join(layers)}); "
                          "a front compares one layer or the totals",
                          hint="filter: [p for p in points if p.layer == NAME]")
-    from bokeh.models import ColorBar, ColumnDataSource, HoverTool, LinearColorMapper
+    from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper
+    from bokeh.models.annotations import ColorBar
     from bokeh.palettes import Viridis256
     from bokeh.plotting import figure
 

@@ -131,7 +131,7 @@ def test_grid_combinations_and_bad_grids():
         grid_params({})
     with pytest.raises(UsageError, match="not a non-empty list of parameter mappings"):
         grid_params([])
-    with pytest.raises(ArchError, match="params.rowz: no such parameter"):
+    with pytest.raises(ArchError, match=r"params\.rowz: no such parameter"):
         param_grid("teaching", {"rowz": [1]})
 
 
