@@ -42,8 +42,8 @@ def energy_note(doc: Doc) -> str:
     without = [r for r in ok if r.get("energy_pj") is None]
     if not without:
         return ""
-    which = "none of the" if len(without) == len(ok) else f"{len(without)} of the {len(ok)}"
-    return (f"No energy for {which} mapped layers: these results were written by a "
+    which = "any of the" if len(without) == len(ok) else f"{len(without)} of the"
+    return (f"No energy recorded for {which} {len(ok)} mapped layers: these results were written by a "
             "`covenant bench` that did not record energy. Run `covenant bench --out DIR` again "
             "to see energy per layer.")
 
@@ -121,8 +121,8 @@ def _scatter(doc: Doc, colors: Mapping[str, str], width: int) -> Any:
                     source=ColumnDataSource(data, name=f"covenant-energy-scatter-{arch}"))
     fig.add_tools(HoverTool(tooltips=[("layer", "@layer"), ("cycles", "@cycles{0,0}"),
                                       ("energy", "@energy_uj{0,0.000} µJ")]))
-    fig.legend.location = "top_left"
     fig.legend.click_policy = "hide"
+    fig.add_layout(fig.legend[0], "right")
     return fig
 
 

@@ -4,10 +4,12 @@
     show(pareto_figure(result.totals))            # result = dse.grid.pareto_sweep(...)
     show(pareto_figure([p for p in result.points if p.layer == "resnet50_3x3"]))
 
-Pareto-optimal points are drawn opaque with a dark outline and joined by a step line in cycle
-order; dominated points are faded. Hovering a point shows its architecture label, the
+Pareto-optimal points are drawn opaque with a dark outline, dominated points faded (the front
+is over three objectives, so an optimal point may sit above another in this plane: it has
+less area). Hovering a point shows its architecture label, the
 parameters it sets, its cycles, energy, area and whether it is optimal. The data source
-(:func:`pareto_data`) is named ``"covenant-pareto"``.
+(:func:`pareto_data`, largest area first so that small points are drawn on top) is named
+``"covenant-pareto"``.
 """
 
 from __future__ import annotations
@@ -61,21 +63,17 @@ def pareto_figure(points: Sequence[ParetoPoint], *, title: str | None = None,
                          "a front compares one layer or the totals",
                          hint="filter: [p for p in points if p.layer == NAME]")
     from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper
-    from bokeh.models.annotations import ColorBar
+    from bokeh.models.annotations import ColorBar, Title
     from bokeh.palettes import Viridis256
     from bokeh.plotting import figure
 
-    data = pareto_data(points)
+    data = pareto_data(sorted(points, key=lambda p: -p.area_mm2))  # small ones drawn on top
     source = ColumnDataSource(data, name=SOURCE)
     lo, hi = min(data["area_mm2"]), max(data["area_mm2"])
     mapper = LinearColorMapper(palette=Viridis256, low=lo, high=hi if hi > lo else lo + 1e-9)
-    fig = figure(title=title or f"Pareto front: {layers[0]} (energy vs cycles; area as colour "
-                 "and size)", width=width, height=height, tools="pan,box_zoom,reset,save",
+    fig = figure(title=title or f"Pareto front of cycles, energy and area: {layers[0]}",
+                 width=width, height=height, tools="pan,box_zoom,reset,save",
                  x_axis_label="cycles", y_axis_label="energy (µJ)")
-    best = sorted((p for p in points if p.optimal), key=lambda p: (p.cycles, p.energy_pj))
-    fig.step([p.cycles for p in best], [p.energy_pj / 1e6 for p in best], mode="after",
-             line_color="#444444", line_dash="dashed", line_width=1.5,
-             legend_label="Pareto-optimal (outlined)")
     dots = fig.scatter("cycles", "energy_uj", source=source, size="size",
                        fill_color={"field": "area_mm2", "transform": mapper},
                        fill_alpha="alpha", line_color="line", line_width=1.5)
@@ -83,6 +81,11 @@ def pareto_figure(points: Sequence[ParetoPoint], *, title: str | None = None,
         ("architecture", "@arch"), ("parameters", "@params"), ("cycles", "@cycles{0,0}"),
         ("energy", "@energy_uj{0,0.000} µJ"), ("area", "@area_mm2{0.000} mm²"),
         ("Pareto-optimal", "@optimal")]))
+    fig.add_layout(Title(text="area as colour and size; outlined: Pareto-optimal, faded: "
+                         "dominated; hover for the parameters", text_font_style="italic",
+                         text_font_size="11px"), "above")
     fig.add_layout(ColorBar(color_mapper=mapper, title="area (mm²)", width=12), "right")
-    fig.legend.location = "top_right"
+    for rng in (fig.x_range, fig.y_range):
+        r: Any = rng
+        r.range_padding = 0.2  # room for the largest markers at the edges
     return fig

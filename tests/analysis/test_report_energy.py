@@ -100,16 +100,17 @@ def test_old_results_without_energy_render_with_a_note(bench, tmp_path):
     out, _ = bench
     old = without_energy(out, tmp_path / "old")
     note = energy_note(old)
-    assert "none of the mapped layers" in note and "covenant bench --out DIR" in note
+    assert "any of the 8 mapped layers" in note and "covenant bench --out DIR" in note
     assert energy_figures(old, {}, width=800) == []
     assert energy_bars_data(old)["x"] == []
     page = write_report(tmp_path / "old", tmp_path / "old.html").read_text()
-    assert "none of the mapped layers" in page
+    assert "No energy recorded for any of the 8 mapped layers" in page
     assert ENERGY_TITLES["bars"] not in page
     # some layers with energy and some without: the ones with it are drawn, the rest counted
     mixed = load_results(out)
     for key in [k for k in mixed["layers"][0] if k.startswith("energy_")]:
         del mixed["layers"][0][key]
-    assert energy_note(mixed).startswith(f"No energy for 1 of the {len(mixed['layers'])} ")
+    note = energy_note(mixed)
+    assert note.startswith(f"No energy recorded for 1 of the {len(mixed['layers'])} ")
     assert len(energy_bars_data(mixed)["x"]) == len(mixed["layers"]) - 1
     assert len(energy_figures(mixed, {}, width=800)) == 3

@@ -182,7 +182,8 @@ def test_figure_data_fades_dominated_points(pooled):
     assert data["energy_uj"] == [1e-5, 2e-5, 1.2e-5, 9e-6]
     assert data["size"][3] == min(data["size"]) and data["size"][1] == max(data["size"])
     fig = pareto_figure(l1)
-    assert fig.select_one({"name": "covenant-pareto"}).data["cycles"] == [100, 80, 120, 90]
+    # drawn largest area first (B 2.0, then A and C 1.0 in order, then D 0.5)
+    assert fig.select_one({"name": "covenant-pareto"}).data["cycles"] == [80, 100, 120, 90]
     pareto_figure(pooled.totals)  # real sweep totals draw too
     with pytest.raises(UsageError, match="2 groups"):
         pareto_figure(pts)
