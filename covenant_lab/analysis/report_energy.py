@@ -43,9 +43,9 @@ def energy_note(doc: Doc) -> str:
     if not without:
         return ""
     which = "any of the" if len(without) == len(ok) else f"{len(without)} of the"
-    return (f"No energy recorded for {which} {len(ok)} mapped layers: these results were written by a "
-            "`covenant bench` that did not record energy. Run `covenant bench --out DIR` again "
-            "to see energy per layer.")
+    return (f"No energy recorded for {which} {len(ok)} mapped layers: these results were "
+            "written by a `covenant bench` that did not record energy. Run "
+            "`covenant bench --out DIR` again to see energy per layer.")
 
 
 def energy_bars_data(doc: Doc, *, shares: bool = False) -> dict[str, list[Any]]:

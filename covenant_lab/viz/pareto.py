@@ -23,7 +23,8 @@ from covenant_lab.errors import UsageError
 __all__ = ["SOURCE", "pareto_data", "pareto_figure"]
 
 SOURCE = "covenant-pareto"
-OPTIMAL_ALPHA, DOMINATED_ALPHA = 0.95, 0.25
+OPTIMAL_ALPHA, DOMINATED_ALPHA = 0.95, 0.3
+OPTIMAL_LINE, DOMINATED_LINE = "#222222", "#b0b0b0"
 _MIN_SIZE, _MAX_SIZE = 9.0, 26.0
 
 
@@ -46,14 +47,15 @@ def pareto_data(points: Sequence[ParetoPoint]) -> dict[str, list[Any]]:
         "area_mm2": areas,
         "size": _sizes(areas) if points else [],
         "alpha": [OPTIMAL_ALPHA if p.optimal else DOMINATED_ALPHA for p in points],
-        "line": ["#222222" if p.optimal else None for p in points],
+        "line": [OPTIMAL_LINE if p.optimal else DOMINATED_LINE for p in points],
         "optimal": ["yes" if p.optimal else "no (dominated)" for p in points],
     }
 
 
 def pareto_figure(points: Sequence[ParetoPoint], *, title: str | None = None,
-                  width: int = 760, height: int = 460) -> Any:
-    """A Bokeh figure of ``points`` (all of one group: one layer, or the totals)."""
+                  width: int = 760, height: int = 460, log: bool = False) -> Any:
+    """A Bokeh figure of ``points`` (all of one group: one layer, or the totals); ``log``:
+    logarithmic axes (for sweeps whose points span orders of magnitude)."""
     if not points:
         raise UsageError("pareto_figure: no points to draw",
                          hint="the sweep produced no record with status 'ok'")
@@ -62,7 +64,7 @@ def pareto_figure(points: Sequence[ParetoPoint], *, title: str | None = None,
         raise UsageError(f"pareto_figure: points of {len(layers)} groups ({', '.join(layers)}); "
                          "a front compares one layer or the totals",
                          hint="filter: [p for p in points if p.layer == NAME]")
-    from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper
+    from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper, NumeralTickFormatter
     from bokeh.models.annotations import ColorBar, Title
     from bokeh.palettes import Viridis256
     from bokeh.plotting import figure
@@ -73,6 +75,7 @@ def pareto_figure(points: Sequence[ParetoPoint], *, title: str | None = None,
     mapper = LinearColorMapper(palette=Viridis256, low=lo, high=hi if hi > lo else lo + 1e-9)
     fig = figure(title=title or f"Pareto front of cycles, energy and area: {layers[0]}",
                  width=width, height=height, tools="pan,box_zoom,reset,save",
+                 x_axis_type="log" if log else "linear", y_axis_type="log" if log else "linear",
                  x_axis_label="cycles", y_axis_label="energy (µJ)")
     dots = fig.scatter("cycles", "energy_uj", source=source, size="size",
                        fill_color={"field": "area_mm2", "transform": mapper},
@@ -85,6 +88,8 @@ def pareto_figure(points: Sequence[ParetoPoint], *, title: str | None = None,
                          "dominated; hover for the parameters", text_font_style="italic",
                          text_font_size="11px"), "above")
     fig.add_layout(ColorBar(color_mapper=mapper, title="area (mm²)", width=12), "right")
+    xaxis: Any = fig.xaxis
+    xaxis.formatter = NumeralTickFormatter(format="0,0")
     for rng in (fig.x_range, fig.y_range):
         r: Any = rng
         r.range_padding = 0.2  # room for the largest markers at the edges

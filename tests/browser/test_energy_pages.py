@@ -1,10 +1,10 @@
 """The report's energy section and a sweep's Pareto figure, drawn by BokehJS in Chromium.
 
 A small `covenant bench` run (LeNet layers on teaching and genesys16) is written as the HTML
-report, and a teaching array-size x scratchpad-size sweep's totals as a standalone Pareto page (both with
-inline BokehJS, opened as files: no server, no network). The test reads the data each drawn
-figure holds back out of the page and saves screenshots in ``test-artifacts/browser/``
-(``report_energy.png``, ``report_energy_old.png``, ``pareto_front.png``).
+report, and the totals of a teaching array-size x scratchpad-size sweep as a standalone Pareto
+page (both with inline BokehJS, opened as files: no server, no network). The test reads the data
+each drawn figure holds back out of the page, hovers a point, and saves screenshots in
+``test-artifacts/browser/`` (``report_energy.png``, ``report_energy_old.png``, ``pareto_front.png``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from covenant_lab.analysis.report import write_report
 from covenant_lab.analysis.report_energy import ENERGY_TITLES, energy_bars_data
 from covenant_lab.dse.grid import pareto_sweep
 from covenant_lab.sim.energy_classes import EnergyClass
-
 from tests.analysis.bench_doc import tiny_bench, without_energy
 
 pytestmark = pytest.mark.browser
@@ -31,6 +30,25 @@ SOURCE_JS = """(name) => {
   const src = doc && doc.get_model_by_name(name);
   return src ? Object.fromEntries(Object.entries(src.data).map(([k, v]) => [k, Array.from(v)]))
              : null;
+}"""
+
+# the page's text, shadow roots included (Bokeh draws its Divs and tooltips in them)
+DEEP_TEXT = """() => {
+  const walk = (root) => [...root.querySelectorAll('*')].map(
+    (e) => e.shadowRoot ? walk(e.shadowRoot) : '').join(' ') + ' '
+    + (root === document ? document.body.textContent : root.textContent);
+  return walk(document);
+}"""
+
+# where a point of the Pareto figure is on the page
+POINT_JS = """(arch) => {
+  const doc = Bokeh.documents[0];
+  const view = Bokeh.index.get_one(doc.roots()[0]);
+  const src = doc.get_model_by_name('covenant-pareto');
+  const i = src.data.arch.indexOf(arch);
+  const box = view.el.getBoundingClientRect();
+  return {x: box.left + view.frame.x_scale.compute(src.data.cycles[i]),
+          y: box.top + view.frame.y_scale.compute(src.data.energy_uj[i])};
 }"""
 
 
@@ -83,8 +101,7 @@ def test_report_energy_section(page: Any, tmp_path: Path, artifacts: Path) -> No
     html_old = write_report(tmp_path / "old", tmp_path / "old.html")
     _open(page, html_old)
     assert page.evaluate(SOURCE_JS, "covenant-energy-bars") is None
-    text = page.evaluate("() => document.body.innerHTML + [...document.querySelectorAll('*')]"
-                         ".filter(e => e.shadowRoot).map(e => e.shadowRoot.innerHTML).join('')")
+    text = page.evaluate(DEEP_TEXT)
     assert "No energy recorded for any of the 8 mapped layers" in text
     assert ENERGY_TITLES["bars"] not in text
     _shot_at(page, "Simulated energy of each layer", artifacts / "report_energy_old.png", 520)
@@ -109,4 +126,11 @@ def test_pareto_front_page(page: Any, tmp_path: Path, artifacts: Path) -> None:
     assert drawn["arch"] == [p.arch for p in order]
     assert drawn["optimal"] == ["yes" if p.optimal else "no (dominated)" for p in order]
     assert drawn["energy_uj"] == pytest.approx([p.energy_pj / 1e6 for p in order])
+    best = min(result.totals, key=lambda p: p.cycles)
+    spot = page.evaluate(POINT_JS, best.arch)
+    page.mouse.move(spot["x"], spot["y"])
+    page.wait_for_function(f"() => ({DEEP_TEXT})().includes('spad_kib=32')", timeout=10_000)
+    text = page.evaluate(DEEP_TEXT)
+    for want in ("rows=8, cols=8, spad_kib=32", f"{best.cycles:,.0f}", "Pareto-optimal"):
+        assert want in text, text
     page.screenshot(path=str(artifacts / "pareto_front.png"))
