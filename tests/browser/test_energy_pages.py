@@ -3,8 +3,9 @@
 A small `covenant bench` run (LeNet layers on teaching and genesys16) is written as the HTML
 report, and the totals of a teaching array-size x scratchpad-size sweep as a standalone Pareto
 page (both with inline BokehJS, opened as files: no server, no network). The test reads the data
-each drawn figure holds back out of the page, hovers a point, and saves screenshots in
-``test-artifacts/browser/`` (``report_energy.png``, ``report_energy_old.png``, ``pareto_front.png``).
+each drawn figure holds back out of the page, hovers a point, and saves screenshots
+(``report_energy.png``, ``report_energy_old.png``, ``pareto_front.png``) in
+``test-artifacts/browser/``.
 """
 
 from __future__ import annotations
