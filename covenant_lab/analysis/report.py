@@ -185,13 +185,15 @@ def _summary_html(doc: Doc) -> str:
                      _fmt(a.get("geomean_structural_efficiency"), ".3f"),
                      f"{_fmt(a['min_efficiency'], '.3f')} ({a['min_efficiency_layer'] or '-'})",
                      _fmt(a["median_compile_s"] and 1000 * a["median_compile_s"], ".1f"),
+                     _fmt(a.get("total_energy_pj") and a["total_energy_pj"] * 1e-6, ",.1f"),
+                     _fmt(a.get("area_mm2"), ".3f"),
                      f"{a['checks_passed']}/{a['checks_failed']}/{a['checks_skipped']}"])
     speed = s["sim_speed"]
     note = f"<p><b>{html.escape(s['note'])}</b></p>" if s.get("note") else ""
     return (f"<h2>Summary ({html.escape(s['mode'])} mode)</h2>{note}" + _table(rows, [
         "arch", "main capability", "peak ops/cycle", "off-chip B/cycle", "mapped",
         "geomean efficiency", "against the structural bound", "min efficiency (layer)",
-        "median compile ms", "checks pass/fail/skip"])
+        "median compile ms", "energy µJ (Σ layers)", "area mm²", "checks pass/fail/skip"])
         + f"<p>Simulator, timing only: {_fmt(speed['instructions_per_s'], ',.0f')} instructions/s, "
           f"{_fmt(speed['events_per_s'], ',.0f')} events/s.</p>")
 

@@ -18,6 +18,7 @@ from covenant_lab.analysis.report_energy import (
     energy_note,
     energy_scatter_data,
 )
+from covenant_lab.bench import load_variant
 from covenant_lab.compiler import compile
 from covenant_lab.sim import Simulator
 from covenant_lab.sim.energy_classes import EnergyClass, by_class
@@ -54,6 +55,17 @@ def test_bench_records_each_layers_energy(bench):
     (rec,) = [r for r in doc["layers"] if (r["arch"], r["layer"]) == ("teaching", "lenet_fc1")]
     assert rec["energy_pj"] == report.total_pj  # exact, through JSON
     assert rec["area_mm2"] == energy_model(acg).area_mm2 > 0
+
+
+def test_summary_sums_energy_per_architecture(bench):
+    _, doc = bench
+    for arch in ARCHS:
+        mine = [r for r in doc["layers"] if r["arch"] == arch]
+        summary = doc["summary"]["archs"][arch]
+        assert summary["total_energy_pj"] == math.fsum(r["energy_pj"] for r in mine)
+        assert summary["area_mm2"] == energy_model(load_variant(arch)[1]).area_mm2
+    assert doc["summary"]["archs"]["genesys16"]["area_mm2"] > doc["summary"]["archs"][
+        "teaching"]["area_mm2"]
 
 
 def test_bar_heights_are_the_simulators_energy_per_class(bench):

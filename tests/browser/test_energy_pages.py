@@ -4,7 +4,7 @@ A small `covenant bench` run (LeNet layers on teaching and genesys16) is written
 report, and the totals of a teaching array-size x scratchpad-size sweep as a standalone Pareto
 page (both with inline BokehJS, opened as files: no server, no network). The test reads the data
 each drawn figure holds back out of the page, hovers a point, and saves screenshots
-(``report_energy.png``, ``report_energy_old.png``, ``pareto_front.png``) in
+(``report_energy.png``, ``report_summary.png``, ``report_energy_old.png``, ``pareto_front.png``) in
 ``test-artifacts/browser/``.
 """
 
@@ -96,6 +96,7 @@ def test_report_energy_section(page: Any, tmp_path: Path, artifacts: Path) -> No
     scatter = page.evaluate(SOURCE_JS, "covenant-energy-scatter-genesys16")
     assert scatter["cycles"] == [r["cycles"] for r in doc["layers"] if r["arch"] == "genesys16"]
     _shot_at(page, "Energy", artifacts / "report_energy.png", 1300)
+    _shot_at(page, "Summary (", artifacts / "report_summary.png", 200)
 
     old = without_energy(out, tmp_path / "old")
     assert old["layers"]
