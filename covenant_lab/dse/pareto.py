@@ -18,6 +18,7 @@ an architecture's total needs every layer of the sweep ``ok`` (else it is listed
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,7 +67,7 @@ def dominates(a: Sequence[float], b: Sequence[float]) -> bool:
 def front(points: Sequence[Sequence[float]]) -> list[bool]:
     """For each point, whether no other point dominates it (duplicates share the verdict)."""
     for i, p in enumerate(points):
-        bad = [v for v in p if not isinstance(v, int | float) or math.isnan(v)]
+        bad = [v for v in p if not isinstance(v, numbers.Real) or math.isnan(v)]
         if bad:
             raise UsageError(f"pareto: point {i} has the value {bad[0]!r}",
                              hint="every objective must be a number (not NaN)")

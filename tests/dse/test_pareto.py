@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from covenant_lab.acg import load_arch
@@ -48,6 +49,9 @@ def test_front_by_hand_with_ties_and_duplicates():
     assert front([(1, 1, 1), (1, 1, 1)]) == [True, True]  # duplicates only: all optimal
     with pytest.raises(UsageError, match="point 1 has the value nan"):
         front([(1, 1, 1), (1, math.nan, 1)])
+    with pytest.raises(UsageError, match="point 0 has the value '3'"):
+        front([(1, 2, "3")])
+    assert front([(np.int64(2), np.float64(1.0), 1), (2, 1.0, 1)]) == [True, True]
 
 
 def _rec(arch, layer, cycles, energy, area, status="ok"):
