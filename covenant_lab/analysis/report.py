@@ -7,7 +7,8 @@ Sections: per-architecture summary; layers run on a fallback unit (and why) and 
 no unit can run; efficiency of every layer per architecture (ideal /
 simulated cycles); a roofline (operations per off-chip byte vs operations per cycle, with each
 architecture's compute and bandwidth roofs); compile and simulation time per layer; search vs
-exhaustive search; whole models; each layer's mapping table.
+exhaustive search; whole models; each layer's mapping table; energy per layer stacked by class
+and energy vs cycles (``report_energy``; a note instead for results without energy).
 
 Bokeh (the ``lab`` extra) is imported only when a page is rendered, so importing this module
 keeps the engine headless; the page embeds BokehJS (INLINE resources) and needs no network.
@@ -21,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from covenant_lab.analysis.report_energy import energy_figures, energy_note
 from covenant_lab.analysis.roofline import points, roof_curve, roofs
 from covenant_lab.errors import UsageError
 from covenant_lab.fileio import check_input, check_output, same_file, write_atomic
@@ -183,13 +185,15 @@ def _summary_html(doc: Doc) -> str:
                      _fmt(a.get("geomean_structural_efficiency"), ".3f"),
                      f"{_fmt(a['min_efficiency'], '.3f')} ({a['min_efficiency_layer'] or '-'})",
                      _fmt(a["median_compile_s"] and 1000 * a["median_compile_s"], ".1f"),
+                     _fmt(a.get("total_energy_pj") and a["total_energy_pj"] * 1e-6, ",.1f"),
+                     _fmt(a.get("area_mm2"), ".3f"),
                      f"{a['checks_passed']}/{a['checks_failed']}/{a['checks_skipped']}"])
     speed = s["sim_speed"]
     note = f"<p><b>{html.escape(s['note'])}</b></p>" if s.get("note") else ""
     return (f"<h2>Summary ({html.escape(s['mode'])} mode)</h2>{note}" + _table(rows, [
         "arch", "main capability", "peak ops/cycle", "off-chip B/cycle", "mapped",
         "geomean efficiency", "against the structural bound", "min efficiency (layer)",
-        "median compile ms", "checks pass/fail/skip"])
+        "median compile ms", "energy µJ (Σ layers)", "area mm²", "checks pass/fail/skip"])
         + f"<p>Simulator, timing only: {_fmt(speed['instructions_per_s'], ',.0f')} instructions/s, "
           f"{_fmt(speed['events_per_s'], ',.0f')} events/s.</p>")
 
@@ -261,6 +265,15 @@ def _notes_html(doc: Doc) -> str:
             + _table(rows, ["layer", "ran on", "why"]))
 
 
+def _energy_html(doc: Doc) -> str:
+    note = energy_note(doc)
+    return ("<h2>Energy</h2><p>Simulated energy of each layer (the sum of its events), by class: "
+            "DRAM and on-chip storage reads and writes, compute operations, movement along "
+            "edges, through communication nodes and PE to PE, and static energy (busy, idle, "
+            "leakage). Numbers from each architecture's energy table (its file's header).</p>"
+            + (f"<p class='note'><b>{html.escape(note)}</b></p>" if note else ""))
+
+
 def _mappings_html(doc: Doc) -> str:
     parts = ["<h2>Mappings</h2>"]
     for r in doc["layers"]:
@@ -304,6 +317,8 @@ def render_html(doc: Doc, *, title: str = "covenant_lab benchmark") -> str:
     items = [div(f"<h1>{html.escape(title)}</h1>" + _summary_html(doc) + _notes_html(doc)),
              _grouped_bars(doc, "efficiency", TITLES["efficiency"], "efficiency"),
              _roofline(doc),
+             div(_energy_html(doc)),
+             *energy_figures(doc, _palette(list(doc["archs"])), width=_WIDTH),
              _grouped_bars(doc, "compile_s", TITLES["compile"], "ms", 1000.0),
              _grouped_bars(doc, "sim_timing_s", TITLES["sim"], "ms", 1000.0)]
     if any(r.get("sim_functional_s") is not None for r in doc["layers"]):

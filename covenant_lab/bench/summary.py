@@ -63,6 +63,9 @@ def _arch(records: Sequence[Rec]) -> dict[str, Any]:
         "checks_failed": sum(r["check"] == "fail" for r in records),
         "checks_skipped": sum(r["check"] == "skipped" for r in records),
         "total_cycles": sum(r["cycles"] for r in ok),
+        "total_energy_pj": math.fsum(r["energy_pj"] for r in ok) if ok and all(
+            r.get("energy_pj") is not None for r in ok) else None,
+        "area_mm2": ok[0].get("area_mm2") if ok else None,
         "functional_sim_s": sum(func),
         "speed": _speed(records),
     }

@@ -5,6 +5,11 @@ and the sweeps report::
 
     rec = evaluate(load_arch("genesys"), "resnet50_3x3", Options(functional=True))
     rec["cycles"], rec["ideal_cycles"], rec["efficiency"], rec["check"]
+    rec["energy_pj"], rec["energy_dram_pj"], rec["area_mm2"]
+
+Energy is the simulator's (``Simulator.energy()``: the sum of the layer's events), also per
+class (``energy_<class>_pj``, :mod:`covenant_lab.sim.energy_classes`) and per component
+(``energy_by_component``); area is the architecture's (``energy_model(acg).area_mm2``).
 
 A suite entry of two nodes (Add + Relu, MatMul + bias) is fused with ``fuse_pair``; when the
 fused layer cannot be mapped (MappingError) its layers are compiled apart and their cycles
@@ -16,6 +21,7 @@ sweep.
 
 from __future__ import annotations
 
+import math
 import time
 import traceback
 import zlib
@@ -24,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from covenant_lab.acg.energy import energy_model
 from covenant_lab.analysis.bounds import Bound, efficiency, ideal_bound
 from covenant_lab.analysis.structural import StructuralBound, structural_bound
 from covenant_lab.codelets.interpret import interpret
@@ -31,6 +38,8 @@ from covenant_lab.codelets.library.constants import constants
 from covenant_lab.compiler.api import CompileResult, compile
 from covenant_lab.compiler.model import fuse_pair
 from covenant_lab.errors import CovenantError, MappingError, SimulationError
+from covenant_lab.sim.energy import EnergyPart
+from covenant_lab.sim.energy_classes import by_class
 from covenant_lab.sim.schedule import schedule
 from covenant_lab.sim.simulator import Simulator
 from covenant_lab.suite import load_suite_layer, suite_layer
@@ -99,7 +108,8 @@ class _Unit:
     events: int = 0
     utilisation: float = 0.0
     offchip_bytes: int = 0
-    energy_pj: float = 0.0  # the sum of the timing run's events
+    energy_pj: float = 0.0
+    energy_parts: tuple[EnergyPart, ...] = ()
     sim_timing_s: float = 0.0
     schedule_s: float = 0.0  # the timing model alone (no stepper, no sanitizer)
     sim_functional_s: float | None = None
@@ -141,7 +151,8 @@ def _simulate(unit: _Unit, acg: ACG, name: str, options: Options, seed: int) -> 
     unit.sim_timing_s = time.perf_counter() - t0
     unit.utilisation = sim.utilisation().get(main_compute_node(unit.result), 0.0)
     unit.offchip_bytes = offchip_bytes(sim.bytes_moved(), acg)
-    unit.energy_pj = sim.energy().total_pj  # priced after the timing run: not in its time
+    report = sim.energy()
+    unit.energy_pj, unit.energy_parts = report.total_pj, report.parts
     if unit.check == FAIL:
         return
     if not options.functional:
@@ -211,7 +222,6 @@ def _record(rec: dict[str, Any], units: list[_Unit], fused: Codelet | None, acg:
         events=sum(u.events for u in units),
         cycles=cycles,
         estimated_cycles=round(sum(u.result.estimate.cycles for u in units)),
-        energy_pj=sum(u.energy_pj for u in units),
         estimated_energy_pj=sum(u.result.estimate.energy_pj for u in units),
         ideal_cycles=bound.cycles,
         ideal_compute_cycles=bound.compute_cycles,
@@ -231,6 +241,7 @@ def _record(rec: dict[str, Any], units: list[_Unit], fused: Codelet | None, acg:
         check=check,
         check_note=note,
     )
+    _energy(rec, units, acg)
     rec["energy_ratio"] = (rec["estimated_energy_pj"] / rec["energy_pj"] if rec["energy_pj"]
                            else None)
     compulsory = bound.compulsory_bytes
@@ -241,6 +252,19 @@ def _record(rec: dict[str, Any], units: list[_Unit], fused: Codelet | None, acg:
     if options.table:
         rec["table"] = "\n\n".join(f"[{u.result.name}]\n{u.result.table()}" if len(units) > 1
                                    else u.result.table() for u in units)
+
+
+def _energy(rec: dict[str, Any], units: list[_Unit], acg: ACG) -> None:
+    """The simulated energy (pJ, the sum of the units' events), per class and per component,
+    and the architecture's area (mm2)."""
+    parts = [p for u in units for p in u.energy_parts]
+    rec["energy_pj"] = math.fsum(u.energy_pj for u in units)
+    rec.update({c.field: pj for c, pj in by_class(parts, acg).items()})
+    per: dict[str, list[float]] = {}
+    for p in parts:
+        per.setdefault(p.component, []).append(p.pj)
+    rec["energy_by_component"] = {k: math.fsum(v) for k, v in per.items()}
+    rec["area_mm2"] = energy_model(acg).area_mm2
 
 
 def evaluate(
