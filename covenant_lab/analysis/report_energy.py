@@ -25,6 +25,7 @@ ENERGY_TITLES = {
     "scatter": "Energy vs cycles per layer (simulated)",
 }
 CLASS_COLORS = {EnergyClass.DRAM: "#e15759", EnergyClass.ON_CHIP: "#f28e2b",
+                EnergyClass.PE_LOCAL: "#edc948",
                 EnergyClass.COMPUTE: "#4e79a7", EnergyClass.MOVEMENT: "#59a14f",
                 EnergyClass.STATIC: "#bab0ac"}
 _UJ = 1e-6  # µJ per pJ
