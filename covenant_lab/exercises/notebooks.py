@@ -30,11 +30,13 @@ from covenant_lab.exercises.checks import (
 )
 from covenant_lab.exercises.sheet import Exercises
 from covenant_lab.sim import Simulator
+from covenant_lab.sim.energy_classes import EnergyClass
 
 __all__ = [
     "architecture_exercises",
     "codelet_exercises",
     "debugging_exercises",
+    "energy_exercises",
     "eyeriss_glb_exercise",
     "simulator_exercises",
     "tour_exercises",
@@ -188,4 +190,40 @@ def debugging_exercises(layer: Any, arch: ACG, bound: Any, poor: Any,
         "2": Satisfies(Constraints, A_CONSTRAINTS, good_tiles),
         "3": Name(max(busy, key=lambda r: busy[r]), "look at fixed_sim.utilisation()",
                   noun="resource", of="fixed_sim.utilisation()", choices=tuple(busy)),
+    })
+
+
+def energy_exercises(layer: Any, sim: Simulator,
+                     breakdown: Mapping[str, Mapping[EnergyClass, float]]) -> Exercises:
+    """06_energy: the machine with the least energy per MAC, Eyeriss's costliest level, a
+    compile that trades 5% of speed at most for 5% less energy at least."""
+    from covenant_lab.compiler.api import CompileResult
+
+    machines = tuple(breakdown)
+    energy, cycles = sim.energy().total_pj, sim.total_cycles
+
+    def costliest(answer: EnergyClass) -> str | None:
+        want = max(EnergyClass, key=lambda c: breakdown["eyeriss_v1"][c])
+        return None if answer is want else (
+            f"{answer.name} spends {breakdown['eyeriss_v1'][answer] / 1e6:,.1f} uJ on "
+            "eyeriss_v1: sort breakdown['eyeriss_v1'] by value")
+
+    def greener(answer: CompileResult) -> str | None:
+        if answer.arch.name != sim.acg.name or answer.codelet != layer.codelet:
+            return f"compile the same layer for {sim.acg.name}"
+        run = Simulator(answer.program, answer.arch).run()
+        spent, took = run.energy().total_pj, run.total_cycles
+        if spent > 0.95 * energy:
+            return (f"{spent / 1e6:,.1f} uJ against {energy / 1e6:,.1f} uJ: at least 5% less "
+                    "is under " f"{0.95 * energy / 1e6:,.1f} uJ (what can compile() minimise?)")
+        if took > 1.05 * cycles:
+            return f"{took:,} cycles: more than 5% slower than {cycles:,}"
+        return None
+
+    return Exercises({
+        "1": Name(min(machines, key=lambda m: sum(breakdown[m].values())),
+                  "compare the pJ/MAC column of section 3", noun="machine", of="section 3",
+                  choices=machines),
+        "2": Satisfies(EnergyClass, "an energy class (e.g. EnergyClass.DRAM)", costliest),
+        "3": Satisfies(CompileResult, "a compile result (compiler.compile(...))", greener),
     })

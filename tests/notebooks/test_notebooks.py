@@ -24,6 +24,7 @@ NAMES = [
     "03_codelets_and_passes.ipynb",
     "04_simulator.ipynb",
     "05_debugging_a_mapping.ipynb",
+    "06_energy.ipynb",
 ]
 SLOW = {"05_debugging_a_mapping.ipynb"}  # builds ResNet-50 and simulates a 3x3 conv with values
 
@@ -70,7 +71,7 @@ def _inline_bokeh(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOKEH_RESOURCES", "inline")
 
 
-def test_there_are_five_notebooks_in_both_versions() -> None:
+def test_there_are_six_notebooks_in_both_versions() -> None:
     assert sorted(SOURCES) == NAMES
     for folder in ("notebooks", "solutions"):
         assert sorted(p.name for p in (ROOT / folder).glob("*.ipynb")) == NAMES, folder
