@@ -52,11 +52,10 @@ def show_timeline(source: Any, *, via: dict[str, str] | None = None,
     ``kwargs`` go to :func:`~covenant_lab.viz.timeline.timeline_figure`."""
     from bokeh.io import show
 
-    from covenant_lab.viz.timeline import timeline_figure
+    from covenant_lab.viz.timeline import comm_rows, timeline_figure
 
     if hasattr(source, "trace") and hasattr(source, "acg"):
-        via = via if via is not None else {
-            f"{e.src}->{e.dst}": e.via for e in source.acg.edges if e.via}
+        via = via if via is not None else comm_rows(source.acg)
         events = source.trace()
     else:
         events = source

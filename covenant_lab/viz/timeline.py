@@ -31,6 +31,9 @@ from typing import Any, cast
 
 import numpy as np
 
+from covenant_lab.sim.energy_columns import format_pj
+from covenant_lab.viz.energy_colours import PALETTE, ColourBy, energy_colour, energy_span
+from covenant_lab.viz.energy_colours import colour_by as _colour_by
 from covenant_lab.viz.timeline_bins import busy_per_bin, row_runs
 
 __all__ = [
@@ -42,6 +45,7 @@ __all__ = [
     "ROLE_COLOURS",
     "Timeline",
     "busy_per_bin",
+    "comm_rows",
     "cycle_axis",
     "label_width",
     "resource_rows",
@@ -58,11 +62,12 @@ ROLE_COLOURS = {"selected": "#111111", "producer": "#f28e2b", "consumer": "#b07a
 _HEIGHT = {"compute": 0.8, "transfer": 0.8, "stall": 0.4}
 _COLUMNS = ("left", "right", "bottom", "top", "colour", "kind", "resource", "index", "label",
             "detail", "operand", "box", "nbytes", "capability", "instr_kind", "count", "busy",
-            "depends_on")
+            "depends_on", "energy")
 _TOOLTIP = """<div style="max-width: 460px; font-size: 12px; white-space: normal">
 <div style="font-weight: 600">@label</div>
 <div>@resource · cycles @left{0,0} – @right{0,0}</div>
-<div class="covenant-tip-detail">@detail</div></div>"""
+<div class="covenant-tip-detail">@detail</div>
+<div class="covenant-tip-energy">energy @energy</div></div>"""
 _SELECTION_STYLE: dict[str, Any] = {"selection_line_color": "#111111",
                                     "selection_line_width": 2, "nonselection_fill_alpha": 0.45}
 COALESCE_S = 0.03  # range updates arriving closer together than this are handled once
@@ -120,11 +125,14 @@ class Timeline:
         x_range: Any = None,
         sizing_mode: str = "stretch_width",
         live: bool = True,
+        colour_by: ColourBy | str = ColourBy.KIND,
     ) -> None:
         # busy and stalled intervals only: idle (static-energy) events from
         # Simulator.trace(idle=True) have no bar here
         self.events = tuple(e for e in events if e.kind in KINDS)
         self.rows = tuple(resources) if resources is not None else resource_rows(self.events, via)
+        self.colour_by = _colour_by(colour_by)
+        self.energy_span = energy_span([e.energy_pj for e in self.events])
         self.max_bars = max_bars
         self.width = width
         self.row_height = row_height
@@ -175,14 +183,20 @@ class Timeline:
             box = ", ".join(":".join(str(x) for x in b) for b in ev.box)
             for col, value in (
                 ("left", ev.start), ("right", ev.end), ("bottom", r - half), ("top", r + half),
-                ("colour", KIND_COLOURS[ev.kind]), ("kind", ev.kind), ("resource", self.rows[r]),
+                ("colour", self._colour(ev)), ("kind", ev.kind), ("resource", self.rows[r]),
                 ("index", ev.index), ("label", _label(ev)), ("detail", _detail(ev, box)),
                 ("operand", ev.operand), ("box", box), ("nbytes", ev.nbytes),
                 ("capability", ev.capability), ("instr_kind", ev.instr_kind), ("count", 1),
                 ("busy", 1.0), ("depends_on", getattr(ev, "depends_on", -1)),
+                ("energy", format_pj(ev.energy_pj)),
             ):
                 data[col].append(value)
         return data
+
+    def _colour(self, ev: Any) -> str:
+        if self.colour_by is ColourBy.ENERGY:
+            return energy_colour(ev.energy_pj, *self.energy_span)
+        return KIND_COLOURS[ev.kind]
 
     def _aggregate(self, x0: float, x1: float, bins: int) -> dict[str, list[Any]]:
         edges = np.linspace(x0, x1, bins + 1)
@@ -211,6 +225,7 @@ class Timeline:
                 ("operand", [""] * n), ("box", [""] * n), ("nbytes", [0] * n),
                 ("capability", [""] * n), ("instr_kind", ["(aggregated)"] * n),
                 ("count", counts), ("busy", fracs), ("depends_on", [-1] * n),
+                ("energy", ["(zoom in for each event's)"] * n),
             ):
                 data[col].extend(values)
         return data
@@ -310,6 +325,17 @@ class Timeline:
         legend.glyph_height = legend.glyph_width = 12
         legend.update(padding=2, margin=2, border_line_color=None)
         p.add_layout(legend, "above")
+        if self.colour_by is ColourBy.ENERGY:
+            from bokeh.models import LogColorMapper
+            from bokeh.models.annotations import ColorBar
+
+            legend.visible = False  # the colours are energies, not kinds
+            low, high = self.energy_span
+            mapper = LogColorMapper(palette=list(PALETTE), low=low, high=max(high, low * 1.01))
+            p.add_layout(ColorBar(color_mapper=mapper, title="pJ per event (grey: none)",
+                                  orientation="horizontal", height=8, width=240,
+                                  title_text_font_size="11px", name="covenant-energy-bar"),
+                         "above")
         self.cursor = Span(location=0, dimension="height", line_color="#222", line_width=2,
                            name=CURSOR)
         p.add_layout(self.cursor)
@@ -367,9 +393,17 @@ def timeline_figure(
     output_backend: str = "canvas",
     title: str = "",
     sizing_mode: str = "stretch_width",
+    colour_by: ColourBy | str = ColourBy.KIND,
 ) -> Any:
     """A standalone Bokeh figure of ``events`` for ``bokeh.io.show`` (see the module
-    docstring): no Python callbacks, so no warning and nothing that needs a kernel."""
+    docstring): no Python callbacks, so no warning and nothing that needs a kernel.
+    ``colour_by="energy"`` colours each event by its picojoules (``viz/energy_colours.py``)."""
     return Timeline(events, resources, via=via, width=width, row_height=row_height,
                     max_bars=max_bars, output_backend=output_backend, title=title,
-                    sizing_mode=sizing_mode, live=False).figure
+                    sizing_mode=sizing_mode, live=False, colour_by=colour_by).figure
+
+
+def comm_rows(acg: Any) -> dict[str, str]:
+    """Edge name -> the communication node it goes through, for the edges that have one: a
+    transfer is drawn on both rows."""
+    return {f"{e.src}->{e.dst}": e.via for e in acg.edges if e.via}

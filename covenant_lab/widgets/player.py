@@ -67,7 +67,8 @@ class SimPlayer(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     ``max_bars`` and ``output_backend`` are passed to :class:`covenant_lab.viz.timeline.Timeline`;
     ``occupancy=False`` skips the occupancy plot. The plots stretch to the output area's
     width; ``width`` is the timeline's number of aggregation columns (and the plots' width
-    with ``sizing_mode="fixed"``).
+    with ``sizing_mode="fixed"``). ``colour_by="energy"`` colours each bar by the picojoules
+    of its event instead of its kind (``viz/energy_colours.py``).
     """
 
     position = t.Int(0)
@@ -83,10 +84,13 @@ class SimPlayer(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         width: int = 900,
         occupancy: bool = True,
         sizing_mode: str = "stretch_width",
+        colour_by: str = "kind",
         **kwargs: Any,
     ) -> None:
+        from covenant_lab.viz.energy_colours import colour_by as parse_colour_by
         from covenant_lab.viz.occupancy import occupancy_series
 
+        self._colour_by = parse_colour_by(colour_by, "SimPlayer")
         self.sim = sim
         self.event: Any = None
         self._busy = False
@@ -130,12 +134,12 @@ class SimPlayer(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         from jupyter_bokeh import BokehModel
 
         from covenant_lab.viz.occupancy import occupancy_figure
-        from covenant_lab.viz.timeline import Timeline, label_width
+        from covenant_lab.viz.timeline import Timeline, comm_rows, label_width
 
         ensure_bokeh()
-        via = {f"{e.src}->{e.dst}": e.via for e in self.sim.acg.edges if e.via}
-        timeline = Timeline(self.sim.trace(), via=via, max_bars=max_bars,
-                            output_backend=backend, width=width, sizing_mode=sizing_mode)
+        timeline = Timeline(self.sim.trace(), via=comm_rows(self.sim.acg), max_bars=max_bars,
+                            output_backend=backend, width=width, sizing_mode=sizing_mode,
+                            colour_by=self._colour_by)
         figures = [timeline.figure]
         occ = None
         if occupancy:

@@ -160,3 +160,14 @@ def test_the_instruction_pane_says_what_a_stalled_instruction_waited_for(
     p.goto(ev.step + 1)
     wait = p.view.state["instr"]["wait"]
     assert wait == sim.dataflow.wait(stalled).text and f"#{sim.schedule.stall_on[stalled]} " in wait
+
+
+def test_the_player_can_colour_its_timeline_by_energy(sim: Simulator) -> None:
+    from covenant_lab.viz.energy_colours import PALETTE, ColourBy
+
+    p = SimPlayer(sim, occupancy=False, colour_by="energy")
+    assert p.timeline.colour_by is ColourBy.ENERGY
+    colours = set(p.timeline.source.data["colour"])
+    assert colours & set(PALETTE) and PALETTE[-1] in colours
+    with pytest.raises(UsageError, match=r"argument 'colour_by' to SimPlayer"):
+        SimPlayer(sim, occupancy=False, colour_by="pj")
