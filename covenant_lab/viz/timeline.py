@@ -326,14 +326,16 @@ class Timeline:
         legend.update(padding=2, margin=2, border_line_color=None)
         p.add_layout(legend, "above")
         if self.colour_by is ColourBy.ENERGY:
-            from bokeh.models import LogColorMapper
+            from bokeh.models import LogColorMapper, LogTicker, PrintfTickFormatter
             from bokeh.models.annotations import ColorBar
 
             legend.visible = False  # the colours are energies, not kinds
             low, high = self.energy_span
             mapper = LogColorMapper(palette=list(PALETTE), low=low, high=max(high, low * 1.01))
             p.add_layout(ColorBar(color_mapper=mapper, title="pJ per event (grey: none)",
-                                  orientation="horizontal", height=8, width=240,
+                                  orientation="horizontal", height=8, width=300,
+                                  ticker=LogTicker(desired_num_ticks=5, mantissas=[1, 2, 5]),
+                                  formatter=PrintfTickFormatter(format="%.0e"),
                                   title_text_font_size="11px", name="covenant-energy-bar"),
                          "above")
         self.cursor = Span(location=0, dimension="height", line_color="#222", line_width=2,
