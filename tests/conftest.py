@@ -41,6 +41,16 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "headless": True}
 
 
+BROWSER_ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Empty the browser tests' screenshot folder once, in the process that runs the session
+    (the xdist controller, which has no ``workerinput``), before any worker writes to it."""
+    if not hasattr(session.config, "workerinput"):
+        shutil.rmtree(BROWSER_ARTIFACTS, ignore_errors=True)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Slow tests first (in their file's order, largest first), so that with ``-n 2`` the
     long whole-model runs overlap the many short tests instead of trailing them."""

@@ -71,8 +71,9 @@ def _wait_up(lab: Lab, proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True)
+    """The screenshots' folder, emptied once per run by ``tests/conftest.py`` (never here:
+    each xdist worker has its own session, and one would delete the other's pictures)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
 
 

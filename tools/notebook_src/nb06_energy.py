@@ -80,12 +80,13 @@ CELLS = [
         breakdown[name] = by_class(run.energy().parts, arch)
         cycles[name] = run.total_cycles
 
-    print(f"{'machine':12} {'uJ':>9} {'pJ/MAC':>7} {'cycles':>11}  " +
-          "  ".join(f"{c.name.lower():>9}" for c in levels))
+    spent = [c for c in levels if any(breakdown[m][c] for m in machines)]  # nonzero levels
+    print(f"{'machine':12} {'uJ':>7} {'pJ/MAC':>6} {'cycles':>10} " +
+          " ".join(f"{c.name.lower():>8}" for c in spent))
     for name in machines:
         total = sum(breakdown[name].values())
-        shares = "  ".join(f"{breakdown[name][c] / total:>9.1%}" for c in levels)
-        print(f"{name:12} {total / 1e6:>9.1f} {total / macs:>7.2f} {cycles[name]:>11,}  {shares}")
+        shares = " ".join(f"{breakdown[name][c] / total:>8.1%}" for c in spent)
+        print(f"{name:12} {total / 1e6:>7.1f} {total / macs:>6.2f} {cycles[name]:>10,} {shares}")
     """),
     ("code", """
     colours = ["#e15759", "#f28e2b", "#edc948", "#4e79a7", "#59a14f", "#bab0ac"]
