@@ -26,8 +26,8 @@ from enum import Enum
 import numpy as np
 
 from covenant_lab.acg.energy import EnergyModel, energy_model
+from covenant_lab.choice import choice
 from covenant_lab.compiler.cost import GroupCost, GroupModel, Prepared
-from covenant_lab.errors import UsageError
 
 __all__ = ["Objective", "group_energy", "group_figures", "objective_of", "plan_score", "score"]
 
@@ -42,14 +42,7 @@ class Objective(Enum):
 
 def objective_of(value: Objective | str, where: str = "compile") -> Objective:
     """``value`` as an Objective (UsageError naming the choices otherwise)."""
-    if isinstance(value, Objective):
-        return value
-    try:
-        return Objective(value)
-    except ValueError:
-        choices = ", ".join(repr(o.value) for o in Objective)
-        raise UsageError(f"argument 'objective' to {where}: expected one of {choices}, got "
-                         f"{value!r}") from None
+    return choice(Objective, value, "objective", where)
 
 
 TIE_PJ_PER_CYCLE = 1e-9  # energy ties (elementwise layers: every tiling moves the same

@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from enum import Enum
 
-from covenant_lab.errors import UsageError
+from covenant_lab.choice import choice
 
 __all__ = ["FREE", "PALETTE", "ColourBy", "colour_by", "energy_colour", "energy_span"]
 
@@ -34,14 +34,7 @@ class ColourBy(Enum):
 
 def colour_by(value: ColourBy | str, where: str = "Timeline") -> ColourBy:
     """``value`` as a ColourBy (a UsageError naming the choices otherwise)."""
-    if isinstance(value, ColourBy):
-        return value
-    try:
-        return ColourBy(value)
-    except ValueError:
-        choices = ", ".join(repr(c.value) for c in ColourBy)
-        raise UsageError(f"argument 'colour_by' to {where}: expected one of {choices}, got "
-                         f"{value!r}") from None
+    return choice(ColourBy, value, "colour_by", where)
 
 
 def energy_span(energies: Sequence[float]) -> tuple[float, float]:

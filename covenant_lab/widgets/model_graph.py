@@ -35,9 +35,9 @@ from covenant_lab.compiler.model import CompiledLayer, FailedLayer, ModelResult
 from covenant_lab.errors import UsageError
 from covenant_lab.widgets.acg_view import as_acg
 from covenant_lab.widgets.model_graph_state import (
-    COLOUR_BY,
     model_graph_state,
     model_runs,
+    require_colour_by,
     run_name,
     unit_efficiency,
 )
@@ -88,9 +88,7 @@ class ModelGraph(anywidget.AnyWidget):
                                  fuse=self._fuse)
 
     def _check_colour(self, colour_by: str) -> None:
-        if colour_by not in COLOUR_BY:
-            raise UsageError(f"argument 'colour_by' to ModelGraph: expected one of "
-                             f"{', '.join(COLOUR_BY)}, got {colour_by!r}")
+        require_colour_by(colour_by)
         if colour_by != "op" and self.arch is None:
             raise UsageError(f"ModelGraph: colour_by={colour_by!r} needs a compile",
                              hint="pass an architecture: ModelGraph(model, 'genesys')")

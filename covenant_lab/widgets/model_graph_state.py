@@ -151,15 +151,20 @@ def _colours(nodes: list[dict[str, Any]], colour_by: str) -> list[dict[str, str]
     return [{"label": name or "not compiled", "colour": c} for name, c in colour.items()]
 
 
+def require_colour_by(colour_by: str) -> None:
+    """A UsageError unless ``colour_by`` is one of COLOUR_BY."""
+    if colour_by not in COLOUR_BY:
+        raise UsageError(f"argument 'colour_by' to ModelGraph: expected one of "
+                         f"{', '.join(COLOUR_BY)}, got {colour_by!r}")
+
+
 def model_graph_state(
     model: Any, units: Mapping[str, Unit] | None = None, *, arch: Any = None,
     colour_by: str = "op", fuse: bool = True,
 ) -> dict[str, Any]:
     """Everything the ModelGraph draws for ``model`` (see the module); ``units``: the
     compiled units by name (from ``compile_model`` on ``arch``), those known so far."""
-    if colour_by not in COLOUR_BY:
-        raise UsageError(f"argument 'colour_by' to ModelGraph: expected one of "
-                         f"{', '.join(COLOUR_BY)}, got {colour_by!r}")
+    require_colour_by(colour_by)
     units = units or {}
     runs = model_runs(model, fuse=fuse)
     nodes: dict[str, dict[str, Any]] = {}
