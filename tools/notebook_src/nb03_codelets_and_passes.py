@@ -130,13 +130,7 @@ CELLS = [
         print(f"exhaustive={exhaustive!s:5} {time.perf_counter() - t0:6.3f} s  "
               f"estimate {p.estimate:7.0f}  simulated {simulate(p)}  {p.passes[-2]}")
     """),
-    ("md", """
-    ## Exercises
-    Write your answer in the `answer_...` cell of each exercise (it starts as `None`: not
-    answered yet) and run it, then run the `check_answer` cell below it: a green box says the
-    answer is correct, a red one what is wrong with it, a grey one that it is not answered yet.
-    The checks are in the package, `covenant_lab/exercises/`.
-    """),
+    ("exercises",),  # the standard heading (tools/make_notebooks.py)
     ("code", """
     from covenant_lab.exercises import codelet_exercises
 

@@ -117,13 +117,7 @@ CELLS = [
     Simulator(fixed.program, arch, values).run().check(interpret(layer.codelet, values))
     print("the fixed mapping computes the same outputs as the codelet")
     """),
-    ("md", """
-    ## Exercises
-    Write your answer in the `answer_...` cell of each exercise (it starts as `None`: not
-    answered yet) and run it, then run the `check_answer` cell below it: a green box says the
-    answer is correct, a red one what is wrong with it, a grey one that it is not answered yet.
-    The checks are in the package, `covenant_lab/exercises/`.
-    """),
+    ("exercises",),  # the standard heading (tools/make_notebooks.py)
     ("code", """
     from covenant_lab.exercises import debugging_exercises
 

@@ -112,13 +112,7 @@ CELLS = [
         print(f"objective={objective!r:9}: {run.energy().total_pj / 1e6:7.1f} uJ "
               f"(estimated {mapped.estimate.energy_pj / 1e6:7.1f}), {run.total_cycles:,} cycles")
     """),
-    ("md", """
-    ## Exercises
-    Write your answer in the `answer_...` cell of each exercise (it starts as `None`: not
-    answered yet) and run it, then run the `check_answer` cell below it: a green box says the
-    answer is correct, a red one what is wrong with it, a grey one that it is not answered yet.
-    The checks are in the package, `covenant_lab/exercises/`.
-    """),
+    ("exercises",),  # the standard heading (tools/make_notebooks.py)
     ("code", """
     from covenant_lab.exercises import energy_exercises
 
