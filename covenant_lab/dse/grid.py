@@ -77,9 +77,11 @@ class ParetoSweep:
 
     def table(self) -> str:
         """The totals, one line each, the Pareto-optimal ones starred."""
-        lines = [f"{'':2}{'architecture':<40} {'cycles':>14} {'energy uJ':>12} {'area mm2':>9}"]
+        width = max([len("architecture"), *(len(p.arch) for p in self.totals)])
+        lines = [f"{'':2}{'architecture':<{width}} {'cycles':>14} {'energy uJ':>12} "
+                 f"{'area mm2':>9}"]
         for p in sorted(self.totals, key=lambda p: p.cycles):
-            lines.append(f"{'*' if p.optimal else ' ':2}{p.arch:<40} {p.cycles:>14,.0f} "
+            lines.append(f"{'*' if p.optimal else ' ':2}{p.arch:<{width}} {p.cycles:>14,.0f} "
                          f"{p.energy_pj / 1e6:>12,.3f} {p.area_mm2:>9.3f}")
         lines += [f"  {a}: left out ({why})" for a, why in self.incomplete.items()]
         return "\n".join(lines)
