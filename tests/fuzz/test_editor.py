@@ -49,7 +49,8 @@ def _visible(editor: ArchEditor) -> list[tuple[FieldKey, Any]]:
 
 
 def _check_shown(editor: ArchEditor, typed: dict[FieldKey, str]) -> None:
-    """Every visible field shows its pending text with its error, else the valid value."""
+    """Every visible field shows its pending text with its error, else the valid value (and,
+    when that edit stopped the layer compiling, the compile error beside it)."""
     node = editor.node_picker.value
     valid = {None: field_texts(editor.arch, None), node: field_texts(editor.arch, node)}
     for key, field in _visible(editor):
@@ -61,7 +62,10 @@ def _check_shown(editor: ArchEditor, typed: dict[FieldKey, str]) -> None:
             assert pending.error and pending.error in box, (key, box)
         else:
             assert field.value == valid[key.node].get(key.field), (key, field.value)
-            assert box == "", (key, box)
+            # an applied edit after which the layer no longer compiles says so beside it
+            compile_error = editor._compile_errors.get(key, "")
+            assert (compile_error in box and "no longer compiles" in box) if compile_error \
+                else box == "", (key, box)
 
 
 def _feed(arch: str, with_layer: bool, ops: list[tuple[str, int, str]]) -> None:
