@@ -19,6 +19,7 @@ says which (``EnergyModel.given``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from covenant_lab.acg import energy_table as et
@@ -34,13 +35,24 @@ __all__ = [
     "ComputeEnergy",
     "EnergyModel",
     "Key",
+    "Section",
     "StorageEnergy",
     "energy_model",
 ]
 
-# (section, name, field): ("storage", "SPAD", "read_pj_per_byte"), ("edge", "DRAM->SPAD",
-# "pj_per_byte"), ("capability", "mac_array.mac", "pj_per_op")
-Key = tuple[str, str, str]
+class Section(Enum):
+    """The part of an architecture file an energy or area number belongs to."""
+
+    STORAGE = "storage"
+    COMM = "comm"
+    EDGE = "edge"
+    COMPUTE = "compute"
+    CAPABILITY = "capability"
+
+
+# (section, name, field): (Section.STORAGE, "SPAD", "read_pj_per_byte"), (Section.EDGE,
+# "DRAM->SPAD", "pj_per_byte"), (Section.CAPABILITY, "mac_array.mac", "pj_per_op")
+Key = tuple[Section, str, str]
 
 STORAGE_FIELDS = ("read_pj_per_byte", "write_pj_per_byte", "leakage_pj_per_cycle", "area_mm2")
 COMM_FIELDS = ("pj_per_byte",)
@@ -118,7 +130,7 @@ def _resolve(acg: ACG) -> EnergyModel:
     pj = et.energy_scale(spec.technology_nm)
     um = et.area_scale(spec.technology_nm)
 
-    def pick(section: str, name: str, fld: str, default: float) -> float:
+    def pick(section: Section, name: str, fld: str, default: float) -> float:
         return given.get((section, name, fld), default)
 
     storage = {}
@@ -129,32 +141,34 @@ def _resolve(acg: ACG) -> EnergyModel:
             access = et.sram_pj_per_byte(s.capacity_bytes or 1) * pj
             area = et.sram_area_mm2(s.total_bytes or 0) * um
         storage[s.name] = StorageEnergy(
-            pick("storage", s.name, "read_pj_per_byte", access),
-            pick("storage", s.name, "write_pj_per_byte", access),
-            pick("storage", s.name, "leakage_pj_per_cycle", 0.0) * s.replicas,
-            pick("storage", s.name, "area_mm2", area),
+            pick(Section.STORAGE, s.name, "read_pj_per_byte", access),
+            pick(Section.STORAGE, s.name, "write_pj_per_byte", access),
+            pick(Section.STORAGE, s.name, "leakage_pj_per_cycle", 0.0) * s.replicas,
+            pick(Section.STORAGE, s.name, "area_mm2", area),
         )
     compute = {}
     caps = {}
     for n in acg.compute_nodes:
         unit_um2 = max((_op_area(c) for c in n.capabilities), default=0.0)
         compute[n.name] = ComputeEnergy(
-            pick("compute", n.name, "idle_pj_per_cycle", 0.0),
-            pick("compute", n.name, "busy_pj_per_cycle", 0.0),
-            pick("compute", n.name, "area_mm2", n.size * unit_um2 * um / 1e6),
+            pick(Section.COMPUTE, n.name, "idle_pj_per_cycle", 0.0),
+            pick(Section.COMPUTE, n.name, "busy_pj_per_cycle", 0.0),
+            pick(Section.COMPUTE, n.name, "area_mm2", n.size * unit_um2 * um / 1e6),
         )
         for c in n.capabilities:
             name = f"{n.name}.{c.label}"
             caps[(n.name, c.label)] = CapabilityEnergy(
-                pick("capability", name, "pj_per_op", _op_pj(c) * pj),
-                pick("capability", name, "forward_pj_per_byte", et.forward_pj_per_byte() * pj),
+                pick(Section.CAPABILITY, name, "pj_per_op", _op_pj(c) * pj),
+                pick(Section.CAPABILITY, name, "forward_pj_per_byte",
+                     et.forward_pj_per_byte() * pj),
             )
     return EnergyModel(
         table=spec.table,
         technology_nm=spec.technology_nm,
         storage=storage,
-        comm={c.name: pick("comm", c.name, "pj_per_byte", 0.0) for c in acg.comm_nodes},
-        edges={e.key: pick("edge", f"{e.src}->{e.dst}", "pj_per_byte", 0.0) for e in acg.edges},
+        comm={c.name: pick(Section.COMM, c.name, "pj_per_byte", 0.0) for c in acg.comm_nodes},
+        edges={e.key: pick(Section.EDGE, f"{e.src}->{e.dst}", "pj_per_byte", 0.0)
+               for e in acg.edges},
         compute=compute,
         capabilities=caps,
         given=frozenset(given),

@@ -20,6 +20,7 @@ from covenant_lab.acg.energy import (
     STORAGE_FIELDS,
     ArchEnergy,
     Key,
+    Section,
 )
 from covenant_lab.acg.energy_table import REFERENCE_NM, TABLES
 from covenant_lab.acg.schema import field_path
@@ -31,7 +32,7 @@ def read_energy(doc: Mapping[str, Any], builder: NodeBuilder) -> ArchEnergy:
     """The energy section and every energy field of ``doc`` (a schema-valid document)."""
     given: list[tuple[Key, float]] = []
 
-    def take(section: str, name: str, path: str, spec: Mapping[str, Any],
+    def take(section: Section, name: str, path: str, spec: Mapping[str, Any],
              fields: tuple[str, ...]) -> None:
         for fld in fields:
             if fld in spec:
@@ -40,17 +41,17 @@ def read_energy(doc: Mapping[str, Any], builder: NodeBuilder) -> ArchEnergy:
                 given.append(((section, name, fld), value))
 
     for name, spec in doc["storage"].items():
-        take("storage", name, f"storage.{name}", spec, STORAGE_FIELDS)
+        take(Section.STORAGE, name, f"storage.{name}", spec, STORAGE_FIELDS)
     for name, spec in (doc.get("communication") or {}).items():
-        take("comm", name, f"communication.{name}", spec, COMM_FIELDS)
+        take(Section.COMM, name, f"communication.{name}", spec, COMM_FIELDS)
     for name, spec in doc["compute"].items():
-        take("compute", name, f"compute.{name}", spec, COMPUTE_FIELDS)
+        take(Section.COMPUTE, name, f"compute.{name}", spec, COMPUTE_FIELDS)
         for i, cap in enumerate(spec["capabilities"]):
             label = cap.get("name", cap["op"])
-            take("capability", f"{name}.{label}", f"compute.{name}.capabilities[{i}]", cap,
+            take(Section.CAPABILITY, f"{name}.{label}", f"compute.{name}.capabilities[{i}]", cap,
                  CAPABILITY_FIELDS)
     for i, edge in enumerate(doc["edges"]):
-        take("edge", f"{edge['from']}->{edge['to']}", field_path(("edges", i)), edge,
+        take(Section.EDGE, f"{edge['from']}->{edge['to']}", field_path(("edges", i)), edge,
              EDGE_FIELDS)
     section = doc.get("energy") or {}
     nm = (builder.number("energy.technology_nm", section["technology_nm"], limits.TECHNOLOGY_NM)

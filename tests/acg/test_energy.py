@@ -8,7 +8,7 @@ import pytest
 
 from covenant_lab.acg import energy_table as et
 from covenant_lab.acg import load_arch, loads_arch, shipped_archs, to_yaml
-from covenant_lab.acg.energy import energy_model
+from covenant_lab.acg.energy import Section, energy_model
 from covenant_lab.errors import ArchError
 from covenant_lab.types import DType, OpKind
 
@@ -55,7 +55,7 @@ def test_a_file_without_energy_loads_with_the_table_defaults() -> None:
     assert model.capabilities[("pe", "relu")].pj_per_op == pytest.approx(0.1)  # int32 add
     assert model.comm["bus"] == 0.0 and model.edges[("DRAM", "SPAD")] == 0.0
     assert model.compute["pe"].area_mm2 == pytest.approx(8 * (282 + 137) * 1e-6)  # 8 PEs
-    assert model.source(("storage", "SPAD", "read_pj_per_byte")) == \
+    assert model.source((Section.STORAGE, "SPAD", "read_pj_per_byte")) == \
         "horowitz_isscc2014 at 45 nm"
 
 
@@ -80,8 +80,8 @@ def test_explicit_numbers_and_the_technology_node() -> None:
     assert model.capabilities[("pe", "relu")].pj_per_op == pytest.approx(0.2)
     assert (model.compute["pe"].idle_pj_per_cycle, model.compute["pe"].busy_pj_per_cycle) == \
         (0.1, 3.0)
-    assert model.source(("storage", "SPAD", "read_pj_per_byte")) == "file"
-    assert model.source(("storage", "SPAD", "write_pj_per_byte")) == \
+    assert model.source((Section.STORAGE, "SPAD", "read_pj_per_byte")) == "file"
+    assert model.source((Section.STORAGE, "SPAD", "write_pj_per_byte")) == \
         "horowitz_isscc2014 at 90 nm"
 
 
