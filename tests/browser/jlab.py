@@ -65,6 +65,18 @@ EXEC_JS = """async (code) => {
 }"""
 
 
+def write_notebook(path: Path, cells: list[str]) -> None:
+    """A notebook of code ``cells`` at ``path``, with the kernelspec (without it JupyterLab
+    asks for a kernel and the run hangs)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, path)
+
+
 def open_notebook(page: Page, url: str, timeout_ms: int = 90_000) -> None:
     """Open a notebook (``?reset`` drops any restored workspace) and wait for an idle kernel."""
     page.goto(url)

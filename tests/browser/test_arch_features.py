@@ -14,13 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests._featured_archs import ROW_STATIONARY, TPU_LIKE
 
-from .jlab import Lab, open_notebook, run_all, shutdown_kernel
+from .jlab import Lab, open_notebook, run_all, shutdown_kernel, write_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -70,11 +69,7 @@ def features(browser: Browser, browser_context_args: dict[str, Any], lab: Lab,
     """The notebook written, opened and run; both views drawn."""
     (lab.root / "tpu_like.yaml").write_text(TPU_LIKE)
     (lab.root / "row_stationary.yaml").write_text(ROW_STATIONARY)
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in CELLS]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nbformat.write(nb, lab.root / NOTEBOOK)
+    write_notebook(lab.root / NOTEBOOK, list(CELLS))
     context = browser.new_context(**browser_context_args)
     page = context.new_page()
     errors: list[str] = []

@@ -16,11 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from .jlab import Lab, kernel_exec, open_notebook, run_all, shutdown_kernel
+from .jlab import Lab, kernel_exec, open_notebook, run_all, shutdown_kernel, write_notebook
 from .test_graph_views import GEOMETRY_JS
 
 pytestmark = pytest.mark.browser
@@ -48,11 +47,7 @@ FILLS_JS = """(root) => [...root.querySelectorAll('g.covenant-heat-node')].map((
 @pytest.fixture(scope="module")
 def views(browser: Browser, browser_context_args: dict[str, Any], lab: Lab,
           artifacts: Path) -> Iterator[Page]:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in CELLS]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nbformat.write(nb, lab.root / NOTEBOOK)
+    write_notebook(lab.root / NOTEBOOK, list(CELLS))
     context = browser.new_context(**browser_context_args)
     page = context.new_page()
     errors: list[str] = []
