@@ -195,9 +195,9 @@ def energy_legend(heat: EnergyHeat) -> dict[str, Any]:
          "text": heat_text(heat, pj), "colour": heat_colour(heat.share(pj))}
         for n, pj in heat.nodes.items() if pj
     ]
-    items += [{"name": f"{s} → {d}", "kind": "edge", "pj": pj, "share": heat.share(pj),
+    items += [{"name": f"{e.src} → {e.dst}", "kind": "edge", "pj": pj, "share": heat.share(pj),
                "text": heat_text(heat, pj), "colour": heat_colour(heat.share(pj))}
-              for (s, d), pj in heat.edge_own.items() if pj]
+              for e, pj in heat.edge_own.items() if pj]
     items.sort(key=lambda x: -x["pj"])
     return {
         "layer": heat.layer,
