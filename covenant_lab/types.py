@@ -7,7 +7,7 @@ Both the architecture model (capabilities name the operations they perform) and 
 from __future__ import annotations
 
 import math
-from enum import Enum
+from enum import Enum, StrEnum
 
 import numpy as np
 
@@ -38,6 +38,21 @@ class Role(Enum):
     WEIGHT = "weight"
     OUTPUT = "output"
     TEMP = "temp"  # produced and consumed inside the codelet
+
+
+class PortRole(StrEnum):
+    """Which operand of a statement a capability's port carries. The value is the name
+    architecture files use (``operands: {a: IBUF, b: WBUF, acc: OBUF}``)."""
+
+    A = "a"  # first source
+    B = "b"  # second source
+    INIT = "init"  # an accumulation's starting value, when it is a tensor
+    ACC = "acc"  # an accumulating destination (read, then written)
+    OUT = "out"  # an elementwise destination (written)
+
+
+DESTINATIONS = frozenset({PortRole.ACC, PortRole.OUT})
+"""The roles a compute writes. Holds plain strings too: ``"acc" in DESTINATIONS``."""
 
 
 class OpKind(Enum):
@@ -77,10 +92,14 @@ class OpKind(Enum):
         return self in _ACCUMULATING
 
     @property
-    def roles(self) -> tuple[str, ...]:
+    def roles(self) -> tuple[PortRole, ...]:
         """Capability operand roles of the sources, then of the destination."""
-        srcs = ("a", "b")[: self.arity]
-        return (*srcs, "acc" if self.accumulates else "out")
+        return (*(PortRole.A, PortRole.B)[: self.arity], self.dst_role)
+
+    @property
+    def dst_role(self) -> PortRole:
+        """The destination's role: ``acc`` for an accumulation, else ``out``."""
+        return PortRole.ACC if self.accumulates else PortRole.OUT
 
     @property
     def identity(self) -> float:

@@ -14,7 +14,7 @@ from covenant_lab.types import DType, OpKind
 class Port:
     """Where one operand role of a capability is read from or written to."""
 
-    role: str  # "a", "b", "init" (sources), "acc" or "out" (destination); see OpKind.roles
+    role: str  # a PortRole's value when valid (validation names any other); OpKind.roles
     storage: str  # name of a StorageNode (resolved and checked by the ACG)
     dtype: DType
     alternatives: tuple[str, ...] = ()  # further storages the role may use instead

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 
 from covenant_lab.acg import energy_table as et
 from covenant_lab.acg.capabilities import Capability
-from covenant_lab.types import DType
+from covenant_lab.acg.nodes import EdgeId
+from covenant_lab.types import DType, PortRole
 
 if TYPE_CHECKING:
     from covenant_lab.acg.graph import ACG
@@ -99,7 +100,7 @@ class EnergyModel:
     technology_nm: float
     storage: dict[str, StorageEnergy]
     comm: dict[str, float]  # pJ per byte through the comm node
-    edges: dict[tuple[str, str], float]  # pJ per byte along the edge
+    edges: dict[EdgeId, float]  # pJ per byte along the edge
     compute: dict[str, ComputeEnergy]
     capabilities: dict[tuple[str, str], CapabilityEnergy]  # (node, capability label)
     given: frozenset[Key]  # the numbers the file gave; the others come from the table
@@ -167,7 +168,7 @@ def _resolve(acg: ACG) -> EnergyModel:
         technology_nm=spec.technology_nm,
         storage=storage,
         comm={c.name: pick(Section.COMM, c.name, "pj_per_byte", 0.0) for c in acg.comm_nodes},
-        edges={e.key: pick(Section.EDGE, f"{e.src}->{e.dst}", "pj_per_byte", 0.0)
+        edges={e.key: pick(Section.EDGE, e.key, "pj_per_byte", 0.0)
                for e in acg.edges},
         compute=compute,
         capabilities=caps,
@@ -178,8 +179,8 @@ def _resolve(acg: ACG) -> EnergyModel:
 
 def _dtypes(c: Capability) -> tuple[DType, DType]:
     """The dtype of the first source port and of the destination port."""
-    dst = c.port("acc") or c.port("out")
-    src = c.port("a") or dst
+    dst = c.port(c.op.dst_role)
+    src = c.port(PortRole.A) or dst
     assert src is not None and dst is not None  # validated: every op has a destination port
     return src.dtype, dst.dtype
 

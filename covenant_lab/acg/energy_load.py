@@ -23,6 +23,7 @@ from covenant_lab.acg.energy import (
     Section,
 )
 from covenant_lab.acg.energy_table import REFERENCE_NM, TABLES
+from covenant_lab.acg.nodes import EdgeId
 from covenant_lab.acg.schema import field_path
 
 __all__ = ["read_energy"]
@@ -51,7 +52,7 @@ def read_energy(doc: Mapping[str, Any], builder: NodeBuilder) -> ArchEnergy:
             take(Section.CAPABILITY, f"{name}.{label}", f"compute.{name}.capabilities[{i}]", cap,
                  CAPABILITY_FIELDS)
     for i, edge in enumerate(doc["edges"]):
-        take(Section.EDGE, f"{edge['from']}->{edge['to']}", field_path(("edges", i)), edge,
+        take(Section.EDGE, EdgeId(edge['from'], edge['to']), field_path(("edges", i)), edge,
              EDGE_FIELDS)
     section = doc.get("energy") or {}
     nm = (builder.number("energy.technology_nm", section["technology_nm"], limits.TECHNOLOGY_NM)

@@ -21,7 +21,7 @@ from covenant_lab.acg.capabilities import Capability
 from covenant_lab.acg.energy import ArchEnergy
 from covenant_lab.acg.frozen import FrozenMap, freeze, thaw
 from covenant_lab.acg.homes import TensorHome, resolve
-from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, Node, StorageNode
+from covenant_lab.acg.nodes import CommNode, ComputeNode, Edge, EdgeId, Node, StorageNode
 from covenant_lab.acg.paths import DataPath
 from covenant_lab.errors import UsageError
 from covenant_lab.types import DType, OpKind
@@ -125,11 +125,11 @@ class ACG:
 
     def edge(self, src: str | Node, dst: str | Node) -> Edge | None:
         """The edge from ``src`` to ``dst`` (names or nodes), or None."""
-        edges: dict[tuple[str, str], Edge] | None = self._cache.get("edges")
+        edges: dict[EdgeId, Edge] | None = self._cache.get("edges")
         if edges is None:
             edges = {e.key: e for e in self.edges}
             self._cache["edges"] = edges
-        return edges.get((_name(src), _name(dst)))
+        return edges.get(EdgeId(_name(src), _name(dst)))
 
     def via(self, edge: Edge) -> CommNode | None:
         """The comm node an edge is routed through, if any."""

@@ -9,6 +9,26 @@ from covenant_lab.acg.capabilities import Capability
 from covenant_lab.types import DType
 
 
+class EdgeId(str):
+    """The identity of the edge ``src -> dst``: its ``src`` and ``dst`` node names.
+
+    It is a ``str`` (``"DRAM->SPAD"``) so that tables, JSON and timeline rows keyed by edges
+    print and serialise as they read, and ``sim.bytes_moved()["DRAM->SPAD"]`` works; code
+    reads ``.src`` and ``.dst`` instead of splitting the text.
+    """
+
+    src: str
+    dst: str
+
+    def __new__(cls, src: str, dst: str) -> EdgeId:
+        self = super().__new__(cls, f"{src}->{dst}")
+        self.src, self.dst = src, dst
+        return self
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        return (self.src, self.dst)
+
+
 class Access(Enum):
     """How a storage is addressed."""
 
@@ -119,5 +139,5 @@ class Edge:
     dtype: DType | None = None
 
     @property
-    def key(self) -> tuple[str, str]:
-        return (self.src, self.dst)
+    def key(self) -> EdgeId:
+        return EdgeId(self.src, self.dst)

@@ -17,8 +17,9 @@ import networkx as nx
 from covenant_lab.acg.capabilities import Capability
 from covenant_lab.acg.expr import Func
 from covenant_lab.acg.homes import REQUIRED, TensorHome
-from covenant_lab.acg.nodes import Access, CommNode, ComputeNode, Edge, Node, StorageNode
+from covenant_lab.acg.nodes import Access, CommNode, ComputeNode, Edge, EdgeId, Node, StorageNode
 from covenant_lab.errors import ArchError, ArchProblem
+from covenant_lab.types import DESTINATIONS, PortRole
 
 __all__ = [
     "INVOCATION_NAMES",
@@ -32,7 +33,6 @@ __all__ = [
 ]
 
 INVOCATION_NAMES = frozenset({"stream", "elems"})  # plus used_<dim>
-SOURCE_ROLES = ("a", "b", "init")
 _LONG = 500  # characters of a message or hint: input is quoted, never echoed whole
 _PARENT = re.compile(r"^(.*?)(\.[^.\[\]]+|\[\d+\])$")
 
@@ -206,7 +206,7 @@ def check_homes(
 
 
 def _check_edges(edges: tuple[Edge, ...], nodes: Mapping[str, Node], problems: Problems) -> None:
-    seen: set[tuple[str, str]] = set()
+    seen: set[EdgeId] = set()
     for i, e in enumerate(edges):
         where = f"edges[{i}]"
         for key, name in (("from", e.src), ("to", e.dst)):
@@ -251,7 +251,7 @@ def _check_template(template: str, field: str, problems: Problems) -> None:
 def _graph(nodes: Mapping[str, Node], edges: tuple[Edge, ...]) -> nx.DiGraph:
     graph = nx.DiGraph()
     graph.add_nodes_from(nodes)
-    graph.add_edges_from(e.key for e in edges if e.src in nodes and e.dst in nodes)
+    graph.add_edges_from((e.src, e.dst) for e in edges if e.src in nodes and e.dst in nodes)
     return graph
 
 
@@ -279,7 +279,7 @@ def _check_capability(  # noqa: C901 - a flat list of independent checks
 ) -> None:
     where = f"compute.{node.name}.capabilities[{index}]"
     required = cap.op.roles
-    allowed = (*required, "init") if cap.op.accumulates else required
+    allowed = (*required, PortRole.INIT) if cap.op.accumulates else required
     roles = set(cap.roles)
     for missing in (r for r in required if r not in roles):
         problems.add(
@@ -371,7 +371,7 @@ def _check_port_storage(
         )
         return
     down, up = reach
-    source = role in SOURCE_ROLES
+    source = role not in DESTINATIONS
     src, dst = (store.name, node.name) if source else (node.name, store.name)
     if not graph.has_edge(src, dst):
         problems.add(

@@ -66,7 +66,7 @@ def port_homes(cap: Capability) -> tuple[tuple[Port, TensorHome, bool], ...]:
     """(port, home of its tensors, True for a load / False for a store) per role of ``cap``."""
     codelet = capability_codelet(cap)
     stage = codelet.stages[0]
-    destination = stage.stmt.op.roles[-1]
+    destination = stage.stmt.op.dst_role
     out = []
     for role, access in stage_roles(stage):
         port = cap.port(role)
@@ -79,7 +79,7 @@ def port_homes(cap: Capability) -> tuple[tuple[Port, TensorHome, bool], ...]:
 def _written(acg: ACG, node: ComputeNode, cap: Capability) -> tuple[str, ...]:
     """The storages ``cap`` writes its results into: its ``acc``/``out`` port's storages that
     ``node`` has an edge to."""
-    port = cap.port(cap.op.roles[-1])
+    port = cap.port(cap.op.dst_role)
     if port is None:
         return ()
     return tuple(s for s in port.storages if acg.edge(node, s) is not None)

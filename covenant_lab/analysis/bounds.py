@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from covenant_lab.acg.homes import TensorHome
-from covenant_lab.codelets.ir import Access, Codelet, Operand, Stage
+from covenant_lab.codelets.ir import Codelet, Operand, Stage
 from covenant_lab.compiler.roles import capability_fits, fits_without_init, stage_roles
 from covenant_lab.errors import MappingError, UsageError
-from covenant_lab.types import Role
+from covenant_lab.types import DESTINATIONS, Role
 
 if TYPE_CHECKING:
     from covenant_lab.acg.capabilities import Capability
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Bound", "able_units", "efficiency", "ideal_bound", "whole_cycles"]
 
-DESTINATIONS = ("acc", "out")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,14 +148,7 @@ def _compute_cycles(codelet: Codelet, acg: ACG) -> float:
 
 def _roles(stage: Stage, operand: str) -> tuple[str, ...]:
     """The capability roles ``operand`` plays in ``stage`` (sources, init, destination)."""
-    stmt = stage.stmt
-    roles = [r for r, s in zip(("a", "b"), stmt.srcs, strict=False)
-             if isinstance(s, Access) and s.operand == operand]
-    if isinstance(stmt.init, Access) and stmt.init.operand == operand:
-        roles.append("init")
-    if stmt.dst.operand == operand:
-        roles.append("acc" if stmt.op.accumulates else "out")
-    return tuple(roles)
+    return tuple(role for role, acc in stage.stmt.roles if acc.operand == operand)
 
 
 def _elem_bytes(codelet: Codelet, acg: ACG, operand: Operand, *, reading: bool) -> int | None:

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from covenant_lab.acg.nodes import EdgeId
 from covenant_lab.errors import UsageError
 
 __all__ = ["Comparison", "Row", "RunSummary", "change_text", "compare", "points", "summarise"]
@@ -123,7 +124,7 @@ def summarise(result: Any, label: str) -> RunSummary:
                       float(result.estimate.cycles))
 
 
-def _sorted(values: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+def _sorted(values: Mapping[EdgeId, int]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(values.items()))
 
 

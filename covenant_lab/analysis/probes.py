@@ -31,7 +31,7 @@ from covenant_lab.compiler.api import compile
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.fallback import Fallback
 from covenant_lab.errors import CovenantError
-from covenant_lab.types import OpKind, Role
+from covenant_lab.types import OpKind, PortRole, Role
 
 __all__ = [
     "Outcome",
@@ -122,7 +122,7 @@ def _short(codelet: Codelet) -> str:
 def capability_codelet(cap: Capability, after: OpKind | None = None) -> Codelet:
     """The probe codelet of ``cap``: its op, using every operand role of ``cap``; fused after a
     tiny ``after`` op when given (its stage is then the last)."""
-    init = cap.port("init") is not None
+    init = cap.port(PortRole.INIT) is not None
     if after is None:
         return op_codelet(cap.op, init=init)
     return fused_codelet(op_codelet(after), cap.op, init=init)

@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from covenant_lab.types import DType, OpKind, Role
+from covenant_lab.types import DType, OpKind, PortRole, Role
 
 __all__ = [
     "Access", "Affine", "Codelet", "Const", "DType", "Dim", "OpKind", "Operand", "Role", "Source",
@@ -168,11 +168,22 @@ class Stmt:
     @property
     def accesses(self) -> tuple[Access, ...]:
         """Every operand access: sources, init, then the destination."""
-        out = [s for s in self.srcs if isinstance(s, Access)]
+        return tuple(acc for _, acc in self.roles)
+
+    @property
+    def sources(self) -> tuple[tuple[PortRole, Access], ...]:
+        """(role, access) of every operand read: ``a`` and ``b`` (constants have no role),
+        then ``init`` when it is a tensor."""
+        out = [(role, src) for role, src in zip((PortRole.A, PortRole.B), self.srcs,
+                                                strict=False) if isinstance(src, Access)]
         if isinstance(self.init, Access):
-            out.append(self.init)
-        out.append(self.dst)
+            out.append((PortRole.INIT, self.init))
         return tuple(out)
+
+    @property
+    def roles(self) -> tuple[tuple[PortRole, Access], ...]:
+        """(role, access) of every operand: the sources, then the destination."""
+        return (*self.sources, (self.op.dst_role, self.dst))
 
 
 @dataclass(frozen=True, slots=True)

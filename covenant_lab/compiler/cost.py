@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from covenant_lab.acg.graph import ACG
-from covenant_lab.acg.nodes import Edge, StorageNode
+from covenant_lab.acg.nodes import Edge, EdgeId, StorageNode
 from covenant_lab.codelets.ir import Stage
 from covenant_lab.compiler.footprint import access_axes, bounding_elements, stored
 from covenant_lab.compiler.invocation import invocation_cycles
@@ -43,7 +43,7 @@ class GroupCost:
     bound: np.ndarray
     compute: dict[str, np.ndarray]  # compute node -> busy cycles
     transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
-    traffic: dict[str, np.ndarray]  # edge "A->B" -> bytes
+    traffic: dict[EdgeId, np.ndarray]  # bytes per edge
     moves_per_edge: dict[str, np.ndarray]  # edge "A->B" -> transfers (plan.moves: their kinds)
     fits: np.ndarray
     instructions: np.ndarray  # transfers + compute invocations
@@ -140,7 +140,7 @@ class _TransferTotals:
     """Running totals over a group's tile moves, one entry per candidate tiling."""
 
     transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
-    traffic: dict[str, np.ndarray]  # edge "A->B" -> bytes
+    traffic: dict[EdgeId, np.ndarray]  # bytes per edge
     moves_per_edge: dict[str, np.ndarray]  # edge "A->B" -> transfers
     instructions: np.ndarray  # compute invocations plus transfers so far
     moves: list[_Move]  # every kind of move, in the order lowering emits them per tile
@@ -359,7 +359,7 @@ class GroupModel:
         rate = self.acg.transfer_rate(edge)
         moved = times * nbytes
         busy = moved / rate  # latencies delay what waits for it, not the edge
-        key = f"{edge.src}->{edge.dst}"
+        key = edge.key
         totals.transfer[key] = totals.transfer.get(key, 0) + busy
         totals.traffic[key] = totals.traffic.get(key, 0) + moved
         totals.moves_per_edge[key] = totals.moves_per_edge.get(key, 0) + times

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from covenant_lab.acg.capabilities import Capability
 from covenant_lab.acg.nodes import ComputeNode, StorageNode
 from covenant_lab.codelets.ir import Codelet, Stage
+from covenant_lab.types import PortRole
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,9 +21,9 @@ class Binding:
     stage: int
     node: ComputeNode
     capability: Capability
-    roles: tuple[tuple[str, str], ...]  # role -> operand name
+    roles: tuple[tuple[PortRole, str], ...]  # role -> operand name
 
-    def operand(self, role: str) -> str | None:
+    def operand(self, role: PortRole) -> str | None:
         return dict(self.roles).get(role)
 
 

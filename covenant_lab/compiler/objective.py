@@ -26,8 +26,10 @@ from enum import Enum
 import numpy as np
 
 from covenant_lab.acg.energy import EnergyModel, energy_model
+from covenant_lab.acg.nodes import EdgeId
 from covenant_lab.choice import choice
 from covenant_lab.compiler.cost import GroupCost, GroupModel, Prepared
+from covenant_lab.types import PortRole
 
 __all__ = ["Objective", "group_energy", "group_figures", "objective_of", "plan_score", "score"]
 
@@ -109,10 +111,9 @@ def group_energy(model: GroupModel, prep: Prepared, gc: GroupCost, idx: np.ndarr
     return out + leak * cycles
 
 
-def _edge_price(em: EnergyModel, model: GroupModel, key: str) -> float:
-    src, dst = key.split("->")
-    edge = model.acg.edge(src, dst)
-    price = em.storage[src].read_pj_per_byte + em.storage[dst].write_pj_per_byte
+def _edge_price(em: EnergyModel, model: GroupModel, key: EdgeId) -> float:
+    edge = model.acg.edge(key.src, key.dst)
+    price = em.storage[key.src].read_pj_per_byte + em.storage[key.dst].write_pj_per_byte
     if edge is not None:
         price += em.edges.get(edge.key, 0.0)
         if edge.via is not None:
@@ -147,7 +148,7 @@ def _ports(model: GroupModel, em: EnergyModel, si: int, ops: float, invocations:
     b = model.m.binding(si)
     node, cap = b.node, b.capability
     stmt = model.codelet.stages[si].stmt
-    dst_role = cap.op.roles[-1]
+    dst_role = cap.op.dst_role
     prices = em.capabilities[(node.name, cap.label)]
     out = np.zeros(len(idx))
     for role, operand in b.roles:
@@ -168,7 +169,7 @@ def _ports(model: GroupModel, em: EnergyModel, si: int, ops: float, invocations:
             out = out + count * width * price.write_pj_per_byte
         else:
             out = out + count * width * price.read_pj_per_byte
-        if role != "init":
+        if role != PortRole.INIT:
             hops = 0.0
             dims: dict[str, bool] = {}
             for s in cap.spatial:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 from covenant_lab.acg.nodes import ComputeNode, Edge, StorageNode
 from covenant_lab.codelets.ir import Codelet
+from covenant_lab.types import DESTINATIONS, PortRole
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +107,7 @@ class Compute:
     capability: str  # Capability.label on that node
     stage: int
     box: tuple[tuple[str, int, int], ...]  # (loop, start, stop)
-    tiles: tuple[tuple[str, TileRef], ...]  # role -> tile ("a", "b", "init", "acc"/"out")
+    tiles: tuple[tuple[PortRole, TileRef], ...]  # the tile of each role
     init: bool
     cycles: int
     latency_cycles: int
@@ -114,11 +115,16 @@ class Compute:
     operations: int  # statement executions (MACs, elements)
     params: tuple[tuple[str, int], ...] = ()  # timing inputs: stream, used_<dim>, folds_<dim>
 
-    def tile(self, role: str) -> TileRef | None:
+    def tile(self, role: PortRole) -> TileRef | None:
         for r, t in self.tiles:
             if r == role:
                 return t
         return None
+
+    @property
+    def destination(self) -> TileRef | None:
+        """The tile the compute writes (its ``acc`` or ``out``)."""
+        return next((t for r, t in self.tiles if r in DESTINATIONS), None)
 
 
 Instr = Transfer | Compute

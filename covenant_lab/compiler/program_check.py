@@ -26,7 +26,7 @@ from covenant_lab.acg.nodes import ComputeNode, Edge, StorageNode
 from covenant_lab.codelets.ir import Codelet
 from covenant_lab.compiler.program import Compute, DramTensor, TileRef, Transfer
 from covenant_lab.errors import SimulationError
-from covenant_lab.types import Role
+from covenant_lab.types import PortRole, Role
 
 if TYPE_CHECKING:
     from covenant_lab.compiler.program import Instr, Program
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["ROLES", "check_fields", "describe", "nested_layout"]
 
 #: the roles a compute's tiles may have
-ROLES = frozenset({"a", "b", "init", "acc", "out"})
+ROLES = frozenset(role.value for role in PortRole)
 _KINDS = ("load", "store")
 
 

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from covenant_lab.acg.capabilities import Capability, SpatialDim
 from covenant_lab.codelets.ir import Access, Stage
+from covenant_lab.types import PortRole
 
 
-def stage_roles(stage: Stage) -> tuple[tuple[str, Access], ...]:
+def stage_roles(stage: Stage) -> tuple[tuple[PortRole, Access], ...]:
     """(role, access) for every operand access of the statement; constants have no role."""
-    stmt = stage.stmt
-    out: list[tuple[str, Access]] = []
-    for role, src in zip(("a", "b"), stmt.srcs, strict=False):
-        if isinstance(src, Access):
-            out.append((role, src))
-    if isinstance(stmt.init, Access):
-        out.append(("init", stmt.init))
-    out.append((stmt.op.roles[-1], stmt.dst))
-    return tuple(out)
+    return stage.stmt.roles
 
 
-def signature(stage: Stage, loop: str) -> frozenset[str]:
+def signature(stage: Stage, loop: str) -> frozenset[PortRole]:
     """The roles whose access index uses ``loop``."""
     return frozenset(role for role, acc in stage_roles(stage) if loop in acc.vars)
 
@@ -32,7 +25,8 @@ def fits_without_init(stage: Stage, cap: Capability) -> bool:
     """Whether the capability could execute the statement were its ``init`` a constant."""
     if cap.op is not stage.stmt.op:
         return False
-    return all(cap.port(role) is not None for role, _ in stage_roles(stage) if role != "init")
+    return all(cap.port(role) is not None
+               for role, _ in stage_roles(stage) if role is not PortRole.INIT)
 
 
 def capability_fits(stage: Stage, cap: Capability) -> bool:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from covenant_lab.acg.energy import energy_model
+from covenant_lab.acg.nodes import EdgeId
 from covenant_lab.analysis.bounds import Bound, efficiency, ideal_bound
 from covenant_lab.analysis.structural import StructuralBound, structural_bound
 from covenant_lab.codelets.interpret import interpret
@@ -80,15 +81,10 @@ def random_inputs(codelet: Codelet, seed: int) -> dict[str, np.ndarray]:
     return {**out, **made}
 
 
-def offchip_bytes(moved: dict[str, int], acg: ACG) -> int:
-    """Bytes over the edges ``"SRC->DST"`` (``Simulator.bytes_moved``) touching off-chip memory."""
+def offchip_bytes(moved: dict[EdgeId, int], acg: ACG) -> int:
+    """Bytes over the edges (``Simulator.bytes_moved``) touching off-chip memory."""
     off = {s.name for s in acg.offchip}
-    total = 0
-    for name, n in moved.items():
-        src, _, dst = name.partition("->")
-        if src in off or dst in off:
-            total += n
-    return total
+    return sum(n for edge, n in moved.items() if edge.src in off or edge.dst in off)
 
 
 def main_compute_node(result: CompileResult) -> str:

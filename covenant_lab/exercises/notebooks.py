@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from covenant_lab.acg.graph import ACG
+from covenant_lab.acg.nodes import EdgeId
 from covenant_lab.analysis import efficiency
 from covenant_lab.codelets.library import relu
 from covenant_lab.compiler import Compute, Constraints
@@ -158,7 +159,7 @@ def simulator_exercises(sim: Simulator, occupancy: list[int]) -> Exercises:
                          asked="a cycle (a whole number)"),
         "2": WholeNumber(max(occupancy), "take the largest occupancy recorded in section 4",
                          asked="a number of bytes (a whole number)"),
-        "3": WholeNumber(sim.bytes_moved()["DRAM->SPAD"],
+        "3": WholeNumber(sim.bytes_moved()[EdgeId("DRAM", "SPAD")],
                          "sum the bytes of the transfers on the DRAM->SPAD edge",
                          asked="a number of bytes (a whole number)"),
     })

@@ -10,7 +10,7 @@ Instruction semantics are registered per type with ``covenant_lab.sim.semantics.
 """
 
 from covenant_lab.sim.energy import Action, EnergyPart, EnergyReport
-from covenant_lab.sim.schedule import Schedule, edge_name, schedule
+from covenant_lab.sim.schedule import Schedule, schedule
 from covenant_lab.sim.simulator import Simulator
 from covenant_lab.sim.state import LiveTile, SimEvent, SimState, StorageState
 from covenant_lab.sim.trace import TraceEvent, events_from_schedule, to_csv, to_perfetto, to_rows
@@ -26,7 +26,6 @@ __all__ = [
     "Simulator",
     "StorageState",
     "TraceEvent",
-    "edge_name",
     "events_from_schedule",
     "schedule",
     "to_csv",

@@ -29,6 +29,7 @@ from covenant_lab.errors import SimulationError
 from covenant_lab.sim.dataflow import check_stage_order
 from covenant_lab.sim.regions import Regions
 from covenant_lab.sim.sanitize import fault
+from covenant_lab.types import DESTINATIONS
 
 __all__ = ["check_coverage", "first_index"]
 
@@ -135,7 +136,7 @@ def _dst_loops(stage: Stage) -> tuple[str, ...]:
 def _written(ins: Transfer | Compute) -> tuple[TileRef, ...]:
     if isinstance(ins, Transfer):
         return (ins.dst,)
-    return tuple(t for role, t in ins.tiles if role in ("acc", "out"))
+    return tuple(t for role, t in ins.tiles if role in DESTINATIONS)
 
 
 def _check_outputs(program: Program, regions: Regions) -> None:

@@ -18,6 +18,7 @@ import numpy as np
 from covenant_lab.codelets.ir import Access, Stage
 from covenant_lab.compiler.program import Compute, Program
 from covenant_lab.sim.sanitize import fault
+from covenant_lab.types import PortRole
 
 __all__ = ["check_stage_order"]
 
@@ -44,11 +45,8 @@ def _image(acc: Access, spans: _Spans, shape: tuple[int, ...]) -> _Box | None:
 def _reads(stage: Stage, ins: Compute) -> list[tuple[str, Access]]:
     """The accesses a compute reads, by role, besides an accumulation's own destination."""
     stmt = stage.stmt
-    out = [(role, src) for role, src in zip(("a", "b"), stmt.srcs, strict=False)
-           if isinstance(src, Access)]
-    if ins.init and isinstance(stmt.init, Access) and stmt.op.accumulates:
-        out.append(("init", stmt.init))
-    return out
+    keep_init = ins.init and stmt.op.accumulates
+    return [(role, acc) for role, acc in stmt.sources if role is not PortRole.INIT or keep_init]
 
 
 def _expected(program: Program, operand: str, before: int, box: _Box) -> np.ndarray | None:

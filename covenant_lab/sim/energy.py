@@ -37,9 +37,9 @@ from typing import TYPE_CHECKING
 
 from covenant_lab.acg.capabilities import SpatialDim
 from covenant_lab.acg.energy import EnergyModel, energy_model
-from covenant_lab.codelets.ir import Access, Stmt
 from covenant_lab.compiler.program import Compute, Program, Transfer
-from covenant_lab.sim.schedule import Schedule, edge_name
+from covenant_lab.sim.schedule import Schedule
+from covenant_lab.types import PortRole
 
 if TYPE_CHECKING:
     from covenant_lab.acg.graph import ACG
@@ -73,7 +73,7 @@ class EnergyPart:
     """``amount`` (bytes, operations or cycles: ``action.unit``) of ``action`` by
     ``component`` for ``operand``, costing ``pj``."""
 
-    component: str  # a storage, an edge "SRC->DST", a comm or compute node
+    component: str  # a storage, an edge (an EdgeId), a comm or compute node
     action: Action
     operand: str  # "" for idle and leakage
     amount: float
@@ -116,7 +116,7 @@ class _Pricer:
         self.cache: dict[tuple[object, ...], tuple[EnergyPart, ...]] = {}
         self.axes: dict[tuple[int, str], tuple[_Axis, ...]] = {}
         for si, stage in enumerate(program.codelet.stages):
-            for role, access in _role_accesses(stage.stmt).items():
+            for role, access in stage.stmt.roles:
                 shape = program.codelet.operand(access.operand).shape
                 self.axes[(si, role)] = tuple(
                     (e.terms, e.const, n) for e, n in zip(access.index, shape, strict=True))
@@ -163,7 +163,7 @@ def _transfer(model: EnergyModel, ins: Transfer, nbytes: int) -> tuple[EnergyPar
     price = model.storage[src].read_pj_per_byte
     parts = [EnergyPart(src, Action.READ, operand, read, read * price)]
     edge = ins.edge
-    parts.append(EnergyPart(edge_name(edge.src, edge.dst), Action.MOVE, operand, nbytes,
+    parts.append(EnergyPart(edge.key, Action.MOVE, operand, nbytes,
                             nbytes * model.edges.get(edge.key, 0.0)))
     if edge.via is not None:
         parts.append(EnergyPart(edge.via, Action.MOVE, operand, nbytes,
@@ -171,17 +171,6 @@ def _transfer(model: EnergyModel, ins: Transfer, nbytes: int) -> tuple[EnergyPar
     parts.append(EnergyPart(dst, Action.WRITE, operand, nbytes,
                             nbytes * model.storage[dst].write_pj_per_byte))
     return tuple(parts)
-
-
-def _role_accesses(stmt: Stmt) -> dict[str, Access]:
-    """The statement's access for each capability role."""
-    roles = stmt.op.roles
-    out = {role: src for role, src in zip(roles[:-1], stmt.srcs, strict=True)
-           if isinstance(src, Access)}
-    out[roles[-1]] = stmt.dst
-    if isinstance(stmt.init, Access):
-        out["init"] = stmt.init
-    return out
 
 
 def _compute(model: EnergyModel, ins: Compute, cycles: int,
@@ -192,13 +181,13 @@ def _compute(model: EnergyModel, ins: Compute, cycles: int,
     cap = next(c for c in node.capabilities if c.label == ins.capability)
     prices = model.capabilities[(node.name, ins.capability)]
     ops = ins.operations
-    dst_role = cap.op.roles[-1]
+    dst_role = cap.op.dst_role
     dst = ins.tile(dst_role)
     parts = [EnergyPart(node.name, Action.OP, dst.operand if dst else "", ops,
                         ops * prices.pj_per_op)]
     used = dict(ins.params)
     for role, name, operand, elem, distinct in tiles:
-        if distinct < 0 or (role == "init" and not ins.init):
+        if distinct < 0 or (role == PortRole.INIT and not ins.init):
             continue
         storage = model.storage[name]
         per_op = model.private_to.get(name) == node.name
@@ -217,7 +206,7 @@ def _compute(model: EnergyModel, ins: Compute, cycles: int,
             nb = count * elem
             parts.append(EnergyPart(name, Action.READ, operand, nb,
                                     nb * storage.read_pj_per_byte))
-        if role != "init":
+        if role != PortRole.INIT:
             hops = _hops(cap.spatial, role, used, ops)
             if hops:
                 moved = hops * elem

@@ -23,11 +23,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from covenant_lab.acg.nodes import StorageNode
-from covenant_lab.codelets.ir import Access
 from covenant_lab.compiler.program import Compute, Instr, Program, TileRef, Transfer
 from covenant_lab.compiler.program_check import describe
 from covenant_lab.errors import SimulationError
 from covenant_lab.sim.regions import Regions, box_contains
+from covenant_lab.types import DESTINATIONS, PortRole
 
 if TYPE_CHECKING:
     from covenant_lab.acg.graph import ACG
@@ -86,7 +86,7 @@ def check_program(program: Program, acg: ACG, regions: Regions
         else:
             _check_compute(i, ins, program)
             for role, tile in ins.tiles:
-                how = "written" if role in ("acc", "out") else "read"
+                how = "written" if role in DESTINATIONS else "read"
                 _check_bounds(i, ins, tile, regions, sizes, how, used)
     return sizes, used
 
@@ -217,13 +217,7 @@ def _check_compute(i: int, ins: Compute, program: Program) -> None:
         raise fault(i, ins, f"box loops {list(loops)} are not the stage's loops "
                             f"{list(stage.loops)}")
     stmt = stage.stmt
-    needed: list[tuple[str, Access]] = [
-        (role, src) for role, src in zip(("a", "b"), stmt.srcs, strict=False)
-        if isinstance(src, Access)
-    ]
-    if isinstance(stmt.init, Access) and ins.init:
-        needed.append(("init", stmt.init))
-    needed.append(("acc" if stmt.op.accumulates else "out", stmt.dst))
+    needed = [(role, acc) for role, acc in stmt.roles if role is not PortRole.INIT or ins.init]
     for role, acc in needed:
         tile = ins.tile(role)
         if tile is None:

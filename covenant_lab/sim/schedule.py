@@ -1,8 +1,9 @@
 """The timing model: an in-order list scheduler over resources and tile regions.
 
-Resources are each compute node, each edge (named ``"SRC->DST"``) and each comm node. In
-program order, every instruction starts when all its resources are free and its dependencies
-are met, then holds its resources until ``end``; its results are readable at ``ready``:
+Resources are each compute node, each edge (its ``EdgeId``, which reads ``"SRC->DST"``) and
+each comm node. In program order, every instruction starts when all its resources are free and
+its dependencies are met, then holds its resources until ``end``; its results are readable at
+``ready``:
 
 - a Transfer occupies its edge and the edge's ``via`` comm node for
   ``ceil(nbytes / rate)`` cycles, ``rate = min(edge, comm, src read, dst write bandwidth)``;
@@ -33,11 +34,12 @@ from typing import TYPE_CHECKING
 from covenant_lab.compiler.program import Compute, Instr, Program, TileRef, Transfer
 from covenant_lab.errors import SimulationError
 from covenant_lab.sim.regions import Region, overlap_pairs, region_of, subtile
+from covenant_lab.types import DESTINATIONS, PortRole
 
 if TYPE_CHECKING:
     from covenant_lab.acg.graph import ACG
 
-__all__ = ["Accesses", "Schedule", "accesses", "edge_name", "schedule"]
+__all__ = ["Accesses", "Schedule", "accesses", "schedule"]
 
 
 def transfer_cycles(nbytes: int, rate: float) -> int:
@@ -45,11 +47,6 @@ def transfer_cycles(nbytes: int, rate: float) -> int:
     if isinstance(rate, int):
         return -(-nbytes // rate)
     return math.ceil(nbytes / rate - 1e-9)
-
-
-def edge_name(src: str, dst: str) -> str:
-    """The resource name of the edge ``src -> dst``."""
-    return f"{src}->{dst}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +133,7 @@ class _Planner:
     def link(self, i: int, ins: Transfer) -> tuple[tuple[int, ...], float, int]:
         """(resource ids, bytes per cycle, latency) of a transfer's edge."""
         e = ins.edge
-        res = [self.resource(edge_name(e.src, e.dst))]
+        res = [self.resource(e.key)]
         if e.via is not None:
             res.append(self.resource(e.via))
         rate = self.acg.transfer_rate(e)
@@ -203,9 +200,9 @@ def _plan(  # noqa: C901 - one inlined loop: a helper call per instruction costs
             th = by_id.get(id(t))
             if th is None or th[0] is not t:
                 th = tile(t)
-            if role == "acc" or role == "out":
+            if role in DESTINATIONS:
                 writes.append(th[1])
-                if role == "acc":  # read-modify-write; timing-neutral when it starts from init
+                if role == PortRole.ACC:  # read-modify-write; timing-neutral from init
                     reads.append(th[1])
             else:
                 reads.append(th[1])

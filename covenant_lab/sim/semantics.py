@@ -33,7 +33,7 @@ from covenant_lab.sim.memory import Memory, identity, show, strided
 from covenant_lab.sim.patterns import Pattern, Window
 from covenant_lab.sim.regions import subtile
 from covenant_lab.sim.sanitize import describe, fault
-from covenant_lab.types import OpKind
+from covenant_lab.types import DESTINATIONS, OpKind, PortRole
 
 __all__ = ["Machine", "execute", "semantics"]
 
@@ -86,7 +86,7 @@ def written_tiles(ins: Instr) -> tuple[TileRef, ...]:
     """The tiles an instruction writes."""
     if isinstance(ins, Transfer):
         return (ins.dst,)
-    return tuple(t for role, t in ins.tiles if role in ("acc", "out"))
+    return tuple(t for role, t in ins.tiles if role in DESTINATIONS)
 
 
 def read_tiles(codelet: Codelet, ins: Instr) -> tuple[TileRef, ...]:
@@ -94,12 +94,12 @@ def read_tiles(codelet: Codelet, ins: Instr) -> tuple[TileRef, ...]:
     if isinstance(ins, Transfer):
         return (subtile(ins.src, ins.dst.box),)
     stmt = codelet.stages[ins.stage].stmt
-    roles = [r for r, src in zip(("a", "b"), stmt.srcs, strict=False) if isinstance(src, Access)]
+    roles: list[PortRole] = [r for r, _ in stmt.sources if r is not PortRole.INIT]
     if stmt.op.accumulates:
         if not (ins.init and stmt.init is not None):
-            roles.append("acc")
+            roles.append(PortRole.ACC)
         elif isinstance(stmt.init, Access):
-            roles.append("init")
+            roles.append(PortRole.INIT)
     return tuple(t for t in map(ins.tile, roles) if t is not None)
 
 
@@ -297,7 +297,8 @@ class _Access:
         self.m.memory.written_view(tile)[sel] = True
 
 
-def _source(m: Machine, i: int, ins: Compute, role: str, src: Source, box: _Box) -> np.ndarray:
+def _source(m: Machine, i: int, ins: Compute, role: PortRole, src: Source, box: _Box
+            ) -> np.ndarray:
     """A source gathered over the box: size 1 on the loops the access does not use."""
     if isinstance(src, Const):
         return np.full((1,) * len(box.loops), float(src.value))
@@ -374,8 +375,8 @@ def _compute(m: Machine, i: int, ins: Compute) -> None:
     if 0 in box.shape:
         return
     srcs = [_source(m, i, ins, role, src, box)
-            for role, src in zip(("a", "b"), stmt.srcs, strict=False)]
-    role = "acc" if stmt.op.accumulates else "out"
+            for role, src in zip((PortRole.A, PortRole.B), stmt.srcs, strict=False)]
+    role = stmt.op.dst_role
     dst = ins.tile(role)
     assert dst is not None  # checked statically
     writer = _Access(m, i, ins, role)
@@ -387,7 +388,7 @@ def _compute(m: Machine, i: int, ins: Compute) -> None:
     else:
         contribution = _reduce(stage, box, srcs)
     if ins.init and stmt.init is not None:
-        start = _source(m, i, ins, "init", stmt.init, box)
+        start = _source(m, i, ins, PortRole.INIT, stmt.init, box)
     else:
         start = writer.gather(dst, stmt.dst, box)
     writer.scatter(dst, stmt.dst, box, _REDUCER[stmt.op](start, contribution))

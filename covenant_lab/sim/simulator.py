@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from covenant_lab.acg.nodes import EdgeId
 from covenant_lab.budget import (
     DEFAULT_MAX_INSTRUCTIONS,
     DEFAULT_MAX_MEMORY,
@@ -45,7 +46,7 @@ from covenant_lab.sim.energy import EnergyPart, EnergyReport, idle_parts, instru
 from covenant_lab.sim.memory import Memory, Snapshot, show
 from covenant_lab.sim.regions import Regions
 from covenant_lab.sim.sanitize import check_program, describe
-from covenant_lab.sim.schedule import Schedule, accesses, edge_name, schedule
+from covenant_lab.sim.schedule import Schedule, accesses, schedule
 from covenant_lab.sim.semantics import Machine, execute
 from covenant_lab.sim.state import LiveTile, SimEvent, SimState, StorageState
 from covenant_lab.sim.trace import TraceEvent, events_from_schedule, idle_events
@@ -397,12 +398,12 @@ class Simulator:
         busy = self.schedule.busy_cycles()
         return {r: (busy.get(r, 0) / total if total else 0.0) for r in self.schedule.resource_names}
 
-    def bytes_moved(self) -> dict[str, int]:
-        """Bytes transferred per edge ``"SRC->DST"``."""
-        out: dict[str, int] = {}
+    def bytes_moved(self) -> dict[EdgeId, int]:
+        """Bytes transferred per edge (keys print as ``"SRC->DST"``)."""
+        out: dict[EdgeId, int] = {}
         for ins, n in zip(self.program.instrs, self.schedule.nbytes, strict=True):
             if n:
-                name = edge_name(ins.edge.src, ins.edge.dst)  # type: ignore[union-attr]
+                name = ins.edge.key  # type: ignore[union-attr]
                 out[name] = out.get(name, 0) + n
         return out
 

@@ -62,7 +62,7 @@ def _instr_event(program: Program, i: int, ins: Transfer | Compute, sched: Sched
     if isinstance(ins, Transfer):
         return TraceEvent(i, resource, "transfer", start, end, sched.nbytes[i], 0,
                           ins.dst.operand, ins.dst.box, ins.kind, ins.origin, "", energy)
-    dst = ins.tile("acc") or ins.tile("out")
+    dst = ins.destination
     op = program.codelet.stages[ins.stage].stmt.op.value
     return TraceEvent(i, resource, "compute", start, end, 0, ins.operations,
                       dst.operand if dst is not None else "", ins.box, op, ins.origin,

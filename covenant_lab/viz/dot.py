@@ -116,7 +116,7 @@ def to_dot(
     """
     highlight = dict(highlight or {})
     labels = dict(labels or {})
-    known = {n.name for n in acg.nodes} | {f"{e.src}->{e.dst}" for e in acg.edges}
+    known = {n.name for n in acg.nodes} | {e.key for e in acg.edges}
     for key in (*highlight, *labels):
         if key not in known:
             raise UsageError(
@@ -137,7 +137,7 @@ def to_dot(
         attrs = {"label": _edge_label(e)}
         if e.via:
             attrs["style"] = "dashed"
-        colour = highlight.get(f"{e.src}->{e.dst}")
+        colour = highlight.get(e.key)
         if colour:
             attrs.update(color=colour, fontcolor=colour, penwidth="2.5")
         out.append(f"  {_quote(e.src)} -> {_quote(e.dst)} [{_attrs(attrs)}];")

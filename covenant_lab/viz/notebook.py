@@ -12,8 +12,10 @@ notebook, so later ``bokeh.io.show`` calls and the widgets' plots work without a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from covenant_lab.acg.nodes import EdgeId
 
 __all__ = ["bokeh_inline", "ensure_bokeh", "show_timeline"]
 
@@ -45,7 +47,7 @@ def ensure_bokeh() -> None:
         bokeh_inline()
 
 
-def show_timeline(source: Any, *, via: dict[str, str] | None = None,
+def show_timeline(source: Any, *, via: Mapping[EdgeId, str] | None = None,
                   resources: Sequence[str] | None = None, **kwargs: Any) -> None:
     """Show the timeline of a :class:`~covenant_lab.sim.Simulator` (its trace; transfers
     also on the rows of the comm nodes they go through) or of a sequence of trace events.

@@ -31,6 +31,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from covenant_lab.acg.nodes import EdgeId
 from covenant_lab.sim.energy_columns import format_pj
 from covenant_lab.viz.energy_colours import PALETTE, ColourBy, energy_colour, energy_span
 from covenant_lab.viz.energy_colours import colour_by as _colour_by
@@ -75,15 +76,14 @@ LOD_TIMEOUT_MS = 40  # Bokeh sends RangesUpdate this long after the last wheel s
 
 
 def resource_rows(
-    events: Sequence[Any], via: Mapping[str, str] | None = None
+    events: Sequence[Any], via: Mapping[EdgeId, str] | None = None
 ) -> tuple[str, ...]:
     """Rows in drawing order: compute units, then edges, then comm nodes (first use order)."""
     compute: dict[str, None] = {}
-    edges: dict[str, None] = {}
+    edges: dict[EdgeId, None] = {}  # a transfer's resource is its edge
     for ev in events:
         (compute if ev.kind == "compute" else edges).setdefault(ev.resource, None)
-    for r in list(compute):
-        edges.pop(r, None)
+    edges = {r: None for r in edges if r not in compute}  # a compute unit's stalls
     comms = dict.fromkeys(via[r] for r in edges if via and r in via)
     return (*compute, *edges, *comms)
 
@@ -116,7 +116,7 @@ class Timeline:
         events: Sequence[Any],
         resources: Sequence[str] | None = None,
         *,
-        via: Mapping[str, str] | None = None,
+        via: Mapping[EdgeId, str] | None = None,
         width: int = 900,
         row_height: int = 24,
         max_bars: int = 20_000,
@@ -148,7 +148,7 @@ class Timeline:
         self.show_range(0, max(self.end_cycle, 1))
 
     # -- data ---------------------------------------------------------------------------------
-    def _arrays(self, via: Mapping[str, str]) -> None:
+    def _arrays(self, via: Mapping[EdgeId, str]) -> None:
         row_of = {r: i for i, r in enumerate(self.rows)}
         rows, refs = [], []
         for k, ev in enumerate(self.events):
@@ -388,7 +388,7 @@ def timeline_figure(
     events: Sequence[Any],
     resources: Sequence[str] | None = None,
     *,
-    via: Mapping[str, str] | None = None,
+    via: Mapping[EdgeId, str] | None = None,
     width: int = 900,
     row_height: int = 24,
     max_bars: int = 20_000,
@@ -405,7 +405,7 @@ def timeline_figure(
                     sizing_mode=sizing_mode, live=False, colour_by=colour_by).figure
 
 
-def comm_rows(acg: Any) -> dict[str, str]:
+def comm_rows(acg: Any) -> dict[EdgeId, str]:
     """Edge name -> the communication node it goes through, for the edges that have one: a
     transfer is drawn on both rows."""
-    return {f"{e.src}->{e.dst}": e.via for e in acg.edges if e.via}
+    return {e.key: e.via for e in acg.edges if e.via}

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from covenant_lab.acg.graph import ACG
+from covenant_lab.acg.nodes import Edge, EdgeId
 from covenant_lab.errors import UsageError
 from covenant_lab.sim.energy import Action, EnergyReport
 from covenant_lab.sim.energy_columns import format_pj
-from covenant_lab.sim.schedule import edge_name
 
 __all__ = [
     "MIN_SHARE", "EnergyHeat", "edge_heat", "energy_heat", "energy_legend", "energy_of",
@@ -50,9 +50,9 @@ class EnergyHeat:
     layer: str
     total_pj: float
     nodes: dict[str, float]
-    edges: dict[tuple[str, str], float]  # own energy + its share of its comm node's
-    edge_own: dict[tuple[str, str], float]  # the edge's own component energy
-    edge_bytes: dict[tuple[str, str], float]
+    edges: dict[EdgeId, float]  # own energy + its share of its comm node's
+    edge_own: dict[EdgeId, float]  # the edge's own component energy
+    edge_bytes: dict[EdgeId, float]
     actions: dict[str, tuple[tuple[str, float, float], ...]]  # node: (action, amount, pJ)
 
     def share(self, pj_or_name: float | str) -> float:
@@ -92,7 +92,7 @@ def energy_heat(acg: ACG, report: EnergyReport) -> EnergyHeat:
     """The heat of ``report``'s components on ``acg``'s nodes and edges; a UsageError naming
     any component ``acg`` does not have."""
     names = {n.name for n in acg.nodes}
-    keys = {edge_name(e.src, e.dst): e for e in acg.edges}
+    keys: dict[str, Edge] = {e.key: e for e in acg.edges}  # parts name edges by their ids
     unknown = sorted(set(report.by_component) - names - set(keys))
     if unknown:
         raise UsageError(
@@ -102,8 +102,8 @@ def energy_heat(acg: ACG, report: EnergyReport) -> EnergyHeat:
         )
     by = report.by_component
     nodes = {n: by[n] for n in names if n in by}
-    own: dict[tuple[str, str], float] = {}
-    moved: dict[tuple[str, str], list[float]] = {}
+    own: dict[EdgeId, float] = {}
+    moved: dict[EdgeId, list[float]] = {}
     for p in report.parts:
         e = keys.get(p.component)
         if e is not None and p.action is Action.MOVE:
@@ -176,7 +176,7 @@ def node_heat(heat: EnergyHeat, name: str) -> dict[str, Any] | None:
             "actions": actions}
 
 
-def edge_heat(heat: EnergyHeat, key: tuple[str, str]) -> dict[str, Any] | None:
+def edge_heat(heat: EnergyHeat, key: EdgeId) -> dict[str, Any] | None:
     """The heat record of an edge: energy along it, bytes, own energy (None for none)."""
     pj = heat.edges.get(key, 0.0)
     if not pj:
@@ -195,9 +195,9 @@ def energy_legend(heat: EnergyHeat) -> dict[str, Any]:
          "text": heat_text(heat, pj), "colour": heat_colour(heat.share(pj))}
         for n, pj in heat.nodes.items() if pj
     ]
-    items += [{"name": f"{s} → {d}", "kind": "edge", "pj": pj, "share": heat.share(pj),
+    items += [{"name": f"{e.src} → {e.dst}", "kind": "edge", "pj": pj, "share": heat.share(pj),
                "text": heat_text(heat, pj), "colour": heat_colour(heat.share(pj))}
-              for (s, d), pj in heat.edge_own.items() if pj]
+              for e, pj in heat.edge_own.items() if pj]
     items.sort(key=lambda x: -x["pj"])
     return {
         "layer": heat.layer,

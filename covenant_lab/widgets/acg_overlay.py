@@ -13,11 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from covenant_lab.acg.graph import ACG
+from covenant_lab.acg.nodes import EdgeId
 from covenant_lab.compiler.fallback import Fallback
 from covenant_lab.compiler.footprint import footprint
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.compiler.sites import read_before_written
 from covenant_lab.errors import UsageError
+from covenant_lab.types import DESTINATIONS, PortRole
 
 __all__ = [
     "PALETTE",
@@ -35,7 +37,6 @@ PALETTE = (
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
     "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
 )
-_DEST_ROLES = ("acc", "out")
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Overlay:
     operands: list[dict[str, object]] = field(default_factory=list)
     node_lines: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     node_operands: dict[str, list[str]] = field(default_factory=dict)
-    edge_operands: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    edge_operands: dict[EdgeId, list[str]] = field(default_factory=dict)
     usage: dict[str, StorageUse] = field(default_factory=dict)
     bindings: list[dict[str, object]] = field(default_factory=list)
     notes: list[dict[str, object]] = field(default_factory=list)  # fallback notes
@@ -127,7 +128,7 @@ def _add_edge(acg: ACG, ov: Overlay, src: str, dst: str, operand: str, path: lis
     e = acg.edge(src, dst)
     if e is None:
         return
-    names = ov.edge_operands.setdefault((src, dst), [])
+    names = ov.edge_operands.setdefault(EdgeId(src, dst), [])
     if operand not in names:
         names.append(operand)
     if e.via and e.via not in path:
@@ -159,9 +160,9 @@ def _compute_edges(
         for role, name in bnd.roles:
             if name != operand:
                 continue
-            if role in _DEST_ROLES:
+            if role in DESTINATIONS:
                 _add_edge(acg, ov, bnd.node.name, last, operand, path)
-            if role not in _DEST_ROLES or role == "acc":
+            if role not in DESTINATIONS or role == PortRole.ACC:
                 _add_edge(acg, ov, last, bnd.node.name, operand, path)
             if bnd.node.name not in path:
                 path.append(bnd.node.name)

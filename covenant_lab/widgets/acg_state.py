@@ -54,7 +54,7 @@ from typing import Any
 
 from covenant_lab.acg.describe import arch_title
 from covenant_lab.acg.graph import ACG
-from covenant_lab.acg.nodes import ComputeNode, Edge, StorageNode
+from covenant_lab.acg.nodes import ComputeNode, Edge, EdgeId, StorageNode
 from covenant_lab.compiler.fallback import Fallback
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.viz.layout import layout
@@ -189,13 +189,13 @@ def _plan_labels(acg: ACG, heat: EnergyHeat | None = None
             for end in (e.src, e.dst):
                 via_count[(e.via, end)] = via_count.get((e.via, end), 0) + 1
     out: list[tuple[str, tuple[str, str] | None]] = []
-    shown: set[tuple[str, str]] = set()
+    shown: set[EdgeId] = set()
     for e in acg.edges:
         label = edge_label(e)
         seg: tuple[str, str] | None = _label_segment(e, via_count)
         twin = acg.edge(e.dst, e.src)
         if twin is not None and edge_label(twin) == label and twin.via == e.via:
-            if (e.dst, e.src) in shown:
+            if twin.key in shown:
                 seg = None
             else:
                 label = f"⇄ {label}"
@@ -226,7 +226,7 @@ def _respace(
 def _connector_pj(heat: EnergyHeat, e: Edge, label: str) -> float:
     """The energy along the connector an edge's label names: both ways for a twin (``⇄``)."""
     pj = heat.edges.get(e.key, 0.0)
-    return pj + heat.edges.get((e.dst, e.src), 0.0) if label.startswith("⇄") else pj
+    return pj + heat.edges.get(EdgeId(e.dst, e.src), 0.0) if label.startswith("⇄") else pj
 
 
 def _span(nodes: dict[str, dict[str, Any]], seg: tuple[str, str] | None) -> float:

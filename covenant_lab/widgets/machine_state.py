@@ -30,6 +30,7 @@ import numpy as np
 
 from covenant_lab.compiler.program import Compute, Program, Transfer
 from covenant_lab.errors import UsageError
+from covenant_lab.types import DESTINATIONS
 from covenant_lab.widgets.acg_overlay import PALETTE
 
 __all__ = [
@@ -207,9 +208,9 @@ def machine_state(run: MachineRun, cycle: int) -> MachineState:
             edges.append(ActiveEdge(e.src, e.dst, e.via or "", ins.dst.operand, ins.kind, i,
                                     ins.nbytes))
         else:
-            dst = ins.tile("acc") or ins.tile("out")
+            dst = ins.destination
             reads = tuple(dict.fromkeys(t.operand for r, t in ins.tiles
-                                        if r not in ("acc", "out")))
+                                        if r not in DESTINATIONS))
             units.append(ActiveUnit(ins.node.name, dst.operand if dst else "", reads,
                                     ins.capability, i, ins.node.dims, _used(ins)))
     k = bisect.bisect_right(run.tile_cycles, cycle) - 1

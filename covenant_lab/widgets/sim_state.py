@@ -96,7 +96,7 @@ def cycle_text(sim: Any) -> str:
 
 
 def _dst_operand(ins: Compute) -> str:
-    tile = ins.tile("acc") or ins.tile("out")
+    tile = ins.destination
     return tile.operand if tile is not None else ""
 
 

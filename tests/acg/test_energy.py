@@ -9,6 +9,7 @@ import pytest
 from covenant_lab.acg import energy_table as et
 from covenant_lab.acg import load_arch, loads_arch, shipped_archs, to_yaml
 from covenant_lab.acg.energy import Section, energy_model
+from covenant_lab.acg.nodes import EdgeId
 from covenant_lab.errors import ArchError
 from covenant_lab.types import DType, OpKind
 
@@ -53,7 +54,7 @@ def test_a_file_without_energy_loads_with_the_table_defaults() -> None:
     assert model.storage["DRAM"].area_mm2 == 0.0
     assert model.capabilities[("pe", "mac")].pj_per_op == pytest.approx(0.3)
     assert model.capabilities[("pe", "relu")].pj_per_op == pytest.approx(0.1)  # int32 add
-    assert model.comm["bus"] == 0.0 and model.edges[("DRAM", "SPAD")] == 0.0
+    assert model.comm["bus"] == 0.0 and model.edges[EdgeId("DRAM", "SPAD")] == 0.0
     assert model.compute["pe"].area_mm2 == pytest.approx(8 * (282 + 137) * 1e-6)  # 8 PEs
     assert model.source((Section.STORAGE, "SPAD", "read_pj_per_byte")) == \
         "horowitz_isscc2014 at 45 nm"
@@ -75,7 +76,7 @@ def test_explicit_numbers_and_the_technology_node() -> None:
     assert (spad.read_pj_per_byte, spad.leakage_pj_per_cycle, spad.area_mm2) == (2.0, 0.5, 0.25)
     assert spad.write_pj_per_byte == pytest.approx(2 * 10 * 2**0.5 / 8)  # table, x 90/45
     assert model.storage["DRAM"].read_pj_per_byte == 2 * 243.75
-    assert model.comm["bus"] == 1.5 and model.edges[("DRAM", "L2")] == 0.25
+    assert model.comm["bus"] == 1.5 and model.edges[EdgeId("DRAM", "L2")] == 0.25
     assert model.capabilities[("pe", "mac")].pj_per_op == 0.7
     assert model.capabilities[("pe", "relu")].pj_per_op == pytest.approx(0.2)
     assert (model.compute["pe"].idle_pj_per_cycle, model.compute["pe"].busy_pj_per_cycle) == \

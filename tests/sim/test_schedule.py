@@ -8,14 +8,16 @@ A 4x4 float32 tile is 64 bytes; DRAM->SPAD runs at min(edge 16, dma 8, DRAM 64, 
 from __future__ import annotations
 
 import itertools
+import json
+import pickle
 import random
 
 import pytest
 
-from covenant_lab.acg.nodes import Edge
+from covenant_lab.acg.nodes import Edge, EdgeId
 from covenant_lab.compiler.program import Compute, Program, TileRef, Transfer
 from covenant_lab.errors import SimulationError
-from covenant_lab.sim import edge_name, schedule
+from covenant_lab.sim import schedule
 from covenant_lab.sim.regions import subtile
 
 from ._build import ProgramBuilder, gemm_codelet, relu_codelet, tiled_gemm, tiny
@@ -139,8 +141,12 @@ def _ends(prog: Program) -> tuple:
     return (t.src, t.dst, t.origin, t.kind)
 
 
-def test_edge_name() -> None:
-    assert edge_name("DRAM", "SPAD") == "DRAM->SPAD"
+def test_an_edge_id_reads_as_its_text_and_keeps_its_ends() -> None:
+    edge = EdgeId("DRAM", "SPAD")
+    assert edge == "DRAM->SPAD" and (edge.src, edge.dst) == ("DRAM", "SPAD")
+    again = pickle.loads(pickle.dumps(edge))  # process pools and Dask ship them
+    assert isinstance(again, EdgeId) and (again.src, again.dst) == ("DRAM", "SPAD")
+    assert json.dumps({edge: 1}) == '{"DRAM->SPAD": 1}'
 
 
 def _bytes(tile: TileRef) -> set[tuple[str, int]]:

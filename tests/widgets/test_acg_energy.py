@@ -8,6 +8,7 @@ import pytest
 
 import covenant_lab as cl
 from covenant_lab.acg import load_arch
+from covenant_lab.acg.nodes import EdgeId
 from covenant_lab.codelets.library.conv import conv2d
 from covenant_lab.codelets.library.gemm import gemm
 from covenant_lab.compiler import CompileResult
@@ -38,9 +39,9 @@ def test_nodes_and_edges_of_the_hand_derived_gemm(
     assert heat.hottest == "DRAM"
     assert heat.share("DRAM") == pytest.approx(24000 / 24568.8)
     # the bus's 96 pJ split over its two edges by their bytes (32 loaded, 64 stored)
-    assert heat.edges[("DRAM", "SPAD")] == 32 and heat.edges[("SPAD", "DRAM")] == 64
-    assert heat.edge_bytes == {("DRAM", "SPAD"): 32, ("SPAD", "DRAM"): 64}
-    assert heat.edges[("SPAD", "mac_array")] == 0  # ports are charged to the SPAD's reads
+    assert heat.edges[EdgeId("DRAM", "SPAD")] == 32 and heat.edges[EdgeId("SPAD", "DRAM")] == 64
+    assert heat.edge_bytes == {EdgeId("DRAM", "SPAD"): 32, EdgeId("SPAD", "DRAM"): 64}
+    assert heat.edges[EdgeId("SPAD", "mac_array")] == 0  # ports are charged to the SPAD's reads
     shares = [heat.share(pj) for pj in [*heat.nodes.values(), *heat.edge_own.values()]]
     assert math.fsum(shares) == pytest.approx(1, rel=1e-12)
 
