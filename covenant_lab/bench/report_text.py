@@ -23,21 +23,21 @@ def layer_table(layers: Sequence[dict[str, Any]]) -> str:
     for r in layers:
         if r["status"] != "ok":
             rows.append([r["arch"], r["layer"], r["status"], "", "", "", "", "", "", "", "", "",
-                         "", "", r["check"], ""])
+                         "", "", "", r["check"], ""])
             continue
         traffic = r.get("traffic_ratio")
         rows.append([
-            r["arch"], r["layer"], f"{r['cycles']:,}", f"{r['ideal_cycles']:,.0f}",
+            r["arch"], r["layer"], f"{r['cycles']:,}", _est_sim(r), f"{r['ideal_cycles']:,.0f}",
             f"{r['efficiency']:.3f}", _structural(r), f"{r['utilisation']:.2f}",
             _f(traffic, ".2f"), _f(_uj(r.get("energy_pj")), ",.1f"),
             _f(r.get("energy_ratio"), ".3f"),
             f"{r['instructions']:,}", _ms(r["compile_s"]), _ms(r["sim_timing_s"]),
             _ms(r.get("sim_functional_s")), r["check"], r.get("fallback_node") or "",
         ])
-    header = ["arch", "layer", "cycles", "ideal", "eff", "struct eff", "util",
+    header = ["arch", "layer", "cycles", "est/sim", "ideal", "eff", "struct eff", "util",
               "bytes/compulsory", "uJ", "E est/sim", "instrs", "compile ms", "sim ms", "func ms",
               "check", "fallback"]
-    table = format_table(rows, header, "ll" + "r" * 12 + "ll")
+    table = format_table(rows, header, "ll" + "r" * 13 + "ll")
     reasons = [f"  {r['arch']} {r['layer']}: {r['structural_reason']}" for r in layers
                if r["status"] == "ok" and r.get("structural_reason")]
     if reasons:
@@ -45,6 +45,12 @@ def layer_table(layers: Sequence[dict[str, Any]]) -> str:
                   "the spatial fill the layer's loops allow; '-' where it equals the ideal):\n"
                   + "\n".join(reasons))
     return table
+
+
+def _est_sim(r: dict[str, Any]) -> str:
+    """The cost model's cycles over the simulator's."""
+    est = r.get("estimated_cycles")
+    return "-" if est is None or not r["cycles"] else f"{est / r['cycles']:.3f}"
 
 
 def _uj(pj: float | None) -> float | None:
