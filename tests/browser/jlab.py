@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Locator, Page
 
 
 @dataclass(frozen=True)
@@ -109,3 +111,36 @@ def shutdown_kernel(page: Page, lab: Lab) -> None:
         "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id")
     request = urllib.request.Request(lab.url(f"/api/kernels/{kernel_id}"), method="DELETE")
     urllib.request.urlopen(request, timeout=30).read()
+
+
+@contextmanager
+def notebook_page(browser: Browser, context_args: dict[str, Any], lab: Lab, notebook: str,
+                  cells: list[str], drawn: str, failed_png: Path, *, run_s: float = 180,
+                  drawn_ms: int = 90_000) -> Iterator[Page]:
+    """A page with ``cells`` written to ``notebook``, opened and run, once the JavaScript
+    predicate ``drawn`` holds. A failure leaves a screenshot at ``failed_png``. On exit the
+    kernel is stopped, and any error the page raised fails the test."""
+    write_notebook(lab.root / notebook, cells)
+    context = browser.new_context(**context_args)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    open_notebook(page, lab.url(f"/lab/tree/{notebook}?reset"))
+    try:
+        run_all(page, timeout_s=run_s)
+        page.wait_for_function(drawn, timeout=drawn_ms)
+        page.wait_for_timeout(500)
+    except Exception:
+        page.screenshot(path=str(failed_png))
+        raise
+    yield page
+    shutdown_kernel(page, lab)
+    context.close()
+    assert not errors, f"errors in the page: {errors}"
+
+
+def cell_output(page: Page, source: str) -> Locator:
+    """The output area of the code cell whose source contains ``source``."""
+    cell = page.locator(".jp-CodeCell").filter(has=page.locator(".jp-InputArea",
+                                                                has_text=source))
+    return cell.locator(".jp-OutputArea").first

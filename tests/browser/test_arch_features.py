@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests._featured_archs import ROW_STATIONARY, TPU_LIKE
 
-from .jlab import Lab, open_notebook, run_all, shutdown_kernel, write_notebook
+from .jlab import Lab, cell_output, notebook_page
 
 pytestmark = pytest.mark.browser
 
@@ -69,36 +69,17 @@ def features(browser: Browser, browser_context_args: dict[str, Any], lab: Lab,
     """The notebook written, opened and run; both views drawn."""
     (lab.root / "tpu_like.yaml").write_text(TPU_LIKE)
     (lab.root / "row_stationary.yaml").write_text(ROW_STATIONARY)
-    write_notebook(lab.root / NOTEBOOK, list(CELLS))
-    context = browser.new_context(**browser_context_args)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    open_notebook(page, lab.url(f"/lab/tree/{NOTEBOOK}?reset"))
-    try:
-        run_all(page)
-        page.wait_for_function(
-            "() => document.querySelectorAll(\".covenant-acg[data-ready='1'] "
-            "g.covenant-node\").length > 0 && document.querySelectorAll("
-            "\".covenant-acg[data-ready='1']\").length === 2", timeout=60_000)
-        page.wait_for_timeout(500)
-    except Exception:
-        page.screenshot(path=str(artifacts / "arch_features_FAILED.png"))
-        raise
-    yield page
-    shutdown_kernel(page, lab)
-    context.close()
-    assert not errors, f"errors in the page: {errors}"
+    drawn = ("() => document.querySelectorAll(\".covenant-acg[data-ready='1'] "
+             "g.covenant-node\").length > 0 && document.querySelectorAll("
+             "\".covenant-acg[data-ready='1']\").length === 2")
+    with notebook_page(browser, browser_context_args, lab, NOTEBOOK, list(CELLS), drawn,
+                       artifacts / "arch_features_FAILED.png", drawn_ms=60_000) as page:
+        yield page
 
-
-def _view(page: Page, source: str) -> Locator:
-    cell = page.locator(".jp-CodeCell").filter(has=page.locator(".jp-InputArea",
-                                                                has_text=source))
-    return cell.locator(".jp-OutputArea").first
 
 
 def test_tpu_like_view_shows_every_feature(features: Page, artifacts: Path) -> None:
-    view = _view(features, "cl.show('tpu_like.yaml')")
+    view = cell_output(features, "cl.show('tpu_like.yaml')")
     acg = view.locator(".covenant-acg")
     view.screenshot(path=str(artifacts / "arch_features_tpu_like.png"))
     expect(acg.locator(".covenant-acg-name")).to_have_text("tpu_like @ 700 MHz")
@@ -124,7 +105,7 @@ def test_tpu_like_view_shows_every_feature(features: Page, artifacts: Path) -> N
 
 
 def test_row_stationary_view_shows_private_storage(features: Page, artifacts: Path) -> None:
-    view = _view(features, "cl.show('row_stationary.yaml')")
+    view = cell_output(features, "cl.show('row_stationary.yaml')")
     acg = view.locator(".covenant-acg")
     view.screenshot(path=str(artifacts / "arch_features_row_stationary.png"))
     expect(acg.locator(".covenant-acg-name")).to_have_text("row_stationary @ 200 MHz")

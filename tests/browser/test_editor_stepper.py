@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from .jlab import Lab, kernel_exec, open_notebook, run_all, shutdown_kernel, write_notebook
+from .jlab import Lab, cell_output, kernel_exec, notebook_page
 
 pytestmark = pytest.mark.browser
 
@@ -90,32 +90,14 @@ CANVASES_JS = """() => {
 def page(browser: Browser, browser_context_args: dict[str, Any], lab: Lab,
          artifacts: Path) -> Iterator[Page]:
     """The notebook written, opened and run; the three widgets drawn."""
-    write_notebook(lab.root / NOTEBOOK, list(CELLS))
-    context = browser.new_context(**browser_context_args)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    open_notebook(page, lab.url(f"/lab/tree/{NOTEBOOK}?reset"))
-    try:
-        run_all(page)
-        page.wait_for_selector(".covenant-editor .covenant-acg[data-ready='1'] g.covenant-node",
-                               timeout=TIMEOUT_MS)
-        page.wait_for_selector(".covenant-stepper[data-ready='1']", timeout=TIMEOUT_MS)
-        page.wait_for_selector(".covenant-lab .covenant-acg[data-ready='1']", timeout=TIMEOUT_MS)
-        page.wait_for_timeout(500)
-    except Exception:
-        page.screenshot(path=str(artifacts / "issue14_FAILED.png"))
-        raise
-    yield page
-    shutdown_kernel(page, lab)
-    context.close()
-    assert not errors, f"errors in the page: {errors}"
+    drawn = ("() => document.querySelector(\".covenant-editor .covenant-acg[data-ready='1'] "
+             "g.covenant-node\") !== null && "
+             "document.querySelector(\".covenant-stepper[data-ready='1']\") !== null && "
+             "document.querySelector(\".covenant-lab .covenant-acg[data-ready='1']\") !== null")
+    with notebook_page(browser, browser_context_args, lab, NOTEBOOK, list(CELLS), drawn,
+                       artifacts / "issue14_FAILED.png", drawn_ms=TIMEOUT_MS) as page:
+        yield page
 
-
-def _output(page: Page, source: str) -> Locator:
-    cell = page.locator(".jp-CodeCell").filter(has=page.locator(".jp-InputArea",
-                                                                has_text=source))
-    return cell.locator(".jp-OutputArea").first
 
 
 def _row(editor: Locator, css: str, name: str) -> Locator:
@@ -130,7 +112,7 @@ def _type(row: Locator, text: str) -> None:
 
 
 def test_editor_error_sits_beside_its_field_in_its_terms(page: Page, artifacts: Path) -> None:
-    editor = _output(page, "editor = ArchEditor(arch, layer=layer)")
+    editor = cell_output(page, "editor = ArchEditor(arch, layer=layer)")
     spad = _row(editor, ".covenant-param", "spad_kib")
     _type(spad, "-5")
     error = spad.locator(".covenant-error")
@@ -175,7 +157,7 @@ def test_editor_error_sits_beside_its_field_in_its_terms(page: Page, artifacts: 
 
 
 def test_stepper_text_wraps_at_spaces_only(page: Page, artifacts: Path) -> None:
-    panel = _output(page, "stepper = PassStepper(result, layer)")
+    panel = cell_output(page, "stepper = PassStepper(result, layer)")
     # a narrow output, as in a side panel: the decision and the errors must wrap
     panel.locator(".covenant-stepper-panel").evaluate("(el) => { el.style.width = '430px'; }")
     decision = panel.locator(".covenant-decision")
@@ -212,7 +194,7 @@ def test_stepper_text_wraps_at_spaces_only(page: Page, artifacts: Path) -> None:
 
 
 def test_stepper_recompile_keeps_constraints_and_compares(page: Page, artifacts: Path) -> None:
-    panel = _output(page, "stepper = PassStepper(result, layer)")
+    panel = cell_output(page, "stepper = PassStepper(result, layer)")
     order = panel.locator(".covenant-stepper-panel input[type='text']").first
     order.fill("n, ic, oc, oh, ow, kh, kw")
     order.press("Enter")
@@ -258,7 +240,7 @@ def test_stepper_recompile_keeps_constraints_and_compares(page: Page, artifacts:
 
 
 def test_lab_keeps_the_simulation_tab(page: Page, artifacts: Path) -> None:
-    lab = _output(page, "lab = Lab(model, arch")
+    lab = cell_output(page, "lab = Lab(model, arch")
     tabs = lab.locator(".covenant-lab-tabs .lm-TabBar-tab")
     tabs.filter(has_text="simulation").click()
     expect(lab.locator(".covenant-player[data-ready='1']")).to_have_count(1, timeout=TIMEOUT_MS)

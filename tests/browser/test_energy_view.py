@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from .jlab import Lab, kernel_exec, open_notebook, run_all, shutdown_kernel, write_notebook
+from .jlab import Lab, cell_output, kernel_exec, notebook_page
 from .test_graph_views import GEOMETRY_JS
 
 pytestmark = pytest.mark.browser
@@ -47,31 +47,12 @@ FILLS_JS = """(root) => [...root.querySelectorAll('g.covenant-heat-node')].map((
 @pytest.fixture(scope="module")
 def views(browser: Browser, browser_context_args: dict[str, Any], lab: Lab,
           artifacts: Path) -> Iterator[Page]:
-    write_notebook(lab.root / NOTEBOOK, list(CELLS))
-    context = browser.new_context(**browser_context_args)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    open_notebook(page, lab.url(f"/lab/tree/{NOTEBOOK}?reset"))
-    try:
-        run_all(page, timeout_s=180)
-        page.wait_for_function(
-            "() => document.querySelectorAll(\".covenant-acg[data-ready='1'] "
-            ".covenant-energy-legend[data-hottest]\").length === 2", timeout=90_000)
-        page.wait_for_timeout(500)
-    except Exception:
-        page.screenshot(path=str(artifacts / "energy_FAILED.png"))
-        raise
-    yield page
-    shutdown_kernel(page, lab)
-    context.close()
-    assert not errors, f"errors in the page: {errors}"
+    drawn = ("() => document.querySelectorAll(\".covenant-acg[data-ready='1'] "
+             ".covenant-energy-legend[data-hottest]\").length === 2")
+    with notebook_page(browser, browser_context_args, lab, NOTEBOOK, list(CELLS), drawn,
+                       artifacts / "energy_FAILED.png", run_s=180) as page:
+        yield page
 
-
-def _output(page: Page, source: str) -> Locator:
-    cell = page.locator(".jp-CodeCell").filter(has=page.locator(".jp-InputArea",
-                                                                has_text=source))
-    return cell.locator(".jp-OutputArea").first
 
 
 def _luminance(rgb: str) -> float:
@@ -84,7 +65,7 @@ def _luminance(rgb: str) -> float:
                           ("teach.show_energy", "energy_teaching_gemm", "24.6 nJ")])
 def test_the_hottest_node_is_darkest_and_named(views: Page, artifacts: Path, source: str,
                                                shot: str, total: str | None) -> None:
-    out = _output(views, source)
+    out = cell_output(views, source)
     acg = out.locator(".covenant-acg")
     expect(acg).to_have_class(ENERGY_ON)
     legend = acg.locator(".covenant-energy-legend")
@@ -106,7 +87,7 @@ def test_the_hottest_node_is_darkest_and_named(views: Page, artifacts: Path, sou
 
 
 def test_edges_carry_the_energy_moved_along_them(views: Page, artifacts: Path) -> None:
-    out = _output(views, "teach.show_energy")
+    out = cell_output(views, "teach.show_energy")
     acg = out.locator(".covenant-acg")
     strokes = acg.locator("g.covenant-edge path.covenant-energy-edge")
     expect(strokes).to_have_count(4)  # DRAM -> SPAD and back, each in two hops via the bus
@@ -118,7 +99,7 @@ def test_edges_carry_the_energy_moved_along_them(views: Page, artifacts: Path) -
 
 
 def test_the_overlay_switches_off(views: Page, artifacts: Path) -> None:
-    out = _output(views, "teach.show_energy")
+    out = cell_output(views, "teach.show_energy")
     acg = out.locator(".covenant-acg")
     toggle = acg.locator("button.covenant-energy-toggle")
     toggle.click()

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from .jlab import Lab, kernel_exec, open_notebook, run_all, shutdown_kernel, write_notebook
+from .jlab import Lab, cell_output, kernel_exec, notebook_page
 
 pytestmark = pytest.mark.browser
 
@@ -75,39 +75,20 @@ GEOMETRY_JS = """(root) => {
 def views(browser: Browser, browser_context_args: dict[str, Any], lab: Lab,
           artifacts: Path) -> Iterator[Page]:
     """The notebook written, opened and run; every widget drawn."""
-    write_notebook(lab.root / NOTEBOOK, list(CELLS))
-    context = browser.new_context(**browser_context_args)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    open_notebook(page, lab.url(f"/lab/tree/{NOTEBOOK}?reset"))
-    try:
-        run_all(page, timeout_s=240)
-        page.wait_for_function(
-            "() => document.querySelectorAll(\".covenant-acg[data-ready='1']\").length === 3 && "
-            "document.querySelectorAll(\".covenant-model-graph[data-ready='1'] "
-            "g.covenant-mg-node\").length > 50 && "
-            "document.querySelector('.covenant-machine-head') !== null", timeout=90_000)
-        page.wait_for_timeout(500)
-    except Exception:
-        page.screenshot(path=str(artifacts / "graph_FAILED.png"))
-        raise
-    yield page
-    shutdown_kernel(page, lab)
-    context.close()
-    assert not errors, f"errors in the page: {errors}"
+    drawn = ("() => document.querySelectorAll(\".covenant-acg[data-ready='1']\").length === 3"
+             " && document.querySelectorAll(\".covenant-model-graph[data-ready='1'] "
+             "g.covenant-mg-node\").length > 50 && "
+             "document.querySelector('.covenant-machine-head') !== null")
+    with notebook_page(browser, browser_context_args, lab, NOTEBOOK, list(CELLS), drawn,
+                       artifacts / "graph_FAILED.png", run_s=240) as page:
+        yield page
 
-
-def _output(page: Page, source: str) -> Locator:
-    cell = page.locator(".jp-CodeCell").filter(has=page.locator(".jp-InputArea",
-                                                                has_text=source))
-    return cell.locator(".jp-OutputArea").first
 
 
 @pytest.mark.parametrize(("source", "shot"), [("cl.show('genesys'", "graph_genesys"),
                                               ("cl.show('hvx')", "graph_hvx")])
 def test_acg_views_are_readable(views: Page, artifacts: Path, source: str, shot: str) -> None:
-    out = _output(views, source)
+    out = cell_output(views, source)
     acg = out.locator(".covenant-acg")
     out.screenshot(path=str(artifacts / f"{shot}.png"))
     geo = acg.evaluate(GEOMETRY_JS)
@@ -121,7 +102,7 @@ def test_acg_views_are_readable(views: Page, artifacts: Path, source: str, shot:
 
 
 def test_hovering_an_operand_follows_its_lanes(views: Page, artifacts: Path) -> None:
-    out = _output(views, "cl.show('genesys'")
+    out = cell_output(views, "cl.show('genesys'")
     acg = out.locator(".covenant-acg")
     lanes = acg.locator("path.covenant-edge-overlay[data-operand='y']")
     assert lanes.count() >= 3  # pe_array -> OBUF -> axi -> DRAM: toward its home
@@ -145,7 +126,7 @@ def test_hovering_an_operand_follows_its_lanes(views: Page, artifacts: Path) -> 
 
 
 def test_stepping_the_player_lights_the_active_edge(views: Page, artifacts: Path) -> None:
-    out = _output(views, "link(player, machine")
+    out = cell_output(views, "link(player, machine")
     acg = out.locator(".covenant-acg")
     head = acg.locator(".covenant-machine-head")
     expect(head).to_have_attribute("data-cycle", "0")
@@ -181,7 +162,7 @@ def test_stepping_the_player_lights_the_active_edge(views: Page, artifacts: Path
 
 
 def test_model_graph_click_compiles_the_layer(views: Page, artifacts: Path) -> None:
-    out = _output(views, "ModelGraph(")
+    out = cell_output(views, "ModelGraph(")
     mg = out.locator(".covenant-model-graph")
     out.screenshot(path=str(artifacts / "graph_resnet50.png"))
     node = mg.locator("g.covenant-mg-node[data-id='layer1.0.conv2+layer1.0.relu2']")
