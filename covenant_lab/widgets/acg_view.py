@@ -15,10 +15,10 @@ from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.errors import UsageError
 from covenant_lab.widgets.acg_energy import EnergyHeat, energy_heat, energy_of
 from covenant_lab.widgets.acg_state import acg_state
+from covenant_lab.widgets.esm import STATIC, esm
 
 __all__ = ["ACGView", "fallback_of", "mapping_of"]
 
-_STATIC = pathlib.Path(__file__).parent / "static"
 
 
 def mapping_of(result: object) -> Mapping | None:
@@ -75,8 +75,8 @@ class ACGView(anywidget.AnyWidget):
     ``energy`` button hides and shows the colours.
     """
 
-    _esm = _STATIC / "acg.js"
-    _css = _STATIC / "acg.css"
+    _esm = esm("acg.js")
+    _css = STATIC / "acg.css"
 
     graph = t.Dict().tag(sync=True)
     selected = t.Unicode("").tag(sync=True)

@@ -22,7 +22,6 @@ unit) or :meth:`link_lab` (a Lab picks the unit's first layer)::
 
 from __future__ import annotations
 
-import pathlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -34,6 +33,7 @@ import traitlets as t
 from covenant_lab.compiler.model import CompiledLayer, FailedLayer, ModelResult
 from covenant_lab.errors import UsageError
 from covenant_lab.widgets.acg_view import as_acg
+from covenant_lab.widgets.esm import STATIC, esm
 from covenant_lab.widgets.model_graph_state import (
     model_graph_state,
     model_runs,
@@ -44,15 +44,14 @@ from covenant_lab.widgets.model_graph_state import (
 
 __all__ = ["ModelGraph"]
 
-_STATIC = pathlib.Path(__file__).parent / "static"
 Unit = CompiledLayer | FailedLayer
 
 
 class ModelGraph(anywidget.AnyWidget):
     """A model's layers as a graph; click one to compile it (see the module)."""
 
-    _esm = _STATIC / "model_graph.js"
-    _css = _STATIC / "model_graph.css"
+    _esm = esm("model_graph.js")
+    _css = STATIC / "model_graph.css"
 
     graph = t.Dict().tag(sync=True)
     selected = t.Unicode("").tag(sync=True)  # the clicked unit's name ("" for none)

@@ -14,7 +14,6 @@ The cursor, for other widgets to follow (``player.observe(f, names=["position", 
 from __future__ import annotations
 
 import html
-import pathlib
 from typing import Any, cast
 
 import anywidget
@@ -24,11 +23,11 @@ import traitlets as t
 from covenant_lab.errors import UsageError
 from covenant_lab.viz.notebook import ensure_bokeh
 from covenant_lab.widgets.common import button
+from covenant_lab.widgets.esm import STATIC, esm
 from covenant_lab.widgets.sim_state import codelet_lines, cycle_text, player_state, selection
 
 __all__ = ["PlayControl", "PlayerView", "SimPlayer", "ensure_bokeh"]
 
-_STATIC = pathlib.Path(__file__).parent / "static"
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000)
 TICK_MS = 100
 
@@ -37,8 +36,8 @@ class PlayerView(anywidget.AnyWidget):
     """The current instruction, the selected one, the codelet, resources and storages (see
     ``sim_state``); a click on an instruction in the details sends ``{"select": index}``."""
 
-    _esm = _STATIC / "player.js"
-    _css = _STATIC / "player.css"
+    _esm = esm("player.js")
+    _css = STATIC / "player.css"
 
     state = t.Dict().tag(sync=True)
     codelet = t.List(t.Dict()).tag(sync=True)
@@ -49,8 +48,8 @@ class PlayControl(anywidget.AnyWidget):
     """The play / pause button (``static/play.js``): asks for ``value``, Python draws it and
     answers with ``shown``."""
 
-    _esm = _STATIC / "play.js"
-    _css = _STATIC / "player.css"
+    _esm = esm("play.js")
+    _css = STATIC / "player.css"
 
     value = t.Int(0).tag(sync=True)
     shown = t.Int(0).tag(sync=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pathlib
 from typing import Any
 
 import anywidget
@@ -14,6 +13,7 @@ from covenant_lab.errors import CovenantError
 from covenant_lab.widgets.acg_view import ACGView
 from covenant_lab.widgets.common import button, error_box, error_html, ok_html
 from covenant_lab.widgets.compare_view import CompareView
+from covenant_lab.widgets.esm import STATIC, esm
 from covenant_lab.widgets.player import ensure_bokeh
 from covenant_lab.widgets.stepper_state import (
     constraints_from_form,
@@ -25,15 +25,14 @@ from covenant_lab.widgets.stepper_state import (
 
 __all__ = ["PassStepper", "StepperView"]
 
-_STATIC = pathlib.Path(__file__).parent / "static"
 _AUTO = "(auto)"
 
 
 class StepperView(anywidget.AnyWidget):
     """One compile-log step: pass breadcrumbs, the diffed mapping text, the tiling table."""
 
-    _esm = _STATIC / "stepper.js"
-    _css = _STATIC / "stepper.css"
+    _esm = esm("stepper.js")
+    _css = STATIC / "stepper.css"
 
     state = t.Dict().tag(sync=True)
     index = t.Int(0).tag(sync=True)

@@ -106,3 +106,21 @@ def test_a_result_on_a_fallback_unit_is_noted() -> None:
     assert view.graph["notes"] == []
     js = (STATIC / "acg.js").read_text()
     assert '"covenant-acg-notes"' in js and '"covenant-fallback-note"' in js
+
+
+def test_every_widget_module_is_the_shared_helpers_then_its_script() -> None:
+    from covenant_lab.widgets.esm import esm
+    from covenant_lab.widgets.model_graph import ModelGraph
+    from covenant_lab.widgets.player import PlayControl, PlayerView
+    from covenant_lab.widgets.stepper import StepperView
+
+    helpers = (STATIC / "dom.js").read_text()
+    for widget, script in ((ACGView, "acg.js"), (ModelGraph, "model_graph.js"),
+                           (PlayerView, "player.js"), (PlayControl, "play.js"),
+                           (StepperView, "stepper.js")):
+        module = esm(script)
+        assert module.startswith(helpers) and module.endswith((STATIC / script).read_text())
+        assert widget._esm == module
+        for name in ("function svgEl", "function htmlEl", "function listen", "const SVG_NS"):
+            assert module.count(name) == 1, (script, name)  # written once, in dom.js
+        assert module.count("export default") == 1

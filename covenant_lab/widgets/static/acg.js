@@ -13,7 +13,6 @@
 // with a legend .covenant-energy-legend[data-hottest] and a toolbar button .covenant-energy-toggle
 // that hides and shows the colours (root class covenant-energy-on while shown).
 
-const SVG_NS = "http://www.w3.org/2000/svg";
 const DEFAULT_STYLE = {
   title_px: 12, line_px: 11, edge_px: 10, line_h: 15, edge_line_h: 12, pad: 10, bar_h: 8,
   stack: 6, cylinder: 8, min_height: 180, max_height: 720, max_scale: 1,
@@ -30,21 +29,6 @@ function normalOf(d) {
   const [x1, y1] = [Number(nums[nums.length - 2]), Number(nums[nums.length - 1])];
   const len = Math.hypot(x1 - x0, y1 - y0) || 1;
   return [-(y1 - y0) / len, (x1 - x0) / len];
-}
-
-function svgEl(tag, attrs, parent) {
-  const e = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
-  if (parent) parent.appendChild(e);
-  return e;
-}
-
-function htmlEl(tag, className, parent, text) {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  if (parent) parent.appendChild(e);
-  return e;
 }
 
 function cylinderPath(w, h) {
@@ -638,21 +622,13 @@ function render({ model, el }) {
   }
   const observer = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(resize);
   if (observer) observer.observe(canvas);
-  const redraw = () => draw();
-  model.on("change:graph", redraw);
-  model.on("change:selected", showSelected);
-  model.on("change:height", resize);
-  model.on("change:machine", drawMachine);
+  const handlers = { graph: () => draw(), selected: showSelected, height: resize,
+                    machine: drawMachine };
+  const unlisten = listen(model, handlers, () => { if (observer) observer.disconnect(); });
   resize();
   draw();
   el.dataset.ready = "1";
-  return () => {
-    if (observer) observer.disconnect();
-    model.off("change:graph", redraw);
-    model.off("change:selected", showSelected);
-    model.off("change:height", resize);
-    model.off("change:machine", drawMachine);
-  };
+  return unlisten;
 }
 
 export default { render };

@@ -6,23 +6,6 @@
 // [data-kind] (selected: .covenant-selected); edges path.covenant-mg-edge[data-src][data-dst];
 // the colour picker select.covenant-mg-colour; the status line .covenant-mg-status.
 
-const SVG_NS = "http://www.w3.org/2000/svg";
-
-function svgEl(tag, attrs, parent) {
-  const e = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
-  if (parent) parent.appendChild(e);
-  return e;
-}
-
-function htmlEl(tag, className, parent, text) {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  if (parent) parent.appendChild(e);
-  return e;
-}
-
 function render({ model, el }) {
   el.classList.add("covenant-model-graph");
   const toolbar = htmlEl("div", "covenant-mg-toolbar", el);
@@ -113,20 +96,13 @@ function render({ model, el }) {
     model.set("colour_by", picker.value);
     model.save_changes();
   });
-  model.on("change:graph", draw);
-  model.on("change:selected", showSelected);
-  model.on("change:status", showStatus);
-  model.on("change:height", resize);
+  const unlisten = listen(model, { graph: draw, selected: showSelected, status: showStatus,
+                                   height: resize });
   resize();
   draw();
   showStatus();
   el.dataset.ready = "1";
-  return () => {
-    model.off("change:graph", draw);
-    model.off("change:selected", showSelected);
-    model.off("change:status", showStatus);
-    model.off("change:height", resize);
-  };
+  return unlisten;
 }
 
 export default { render };

@@ -110,18 +110,13 @@ function render({ model, el }) {
   }
 
   button.addEventListener("click", onClick);
-  model.on("change:shown", onShown);
-  model.on("change:speed", rebase);
-  model.on("change:playing", onPlaying);
-  label();
-  el.dataset.ready = "1";
-  return () => {
+  const unlisten = listen(model, { shown: onShown, speed: rebase, playing: onPlaying }, () => {
     window.clearTimeout(timer);
     button.removeEventListener("click", onClick);
-    model.off("change:shown", onShown);
-    model.off("change:speed", rebase);
-    model.off("change:playing", onPlaying);
-  };
+  });
+  label();
+  el.dataset.ready = "1";
+  return unlisten;
 }
 
 export default { render };

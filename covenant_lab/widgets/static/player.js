@@ -6,14 +6,6 @@
 // DOM contract: root .covenant-player[data-ready="1"]; .covenant-instr, .covenant-wait,
 // .covenant-details[data-index] with .covenant-link[data-index][data-role].
 
-function el(tag, className, parent, text) {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  if (parent) parent.appendChild(e);
-  return e;
-}
-
 function fmtBytes(n) {
   if (n === null || n === undefined) return "unbounded";
   const units = [["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 2 ** 10]];
@@ -23,26 +15,26 @@ function fmtBytes(n) {
 
 function render({ model, el: root }) {
   root.classList.add("covenant-player");
-  const grid = el("div", "covenant-player-grid", root);
-  const left = el("div", "covenant-player-left", grid);
-  const right = el("div", "covenant-player-right", grid);
-  el("div", "covenant-player-head", left, "selected (click a bar on the timeline)");
-  const details = el("div", "covenant-details", left);
-  el("div", "covenant-player-head", left, "instruction at the cursor");
-  const instr = el("div", "covenant-instr", left);
-  const wait = el("div", "covenant-wait", left);
-  const stmt = el("div", "covenant-stmt", left);
-  el("div", "covenant-player-head", left, "codelet");
-  const code = el("pre", "covenant-codelet", left);
-  el("div", "covenant-player-head", right, "resources");
-  const busy = el("table", "covenant-busy", right);
-  el("div", "covenant-player-head", right, "storage");
-  const stores = el("div", "covenant-storages", right);
+  const grid = htmlEl("div", "covenant-player-grid", root);
+  const left = htmlEl("div", "covenant-player-left", grid);
+  const right = htmlEl("div", "covenant-player-right", grid);
+  htmlEl("div", "covenant-player-head", left, "selected (click a bar on the timeline)");
+  const details = htmlEl("div", "covenant-details", left);
+  htmlEl("div", "covenant-player-head", left, "instruction at the cursor");
+  const instr = htmlEl("div", "covenant-instr", left);
+  const wait = htmlEl("div", "covenant-wait", left);
+  const stmt = htmlEl("div", "covenant-stmt", left);
+  htmlEl("div", "covenant-player-head", left, "codelet");
+  const code = htmlEl("pre", "covenant-codelet", left);
+  htmlEl("div", "covenant-player-head", right, "resources");
+  const busy = htmlEl("table", "covenant-busy", right);
+  htmlEl("div", "covenant-player-head", right, "storage");
+  const stores = htmlEl("div", "covenant-storages", right);
 
   function drawCode() {
     code.replaceChildren();
     for (const line of model.get("codelet") || []) {
-      const span = el("span", "covenant-code-line", code, `${line.text}\n`);
+      const span = htmlEl("span", "covenant-code-line", code, `${line.text}\n`);
       span.dataset.stage = String(line.stage);
     }
     highlight();
@@ -61,17 +53,17 @@ function render({ model, el: root }) {
   }
 
   function links(parent, role, title, group) {
-    const row = el("div", "covenant-links", parent);
-    el("span", "covenant-links-title", row, `${title}: `);
-    if (!group.items.length) el("span", "covenant-none", row, "none");
+    const row = htmlEl("div", "covenant-links", parent);
+    htmlEl("span", "covenant-links-title", row, `${title}: `);
+    if (!group.items.length) htmlEl("span", "covenant-none", row, "none");
     for (const item of group.items) {
-      const a = el("button", "covenant-link", row, item.label);
+      const a = htmlEl("button", "covenant-link", row, item.label);
       a.dataset.index = String(item.index);
       a.dataset.role = role;
       a.title = `cycles ${item.start.toLocaleString()} – ${item.end.toLocaleString()}: select it`;
       a.addEventListener("click", () => model.send({ select: item.index }));
     }
-    if (group.more > 0) el("span", "covenant-none", row, ` and ${group.more} more`);
+    if (group.more > 0) htmlEl("span", "covenant-none", row, ` and ${group.more} more`);
   }
 
   function drawDetails() {
@@ -79,17 +71,17 @@ function render({ model, el: root }) {
     details.replaceChildren();
     if (!d || d.index === undefined) {
       details.dataset.index = "";
-      el("div", "covenant-none", details, "nothing selected");
+      htmlEl("div", "covenant-none", details, "nothing selected");
       return;
     }
     details.dataset.index = String(d.index);
-    const head = el("div", "covenant-details-text", details, d.text);
+    const head = htmlEl("div", "covenant-details-text", details, d.text);
     head.dataset.kind = d.kind;
-    el("div", "covenant-stmt", details, d.statement);
-    el("div", "covenant-details-time", details,
+    htmlEl("div", "covenant-stmt", details, d.statement);
+    htmlEl("div", "covenant-details-time", details,
       `${d.resource} · cycles ${d.start.toLocaleString()} – ${d.end.toLocaleString()}` +
       ` (${(d.end - d.start).toLocaleString()}), result ready at ${d.ready.toLocaleString()}`);
-    if (d.wait) el("div", "covenant-wait", details, d.wait);
+    if (d.wait) htmlEl("div", "covenant-wait", details, d.wait);
     links(details, "producer", "reads from", d.producers);
     links(details, "consumer", "read by", d.consumers);
   }
@@ -109,36 +101,30 @@ function render({ model, el: root }) {
     }
     busy.replaceChildren();
     for (const b of s.busy || []) {
-      const tr = el("tr", b.index === null ? "covenant-idle" : "covenant-busy-row", busy);
-      el("th", "", tr, b.resource);
-      el("td", "", tr, b.index === null ? "idle" : b.text);
+      const tr = htmlEl("tr", b.index === null ? "covenant-idle" : "covenant-busy-row", busy);
+      htmlEl("th", "", tr, b.resource);
+      htmlEl("td", "", tr, b.index === null ? "idle" : b.text);
     }
     stores.replaceChildren();
     for (const st of s.storages || []) {
-      const row = el("div", "covenant-storage-row", stores);
-      el("span", "covenant-storage-name", row, st.name);
-      const bar = el("span", "covenant-storage-bar", row);
-      const fill = el("span", "covenant-storage-fill", bar);
+      const row = htmlEl("div", "covenant-storage-row", stores);
+      htmlEl("span", "covenant-storage-name", row, st.name);
+      const bar = htmlEl("span", "covenant-storage-bar", row);
+      const fill = htmlEl("span", "covenant-storage-fill", bar);
       fill.style.width = st.fraction === null ? "0" : `${Math.min(100, 100 * st.fraction)}%`;
-      el("span", "covenant-storage-text", row,
+      htmlEl("span", "covenant-storage-text", row,
         st.capacity === null ? `${fmtBytes(st.used)} held · ${st.tiles} tiles`
           : `${fmtBytes(st.used)} / ${fmtBytes(st.capacity)} in use · ${st.tiles} tiles`);
     }
     highlight();
   }
 
-  model.on("change:state", draw);
-  model.on("change:codelet", drawCode);
-  model.on("change:selection", drawDetails);
+  const unlisten = listen(model, { state: draw, codelet: drawCode, selection: drawDetails });
   drawCode();
   draw();
   drawDetails();
   root.dataset.ready = "1";
-  return () => {
-    model.off("change:state", draw);
-    model.off("change:codelet", drawCode);
-    model.off("change:selection", drawDetails);
-  };
+  return unlisten;
 }
 
 export default { render };

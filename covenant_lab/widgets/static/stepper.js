@@ -3,14 +3,6 @@
 // with the lines changed by this pass highlighted, and the per-level tiling table.
 // DOM contract: root .covenant-stepper[data-ready="1"]; changed lines .covenant-diff-add.
 
-function el(tag, className, parent, text) {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  if (parent) parent.appendChild(e);
-  return e;
-}
-
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
 const pct = (x) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)}%`;
 
@@ -19,32 +11,32 @@ function drawDecision(box, d, model) {
   box.replaceChildren();
   box.style.display = d.words ? "" : "none";
   if (!d.words) return;
-  const chosen = el("div", "covenant-decision-chosen", box);
-  el("b", "", chosen, "decided: ");
-  el("span", "covenant-decision-words", chosen, d.words);
+  const chosen = htmlEl("div", "covenant-decision-chosen", box);
+  htmlEl("b", "", chosen, "decided: ");
+  htmlEl("span", "covenant-decision-words", chosen, d.words);
   if (d.cost !== null && d.cost !== undefined) {
-    el("span", "covenant-cost", chosen, ` — estimated cost ${fmt(d.cost)}`);
+    htmlEl("span", "covenant-cost", chosen, ` — estimated cost ${fmt(d.cost)}`);
   }
   if (d.constrained) {
-    el("div", "covenant-decision-constrained", box, `fixed by your constraint: ${d.constrained}`);
+    htmlEl("div", "covenant-decision-constrained", box, `fixed by your constraint: ${d.constrained}`);
   }
   const alts = d.alternatives || [];
   if (!alts.length) {
-    el("div", "covenant-decision-none", box, "no other option: the search found only this one");
+    htmlEl("div", "covenant-decision-none", box, "no other option: the search found only this one");
     return;
   }
-  el("div", "covenant-decision-beat", box, `best alternatives it beat (${alts.length}):`);
-  const list = el("ol", "covenant-alternatives", box);
+  htmlEl("div", "covenant-decision-beat", box, `best alternatives it beat (${alts.length}):`);
+  const list = htmlEl("ol", "covenant-alternatives", box);
   for (const a of alts) {
-    const li = el("li", "covenant-alternative", list);
-    el("span", "covenant-alternative-words", li, a.words);
+    const li = htmlEl("li", "covenant-alternative", list);
+    htmlEl("span", "covenant-alternative-words", li, a.words);
     const change = a.change !== null && a.change !== undefined ? ` (${pct(a.change)})` : "";
-    const cost = el("span", "covenant-cost", li, ` — cost ${fmt(a.cost)}${change}`);
+    const cost = htmlEl("span", "covenant-cost", li, ` — cost ${fmt(a.cost)}${change}`);
     cost.dataset.cost = String(a.cost);
-    if (a.fallback) el("span", "covenant-fallback", li, " · on a fallback unit");
+    if (a.fallback) htmlEl("span", "covenant-fallback", li, " · on a fallback unit");
     if (a.constraints) {
       const k = alts.indexOf(a);
-      const b = el("button", "covenant-try", li, "try");
+      const b = htmlEl("button", "covenant-try", li, "try");
       b.title = `recompile with ${a.constraints}`;
       b.addEventListener("click", () => {
         model.set("try_alternative", k);
@@ -52,21 +44,21 @@ function drawDecision(box, d, model) {
       });
     }
   }
-  el("div", "covenant-decision-note", box,
+  htmlEl("div", "covenant-decision-note", box,
     "cost: estimated cycles plus 4 cycles per instruction issued, for the whole layer " +
     "(what the search minimises)");
 }
 
 function render({ model, el: root }) {
   root.classList.add("covenant-stepper");
-  const crumbs = el("div", "covenant-passes", root);
-  const head = el("div", "covenant-step-head", root);
-  const why = el("div", "covenant-decision", root);
-  const body = el("div", "covenant-step-body", root);
-  const text = el("pre", "covenant-step-text", body);
-  const table = el("pre", "covenant-step-table", body);
-  const toggle = el("label", "covenant-show-removed", root);
-  const box = el("input", "", toggle);
+  const crumbs = htmlEl("div", "covenant-passes", root);
+  const head = htmlEl("div", "covenant-step-head", root);
+  const why = htmlEl("div", "covenant-decision", root);
+  const body = htmlEl("div", "covenant-step-body", root);
+  const text = htmlEl("pre", "covenant-step-text", body);
+  const table = htmlEl("pre", "covenant-step-table", body);
+  const toggle = htmlEl("label", "covenant-show-removed", root);
+  const box = htmlEl("input", "", toggle);
   box.type = "checkbox";
   toggle.append(" show removed lines");
 
@@ -74,7 +66,7 @@ function render({ model, el: root }) {
     const s = model.get("state") || {};
     crumbs.replaceChildren();
     for (const p of s.passes || []) {
-      const b = el("button", p.index === s.index ? "covenant-pass covenant-current" : "covenant-pass",
+      const b = htmlEl("button", p.index === s.index ? "covenant-pass covenant-current" : "covenant-pass",
         crumbs, `${p.index} ${p.name}`);
       b.dataset.index = String(p.index);
       b.addEventListener("click", () => {
@@ -90,17 +82,17 @@ function render({ model, el: root }) {
     text.replaceChildren();
     for (const line of s.lines || []) {
       if (line.kind === "del" && !box.checked) continue;
-      el("span", `covenant-diff-${line.kind}`, text, `${line.text}\n`);
+      htmlEl("span", `covenant-diff-${line.kind}`, text, `${line.text}\n`);
     }
     table.textContent = s.table || "";
     table.style.display = s.table ? "" : "none";
   }
 
   box.addEventListener("change", draw);
-  model.on("change:state", draw);
+  const unlisten = listen(model, { state: draw });
   draw();
   root.dataset.ready = "1";
-  return () => model.off("change:state", draw);
+  return unlisten;
 }
 
 export default { render };
