@@ -1,7 +1,8 @@
 """Pass 0: fold a per-channel add after an accumulation into the accumulation's ``init``.
 
-Runs before ``match`` and only where a unit can take the vector as the accumulators' start
-(a capability with an ``init`` port): the add then costs no stage, no unit and no temp.
+Runs before ``match`` and only where a unit can take the added operand as the
+accumulators' start (a capability with an ``init`` port): the add then costs no stage, no
+unit and no temp.
 Where no such unit exists the codelet keeps its add stage (and a conv's or Gemm's own bias
 is split off instead, ``codelets/split.py``). The codelet rewrite is
 :func:`covenant_lab.codelets.fold.fold_init`.
@@ -51,7 +52,8 @@ def folded(codelet: Codelet, folds: tuple[tuple[int, int], ...]) -> Codelet:
 
 
 def _takes_init(codelet: Codelet, acg: ACG, acc: int, combine: int, cons: Constraints) -> bool:
-    """Whether a unit the constraints allow runs stage ``acc`` with the vector as its init."""
+    """Whether a unit the constraints allow runs stage ``acc`` with the added operand as
+    its init."""
     want = dict(cons.capability)
     if combine in want:
         return False  # the user placed the add: keep it a stage
