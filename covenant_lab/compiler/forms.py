@@ -1,10 +1,10 @@
-"""The forms of a codelet the search plans, in the order it tries them.
+"""The forms of a codelet the search plans, in tiers: the forms of a tier compete on cost,
+and a tier is tried only when the ones before it map nowhere.
 
-1. a per-channel add folded into an accumulation's ``init``, where a unit takes it
-   (``passes/fold.py``; the fold is the first pass of the plan, so the compile log shows it);
-2. the codelet as written;
-3. the codelet rewritten for units that cannot run it as written (:func:`rewritten`), tried
-   only when the forms before it map nowhere.
+1. the codelet as written, and with a per-channel add folded into an accumulation's
+   ``init`` where a unit takes it (``passes/fold.py``; the fold is the first pass of the
+   plan, so the compile log shows it);
+2. the codelet rewritten for units that cannot run it as written (:func:`rewritten`).
 """
 
 from __future__ import annotations
@@ -27,16 +27,14 @@ __all__ = ["Form", "codelet_forms", "rewritten"]
 Form = tuple[Codelet, Constraints, tuple[object, ...]]
 
 
-def codelet_forms(codelet: Codelet, acg: ACG, cons: Constraints) -> list[Form]:
-    """Every form worth planning, in the order the search tries them (module docstring)."""
-    out: list[Form] = [(codelet, cons, ())]
+def codelet_forms(codelet: Codelet, acg: ACG, cons: Constraints) -> list[list[Form]]:
+    """Every form worth planning, in tiers (module docstring)."""
+    first: list[Form] = [(codelet, cons, ())]
     fold = fold_form(codelet, acg, cons)
     if fold is not None:
-        out.insert(0, (fold[1], fold[2], (fold[0],)))
+        first.insert(0, (fold[1], fold[2], (fold[0],)))
     alt = rewritten(codelet, acg, cons)
-    if alt[0] is not codelet:
-        out.append((*alt, ()))
-    return out
+    return [first, [(*alt, ())]] if alt[0] is not codelet else [first]
 
 
 def rewritten(codelet: Codelet, acg: ACG, cons: Constraints) -> tuple[Codelet, Constraints]:

@@ -30,6 +30,7 @@ from covenant_lab.compiler.objective import (
     score,
 )
 from covenant_lab.compiler.passes.buffer import buffer_options
+from covenant_lab.compiler.passes.fold import FoldInit
 from covenant_lab.compiler.passes.fuse import FuseStages
 from covenant_lab.compiler.passes.match import MatchCapabilities, allowed_candidates
 from covenant_lab.compiler.passes.order import Reorder
@@ -317,24 +318,23 @@ def plan(
     best: Plan | None = None
     errors: list[ScheduleError] = []
     refused: list[MappingError] = []  # a variant whose stages a constraint cannot take
-    forms = codelet_forms(codelet, acg, cons)  # folded, as written, rewritten (forms.py)
+    tiers = codelet_forms(codelet, acg, cons)  # a tier's forms compete on cost (forms.py)
     for fallback in (False, True):  # fallback units only for stages nothing else can run
-        found = []
-        for variant, vcons, head in forms:
-            try:
-                one = _plan_one(variant, acg, vcons, errors, fallback=fallback,
-                                exhaustive=exhaustive, objective=objective)
-            except MappingError as exc:
-                refused.append(exc)
-                continue
-            if one is not None and head:
-                one = _with_head(one, head, codelet)
-            if one is not None:
-                found.append(one)
-                if not fallback:
-                    break  # the first form that maps onto the preferred units
+        found: list[Plan] = []
+        for tier in tiers:
+            for variant, vcons, head in tier:
+                try:
+                    one = _plan_one(variant, acg, vcons, errors, fallback=fallback,
+                                    exhaustive=exhaustive, objective=objective)
+                except MappingError as exc:
+                    refused.append(exc)
+                    continue
+                if one is not None:
+                    found.append(_with_head(one, head, codelet) if head else one)
+            if found and not fallback:
+                break  # the first tier that maps onto the preferred units
         if found:
-            best = min(found, key=Plan.rank)
+            best = _with_rivals(min(found, key=Plan.rank), found)
             break
         if not any(n.fallback for n in acg.compute_nodes):
             break
@@ -355,6 +355,16 @@ def _with_head(one: Plan, head: tuple[object, ...], codelet: Codelet) -> Plan:
     """``one`` (planned for a rewritten codelet) as passes that start from ``codelet``."""
     tried = tuple((w, c, (*head, *p)) for w, c, p in one.tried)
     return replace(one, passes=(*head, *one.passes), codelet=codelet, tried=tried)
+
+
+def _with_rivals(best: Plan, found: list[Plan]) -> Plan:
+    """``best`` after a fold, with the best option of each other form among what it tried
+    (so the fold's decision names what it beat: the add as a stage of its own)."""
+    if not best.passes or not isinstance(best.passes[0], FoldInit):
+        return best
+    extra = [p.tried[0] for p in found if p is not best and p.tried]
+    kept = best.tried[: MAX_TRIED - len(extra)]
+    return replace(best, tried=tuple(sorted((*kept, *extra), key=lambda x: x[:2])))
 
 
 def _plan_one(

@@ -1,8 +1,9 @@
 """Pass 0: fold a per-channel add after an accumulation into the accumulation's ``init``.
 
-Runs before ``match`` and only where a unit can take the added operand as the
-accumulators' start (a capability with an ``init`` port): the add then costs no stage, no
-unit and no temp.
+Runs before ``match``, only where a unit can take the added operand as the accumulators'
+start (a capability with an ``init`` port), and only when the search finds the folded layer
+cheaper than the layer as written (``compiler/forms.py``): the add then costs no stage, no
+unit and no temp, but the accumulators leave at the ``acc`` port's width.
 Where no such unit exists the codelet keeps its add stage (and a conv's or Gemm's own bias
 is split off instead, ``codelets/split.py``). The codelet rewrite is
 :func:`covenant_lab.codelets.fold.fold_init`.
