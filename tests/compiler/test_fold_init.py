@@ -48,6 +48,11 @@ MODELS = {
         [helper.make_node("Conv", ["x", "w", "b"], ["y"], name="conv", pads=[1, 1, 1, 1])],
         {"x": (1, 3, 8, 8)}, ["y"], {"w": _w(6, 3, 3, 3), "b": _w(6)})),
     "residual": lambda: _matmul_add("r"),
+    "bias_residual": lambda: load(make_model(  # BERT's output projection: bias, then residual
+        [helper.make_node("MatMul", ["x", "w"], ["h"], name="fc"),
+         helper.make_node("Add", ["h", "b"], ["z"], name="add"),
+         helper.make_node("Add", ["z", "r"], ["y"], name="residual")],
+        {"x": (8, 16), "r": (8, 12)}, ["y"], {"w": _w(16, 12), "b": _w(12)})),
 }
 
 
@@ -122,6 +127,18 @@ def test_a_residual_add_is_not_folded(arch: str) -> None:
     unit = _only(_compiled("residual", arch))
     assert "fold" not in [s.name for s in unit.result.log]
     assert [st.stmt.op for st in unit.result.codelet.stages] == [OpKind.MAC, OpKind.ADD]
+
+
+def test_the_bias_folds_and_the_residual_after_it_stays() -> None:
+    unit = _only(_compiled("bias_residual", "genesys"))
+    assert unit.name == "fc+add+residual"
+    assert unit.result.log[0].name == "fold"
+    mac, add = unit.result.codelet.stages
+    assert isinstance(mac.stmt.init, Access) and dict(unit.layer.bindings)[
+        mac.stmt.init.operand] == "b"
+    assert add.stmt.op is OpKind.ADD and {
+        dict(unit.layer.bindings).get(getattr(s, "operand", ""), "") for s in add.stmt.srcs
+    } == {"", "r"}  # the temp the MAC wrote, and the residual
 
 
 def test_no_init_port_keeps_the_add_a_stage() -> None:
