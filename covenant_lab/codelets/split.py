@@ -19,9 +19,9 @@ from covenant_lab.codelets.ir import Access, Codelet, Const, Operand, Stage, Stm
 from covenant_lab.codelets.verify import verify
 from covenant_lab.types import OpKind, Role
 
-__all__ = ["split_init", "splittable"]
+__all__ = ["COMBINE", "split_init", "splittable"]
 
-_COMBINE = {
+COMBINE = {
     OpKind.MAC: OpKind.ADD,
     OpKind.REDUCE_ADD: OpKind.ADD,
     OpKind.REDUCE_MAX: OpKind.MAX,
@@ -31,7 +31,7 @@ _COMBINE = {
 
 def splittable(stage: Stage) -> bool:
     """Whether the stage accumulates from an operand (an ``init`` Access)."""
-    return stage.stmt.op in _COMBINE and isinstance(stage.stmt.init, Access)
+    return stage.stmt.op in COMBINE and isinstance(stage.stmt.init, Access)
 
 
 def split_init(codelet: Codelet, stage: int) -> Codelet:
@@ -51,7 +51,7 @@ def split_init(codelet: Codelet, stage: int) -> Codelet:
     )
     loops = tuple(lp for lp in st.loops if lp in stmt.dst.vars)
     combine = Stage(
-        loops, Stmt(_COMBINE[stmt.op], stmt.dst, (partial, stmt.init)), f"{st.label} init".lstrip()
+        loops, Stmt(COMBINE[stmt.op], stmt.dst, (partial, stmt.init)), f"{st.label} init".lstrip()
     )
     stages = (*codelet.stages[:stage], accumulate, combine, *codelet.stages[stage + 1:])
     operands = (*codelet.operands, temp)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from covenant_lab.codelets.ir import Access
 from covenant_lab.compiler.mapping import Group, Mapping
 from covenant_lab.compiler.sites import operand_loops
 from covenant_lab.types import Role
@@ -20,6 +21,14 @@ def _match(m: Mapping) -> str:
     return "; ".join(
         f"stage {b.stage} ({m.codelet.stages[b.stage].stmt.op.value}) runs on "
         f"{b.node.name}.{b.capability.label}" for b in m.bindings) or "no stage bound"
+
+
+def _fold(m: Mapping) -> str:
+    parts = [
+        f"stage {i} ({st.stmt.op.value}) starts its accumulators at {st.stmt.init} instead "
+        f"of {st.stmt.op.identity:g}: the add after it is folded into its init"
+        for i, st in enumerate(m.codelet.stages) if isinstance(st.stmt.init, Access)]
+    return "; ".join(parts) or "nothing folded: each add stays a stage of its own"
 
 
 def _fuse(m: Mapping) -> str:
@@ -127,8 +136,8 @@ def _order(m: Mapping) -> str:
 
 
 _WORDS: dict[str, Callable[[Mapping], str]] = {
-    "match": _match, "fuse": _fuse, "place": _place, "spatial": _spatial, "buffer": _buffer,
-    "tile": _tile, "order": _order,
+    "fold": _fold, "match": _match, "fuse": _fuse, "place": _place, "spatial": _spatial,
+    "buffer": _buffer, "tile": _tile, "order": _order,
 }
 
 

@@ -100,7 +100,7 @@ def _structural(result: Any, k: int) -> tuple[Option, ...]:
             best[key] = (work, cost, tried)
     ranked = sorted(best.values(), key=lambda x: x[:2])
     out: list[Option] = []
-    base = Mapping(result.mapping.codelet)
+    base = result.log[0].before if result.log else Mapping(result.mapping.codelet)
     chosen_work = min((w for w, _, p in result.tried if p == passes), default=0)
     seen = {decision_words(passes[k].name, result.log[k].after)}
     for work, cost, tried in ranked:

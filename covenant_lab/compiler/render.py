@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from covenant_lab.codelets.printer import stmt_text
 from covenant_lab.compiler.footprint import loop_sizes, tile_elements
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.sites import move_counts, operand_loops
@@ -10,6 +11,9 @@ from covenant_lab.compiler.sites import move_counts, operand_loops
 def mapping_text(m: Mapping) -> str:
     """Every decision made so far, one section per kind (what the compile log shows)."""
     out = [f"mapping of {m.codelet.name}"]
+    if not m.bindings:  # nothing decided yet: the statements (what a fold pass changes)
+        out += [f"  stage {i}: {stmt_text(st.stmt, st.loops)}"
+                for i, st in enumerate(m.codelet.stages)]
     for b in m.bindings:
         roles = ", ".join(f"{r}={o}" for r, o in b.roles)
         out.append(f"  stage {b.stage}: {b.node.name}.{b.capability.label} ({roles})")

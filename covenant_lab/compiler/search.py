@@ -15,12 +15,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from covenant_lab.acg.graph import ACG
-from covenant_lab.codelets.inplace import in_place, separate_in_place
 from covenant_lab.codelets.ir import Codelet
-from covenant_lab.codelets.split import split_init, splittable
 from covenant_lab.compiler.candidates import BATCH_LIMIT, candidate_lists, grid
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.cost import GroupCost, GroupModel, schedule_all
+from covenant_lab.compiler.forms import codelet_forms
 from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.mapping import Group, Mapping
 from covenant_lab.compiler.objective import (
@@ -31,15 +30,14 @@ from covenant_lab.compiler.objective import (
     score,
 )
 from covenant_lab.compiler.passes.buffer import buffer_options
+from covenant_lab.compiler.passes.fold import FoldInit
 from covenant_lab.compiler.passes.fuse import FuseStages
 from covenant_lab.compiler.passes.match import MatchCapabilities, allowed_candidates
 from covenant_lab.compiler.passes.order import Reorder
 from covenant_lab.compiler.passes.place import PlaceOperands
 from covenant_lab.compiler.passes.spatial import SpatialMap, preferences
 from covenant_lab.compiler.passes.tile import Tile
-from covenant_lab.compiler.roles import capability_fits, fits_without_init
 from covenant_lab.errors import MappingError, ScheduleError
-from covenant_lab.types import Role
 
 BEAM = 4
 FIRST_EXACT = 32  # candidates given the exact cost first (then 4x as many per round)
@@ -52,12 +50,14 @@ MAX_TRIED = 64  # structural options a Plan keeps for the explanation
 @dataclass(frozen=True)
 class Plan:
     """The passes (with their chosen options) that produce the best mapping found, and the
-    codelet they run on (the layer's, or it with accumulations' init split off)."""
+    codelet they start from (the layer's, or it with accumulations' init split off; a first
+    ``fold`` pass folds adds into inits itself)."""
 
     passes: tuple[object, ...]
     estimate: float
     codelet: Codelet
-    constraints: Constraints  # as they apply to that codelet (stage numbers after a split)
+    constraints: Constraints  # as they apply to the mapped codelet (stage numbers after a
+    # split or a fold)
     fallback_work: int = 0  # statement executions on fallback units
     # the structural options the search scored for this codelet (best first, at most
     # MAX_TRIED): (fallback work, search cost, passes); the explanation reads them
@@ -280,29 +280,6 @@ def _structural(
     return out
 
 
-def rewritten(codelet: Codelet, acg: ACG, cons: Constraints) -> tuple[Codelet, Constraints]:
-    """The codelet rewritten for units that cannot run it as written: an accumulation's
-    ``init`` split off where some unit can run it only without (an array with no bias port),
-    and every in-place update given its own input (a pipeline from accumulators to an output
-    buffer reads and writes different storages). Capability constraints follow their
-    stages."""
-    out, stages = codelet, list(range(len(codelet.stages)))  # original -> new index
-    for i in reversed(range(len(codelet.stages))):
-        st = codelet.stages[i]
-        if splittable(st) and any(
-            fits_without_init(st, c) and not capability_fits(st, c)
-            for _, c in acg.providers(st.stmt.op)
-        ):
-            out = split_init(out, i)
-            stages = [k + 1 if k > i else k for k in stages]
-    for i in range(len(out.stages)):
-        st = out.stages[i]
-        if in_place(st) and out.operand(st.stmt.dst.operand).role is not Role.INPUT:
-            out = separate_in_place(out, i)
-    moved = tuple((stages[k], where) for k, where in cons.capability if k < len(stages))
-    return out, replace(cons, capability=moved)
-
-
 def capability_choices(
     codelet: Codelet, acg: ACG, cons: Constraints, *, fallback: bool
 ) -> list[tuple[int, ...]]:
@@ -341,25 +318,23 @@ def plan(
     best: Plan | None = None
     errors: list[ScheduleError] = []
     refused: list[MappingError] = []  # a variant whose stages a constraint cannot take
-    forms = [(codelet, cons)]  # as written; rewritten only when that maps nowhere
-    alt = rewritten(codelet, acg, cons)
-    if alt[0] is not codelet:
-        forms.append(alt)
+    tiers = codelet_forms(codelet, acg, cons)  # a tier's forms compete on cost (forms.py)
     for fallback in (False, True):  # fallback units only for stages nothing else can run
-        found = []
-        for variant, vcons in forms:
-            try:
-                one = _plan_one(variant, acg, vcons, errors, fallback=fallback,
-                                exhaustive=exhaustive, objective=objective)
-            except MappingError as exc:
-                refused.append(exc)
-                continue
-            if one is not None:
-                found.append(one)
-                if not fallback:
-                    break  # the first form that maps onto the preferred units
+        found: list[Plan] = []
+        for tier in tiers:
+            for variant, vcons, head in tier:
+                try:
+                    one = _plan_one(variant, acg, vcons, errors, fallback=fallback,
+                                    exhaustive=exhaustive, objective=objective)
+                except MappingError as exc:
+                    refused.append(exc)
+                    continue
+                if one is not None:
+                    found.append(_with_head(one, head, codelet) if head else one)
+            if found and not fallback:
+                break  # the first tier that maps onto the preferred units
         if found:
-            best = min(found, key=Plan.rank)
+            best = _with_rivals(min(found, key=Plan.rank), found)
             break
         if not any(n.fallback for n in acg.compute_nodes):
             break
@@ -374,6 +349,22 @@ def plan(
             hint=first.hint if first else None,
         )
     return best
+
+
+def _with_head(one: Plan, head: tuple[object, ...], codelet: Codelet) -> Plan:
+    """``one`` (planned for a rewritten codelet) as passes that start from ``codelet``."""
+    tried = tuple((w, c, (*head, *p)) for w, c, p in one.tried)
+    return replace(one, passes=(*head, *one.passes), codelet=codelet, tried=tried)
+
+
+def _with_rivals(best: Plan, found: list[Plan]) -> Plan:
+    """``best`` after a fold, with the best option of each other form among what it tried
+    (so the fold's decision names what it beat: the add as a stage of its own)."""
+    if not best.passes or not isinstance(best.passes[0], FoldInit):
+        return best
+    extra = [p.tried[0] for p in found if p is not best and p.tried]
+    kept = best.tried[: MAX_TRIED - len(extra)]
+    return replace(best, tried=tuple(sorted((*kept, *extra), key=lambda x: x[:2])))
 
 
 def _plan_one(
