@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .jlab import Lab, kernel_exec, open_notebook, run_all, shutdown_kernel, write_notebook
+from .jlab import Lab, cell_output, kernel_exec, notebook_page
 
 pytestmark = pytest.mark.browser
 
@@ -31,29 +31,14 @@ TIMEOUT_MS = 60_000
 @pytest.fixture(scope="module")
 def page(browser: Browser, browser_context_args: dict[str, Any], lab: Lab,
          artifacts: Path) -> Iterator[Page]:
-    write_notebook(lab.root / NOTEBOOK, list(CELLS))
-    context = browser.new_context(**browser_context_args)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    open_notebook(page, lab.url(f"/lab/tree/{NOTEBOOK}?reset"))
-    try:
-        run_all(page)
-        page.wait_for_selector(".covenant-stepper[data-ready='1']", timeout=TIMEOUT_MS)
-        page.wait_for_timeout(500)
-    except Exception:
-        page.screenshot(path=str(artifacts / "issue12_FAILED.png"))
-        raise
-    yield page
-    shutdown_kernel(page, lab)
-    context.close()
-    assert not errors, f"errors in the page: {errors}"
+    drawn = "() => document.querySelector(\".covenant-stepper[data-ready='1']\") !== null"
+    with notebook_page(browser, browser_context_args, lab, NOTEBOOK, list(CELLS), drawn,
+                       artifacts / "issue12_FAILED.png", drawn_ms=TIMEOUT_MS) as page:
+        yield page
 
 
 def test_the_fold_step_shows_the_add_becoming_the_init(page: Page, artifacts: Path) -> None:
-    cell = page.locator(".jp-CodeCell").filter(
-        has=page.locator(".jp-InputArea", has_text="stepper = PassStepper(result, layer)"))
-    panel = cell.locator(".jp-OutputArea").first
+    panel = cell_output(page, "stepper = PassStepper(result, layer)")
     passes = panel.locator("button.covenant-pass")
     expect(passes.first).to_have_text("0 fold")
     passes.first.click()
