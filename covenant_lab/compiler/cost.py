@@ -172,7 +172,8 @@ class _Move:
                         np.maximum(busy - one, 0) / np.maximum(invocations - 1, 1), 0)
         latency = np.where(times > 0, self.latency, 0)  # no move: no wait
         return Step(self.resource, one, rest, latency, self.reads, self.writes,
-                    lag=1 if self.store else 0, load=not self.store)
+                    lag=1 if self.store else 0, load=not self.store,
+                    each_tile=times >= invocations)
 
 
 class GroupModel:

@@ -43,13 +43,14 @@ def _shared(copies: Mapping[Slot, int], slot: Slot | None) -> bool:
     return slot is not None and copies.get(slot, 2) < 2
 
 
-def leading(loads: Sequence[Use], stage_writes: set[Slot],
+def leading(loads: Sequence[Use], written: set[Slot],
             copies: Mapping[Slot, int]) -> set[Slot]:
-    """The slots whose loads run one tile ahead (``loads`` level by level, outer first)."""
+    """The slots whose loads run one tile ahead (``loads`` level by level, outer first;
+    ``written``: slots a stage or a store writes)."""
     out: set[Slot] = set()
     for load in loads:
         slot = load.writes
-        if (slot is not None and slot not in stage_writes and not _shared(copies, slot)
+        if (slot is not None and slot not in written and not _shared(copies, slot)
                 and all(r in out for r in load.reads)):
             out.add(slot)
     return out

@@ -44,6 +44,7 @@ class Step:
     writes: str | None
     lag: int = 0  # 1: acts on the previous tile's data (the store of the tile just left)
     load: bool = False  # a tile's load (or reload) into ``writes``
+    each_tile: Any = True  # a load: where its tile changes every tile (else it stays longer)
 
 
 def compute_span(steps: list[Step], copies: Mapping[str, int], invocations: Any) -> Any:
@@ -81,7 +82,10 @@ def compute_span(steps: list[Step], copies: Mapping[str, int], invocations: Any)
                 start = np.maximum(start, ready.get(slot(name, t), 0))
             own = slot(s.writes, t) if s.writes is not None else None
             if own is not None:  # after the copy's last write and the reads since
-                start = np.maximum(start, np.maximum(ready.get(own, 0), read_end.get(own, 0)))
+                free_at = np.maximum(ready.get(own, 0), read_end.get(own, 0))
+                if ahead > 0 and s.load:  # a tile that stays for several tiles was last
+                    free_at = np.where(s.each_tile, free_at, 0)  # read long before
+                start = np.maximum(start, free_at)
             end = start + cycles
             free[s.resource] = _keep(mask, end, free.get(s.resource, 0))
             for name in s.reads:
@@ -103,9 +107,9 @@ def _issue(steps: list[Step], copies: Mapping[str, int]) -> tuple[
     """The order of the first tile and of every later one: (step, tile offset) pairs."""
     stage_ix = [k for k, s in enumerate(steps) if not s.load and not s.lag]
     uses = [Use(s.resource, s.reads, s.writes) for s in steps]
-    stage_writes = {w for k in stage_ix if (w := steps[k].writes) is not None}
+    written = {w for s in steps if not s.load and (w := s.writes) is not None}
     loads = [k for k, s in enumerate(steps) if s.load]
-    ahead = leading([uses[k] for k in loads], stage_writes, copies)
+    ahead = leading([uses[k] for k in loads], written, copies)
     lead = [k for k in loads if steps[k].writes in ahead]
     behind = {w for k in loads if k not in lead and (w := steps[k].writes) is not None}
     stored = {r for s in steps if s.lag for r in s.reads}
