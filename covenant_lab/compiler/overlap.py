@@ -62,6 +62,7 @@ def compute_span(steps: list[Step], copies: Mapping[str, int], invocations: Any)
 
     first, body = _issue(steps, copies)
     n = np.minimum(np.asarray(invocations), STEADY)
+    fewest, most = int(n.min()), int(n.max())
     # a step of no time is no instruction: it waits for nothing, and nothing waits for it
     real = [[_real(s.first), _real(s.cycles)] for s in steps]
     free: dict[str, Any] = {}  # resource -> end of its last step
@@ -73,8 +74,12 @@ def compute_span(steps: list[Step], copies: Mapping[str, int], invocations: Any)
         for k, ahead in first if tile == 0 else body:
             s, t = steps[k], tile + ahead
             later = t > 0 or s.lag > 0
-            mask = _exists(real[k][later], t + s.lag < n)
-            if t < 0 or mask is False:
+            if t < 0 or t + s.lag >= most:
+                continue
+            mask = real[k][later]
+            if t + s.lag >= fewest:  # the last tiles of some candidates only
+                mask = _exists(mask, t + s.lag < n)
+            if mask is False:
                 continue
             cycles = s.cycles if later else s.first
             start = free.get(s.resource, 0)
