@@ -2,20 +2,24 @@
 
 Lowering emits, for every innermost tile, the transfers whose tiles change there (the store
 of the tile just left, then the loads) and one invocation of each stage, in the group's
-order; the simulator runs each resource's instructions (a compute unit's invocations, an
-edge's or communication node's transfers) in program order, each after what it depends on.
-Per tile, a step starts when
+order, and issues them in the order of ``issue_order.py`` (loads running one tile ahead,
+the next tile's first stages before a stage that waits on another unit); the simulator runs
+each resource's instructions (a compute unit's invocations, an edge's or communication
+node's transfers) in program order, each after what it depends on. Per tile, a step starts
+when
 
 1. its resource has finished its previous step;
 2. the steps that wrote what it reads are ready (their end plus latency);
 3. when it writes a slot (an operand's tile at one level): the copy of that slot it is about
-   to reuse was last written and read (one copy: in the previous tile; two: the tile before).
+   to reuse was last written and read (one copy: in the previous tile; two: the tile before;
+   a load running ahead into a tile that stays for several tiles waits for nobody).
 
 The first tile pays each transfer in full; later tiles pay its average share (transfers of
-a tile that stays for several innermost tiles are spread over them). Played for a few tiles
-the schedule settles into a period, which may span two tiles (a chain through the two copies
-of a double-buffered operand); the span is the first tile plus the mean period for every
-further tile. Times are ints or numpy arrays (the search's candidates).
+a tile that stays for several innermost tiles are spread over them). A program of up to
+``STEADY`` tiles is played whole (its last tile issues nothing ahead); a longer one settles
+into a period, which may span two tiles (a chain through the two copies of a
+double-buffered operand), and adds it for every further tile. Times are ints or numpy arrays
+(the search's candidates).
 """
 
 from __future__ import annotations
