@@ -23,6 +23,7 @@ from covenant_lab.acg.nodes import Edge, EdgeId, StorageNode
 from covenant_lab.codelets.ir import Stage
 from covenant_lab.compiler.footprint import access_axes, bounding_elements, stored
 from covenant_lab.compiler.invocation import invocation_cycles
+from covenant_lab.compiler.issue_order import slot_name, stage_operands
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.overlap import Step, compute_span
 from covenant_lab.compiler.sites import move_counts, operand_loops, read_before_written
@@ -171,7 +172,8 @@ class _Move:
                         np.maximum(busy - one, 0) / np.maximum(invocations - 1, 1), 0)
         latency = np.where(times > 0, self.latency, 0)  # no move: no wait
         return Step(self.resource, one, rest, latency, self.reads, self.writes,
-                    lag=1 if self.store else 0)
+                    lag=1 if self.store else 0, load=not self.store,
+                    each_tile=times >= invocations)
 
 
 class GroupModel:
@@ -415,9 +417,7 @@ class GroupModel:
         return edge
 
 
-def _slot(operand: str, level: int) -> str:
-    """The overlap schedule's name for an operand's tile at one level."""
-    return f"{operand}@{level}"
+_slot = slot_name  # the overlap schedule's name for an operand's tile at one level
 
 
 def _stage_step(mapping: Mapping, group: Group, si: int, st: Stage) -> Step:
@@ -429,8 +429,6 @@ def _stage_step(mapping: Mapping, group: Group, si: int, st: Stage) -> Step:
     def here(operand: str) -> str:
         return _slot(operand, min(group.levels, group.placement(operand).last_level))
 
-    reads = [here(a.operand) for a in stmt.accesses[:-1]]
-    if stmt.op.accumulates and stmt.init is None:
-        reads.append(here(stmt.dst.operand))
+    reads, writes = stage_operands(stmt)
     latency = math.ceil(b.capability.latency_cycles * b.node.period_cycles - 1e-9)
-    return Step(b.node.name, 0, 0, latency, tuple(reads), here(stmt.dst.operand))
+    return Step(b.node.name, 0, 0, latency, tuple(map(here, reads)), here(writes))

@@ -21,6 +21,8 @@ from covenant_lab.compiler.alloc import WHOLE, Allocator
 from covenant_lab.compiler.boxes import Box, contains, operand_box
 from covenant_lab.compiler.footprint import tile_uses
 from covenant_lab.compiler.invocation import invocation_cycles, invocation_params
+from covenant_lab.compiler.issue import Issue as _Issue
+from covenant_lab.compiler.issue import Item
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.program import Compute, DramTensor, Instr, Program, TileRef, Transfer
 from covenant_lab.compiler.sites import operand_loops, read_before_written
@@ -66,9 +68,10 @@ class _Emitter:
             )
         return edge
 
-    def _transfer(self, src: TileRef, dst: TileRef, operand: str, kind: str, origin: str) -> None:
+    def _transfer(self, src: TileRef, dst: TileRef, operand: str, kind: str,
+                  origin: str) -> Transfer:
         edge = self._edge(src.storage, dst.storage, operand)
-        self.instrs.append(Transfer(len(self.instrs), edge, src, dst, origin, kind))
+        return Transfer(0, edge, src, dst, origin, kind)  # numbered when issued
 
 
 class _GroupEmitter:
@@ -93,6 +96,7 @@ class _GroupEmitter:
         self._cycles: dict[
             tuple[int, tuple[tuple[str, int], ...]], tuple[int, tuple[tuple[str, int], ...]]
         ] = {}
+        self.issue = _Issue(self)
 
     def _allocate(self) -> None:
         """A slot per tile (its copies side by side), live while the group runs."""
@@ -111,6 +115,7 @@ class _GroupEmitter:
         for p in self.group.placements:
             if p.operand in self.written:
                 self._evict(p, p.first_level)
+        self.issue.flush(self.em.instrs)
 
     def _tiles_of(
         self, level: int, outer: dict[str, tuple[int, int]]
@@ -157,7 +162,8 @@ class _GroupEmitter:
         )
         if needs_data and tile.elements:  # a box wholly in the padding holds nothing
             src = self._source(p, level, box)
-            self.em._transfer(src, tile, p.operand, "load", self.origin)
+            ins = self.em._transfer(src, tile, p.operand, "load", self.origin)
+            self.issue.load(ins, p.operand, level)
         slot.seen.add(box)
         slot.box, slot.tile, slot.dirty = box, tile, False
 
@@ -186,7 +192,9 @@ class _GroupEmitter:
             assert outer.tile is not None
             dst = outer.tile
             outer.dirty = True
-        self.em._transfer(slot.tile, _sub(dst, slot.tile.box), p.operand, "store", self.origin)
+        ins = self.em._transfer(slot.tile, _sub(dst, slot.tile.box), p.operand, "store",
+                                self.origin)
+        self.issue.store(ins)
         slot.dirty = False
 
     def _resident(self, operand: str) -> TileRef:
@@ -196,6 +204,7 @@ class _GroupEmitter:
         return tile
 
     def _compute(self, inner: dict[str, tuple[int, int]]) -> None:
+        computes: list[Item] = []
         for k, (si, st) in enumerate(zip(self.group.stages, self.stages, strict=True)):
             b = self.m.binding(si)
             loops = {lp: inner.get(lp) or self._whole[lp] for lp in st.loops}
@@ -218,9 +227,10 @@ class _GroupEmitter:
                     invocation_params(b.capability, sp, extents),
                 )
             box = tuple((lp, lo, hi) for lp, (lo, hi) in loops.items())
-            self.em.instrs.append(
+            dst = st.stmt.dst.operand
+            computes.append(Item(
                 Compute(
-                    len(self.em.instrs),
+                    0,
                     b.node,
                     b.capability.label,
                     si,
@@ -232,11 +242,13 @@ class _GroupEmitter:
                     f"{self.origin}/stage{si}",
                     ops,
                     timing[1],
-                )
-            )
-            dst = st.stmt.dst.operand
+                ),
+                reads=tuple(t for _, t in tiles),
+                writes=(self._resident(dst),),
+            ))
             p = self.group.placement(dst)
             self.slots[(dst, min(self.group.levels, p.last_level))].dirty = True
+        self.issue.tile(computes)
 
 
 def _sub(outer: TileRef, box: Box) -> TileRef:

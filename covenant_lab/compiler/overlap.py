@@ -2,20 +2,24 @@
 
 Lowering emits, for every innermost tile, the transfers whose tiles change there (the store
 of the tile just left, then the loads) and one invocation of each stage, in the group's
-order; the simulator runs each resource's instructions (a compute unit's invocations, an
-edge's or communication node's transfers) in program order, each after what it depends on.
-Per tile, a step starts when
+order, and issues them in the order of ``issue_order.py`` (loads running one tile ahead,
+the next tile's first stages before a stage that waits on another unit); the simulator runs
+each resource's instructions (a compute unit's invocations, an edge's or communication
+node's transfers) in program order, each after what it depends on. Per tile, a step starts
+when
 
 1. its resource has finished its previous step;
 2. the steps that wrote what it reads are ready (their end plus latency);
 3. when it writes a slot (an operand's tile at one level): the copy of that slot it is about
-   to reuse was last written and read (one copy: in the previous tile; two: the tile before).
+   to reuse was last written and read (one copy: in the previous tile; two: the tile before;
+   a load running ahead into a tile that stays for several tiles waits for nobody).
 
 The first tile pays each transfer in full; later tiles pay its average share (transfers of
-a tile that stays for several innermost tiles are spread over them). Played for a few tiles
-the schedule settles into a period, which may span two tiles (a chain through the two copies
-of a double-buffered operand); the span is the first tile plus the mean period for every
-further tile. Times are ints or numpy arrays (the search's candidates).
+a tile that stays for several innermost tiles are spread over them). A program of up to
+``STEADY`` tiles is played whole (its last tile issues nothing ahead); a longer one settles
+into a period, which may span two tiles (a chain through the two copies of a
+double-buffered operand), and adds it for every further tile. Times are ints or numpy arrays
+(the search's candidates).
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ from typing import Any
 
 import numpy as np
 
-STEADY = 6  # tiles played; the period is the mean of the last two (a chain through an
-PERIOD = 2  # operand's two copies can alternate 600 and 979 cycles per tile)
+from covenant_lab.compiler.issue_order import Use, hoist, leading
+
+STEADY = 7  # tiles played; the period is the mean of two tiles before the last (a chain
+PERIOD = 2  # through an operand's two copies can alternate 600 and 979 cycles per tile)
 
 
 @dataclass(frozen=True)
@@ -41,36 +47,54 @@ class Step:
     reads: tuple[str, ...]  # slots
     writes: str | None
     lag: int = 0  # 1: acts on the previous tile's data (the store of the tile just left)
+    load: bool = False  # a tile's load (or reload) into ``writes``
+    each_tile: Any = True  # a load: where its tile changes every tile (else it stays longer)
 
 
 def compute_span(steps: list[Step], copies: Mapping[str, int], invocations: Any) -> Any:
     """Cycles from the first step's start to the last one's end, for ``invocations``
-    innermost tiles. ``copies``: how many copies each slot rotates through (a slot not
-    listed has a fresh copy every tile)."""
+    innermost tiles (the last tile's stores left out). ``copies``: how many copies each slot
+    rotates through (a slot not listed has a fresh copy every tile).
+
+    Steps are issued as lowering issues them (``issue_order.py``): loads that run ahead act
+    on the next tile, before the others; hoisted stages of the next tile go just before the
+    stage they overtake. A program of up to ``STEADY`` tiles is played in full; a longer one
+    adds the period for every further tile."""
 
     def slot(name: str, tile: int) -> tuple[str, int]:
         return (name, tile % copies[name]) if name in copies else (name, tile)
 
+    first, body = _issue(steps, copies)
+    n = np.minimum(np.asarray(invocations), STEADY)
+    fewest, most = int(n.min()), int(n.max())
     # a step of no time is no instruction: it waits for nothing, and nothing waits for it
     real = [[_real(s.first), _real(s.cycles)] for s in steps]
     free: dict[str, Any] = {}  # resource -> end of its last step
     ready: dict[tuple[str, int], Any] = {}  # slot copy -> when its last write is readable
     read_end: dict[tuple[str, int], Any] = {}  # slot copy -> end of its reads since then
     finish: list[Any] = []
+    last: Any = 0
     for tile in range(STEADY):
-        last: Any = 0
-        for s, when in zip(steps, real, strict=True):
-            t = tile - s.lag
-            mask = when[tile > 0]
-            if t < 0 or mask is False:
+        for k, ahead in first if tile == 0 else body:
+            s, t = steps[k], tile + ahead
+            later = t > 0 or s.lag > 0
+            if t < 0 or t + s.lag >= most:
                 continue
-            cycles = s.first if tile == 0 else s.cycles
+            mask = real[k][later]
+            if t + s.lag >= fewest:  # the last tiles of some candidates only
+                mask = _exists(mask, t + s.lag < n)
+            if mask is False:
+                continue
+            cycles = s.cycles if later else s.first
             start = free.get(s.resource, 0)
             for name in s.reads:
                 start = np.maximum(start, ready.get(slot(name, t), 0))
             own = slot(s.writes, t) if s.writes is not None else None
             if own is not None:  # after the copy's last write and the reads since
-                start = np.maximum(start, np.maximum(ready.get(own, 0), read_end.get(own, 0)))
+                free_at = np.maximum(ready.get(own, 0), read_end.get(own, 0))
+                if ahead > 0 and s.load:  # a tile that stays for several tiles was last
+                    free_at = np.where(s.each_tile, free_at, 0)  # read long before
+                start = np.maximum(start, free_at)
             end = start + cycles
             free[s.resource] = _keep(mask, end, free.get(s.resource, 0))
             for name in s.reads:
@@ -82,8 +106,46 @@ def compute_span(steps: list[Step], copies: Mapping[str, int], invocations: Any)
                 read_end[own] = _keep(mask, 0, read_end.get(own, 0))
             last = np.maximum(last, _keep(mask, end, 0))
         finish.append(last)
-    period = (finish[-1] - finish[-1 - PERIOD]) / PERIOD
-    return finish[0] + period * (np.asarray(invocations) - 1)
+    full = STEADY - 2  # the last tile issues nothing ahead: measure before it
+    period = (finish[full] - finish[full - PERIOD]) / PERIOD
+    return finish[-1] + period * np.maximum(np.asarray(invocations) - STEADY, 0)
+
+
+def _issue(steps: list[Step], copies: Mapping[str, int]) -> tuple[
+        list[tuple[int, int]], list[tuple[int, int]]]:
+    """The order of the first tile and of every later one: (step, tile offset) pairs."""
+    stage_ix = [k for k, s in enumerate(steps) if not s.load and not s.lag]
+    uses = [Use(s.resource, s.reads, s.writes) for s in steps]
+    written = {w for s in steps if not s.load and (w := s.writes) is not None}
+    loads = [k for k, s in enumerate(steps) if s.load]
+    ahead = leading([uses[k] for k in loads], written, copies)
+    lead = [k for k in loads if steps[k].writes in ahead]
+    behind = {w for k in loads if k not in lead and (w := steps[k].writes) is not None}
+    stored = {r for s in steps if s.lag for r in s.reads}
+    h = hoist([uses[k] for k in stage_ix], copies, behind=behind, stored=stored)
+    hoisted = stage_ix[:h.count]
+    before = stage_ix[h.before] if h.count else -1
+    first: list[tuple[int, int]] = []
+    body: list[tuple[int, int]] = [(k, 1) for k in lead]
+    for k, s in enumerate(steps):
+        if k == before:
+            first += [(j, 1) for j in hoisted]
+            body += [(j, 1) for j in hoisted]
+        if stage_ix and k == stage_ix[0]:
+            first += [(j, 1) for j in lead]
+        first.append((k, -s.lag))
+        if k not in lead and k not in hoisted:
+            body.append((k, -s.lag))
+    return first, body
+
+
+def _exists(real: Any, within: Any) -> Any:
+    """True where the step is an instruction of the program played, False where it is not
+    for any candidate, else the mask."""
+    if real is False or within is False:
+        return False
+    mask = np.logical_and(real, within)
+    return True if mask.all() else (False if not mask.any() else mask)
 
 
 def _real(cycles: Any) -> Any:

@@ -209,14 +209,16 @@ def test_weights_stream_from_their_own_memory_through_the_fifo_in_entry_sized_ti
 def test_a_fifo_read_out_of_order_is_a_sanitizer_error() -> None:
     acg = _arch(MINI_TPU, "mini_tpu")
     r = compile(L.matmul((8, 32), (32, 16)), acg)
-    # push w0, run on w0, push w1, run on w1 -> push w0, push w1, run on w1, run on w0
-    # (the accumulation starts on w1 instead: a valid program but for the FIFO's order)
+    # push w0, push w1 (one tile ahead), run on w0, push w2, run on w1 -> push w0, push w1,
+    # run on w1, run on w0, push w2 (the accumulation starts on w1 instead: a valid program
+    # but for the FIFO's order)
     instrs = list(r.program.instrs)
     run0, run1 = [k for k, ins in enumerate(instrs) if isinstance(ins, Compute)][:2]
     first, then = instrs[run0], instrs[run1]
     assert isinstance(first, Compute) and isinstance(then, Compute)
+    assert [instrs[k].dst.storage.name for k in range(run0 - 2, run0)] == ["WFIFO"] * 2  # type: ignore[union-attr]
     instrs[run0], instrs[run1] = replace(first, init=False), replace(then, init=True)
-    order = [*range(run0), run1 - 1, run1, run0, *range(run1 + 1, len(instrs))]
+    order = [*range(run0), run1, run0, *(k for k in range(run0 + 1, len(instrs)) if k != run1)]
     swapped = tuple(replace(instrs[j], index=k) for k, j in enumerate(order))
     bad = Program(r.program.codelet, r.program.arch, r.program.tensors, swapped,
                   extents=r.program.extents)

@@ -1,0 +1,142 @@
+"""Lowering's issue order: a group's instructions, tile by tile, reordered by ``issue_order``.
+
+Lowering hands over, for every innermost tile, the transfers that became due since the
+previous tile (stores of tiles just left, loads of the new ones) and one invocation per
+stage. They are issued as::
+
+    tile 0:   its transfers; the next tile's loads that run ahead; its stages
+    tile k:   the next tile's loads that run ahead; its other transfers; its stages
+
+with the first stages of the next tile placed just before the stage they overtake
+(``issue_order.hoist``). Before moving a stage ahead, the exact tiles are checked: it must
+not touch bytes that the instructions it overtakes write, nor write bytes they use (where a
+tile's box does not change from one tile to the next, the rule's slots would miss it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from covenant_lab.compiler.issue_order import (
+    Hoist,
+    Use,
+    hoist,
+    leading,
+    slot_name,
+    stage_operands,
+)
+from covenant_lab.compiler.program import Instr, TileRef, Transfer
+
+if TYPE_CHECKING:
+    from covenant_lab.compiler.lower import _GroupEmitter
+
+__all__ = ["Issue", "Item"]
+
+
+@dataclass(frozen=True)
+class Item:
+    """An instruction (numbered when issued), the tiles it reads and writes, and whether it
+    is a load running one tile ahead."""
+
+    ins: Instr
+    reads: tuple[TileRef, ...]
+    writes: tuple[TileRef, ...]
+    ahead: bool = False
+
+
+@dataclass
+class _Tile:
+    transfers: list[Item]
+    stages: list[Item]
+
+
+class Issue:
+    """Collects one group's instructions tile by tile; ``flush`` issues them in order."""
+
+    def __init__(self, ge: _GroupEmitter) -> None:
+        levels = ge.group.levels
+        copies = {slot_name(*key): slot.copies for key, slot in ge.slots.items()}
+        homed = [p for p in ge.group.placements if p.home is not None]
+        loads = [Use("", () if level == p.first_level else (slot_name(p.operand, level - 1),),
+                     slot_name(p.operand, level))
+                 for level in range(1, levels + 1) for p in homed
+                 if p.operand not in ge.written and (p.operand, level) in ge.slots]
+
+        def here(operand: str) -> str:
+            return slot_name(operand, min(levels, ge.group.placement(operand).last_level))
+
+        stages = []
+        for si, st in zip(ge.group.stages, ge.stages, strict=True):
+            reads, writes = stage_operands(st.stmt)
+            stages.append(Use(ge.m.binding(si).node.name, tuple(map(here, reads)), here(writes)))
+        self.ahead = leading(loads, {here(s.stmt.dst.operand) for s in ge.stages}, copies)
+        homed_slots = {slot_name(op, level): op for op, level in ge.slots
+                       if any(p.operand == op for p in homed)}
+        self.hoist: Hoist = hoist(
+            stages, copies, behind=set(homed_slots) - self.ahead,
+            stored={name for name, op in homed_slots.items() if op in ge.written},
+        )
+        self.pending: list[Item] = []
+        self.tiles: list[_Tile] = []
+
+    def load(self, ins: Transfer, operand: str, level: int) -> None:
+        """A load of the operand's tile at ``level``, due before the next tile's stages."""
+        ahead = slot_name(operand, level) in self.ahead
+        self.pending.append(Item(ins, (ins.src,), (ins.dst,), ahead))
+
+    def store(self, ins: Transfer) -> None:
+        """A store, due before the next tile's stages."""
+        self.pending.append(Item(ins, (ins.src,), (ins.dst,)))
+
+    def tile(self, stages: list[Item]) -> None:
+        """The stages of one innermost tile (the transfers so far are due before them)."""
+        self.tiles.append(_Tile(self.pending, stages))
+        self.pending = []
+
+    def flush(self, out: list[Instr]) -> None:
+        """Append every instruction collected, in issue order, numbered, to ``out``."""
+        order: list[Item] = []
+        tiles, cut = self.tiles, self.hoist.before
+        done = 0  # stages of this tile already issued with the previous one
+        for k, t in enumerate(tiles):
+            nxt = tiles[k + 1] if k + 1 < len(tiles) else None
+            early = [x for x in nxt.transfers if x.ahead] if nxt is not None else []
+            if k == 0:
+                order += t.transfers + early
+            else:
+                order += early + [x for x in t.transfers if not x.ahead]
+            moved = self._movable(t, nxt)
+            order += t.stages[done:cut] + nxt.stages[:moved] if nxt else t.stages[done:cut]
+            order += t.stages[max(cut, done):]
+            done = moved
+        order += self.pending
+        self.pending, self.tiles = [], []
+        for item in order:
+            n = len(out)
+            out.append(item.ins if item.ins.index == n else replace(item.ins, index=n))
+
+    def _movable(self, t: _Tile, nxt: _Tile | None) -> int:
+        """How many of the next tile's first stages may be issued before this tile's stage
+        ``hoist.before``: the rule's count, cut where the exact tiles clash."""
+        if nxt is None or not self.hoist.count:
+            return 0
+        overtaken = t.stages[self.hoist.before:] + [x for x in nxt.transfers if not x.ahead]
+        count = 0
+        for st in nxt.stages[:self.hoist.count]:
+            if any(_clash(st, other) for other in overtaken):
+                break
+            count += 1
+        return count
+
+
+def _clash(a: Item, b: Item) -> bool:
+    """Whether one of the two writes bytes the other reads or writes."""
+    return any(_overlap(w, x) for w in a.writes for x in (*b.reads, *b.writes)) or any(
+        _overlap(w, x) for w in b.writes for x in a.reads)
+
+
+def _overlap(a: TileRef, b: TileRef) -> bool:
+    if a.storage.name != b.storage.name:
+        return False
+    return a.addr < b.addr + max(b.span_bytes, 1) and b.addr < a.addr + max(a.span_bytes, 1)
