@@ -5,9 +5,11 @@ A file may give, all optional (``docs/arch-format.md``, section *energy and area
 - top level ``energy: {table: horowitz_isscc2014, technology_nm: 45}``: the cited table the
   defaults come from and the technology node they are scaled to (``acg.energy_table``);
 - per storage ``read_pj_per_byte``, ``write_pj_per_byte``, ``leakage_pj_per_cycle`` (one
-  copy; a ``private_to`` storage leaks once per PE) and ``area_mm2`` (all copies);
+  copy; a ``private_to`` storage leaks once per PE; default: the table's leakage extension,
+  per byte of capacity) and ``area_mm2`` (all copies);
 - per communication node and per edge ``pj_per_byte`` (bytes moved through it);
-- per compute node ``idle_pj_per_cycle``, ``busy_pj_per_cycle`` and ``area_mm2``;
+- per compute node ``idle_pj_per_cycle``, ``busy_pj_per_cycle`` (default: both the leakage of
+  its units, the table's extension) and ``area_mm2``;
 - per capability ``pj_per_op`` (one statement execution at its dtypes) and
   ``forward_pj_per_byte`` (one PE-to-PE hop of an operand inside the node).
 
@@ -133,26 +135,31 @@ def _resolve(acg: ACG) -> EnergyModel:
     def pick(section: Section, name: str, fld: str, default: float) -> float:
         return given.get((section, name, fld), default)
 
+    def leak(uw: float) -> float:  # pJ per reference cycle, scaled to the node
+        return et.uw_to_pj_per_cycle(uw, acg.clock_mhz) * pj
+
     storage = {}
     for s in acg.storage_nodes:
         if s.off_chip:
-            access, area = et.dram_pj_per_byte() * pj, 0.0
+            access, area, leakage = et.dram_pj_per_byte() * pj, 0.0, 0.0
         else:
             access = et.sram_pj_per_byte(s.capacity_bytes or 1) * pj
             area = et.sram_area_mm2(s.total_bytes or 0) * um
+            leakage = leak(et.sram_leak_uw(s.capacity_bytes or 0))
         storage[s.name] = StorageEnergy(
             pick(Section.STORAGE, s.name, "read_pj_per_byte", access),
             pick(Section.STORAGE, s.name, "write_pj_per_byte", access),
-            pick(Section.STORAGE, s.name, "leakage_pj_per_cycle", 0.0) * s.replicas,
+            pick(Section.STORAGE, s.name, "leakage_pj_per_cycle", leakage) * s.replicas,
             pick(Section.STORAGE, s.name, "area_mm2", area),
         )
     compute = {}
     caps = {}
     for n in acg.compute_nodes:
         unit_um2 = max((_op_area(c) for c in n.capabilities), default=0.0)
+        static = leak(n.size * max((_op_leak(c) for c in n.capabilities), default=0.0))
         compute[n.name] = ComputeEnergy(
-            pick(Section.COMPUTE, n.name, "idle_pj_per_cycle", 0.0),
-            pick(Section.COMPUTE, n.name, "busy_pj_per_cycle", 0.0),
+            pick(Section.COMPUTE, n.name, "idle_pj_per_cycle", static),
+            pick(Section.COMPUTE, n.name, "busy_pj_per_cycle", static),
             pick(Section.COMPUTE, n.name, "area_mm2", n.size * unit_um2 * um / 1e6),
         )
         for c in n.capabilities:
@@ -192,3 +199,8 @@ def _op_pj(c: Capability) -> float:
 def _op_area(c: Capability) -> float:
     src, dst = _dtypes(c)
     return et.op_area_um2(c.op, src, dst)
+
+
+def _op_leak(c: Capability) -> float:
+    src, dst = _dtypes(c)
+    return et.op_leak_uw(c.op, src, dst)
