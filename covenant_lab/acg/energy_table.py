@@ -75,13 +75,13 @@ __all__ = [
     "dram_pj_per_byte",
     "energy_scale",
     "forward_pj_per_byte",
-    "op_leak_uw",
     "op_area_um2",
+    "op_leak_uw",
     "op_pj",
     "sram_area_mm2",
     "sram_leak_uw",
-    "uw_to_pj_per_cycle",
     "sram_pj_per_byte",
+    "uw_to_pj_per_cycle",
 ]
 
 TABLES = ("horowitz_isscc2014",)  # the tables an architecture file may name
