@@ -119,3 +119,18 @@ def test_bad_layers_and_arch(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["dse", "--arch", str(arch), *sweep, "--layer", "lenet_fc1",
                  "--json", str(arch)]) == 2
     assert "is the same file as --arch" in capsys.readouterr().err
+
+
+def test_dask_at_a_scheduler_address_gives_the_same_front(
+    api: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    out = tmp_path / "front.json"
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address="127.0.0.1:0") as cluster:
+        address = cluster.scheduler_address
+        assert main(["dse", *SWEEP[:-2], "--dask", address, "--json", str(out)]) == 0
+    assert f"8 design points on Dask ({address})" in capsys.readouterr().err
+    doc = json.loads(out.read_text())
+    assert _flags(doc["totals"]) == [(p.arch, p.layer, p.cycles, p.energy_pj, p.area_mm2,
+                                      p.optimal) for p in api.totals]  # type: ignore[attr-defined]
