@@ -61,6 +61,7 @@ COMM_FIELDS = ("pj_per_byte",)
 EDGE_FIELDS = ("pj_per_byte",)
 COMPUTE_FIELDS = ("idle_pj_per_cycle", "busy_pj_per_cycle", "area_mm2")
 CAPABILITY_FIELDS = ("pj_per_op", "forward_pj_per_byte")
+STATIC_FIELDS = ("leakage_pj_per_cycle", "idle_pj_per_cycle", "busy_pj_per_cycle")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,10 @@ class EnergyModel:
 
     def source(self, key: Key) -> str:
         """``"file"`` or the table's name: where the number ``key`` comes from."""
-        return "file" if key in self.given else f"{self.table} at {self.technology_nm:g} nm"
+        if key in self.given:
+            return "file"
+        extension = " (leakage extension)" if key[2] in STATIC_FIELDS else ""
+        return f"{self.table}{extension} at {self.technology_nm:g} nm"
 
     @property
     def area_mm2(self) -> float:

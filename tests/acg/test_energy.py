@@ -92,6 +92,8 @@ def test_a_file_without_energy_loads_with_the_table_defaults() -> None:
     assert model.compute["pe"].area_mm2 == pytest.approx(8 * (282 + 137) * 1e-6)  # 8 PEs
     assert model.source((Section.STORAGE, "SPAD", "read_pj_per_byte")) == \
         "horowitz_isscc2014 at 45 nm"
+    assert model.source((Section.STORAGE, "SPAD", "leakage_pj_per_cycle")) == \
+        "horowitz_isscc2014 (leakage extension) at 45 nm"
 
 
 def test_explicit_numbers_and_the_technology_node() -> None:
