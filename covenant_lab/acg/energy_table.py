@@ -39,12 +39,13 @@ Leakage extension (static power, the second cited source of the defaults):
 - SRAM: CACTI 7 (R. Balasubramonian et al., "CACTI 7: New Tools for Interconnect Exploration
   in Innovative Off-Chip Memories", ACM TACO 14(2), 2017) at 45 nm, ITRS high-performance
   cells and periphery, 360 K, one bank: the run published with the Bit Fusion simulator (H.
-  Sharma et al., ISCA 2018; github.com/hsharma35/bitfusion, ``bitfusion/sram/cacti_sweep.csv``,
-  the tool GeneSys's group uses for its buffers). Its largest array, 16 KiB, leaks 27.127 mW
+  Sharma et al., ISCA 2018, from the ACT Lab like GeneSys; github.com/hsharma35/bitfusion,
+  ``bitfusion/sram/cacti_sweep.csv``). Its largest array, 16 KiB, leaks 27.127 mW
   (subthreshold) + 0.785 mW (gate) = 27.912 mW: 1.7036 uW per byte, taken as linear in
-  capacity (the sweep's smaller arrays leak 1.6-2.0 uW per byte: 128 B 2.03, 1 KiB 1.81,
-  4 KiB 1.84, 8 KiB 1.72). High-performance cells at 360 K are the leaky corner: a file
-  describing low-power SRAM should give its own ``leakage_pj_per_cycle``.
+  capacity (the sweep's smaller arrays leak 1.63-2.11 uW per byte: 128 B 2.03, 512 B 2.11,
+  1 KiB 1.81, 2 KiB 1.63, 4 KiB 1.84 and 2.07 (two port configurations), 8 KiB 1.72).
+  High-performance cells at 360 K are the leaky corner: a file describing low-power SRAM
+  should give its own ``leakage_pj_per_cycle``.
 - Logic (a compute node's ``idle_pj_per_cycle`` and ``busy_pj_per_cycle``, the same: leakage
   does not depend on activity and clock gating is not modelled): Aladdin (Y. S. Shao et al.,
   ISCA 2014) 40 nm unit tables as transcribed in Accelergy's library (github.com/
