@@ -2,14 +2,16 @@
 
 A file may give, all optional (``docs/arch-format.md``, section *energy and area*):
 
-- top level ``energy: {table: horowitz_isscc2014, technology_nm: 45}``: the cited table the
-  defaults come from and the technology node they are scaled to (``acg.energy_table``);
+- top level ``energy: {table: horowitz_isscc2014, technology_nm: 45, leakage: ...}``: the
+  cited table the defaults come from, the technology node they are scaled to, and optionally
+  a cited leakage extension to take static power from (``acg.energy_table``; without one,
+  static power is 0 unless given);
 - per storage ``read_pj_per_byte``, ``write_pj_per_byte``, ``leakage_pj_per_cycle`` (one
-  copy; a ``private_to`` storage leaks once per PE; default: the table's leakage extension,
-  per byte of capacity) and ``area_mm2`` (all copies);
+  copy; a ``private_to`` storage leaks once per PE; default: the leakage extension's, per
+  byte of capacity) and ``area_mm2`` (all copies);
 - per communication node and per edge ``pj_per_byte`` (bytes moved through it);
 - per compute node ``idle_pj_per_cycle``, ``busy_pj_per_cycle`` (default: both the leakage of
-  its units, the table's extension) and ``area_mm2``;
+  its units, from the leakage extension) and ``area_mm2``;
 - per capability ``pj_per_op`` (one statement execution at its dtypes) and
   ``forward_pj_per_byte`` (one PE-to-PE hop of an operand inside the node).
 
@@ -71,6 +73,7 @@ class ArchEnergy:
     table: str = et.TABLES[0]
     technology_nm: float = et.REFERENCE_NM
     given: tuple[tuple[Key, float], ...] = ()  # explicit values, in file order
+    leakage: str | None = None  # the leakage extension opted into (et.LEAKAGE_TABLES), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,7 @@ class EnergyModel:
 
     table: str
     technology_nm: float
+    leakage: str | None  # the leakage extension the static defaults come from; None: 0
     storage: dict[str, StorageEnergy]
     comm: dict[str, float]  # pJ per byte through the comm node
     edges: dict[tuple[str, str], float]  # pJ per byte along the edge
@@ -112,8 +116,10 @@ class EnergyModel:
         """``"file"`` or the table's name: where the number ``key`` comes from."""
         if key in self.given:
             return "file"
-        extension = " (leakage extension)" if key[2] in STATIC_FIELDS else ""
-        return f"{self.table}{extension} at {self.technology_nm:g} nm"
+        if key[2] in STATIC_FIELDS:
+            return (f"{self.leakage} at {self.technology_nm:g} nm" if self.leakage
+                    else "none (0: the file opts into no leakage extension)")
+        return f"{self.table} at {self.technology_nm:g} nm"
 
     @property
     def area_mm2(self) -> float:
@@ -139,8 +145,8 @@ def _resolve(acg: ACG) -> EnergyModel:
     def pick(section: Section, name: str, fld: str, default: float) -> float:
         return given.get((section, name, fld), default)
 
-    def leak(uw: float) -> float:  # pJ per reference cycle, scaled to the node
-        return et.uw_to_pj_per_cycle(uw, acg.clock_mhz) * pj
+    def leak(uw: float) -> float:  # pJ per reference cycle, scaled; 0 unless opted into
+        return et.uw_to_pj_per_cycle(uw, acg.clock_mhz) * pj if spec.leakage else 0.0
 
     storage = {}
     for s in acg.storage_nodes:
@@ -176,6 +182,7 @@ def _resolve(acg: ACG) -> EnergyModel:
     return EnergyModel(
         table=spec.table,
         technology_nm=spec.technology_nm,
+        leakage=spec.leakage,
         storage=storage,
         comm={c.name: pick(Section.COMM, c.name, "pj_per_byte", 0.0) for c in acg.comm_nodes},
         edges={e.key: pick(Section.EDGE, f"{e.src}->{e.dst}", "pj_per_byte", 0.0)

@@ -34,7 +34,12 @@ What the table does not say, and the rule used here instead (each stated where i
 - SRAM area: the 0.346 um^2 bit cell of Intel's 45 nm process (K. Mistry et al., IEDM 2007),
   bit cells only.
 
-Leakage extension (static power, the second cited source of the defaults):
+Leakage extension ``cacti7_hp_45nm`` (static power; a file opts in with ``energy: {leakage:
+cacti7_hp_45nm}``, otherwise static power is 0 unless the file gives it). It is not a default
+because its corner is the leakiest one: on the shipped low-power files it predicts more static
+power than the chips draw in all (Eyeriss's buffers alone 0.49 W against the 278 mW measured
+on AlexNet's convolutions, JSSC 2017; the TPU's 24 MiB Unified Buffer 42 W against 40 W
+measured busy, ISCA 2017), so none of them opts in:
 
 - SRAM: CACTI 7 (R. Balasubramonian et al., "CACTI 7: New Tools for Interconnect Exploration
   in Innovative Off-Chip Memories", ACM TACO 14(2), 2017) at 45 nm, ITRS high-performance
@@ -70,6 +75,7 @@ from covenant_lab.types import DType, OpKind
 
 __all__ = [
     "DEFAULT_CLOCK_MHZ",
+    "LEAKAGE_TABLES",
     "REFERENCE_NM",
     "TABLES",
     "area_scale",
@@ -86,6 +92,8 @@ __all__ = [
 ]
 
 TABLES = ("horowitz_isscc2014",)  # the tables an architecture file may name
+# the leakage extensions a file may opt into (``energy: {leakage: ...}``); none by default
+LEAKAGE_TABLES = ("cacti7_hp_45nm",)
 REFERENCE_NM = 45.0  # the node the table was measured in
 
 # (kind, bits) -> pJ per operation, at 45 nm

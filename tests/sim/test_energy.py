@@ -9,11 +9,11 @@ import pytest
 
 import covenant_lab as cl
 from covenant_lab.acg import load_arch
+from covenant_lab.acg.load import loads_arch, resolve_arch
 from covenant_lab.codelets.library.conv import conv2d
 from covenant_lab.codelets.library.gemm import gemm
 from covenant_lab.compiler.program import Compute, Transfer
 from covenant_lab.sim import Action, Simulator, to_perfetto, to_rows
-from tests.sim._teaching_energy import VECTOR_PJ_PER_CYCLE
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +37,7 @@ def test_the_program_the_hand_derivation_assumes(teaching_gemm: Simulator) -> No
 
 def test_total_energy_by_hand_on_teaching(teaching_gemm: Simulator) -> None:
     # archs/teaching.yaml: DRAM 250 pJ/B, SPAD 2 pJ/B + 1 pJ/cycle leakage, bus 1 pJ/B,
-    # MAC 0.3 pJ, PE-to-PE hop 0.04 pJ/B, array 2 pJ/cycle busy and 0.5 idle; the vector
-    # unit's static power is the table's leakage extension (VECTOR_PJ_PER_CYCLE).
+    # MAC 0.3 pJ, PE-to-PE hop 0.04 pJ/B, array 2 pJ/cycle busy and 0.5 idle.
     # Schedule: load a [0,2), load b [2,4) (16 B at 8 B/cycle), MAC [4,18) (4 + 4 + 4 + 4 - 2
     # cycles), store y [18,26) (64 B); 26 cycles.
     load = 16 * 250 + 16 * 1 + 16 * 2  # DRAM read + bus + SPAD write = 4048
@@ -51,9 +50,8 @@ def test_total_energy_by_hand_on_teaching(teaching_gemm: Simulator) -> None:
     busy = 14 * 2  # 28
     idle = (4 + 8) * 0.5  # array idle [0,4) and [18,26): 6
     leakage = 26 * 1  # the SPAD over the run
-    vector = 26 * VECTOR_PJ_PER_CYCLE  # the vector unit, idle over the whole run: 4.5793
-    hand = 2 * load + store + ops + ports + forward + busy + idle + leakage + vector
-    assert hand == pytest.approx(24568.8 + 4.5793, abs=1e-4)
+    hand = 2 * load + store + ops + ports + forward + busy + idle + leakage
+    assert hand == pytest.approx(24568.8)
     report = teaching_gemm.energy()
     assert report.total_pj == pytest.approx(hand, rel=1e-12)
     bd = report.breakdown
@@ -67,7 +65,6 @@ def test_total_energy_by_hand_on_teaching(teaching_gemm: Simulator) -> None:
     assert bd[("mac_array", Action.BUSY)] == (14, 28)
     assert bd[("mac_array", Action.IDLE)] == (12, 6)
     assert bd[("SPAD", Action.LEAKAGE)] == (26, 26)
-    assert bd[("vector", Action.IDLE)] == (26, pytest.approx(vector))
 
 
 def test_event_energies_sum_to_the_totals_exactly(teaching_gemm: Simulator) -> None:
@@ -82,7 +79,6 @@ def test_event_energies_sum_to_the_totals_exactly(teaching_gemm: Simulator) -> N
         ("transfer", "SPAD->DRAM", 16192.0),
         ("idle", "mac_array", 2.0),
         ("idle", "mac_array", 4.0),
-        ("idle", "vector", pytest.approx(26 * VECTOR_PJ_PER_CYCLE)),
         ("idle", "SPAD", 26.0),
     ]
     assert all(ev.energy_pj == 0 for ev in events if ev.kind == "stall")
@@ -93,7 +89,7 @@ def test_event_energies_sum_to_the_totals_exactly(teaching_gemm: Simulator) -> N
     assert report.by_layer == {"gemm": report.total_pj}
     # without idle events the trace carries the instructions' energy only
     busy = math.fsum(ev.energy_pj for ev in teaching_gemm.trace())
-    assert busy == pytest.approx(report.total_pj - 2 - 4 - 26 - 26 * VECTOR_PJ_PER_CYCLE)
+    assert busy == pytest.approx(report.total_pj - 2 - 4 - 26)
 
 
 def test_perfetto_and_rows_carry_energy(teaching_gemm: Simulator) -> None:
@@ -149,9 +145,11 @@ def test_the_timeline_draws_a_trace_with_idle_events(teaching_gemm: Simulator) -
 
 
 def test_leakage_over_a_layer_is_capacity_times_rate_times_cycles() -> None:
-    """genesys gives no leakage: its IBUF (rows x ibuf_depth = 32 x 4096 bytes) leaks at the
-    table's CACTI 7 rate, 27.912161 mW per 16 KiB at 45 nm, per 1 ns cycle (no clock_mhz)."""
-    arch = load_arch("genesys")
+    """genesys opted into the CACTI 7 leakage extension: its IBUF (rows x ibuf_depth = 32 x
+    4096 bytes) leaks 27.912161 mW per 16 KiB at 45 nm, per 1 ns cycle (no clock_mhz)."""
+    text = resolve_arch("genesys").read_text(encoding="utf-8")
+    arch = loads_arch(text.replace("energy: {table:", "energy: {leakage: cacti7_hp_45nm, table:"),
+                      source="genesys_leaky.yaml")
     sim = Simulator(cl.compile(gemm((64, 64), (64, 64)), arch).program, arch).run()
     rate = 27.912161 / 16384  # pJ per cycle per byte: mW x ns = pJ
     capacity = 32 * 4096
@@ -159,8 +157,7 @@ def test_leakage_over_a_layer_is_capacity_times_rate_times_cycles() -> None:
     bd = sim.energy().breakdown
     cycles = sim.total_cycles
     assert bd[("IBUF", Action.LEAKAGE)] == (cycles, pytest.approx(capacity * rate * cycles))
-    # every on-chip storage alike; DRAM (off chip) does not leak
-    for s in arch.storage_nodes:
+    for s in arch.storage_nodes:  # every on-chip storage alike; DRAM (off chip) does not leak
         if not s.off_chip:
             assert s.capacity_bytes is not None
             assert bd[(s.name, Action.LEAKAGE)][1] == pytest.approx(
