@@ -2,12 +2,16 @@
 
 A file may give, all optional (``docs/arch-format.md``, section *energy and area*):
 
-- top level ``energy: {table: horowitz_isscc2014, technology_nm: 45}``: the cited table the
-  defaults come from and the technology node they are scaled to (``acg.energy_table``);
+- top level ``energy: {table: horowitz_isscc2014, technology_nm: 45, leakage: ...}``: the
+  cited table the defaults come from, the technology node they are scaled to, and optionally
+  a cited leakage extension to take static power from (``acg.energy_table``; without one,
+  static power is 0 unless given);
 - per storage ``read_pj_per_byte``, ``write_pj_per_byte``, ``leakage_pj_per_cycle`` (one
-  copy; a ``private_to`` storage leaks once per PE) and ``area_mm2`` (all copies);
+  copy; a ``private_to`` storage leaks once per PE; default: the leakage extension's, per
+  byte of capacity) and ``area_mm2`` (all copies);
 - per communication node and per edge ``pj_per_byte`` (bytes moved through it);
-- per compute node ``idle_pj_per_cycle``, ``busy_pj_per_cycle`` and ``area_mm2``;
+- per compute node ``idle_pj_per_cycle``, ``busy_pj_per_cycle`` (default: both the leakage of
+  its units, from the leakage extension) and ``area_mm2``;
 - per capability ``pj_per_op`` (one statement execution at its dtypes) and
   ``forward_pj_per_byte`` (one PE-to-PE hop of an operand inside the node).
 
@@ -60,6 +64,7 @@ COMM_FIELDS = ("pj_per_byte",)
 EDGE_FIELDS = ("pj_per_byte",)
 COMPUTE_FIELDS = ("idle_pj_per_cycle", "busy_pj_per_cycle", "area_mm2")
 CAPABILITY_FIELDS = ("pj_per_op", "forward_pj_per_byte")
+STATIC_FIELDS = ("leakage_pj_per_cycle", "idle_pj_per_cycle", "busy_pj_per_cycle")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,7 @@ class ArchEnergy:
     table: str = et.TABLES[0]
     technology_nm: float = et.REFERENCE_NM
     given: tuple[tuple[Key, float], ...] = ()  # explicit values, in file order
+    leakage: str | None = None  # the leakage extension opted into (et.LEAKAGE_TABLES), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,7 @@ class EnergyModel:
 
     table: str
     technology_nm: float
+    leakage: str | None  # the leakage extension the static defaults come from; None: 0
     storage: dict[str, StorageEnergy]
     comm: dict[str, float]  # pJ per byte through the comm node
     edges: dict[EdgeId, float]  # pJ per byte along the edge
@@ -108,7 +115,12 @@ class EnergyModel:
 
     def source(self, key: Key) -> str:
         """``"file"`` or the table's name: where the number ``key`` comes from."""
-        return "file" if key in self.given else f"{self.table} at {self.technology_nm:g} nm"
+        if key in self.given:
+            return "file"
+        if key[2] in STATIC_FIELDS:
+            return (f"{self.leakage} at {self.technology_nm:g} nm" if self.leakage
+                    else "none (0: the file opts into no leakage extension)")
+        return f"{self.table} at {self.technology_nm:g} nm"
 
     @property
     def area_mm2(self) -> float:
@@ -134,26 +146,31 @@ def _resolve(acg: ACG) -> EnergyModel:
     def pick(section: Section, name: str, fld: str, default: float) -> float:
         return given.get((section, name, fld), default)
 
+    def leak(uw: float) -> float:  # pJ per reference cycle, scaled; 0 unless opted into
+        return et.uw_to_pj_per_cycle(uw, acg.clock_mhz) * pj if spec.leakage else 0.0
+
     storage = {}
     for s in acg.storage_nodes:
         if s.off_chip:
-            access, area = et.dram_pj_per_byte() * pj, 0.0
+            access, area, leakage = et.dram_pj_per_byte() * pj, 0.0, 0.0
         else:
             access = et.sram_pj_per_byte(s.capacity_bytes or 1) * pj
             area = et.sram_area_mm2(s.total_bytes or 0) * um
+            leakage = leak(et.sram_leak_uw(s.capacity_bytes or 0))
         storage[s.name] = StorageEnergy(
             pick(Section.STORAGE, s.name, "read_pj_per_byte", access),
             pick(Section.STORAGE, s.name, "write_pj_per_byte", access),
-            pick(Section.STORAGE, s.name, "leakage_pj_per_cycle", 0.0) * s.replicas,
+            pick(Section.STORAGE, s.name, "leakage_pj_per_cycle", leakage) * s.replicas,
             pick(Section.STORAGE, s.name, "area_mm2", area),
         )
     compute = {}
     caps = {}
     for n in acg.compute_nodes:
         unit_um2 = max((_op_area(c) for c in n.capabilities), default=0.0)
+        static = leak(n.size * max((_op_leak(c) for c in n.capabilities), default=0.0))
         compute[n.name] = ComputeEnergy(
-            pick(Section.COMPUTE, n.name, "idle_pj_per_cycle", 0.0),
-            pick(Section.COMPUTE, n.name, "busy_pj_per_cycle", 0.0),
+            pick(Section.COMPUTE, n.name, "idle_pj_per_cycle", static),
+            pick(Section.COMPUTE, n.name, "busy_pj_per_cycle", static),
             pick(Section.COMPUTE, n.name, "area_mm2", n.size * unit_um2 * um / 1e6),
         )
         for c in n.capabilities:
@@ -166,6 +183,7 @@ def _resolve(acg: ACG) -> EnergyModel:
     return EnergyModel(
         table=spec.table,
         technology_nm=spec.technology_nm,
+        leakage=spec.leakage,
         storage=storage,
         comm={c.name: pick(Section.COMM, c.name, "pj_per_byte", 0.0) for c in acg.comm_nodes},
         edges={e.key: pick(Section.EDGE, e.key, "pj_per_byte", 0.0)
@@ -193,3 +211,8 @@ def _op_pj(c: Capability) -> float:
 def _op_area(c: Capability) -> float:
     src, dst = _dtypes(c)
     return et.op_area_um2(c.op, src, dst)
+
+
+def _op_leak(c: Capability) -> float:
+    src, dst = _dtypes(c)
+    return et.op_leak_uw(c.op, src, dst)

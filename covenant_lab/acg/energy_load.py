@@ -57,4 +57,5 @@ def read_energy(doc: Mapping[str, Any], builder: NodeBuilder) -> ArchEnergy:
     section = doc.get("energy") or {}
     nm = (builder.number("energy.technology_nm", section["technology_nm"], limits.TECHNOLOGY_NM)
           if "technology_nm" in section else REFERENCE_NM)
-    return ArchEnergy(section.get("table", TABLES[0]), float(nm), tuple(given))
+    return ArchEnergy(section.get("table", TABLES[0]), float(nm), tuple(given),
+                      section.get("leakage"))

@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from covenant_lab.acg.energy_table import TABLES
+from covenant_lab.acg.energy_table import LEAKAGE_TABLES, TABLES
 from covenant_lab.acg.homes import TensorHome
 from covenant_lab.acg.nodes import Access
 from covenant_lab.acg.schema_check import SchemaError, schema_errors
@@ -177,6 +177,7 @@ _ENERGY = {
     "properties": {
         "table": {"enum": list(TABLES)},  # the cited table of defaults (acg/energy_table.py)
         "technology_nm": _POSITIVE,  # the defaults are scaled from the table's node to this
+        "leakage": {"enum": list(LEAKAGE_TABLES)},  # opt into a cited leakage extension
     },
 }
 

@@ -25,6 +25,7 @@ GROUPS = {
     "compile": "compile a model (or one layer) onto an architecture",
     "simulate": "compile and simulate a model's layers",
     "bench": "benchmark the layer suite: cycles vs ideal bound, compile and sim speed",
+    "dse": "sweep architecture parameters: the Pareto front of cycles, energy, area",
     "report": "write an HTML report of a `covenant bench` results directory",
 }
 

@@ -6,7 +6,7 @@ layer's total and its pJ per operation (per MAC on a MAC array). One unit for th
 the one in which the median layer's total reads 1 to 999 (most cells then have 3-4 figures)::
 
     energy (nJ)     DRAM    SPAD mac_array  moves static   total  pJ/op
-    fc1            24.00    0.38      0.03   0.10   0.06   24.57  383.9
+    fc1            24.00    0.38      0.03   0.10   0.06   24.57  384.0
 """
 
 from __future__ import annotations

@@ -164,8 +164,7 @@ def compile(
     program = lower(mapping, acg)
     elapsed = time.perf_counter() - t0
     est = estimate(mapping, acg)
-    cycles = best.estimate if goal is Objective.CYCLES else est.cycles  # what fallbacks compare
-    fallback = explain_fallbacks(mapping, acg, best.constraints, cycles)
+    fallback = explain_fallbacks(mapping, acg, best.constraints, best.estimate, goal)
     return CompileResult(
         name,
         acg,

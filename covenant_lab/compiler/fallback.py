@@ -11,7 +11,8 @@ After the search has chosen, every stage bound to a fallback node is explained b
 - otherwise the codelet is planned again with the stage restricted to that unit
   (``Constraints.capability``), and the error it raises (a tile that cannot fit, a storage
   no path reaches, ...) is the reason; when that plan succeeds, the reason is the cost
-  model's verdict.
+  model's verdict, in the objective the search minimised (cycles, energy in the unit that
+  suits it, or energy x cycles).
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ from covenant_lab.acg.graph import ACG
 from covenant_lab.codelets.ir import Codelet, Stage
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.mapping import Mapping
+from covenant_lab.compiler.objective import Objective, objective_text
 from covenant_lab.compiler.roles import capability_fits, fits_without_init, stage_roles
 from covenant_lab.compiler.search import plan
 from covenant_lab.errors import MappingError
 from covenant_lab.types import OpKind
 
 __all__ = ["Fallback", "explain_fallbacks", "fallback_note"]
+
+_LEAST = {Objective.ENERGY: " (least energy)", Objective.EDP: " (least energy x cycles)"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,7 @@ def _refusal(
     unit: str,
     chosen: float,
     fallback: str,
+    objective: Objective,
 ) -> str:
     """Why ``unit`` does not run ``stage`` of ``codelet`` (the search put it on ``fallback``)."""
     st = codelet.stages[stage]
@@ -87,22 +92,27 @@ def _refusal(
         return "; ".join(_missing_ports(st, unit, c) for c in caps)
     pinned = tuple((i, w) for i, w in cons.capability if i != stage)
     try:
-        alt = plan(codelet, acg, replace(cons, capability=(*pinned, (stage, unit))))
+        alt = plan(codelet, acg, replace(cons, capability=(*pinned, (stage, unit))),
+                   objective=objective)
     except MappingError as exc:
         return f"{unit}: {exc}"
+    least = _LEAST.get(objective, "")
     return (
-        f"{unit} can run it, but the search estimates {alt.estimate:,.0f} cycles there "
-        f"and {chosen:,.0f} on {fallback}"
+        f"{unit} can run it, but the search{least} estimates "
+        f"{objective_text(objective, alt.estimate)} there and "
+        f"{objective_text(objective, chosen)} on {fallback}"
     )
 
 
 def explain_fallbacks(
-    mapping: Mapping, acg: ACG, cons: Constraints, chosen: float
+    mapping: Mapping, acg: ACG, cons: Constraints, chosen: float,
+    objective: Objective = Objective.CYCLES,
 ) -> tuple[Fallback, ...]:
     """One :class:`Fallback` per stage of ``mapping`` bound to a fallback node.
 
     ``cons`` are the constraints the mapping was searched under, ``chosen`` the search's
-    estimate of it (compared with the preferred unit's when that unit can run the stage).
+    score of it under ``objective`` (compared with the preferred unit's, searched for the
+    same objective, when that unit can run the stage).
     """
     out = []
     required = dict(cons.capability)
@@ -117,7 +127,8 @@ def explain_fallbacks(
             reason = f"the constraint capability={{{b.stage}: '{required[b.stage]}'}} asks for it"
         else:
             reason = "\n".join(
-                _refusal(mapping.codelet, acg, cons, b.stage, unit, chosen, b.node.name)
+                _refusal(mapping.codelet, acg, cons, b.stage, unit, chosen, b.node.name,
+                         objective)
                 for unit in preferred
             )
         out.append(Fallback(b.stage, op, b.node.name, reason, preferred))

@@ -29,9 +29,11 @@ from covenant_lab.acg.energy import EnergyModel, energy_model
 from covenant_lab.acg.nodes import EdgeId
 from covenant_lab.choice import choice
 from covenant_lab.compiler.cost import GroupCost, GroupModel, Prepared
+from covenant_lab.energy_units import format_pj
 from covenant_lab.types import PortRole
 
-__all__ = ["Objective", "group_energy", "group_figures", "objective_of", "plan_score", "score"]
+__all__ = ["Objective", "group_energy", "group_figures", "objective_of", "objective_text",
+           "plan_score", "score"]
 
 
 class Objective(Enum):
@@ -45,6 +47,15 @@ class Objective(Enum):
 def objective_of(value: Objective | str, where: str = "compile") -> Objective:
     """``value`` as an Objective (UsageError naming the choices otherwise)."""
     return choice(Objective, value, "objective", where)
+
+
+def objective_text(objective: Objective, value: float) -> str:
+    """A search score in its unit: ``12,345 cycles``, ``1.23 uJ``, ``4.56e+12 pJ x cycles``."""
+    if objective is Objective.CYCLES:
+        return f"{value:,.0f} cycles"
+    if objective is Objective.ENERGY:
+        return format_pj(value)
+    return f"{value:.3g} pJ x cycles"
 
 
 TIE_PJ_PER_CYCLE = 1e-9  # energy ties (elementwise layers: every tiling moves the same

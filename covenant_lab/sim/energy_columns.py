@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from covenant_lab.energy_units import energy_unit, format_pj
 from covenant_lab.sim.energy import Action, EnergyPart, EnergyReport
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ __all__ = [
 
 #: the actions whose energy is static power (the "static" column)
 STATIC_ACTIONS = frozenset({Action.BUSY, Action.IDLE, Action.LEAKAGE})
-_UNITS = (("J", 1e12), ("mJ", 1e9), ("uJ", 1e6), ("nJ", 1e3), ("pJ", 1.0))
 
 
 class ColumnKind(Enum):
@@ -95,19 +95,3 @@ def operations(report: EnergyReport) -> float:
     return math.fsum(p.amount for p in report.parts if p.action is Action.OP)
 
 
-def energy_unit(pj: float) -> tuple[str, float]:
-    """The largest unit in which ``pj`` is at least 1 (pJ below 1 pJ), and its size in pJ."""
-    for name, size in _UNITS:
-        if abs(pj) >= size:
-            return name, size
-    return _UNITS[-1]
-
-
-def format_pj(pj: float) -> str:
-    """``24568.8`` -> ``24.6 nJ``: three significant figures in the unit that suits."""
-    if pj == 0:
-        return "0 pJ"
-    name, size = energy_unit(pj)
-    v = pj / size
-    decimals = 0 if abs(v) >= 100 else 1 if abs(v) >= 10 else 2
-    return f"{v:.{decimals}f} {name}"

@@ -14,7 +14,10 @@ from covenant_lab.compiler import (
     compile,
     compile_model,
 )
-from covenant_lab.compiler.fallback import fallback_note
+from covenant_lab.compiler.fallback import explain_fallbacks, fallback_note
+from covenant_lab.compiler.objective import Objective, objective_text
+from covenant_lab.compiler.search import plan
+from covenant_lab.energy_units import format_pj
 from covenant_lab.types import OpKind
 from tests.compiler._hosted import hosted, hosted_model
 
@@ -134,3 +137,36 @@ def test_with_every_op_somewhere_the_model_fuses_and_compiles() -> None:
         (1, OpKind.ADD),
         (2, OpKind.SIGMOID),
     ]
+
+
+@pytest.mark.parametrize("objective", list(Objective))
+def test_the_explanation_compares_the_objective_the_search_minimised(
+    objective: Objective,
+) -> None:
+    """A MatMul pinned to the host, explained as if nothing had asked for that: the
+    accelerator can run it, and the reason compares the two plans in the objective's own
+    unit (cycles; energy in pJ/nJ/uJ; energy x cycles), each searched for that objective."""
+    acg = hosted()
+    layer = L.matmul((16, 40), (40, 24))
+    on = {u: Constraints.of(capability={0: u}) for u in ("host", "accel")}
+    score = {u: plan(layer, acg, c, objective=objective).estimate for u, c in on.items()}
+    pinned = compile(layer, acg, on["host"], objective=objective)
+    (f,) = explain_fallbacks(pinned.mapping, acg, Constraints(), score["host"], objective)
+    least = {Objective.CYCLES: "", Objective.ENERGY: " (least energy)",
+             Objective.EDP: " (least energy x cycles)"}[objective]
+    assert f.reason == (f"accel can run it, but the search{least} estimates "
+                        f"{objective_text(objective, score['accel'])} there and "
+                        f"{objective_text(objective, score['host'])} on host")
+    unit = {Objective.CYCLES: " cycles", Objective.ENERGY: "J", Objective.EDP: " pJ x cycles"}
+    assert f.reason.count(unit[objective]) == 2
+    assert score["accel"] < score["host"]  # the host is the slower and costlier unit
+    if objective is Objective.ENERGY:  # the energies themselves, not cycles
+        assert score["host"] == pytest.approx(pinned.estimate.energy_pj, rel=1e-3)
+        assert format_pj(score["host"]) in f.reason
+
+
+def test_objective_text_units() -> None:
+    assert objective_text(Objective.CYCLES, 12345.4) == "12,345 cycles"
+    assert objective_text(Objective.ENERGY, 24568.8) == "24.6 nJ"
+    assert objective_text(Objective.ENERGY, 3.2e6) == "3.20 uJ"
+    assert objective_text(Objective.EDP, 4.56e12) == "4.56e+12 pJ x cycles"

@@ -9,6 +9,7 @@ import pytest
 
 import covenant_lab as cl
 from covenant_lab.acg import load_arch
+from covenant_lab.acg.load import loads_arch, resolve_arch
 from covenant_lab.codelets.library.conv import conv2d
 from covenant_lab.codelets.library.gemm import gemm
 from covenant_lab.compiler.program import Compute, Transfer
@@ -141,3 +142,24 @@ def test_the_timeline_draws_a_trace_with_idle_events(teaching_gemm: Simulator) -
     with_idle = Timeline(teaching_gemm.trace(idle=True))
     plain = Timeline(teaching_gemm.trace())
     assert with_idle.rows == plain.rows and len(with_idle.events) == len(plain.events) == 6
+
+
+def test_leakage_over_a_layer_is_capacity_times_rate_times_cycles() -> None:
+    """genesys opted into the CACTI 7 leakage extension: its IBUF (rows x ibuf_depth = 32 x
+    4096 bytes) leaks 27.912161 mW per 16 KiB at 45 nm, per 1 ns cycle (no clock_mhz)."""
+    text = resolve_arch("genesys").read_text(encoding="utf-8")
+    arch = loads_arch(text.replace("energy: {table:", "energy: {leakage: cacti7_hp_45nm, table:"),
+                      source="genesys_leaky.yaml")
+    sim = Simulator(cl.compile(gemm((64, 64), (64, 64)), arch).program, arch).run()
+    rate = 27.912161 / 16384  # pJ per cycle per byte: mW x ns = pJ
+    capacity = 32 * 4096
+    assert rate * capacity == pytest.approx(223.297288)
+    bd = sim.energy().breakdown
+    cycles = sim.total_cycles
+    assert bd[("IBUF", Action.LEAKAGE)] == (cycles, pytest.approx(capacity * rate * cycles))
+    for s in arch.storage_nodes:  # every on-chip storage alike; DRAM (off chip) does not leak
+        if not s.off_chip:
+            assert s.capacity_bytes is not None
+            assert bd[(s.name, Action.LEAKAGE)][1] == pytest.approx(
+                s.capacity_bytes * rate * cycles)
+    assert ("DRAM", Action.LEAKAGE) not in bd
