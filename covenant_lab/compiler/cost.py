@@ -25,7 +25,7 @@ from covenant_lab.compiler.footprint import access_axes, bounding_elements, stor
 from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.overlap import Step, compute_span
-from covenant_lab.compiler.sites import move_counts, operand_loops, read_before_written
+from covenant_lab.compiler.sites import counts_key, move_counts, operand_loops, read_before_written
 
 Tiles = Sequence[np.ndarray]  # per level: (N, n_tile_loops) int array
 
@@ -132,6 +132,9 @@ class Prepared:
     compute: dict[str, np.ndarray]  # compute node -> busy cycles
     stage_cycles: list[np.ndarray | int]  # one invocation of each stage
     inner: dict[str, np.ndarray | int]  # loop -> its innermost tile size (an invocation's)
+    # (operand, level, sites.counts_key) -> its moves' _Charges: equal under loop orders with
+    # equal keys, so each is worked out once per batch (GroupModel._charges)
+    charges: dict[object, list[_Charge]] = field(default_factory=dict, repr=False, compare=False)
 
 
 
@@ -146,6 +149,17 @@ class _TransferTotals:
     moves: list[_Move]  # every kind of move, in the order lowering emits them per tile
     first: np.ndarray  # longest chain of first loads of an operand that is only read
     last: np.ndarray  # longest store of a written operand
+
+
+@dataclass(frozen=True)
+class _Charge:
+    """One kind of tile move with what it adds to the totals, per candidate."""
+
+    key: str  # the edge "A->B"
+    via: str | None  # its communication node
+    move: _Move
+    moved: np.ndarray  # bytes
+    one: np.ndarray  # cycles of one move with its latency (0 where it never moves)
 
 
 @dataclass(frozen=True)
@@ -242,9 +256,7 @@ class GroupModel:
     def cost_of(self, prep: Prepared, orders: Sequence[Sequence[str]]) -> GroupCost:
         """Cost of prepared tilings under one loop order per level."""
         n = prep.n
-        totals = self._transfer_totals(
-            prep, orders, n
-        )
+        totals = self._transfer_totals(prep, orders, n)
         busiest = np.zeros(n)
         for v in totals.transfer.values():
             busiest = np.maximum(busiest, v)
@@ -326,69 +338,69 @@ class GroupModel:
             for p in self.g.placements:
                 if p.home is None or not p.has_tile(level):
                     continue
-                count, distinct = self._counts(p, level, prep, orders)
-                inner = p.at(level).name
-                outer = p.home_bytes if level == p.first_level else p.bytes_at(level - 1)
-                for edge, times in self._moves(p, level, count, distinct):
-                    width = p.bytes_at(level) if edge.dst == inner else outer  # at the arrival
-                    nbytes = prep.elems[(p.operand, level)] * width
-                    self._add_move(totals, p, level, edge, times, nbytes)
-                    one = np.where(times > 0, nbytes / self.acg.transfer_rate(edge)
-                                   + self.acg.transfer_latency(edge), 0)
-                    if edge.dst != inner:  # the last tile's stores, level by level outwards
-                        ends[p.operand] = ends.get(p.operand, 0) + one
+                for c in self._charges(p, level, prep, orders):
+                    self._add_move(totals, c)
+                    if c.move.store:  # the last tile's stores, level by level outwards
+                        ends[p.operand] = ends.get(p.operand, 0) + c.one
                     elif p.operand not in self.written:  # the first tile's loads
-                        chains[p.operand] = chains.get(p.operand, 0) + one
+                        chains[p.operand] = chains.get(p.operand, 0) + c.one
         for chain in chains.values():
             totals.first = np.maximum(totals.first, chain)
         for end in ends.values():
             totals.last = np.maximum(totals.last, end)
         return totals
 
-    def _add_move(
-        self,
-        totals: _TransferTotals,
-        p: Placement,
-        level: int,
-        edge: Edge,
-        times: np.ndarray,
-        nbytes: np.ndarray,
-    ) -> None:
-        """Charge ``times`` moves of ``nbytes`` over ``edge`` (and its comm node) to ``totals``."""
-        totals.instructions = totals.instructions + times
-        rate = self.acg.transfer_rate(edge)
-        moved = times * nbytes
-        busy = moved / rate  # latencies delay what waits for it, not the edge
-        key = f"{edge.src}->{edge.dst}"
-        totals.transfer[key] = totals.transfer.get(key, 0) + busy
-        totals.traffic[key] = totals.traffic.get(key, 0) + moved
-        totals.moves_per_edge[key] = totals.moves_per_edge.get(key, 0) + times
-        if edge.via:
-            totals.transfer[edge.via] = totals.transfer.get(edge.via, 0) + busy
-        latency = self.acg.transfer_latency(edge)
-        store = edge.dst != p.at(level).name
-        here, there = _slot(p.operand, level), _slot(p.operand, level - 1)
-        outer = () if level == p.first_level else (there,)
-        move = _Move(edge.via or key, times, nbytes / rate, busy, latency, store,
-                     (here,) if store else outer, (outer or (None,))[0] if store else here)
-        totals.moves.append(move)
+    def _add_move(self, totals: _TransferTotals, c: _Charge) -> None:
+        """Charge a kind of move (over its edge and comm node) to ``totals``."""
+        totals.instructions = totals.instructions + c.move.times
+        totals.transfer[c.key] = totals.transfer.get(c.key, 0) + c.move.busy
+        totals.traffic[c.key] = totals.traffic.get(c.key, 0) + c.moved
+        totals.moves_per_edge[c.key] = totals.moves_per_edge.get(c.key, 0) + c.move.times
+        if c.via:
+            totals.transfer[c.via] = totals.transfer.get(c.via, 0) + c.move.busy
+        totals.moves.append(c.move)
 
-    def _counts(
+    def _charges(
         self, p: Placement, level: int, prep: Prepared, orders: Sequence[Sequence[str]]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Times the operand's box at ``level`` changes, and how many distinct boxes it has
-        (``sites.move_counts``; loops no candidate iterates are left out: one trip changes
-        nothing)."""
+    ) -> list[_Charge]:
+        """The moves of the operand's tile at ``level``: each edge, the times the tile's box
+        changes (``sites.move_counts``; loops no candidate iterates are left out: one trip
+        changes nothing), and what they cost. Orders with the same ``sites.counts_key``
+        share them (``Prepared.charges``)."""
         uses = self.uses[p.operand]
-        flags, steps = [], []
+        flags, where = [], []
         for lvl in range(level):
             for lp in orders[lvl]:
                 k = self.position[lp]
                 if prep.iterating[lvl][k]:
                     flags.append(lp in uses)
-                    steps.append(prep.trips[lvl][:, k])
+                    where.append((lvl, k))
+        key = (p.operand, level, counts_key(flags, where))
+        if key in prep.charges:
+            return prep.charges[key]
+        steps = [prep.trips[lvl][:, k] for lvl, k in where]
         _, moves, distinct = move_counts(flags, steps, site_too=False)
-        return np.broadcast_to(moves, (prep.n,)), np.broadcast_to(distinct, (prep.n,))
+        count, distinct = np.broadcast_to(moves, (prep.n,)), np.broadcast_to(distinct, (prep.n,))
+        inner = p.at(level).name
+        outer = p.home_bytes if level == p.first_level else p.bytes_at(level - 1)
+        out = []
+        for edge, times in self._moves(p, level, count, distinct):
+            width = p.bytes_at(level) if edge.dst == inner else outer  # at the arrival
+            nbytes = prep.elems[(p.operand, level)] * width
+            rate = self.acg.transfer_rate(edge)
+            moved = times * nbytes
+            busy = moved / rate  # latencies delay what waits for it, not the edge
+            key_e = f"{edge.src}->{edge.dst}"
+            latency = self.acg.transfer_latency(edge)
+            store = edge.dst != inner
+            here, there = _slot(p.operand, level), _slot(p.operand, level - 1)
+            up = () if level == p.first_level else (there,)
+            move = _Move(edge.via or key_e, times, nbytes / rate, busy, latency, store,
+                         (here,) if store else up, (up or (None,))[0] if store else here)
+            one = np.where(times > 0, nbytes / rate + latency, 0)
+            out.append(_Charge(key_e, edge.via, move, moved, one))
+        prep.charges[key] = out
+        return out
 
     def _moves(
         self, p: Placement, level: int, count: np.ndarray, distinct: np.ndarray
