@@ -27,14 +27,20 @@ class GroupMemo:
     def __init__(self, search: Callable[..., Searched]) -> None:
         self._search = search
         self._got: dict[object, Searched | ScheduleError] = {}
+        self._kept: list[object] = []
 
     def get(self, m: Mapping, g: Group, acg: ACG, cons: Constraints, **options: Any) -> Searched:
-        key = (g, tuple(m.bindings[i] for i in g.stages), tuple(m.spatial[i] for i in g.stages))
+        bindings = tuple(m.bindings[i] for i in g.stages)
+        # units and capabilities by identity (hashing a capability's timing expressions
+        # costs more than the lookup saves); the memo keeps the bindings, so no id is reused
+        units = tuple((b.stage, id(b.node), id(b.capability), b.roles) for b in bindings)
+        key = (g, units, tuple(m.spatial[i] for i in g.stages))
         if key not in self._got:
             try:
                 self._got[key] = self._search(m, g, acg, cons, **options)
             except ScheduleError as exc:
                 self._got[key] = exc
+            self._kept.append(bindings)
         got = self._got[key]
         if isinstance(got, ScheduleError):
             raise got
