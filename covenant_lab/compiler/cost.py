@@ -378,9 +378,11 @@ class GroupModel:
         key = (p.operand, level, counts_key(flags, where))
         if key in prep.charges:
             return prep.charges[key]
-        steps = [prep.trips[lvl][:, k] for lvl, k in where]
-        _, moves, distinct = move_counts(flags, steps, site_too=False)
-        count, distinct = np.broadcast_to(moves, (prep.n,)), np.broadcast_to(distinct, (prep.n,))
+        end = max((i + 1 for i, used in enumerate(flags) if used), default=0)  # none after
+        steps = [prep.trips[lvl][:, k] for lvl, k in where[:end]]  # the last used one counts
+        _, moves, distinct = move_counts(flags[:end], steps, site_too=False)
+        count, distinct = (np.broadcast_to(v, (prep.n,)) if np.ndim(v) == 0 else v
+                           for v in (moves, distinct))  # arrays of the candidates already
         inner = p.at(level).name
         outer = p.home_bytes if level == p.first_level else p.bytes_at(level - 1)
         out = []
