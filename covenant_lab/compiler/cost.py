@@ -132,8 +132,7 @@ class Prepared:
     compute: dict[str, np.ndarray]  # compute node -> busy cycles
     stage_cycles: list[np.ndarray | int]  # one invocation of each stage
     inner: dict[str, np.ndarray | int]  # loop -> its innermost tile size (an invocation's)
-    # (operand, level, sites.counts_key) -> its moves' _Charges: equal under loop orders with
-    # equal keys, so each is worked out once per batch (GroupModel._charges)
+    # (operand, level, sites.counts_key) -> its moves (equal for equal keys: GroupModel._charges)
     charges: dict[object, list[_Charge]] = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -244,8 +243,9 @@ class GroupModel:
             node = self.m.binding(si).node.name
             compute[node] = compute.get(node, 0) + cycles * invocations
         iterating = [[bool(x) for x in np.atleast_1d((t > 1).any(axis=0))] for t in trips]
-        return Prepared(n, trips, iterating, elems, self._fits(level_sizes, n, from_level),
-                        invocations, compute, one, level_sizes[-1])
+        fits = self._fits(level_sizes, n, from_level, elems)
+        return Prepared(n, trips, iterating, elems, fits, invocations, compute, one,
+                        level_sizes[-1])
 
     def cost(
         self, tiles: Tiles, orders: Sequence[Sequence[str]], *, from_level: int = 1
@@ -285,17 +285,17 @@ class GroupModel:
                     elems[(p.operand, level)] = self.elements(p.operand, level_sizes[level - 1])
         return elems
 
-    def _fits(
-        self, level_sizes: list[dict[str, np.ndarray | int]], n: int, from_level: int
-    ) -> np.ndarray:
+    def _fits(self, level_sizes: list[dict[str, np.ndarray | int]], n: int, from_level: int,
+              elems: dict[tuple[str, int], np.ndarray]) -> np.ndarray:
         """Capacity check: whether each tiling's tiles (levels >= ``from_level``) fit storage
-        (``footprint.stored``: the rule lowering allocates by)."""
+        (``footprint.stored``: the rule lowering allocates by; ``elems``: the tiles')."""
         used: dict[StorageNode, np.ndarray] = {}
         for level in range(max(from_level, 1), self.g.levels + 1):
             for p in self.g.placements:
                 if p.has_tile(level):
                     store, _, copies, need = stored(self.m, self.g, p, level,
-                                                    level_sizes[level - 1])
+                                                    level_sizes[level - 1],
+                                                    elems[(p.operand, level)])
                     used[store] = used.get(store, 0) + need * copies
         fits = np.ones(n, dtype=bool)
         for store, nbytes in used.items():
