@@ -26,7 +26,7 @@ from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.issue_order import slot_name, stage_operands
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.overlap import Step, compute_span
-from covenant_lab.compiler.sites import move_counts, operand_loops, read_before_written
+from covenant_lab.compiler.sites import counts_key, move_counts, operand_loops, read_before_written
 
 Tiles = Sequence[np.ndarray]  # per level: (N, n_tile_loops) int array
 
@@ -133,6 +133,8 @@ class Prepared:
     compute: dict[str, np.ndarray]  # compute node -> busy cycles
     stage_cycles: list[np.ndarray | int]  # one invocation of each stage
     inner: dict[str, np.ndarray | int]  # loop -> its innermost tile size (an invocation's)
+    # (operand, level, sites.counts_key) -> its moves (equal for equal keys: GroupModel._charges)
+    charges: dict[object, list[_Charge]] = field(default_factory=dict, repr=False, compare=False)
 
 
 
@@ -147,6 +149,17 @@ class _TransferTotals:
     moves: list[_Move]  # every kind of move, in the order lowering emits them per tile
     first: np.ndarray  # longest chain of first loads of an operand that is only read
     last: np.ndarray  # longest store of a written operand
+
+
+@dataclass(frozen=True)
+class _Charge:
+    """One kind of tile move with what it adds to the totals, per candidate."""
+
+    key: EdgeId
+    via: str | None  # its communication node
+    move: _Move
+    moved: np.ndarray  # bytes
+    one: np.ndarray  # cycles of one move with its latency (0 where it never moves)
 
 
 @dataclass(frozen=True)
@@ -232,8 +245,9 @@ class GroupModel:
             node = self.m.binding(si).node.name
             compute[node] = compute.get(node, 0) + cycles * invocations
         iterating = [[bool(x) for x in np.atleast_1d((t > 1).any(axis=0))] for t in trips]
-        return Prepared(n, trips, iterating, elems, self._fits(level_sizes, n, from_level),
-                        invocations, compute, one, level_sizes[-1])
+        fits = self._fits(level_sizes, n, from_level, elems)
+        return Prepared(n, trips, iterating, elems, fits, invocations, compute, one,
+                        level_sizes[-1])
 
     def cost(
         self, tiles: Tiles, orders: Sequence[Sequence[str]], *, from_level: int = 1
@@ -244,9 +258,7 @@ class GroupModel:
     def cost_of(self, prep: Prepared, orders: Sequence[Sequence[str]]) -> GroupCost:
         """Cost of prepared tilings under one loop order per level."""
         n = prep.n
-        totals = self._transfer_totals(
-            prep, orders, n
-        )
+        totals = self._transfer_totals(prep, orders, n)
         busiest = np.zeros(n)
         for v in totals.transfer.values():
             busiest = np.maximum(busiest, v)
@@ -275,17 +287,17 @@ class GroupModel:
                     elems[(p.operand, level)] = self.elements(p.operand, level_sizes[level - 1])
         return elems
 
-    def _fits(
-        self, level_sizes: list[dict[str, np.ndarray | int]], n: int, from_level: int
-    ) -> np.ndarray:
+    def _fits(self, level_sizes: list[dict[str, np.ndarray | int]], n: int, from_level: int,
+              elems: dict[tuple[str, int], np.ndarray]) -> np.ndarray:
         """Capacity check: whether each tiling's tiles (levels >= ``from_level``) fit storage
-        (``footprint.stored``: the rule lowering allocates by)."""
+        (``footprint.stored``: the rule lowering allocates by; ``elems``: the tiles')."""
         used: dict[StorageNode, np.ndarray] = {}
         for level in range(max(from_level, 1), self.g.levels + 1):
             for p in self.g.placements:
                 if p.has_tile(level):
                     store, _, copies, need = stored(self.m, self.g, p, level,
-                                                    level_sizes[level - 1])
+                                                    level_sizes[level - 1],
+                                                    elems[(p.operand, level)])
                     used[store] = used.get(store, 0) + need * copies
         fits = np.ones(n, dtype=bool)
         for store, nbytes in used.items():
@@ -328,69 +340,71 @@ class GroupModel:
             for p in self.g.placements:
                 if p.home is None or not p.has_tile(level):
                     continue
-                count, distinct = self._counts(p, level, prep, orders)
-                inner = p.at(level).name
-                outer = p.home_bytes if level == p.first_level else p.bytes_at(level - 1)
-                for edge, times in self._moves(p, level, count, distinct):
-                    width = p.bytes_at(level) if edge.dst == inner else outer  # at the arrival
-                    nbytes = prep.elems[(p.operand, level)] * width
-                    self._add_move(totals, p, level, edge, times, nbytes)
-                    one = np.where(times > 0, nbytes / self.acg.transfer_rate(edge)
-                                   + self.acg.transfer_latency(edge), 0)
-                    if edge.dst != inner:  # the last tile's stores, level by level outwards
-                        ends[p.operand] = ends.get(p.operand, 0) + one
+                for c in self._charges(p, level, prep, orders):
+                    self._add_move(totals, c)
+                    if c.move.store:  # the last tile's stores, level by level outwards
+                        ends[p.operand] = ends.get(p.operand, 0) + c.one
                     elif p.operand not in self.written:  # the first tile's loads
-                        chains[p.operand] = chains.get(p.operand, 0) + one
+                        chains[p.operand] = chains.get(p.operand, 0) + c.one
         for chain in chains.values():
             totals.first = np.maximum(totals.first, chain)
         for end in ends.values():
             totals.last = np.maximum(totals.last, end)
         return totals
 
-    def _add_move(
-        self,
-        totals: _TransferTotals,
-        p: Placement,
-        level: int,
-        edge: Edge,
-        times: np.ndarray,
-        nbytes: np.ndarray,
-    ) -> None:
-        """Charge ``times`` moves of ``nbytes`` over ``edge`` (and its comm node) to ``totals``."""
-        totals.instructions = totals.instructions + times
-        rate = self.acg.transfer_rate(edge)
-        moved = times * nbytes
-        busy = moved / rate  # latencies delay what waits for it, not the edge
-        key = edge.key
-        totals.transfer[key] = totals.transfer.get(key, 0) + busy
-        totals.traffic[key] = totals.traffic.get(key, 0) + moved
-        totals.moves_per_edge[key] = totals.moves_per_edge.get(key, 0) + times
-        if edge.via:
-            totals.transfer[edge.via] = totals.transfer.get(edge.via, 0) + busy
-        latency = self.acg.transfer_latency(edge)
-        store = edge.dst != p.at(level).name
-        here, there = _slot(p.operand, level), _slot(p.operand, level - 1)
-        outer = () if level == p.first_level else (there,)
-        move = _Move(edge.via or key, times, nbytes / rate, busy, latency, store,
-                     (here,) if store else outer, (outer or (None,))[0] if store else here)
-        totals.moves.append(move)
+    def _add_move(self, totals: _TransferTotals, c: _Charge) -> None:
+        """Charge a kind of move (over its edge and comm node) to ``totals``."""
+        totals.instructions = totals.instructions + c.move.times
+        totals.transfer[c.key] = totals.transfer.get(c.key, 0) + c.move.busy
+        totals.traffic[c.key] = totals.traffic.get(c.key, 0) + c.moved
+        totals.moves_per_edge[c.key] = totals.moves_per_edge.get(c.key, 0) + c.move.times
+        if c.via:
+            totals.transfer[c.via] = totals.transfer.get(c.via, 0) + c.move.busy
+        totals.moves.append(c.move)
 
-    def _counts(
+    def _charges(
         self, p: Placement, level: int, prep: Prepared, orders: Sequence[Sequence[str]]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Times the operand's box at ``level`` changes, and how many distinct boxes it has
-        (``sites.move_counts``; loops no candidate iterates are left out: one trip changes
-        nothing)."""
+    ) -> list[_Charge]:
+        """The moves of the operand's tile at ``level``: each edge, the times the tile's box
+        changes (``sites.move_counts``; loops no candidate iterates are left out: one trip
+        changes nothing), and what they cost. Orders with the same ``sites.counts_key``
+        share them (``Prepared.charges``)."""
         uses = self.uses[p.operand]
-        flags, steps = [], []
+        flags, where = [], []
         for lvl in range(level):
             for lp in orders[lvl]:
                 k = self.position[lp]
                 if prep.iterating[lvl][k]:
                     flags.append(lp in uses)
-                    steps.append(prep.trips[lvl][:, k])
-        _, moves, distinct = move_counts(flags, steps, site_too=False)
-        return np.broadcast_to(moves, (prep.n,)), np.broadcast_to(distinct, (prep.n,))
+                    where.append((lvl, k))
+        key = (p.operand, level, counts_key(flags, where))
+        if key in prep.charges:
+            return prep.charges[key]
+        end = max((i + 1 for i, used in enumerate(flags) if used), default=0)  # none after
+        steps = [prep.trips[lvl][:, k] for lvl, k in where[:end]]  # the last used one counts
+        _, moves, distinct = move_counts(flags[:end], steps, site_too=False)
+        count, distinct = (np.broadcast_to(v, (prep.n,)) if np.ndim(v) == 0 else v
+                           for v in (moves, distinct))  # arrays of the candidates already
+        inner = p.at(level).name
+        outer = p.home_bytes if level == p.first_level else p.bytes_at(level - 1)
+        out = []
+        for edge, times in self._moves(p, level, count, distinct):
+            width = p.bytes_at(level) if edge.dst == inner else outer  # at the arrival
+            nbytes = prep.elems[(p.operand, level)] * width
+            rate = self.acg.transfer_rate(edge)
+            moved = times * nbytes
+            busy = moved / rate  # latencies delay what waits for it, not the edge
+            key_e = edge.key
+            latency = self.acg.transfer_latency(edge)
+            store = edge.dst != inner
+            here, there = _slot(p.operand, level), _slot(p.operand, level - 1)
+            up = () if level == p.first_level else (there,)
+            move = _Move(edge.via or key_e, times, nbytes / rate, busy, latency, store,
+                         (here,) if store else up, (up or (None,))[0] if store else here)
+            one = np.where(times > 0, nbytes / rate + latency, 0)
+            out.append(_Charge(key_e, edge.via, move, moved, one))
+        prep.charges[key] = out
+        return out
 
     def _moves(
         self, p: Placement, level: int, count: np.ndarray, distinct: np.ndarray

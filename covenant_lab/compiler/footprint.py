@@ -105,26 +105,29 @@ def pe_sizes(
 
 
 def stored(
-    mapping: Mapping, group: Group, p: Placement, level: int, sizes: MappingABC[str, Any]
+    mapping: Mapping, group: Group, p: Placement, level: int, sizes: MappingABC[str, Any],
+    elements: Any = None,
 ) -> tuple[StorageNode, Any, int, Any]:
     """How the operand's tile at ``level`` sits in its storage, for loop blocks ``sizes``
     (ints, or arrays of candidates): (storage, bytes of one copy rounded up to the storage's
     word, copies, bytes of one copy counted against ``capacity_bytes``). A private storage
-    counts what one PE holds; the copies are the placement's (``Placement.copies``)."""
+    counts what one PE holds; the copies are the placement's (``Placement.copies``).
+    ``elements``: the tile's elements for ``sizes``, when the caller has them already."""
     store = p.at(level)
-    axes = access_axes(mapping.stages_of(group), p.operand)
-    shape = mapping.codelet.operand(p.operand).shape
     word = max(store.word_bytes, 1)
     width = p.bytes_at(level)
 
     def words(elements: Any) -> Any:
         return -(-(elements * width) // word) * word
 
-    nbytes = words(bounding_elements(axes, shape, sizes))
+    def count(sizes: MappingABC[str, Any]) -> Any:
+        axes = access_axes(mapping.stages_of(group), p.operand)
+        return bounding_elements(axes, mapping.codelet.operand(p.operand).shape, sizes)
+
+    nbytes = words(count(sizes) if elements is None else elements)
     need = nbytes
     if store.private_to is not None:
-        need = words(bounding_elements(axes, shape, pe_sizes(mapping, group, sizes,
-                                                             store.private_to)))
+        need = words(count(pe_sizes(mapping, group, sizes, store.private_to)))
     copies = p.copies(level)
     return store, nbytes, copies, need
 

@@ -20,6 +20,7 @@ from covenant_lab.compiler.candidates import BATCH_LIMIT, candidate_lists, grid
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.cost import GroupCost, GroupModel, schedule_all
 from covenant_lab.compiler.forms import codelet_forms
+from covenant_lab.compiler.group_memo import GroupMemo
 from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.mapping import Group, Mapping
 from covenant_lab.compiler.objective import (
@@ -379,6 +380,7 @@ def _plan_one(
     )
     best: Plan | None = None
     tried: list[tuple[int, float, tuple[object, ...]]] = []
+    searched = GroupMemo(search_group)  # a group several options share is searched once
     for choice in capability_choices(codelet, acg, cons, fallback=fallback):
         for fuse in fuses:
             try:
@@ -390,7 +392,7 @@ def _plan_one(
                 try:
                     tiles, orders, total, figures = [], [], 0.0, []
                     for g in m.groups:
-                        t, o, c = search_group(m, g, acg, cons, exhaustive=exhaustive,
+                        t, o, c = searched.get(m, g, acg, cons, exhaustive=exhaustive,
                                                objective=objective)
                         tiles.append(t)
                         orders.append(o)

@@ -11,7 +11,7 @@ Lowering moves a tile exactly when its box changes, which is the same rule unrol
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -65,3 +65,27 @@ def move_counts(
             if site_too:
                 site = np.where(iterates, k, site)
     return site, moves, distinct
+
+
+def counts_key(
+    uses: Sequence[bool], positions: Sequence[Hashable]
+) -> tuple[frozenset[Hashable], ...]:
+    """What ``move_counts``' moves and distinct boxes owe to the order of the positions: nests
+    of the same positions (the same trips at each) with equal keys have equal counts.
+
+    The moves are the distinct boxes times the trips of each position the operand does not
+    use that some used, iterating position follows (the product down to the site). So only
+    the runs of unused positions count, each with the used positions after it: the key is
+    the runs, alternating, from the first unused run to the last used one.
+    """
+    runs: list[tuple[bool, list[Hashable]]] = []
+    for used, pos in zip(uses, positions, strict=True):
+        if runs and runs[-1][0] == used:
+            runs[-1][1].append(pos)
+        else:
+            runs.append((used, [pos]))
+    if runs and runs[0][0]:
+        runs.pop(0)
+    if runs and not runs[-1][0]:
+        runs.pop()
+    return tuple(frozenset(run) for _, run in runs)

@@ -3,6 +3,7 @@ in the cost model, the printed nest and the lowered program."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 import numpy as np
@@ -12,7 +13,7 @@ from covenant_lab.acg.graph import ACG
 from covenant_lab.codelets.ir import Codelet
 from covenant_lab.compiler import compile
 from covenant_lab.compiler.cost import GroupModel
-from covenant_lab.compiler.sites import move_counts
+from covenant_lab.compiler.sites import counts_key, move_counts
 from tests.compiler.conftest import small_layers
 
 
@@ -68,3 +69,33 @@ def test_the_printed_nest_puts_a_weight_tile_where_it_changes() -> None:
     (b,) = [i for i, line in enumerate(lines) if line.lstrip().startswith("load b")]
     depth = len(lines[d0]) - len(lines[d0].lstrip())
     assert b == d0 + 1 and len(lines[b]) - len(lines[b].lstrip()) == depth + 2
+
+
+def test_counts_key_groups_runs_and_drops_what_cannot_matter() -> None:
+    # a leading run of used positions and a trailing run of unused ones leave the counts as
+    # they are: the key is the runs between, each a set
+    assert counts_key([True, False, False, True, False], ["a", "x", "y", "b", "z"]) == (
+        frozenset({"x", "y"}), frozenset({"b"}))
+    assert counts_key([True, True], ["a", "b"]) == ()
+    assert counts_key([False, False], ["x", "y"]) == ()
+
+
+def test_nests_with_equal_counts_keys_have_equal_counts() -> None:
+    # every order of six positions (three used) with per-candidate trips, some of them 1:
+    # whenever two orders share a key, move_counts gives the same moves and distinct boxes
+    rng = np.random.default_rng(7)
+    trips = {p: rng.integers(1, 4, size=64) for p in "abcxyz"}
+    used = {"a", "b", "c"}
+    by_key: dict[object, tuple[np.ndarray, np.ndarray]] = {}
+    shared = 0
+    for order in itertools.permutations("abcxyz"):
+        flags = [p in used for p in order]
+        _, moves, distinct = move_counts(flags, [trips[p] for p in order], site_too=False)
+        key = counts_key(flags, order)
+        if key in by_key:
+            shared += 1
+            assert np.array_equal(by_key[key][0], moves), order
+            assert np.array_equal(by_key[key][1], distinct), order
+        else:
+            by_key[key] = (moves, distinct)
+    assert shared > 300  # of the 720 orders, most share a key with an earlier one

@@ -1,0 +1,47 @@
+"""Searched groups remembered within one search: structural options that differ only in
+other groups (a buffering choice, the level of another operand's tile) share a group."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from covenant_lab.acg.graph import ACG
+from covenant_lab.compiler.constraints import Constraints
+from covenant_lab.compiler.mapping import Group, Mapping
+from covenant_lab.errors import ScheduleError
+
+# what search_group returns: tiles per level, loop orders per level, estimated score
+Searched = tuple[tuple[tuple[int, ...], ...], tuple[tuple[str, ...], ...], float]
+
+
+class GroupMemo:
+    """``search`` (``search.search_group``) once per distinct group: its result, or the
+    ScheduleError it raised, again for an equal group.
+
+    The search of a group reads only the group and the bindings and spatial maps of its
+    stages, besides the codelet, the ACG, the constraints and the options, which must be
+    the same for every call on one memo (``search._plan_one`` makes one per codelet variant).
+    """
+
+    def __init__(self, search: Callable[..., Searched]) -> None:
+        self._search = search
+        self._got: dict[object, Searched | ScheduleError] = {}
+        self._kept: list[object] = []
+
+    def get(self, m: Mapping, g: Group, acg: ACG, cons: Constraints, **options: Any) -> Searched:
+        bindings = tuple(m.bindings[i] for i in g.stages)
+        # units and capabilities by identity (hashing a capability's timing expressions
+        # costs more than the lookup saves); the memo keeps the bindings, so no id is reused
+        units = tuple((b.stage, id(b.node), id(b.capability), b.roles) for b in bindings)
+        key = (g, units, tuple(m.spatial[i] for i in g.stages))
+        if key not in self._got:
+            try:
+                self._got[key] = self._search(m, g, acg, cons, **options)
+            except ScheduleError as exc:
+                self._got[key] = exc
+            self._kept.append(bindings)
+        got = self._got[key]
+        if isinstance(got, ScheduleError):
+            raise got
+        return got
