@@ -248,7 +248,9 @@ def level_choices(mapping: Mapping) -> list[tuple[tuple[int, str, int], ...]]:
         (gi, p) for gi, g in enumerate(mapping.groups) for p in g.placements
         if p.home is not None and len(p.levels) < g.levels
     ]
-    if len(uneven) != 1:
+    if len(uneven) > 1:  # the defaults, and every short operand held at the outermost level
+        return [(), tuple((gi, p.operand, 1) for gi, p in uneven)]
+    if not uneven:
         return [()]
     gi, p = uneven[0]
     last = mapping.groups[gi].levels - len(p.levels) + 1
