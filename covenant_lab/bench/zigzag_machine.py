@@ -73,7 +73,8 @@ SHARED_32X32 = """\
 # charges nothing else, so neither do we: no wire, port, leakage or static energy, and no PE-to-PE
 # forwarding.
 name: shared_32x32
-description: 32x32 MAC array with a weight and a partial-sum register per PE (weight or output stationary), a 64 KiB SRAM and a 16 B/cycle DRAM port per operand
+description: "32x32 MAC array, a weight and a partial-sum register per PE (weight or output
+  stationary), a 64 KiB SRAM and a 16 B/cycle DRAM port per operand"
 params: {rows: 32, cols: 32, sram_kib: 64, dram_bytes: 16, skew_once: 0, sram_buffering: 2}
 energy: {table: horowitz_isscc2014, technology_nm: 45}
 storage:
