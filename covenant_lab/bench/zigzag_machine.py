@@ -14,11 +14,12 @@ OFMAP) and output stationary over the groups of a grouped conv (``os_g``: every 
 own input each cycle, so the 32 B/cycle ifmap port bounds a fold). The file's header derives
 each capability's cycles. Two params:
 
-- ``skew_once``: 0 = ours, the systolic skew ``rows + cols - 2`` paid per fold; 1 = ZigZag's
-  assumption, paid once per layer (ZigZag adds ``rows - 1 + cols - 1`` cycles to the layer), so
-  a fold costs its stream (and its port bound). The weight fill (FILTER -> W_REG, 32 cycles)
-  and the output drain (O_REG -> OFMAP, 16 cycles) are data movement through the SRAM ports,
-  transfers in both timings;
+- ``skew_once``: 0 = ours, the systolic skew ``rows + cols - 2`` paid per fold, and the weight
+  fill (FILTER -> W_REG, 32 cycles) or output drain (O_REG -> OFMAP, 16 cycles) waited for per
+  fold (one register of each per PE); 1 = ZigZag's assumption, skew and drain once per layer
+  (ZigZag adds ``rows - 1 + cols - 1`` cycles to the layer): a fold costs its stream (and its
+  port bound), and fill and drain overlap the compute, through a second, shadow register per PE
+  (W_REG and O_REG double-buffered). Fill and drain are transfers in both timings;
 - ``sram_buffering``: 2 = ours, a tile may use half of each SRAM and the next one loads during
   the compute; 1 = what ZigZag assumes by default (``force_double_buffering: false``): one tile
   may take the whole SRAM (ZigZag then overlaps the next load only when the tile fits in half).
@@ -60,9 +61,12 @@ SHARED_32X32 = """\
 #    PE then needs its own input every cycle (no input register, no sharing along a row or a
 #    column): used_rows x used_cols distinct inputs per cycle through the 32 B/cycle IFMAP port,
 #    so a fold takes max(stream, elems / 32) cycles (elems = stream x used PEs) + skew.
-# skew_once: 0 = skew per fold (ours, as SCALE-Sim); 1 = ZigZag's assumption, the skew and drain
-# once per layer: a fold costs its stream (and its port-bound, and the fill / drain transfers:
-# ZigZag also stalls for w_reg updates it cannot hide).
+# skew_once: 0 = ours: one register of each per PE, so every fold pays its weight fill (ws) or
+# its output drain (os, os_g) as a transfer the array waits for, and the skew rows + cols - 2
+# (as SCALE-Sim). 1 = ZigZag's timing, skew and drain once per layer: a fold costs its stream
+# (os_g: its port bound), and the fill and drain overlap the neighbouring folds' compute, which
+# needs a second (shadow) register per PE: W_REG and O_REG then hold two copies (buffering 2).
+# The fill and drain still move their bytes through the SRAM ports, at the same energy.
 # sram_buffering: 2 (ours) = a tile may use half of each SRAM, the next tile loads during the
 # compute; 1 = ZigZag's default (force_double_buffering false): one tile may take the whole SRAM,
 # and its next load waits.
@@ -90,11 +94,13 @@ storage:
            buffering: sram_buffering,
            description: "ofmap SRAM, 512 bits per cycle: 32 partial sums of 16 bits",
            read_pj_per_byte: 0.8, write_pj_per_byte: 0.88, leakage_pj_per_cycle: 0}
-  W_REG:  {private_to: array, capacity_bytes: 1, read_bytes_per_cycle: 1, write_bytes_per_cycle: 1,
-           description: "one 8-bit weight register per PE",
+  W_REG:  {private_to: array, capacity_bytes: 1 + skew_once, buffering: 1 + skew_once,
+           read_bytes_per_cycle: 1, write_bytes_per_cycle: 1,
+           description: "one 8-bit weight register per PE (and a shadow one with skew_once)",
            read_pj_per_byte: 0.021, write_pj_per_byte: 0.021, leakage_pj_per_cycle: 0}
-  O_REG:  {private_to: array, capacity_bytes: 2, read_bytes_per_cycle: 2, write_bytes_per_cycle: 2,
-           description: "one 16-bit partial-sum register per PE",
+  O_REG:  {private_to: array, capacity_bytes: 2 * (1 + skew_once), buffering: 1 + skew_once,
+           read_bytes_per_cycle: 2, write_bytes_per_cycle: 2,
+           description: "one 16-bit partial-sum register per PE (and a shadow one with skew_once)",
            read_pj_per_byte: 0.0105, write_pj_per_byte: 0.0105, leakage_pj_per_cycle: 0}
 communication:
   i_port: {bytes_per_cycle: dram_bytes, description: "the ifmaps' DRAM port", pj_per_byte: 0}

@@ -243,16 +243,20 @@ def _no_fit_message(mapping: Mapping, group: Group, lists: list[list[int]], leve
 def level_choices(mapping: Mapping) -> list[tuple[tuple[int, str, int], ...]]:
     """Where operands with fewer on-chip levels than their group put their outermost storage:
     the placement's default for all; when just one operand's path is shorter, each of its
-    levels; when several are, also all of them at level 1 (an array whose per-PE registers
-    make the innermost level tiny keeps its inputs' SRAM tiles at the outer level: more
-    combinations would multiply the search for little)."""
+    levels; when several are and the innermost level is a per-PE (``private_to``) storage,
+    also all of them at level 1 (registers make the innermost tiles tiny; the inputs' SRAM
+    tiles belong at the outer level). More combinations would multiply the search for little."""
     uneven = [
         (gi, p) for gi, g in enumerate(mapping.groups) for p in g.placements
         if p.home is not None and len(p.levels) < g.levels
     ]
     if len(uneven) > 1:
         outer = tuple((gi, p.operand, 1) for gi, p in uneven)
-        return [()] if all(p.first_level == 1 for _, p in uneven) else [(), outer]
+        registers = any(q.levels[-1].private_to is not None
+                        for gi, _ in uneven for q in mapping.groups[gi].placements
+                        if len(q.levels) == mapping.groups[gi].levels)
+        keep = registers and any(p.first_level != 1 for _, p in uneven)
+        return [(), outer] if keep else [()]
     if not uneven:
         return [()]
     gi, p = uneven[0]
