@@ -22,6 +22,7 @@ from covenant_lab.compiler.candidates import BATCH_LIMIT, candidate_lists, grid
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.cost import GroupCost, GroupModel, schedule_all
 from covenant_lab.compiler.invocation import invocation_cycles
+from covenant_lab.compiler.levels import outer_choice
 from covenant_lab.compiler.mapping import Group, Mapping
 from covenant_lab.compiler.objective import (
     Objective,
@@ -243,22 +244,13 @@ def _no_fit_message(mapping: Mapping, group: Group, lists: list[list[int]], leve
 def level_choices(mapping: Mapping) -> list[tuple[tuple[int, str, int], ...]]:
     """Where operands with fewer on-chip levels than their group put their outermost storage:
     the placement's default for all; when just one operand's path is shorter, each of its
-    levels; when several are and the innermost level is a per-PE (``private_to``) storage,
-    also all of them at level 1 (registers make the innermost tiles tiny; the inputs' SRAM
-    tiles belong at the outer level). More combinations would multiply the search for little."""
+    levels; with several below per-PE registers, also all at level 1 (``levels.py``)."""
     uneven = [
         (gi, p) for gi, g in enumerate(mapping.groups) for p in g.placements
         if p.home is not None and len(p.levels) < g.levels
     ]
-    if len(uneven) > 1:
-        outer = tuple((gi, p.operand, 1) for gi, p in uneven)
-        registers = any(q.levels[-1].private_to is not None
-                        for gi, _ in uneven for q in mapping.groups[gi].placements
-                        if len(q.levels) == mapping.groups[gi].levels)
-        keep = registers and any(p.first_level != 1 for _, p in uneven)
-        return [(), outer] if keep else [()]
-    if not uneven:
-        return [()]
+    if len(uneven) != 1:
+        return [(), *outer_choice(mapping, uneven)]
     gi, p = uneven[0]
     last = mapping.groups[gi].levels - len(p.levels) + 1
     levels = [p.first_level] + [lv for lv in range(1, last + 1) if lv != p.first_level]
