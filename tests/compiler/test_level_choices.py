@@ -7,14 +7,18 @@ tile; the search also tries them at the outer level, where one SRAM tile serves 
 
 from __future__ import annotations
 
+import numpy as np
+
 from covenant_lab.bench.zigzag_layers import SharedLayer
 from covenant_lab.bench.zigzag_machine import shared_machine
 from covenant_lab.codelets.library import matmul
 from covenant_lab.compiler import Constraints, compile
+from covenant_lab.compiler.cost import GroupModel
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.compiler.passes.fuse import FuseStages
 from covenant_lab.compiler.passes.match import MatchCapabilities
 from covenant_lab.compiler.passes.place import PlaceOperands
+from covenant_lab.compiler.passes.spatial import SpatialMap
 from covenant_lab.compiler.search import level_choices
 from covenant_lab.sim import Simulator
 
@@ -42,3 +46,30 @@ def test_the_inputs_then_cross_dram_once():
     dram_in = sum(p.amount for p in sim.energy().parts
                   if p.component == "DRAM" and p.operand == "x")
     assert dram_in == 16 * 16 * 16
+
+
+def test_an_inner_tiling_whose_box_overflows_an_outer_held_tile_is_refused():
+    # ws on the shared machine with the input and output held at level 1 (IFMAP, OFMAP) and
+    # the weights' W_REG tile at level 2: the search scores level 2 first, with level 1 still
+    # the whole layer. The level-1 input tile will hold at least the level-2 box, so a level-2
+    # tiling whose input box alone overflows IFMAP has no level-1 tiling: refuse it there
+    # (else the beam keeps only such tilings and the placement loses).
+    conv = SharedLayer("c", "", "Conv", (1, 64, 56, 56), (64, 64, 3, 3), (1, 64, 56, 56), 1, 1)
+    acg = shared_machine(0)
+    m = Mapping(conv.layer().codelet)
+    for p in (MatchCapabilities((), ((0, "array.ws"),)), FuseStages(True),
+              PlaceOperands(first=((0, "x", 1), (0, "y", 1))), SpatialMap()):
+        m = p.run(m, acg)
+    (group,) = m.groups
+    model = GroupModel(m, group, acg)
+    full = np.asarray([[m.codelet.extent(lp) for lp in group.tile_loops]])
+
+    def inner(**blocks: int) -> np.ndarray:
+        return np.asarray([[blocks.get(lp, m.codelet.extent(lp)) for lp in group.tile_loops]])
+
+    # one fold of weights (32 input x 32 output channels, one tap) over all 56 x 56 pixels:
+    # the input box is 32 x 56 x 56 = 98 KiB, twice (double buffered), in a 64 KiB IFMAP
+    big = inner(oc=32, ic=32, kh=1, kw=1)
+    small = inner(oc=32, ic=32, kh=1, kw=1, oh=7)  # 32 x 7 x 56 = 12.25 KiB
+    assert not model.prepare([full, big], from_level=2).fits[0]
+    assert model.prepare([full, small], from_level=2).fits[0]
