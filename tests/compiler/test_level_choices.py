@@ -8,6 +8,7 @@ tile; the search also tries them at the outer level, where one SRAM tile serves 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from covenant_lab.bench.zigzag_layers import SharedLayer
 from covenant_lab.bench.zigzag_machine import shared_machine
@@ -73,3 +74,18 @@ def test_an_inner_tiling_whose_box_overflows_an_outer_held_tile_is_refused():
     small = inner(oc=32, ic=32, kh=1, kw=1, oh=7)  # 32 x 7 x 56 = 12.25 KiB
     assert not model.prepare([full, big], from_level=2).fits[0]
     assert model.prepare([full, small], from_level=2).fits[0]
+
+
+def test_the_energy_estimate_reads_an_outer_held_operand_by_its_inner_box():
+    # os on the shared machine: the input and weight tiles sit in IFMAP and FILTER from level
+    # 1, and each invocation (one 32 x 32 output tile) reads only its own box of them, as the
+    # simulator charges; the search's energy estimate must not charge the whole level-1 tile
+    # per invocation (it overestimated conv1x1 by 9 uJ and picked a costlier ws mapping)
+    conv = SharedLayer("c", "", "Conv", (1, 32, 16, 16), (64, 32, 1, 1), (1, 64, 16, 16))
+    acg = shared_machine(0)
+    tiles = {"oc": (64, 32), "oh": (16, 4), "ow": (16, 8)}  # 8 output tiles per level-1 tile
+    result = compile(conv.layer(), acg, Constraints.of(capability={0: "array.os"}, tiles=tiles),
+                     objective="energy")
+    assert any("(in IFMAP)" in line for line in result.table().splitlines())
+    sim = Simulator(result.program, acg).run()
+    assert result.estimate.energy_pj == pytest.approx(sim.energy().total_pj, rel=0.01)
