@@ -55,7 +55,9 @@ SHARED_32X32 = """\
 #  - os: output stationary. Pixels on the rows, output channels on the columns; the reduction
 #    loops stream while each PE keeps its partial sum in O_REG; a finished output leaves as int8
 #    (O_REG -> OFMAP, 1024 B at the 64 B/cycle port: 16 cycles, the drain). Per cycle a row of
-#    PEs shares one input and a column one weight: 32 inputs and 32 weights, each SRAM's port.
+#    PEs shares one input and a column one weight: 32 inputs and 32 weights, each SRAM's port
+#    (both used off the broadcast, as ZigZag's model uses inputs; ZigZag's own os mappings also
+#    pass each weight through w_reg, two accesses per MAC, which ours does not charge).
 #    Per fold: stream + skew rows + cols - 2, then the drain (the O_REG transfer).
 #  - os_g: output stationary with the groups of a grouped (depthwise) conv on the columns. Each
 #    PE then needs its own input every cycle (no input register, no sharing along a row or a
