@@ -1,11 +1,12 @@
 """ZigZag beside our simulator on energy: accesses per memory level and picojoules, per layer.
 
 Both tools price the shared machine (:mod:`~covenant_lab.bench.zigzag_machine`) with the same
-per-access energies (SRAM 0.8 / 0.88 pJ per byte read / written, DRAM 43.75 / 46.875, a MAC
-0.04 pJ). For each layer and each of the two mappings each tool picks (fastest, and least
-energy), the table shows, per memory level and operand, the bytes read and written and their
-energy in both tools, then the MACs and ZigZag's PE registers (which our machine file does not
-model as storage, so they are reported apart and left out of the like-for-like total).
+per-access energies (SRAM 0.8 / 0.88 pJ per byte read / written, DRAM 43.75 / 46.875, the PE
+registers 0.021 pJ per access: 0.021 per byte of w_reg, 0.0105 of o_reg; a MAC 0.04 pJ). For each
+layer and each of the two mappings each tool picks (fastest, and least energy), the table shows,
+per memory level and operand (the PE registers included: ours are ``W_REG`` and ``O_REG``), the
+bytes read and written and their energy in both tools, then the MACs, the registers' share and
+the totals.
 
 Ours comes from the simulator's energy events (``Simulator.energy()``): the bytes each storage
 read and wrote per operand. ZigZag's from its cost model (``zigzag_runner.py``): elements moved
@@ -30,10 +31,11 @@ __all__ = ["LEVELS", "LevelFigures", "MappingEnergy", "energy_rows", "energy_tab
            "ours_energy", "zigzag_energy"]
 
 # our storage -> ZigZag's memory (zigzag_machine.ZIGZAG_ACCELERATOR)
-LEVELS = {"DRAM": "dram", "IFMAP": "ifmap_sram", "FILTER": "filter_sram", "OFMAP": "ofmap_sram"}
+LEVELS = {"DRAM": "dram", "IFMAP": "ifmap_sram", "FILTER": "filter_sram", "OFMAP": "ofmap_sram",
+          "W_REG": "w_reg", "O_REG": "o_reg"}
 # the on-chip memory that holds each of ZigZag's operands on the shared machine
-_HOME = {"IFMAP": "I", "FILTER": "W", "OFMAP": "O"}
-_REGISTERS = ("w_reg", "o_reg")
+_HOME = {"IFMAP": "I", "FILTER": "W", "OFMAP": "O", "W_REG": "W", "O_REG": "O"}
+REGISTERS = ("w_reg", "o_reg")
 _READS = ("rd_out_to_low", "rd_out_to_high")
 _WRITES = ("wr_in_by_low", "wr_in_by_high")
 
@@ -53,18 +55,27 @@ class LevelFigures:
 
 @dataclass(frozen=True, slots=True)
 class MappingEnergy:
-    """One tool's mapping of one layer: cycles, per (memory, operand) figures, MAC energy,
-    register energy (ZigZag only) and the total as the tool reports it."""
+    """One tool's mapping of one layer: cycles, per (memory, operand) figures (the PE registers
+    included), MAC energy and the total as the tool reports it."""
 
     cycles: float
     levels: dict[tuple[str, str], LevelFigures]
     mac_pj: float
-    register_pj: float
     total_pj: float
 
     @property
+    def register_pj(self) -> float:
+        """The PE registers' share (w_reg and o_reg)."""
+        return sum(f.pj for k, f in self.levels.items() if k[0] in REGISTERS)
+
+    @property
+    def memories_pj(self) -> float:
+        """The memories both tools model, without the PE registers, plus the MACs."""
+        return sum(f.pj for k, f in self.levels.items() if k[0] not in REGISTERS) + self.mac_pj
+
+    @property
     def like_for_like_pj(self) -> float:
-        """Memories both tools model, plus the MACs."""
+        """Every level (registers included) plus the MACs: what both tools charge."""
         return sum(f.pj for f in self.levels.values()) + self.mac_pj
 
 
@@ -90,23 +101,18 @@ def ours_energy(report: EnergyReport, cycles: int) -> MappingEnergy:
                 read, p.amount - read, p.pj)
         elif p.action is Action.OP:
             mac += p.pj
-    return MappingEnergy(cycles, levels, mac, 0.0, report.total_pj)
+    return MappingEnergy(cycles, levels, mac, report.total_pj)
 
 
 def zigzag_energy(record: dict[str, Any]) -> MappingEnergy:
     """A ZigZag record (``zigzag_runner.py``, with ``levels``) grouped per memory and operand."""
     levels: dict[tuple[str, str], LevelFigures] = {}
-    registers = 0.0
     for lv in record["levels"]:
         pj = sum(lv["energy_pj"].values())
-        if lv["memory"] in _REGISTERS:
-            registers += pj
-            continue
         nbytes = {d: lv["elements"][d] * lv["bits"][d] / 8 for d in lv["elements"]}
         levels[(lv["memory"], lv["operand"])] = LevelFigures(
             sum(nbytes.get(d, 0.0) for d in _READS), sum(nbytes.get(d, 0.0) for d in _WRITES), pj)
-    return MappingEnergy(record["cycles"], levels, record["mac_energy_pj"], registers,
-                         record["energy_pj"])
+    return MappingEnergy(record["cycles"], levels, record["mac_energy_pj"], record["energy_pj"])
 
 
 def _simulated(layer: SharedLayer, acg: ACG, objective: str) -> MappingEnergy:
@@ -161,9 +167,11 @@ def energy_table(rows: Sequence[dict[str, Any]]) -> str:
         body.extend(_level_lines(ours, theirs))
         body.append(["  MACs", "", "", "", "", _mu(ours.mac_pj),
                      _mu(theirs.mac_pj if theirs else None)])
-        body.append(["  PE registers (ZZ only)", "", "", "", "", "-",
+        body.append(["  of which PE registers", "", "", "", "", _mu(ours.register_pj),
                      _mu(theirs.register_pj if theirs else None)])
-        body.append(["  like for like (memories + MACs)", "", "", "", "",
+        body.append(["  without the registers (SRAMs, DRAM, MACs)", "", "", "", "",
+                     _mu(ours.memories_pj), _mu(theirs.memories_pj if theirs else None)])
+        body.append(["  total (every level + MACs)", "", "", "", "",
                      _mu(ours.like_for_like_pj),
                      _mu(theirs.like_for_like_pj if theirs else None)])
     return format_table(body, header, "l" + "r" * 6)

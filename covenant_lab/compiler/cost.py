@@ -292,6 +292,11 @@ class GroupModel:
         """Capacity check: whether each tiling's tiles (levels >= ``from_level``) fit storage
         (``footprint.stored``: the rule lowering allocates by; ``elems``: the tiles')."""
         used: dict[StorageNode, np.ndarray] = {}
+        for p in self.g.placements:  # held from an outer level: its tile there holds this box
+            if p.home is not None and p.last_level < from_level:
+                store, _, copies, need = stored(self.m, self.g, p, from_level,
+                                                level_sizes[from_level - 1])
+                used[store] = used.get(store, 0) + need * copies
         for level in range(max(from_level, 1), self.g.levels + 1):
             for p in self.g.placements:
                 if p.has_tile(level):

@@ -168,7 +168,9 @@ def _ports(model: GroupModel, em: EnergyModel, si: int, ops: float, invocations:
         storage = p.at(level)
         width = p.bytes_at(level)
         size = float(model.codelet.operand(operand).size)
-        elems = prep.elems.get((operand, level))
+        elems = prep.elems.get((operand, model.g.levels))  # an invocation reads its inner box,
+        if elems is None and p.home is not None:  # also when the tile is held from outside
+            elems = model.elements(operand, prep.inner)
         per_invocation = _pick(elems, idx) if elems is not None else size / invocations
         count = (np.full(len(idx), ops) if em.private_to.get(storage.name) == node.name
                  else invocations * per_invocation * _refolds(model, si, role, idx, prep))

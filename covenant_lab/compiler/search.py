@@ -22,6 +22,7 @@ from covenant_lab.compiler.cost import GroupCost, GroupModel, schedule_all
 from covenant_lab.compiler.forms import codelet_forms
 from covenant_lab.compiler.group_memo import GroupMemo
 from covenant_lab.compiler.invocation import invocation_cycles
+from covenant_lab.compiler.levels import outer_choice
 from covenant_lab.compiler.mapping import Group, Mapping
 from covenant_lab.compiler.objective import (
     Objective,
@@ -244,13 +245,13 @@ def _no_fit_message(mapping: Mapping, group: Group, lists: list[list[int]], leve
 def level_choices(mapping: Mapping) -> list[tuple[tuple[int, str, int], ...]]:
     """Where operands with fewer on-chip levels than their group put their outermost storage:
     the placement's default for all; when just one operand's path is shorter, each of its
-    levels (more would multiply the search for little: the defaults follow shared storage)."""
+    levels; with several below per-PE registers, also all at level 1 (``levels.py``)."""
     uneven = [
         (gi, p) for gi, g in enumerate(mapping.groups) for p in g.placements
         if p.home is not None and len(p.levels) < g.levels
     ]
     if len(uneven) != 1:
-        return [()]
+        return [(), *outer_choice(mapping, uneven)]
     gi, p = uneven[0]
     last = mapping.groups[gi].levels - len(p.levels) + 1
     levels = [p.first_level] + [lv for lv in range(1, last + 1) if lv != p.first_level]

@@ -19,20 +19,22 @@ def test_our_figures_per_level_are_bytes_times_the_shared_per_byte_energies() ->
     # n outer in 2 tiles of 128, m inner in 4 tiles of 64, k whole: each 32 KiB weight tile
     # crosses DRAM once (64 KiB), each 16 KiB input tile once per (n, m) tile (8 x 16 KiB), the
     # int8 output once (64 KiB; its int16 partial sums never leave OFMAP)
-    result = compile(GEMM.layer(), acg, Constraints.of(tiles={"m": 64, "k": 256, "n": 128},
-                                                      order=("n", "m", "k")))
+    # on ws, each invocation one fold: 32 x 32 weights in the W_REGs
+    result = compile(GEMM.layer(), acg, Constraints.of(
+        tiles={"m": (64, 64), "k": (256, 32), "n": (128, 32)}, order=("n", "m", "k"),
+        capability={0: "array.ws"}))
     sim = Simulator(result.program, acg).run()
     mine = ours_energy(sim.energy(), sim.total_cycles)
     kib = 1024
     assert mine.levels[("dram", "W")] == LevelFigures(64 * kib, 0, 64 * kib * 43.75)
     assert mine.levels[("dram", "I")] == LevelFigures(128 * kib, 0, 128 * kib * 43.75)
     assert mine.levels[("dram", "O")] == LevelFigures(0, 64 * kib, 64 * kib * 46.875)
-    # the array: 8 invocations (n, m tiles), each m=64 x k=256 x n=128 in 8 row folds (k) x 4
-    # column folds (n); every fold streams its 64 x 32 inputs again, loads its own 32 x 32
+    # the array: 8 (n, m) tiles, each m=64 x k=256 x n=128 in 8 row folds (k) x 4 column
+    # folds (n), one invocation each; every fold streams its 64 x 32 inputs again, loads its 32 x 32
     # weights, and reads and writes its 64 x 32 int16 partial sums (no read on the first fold
     # of k: the invocation starts from init)
     assert mine.levels[("ifmap_sram", "I")] == LevelFigures(
-        8 * 32 * 64 * 32, 128 * kib, 8 * 32 * 64 * 32 * 0.8 + 128 * kib * 0.88)
+        8 * 32 * 64 * 32, 128 * kib, pytest.approx(8 * 32 * 64 * 32 * 0.8 + 128 * kib * 0.88))
     assert mine.levels[("filter_sram", "W")].read_bytes == 8 * 32 * 32 * 32
     writes = 8 * 32 * 64 * 32 * 2
     first = 8 * 4 * 64 * 32 * 2  # the first k fold of every column fold
@@ -40,12 +42,16 @@ def test_our_figures_per_level_are_bytes_times_the_shared_per_byte_energies() ->
     assert mine.levels[("ofmap_sram", "O")] == LevelFigures(
         writes - first + store, writes, pytest.approx((writes - first + store) * 0.8
                                                       + writes * 0.88))
+    # each weight written into a W_REG once per (n, m) tile, read by each of its 64 MACs
+    assert mine.levels[("w_reg", "W")] == LevelFigures(
+        256**3, 8 * 32 * 32 * 32, pytest.approx((256**3 + 8 * 32 * 32 * 32) * 0.021))
     assert mine.mac_pj == pytest.approx(256**3 * 0.04)
-    # the shared machine charges nothing but memory accesses and MACs, as ZigZag does
-    assert mine.register_pj == 0 and mine.like_for_like_pj == pytest.approx(mine.total_pj)
+    # the shared machine charges nothing but memory and register accesses and MACs, as ZigZag
+    assert mine.register_pj == pytest.approx(mine.levels[("w_reg", "W")].pj)
+    assert mine.like_for_like_pj == pytest.approx(mine.total_pj)
 
 
-def test_zigzag_records_become_bytes_per_level_with_registers_apart() -> None:
+def test_zigzag_records_become_bytes_per_level_registers_included() -> None:
     def level(memory: str, operand: str, elements: dict[str, float], bits: dict[str, int],
               energy: dict[str, float]) -> dict[str, object]:
         return {"memory": memory, "operand": operand, "elements": elements, "bits": bits,
@@ -61,8 +67,10 @@ def test_zigzag_records_become_bytes_per_level_with_registers_apart() -> None:
     ]}
     z = zigzag_energy(record)
     assert z.register_pj == pytest.approx(0.4)
-    assert z.levels == {("ofmap_sram", "O"): LevelFigures(64.0, 128.0, 163.84)}
-    assert z.like_for_like_pj == pytest.approx(163.84 + 40.0)
+    assert z.levels == {("w_reg", "W"): LevelFigures(10.0, 10.0, pytest.approx(0.4)),
+                        ("ofmap_sram", "O"): LevelFigures(64.0, 128.0, 163.84)}
+    assert z.memories_pj == pytest.approx(163.84 + 40.0)
+    assert z.like_for_like_pj == pytest.approx(163.84 + 0.4 + 40.0)
 
 
 @pytest.mark.oracle

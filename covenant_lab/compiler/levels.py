@@ -1,0 +1,36 @@
+"""Where several operands with shorter data paths than their group start, below per-PE storage.
+
+An array whose PEs have their own registers (``private_to`` storages) has an innermost tiling
+level holding one value per PE: a 32 x 32 output tile in the partial-sum registers of an
+output-stationary array. Operands whose paths are one level shorter (the inputs and weights in
+their SRAMs) sit by default at that innermost level too, so each of those tiny tiles would
+refetch its inputs from off chip. :func:`outer_choice` offers the search the other placement:
+every short operand at level 1, where one SRAM tile serves many register tiles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from covenant_lab.compiler.mapping import Mapping, Placement
+
+__all__ = ["outer_choice"]
+
+
+def outer_choice(
+    mapping: Mapping, uneven: Sequence[tuple[int, Placement]]
+) -> list[tuple[tuple[int, str, int], ...]]:
+    """For the (group index, placement) of operands with short paths: ``[every one at level
+    1]`` when there are several, the group's full-length paths end in a per-PE storage and
+    some short operand is not at level 1 already; else ``[]``."""
+    if len(uneven) < 2:
+        return []
+    registers = any(
+        q.levels[-1].private_to is not None
+        for gi, _ in uneven
+        for q in mapping.groups[gi].placements
+        if len(q.levels) == mapping.groups[gi].levels
+    )
+    if not registers or all(p.first_level == 1 for _, p in uneven):
+        return []
+    return [tuple((gi, p.operand, 1) for gi, p in uneven)]
