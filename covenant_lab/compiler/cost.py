@@ -25,6 +25,7 @@ from covenant_lab.compiler.footprint import access_axes, bounding_elements, stor
 from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.issue_order import slot_name, stage_operands
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
+from covenant_lab.compiler.moves import Charge, Move, TransferTotals
 from covenant_lab.compiler.overlap import Step, compute_span
 from covenant_lab.compiler.sites import counts_key, move_counts, operand_loops, read_before_written
 
@@ -87,7 +88,7 @@ class _Plan:
     """A group's overlap schedule for one tiling batch and loop order: its moves (in the
     order lowering emits them per tile), its stages, and their per-candidate numbers."""
 
-    moves: list[_Move]
+    moves: list[Move]
     stages: list[Step]
     stage_cycles: list[Any]
     invocations: np.ndarray
@@ -134,59 +135,8 @@ class Prepared:
     stage_cycles: list[np.ndarray | int]  # one invocation of each stage
     inner: dict[str, np.ndarray | int]  # loop -> its innermost tile size (an invocation's)
     # (operand, level, sites.counts_key) -> its moves (equal for equal keys: GroupModel._charges)
-    charges: dict[object, list[_Charge]] = field(default_factory=dict, repr=False, compare=False)
+    charges: dict[object, list[Charge]] = field(default_factory=dict, repr=False, compare=False)
 
-
-
-@dataclass
-class _TransferTotals:
-    """Running totals over a group's tile moves, one entry per candidate tiling."""
-
-    transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
-    traffic: dict[EdgeId, np.ndarray]  # bytes per edge
-    moves_per_edge: dict[str, np.ndarray]  # edge "A->B" -> transfers
-    instructions: np.ndarray  # compute invocations plus transfers so far
-    moves: list[_Move]  # every kind of move, in the order lowering emits them per tile
-    first: np.ndarray  # longest chain of first loads of an operand that is only read
-    last: np.ndarray  # longest store of a written operand
-
-
-@dataclass(frozen=True)
-class _Charge:
-    """One kind of tile move with what it adds to the totals, per candidate."""
-
-    key: EdgeId
-    via: str | None  # its communication node
-    move: _Move
-    moved: np.ndarray  # bytes
-    one: np.ndarray  # cycles of one move with its latency (0 where it never moves)
-
-
-@dataclass(frozen=True)
-class _Move:
-    """One kind of tile move of a group (an operand, a level, a direction), per candidate."""
-
-    resource: str  # the edge, or the communication node it goes through
-    times: np.ndarray
-    each: np.ndarray  # cycles of one move (bytes / rate)
-    busy: np.ndarray  # all of them
-    latency: int
-    store: bool  # the store of the tile just left (else a load or a reload)
-    reads: tuple[str, ...]
-    writes: str | None
-
-    def step(self, times: np.ndarray, each: np.ndarray, busy: np.ndarray,
-             invocations: np.ndarray) -> Step:
-        """The move as one step of every innermost tile (overlap.py), from its numbers for
-        some candidates: the first tile pays one move, each later tile the average of the
-        others."""
-        one = np.where(times > 0, each, 0)
-        rest = np.where(invocations > 1,
-                        np.maximum(busy - one, 0) / np.maximum(invocations - 1, 1), 0)
-        latency = np.where(times > 0, self.latency, 0)  # no move: no wait
-        return Step(self.resource, one, rest, latency, self.reads, self.writes,
-                    lag=1 if self.store else 0, load=not self.store,
-                    each_tile=times >= invocations)
 
 
 class GroupModel:
@@ -327,10 +277,10 @@ class GroupModel:
 
     def _transfer_totals(
         self, prep: Prepared, orders: Sequence[Sequence[str]], n: int
-    ) -> _TransferTotals:
+    ) -> TransferTotals:
         """Every tile move of every off-chip operand, added up, level by level as lowering
         emits them."""
-        totals = _TransferTotals(
+        totals = TransferTotals(
             transfer={},
             traffic={},
             moves_per_edge={},
@@ -357,7 +307,7 @@ class GroupModel:
             totals.last = np.maximum(totals.last, end)
         return totals
 
-    def _add_move(self, totals: _TransferTotals, c: _Charge) -> None:
+    def _add_move(self, totals: TransferTotals, c: Charge) -> None:
         """Charge a kind of move (over its edge and comm node) to ``totals``."""
         totals.instructions = totals.instructions + c.move.times
         totals.transfer[c.key] = totals.transfer.get(c.key, 0) + c.move.busy
@@ -369,7 +319,7 @@ class GroupModel:
 
     def _charges(
         self, p: Placement, level: int, prep: Prepared, orders: Sequence[Sequence[str]]
-    ) -> list[_Charge]:
+    ) -> list[Charge]:
         """The moves of the operand's tile at ``level``: each edge, the times the tile's box
         changes (``sites.move_counts``; loops no candidate iterates are left out: one trip
         changes nothing), and what they cost. Orders with the same ``sites.counts_key``
@@ -404,10 +354,10 @@ class GroupModel:
             store = edge.dst != inner
             here, there = _slot(p.operand, level), _slot(p.operand, level - 1)
             up = () if level == p.first_level else (there,)
-            move = _Move(edge.via or key_e, times, nbytes / rate, busy, latency, store,
+            move = Move(edge.via or key_e, times, nbytes / rate, busy, latency, store,
                          (here,) if store else up, (up or (None,))[0] if store else here)
             one = np.where(times > 0, nbytes / rate + latency, 0)
-            out.append(_Charge(key_e, edge.via, move, moved, one))
+            out.append(Charge(key_e, edge.via, move, moved, one))
         prep.charges[key] = out
         return out
 

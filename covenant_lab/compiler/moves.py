@@ -1,0 +1,65 @@
+"""A group's tile moves as the cost model counts them: each kind of move per candidate tiling
+(``Move``), what it adds to the totals (``Charge``) and the running totals (``TransferTotals``).
+``compiler/cost.py`` makes them; ``compiler/overlap.py`` plays their steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from covenant_lab.acg.nodes import EdgeId
+from covenant_lab.compiler.overlap import Step
+
+__all__ = ["Charge", "Move", "TransferTotals"]
+
+
+@dataclass
+class TransferTotals:
+    """Running totals over a group's tile moves, one entry per candidate tiling."""
+
+    transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
+    traffic: dict[EdgeId, np.ndarray]  # bytes per edge
+    moves_per_edge: dict[str, np.ndarray]  # edge "A->B" -> transfers
+    instructions: np.ndarray  # compute invocations plus transfers so far
+    moves: list[Move]  # every kind of move, in the order lowering emits them per tile
+    first: np.ndarray  # longest chain of first loads of an operand that is only read
+    last: np.ndarray  # longest store of a written operand
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One kind of tile move with what it adds to the totals, per candidate."""
+
+    key: EdgeId
+    via: str | None  # its communication node
+    move: Move
+    moved: np.ndarray  # bytes
+    one: np.ndarray  # cycles of one move with its latency (0 where it never moves)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One kind of tile move of a group (an operand, a level, a direction), per candidate."""
+
+    resource: str  # the edge, or the communication node it goes through
+    times: np.ndarray
+    each: np.ndarray  # cycles of one move (bytes / rate)
+    busy: np.ndarray  # all of them
+    latency: int
+    store: bool  # the store of the tile just left (else a load or a reload)
+    reads: tuple[str, ...]
+    writes: str | None
+
+    def step(self, times: np.ndarray, each: np.ndarray, busy: np.ndarray,
+             invocations: np.ndarray) -> Step:
+        """The move as one step of every innermost tile (overlap.py), from its numbers for
+        some candidates: the first tile pays one move, each later tile the average of the
+        others."""
+        one = np.where(times > 0, each, 0)
+        rest = np.where(invocations > 1,
+                        np.maximum(busy - one, 0) / np.maximum(invocations - 1, 1), 0)
+        latency = np.where(times > 0, self.latency, 0)  # no move: no wait
+        return Step(self.resource, one, rest, latency, self.reads, self.writes,
+                    lag=1 if self.store else 0, load=not self.store,
+                    each_tile=times >= invocations)
