@@ -35,9 +35,10 @@ def teaching_run() -> MachineRun:
 
 def test_the_schedule_it_reads(teaching_run: MachineRun) -> None:
     # teaching: load a (640 B at 8 B/cyc: 80 cyc), load b's first 4 columns (160 B: 20 cyc),
-    # then six 260-cycle MACs on the 4x4 array, each followed by the store of its y columns
+    # then six 260-cycle MACs on the 4x4 array; the load of the next 4 columns of b is issued
+    # one tile ahead (#2, beside the first MAC, #3), before the store of each y block
     assert (teaching_run.start[:4], teaching_run.end[:4]) == ((0, 80, 100, 100),
-                                                              (80, 100, 360, 120))
+                                                              (80, 100, 120, 360))
     assert teaching_run.total_cycles == 1692
 
 
@@ -50,18 +51,19 @@ def test_at_cycle_0_only_the_load_of_a_moves(teaching_run: MachineRun) -> None:
 
 def test_at_cycle_100_the_array_computes_while_b_loads(teaching_run: MachineRun) -> None:
     state = machine_state(teaching_run, 100)
-    assert [(e.operand, e.index) for e in state.edges] == [("b", 3)]
+    assert [(e.operand, e.index) for e in state.edges] == [("b", 2)]
     (unit,) = state.units
-    assert (unit.node, unit.operand, unit.reads, unit.index) == ("mac_array", "y", ("a", "b"), 2)
+    assert (unit.node, unit.operand, unit.reads, unit.index) == ("mac_array", "y", ("a", "b"), 3)
     assert unit.dims == (("rows", 4), ("cols", 4)) and unit.used == (4, 4)
     assert state.tiles == (("SPAD", ("a[0:16, 0:40]", "b[0:40, 0:4]")),)
 
 
 def test_a_store_runs_toward_home_beside_the_next_compute(teaching_run: MachineRun) -> None:
-    state = machine_state(teaching_run, 360)
+    # at 360 the bus first loads the b block after next (#4, 20 cycles), then stores y (#5)
+    state = machine_state(teaching_run, 380)
     assert [(e.src, e.dst, e.operand, e.kind) for e in state.edges] == [
         ("SPAD", "DRAM", "y", "store")]
-    assert [u.index for u in state.units] == [5]
+    assert [u.index for u in state.units] == [6]
     assert machine_state(teaching_run, teaching_run.total_cycles).edges == ()
 
 
@@ -117,7 +119,7 @@ def test_link_drives_the_view_from_the_player(result: CompileResult) -> None:
     assert view.machine["cycle"] == 0 and view.machine["edges"][0]["operand"] == "a"
     player.goto(6)
     assert view.machine["cycle"] == 100
-    assert [u["index"] for u in view.machine["units"]] == [2]
+    assert [u["index"] for u in view.machine["units"]] == [3]
     controls.step_cycles(300)  # to the last event at or before cycle 400
     assert sim.cycle <= 400 and view.machine["cycle"] == sim.cycle
     assert event_position(controls.run, 400) == sim.position
