@@ -25,7 +25,8 @@ def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int) ->
     sizes always kept when they are more.
 
     Every size is a divisor of ``extent``, a multiple of a spatial size in ``quanta`` (the
-    dimensions the loop fills) or the extent itself. Kept first: the quanta, the extent and
+    dimensions the loop fills), for a loop on no dimension a multiple of ``low`` (its last
+    block ragged: a stream of 4 + 3 rows where 7 has no divisor between), or the extent. Kept first: the quanta, the extent and
     the smallest size (so 32 in 1..128 on a 32-wide dimension is never dropped); then, each
     spread geometrically over its range: divisors below the smallest quantum (a third of the
     places, for a tight storage); whole folds (multiples of a quantum dividing the extent);
@@ -36,6 +37,8 @@ def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int) ->
     folds = {d for d in divs if any(d % q == 0 for q in qs)}
     below = {d for d in divs if qs and d < min(qs)}
     ragged = {k * q for q in qs for k in range(1, extent // q + 1)} - divs
+    if not quanta:  # streamed or repeated: any multiple of the inner block (the last ragged)
+        ragged = set(range(low, extent, low)) - divs
     out = {*qs, extent, min(divs)}
     out |= _spread(sorted(below - out), min(limit // 3, limit - len(out)))
     for tier in (folds, divs, ragged):
