@@ -13,6 +13,7 @@ from covenant_lab.compiler.mapping import Group, Mapping
 
 BATCH_LIMIT = 60_000  # tilings scored in one batch
 EXHAUSTIVE_LIMIT = 3_000_000  # tilings per level the exhaustive reference may score
+RAGGED_STREAMS = 4  # ragged sizes tried at most for a loop on no spatial dimension
 
 
 def divisors(n: int) -> list[int]:
@@ -30,19 +31,21 @@ def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int) ->
     the smallest size (so 32 in 1..128 on a 32-wide dimension is never dropped); then, each
     spread geometrically over its range: divisors below the smallest quantum (a third of the
     places, for a tight storage); whole folds (multiples of a quantum dividing the extent);
-    the other divisors; the other multiples.
+    the other divisors; the other multiples; for a loop on no dimension, at most
+    ``RAGGED_STREAMS`` ragged multiples of ``low`` where room is left.
     """
     qs = {q for q in quanta if low <= q < extent}
     divs = {d for d in divisors(extent) if d >= low} | {extent}
     folds = {d for d in divs if any(d % q == 0 for q in qs)}
     below = {d for d in divs if qs and d < min(qs)}
     ragged = {k * q for q in qs for k in range(1, extent // q + 1)} - divs
-    if not quanta:  # streamed or repeated: any multiple of the inner block (the last ragged)
-        ragged = set(range(low, extent, low)) - divs
+    # a loop on no dimension: multiples of the inner block, the last one ragged (a few)
+    streamed = set() if quanta else set(range(low, extent, low)) - divs
     out = {*qs, extent, min(divs)}
     out |= _spread(sorted(below - out), min(limit // 3, limit - len(out)))
     for tier in (folds, divs, ragged):
         out |= _spread(sorted(tier - out), limit - len(out))
+    out |= _spread(sorted(streamed - out), min(RAGGED_STREAMS, limit - len(out)))
     return sorted(out)
 
 
