@@ -27,12 +27,12 @@ def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int) ->
 
     Every size is a divisor of ``extent``, a multiple of a spatial size in ``quanta`` (the
     dimensions the loop fills), for a loop on no dimension a multiple of ``low`` (its last
-    block ragged: a stream of 4 + 3 rows where 7 has no divisor between), or the extent. Kept first: the quanta, the extent and
-    the smallest size (so 32 in 1..128 on a 32-wide dimension is never dropped); then, each
-    spread geometrically over its range: divisors below the smallest quantum (a third of the
-    places, for a tight storage); whole folds (multiples of a quantum dividing the extent);
-    the other divisors; the other multiples; for a loop on no dimension, at most
-    ``RAGGED_STREAMS`` ragged multiples of ``low`` where room is left.
+    block ragged: a stream of 4 + 3 rows where 7 has no divisor between), or the extent.
+    Kept first: the quanta, the extent and the smallest size (so 32 in 1..128 on a 32-wide
+    dimension is never dropped); then, each spread geometrically over its range: divisors
+    below the smallest quantum (a third of the places, for a tight storage); whole folds
+    (multiples of a quantum dividing the extent); the other divisors; the other multiples;
+    for a loop on no dimension, at most ``RAGGED_STREAMS`` ragged multiples of ``low``.
     """
     qs = {q for q in quanta if low <= q < extent}
     divs = {d for d in divisors(extent) if d >= low} | {extent}

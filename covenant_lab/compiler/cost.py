@@ -10,6 +10,7 @@ buffering, units taking turns on a temp, the first tile's loads) and adds the la
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -306,9 +307,9 @@ class GroupModel:
         per_loop = [blocks(int(e), [t[:, k] for t in tiles]) for k, e in enumerate(self.extent)]
         out = []
         for si in self.g.stages:
-            b, spatial = self.m.binding(si), self.m.spatial[si]
-            out.append(total_cycles(self.loops, per_loop, sizes, lambda at, b=b, sp=spatial:
-                                    invocation_cycles(b.node, b.capability, sp, at)))
+            b = self.m.binding(si)
+            one = functools.partial(invocation_cycles, b.node, b.capability, self.m.spatial[si])
+            out.append(total_cycles(self.loops, per_loop, sizes, one))
         return out
 
     def _transfer_totals(
