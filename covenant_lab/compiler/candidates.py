@@ -21,7 +21,8 @@ def divisors(n: int) -> list[int]:
     return sorted(set(small + [n // d for d in small]))
 
 
-def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int) -> list[int]:
+def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int, *,
+                    ragged_stream: bool = True) -> list[int]:
     """Tile sizes worth trying for a loop, in increasing order: at most ``limit``, or the
     sizes always kept when they are more.
 
@@ -32,7 +33,9 @@ def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int) ->
     dimension is never dropped); then, each spread geometrically over its range: divisors
     below the smallest quantum (a third of the places, for a tight storage); whole folds
     (multiples of a quantum dividing the extent); the other divisors; the other multiples;
-    for a loop on no dimension, at most ``RAGGED_STREAMS`` ragged multiples of ``low``.
+    for a loop on no dimension, at most ``RAGGED_STREAMS`` ragged multiples of ``low``
+    (not with ``ragged_stream`` false, for a loop some stage reduces over: a stream is
+    ragged to fit its accumulators, which such a loop does not grow).
     """
     qs = {q for q in quanta if low <= q < extent}
     divs = {d for d in divisors(extent) if d >= low} | {extent}
@@ -40,7 +43,7 @@ def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int) ->
     below = {d for d in divs if qs and d < min(qs)}
     ragged = {k * q for q in qs for k in range(1, extent // q + 1)} - divs
     # a loop on no dimension: multiples of the inner block, the last one ragged (a few)
-    streamed = set() if quanta else set(range(low, extent, low)) - divs
+    streamed = set() if quanta or not ragged_stream else set(range(low, extent, low)) - divs
     out = {*qs, extent, min(divs)}
     out |= _spread(sorted(below - out), min(limit // 3, limit - len(out)))
     for tier in (folds, divs, ragged):
@@ -104,7 +107,9 @@ def candidate_lists(
             continue
         spatial = quanta(mapping, group, lp)
         limit = 64 if exhaustive else (12 if spatial else 8)
-        lists.append(candidate_sizes(mapping.codelet.extent(lp), low, spatial, limit))
+        reduced = any(lp in st.reduction_loops() for st in mapping.stages_of(group))
+        lists.append(candidate_sizes(mapping.codelet.extent(lp), low, spatial, limit,
+                                     ragged_stream=not reduced))
     _thin(lists, EXHAUSTIVE_LIMIT if exhaustive else BATCH_LIMIT)
     return lists
 

@@ -53,3 +53,8 @@ def test_candidates_are_bounded_sorted_and_keep_the_ends(
     for q in quanta:
         if low <= q < extent and len({*quanta, extent}) <= limit - 1:
             assert q in out
+
+
+def test_a_reduction_loop_gets_no_ragged_sizes() -> None:
+    # a 7x7 kernel's kh: its divisors only (a ragged window grows no accumulator tile)
+    assert candidate_sizes(7, 1, (), 8, ragged_stream=False) == [1, 7]
