@@ -171,13 +171,9 @@ class _Move:
         one = np.where(times > 0, each, 0)
         rest = np.where(invocations > 1,
                         np.maximum(busy - one, 0) / np.maximum(invocations - 1, 1), 0)
-        # a move every few tiles delays each later tile by its share of the latency, as
-        # it does of the cycles (no move: no wait)
-        latency = np.where(times > 0, self.latency, 0)
-        later = latency * np.where(invocations > 1, np.maximum(times - 1, 0)
-                                   / np.maximum(invocations - 1, 1), 1)
+        latency = np.where(times > 0, self.latency, 0)  # no move: no wait
         return Step(self.resource, one, rest, latency, self.reads, self.writes,
-                    lag=1 if self.store else 0, later_latency=later)
+                    lag=1 if self.store else 0)
 
 
 class GroupModel:

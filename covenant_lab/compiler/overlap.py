@@ -41,7 +41,6 @@ class Step:
     reads: tuple[str, ...]  # slots
     writes: str | None
     lag: int = 0  # 1: acts on the previous tile's data (the store of the tile just left)
-    later_latency: Any = None  # the latency in each later tile (None: ``latency``)
 
 
 def compute_span(steps: list[Step], copies: Mapping[str, int], invocations: Any) -> Any:
@@ -79,8 +78,7 @@ def compute_span(steps: list[Step], copies: Mapping[str, int], invocations: Any)
                 old = read_end.get(key, 0)
                 read_end[key] = _keep(mask, np.maximum(old, end), old)
             if own is not None:
-                wait = s.latency if tile == 0 or s.later_latency is None else s.later_latency
-                ready[own] = _keep(mask, end + wait, ready.get(own, 0))
+                ready[own] = _keep(mask, end + s.latency, ready.get(own, 0))
                 read_end[own] = _keep(mask, 0, read_end.get(own, 0))
             last = np.maximum(last, _keep(mask, end, 0))
         finish.append(last)

@@ -77,28 +77,3 @@ def test_a_bias_added_by_another_unit_overlaps_the_matmul(arch: str) -> None:
         assert estimate(mapping, acg).cycles == pytest.approx(simulated, rel=0.03)
         cycles.append(simulated)
     assert cycles[1] < cycles[0]
-
-
-def test_a_move_every_few_tiles_delays_later_tiles_by_its_share_of_the_latency() -> None:
-    # a load (1 cycle, 100 of latency) into one copy, then a compute of 10 reading it. Every
-    # tile: the load waits for the last compute, the compute 100 cycles for the load: 111
-    # per tile. When the load really happens once every 25 tiles, its later tiles carry 4
-    # cycles of latency each (as they carry a share of its cycles): 15 per tile
-    steps = [Step("dma", 1, 1, 100, (), "x"), Step("pe", 10, 10, 0, ("x",), "y")]
-    assert compute_span(steps, {"x": 1}, 6) == 111 * 6
-    shared = [Step("dma", 1, 1, 100, (), "x", later_latency=4), steps[1]]
-    assert compute_span(shared, {"x": 1}, 6) == 111 + 15 * 5
-
-
-def test_a_fused_depthwise_conv_and_clip_on_hvx_is_estimated_within_3_percent() -> None:
-    # MobileNetV2 features.3.conv.1 + its ReLU6: the input tile moves once per 28 innermost
-    # tiles; charged its full DMA latency in each, the estimate was 1.33x the simulator's
-    from covenant_lab.frontends.onnx import load
-    from covenant_lab.models import BUILDERS
-
-    hvx = load_arch("hvx")
-    layers = {la.name: la for la in load(BUILDERS["mobilenetv2"]()).layers}
-    fused = fuse_pair(layers["features.3.conv.1"], layers["features.3.conv.1.clip"])
-    assert fused is not None
-    r = compile(fused, hvx)
-    assert abs(r.estimate.cycles / Simulator(r.program, hvx).total_cycles - 1) < 0.03
