@@ -107,9 +107,10 @@ def candidate_lists(
             continue
         spatial = quanta(mapping, group, lp)
         limit = 64 if exhaustive else (12 if spatial else 8)
+        # ragged streams at the innermost level only: there a stream fills the accumulators
         reduced = any(lp in st.reduction_loops() for st in mapping.stages_of(group))
         lists.append(candidate_sizes(mapping.codelet.extent(lp), low, spatial, limit,
-                                     ragged_stream=not reduced))
+                                     ragged_stream=level == group.levels and not reduced))
     _thin(lists, EXHAUSTIVE_LIMIT if exhaustive else BATCH_LIMIT)
     return lists
 
