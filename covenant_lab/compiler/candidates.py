@@ -13,6 +13,7 @@ from covenant_lab.compiler.mapping import Group, Mapping
 
 BATCH_LIMIT = 60_000  # tilings scored in one batch
 EXHAUSTIVE_LIMIT = 3_000_000  # tilings per level the exhaustive reference may score
+RAGGED_STREAMS = 4  # ragged sizes tried at most for a loop on no spatial dimension
 
 
 def divisors(n: int) -> list[int]:
@@ -20,26 +21,34 @@ def divisors(n: int) -> list[int]:
     return sorted(set(small + [n // d for d in small]))
 
 
-def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int) -> list[int]:
+def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int, *,
+                    ragged_stream: bool = True) -> list[int]:
     """Tile sizes worth trying for a loop, in increasing order: at most ``limit``, or the
     sizes always kept when they are more.
 
     Every size is a divisor of ``extent``, a multiple of a spatial size in ``quanta`` (the
-    dimensions the loop fills) or the extent itself. Kept first: the quanta, the extent and
-    the smallest size (so 32 in 1..128 on a 32-wide dimension is never dropped); then, each
-    spread geometrically over its range: divisors below the smallest quantum (a third of the
-    places, for a tight storage); whole folds (multiples of a quantum dividing the extent);
-    the other divisors; the other multiples.
+    dimensions the loop fills), for a loop on no dimension a multiple of ``low`` (its last
+    block ragged: a stream of 4 + 3 rows where 7 has no divisor between), or the extent.
+    Kept first: the quanta, the extent and the smallest size (so 32 in 1..128 on a 32-wide
+    dimension is never dropped); then, each spread geometrically over its range: divisors
+    below the smallest quantum (a third of the places, for a tight storage); whole folds
+    (multiples of a quantum dividing the extent); the other divisors; the other multiples;
+    for a loop on no dimension, at most ``RAGGED_STREAMS`` ragged multiples of ``low``
+    (not with ``ragged_stream`` false, for a loop some stage reduces over: a stream is
+    ragged to fit its accumulators, which such a loop does not grow).
     """
     qs = {q for q in quanta if low <= q < extent}
     divs = {d for d in divisors(extent) if d >= low} | {extent}
     folds = {d for d in divs if any(d % q == 0 for q in qs)}
     below = {d for d in divs if qs and d < min(qs)}
     ragged = {k * q for q in qs for k in range(1, extent // q + 1)} - divs
+    # a loop on no dimension: multiples of the inner block, the last one ragged (a few)
+    streamed = set() if quanta or not ragged_stream else set(range(low, extent, low)) - divs
     out = {*qs, extent, min(divs)}
     out |= _spread(sorted(below - out), min(limit // 3, limit - len(out)))
     for tier in (folds, divs, ragged):
         out |= _spread(sorted(tier - out), limit - len(out))
+    out |= _spread(sorted(streamed - out), min(RAGGED_STREAMS, limit - len(out)))
     return sorted(out)
 
 
@@ -98,7 +107,10 @@ def candidate_lists(
             continue
         spatial = quanta(mapping, group, lp)
         limit = 64 if exhaustive else (12 if spatial else 8)
-        lists.append(candidate_sizes(mapping.codelet.extent(lp), low, spatial, limit))
+        # ragged streams at the innermost level only: there a stream fills the accumulators
+        reduced = any(lp in st.reduction_loops() for st in mapping.stages_of(group))
+        lists.append(candidate_sizes(mapping.codelet.extent(lp), low, spatial, limit,
+                                     ragged_stream=level == group.levels and not reduced))
     _thin(lists, EXHAUSTIVE_LIMIT if exhaustive else BATCH_LIMIT)
     return lists
 

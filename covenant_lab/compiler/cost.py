@@ -10,6 +10,7 @@ buffering, units taking turns on a temp, the first tile's loads) and adds the la
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,7 @@ from covenant_lab.compiler.issue_order import slot_name, stage_operands
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.moves import Charge, Move, TransferTotals
 from covenant_lab.compiler.overlap import Step, compute_span
+from covenant_lab.compiler.ragged import blocks, mean_sizes, total_cycles
 from covenant_lab.compiler.sites import counts_key, move_counts, operand_loops, read_before_written
 
 Tiles = Sequence[np.ndarray]  # per level: (N, n_tile_loops) int array
@@ -187,15 +189,18 @@ class GroupModel:
         n = tiles[0].shape[0]
         trips = self.trips(tiles)
         level_sizes = [self.sizes(t) for t in tiles]
-        elems = self._tile_elements(level_sizes)
+        full = self._tile_elements(level_sizes)  # what a tile occupies: its whole box
+        # moves carry the mean box (ragged last blocks are smaller): ragged.py
+        elems = self._tile_elements([self.sizes(m) for m in mean_sizes(self.extent, trips)])
         invocations = self._invocations(trips, n)
-        one = self._stage_cycles(level_sizes[-1])
+        busy = self._stage_totals(tiles, level_sizes[-1])
+        one = [b / invocations for b in busy]  # the mean invocation, for the overlap schedule
         compute: dict[str, np.ndarray] = {}
-        for si, cycles in zip(self.g.stages, one, strict=True):
+        for si, cycles in zip(self.g.stages, busy, strict=True):
             node = self.m.binding(si).node.name
-            compute[node] = compute.get(node, 0) + cycles * invocations
+            compute[node] = compute.get(node, 0) + cycles
         iterating = [[bool(x) for x in np.atleast_1d((t > 1).any(axis=0))] for t in trips]
-        fits = self._fits(level_sizes, n, from_level, elems)
+        fits = self._fits(level_sizes, n, from_level, full)
         return Prepared(n, trips, iterating, elems, fits, invocations, compute, one,
                         level_sizes[-1])
 
@@ -267,12 +272,14 @@ class GroupModel:
             invocations = invocations * np.prod(t, axis=1)
         return invocations
 
-    def _stage_cycles(self, sizes: dict[str, np.ndarray | int]) -> list[np.ndarray | int]:
-        """Cycles of one invocation of each stage on the innermost tiles."""
+    def _stage_totals(self, tiles: Tiles, sizes: dict[str, np.ndarray | int]) -> list[Any]:
+        """Cycles of every invocation of each stage, each on its own block (``ragged.py``)."""
+        per_loop = [blocks(int(e), [t[:, k] for t in tiles]) for k, e in enumerate(self.extent)]
         out = []
         for si in self.g.stages:
             b = self.m.binding(si)
-            out.append(invocation_cycles(b.node, b.capability, self.m.spatial[si], sizes))
+            one = functools.partial(invocation_cycles, b.node, b.capability, self.m.spatial[si])
+            out.append(total_cycles(self.loops, per_loop, sizes, one))
         return out
 
     def _transfer_totals(

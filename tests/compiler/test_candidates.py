@@ -22,7 +22,18 @@ def test_a_multiple_of_the_array_is_never_thinned_away() -> None:
 
 def test_without_a_spatial_size_the_divisors_are_spread_geometrically() -> None:
     assert candidate_sizes(56, 1, (), 8) == [1, 2, 4, 7, 8, 14, 28, 56]
-    assert candidate_sizes(12, 1, (), 64) == [1, 2, 3, 4, 6, 12]
+    # then at most four ragged sizes (the last block smaller) where places are left
+    assert candidate_sizes(12, 1, (), 64) == [1, 2, 3, 4, 5, 6, 7, 8, 11, 12]
+
+
+def test_a_streamed_loop_without_divisors_gets_ragged_sizes() -> None:
+    # a 7x7 feature map streamed through 32 accumulators: rows of 4 (4 + 3) make a stream of
+    # 28; 7 has no divisor between 1 and 7 (HVX-like MobileNetV2 features.18: 0.76 -> 0.91)
+    assert candidate_sizes(7, 1, (), 8) == [1, 2, 3, 4, 6, 7]
+    # above an inner block of 2, only its multiples (no block split across two tiles)
+    assert candidate_sizes(7, 2, (), 8) == [2, 4, 6, 7]
+    # a loop on a spatial dimension keeps its multiples of the dimension instead
+    assert candidate_sizes(7, 1, (4,), 8) == [1, 4, 7]
 
 
 @given(
@@ -42,3 +53,8 @@ def test_candidates_are_bounded_sorted_and_keep_the_ends(
     for q in quanta:
         if low <= q < extent and len({*quanta, extent}) <= limit - 1:
             assert q in out
+
+
+def test_a_reduction_loop_gets_no_ragged_sizes() -> None:
+    # a 7x7 kernel's kh: its divisors only (a ragged window grows no accumulator tile)
+    assert candidate_sizes(7, 1, (), 8, ragged_stream=False) == [1, 7]

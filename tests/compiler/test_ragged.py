@@ -1,0 +1,71 @@
+"""Ragged tiles (``compiler/ragged.py``): a tile that does not divide its loop leaves a
+smaller last block; the cost model counts each block at its own size, as lowering emits and
+the simulator times it, and the search offers such tiles for streamed loops."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from covenant_lab.acg.load import load_arch
+from covenant_lab.codelets.library.conv import conv2d
+from covenant_lab.codelets.library.gemm import matmul
+from covenant_lab.compiler.api import compile
+from covenant_lab.compiler.constraints import Constraints
+from covenant_lab.compiler.ragged import blocks, mean_sizes, total_cycles
+from covenant_lab.sim.simulator import Simulator
+
+HVX = load_arch("hvx")
+
+
+def _sizes(b: list[tuple[object, object]]) -> list[tuple[int, int]]:
+    return [(int(np.asarray(s)), int(np.asarray(c))) for s, c in b]
+
+
+def test_blocks_of_a_ragged_loop() -> None:
+    assert _sizes(blocks(7, [4])) == [(4, 1), (3, 1)]
+    assert _sizes(blocks(8, [4])) == [(4, 2)]  # divides: one size
+    # two levels: 10 in 6 then 4 -> blocks 4, 2 (of the first 6) and 4 (the last 4)
+    assert _sizes(blocks(10, [6, 4])) == [(4, 2), (2, 1)]
+    # per candidate (arrays): the full tile's count, then each remainder's
+    got = blocks(7, [np.array([7, 4, 2])])
+    assert [list(np.asarray(c)) for _, c in got] == [[1, 1, 3], [0, 1, 1]]
+
+
+def test_total_cycles_sums_each_block_at_its_size() -> None:
+    per_loop = [blocks(7, [4]), blocks(32, [32])]
+    total = total_cycles(("m", "n"), per_loop, {"m": 4, "n": 32},
+                         lambda at: at["m"] + 2)  # a stream of m rows, 2 cycles to start
+    assert int(total) == (4 + 2) + (3 + 2)  # not 2 x 6
+
+
+def test_mean_sizes_are_the_mean_block_per_level() -> None:
+    trips = [np.array([[2, 1]]), np.array([[2, 1]])]  # 7 in 4 (2 blocks), then 4 in 2
+    got = mean_sizes(np.array([7, 32]), trips)
+    assert got[0].tolist() == [[3.5, 32.0]] and got[1].tolist() == [[1.75, 32.0]]
+
+
+def test_a_ragged_stream_costs_what_the_simulator_counts() -> None:
+    # 7 rows streamed in tiles of 4 (4 + 3) through 32 lanes, 256 = 64 folds of 4:
+    # each fold costs stream + 2, so 64 x 6 + 64 x 5 = 704 cycles (as if full: 768)
+    c = matmul((7, 256), (256, 32))
+    r = compile(c, HVX, Constraints.of(tiles={"m": [7, 4]},
+                                       spatial={"lanes": "n", "group": "k"}))
+    assert dict(r.estimate.compute)["hvx"] == 64 * 6 + 64 * 5
+    assert dict(r.estimate.traffic)["VRF->VTCM"] == (4 + 3) * 32 * 4  # y, int32: not 2 x 4 rows
+    sim = Simulator(r.program, HVX)
+    busy = sim.schedule.busy_cycles()
+    assert busy["hvx"] == 704
+    assert sim.total_cycles == r.estimate.cycles
+
+
+def test_the_search_streams_rows_of_a_7x7_map_in_a_ragged_tile() -> None:
+    # 1x1 conv, 320 -> 128 channels on 7x7 (MobileNetV2's last layers): 32 accumulator
+    # registers hold a stream of at most 32 (x 32 lanes x 4 B); 7 has no divisor between 1
+    # and 7, so without ragged tiles the stream is one row of 7 (+2 per fold: 9/7 of ideal)
+    c = conv2d((1, 320, 7, 7), (128, 320, 1, 1))
+    r = compile(c, HVX)
+    g = r.mapping.groups[0]
+    stream = g.tile(2, "oh") * g.tile(2, "ow")
+    assert stream > 7 and g.tile(2, "oh") not in (1, 7)
+    sim = Simulator(r.program, HVX)
+    assert abs(r.estimate.cycles / sim.total_cycles - 1) < 0.03
