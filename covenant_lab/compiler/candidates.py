@@ -32,7 +32,7 @@ def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int, *,
     Kept first: the quanta, the extent and the smallest size (so 32 in 1..128 on a 32-wide
     dimension is never dropped); then, each spread geometrically over its range: divisors
     below the smallest quantum (a third of the places, for a tight storage); whole folds
-    (multiples of a quantum dividing the extent); the other divisors; the other multiples;
+    (multiples of a quantum dividing the extent); the other multiples; the other divisors;
     for a loop on no dimension, at most ``RAGGED_STREAMS`` ragged multiples of ``low``
     (not with ``ragged_stream`` false, for a loop some stage reduces over: a stream is
     ragged to fit its accumulators, which such a loop does not grow).
@@ -46,7 +46,9 @@ def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int, *,
     streamed = set() if quanta or not ragged_stream else set(range(low, extent, low)) - divs
     out = {*qs, extent, min(divs)}
     out |= _spread(sorted(below - out), min(limit // 3, limit - len(out)))
-    for tier in (folds, divs, ragged):
+    # whole folds first, then the other multiples of a quantum (the last fold ragged, priced
+    # at its size: compiler/ragged.py) before the other divisors, which leave lanes idle
+    for tier in (folds, ragged, divs):
         out |= _spread(sorted(tier - out), limit - len(out))
     out |= _spread(sorted(streamed - out), min(RAGGED_STREAMS, limit - len(out)))
     return sorted(out)

@@ -9,15 +9,16 @@ from covenant_lab.compiler.candidates import candidate_sizes
 
 
 def test_a_multiple_of_the_array_is_never_thinned_away() -> None:
-    # 128 on a 32-wide dimension: nine candidates for eight places; 32 used to be dropped
-    assert candidate_sizes(128, 1, (32,), 8) == [1, 2, 4, 8, 16, 32, 64, 128]
+    # 128 on a 32-wide dimension: ten candidates for eight places; 32 used to be dropped, and
+    # 96 (three folds, the last ragged) goes before 8, a divisor leaving 24 of 32 idle
+    assert candidate_sizes(128, 1, (32,), 8) == [1, 2, 4, 16, 32, 64, 96, 128]
     # whole folds of the 32 columns: 2304 = 72 x 32 (BERT's QKV width) gets 64, 128, 256...
     assert candidate_sizes(2304, 1, (32,), 12) == [1, 2, 4, 12, 24, 32, 64, 128, 256, 576,
                                                    1152, 2304]
     # and sizes below the array for a tight storage: a weight FIFO holding 85 columns of 768
     # bytes (TPU-like, 256 columns) still gets 48 to try
-    assert candidate_sizes(3072, 1, (256,), 12) == [1, 2, 3, 8, 48, 192, 256, 512, 768, 1024,
-                                                    1536, 3072]
+    assert candidate_sizes(3072, 1, (256,), 12) == [1, 2, 8, 48, 192, 256, 512, 768, 1024,
+                                                    1280, 1536, 3072]
 
 
 def test_without_a_spatial_size_the_divisors_are_spread_geometrically() -> None:
@@ -58,3 +59,22 @@ def test_candidates_are_bounded_sorted_and_keep_the_ends(
 def test_a_reduction_loop_gets_no_ragged_sizes() -> None:
     # a 7x7 kernel's kh: its divisors only (a ragged window grows no accumulator tile)
     assert candidate_sizes(7, 1, (), 8, ragged_stream=False) == [1, 7]
+
+
+def test_a_spatial_loop_keeps_multiples_of_its_dimension_before_idle_divisors() -> None:
+    # k = 400 on 32 rows: no multiple of 32 divides 400, so whole folds are none; multiples of
+    # 32 (the last fold ragged, priced at its size) come before divisors such as 50 or 100,
+    # which leave rows idle in every fold
+    sizes = candidate_sizes(400, 1, [32], 12)
+    assert {32, 64, 160, 384} <= set(sizes) and 400 in sizes
+    assert not {50, 100, 200} & set(sizes)
+
+
+def test_the_search_finds_what_the_exhaustive_search_finds_on_a_ragged_reduction() -> None:
+    from covenant_lab.acg import load_arch
+    from covenant_lab.bench.search_quality import search_codelet
+    from covenant_lab.compiler.search import plan
+
+    acg = load_arch("genesys")
+    fc = search_codelet("lenet_fc1")  # 400 -> 120: k = 160 + 160 + 80 on the 32 rows
+    assert plan(fc, acg).estimate == plan(fc, acg, exhaustive=True).estimate
