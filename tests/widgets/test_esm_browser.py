@@ -17,6 +17,7 @@ from covenant_lab.acg import load_arch
 from covenant_lab.compiler import CompileResult
 from covenant_lab.sim import Simulator
 from covenant_lab.widgets.acg_state import acg_state, view_height
+from covenant_lab.widgets.esm import esm
 from covenant_lab.widgets.sim_state import codelet_lines, player_state
 from covenant_lab.widgets.stepper_state import step_state
 
@@ -54,7 +55,7 @@ def render(chromium: Any, name: str, state: dict[str, Any], width: int = 1100) -
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     css = (STATIC / f"{name}.css").read_text()
-    src = (STATIC / f"{name}.js").read_text()
+    src = esm(f"{name}.js")  # the module anywidget loads: static/dom.js, then the script
     page.set_content(_PAGE.format(css=css, state=json.dumps(state), src=json.dumps(src),
                                   width=width))
     page.wait_for_selector("#el[data-ready='1']", timeout=10_000)
@@ -158,7 +159,10 @@ def test_player_view_highlights_the_running_statement(chromium: Any, sim: Simula
     active = page.locator(".covenant-code-line.covenant-active")
     assert active.count() == len([x for x in lines if x["stage"] == 0])
     assert "mac_array" in page.inner_text(".covenant-instr")
-    assert page.locator(".covenant-busy-row").count() == 1
+    # the first MAC (#3) runs while b's next block (#2, issued one tile ahead) loads: busy
+    # are mac_array, the DRAM->SPAD edge and the bus it goes through
+    assert page.locator(".covenant-busy-row").count() == 3
+    assert "mac_array" in page.inner_text(".covenant-busy-row >> nth=2")
     assert page.errors == []
     page.close()
 

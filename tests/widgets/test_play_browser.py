@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from covenant_lab.widgets.esm import esm
+
 from .test_esm_browser import _PAGE, STATIC
 
 pytestmark = pytest.mark.browser
@@ -40,7 +42,7 @@ def _play(chromium: Any, *, steps: int, speed: int, delay_ms: int,
              "playing": False}
     page.set_content(_PAGE.format(css=(STATIC / "player.css").read_text(),
                                   state=json.dumps(state),
-                                  src=json.dumps((STATIC / "play.js").read_text()), width=400))
+                                  src=json.dumps(esm("play.js")), width=400))
     page.wait_for_selector("#el[data-ready='1']", timeout=10_000)
     page.evaluate(KERNEL_JS, delay_ms)
     t0 = page.evaluate("() => performance.now()")
