@@ -24,7 +24,7 @@ from covenant_lab.acg.nodes import Edge, EdgeId, StorageNode
 from covenant_lab.codelets.ir import Stage
 from covenant_lab.compiler.footprint import access_axes, bounding_elements, stored
 from covenant_lab.compiler.invocation import invocation_cycles
-from covenant_lab.compiler.issue_order import slot_name, stage_operands
+from covenant_lab.compiler.issue_order import Slot, innermost_slot, stage_operands
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.moves import Charge, Move, TransferTotals
 from covenant_lab.compiler.overlap import Step, compute_span
@@ -94,7 +94,7 @@ class _Plan:
     stages: list[Step]
     stage_cycles: list[Any]
     invocations: np.ndarray
-    copies: dict[str, int]
+    copies: dict[Slot, int]
 
     @property
     def shape(self) -> tuple[object, ...]:
@@ -113,7 +113,7 @@ class _Plan:
             out += [pick(m.times), pick(m.each), pick(m.busy)]
         return out + [pick(c) for c in self.stage_cycles]
 
-    def steps(self, values: list[np.ndarray]) -> tuple[list[Step], dict[str, int], np.ndarray]:
+    def steps(self, values: list[np.ndarray]) -> tuple[list[Step], dict[Slot, int], np.ndarray]:
         """``compute_span``'s arguments from ``values`` (joined over any number of plans)."""
         invocations, rest = values[0], values[1:]
         steps = [m.step(rest[3 * k], rest[3 * k + 1], rest[3 * k + 2], invocations)
@@ -157,7 +157,7 @@ class GroupModel:
         self.axes = {p.operand: access_axes(self.stages, p.operand) for p in group.placements}
         self.position = {lp: k for k, lp in enumerate(self.loops)}
         self.copies = {
-            _slot(p.operand, level): p.copies(level)
+            Slot(p.operand, level): p.copies(level)
             for p in group.placements for level in range(p.first_level, p.last_level + 1)
         }
         self.stage_steps = [_stage_step(mapping, group, si, st)
@@ -359,7 +359,7 @@ class GroupModel:
             key_e = edge.key
             latency = self.acg.transfer_latency(edge)
             store = edge.dst != inner
-            here, there = _slot(p.operand, level), _slot(p.operand, level - 1)
+            here, there = Slot(p.operand, level), Slot(p.operand, level - 1)
             up = () if level == p.first_level else (there,)
             move = Move(edge.via or key_e, times, nbytes / rate, busy, latency, store,
                          (here,) if store else up, (up or (None,))[0] if store else here)
@@ -393,18 +393,13 @@ class GroupModel:
         return edge
 
 
-_slot = slot_name  # the overlap schedule's name for an operand's tile at one level
-
-
 def _stage_step(mapping: Mapping, group: Group, si: int, st: Stage) -> Step:
     """A stage's place in the overlap schedule (its cycles are filled in per tiling): it
     reads and writes the innermost tiles of its operands."""
     b = mapping.binding(si)
     stmt = st.stmt
 
-    def here(operand: str) -> str:
-        return _slot(operand, min(group.levels, group.placement(operand).last_level))
-
     reads, writes = stage_operands(stmt)
     latency = math.ceil(b.capability.latency_cycles * b.node.period_cycles - 1e-9)
-    return Step(b.node.name, 0, 0, latency, tuple(map(here, reads)), here(writes))
+    return Step(b.node.name, 0, 0, latency,
+                tuple(innermost_slot(group, r) for r in reads), innermost_slot(group, writes))

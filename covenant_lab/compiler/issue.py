@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 
 from covenant_lab.compiler.issue_order import (
     Hoist,
+    Slot,
     Use,
     hoist,
+    innermost_slot,
     leading,
-    slot_name,
     stage_operands,
 )
 from covenant_lab.compiler.program import Instr, TileRef, Transfer
@@ -56,22 +57,22 @@ class Issue:
 
     def __init__(self, ge: _GroupEmitter) -> None:
         levels = ge.group.levels
-        copies = {slot_name(*key): slot.copies for key, slot in ge.slots.items()}
+        copies = {Slot(*key): slot.copies for key, slot in ge.slots.items()}
         homed = [p for p in ge.group.placements if p.home is not None]
-        loads = [Use("", () if level == p.first_level else (slot_name(p.operand, level - 1),),
-                     slot_name(p.operand, level))
+        loads = [Use("", () if level == p.first_level else (Slot(p.operand, level - 1),),
+                     Slot(p.operand, level))
                  for level in range(1, levels + 1) for p in homed
                  if p.operand not in ge.written and (p.operand, level) in ge.slots]
 
-        def here(operand: str) -> str:
-            return slot_name(operand, min(levels, ge.group.placement(operand).last_level))
+        def here(operand: str) -> Slot:
+            return innermost_slot(ge.group, operand)
 
         stages = []
         for si, st in zip(ge.group.stages, ge.stages, strict=True):
             reads, writes = stage_operands(st.stmt)
             stages.append(Use(ge.m.binding(si).node.name, tuple(map(here, reads)), here(writes)))
         self.ahead = leading(loads, {here(s.stmt.dst.operand) for s in ge.stages}, copies)
-        homed_slots = {slot_name(op, level): op for op, level in ge.slots
+        homed_slots = {Slot(op, level): op for op, level in ge.slots
                        if any(p.operand == op for p in homed)}
         self.hoist: Hoist = hoist(
             stages, copies, behind=set(homed_slots) - self.ahead,
@@ -82,7 +83,7 @@ class Issue:
 
     def load(self, ins: Transfer, operand: str, level: int) -> None:
         """A load of the operand's tile at ``level``, due before the next tile's stages."""
-        ahead = slot_name(operand, level) in self.ahead
+        ahead = Slot(operand, level) in self.ahead
         self.pending.append(Item(ins, (ins.src,), (ins.dst,), ahead))
 
     def store(self, ins: Transfer) -> None:

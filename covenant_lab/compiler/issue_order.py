@@ -23,10 +23,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 from covenant_lab.codelets.ir import Stmt
 
-Slot = str  # an operand's tile at one level, e.g. "x@1"
+if TYPE_CHECKING:
+    from covenant_lab.compiler.mapping import Group
+
+
+class Slot(NamedTuple):
+    """An operand's tile at one tiling level: what the overlap schedule and the issue order
+    track copies of."""
+
+    operand: str
+    level: int
+
+    def __str__(self) -> str:
+        return f"{self.operand}@{self.level}"
 
 
 @dataclass(frozen=True)
@@ -121,6 +134,7 @@ def stage_operands(stmt: Stmt) -> tuple[tuple[str, ...], str]:
     return tuple(reads), stmt.dst.operand
 
 
-def slot_name(operand: str, level: int) -> Slot:
-    """The name of an operand's tile at one level."""
-    return f"{operand}@{level}"
+def innermost_slot(group: Group, operand: str) -> Slot:
+    """The operand's tile at the innermost level it has in ``group``: what a stage reads or
+    writes."""
+    return Slot(operand, min(group.levels, group.placement(operand).last_level))

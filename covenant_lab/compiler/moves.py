@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from covenant_lab.acg.nodes import EdgeId
+from covenant_lab.compiler.issue_order import Slot
 from covenant_lab.compiler.overlap import Step
 
 __all__ = ["Charge", "Move", "TransferTotals"]
@@ -48,8 +49,8 @@ class Move:
     busy: np.ndarray  # all of them
     latency: int
     store: bool  # the store of the tile just left (else a load or a reload)
-    reads: tuple[str, ...]
-    writes: str | None
+    reads: tuple[Slot, ...]
+    writes: Slot | None
 
     def step(self, times: np.ndarray, each: np.ndarray, busy: np.ndarray,
              invocations: np.ndarray) -> Step:

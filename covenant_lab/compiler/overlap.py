@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from covenant_lab.compiler.issue_order import Use, hoist, leading
+from covenant_lab.compiler.issue_order import Slot, Use, hoist, leading
 
 STEADY = 7  # tiles played; the period is the mean of two tiles before the last (a chain
 PERIOD = 2  # through an operand's two copies can alternate 600 and 979 cycles per tile)
@@ -44,14 +44,14 @@ class Step:
     first: Any  # cycles in the first tile
     cycles: Any  # cycles in each later tile
     latency: Any  # after its end, until what it wrote can be read
-    reads: tuple[str, ...]  # slots
-    writes: str | None
+    reads: tuple[Slot, ...]
+    writes: Slot | None
     lag: int = 0  # 1: acts on the previous tile's data (the store of the tile just left)
     load: bool = False  # a tile's load (or reload) into ``writes``
     each_tile: Any = True  # a load: where its tile changes every tile (else it stays longer)
 
 
-def compute_span(steps: list[Step], copies: Mapping[str, int], invocations: Any) -> Any:
+def compute_span(steps: list[Step], copies: Mapping[Slot, int], invocations: Any) -> Any:
     """Cycles from the first step's start to the last one's end, for ``invocations``
     innermost tiles (the last tile's stores left out). ``copies``: how many copies each slot
     rotates through (a slot not listed has a fresh copy every tile).
@@ -61,7 +61,7 @@ def compute_span(steps: list[Step], copies: Mapping[str, int], invocations: Any)
     stage they overtake. A program of up to ``STEADY`` tiles is played in full; a longer one
     adds the period for every further tile."""
 
-    def slot(name: str, tile: int) -> tuple[str, int]:
+    def slot(name: Slot, tile: int) -> tuple[Slot, int]:
         return (name, tile % copies[name]) if name in copies else (name, tile)
 
     first, body = _issue(steps, copies)
@@ -70,8 +70,8 @@ def compute_span(steps: list[Step], copies: Mapping[str, int], invocations: Any)
     # a step of no time is no instruction: it waits for nothing, and nothing waits for it
     real = [[_real(s.first), _real(s.cycles)] for s in steps]
     free: dict[str, Any] = {}  # resource -> end of its last step
-    ready: dict[tuple[str, int], Any] = {}  # slot copy -> when its last write is readable
-    read_end: dict[tuple[str, int], Any] = {}  # slot copy -> end of its reads since then
+    ready: dict[tuple[Slot, int], Any] = {}  # slot copy -> when its last write is readable
+    read_end: dict[tuple[Slot, int], Any] = {}  # slot copy -> end of its reads since then
     finish: list[Any] = []
     last: Any = 0
     for tile in range(STEADY):
@@ -111,7 +111,7 @@ def compute_span(steps: list[Step], copies: Mapping[str, int], invocations: Any)
     return finish[-1] + period * np.maximum(np.asarray(invocations) - STEADY, 0)
 
 
-def _issue(steps: list[Step], copies: Mapping[str, int]) -> tuple[
+def _issue(steps: list[Step], copies: Mapping[Slot, int]) -> tuple[
         list[tuple[int, int]], list[tuple[int, int]]]:
     """The order of the first tile and of every later one: (step, tile offset) pairs."""
     stage_ix = [k for k, s in enumerate(steps) if not s.load and not s.lag]
