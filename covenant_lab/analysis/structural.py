@@ -21,11 +21,13 @@ able units apart from the others)::
     structural compute = min over (stage -> unit) of max_u sum_{s on u} iterations(s) / rate_u(s)
 
 so the structural bound is never below the strict one, and the gap between them is the part of
-the strict bound no mapping on these units can reach. Example: mobilenetv2's depthwise 3x3 on
-GeneSys: the array's fill is 9/32 (rows) x 1/32 (columns), 9 MACs per cycle, so the 32-lane
-SIMD (fill 1) is the best unit: 4,064,256 MACs / 32 = 127,008 cycles against 35,309 strict.
-With its clip fused (a max and a min, which only the SIMD runs) the SIMD also takes
-2 x 3136 x 144 / 32 = 28,224 cycles of them: 155,232 cycles.
+the strict bound no mapping on these units can reach. A window-only stage (a depthwise conv)
+counts also in every block of outputs the search may map (``compiler/passes/block.py``), each
+with its band's zeros. Example: mobilenetv2's depthwise 3x3 on GeneSys 16x16: as written the
+array's fill is 9/16 (rows) x 1/16 (columns), 9 MACs per cycle; in blocks of 4 x 4 outputs
+(16 columns) from 6 x 6 windows (36 rows in 3 folds of 16: fill 0.75) it does 16 x 9 / 3 = 48
+useful MACs per cycle, better than the 16-lane SIMD: 4,064,256 / 48 = 84,672 cycles against
+35,310 strict.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from covenant_lab.analysis.bounds import Bound, able_units, ideal_bound
+from covenant_lab.codelets.toeplitz import blocked
+from covenant_lab.compiler.passes.block import block_shapes
 from covenant_lab.compiler.roles import qualifies, signature
 
 if TYPE_CHECKING:
@@ -87,21 +91,24 @@ def structural_bound(codelet: Codelet, acg: ACG) -> StructuralBound:
     per_stage: list[dict[str, float]] = []  # per stage: unit -> its cycles there at best
     reasons: list[str] = []
     for k, stage in enumerate(codelet.stages):
-        rated = []
-        for node, cap in able_units(acg, codelet, k):
-            fill = spatial_fill(codelet, stage, cap)
-            peak = acg.node_peak(node, cap)
-            rated.append((peak * math.prod(fill.values()), peak, node, fill))
+        rated = []  # (useful operations per cycle, peak, node, fill, how)
         cycles: dict[str, float] = {}
-        for r, _, n, _ in rated:
-            best = codelet.iterations(stage) / r if r > 0 else math.inf
-            cycles[n.name] = min(cycles.get(n.name, math.inf), best)
+        for node, cap in able_units(acg, codelet, k):
+            peak = acg.node_peak(node, cap)
+            best = min(((form.iterations(form.stages[k]) / rate if rate > 0 else math.inf,
+                         fill, how) for form, how in _forms(codelet, k, cap)
+                        for fill in [spatial_fill(form, form.stages[k], cap)]
+                        for rate in [peak * math.prod(fill.values())]),
+                       key=lambda x: x[0])
+            useful = codelet.iterations(stage) / best[0] if best[0] > 0 else 0.0
+            rated.append((useful, peak, node, best[1], best[2]))
+            cycles[node.name] = min(cycles.get(node.name, math.inf), best[0])
         per_stage.append(cycles)
         if max(r[0] for r in rated) < max(r[1] for r in rated):
             reasons.append(f"stage {k}: " + "; ".join(
                 f"{n.name} fills " + ", ".join(f"{d} {f:.0%}" for d, f in fill.items())
-                + f" ({r:.4g} of {p:.4g} per cycle)"
-                for r, p, n, fill in sorted(rated, key=lambda r: -r[1])))
+                + how + f" ({r:.4g} of {p:.4g} per cycle)"
+                for r, p, n, fill, how in sorted(rated, key=lambda r: -r[1])))
     shared, busiest = _assigned(per_stage)
     if len(shared) > 1 and busiest > max(min(c.values()) for c in per_stage) * (1 + NOTICEABLE):
         reasons.append(f"stages {', '.join(map(str, shared))} take turns on one unit: "
@@ -113,6 +120,19 @@ def structural_bound(codelet: Codelet, acg: ACG) -> StructuralBound:
                   strict.compulsory_bytes, strict.read_bytes, strict.write_bytes)
     shown = bound.cycles > strict.cycles * (1 + NOTICEABLE)
     return StructuralBound(bound, tuple(reasons) if shown else ())
+
+
+def _forms(codelet: Codelet, k: int, cap: Capability) -> list[tuple[Codelet, str]]:
+    """(codelet, how) pairs: the codelet as written and, for a window-only stage, with every
+    block of outputs that fits one of ``cap``'s dimensions (``compiler/passes/block.py``; the
+    search may map either). Useful work per cycle counts the layer's operations, not the
+    band's zeros."""
+    out = [(codelet, "")]
+    for width in sorted({s.size for s in cap.spatial if not s.fold and s.size > 1}):
+        for shape in block_shapes(codelet, k, width):
+            sizes = " x ".join(str(d) for _, d in shape)
+            out.append((blocked(codelet, k, shape), f" in blocks of {sizes} outputs"))
+    return out
 
 
 MAX_ASSIGNMENTS = 4096  # stage-to-unit assignments tried; beyond, stages count apart

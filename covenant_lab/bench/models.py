@@ -63,8 +63,8 @@ def _simulate(result: Any, rec: dict[str, Any]) -> None:
             failures += 1
             first = first or f"{unit.name}: {exc}"
         instructions += len(program.instrs)
-        ideal += ideal_bound(unit.result.codelet, acg).cycles
-        structural += structural_bound(unit.result.codelet, acg).bound.cycles
+        ideal += ideal_bound(unit.result.source, acg).cycles
+        structural += structural_bound(unit.result.source, acg).bound.cycles
         estimated += unit.result.estimate.cycles
     rec.update(sim_s=time.perf_counter() - t0, cycles=cycles, instructions=instructions,
                sim_errors=failures, sim_error=first, ideal_cycles=ideal,

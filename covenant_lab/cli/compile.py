@@ -64,7 +64,7 @@ def layer_rows(result: ModelResult) -> list[dict[str, Any]]:
                 "estimated_energy_pj": round(r.estimate.energy_pj, 1),
                 "compile_s": round(r.compile_s, 4),
                 "instructions": len(r.program.instrs),
-                "operations": r.codelet.operations,
+                "operations": r.source.operations,
                 "fallback": fallback_records(u),
                 "error": "",
                 "missing": [],

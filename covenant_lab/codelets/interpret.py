@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from covenant_lab.codelets.ir import Access, Codelet, Const, Source, Stage
-from covenant_lab.codelets.library.constants import constants
+from covenant_lab.codelets.library.constants import constants, derived, derived_sources
 from covenant_lab.codelets.verify import verify
 from covenant_lab.errors import SimulationError, UsageError
 from covenant_lab.types import OpKind, Role
@@ -275,12 +275,14 @@ def _run_stage(c: Codelet, stage: Stage, env: dict[str, Array]) -> None:
 
 # -- entry point ---------------------------------------------------------------------------------
 def _bind(c: Codelet, inputs: Mapping[str, Array]) -> dict[str, Array]:
-    names = {o.name for o in c.inputs}
+    names = {o.name for o in c.inputs} | derived_sources(c)
     unknown = sorted(set(inputs) - names)
     if unknown:
         raise UsageError(f"interpret: {c.name} has no input or weight named {', '.join(unknown)}",
                          hint=f"inputs and weights: {', '.join(sorted(names))}")
     generated = constants(c)
+    if derived_sources(c) and derived_sources(c) <= set(inputs):
+        generated.update(derived(c, inputs))
     env: dict[str, Array] = {}
     for o in c.operands:
         if o.role in (Role.OUTPUT, Role.TEMP):

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from covenant_lab.codelets.ir import Affine, Codelet, Const, Operand, Source, Stage, Stmt
+from covenant_lab.codelets.ir import Access, Affine, Codelet, Const, Operand, Source, Stage, Stmt
 from covenant_lab.types import OpKind
 
 __all__ = ["source_text", "stage_text", "stmt_text", "to_text"]
@@ -109,11 +109,23 @@ def _operand_text(o: Operand) -> str:
     return f"{o.role.value:<6} {o.name}: {o.dtype.value}[{shape}]"
 
 
+def _attr_text(value: object) -> str:
+    """An attribute's value; operands made from others (``(name, (axes, Access))`` pairs) as
+    ``name[axes] = source[index] (pad fill)``."""
+    if isinstance(value, tuple) and value and all(
+            isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], tuple)
+            and len(v[1]) == 2 and isinstance(v[1][1], Access) for v in value):
+        return "; ".join(f"{name}[{', '.join(axes)}] = {src}"
+                         + (f" (pad {src.fill})" if src.fill is not None else "")
+                         for name, (axes, src) in value)
+    return repr(value)
+
+
 def to_text(codelet: Codelet) -> str:
     """The whole codelet: signature, attributes, operands, then each stage's loop nest."""
     dims = ", ".join(f"{d.name}={d.extent}" for d in codelet.dims)
     lines = [f"codelet {codelet.name}({dims})"]
-    lines += [f"{INDENT}attr {key} = {value!r}" for key, value in codelet.attrs]
+    lines += [f"{INDENT}attr {key} = {_attr_text(value)}" for key, value in codelet.attrs]
     lines += [f"{INDENT}{_operand_text(o)}" for o in codelet.operands]
     lines += [stage_text(codelet, st, i) for i, st in enumerate(codelet.stages)]
     return "\n".join(lines) + "\n"

@@ -59,10 +59,17 @@ class CompileResult:
     # the structural options the search scored: (fallback work, cost, passes), best first
     tried: tuple[tuple[int, float, tuple[object, ...]], ...] = field(repr=False, default=())
     objective: Objective = Objective.CYCLES  # what the search minimised
+    given: Codelet | None = field(repr=False, default=None)  # the codelet compile was given
 
     @property
     def codelet(self) -> Codelet:
+        """The codelet the program runs (after the plan's rewrites: a fold, a blocking)."""
         return self.mapping.codelet
+
+    @property
+    def source(self) -> Codelet:
+        """The layer's codelet as given: its work, inputs and bounds are the layer's."""
+        return self.given if self.given is not None else self.mapping.codelet
 
     @property
     def asm(self) -> str:
@@ -178,4 +185,5 @@ def compile(
         fallback,
         best.tried,
         goal,
+        codelet,
     )

@@ -81,6 +81,20 @@ def quanta(mapping: Mapping, group: Group, loop: str) -> tuple[int, ...]:
     return tuple(out)
 
 
+def fits_whole(mapping: Mapping, group: Group, loop: str) -> bool:
+    """Whether ``loop`` shares a spatial dimension that is no reduction (not folded) with
+    other loops and all of them fit it whole (a 4 x 8 block of outputs on 32 columns): a
+    smaller tile would only leave the dimension idle, so the innermost tile is the extent."""
+    for si in group.stages:
+        cap = mapping.binding(si).capability
+        for spec in cap.spatial:
+            on = mapping.spatial[si].loops_on(spec.dim)
+            if (not spec.fold and loop in on and len(on) > 1
+                    and math.prod(mapping.codelet.extent(lp) for lp in on) <= spec.size):
+                return True
+    return False
+
+
 def grid(lists: Sequence[Sequence[int]]) -> np.ndarray:
     if not lists:
         return np.zeros((1, 0), dtype=np.int64)
@@ -106,6 +120,9 @@ def candidate_lists(
         low = int(inner_tiles[0][0, k]) if inner_tiles else 1
         if fixed is not None and len(fixed) >= level:
             lists.append([fixed[level - 1]])
+            continue
+        if level == group.levels and fits_whole(mapping, group, lp):
+            lists.append([mapping.codelet.extent(lp)])
             continue
         spatial = quanta(mapping, group, lp)
         limit = 64 if exhaustive else (12 if spatial else 8)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from covenant_lab.codelets.ir import Access
+from covenant_lab.codelets.library.constants import derived_specs
 from covenant_lab.compiler.mapping import Group, Mapping
 from covenant_lab.compiler.sites import operand_loops
 from covenant_lab.types import Role
@@ -29,6 +30,15 @@ def _fold(m: Mapping) -> str:
         f"of {st.stmt.op.identity:g}: the add after it is folded into its init"
         for i, st in enumerate(m.codelet.stages) if isinstance(st.stmt.init, Access)]
     return "; ".join(parts) or "nothing folded: each add stays a stage of its own"
+
+
+def _block(m: Mapping) -> str:
+    parts = [
+        f"{name}[{', '.join(axes)}] = {source} (0 outside): the weights as a band from each "
+        f"block's input window to its outputs, {m.codelet.operand(name).size:,} values made "
+        "before the program runs"
+        for name, (axes, source) in derived_specs(m.codelet)]
+    return "; ".join(parts) or "no stage blocked"
 
 
 def _fuse(m: Mapping) -> str:
@@ -136,8 +146,8 @@ def _order(m: Mapping) -> str:
 
 
 _WORDS: dict[str, Callable[[Mapping], str]] = {
-    "fold": _fold, "match": _match, "fuse": _fuse, "place": _place, "spatial": _spatial,
-    "buffer": _buffer, "tile": _tile, "order": _order,
+    "block": _block, "fold": _fold, "match": _match, "fuse": _fuse, "place": _place,
+    "spatial": _spatial, "buffer": _buffer, "tile": _tile, "order": _order,
 }
 
 

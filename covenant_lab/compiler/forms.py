@@ -1,14 +1,16 @@
 """The forms of a codelet the search plans, in tiers: the forms of a tier compete on cost,
 and a tier is tried only when the ones before it map nowhere.
 
-1. the codelet as written, and with a per-channel add folded into an accumulation's
-   ``init`` where a unit takes it (``passes/fold.py``; the fold is the first pass of the
-   plan, so the compile log shows it);
+1. the codelet as written, with a per-channel add folded into an accumulation's ``init``
+   where a unit takes it (``passes/fold.py``), and with a window-only conv's outputs blocked
+   for an array (``passes/block.py``); such a rewrite is the first pass of the plan, so the
+   compile log shows it;
 2. the codelet rewritten for units that cannot run it as written (:func:`rewritten`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from covenant_lab.acg.graph import ACG
@@ -16,11 +18,14 @@ from covenant_lab.codelets.inplace import in_place, separate_in_place
 from covenant_lab.codelets.ir import Codelet
 from covenant_lab.codelets.split import split_init, splittable
 from covenant_lab.compiler.constraints import Constraints
+from covenant_lab.compiler.mapping import Mapping
+from covenant_lab.compiler.passes.block import block_forms
 from covenant_lab.compiler.passes.fold import fold_form
+from covenant_lab.compiler.passes.match import allowed_candidates
 from covenant_lab.compiler.roles import capability_fits, fits_without_init
 from covenant_lab.types import Role
 
-__all__ = ["Form", "codelet_forms", "rewritten"]
+__all__ = ["Form", "codelet_forms", "compute_floor", "rewritten"]
 
 # (the codelet the search plans, the constraints renumbered for it, the passes that make it
 # from the layer's codelet)
@@ -33,6 +38,7 @@ def codelet_forms(codelet: Codelet, acg: ACG, cons: Constraints) -> list[list[Fo
     fold = fold_form(codelet, acg, cons)
     if fold is not None:
         first.insert(0, (fold[1], fold[2], (fold[0],)))
+    first += [(blocked, where, (step,)) for step, blocked, where in block_forms(codelet, acg, cons)]
     alt = rewritten(codelet, acg, cons)
     return [first, [(*alt, ())]] if alt[0] is not codelet else [first]
 
@@ -58,3 +64,15 @@ def rewritten(codelet: Codelet, acg: ACG, cons: Constraints) -> tuple[Codelet, C
             out = separate_in_place(out, i)
     moved = tuple((stages[k], where) for k, where in cons.capability if k < len(stages))
     return out, replace(cons, capability=moved)
+
+
+def compute_floor(codelet: Codelet, acg: ACG, cons: Constraints) -> float:
+    """Cycles no mapping of ``codelet`` beats: each stage's iterations on every position of
+    the widest unit the constraints allow it (MappingError: none)."""
+    floor = 0.0
+    want = dict(cons.capability)
+    for i, st in enumerate(codelet.stages):
+        units = allowed_candidates(Mapping(codelet), acg, i, want.get(i))
+        peak = max(math.prod(size for _, size in c.dims) for _, c in units)
+        floor = max(floor, codelet.iterations(st) / peak)
+    return floor

@@ -19,7 +19,7 @@ from covenant_lab.codelets.ir import Codelet
 from covenant_lab.compiler.candidates import BATCH_LIMIT, candidate_lists, grid
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.cost import GroupCost, GroupModel, schedule_all
-from covenant_lab.compiler.forms import codelet_forms
+from covenant_lab.compiler.forms import codelet_forms, compute_floor
 from covenant_lab.compiler.group_memo import GroupMemo
 from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.levels import outer_choice
@@ -31,6 +31,7 @@ from covenant_lab.compiler.objective import (
     plan_score,
     score,
 )
+from covenant_lab.compiler.passes.block import BlockWindows
 from covenant_lab.compiler.passes.buffer import buffer_options
 from covenant_lab.compiler.passes.fold import FoldInit
 from covenant_lab.compiler.passes.fuse import FuseStages
@@ -326,6 +327,10 @@ def plan(
         for tier in tiers:
             for variant, vcons, head in tier:
                 try:
+                    if head and found and objective is Objective.CYCLES and (
+                            compute_floor(variant, acg, vcons)
+                            >= min(p.estimate for p in found)):
+                        continue  # a rewrite that cannot beat what is found (its work alone)
                     one = _plan_one(variant, acg, vcons, errors, fallback=fallback,
                                     exhaustive=exhaustive, objective=objective)
                 except MappingError as exc:
@@ -360,9 +365,10 @@ def _with_head(one: Plan, head: tuple[object, ...], codelet: Codelet) -> Plan:
 
 
 def _with_rivals(best: Plan, found: list[Plan]) -> Plan:
-    """``best`` after a fold, with the best option of each other form among what it tried
-    (so the fold's decision names what it beat: the add as a stage of its own)."""
-    if not best.passes or not isinstance(best.passes[0], FoldInit):
+    """``best`` after a rewrite (a fold, a blocking), with the best option of each other
+    form among what it tried (so the rewrite's decision names what it beat: the layer as
+    written)."""
+    if not best.passes or not isinstance(best.passes[0], FoldInit | BlockWindows):
         return best
     extra = [p.tried[0] for p in found if p is not best and p.tried]
     kept = best.tried[: MAX_TRIED - len(extra)]

@@ -158,7 +158,7 @@ def _simulate(unit: _Unit, acg: ACG, name: str, options: Options, seed: int) -> 
         unit.note = (f"quick mode: {unit.instructions} instructions > {options.check_limit}, "
                      "functional check skipped")
         return
-    codelet = unit.result.codelet
+    codelet = unit.result.source
     inputs = random_inputs(codelet, seed)
     t0 = time.perf_counter()
     try:
@@ -174,7 +174,7 @@ def _simulate(unit: _Unit, acg: ACG, name: str, options: Options, seed: int) -> 
 def _bound(units: list[_Unit], fused: Codelet | None, acg: ACG) -> Bound:
     if fused is not None:
         return ideal_bound(fused, acg)
-    bounds = [ideal_bound(u.result.codelet, acg) for u in units]
+    bounds = [ideal_bound(u.result.source, acg) for u in units]
     return Bound(*(sum(getattr(b, f) for b in bounds)
                    for f in ("compute_cycles", "memory_cycles", "cycles", "compulsory_bytes")))
 
@@ -182,7 +182,7 @@ def _bound(units: list[_Unit], fused: Codelet | None, acg: ACG) -> Bound:
 def _structural(units: list[_Unit], fused: Codelet | None, acg: ACG) -> StructuralBound:
     if fused is not None:
         return structural_bound(fused, acg)
-    parts = [structural_bound(u.result.codelet, acg) for u in units]
+    parts = [structural_bound(u.result.source, acg) for u in units]
     return StructuralBound(
         Bound(*(sum(getattr(p.bound, f) for p in parts)
                 for f in ("compute_cycles", "memory_cycles", "cycles", "compulsory_bytes"))),
@@ -201,7 +201,7 @@ def _verdict(units: list[_Unit]) -> tuple[str, str]:
 
 def _record(rec: dict[str, Any], units: list[_Unit], fused: Codelet | None, acg: ACG,
             options: Options) -> None:
-    main = max(units, key=lambda u: u.result.codelet.operations)
+    main = max(units, key=lambda u: u.result.source.operations)
     bound = _bound(units, fused, acg)
     structural = _structural(units, fused, acg)
     cycles = sum(u.cycles for u in units)
@@ -213,7 +213,7 @@ def _record(rec: dict[str, Any], units: list[_Unit], fused: Codelet | None, acg:
         units=len(units),
         capability=",".join(c for u in units for c in u.result.capabilities),
         compute_node=main_compute_node(main.result),
-        operations=sum(u.result.codelet.operations for u in units),
+        operations=sum(u.result.source.operations for u in units),
         instructions=sum(u.instructions for u in units),
         events=sum(u.events for u in units),
         cycles=cycles,

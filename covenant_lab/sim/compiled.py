@@ -89,7 +89,7 @@ def simulate_layer(
     energy = sim.energy().compact()
     elapsed = time.perf_counter() - t0
     util = sim.utilisation().get(_main_node(c), 0.0)
-    bound = ideal_bound(c.result.codelet, acg)
+    bound = ideal_bound(c.result.source, acg)
     return LayerSim(
         c.name,
         c.layer.op_type,
@@ -107,7 +107,7 @@ def simulate_layer(
 
 def not_simulated(c: CompiledLayer, error: SimulationError) -> LayerSim:
     """The row of a compiled layer whose simulation was refused: no figures, the reason."""
-    bound = ideal_bound(c.result.codelet, c.result.arch)
+    bound = ideal_bound(c.result.source, c.result.arch)
     return LayerSim(c.name, c.layer.op_type, 0, bound.cycles, len(c.result.program.instrs),
                     0.0, NOT_SIMULATED, str(error), 0.0)
 

@@ -37,7 +37,7 @@ from covenant_lab.budget import (
     require_max_memory,
     size_text,
 )
-from covenant_lab.codelets.library.constants import constants
+from covenant_lab.codelets.library.constants import constants, derived, derived_sources
 from covenant_lab.compiler.program import Program
 from covenant_lab.errors import SimulationError, UsageError
 from covenant_lab.sim.coverage import check_coverage, first_index
@@ -126,12 +126,14 @@ class Simulator:
     def _load(self, inputs: Mapping[str, np.ndarray]) -> None:
         codelet = self.program.codelet
         homes = {t.operand: t for t in self.program.tensors}
-        unknown = sorted(set(inputs) - set(homes))
+        unknown = sorted(set(inputs) - set(homes) - derived_sources(codelet))
         if unknown:
             raise UsageError(f"sim: {codelet.name} has no tensor in DRAM named "
                              f"{', '.join(map(repr, unknown))}",
                              hint=f"tensors: {', '.join(sorted(homes))}")
         values = {**constants(codelet), **inputs}
+        if derived_sources(codelet) <= set(values):
+            values.update(derived(codelet, values))  # weights in the layout the program reads
         for operand in codelet.operands:
             if operand.name not in values:
                 if operand.role in (Role.INPUT, Role.WEIGHT):

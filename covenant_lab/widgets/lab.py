@@ -100,7 +100,7 @@ class Lab(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         name = name or self.picker.value
         if name not in self.players:
             result = self.result(name)
-            sim = Simulator(result.program, result.arch, random_inputs(result.codelet))
+            sim = Simulator(result.program, result.arch, random_inputs(result.source))
             self.players[name] = SimPlayer(sim)
         return self.players[name]
 

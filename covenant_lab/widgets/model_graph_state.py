@@ -88,7 +88,7 @@ def unit_efficiency(unit: Unit, arch: Any) -> float | None:
     if not isinstance(unit, CompiledLayer):
         return None
     try:
-        ideal = ideal_bound(unit.result.codelet, arch).cycles
+        ideal = ideal_bound(unit.result.source, arch).cycles
     except CovenantError:
         return None
     cycles = unit.result.estimate.cycles

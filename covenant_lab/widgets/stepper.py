@@ -49,7 +49,7 @@ class PassStepper(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     (``CompileResult.decisions``); the mapping text shows what the pass changed, with the
     tiling table and the ACG overlay of the mapping after it.
     The constraint editor (a tile per loop, 0 = free; the loop order; a storage per operand)
-    recompiles ``target`` (the original Layer or Codelet; default ``result.codelet``) on
+    recompiles ``target`` (the original Layer or Codelet; default ``result.source``) on
     ``result.arch``; the constraints stay in the form after the recompile; an alternative's
     "try" button (``.covenant-try``) recompiles under the constraints that choose it. A
     MappingError is
@@ -60,7 +60,7 @@ class PassStepper(w.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def __init__(self, result: Any, target: Any = None, **kwargs: Any) -> None:
         ensure_bokeh()  # now, while a cell runs: the comparison's timelines come in a callback
-        self.target = target if target is not None else result.codelet
+        self.target = target if target is not None else result.source
         self.result = result
         self.history = [result]
         self.view = StepperView()

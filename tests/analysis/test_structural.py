@@ -31,18 +31,32 @@ def test_pointwise_conv_with_24_channels_fills_three_quarters_of_16_rows(genesys
     assert "pe_array fills rows 75%, cols 100%" in s.reasons[0]
 
 
-def test_depthwise_conv_is_bounded_by_the_simd_lanes_on_genesys() -> None:
+def test_depthwise_conv_is_bounded_by_blocks_on_genesys_array() -> None:
     genesys = load_arch("genesys")
     dw = L.conv2d((1, 32, 112, 112), (32, 1, 3, 3), pads=(1, 1, 1, 1), group=32)
-    # the array reduces over kh x kw = 9 of 32 rows; no loop indexes w and y without x
-    # (channels index all three), so one column of 32: 9 MACs per cycle; the SIMD's 32 lanes
-    # take the channels (or pixels) whole: 32 per cycle, the better unit
+    # as written, the array reduces over kh x kw = 9 of 32 rows and no loop indexes w and y
+    # without x (channels index all three): one column of 32, 9 MACs per cycle
     array = genesys.compute("pe_array").capabilities[0]
     assert spatial_fill(dw, dw.stages[0], array) == {"rows": 9 / 32, "cols": 1 / 32}
+    # blocked 4 x 8 (compiler/passes/block.py): 32 outputs on the columns, their 6 x 10
+    # window on the rows in 2 folds (60 of 64); each output costs 60 MACs with the band's
+    # zeros: 32 * 112 * 112 * 60 / (1024 * 60/64) = 25,088 cycles, against 112,896 on the
+    # SIMD's 32 lanes and 3,528 strict
     s = structural_bound(dw, genesys)
-    assert s.bound.compute_cycles == 32 * 112 * 112 * 9 / 32
+    assert s.bound.compute_cycles == 32 * 112 * 112 * 60 / (1024 * 60 / 64) == 25088
     assert ideal_bound(dw, genesys).compute_cycles == 32 * 112 * 112 * 9 / 1024
-    assert "simd fills lanes 100% (32 of 32 per cycle)" in s.reasons[0]
+    assert s.reasons == ()  # the memory bound (31,365 cycles) is the larger: nothing to show
+
+
+def test_a_blocked_depthwise_conv_names_its_blocks_on_genesys16(genesys16: ACG) -> None:
+    # 4 x 4 outputs on 16 columns, a 6 x 6 window in 3 folds of 16 rows (36 of 48):
+    # 16 * 9 / 3 = 48 useful MACs per cycle, 144 * 56 * 56 * 9 / 48 = 84,672 cycles
+    dw = L.conv2d((1, 144, 56, 56), (144, 1, 3, 3), pads=(1, 1, 1, 1), group=144)
+    s = structural_bound(dw, genesys16)
+    assert s.bound.compute_cycles == 144 * 56 * 56 * 9 / 48 == 84672
+    assert s.reasons[0] == ("stage 0: pe_array fills rows 75%, cols 100% in blocks of 4 x 4 "
+                            "outputs (48 of 256 per cycle); simd fills lanes 100% (16 of 16 "
+                            "per cycle)")
 
 
 def test_a_gemm_that_fills_the_array_has_no_structural_gap() -> None:
@@ -54,18 +68,13 @@ def test_a_gemm_that_fills_the_array_has_no_structural_gap() -> None:
 
 
 def test_stages_that_share_their_best_unit_add_up() -> None:
-    # MobileNetV2 features.3.conv.1 with its ReLU6 fused: the depthwise MACs go to the SIMD
-    # (the array fills 9 of 1024 PEs), and the clip's max and min run only on the SIMD: they
-    # take turns there, 56*56*144*9/32 + 2 * 56*56*144/32 cycles (the strict formula, each
-    # stage at its best unit apart, said 127,008)
-    from covenant_lab.compiler.model import fuse_pair
-    from covenant_lab.frontends.onnx import load
-    from covenant_lab.models import BUILDERS
-
+    # a depthwise conv on a 1 x 1 map (nothing to block) with a ReLU6 fused: the MACs go to
+    # the SIMD (the array fills 9 of 1024 PEs), and the clip's max and min run only on the
+    # SIMD: they take turns there, 1024 * 9 / 32 + 2 * 1024 / 32 = 352 cycles (the strict
+    # formula, each stage at its best unit apart, said 288)
     genesys = load_arch("genesys")
-    layers = {la.name: la for la in load(BUILDERS["mobilenetv2"]()).layers}
-    fused = fuse_pair(layers["features.3.conv.1"], layers["features.3.conv.1.clip"])
-    assert fused is not None
-    s = structural_bound(fused.codelet, genesys)
-    assert s.bound.compute_cycles == 56 * 56 * 144 * 9 / 32 + 2 * 56 * 56 * 144 / 32 == 155232
-    assert "stages 0, 1, 2 take turns on one unit: 155,232 cycles together" in s.reasons
+    dw = L.conv2d((1, 1024, 1, 1), (1024, 1, 3, 3), pads=(1, 1, 1, 1), group=1024)
+    fused = L.chain(dw, L.clip((1, 1024, 1, 1), 0.0, 6.0), via=("y", "x"))
+    s = structural_bound(fused, genesys)
+    assert s.bound.compute_cycles == 1024 * 9 / 32 + 2 * 1024 / 32 == 352
+    assert "stages 0, 1, 2 take turns on one unit: 352 cycles together" in s.reasons

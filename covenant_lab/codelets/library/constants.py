@@ -17,15 +17,21 @@ Both attributes are keyed by operand name, so ``chain`` renames them with the op
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import cast
 
 import numpy as np
 
 from covenant_lab.codelets.chain import CONSTANTS_ATTR, FLAT_ATTR
-from covenant_lab.codelets.ir import Codelet
+from covenant_lab.codelets.ir import Access, Codelet
 
-__all__ = ["constants", "flat_operands", "pool_inv_count", "window_counts"]
+__all__ = ["DERIVED_ATTR", "constants", "derived", "derived_sources", "derived_specs",
+           "flat_operands", "pool_inv_count", "window_counts"]
+
+# Operands made from another operand's values before a program runs (a layout a machine
+# stores its weights in, ``codelets/toeplitz.py``): (operand, (its axis loop names, the source
+# Access over them)) pairs.
+DERIVED_ATTR = "derived"
 
 
 def window_counts(size: int, out: int, kernel: int, stride: int, dilation: int,
@@ -69,3 +75,35 @@ def flat_operands(codelet: Codelet) -> dict[str, tuple[int, ...]]:
     """Operands stored as flat 1-D views, with the logical shape callers reshape to."""
     pairs = cast(tuple[tuple[str, tuple[int, ...]], ...], codelet.attr(FLAT_ATTR, ()))
     return dict(pairs)
+
+
+def derived_specs(codelet: Codelet) -> tuple[tuple[str, tuple[tuple[str, ...], Access]], ...]:
+    """The codelet's derived operands: (name, (its axis loop names, the source Access))."""
+    return cast(tuple[tuple[str, tuple[tuple[str, ...], Access]], ...],
+                codelet.attr(DERIVED_ATTR, ()))
+
+
+def derived_sources(codelet: Codelet) -> frozenset[str]:
+    """Names of the operands the derived operands are made from (not operands themselves
+    when nothing else reads them)."""
+    return frozenset(source.operand for _, (_, source) in derived_specs(codelet))
+
+
+def derived(codelet: Codelet, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Values of the codelet's derived operands (:data:`DERIVED_ATTR`) made from ``values``
+    (which holds their sources): each element is its source's element at the recorded index,
+    or the fill where that index is outside the source."""
+    out: dict[str, np.ndarray] = {}
+    for name, (axes, source) in derived_specs(codelet):
+        operand = codelet.operand(name)
+        src = np.asarray(values[source.operand], dtype=np.float64)
+        grid = dict(zip(axes, np.indices(operand.shape), strict=True))
+        index = [sum((c * grid[v] for v, c in e.terms), np.full(operand.shape, e.const))
+                 for e in source.index]
+        inside = np.ones(operand.shape, dtype=bool)
+        for k, ix in enumerate(index):
+            inside &= (ix >= 0) & (ix < src.shape[k])
+        clipped = tuple(np.clip(ix, 0, src.shape[k] - 1) for k, ix in enumerate(index))
+        fill = 0.0 if source.fill is None else source.fill
+        out[name] = np.where(inside, src[clipped], fill)
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -18,9 +19,10 @@ SHARED_CANDIDATES = 3  # the largest loops of a dimension tried in pairs on it
 
 def preferences(codelet: Codelet, mapping: Mapping) -> list[tuple[str, ...]]:
     """Search options for one-loop dimensions: the default (largest loop), each loop that
-    qualifies somewhere, and, where no qualifying loop's extent is a multiple of the
-    dimension's size (56 pixels on 32 lanes), pairs of the largest such loops sharing it
-    (oh x ow = 4 x 8 fills 32 lanes)."""
+    qualifies somewhere (all of them together instead where they fit the dimension whole: a
+    block of 4 x 8 outputs on 32 columns), and, where no qualifying loop's extent is a
+    multiple of the dimension's size (56 pixels on 32 lanes), pairs of the largest such
+    loops sharing it (oh x ow = 4 x 8 fills 32 lanes)."""
     options: dict[tuple[str, ...], None] = {(): None}
     for i, st in enumerate(codelet.stages):
         cap = mapping.binding(i).capability
@@ -30,6 +32,10 @@ def preferences(codelet: Codelet, mapping: Mapping) -> list[tuple[str, ...]]:
                 continue
             ok = [lp for lp in st.loops
                   if codelet.extent(lp) > 1 and qualifies(signature(st, lp), spec)]
+            if len(ok) > 1 and math.prod(codelet.extent(lp) for lp in ok) <= sizes[spec.dim]:
+                whole = sorted(ok, key=lambda lp: -codelet.extent(lp))
+                options.setdefault(tuple(whole), None)  # all of them fit whole (a 4 x 8 block)
+                continue
             for lp in ok:
                 options.setdefault((lp,), None)
             if all(codelet.extent(lp) % sizes[spec.dim] for lp in ok):
