@@ -115,7 +115,7 @@ def blocked(codelet: Codelet, stage: int, blocks: tuple[tuple[Window, int], ...]
     new_stmt = Stmt(stmt.op, Access(stmt.dst.operand, tuple(dst_index), stmt.dst.fill),
                     (Access(a.operand, tuple(a_index), a.fill),
                      Access(name, tuple(Affine.of(v) for v in band_vars))), stmt.init)
-    stages = list(codelet.stages)
+    stages = [_split_loops(s, blocks) for s in codelet.stages]  # fused stages follow
     stages[stage] = Stage(tuple(loops), new_stmt, st.label)
     still = any(acc.operand == b.operand for s in stages for acc in s.stmt.accesses)
     operands = (*(o for o in codelet.operands if still or o.name != b.operand), band)
@@ -127,6 +127,32 @@ def blocked(codelet: Codelet, stage: int, blocks: tuple[tuple[Window, int], ...]
     out = Codelet(codelet.name, dims, operands, tuple(stages), attrs)
     verify(out)
     return out
+
+
+def _split_loops(stage: Stage, blocks: tuple[tuple[Window, int], ...]) -> Stage:
+    """``stage`` with each blocked output loop it runs split the same way (``out`` ->
+    ``size * out_blk + out_pos``), so stages fused after the blocked one (a conv's ReLU6)
+    share its loops and can take its tiles."""
+    subst = {w.out: Affine(((f"{w.out}_blk", size),)) + f"{w.out}_pos"
+             for w, size in blocks if w.out in stage.loops}
+    if not subst:
+        return stage
+
+    def split(e: Affine) -> Affine:
+        out = Affine((), e.const)
+        for v, c in e.terms:
+            out = out + (subst[v] * c if v in subst else Affine(((v, c),)))
+        return out
+
+    def access(a: Access) -> Access:
+        return Access(a.operand, tuple(split(e) for e in a.index), a.fill)
+
+    stmt = stage.stmt
+    srcs = tuple(access(s) if isinstance(s, Access) else s for s in stmt.srcs)
+    init = access(stmt.init) if isinstance(stmt.init, Access) else stmt.init
+    loops = [x for lp in stage.loops
+             for x in ((f"{lp}_blk", f"{lp}_pos") if lp in subst else (lp,))]
+    return Stage(tuple(loops), Stmt(stmt.op, access(stmt.dst), srcs, init), stage.label)
 
 
 def _free(codelet: Codelet, name: str) -> str:

@@ -21,14 +21,19 @@ from tests.frontends.onnx._build import make_model
 _RNG = np.random.default_rng(5)
 
 
-def _depthwise(channels: int = 32, size: int = 16, stride: int = 1) -> Model:
-    """A MobileNet depthwise 3x3 conv with bias: [1, C, size, size] -> [1, C, size/stride, ..]."""
+def _depthwise(channels: int = 32, size: int = 16, stride: int = 1, *,
+               relu6: bool = False) -> Model:
+    """A MobileNet depthwise 3x3 conv with bias (and its ReLU6): [1, C, size, size] ->
+    [1, C, size/stride, ..]."""
+    clip = [helper.make_node("Clip", ["h", "lo", "hi"], ["y"], name="relu6")] if relu6 else []
     return load(make_model(
-        [helper.make_node("Conv", ["x", "w", "b"], ["y"], name="dw", group=channels,
-                          pads=[1, 1, 1, 1], strides=[stride, stride])],
+        [helper.make_node("Conv", ["x", "w", "b"], ["h" if relu6 else "y"], name="dw",
+                          group=channels, pads=[1, 1, 1, 1], strides=[stride, stride]),
+         *clip],
         {"x": (1, channels, size, size)}, ["y"],
         {"w": _RNG.standard_normal((channels, 1, 3, 3)).astype(np.float32),
-         "b": _RNG.standard_normal(channels).astype(np.float32)}))
+         "b": _RNG.standard_normal(channels).astype(np.float32),
+         **({"lo": np.float32(0.0), "hi": np.float32(6.0)} if relu6 else {})}))
 
 
 @pytest.mark.parametrize("stride", [1, 2])
@@ -60,6 +65,21 @@ def test_genesys_blocks_the_depthwise_conv_onto_its_array() -> None:
     assert moved["DRAM->WBUF"] == 32 * 1920
     assert result.source.operand("w").nbytes == 32 * 9 * 4  # float32 in the model
     assert abs(result.estimate.cycles / sim.total_cycles - 1) < 0.03
+
+
+def test_a_fused_relu6_follows_the_blocks() -> None:
+    """The clip's loops are split like the conv's (oh -> 4 * oh_blk + oh_pos), so the group
+    stays fused: the SIMD unit clips each block's accumulators from the OBUF, and nothing
+    goes back to DRAM in between."""
+    result = compile_model(_depthwise(size=32, relu6=True), "genesys")
+    (unit,) = result.layers
+    assert unit.name == "dw+relu6"
+    assert isinstance(unit.result.passes[0], BlockWindows)
+    assert len(unit.result.mapping.groups) == 1
+    clip = unit.result.codelet.stages[1]
+    assert clip.loops == ("n", "g", "oh_blk", "oh_pos", "ow_blk", "ow_pos")
+    rows = simulate_model(result, check=True)
+    assert [r.check for r in rows] == ["pass"], [r.message for r in rows]
 
 
 def test_where_the_vector_unit_is_cheaper_the_conv_stays_as_written() -> None:
