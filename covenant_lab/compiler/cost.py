@@ -310,8 +310,10 @@ class GroupModel:
                         chains[p.operand] = chains.get(p.operand, 0) + c.one
         for chain in chains.values():
             totals.first = np.maximum(totals.first, chain)
-        for end in ends.values():
-            totals.last = np.maximum(totals.last, end)
+        # the last stores start once the last results are readable (their stage's latency)
+        ready = {st.writes.operand: st.latency for st in self.stage_steps if st.writes is not None}
+        for operand, end in ends.items():
+            totals.last = np.maximum(totals.last, end + ready.get(operand, 0))
         return totals
 
     def _add_move(self, totals: TransferTotals, c: Charge) -> None:
