@@ -4,10 +4,10 @@ the simulator times it, and the search offers such tiles for streamed loops."""
 
 from __future__ import annotations
 
-import numpy as np
-
 import re
 from pathlib import Path
+
+import numpy as np
 
 from covenant_lab.acg.load import loads_arch
 from covenant_lab.codelets.library.conv import conv2d
