@@ -34,10 +34,11 @@ def _fold(m: Mapping) -> str:
 
 def _block(m: Mapping) -> str:
     parts = [
-        f"{name}[{', '.join(axes)}] = {source} (0 outside): the weights as a band from each "
-        f"block's input window to its outputs, {m.codelet.operand(name).size:,} values made "
-        "before the program runs"
-        for name, (axes, source) in derived_specs(m.codelet)]
+        f"{name}[{', '.join(axes)}] = {source}"
+        + "".join(f" where {x} == {y}" for x, y in equal)
+        + f" (0 elsewhere): the weights as a band from each block's input window to its "
+        f"outputs, {m.codelet.operand(name).size:,} values made before the program runs"
+        for name, (axes, source, equal) in derived_specs(m.codelet)]
     return "; ".join(parts) or "no stage blocked"
 
 
