@@ -111,7 +111,9 @@ def _offered(shapes: list[Shape]) -> list[Shape]:
     if wide:
         most = max(wide)
         middle = min(wide, key=lambda g: abs(math.log(g) - math.log(most) / 2))
-        picks += [g for g in (most, middle) if g not in picks]
+        for g in (most, middle):
+            if g not in picks:
+                picks.append(g)
     return [best[g] for g in picks][:SHAPES_PER_WIDTH]
 
 
