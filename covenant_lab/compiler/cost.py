@@ -21,13 +21,13 @@ import numpy as np
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.nodes import Edge, EdgeId, StorageNode
-from covenant_lab.codelets.ir import Stage
 from covenant_lab.compiler.footprint import access_axes, bounding_elements, stored
 from covenant_lab.compiler.invocation import invocation_cycles
-from covenant_lab.compiler.issue_order import Slot, innermost_slot, stage_operands
+from covenant_lab.compiler.issue_order import Slot, Use
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
 from covenant_lab.compiler.moves import Charge, Move, TransferTotals
 from covenant_lab.compiler.overlap import Step, compute_span
+from covenant_lab.compiler.parts import part_plan
 from covenant_lab.compiler.ragged import blocks, mean_sizes, total_cycles
 from covenant_lab.compiler.sites import counts_key, move_counts, operand_loops, read_before_written
 
@@ -134,7 +134,8 @@ class Prepared:
     fits: np.ndarray
     invocations: np.ndarray
     compute: dict[str, np.ndarray]  # compute node -> busy cycles
-    stage_cycles: list[np.ndarray | int]  # one invocation of each stage
+    stage_cycles: list[np.ndarray | int]  # one invocation of each stage (a part of a split
+    # stage, ``parts.py``), in the order ``PartPlan.order`` issues them
     inner: dict[str, np.ndarray | int]  # loop -> its innermost tile size (an invocation's)
     # (operand, level, sites.counts_key) -> its moves (equal for equal keys: GroupModel._charges)
     charges: dict[object, list[Charge]] = field(default_factory=dict, repr=False, compare=False)
@@ -156,12 +157,13 @@ class GroupModel:
                      for p in group.placements}
         self.axes = {p.operand: access_axes(self.stages, p.operand) for p in group.placements}
         self.position = {lp: k for k, lp in enumerate(self.loops)}
-        self.copies = {
+        self.parts = part_plan(mapping, group)
+        self.copies = self.parts.copies({
             Slot(p.operand, level): p.copies(level)
             for p in group.placements for level in range(p.first_level, p.last_level + 1)
-        }
-        self.stage_steps = [_stage_step(mapping, group, si, st)
-                            for si, st in zip(group.stages, self.stages, strict=True)]
+        })
+        self.stage_steps = [_stage_step(mapping, group.stages[k], use)
+                            for k, use in self.parts.stage_uses(mapping, group)]
 
     # -- pieces ---------------------------------------------------------------------------
     def sizes(self, tiles: np.ndarray) -> dict[str, np.ndarray | int]:
@@ -194,7 +196,8 @@ class GroupModel:
         elems = self._tile_elements([self.sizes(m) for m in mean_sizes(self.extent, trips)])
         invocations = self._invocations(trips, n)
         busy = self._stage_totals(tiles, level_sizes[-1])
-        one = [b / invocations for b in busy]  # the mean invocation, for the overlap schedule
+        one = [busy[k] / invocations / (1 if c is None else self.parts.count)
+               for k, c in self.parts.order]  # the mean invocation, for the overlap schedule
         compute: dict[str, np.ndarray] = {}
         for si, cycles in zip(self.g.stages, busy, strict=True):
             node = self.m.binding(si).node.name
@@ -276,9 +279,11 @@ class GroupModel:
         """Cycles of every invocation of each stage, each on its own block (``ragged.py``)."""
         per_loop = [blocks(int(e), [t[:, k] for t in tiles]) for k, e in enumerate(self.extent)]
         out = []
-        for si in self.g.stages:
+        for si, split in zip(self.g.stages, self.parts.stage_loop, strict=True):
             b = self.m.binding(si)
             one = functools.partial(invocation_cycles, b.node, b.capability, self.m.spatial[si])
+            if split is not None:  # one invocation per part (parts.py)
+                one = functools.partial(_parts_cycles, one, split, self.parts.count)
             out.append(total_cycles(self.loops, per_loop, sizes, one))
         return out
 
@@ -291,7 +296,7 @@ class GroupModel:
             transfer={},
             traffic={},
             moves_per_edge={},
-            instructions=prep.invocations * len(self.g.stages),
+            instructions=prep.invocations * len(self.parts.order),
             moves=[],
             first=np.zeros(n),
             last=np.zeros(n),
@@ -302,12 +307,16 @@ class GroupModel:
             for p in self.g.placements:
                 if p.home is None or not p.has_tile(level):
                     continue
-                for c in self._charges(p, level, prep, orders):
+                charges = self._charges(p, level, prep, orders)
+                for c in charges:
                     self._add_move(totals, c)
-                    if c.move.store:  # the last tile's stores, level by level outwards
-                        ends[p.operand] = ends.get(p.operand, 0) + c.one
-                    elif p.operand not in self.written:  # the first tile's loads
-                        chains[p.operand] = chains.get(p.operand, 0) + c.one
+                # the last tile's stores, level by level outwards (of a split operand its
+                # last part's), and the first tile's loads (its first part's)
+                stores = [c for c in charges if c.move.store]
+                if stores:
+                    ends[p.operand] = ends.get(p.operand, 0) + stores[-1].one
+                elif charges and p.operand not in self.written:
+                    chains[p.operand] = chains.get(p.operand, 0) + charges[0].one
         for chain in chains.values():
             totals.first = np.maximum(totals.first, chain)
         # the last stores start once the last results are readable (their stage's latency)
@@ -352,21 +361,23 @@ class GroupModel:
         inner = p.at(level).name
         outer = p.home_bytes if level == p.first_level else p.bytes_at(level - 1)
         out = []
+        pieces = list(zip(self.parts.slots(Slot(p.operand, level)),
+                          self.parts.slots(Slot(p.operand, level - 1)), strict=True))
         for edge, times in self._moves(p, level, count, distinct):
             width = p.bytes_at(level) if edge.dst == inner else outer  # at the arrival
-            nbytes = prep.elems[(p.operand, level)] * width
+            nbytes = prep.elems[(p.operand, level)] * width / len(pieces)  # a part's
             rate = self.acg.transfer_rate(edge)
             moved = times * nbytes
             busy = moved / rate  # latencies delay what waits for it, not the edge
             key_e = edge.key
             latency = self.acg.transfer_latency(edge)
             store = edge.dst != inner
-            here, there = Slot(p.operand, level), Slot(p.operand, level - 1)
-            up = () if level == p.first_level else (there,)
-            move = Move(edge.via or key_e, times, nbytes / rate, busy, latency, store,
-                         (here,) if store else up, (up or (None,))[0] if store else here)
             one = np.where(times > 0, nbytes / rate + latency, 0)
-            out.append(Charge(key_e, edge.via, move, moved, one))
+            for here, there in pieces:  # a split operand moves part by part (parts.py)
+                up = () if level == p.first_level else (there,)
+                move = Move(edge.via or key_e, times, nbytes / rate, busy, latency, store,
+                            (here,) if store else up, (up or (None,))[0] if store else here)
+                out.append(Charge(key_e, edge.via, move, moved, one))
         prep.charges[key] = out
         return out
 
@@ -395,13 +406,15 @@ class GroupModel:
         return edge
 
 
-def _stage_step(mapping: Mapping, group: Group, si: int, st: Stage) -> Step:
+def _stage_step(mapping: Mapping, si: int, use: Use) -> Step:
     """A stage's place in the overlap schedule (its cycles are filled in per tiling): it
-    reads and writes the innermost tiles of its operands."""
+    reads and writes the innermost tiles of its operands (``use``, ``PartPlan.stage_uses``)."""
     b = mapping.binding(si)
-    stmt = st.stmt
-
-    reads, writes = stage_operands(stmt)
     latency = math.ceil(b.capability.latency_cycles * b.node.period_cycles - 1e-9)
-    return Step(b.node.name, 0, 0, latency,
-                tuple(innermost_slot(group, r) for r in reads), innermost_slot(group, writes))
+    return Step(b.node.name, 0, 0, latency, use.reads, use.writes)
+
+
+def _parts_cycles(one: Callable[[dict[str, Any]], Any], loop: str, count: int,
+                  sizes: dict[str, Any]) -> Any:
+    """Cycles of the ``count`` invocations of a stage split along ``loop``, one per part."""
+    return count * one({**sizes, loop: sizes[loop] // count})

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from covenant_lab.codelets.ir import Access
 from covenant_lab.codelets.library.constants import derived_specs
 from covenant_lab.compiler.mapping import Group, Mapping
+from covenant_lab.compiler.parts import part_plan
 from covenant_lab.compiler.sites import operand_loops
 from covenant_lab.types import Role
 
@@ -88,6 +89,21 @@ def _buffer(m: Mapping) -> str:
     return "a copy per unit (double buffered) for " + ", ".join(doubled)
 
 
+def _split(m: Mapping) -> str:
+    parts = []
+    for gi, g in enumerate(m.groups):
+        if g.parts < 2:
+            continue
+        plan = part_plan(m, g)
+        stages = [str(g.stages[k]) for k, lp in enumerate(plan.stage_loop) if lp is not None]
+        label = f"group {gi}: " if len(m.groups) > 1 else ""
+        moved = [p.operand for p in g.placements if p.home is not None and p.operand in plan.axes]
+        parts.append(f"{label}each tile in {g.parts} parts along {', '.join(g.part_loops)}: "
+                     f"stages {', '.join(stages)} run one part at a time"
+                     + (f", {', '.join(moved)} move part by part" if moved else ""))
+    return "; ".join(parts) or "every tile whole"
+
+
 def _storages(g: Group, level: int) -> str:
     names = dict.fromkeys(p.at(level).name for p in g.placements if p.has_tile(level))
     return ", ".join(names) or "-"
@@ -148,7 +164,7 @@ def _order(m: Mapping) -> str:
 
 _WORDS: dict[str, Callable[[Mapping], str]] = {
     "block": _block, "fold": _fold, "match": _match, "fuse": _fuse, "place": _place,
-    "spatial": _spatial, "buffer": _buffer, "tile": _tile, "order": _order,
+    "spatial": _spatial, "buffer": _buffer, "split": _split, "tile": _tile, "order": _order,
 }
 
 

@@ -24,6 +24,7 @@ from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.compiler.objective import Objective
 from covenant_lab.compiler.passes.fuse import FuseStages
 from covenant_lab.compiler.passes.match import MatchCapabilities
+from covenant_lab.compiler.passes.split import Split
 from covenant_lab.compiler.search import outer_ranking
 from covenant_lab.errors import ScheduleError
 
@@ -31,7 +32,7 @@ __all__ = ["ALTERNATIVES", "Decision", "Option", "explain"]
 
 ALTERNATIVES = 3  # alternatives listed per decision
 _CONSTRAINT_OF = {"match": "capability", "fuse": "fuse", "place": "storage",
-                  "spatial": "spatial", "tile": "tiles", "order": "order"}
+                  "spatial": "spatial", "split": "parts", "tile": "tiles", "order": "order"}
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,9 @@ def _structural(result: Any, k: int) -> tuple[Option, ...]:
         if words in seen:  # another option that comes to the same (a preference already met)
             continue
         seen.add(words)
+        pass_k = Split() if kind is Split and type(tried[k]) is not kind else tried[k]
         out.append(Option(words or "without this pass", cost, work > chosen_work,
-                          _structural_constraints(tried[k], result.constraints)))
+                          _structural_constraints(pass_k, result.constraints)))
     return tuple(out)
 
 
@@ -126,6 +128,8 @@ def _structural_constraints(chosen: object, base: Constraints) -> Constraints | 
         return None  # a choice is an index into candidates: named by the mapping instead
     if isinstance(chosen, FuseStages):
         return replace(base, fuse=chosen.enabled)
+    if isinstance(chosen, Split) and len({n for _, n in chosen.parts}) < 2:
+        return replace(base, parts=chosen.parts[0][1] if chosen.parts else 1)
     return None
 
 

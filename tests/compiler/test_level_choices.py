@@ -20,7 +20,7 @@ from covenant_lab.compiler.passes.fuse import FuseStages
 from covenant_lab.compiler.passes.match import MatchCapabilities
 from covenant_lab.compiler.passes.place import PlaceOperands
 from covenant_lab.compiler.passes.spatial import SpatialMap
-from covenant_lab.compiler.search import level_choices
+from covenant_lab.compiler.levels import level_choices
 from covenant_lab.sim import Simulator
 
 
