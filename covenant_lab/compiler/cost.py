@@ -224,7 +224,7 @@ class GroupModel:
             busiest = np.maximum(busiest, v + totals.first)
 
         def finish(idx: np.ndarray, span: np.ndarray) -> np.ndarray:
-            cycles = np.maximum(span, busiest[idx]) + totals.last[idx]
+            cycles = np.maximum(span, busiest[idx] + totals.last[idx])
             return np.where(prep.fits[idx], cycles, np.inf)
 
         plan = _Plan(totals.moves, self.stage_steps, prep.stage_cycles, prep.invocations,
