@@ -5,7 +5,9 @@ Per candidate: compute cycles from the capability timing and the number of invoc
 bandwidth, a tile moving each time its box changes in the loop order (``sites.py``: so
 hoisting and reuse are modelled). The cheap ``bound`` is the busiest resource; the estimate
 plays the moves and stages of a few tiles as the simulator runs them (``overlap.py``: single
-buffering, units taking turns on a temp, the first tile's loads) and adds the last stores.
+buffering, units taking turns on a temp, the first tile's loads, the last tile's stores);
+where a group's tile is split into parts (``parts.py``) each part of a stage or a move is a
+step of its own.
 """
 
 from __future__ import annotations

@@ -108,10 +108,11 @@ def part_loops(mapping: Mapping, group: Group) -> tuple[str, ...]:
     return min((tuple(sorted(s)) for s in found), key=rank)
 
 
-def part_counts(mapping: Mapping, group: Group) -> tuple[int, ...]:
+def part_counts(mapping: Mapping, group: Group,
+                loops: tuple[str, ...] | None = None) -> tuple[int, ...]:
     """The numbers of parts the group allows: those of ``PART_COUNTS`` that divide the part
-    loops' extent (parts are equal)."""
-    loops = part_loops(mapping, group)
+    loops' extent (parts are equal). ``loops``: its ``part_loops``, where known already."""
+    loops = part_loops(mapping, group) if loops is None else loops
     if not loops:
         return ()
     extent = mapping.codelet.extent(loops[0])

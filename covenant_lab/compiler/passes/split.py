@@ -38,7 +38,7 @@ class Split:
                                     f"(it has {len(groups)})")
             g = groups[gi]
             loops = part_loops(mapping, g)
-            counts = part_counts(mapping, g)
+            counts = part_counts(mapping, g, loops)
             if n not in counts:
                 allowed = ", ".join(map(str, counts)) or "none: no loop qualifies"
                 raise ScheduleError(
