@@ -14,8 +14,8 @@ set qualifies when its loops have one extent, no stage iterates two of them, eve
 that uses one indexes exactly one axis with it and nothing else (``x[.., r1]``, not
 ``x[.., r1 + kw]``), and at least two stages iterate them (a chain of stages, as a
 reduction and the stages that use its result). An operand is split when every access to it
-uses one of the loops on the same axis; the others (``t0[d0]``, ``scale`` read with a
-constant) move and are read whole.
+uses one of the loops on the same axis (LayerNorm's x, t1, y, scale and bias); the others
+(its ``t0[d0]``, an operand some stage reads at a constant index) move and are read whole.
 
 **In what order** (``PartPlan.order``): stages in their order; a stage that iterates a part
 loop runs its parts in turn, and consecutive such stages run part by part together (a *run*:
