@@ -147,6 +147,17 @@ def _editor_row(editor: Locator, css: str, name: str) -> Locator:
         has=editor.page.locator(f".covenant-field-name[title='{name}']"))
 
 
+def _until_kernel_sees(page: Page, code: str, want: list[str], seconds: float = 20.0) -> None:
+    """Run ``code`` in the kernel until it prints ``want`` (an edit reaches the kernel in its
+    own message, after the field shows it; a busy machine may take a while)."""
+    deadline = time.monotonic() + seconds
+    got = kernel_exec(page, code).split()
+    while got != want and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        got = kernel_exec(page, code).split()
+    assert got == want
+
+
 def _type(row: Locator, text: str) -> None:
     field = row.locator("input")
     field.fill(text)
@@ -188,8 +199,8 @@ def test_typed_text_and_its_error_stay_across_edits_and_node_switches(tour: Page
     _type(buffering, "1")
     _type(_editor_row(editor, ".covenant-param", "bus_bytes"), "16")
     expect(editor.locator(".covenant-pending")).to_contain_text("2 fields not applied")
-    assert kernel_exec(tour, "print(editor.arch.storage('SPAD').buffering, "
-                             "editor.arch.param('bus_bytes'))").split() == ["1", "16"]
+    _until_kernel_sees(tour, "print(editor.arch.storage('SPAD').buffering, "
+                             "editor.arch.param('bus_bytes'))", ["1", "16"])
     # another node and back
     picker.select_option("bus")
     expect(_editor_row(editor, ".covenant-attr", "bytes_per_cycle")).to_be_visible()
