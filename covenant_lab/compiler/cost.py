@@ -32,6 +32,8 @@ from covenant_lab.compiler.ragged import blocks, mean_sizes, total_cycles
 from covenant_lab.compiler.sites import counts_key, move_counts, operand_loops, read_before_written
 
 Tiles = Sequence[np.ndarray]  # per level: (N, n_tile_loops) int array
+# a tile's moves as the loop orders place them: (key, uses per position, positions)
+_Site = tuple[tuple[str, int, object], list[bool], list[tuple[int, int]]]
 
 
 @dataclass
@@ -136,8 +138,11 @@ class Prepared:
     compute: dict[str, np.ndarray]  # compute node -> busy cycles
     stage_cycles: list[np.ndarray | int]  # one invocation of each stage
     inner: dict[str, np.ndarray | int]  # loop -> its innermost tile size (an invocation's)
+    kept: np.ndarray | None = None  # the rows of the tilings given (None: all of them)
     # (operand, level, sites.counts_key) -> its moves (equal for equal keys: GroupModel._charges)
     charges: dict[object, list[Charge]] = field(default_factory=dict, repr=False, compare=False)
+    # the keys of every tile's moves -> the cost: orders that move every tile alike cost alike
+    costs: dict[object, GroupCost] = field(default_factory=dict, repr=False, compare=False)
 
 
 
@@ -183,26 +188,35 @@ class GroupModel:
         return out
 
     # -- the estimate ---------------------------------------------------------------------
-    def prepare(self, tiles: Tiles, *, from_level: int = 1) -> Prepared:
+    def prepare(self, tiles: Tiles, *, from_level: int = 1, fitting: bool = False) -> Prepared:
         """What the cost of N tilings owes nothing to the loop orders: trips, tile sizes,
-        capacity (checked for levels >= ``from_level`` only) and compute cycles."""
+        capacity (checked for levels >= ``from_level`` only) and compute cycles. With
+        ``fitting``, of the tilings that fit only (``Prepared.kept``: their rows of
+        ``tiles``; every number of a tiling is its own, whatever else is in the batch)."""
         n = tiles[0].shape[0]
-        trips = self.trips(tiles)
         level_sizes = [self.sizes(t) for t in tiles]
         full = self._tile_elements(level_sizes)  # what a tile occupies: its whole box
+        fits = self._fits(level_sizes, n, from_level, full)
+        busy = self._stage_totals(tiles, level_sizes[-1])
+        kept = None
+        if fitting and not fits.all():
+            kept = np.flatnonzero(fits)
+            tiles = [t[kept] for t in tiles]
+            level_sizes = [self.sizes(t) for t in tiles]
+            fits, n = fits[kept], len(kept)
+            busy = [b[kept] if np.ndim(b) else b for b in busy]
+        trips = self.trips(tiles)
         # moves carry the mean box (ragged last blocks are smaller): ragged.py
         elems = self._tile_elements([self.sizes(m) for m in mean_sizes(self.extent, trips)])
         invocations = self._invocations(trips, n)
-        busy = self._stage_totals(tiles, level_sizes[-1])
         one = [b / invocations for b in busy]  # the mean invocation, for the overlap schedule
         compute: dict[str, np.ndarray] = {}
         for si, cycles in zip(self.g.stages, busy, strict=True):
             node = self.m.binding(si).node.name
             compute[node] = compute.get(node, 0) + cycles
         iterating = [[bool(x) for x in np.atleast_1d((t > 1).any(axis=0))] for t in trips]
-        fits = self._fits(level_sizes, n, from_level, full)
         return Prepared(n, trips, iterating, elems, fits, invocations, compute, one,
-                        level_sizes[-1])
+                        level_sizes[-1], kept)
 
     def cost(
         self, tiles: Tiles, orders: Sequence[Sequence[str]], *, from_level: int = 1
@@ -211,9 +225,16 @@ class GroupModel:
         return self.cost_of(self.prepare(tiles, from_level=from_level), orders)
 
     def cost_of(self, prep: Prepared, orders: Sequence[Sequence[str]]) -> GroupCost:
-        """Cost of prepared tilings under one loop order per level."""
+        """Cost of prepared tilings under one loop order per level (the same object for
+        orders whose every tile moves alike: ``Prepared.costs``)."""
+        sites = [(p, level, self._site(p, level, prep, orders))
+                 for level in range(1, self.g.levels + 1) for p in self.g.placements
+                 if p.home is not None and p.has_tile(level)]
+        key = tuple(site[0] for _, _, site in sites)
+        if key in prep.costs:
+            return prep.costs[key]
         n = prep.n
-        totals = self._transfer_totals(prep, orders, n)
+        totals = self._transfer_totals(prep, sites, n)
         busiest = np.zeros(n)
         for v in totals.transfer.values():
             busiest = np.maximum(busiest, v)
@@ -226,10 +247,11 @@ class GroupModel:
 
         plan = _Plan(totals.moves, self.stage_steps, prep.stage_cycles, prep.invocations,
                      self.copies)
-        return GroupCost(
+        prep.costs[key] = GroupCost(
             np.where(prep.fits, busiest + totals.last, np.inf), prep.compute, totals.transfer,
             totals.traffic, totals.moves_per_edge, prep.fits, totals.instructions, plan, finish,
         )
+        return prep.costs[key]
 
     def _tile_elements(
         self, level_sizes: list[dict[str, np.ndarray | int]]
@@ -282,9 +304,8 @@ class GroupModel:
             out.append(total_cycles(self.loops, per_loop, sizes, one))
         return out
 
-    def _transfer_totals(
-        self, prep: Prepared, orders: Sequence[Sequence[str]], n: int
-    ) -> TransferTotals:
+    def _transfer_totals(self, prep: Prepared, sites: list[tuple[Placement, int, _Site]],
+                         n: int) -> TransferTotals:
         """Every tile move of every off-chip operand, added up, level by level as lowering
         emits them."""
         totals = TransferTotals(
@@ -298,16 +319,13 @@ class GroupModel:
         )
         chains: dict[str, np.ndarray] = {}  # operand -> its first tile's loads, level by level
         ends: dict[str, np.ndarray] = {}  # operand -> its last tile's stores
-        for level in range(1, self.g.levels + 1):
-            for p in self.g.placements:
-                if p.home is None or not p.has_tile(level):
-                    continue
-                for c in self._charges(p, level, prep, orders):
-                    self._add_move(totals, c)
-                    if c.move.store:  # the last tile's stores, level by level outwards
-                        ends[p.operand] = ends.get(p.operand, 0) + c.one
-                    elif p.operand not in self.written:  # the first tile's loads
-                        chains[p.operand] = chains.get(p.operand, 0) + c.one
+        for p, level, site in sites:  # level by level, as lowering emits them
+            for c in self._charges(p, level, prep, site):
+                self._add_move(totals, c)
+                if c.move.store:  # the last tile's stores, level by level outwards
+                    ends[p.operand] = ends.get(p.operand, 0) + c.one
+                elif p.operand not in self.written:  # the first tile's loads
+                    chains[p.operand] = chains.get(p.operand, 0) + c.one
         for chain in chains.values():
             totals.first = np.maximum(totals.first, chain)
         for end in ends.values():
@@ -324,13 +342,11 @@ class GroupModel:
             totals.transfer[c.via] = totals.transfer.get(c.via, 0) + c.move.busy
         totals.moves.append(c.move)
 
-    def _charges(
-        self, p: Placement, level: int, prep: Prepared, orders: Sequence[Sequence[str]]
-    ) -> list[Charge]:
-        """The moves of the operand's tile at ``level``: each edge, the times the tile's box
-        changes (``sites.move_counts``; loops no candidate iterates are left out: one trip
-        changes nothing), and what they cost. Orders with the same ``sites.counts_key``
-        share them (``Prepared.charges``)."""
+    def _site(self, p: Placement, level: int, prep: Prepared,
+              orders: Sequence[Sequence[str]]) -> _Site:
+        """What the moves of the operand's tile at ``level`` owe to the loop orders: the
+        positions above it that iterate (loops no candidate iterates are left out: one trip
+        changes nothing), whether the operand uses each, and their ``sites.counts_key``."""
         uses = self.uses[p.operand]
         flags, where = [], []
         for lvl in range(level):
@@ -339,7 +355,13 @@ class GroupModel:
                 if prep.iterating[lvl][k]:
                     flags.append(lp in uses)
                     where.append((lvl, k))
-        key = (p.operand, level, counts_key(flags, where))
+        return (p.operand, level, counts_key(flags, where)), flags, where
+
+    def _charges(self, p: Placement, level: int, prep: Prepared, site: _Site) -> list[Charge]:
+        """The moves of the operand's tile at ``level``: each edge, the times the tile's box
+        changes (``sites.move_counts`` over the positions of ``site``), and what they cost.
+        Orders with the same ``sites.counts_key`` share them (``Prepared.charges``)."""
+        key, flags, where = site
         if key in prep.charges:
             return prep.charges[key]
         end = max((i + 1 for i, used in enumerate(flags) if used), default=0)  # none after

@@ -151,13 +151,19 @@ def _best_extensions(
 ) -> list[_Entry]:
     """Score every tiling of ``batch`` at ``level`` under the chosen inner levels.
 
-    Outer levels keep the whole extent. The BEAM best (tiling, loop order) pairs that fit.
+    Outer levels keep the whole extent. The BEAM best (tiling, loop order) pairs that fit
+    (only those are scored).
     """
-    n = batch.shape[0]
     width = len(model.loops)
-    full = np.broadcast_to(model.extent[None, :], (n, width))
-    tiles = [full] * (level - 1) + [batch] + [np.broadcast_to(t, (n, width)) for t in inner_tiles]
-    prepared = model.prepare(tiles, from_level=level)  # the same for every order
+    full = np.broadcast_to(model.extent[None, :], (batch.shape[0], width))
+    tiles = [full] * (level - 1) + [batch] + [np.broadcast_to(t, (batch.shape[0], width))
+                                              for t in inner_tiles]
+    prepared = model.prepare(tiles, from_level=level, fitting=True)  # the same for every order
+    if prepared.kept is not None:
+        batch = batch[prepared.kept]
+    n = prepared.n
+    if n == 0:
+        return []
     level_orders = [[tuple(model.loops)] * (level - 1) + [order] + inner_orders
                     for order in orders]
     costs = [model.cost_of(prepared, lo) for lo in level_orders]
@@ -191,8 +197,8 @@ def _best(costs: list[GroupCost], n: int,
     live = np.flatnonzero(np.isfinite(bound))
     scored: list[tuple[float, int, int]] = []
     done, batch = 0, FIRST_EXACT
+    rank = _smallest(bound, live, done + batch)
     while done < len(live):
-        rank = _smallest(bound, live, done + batch)
         chunk = rank[done:]
         parts = [(k, chunk[chunk // n == k] % n) for k in range(len(costs))]
         parts = [(k, idx) for k, idx in parts if len(idx)]
@@ -205,8 +211,10 @@ def _best(costs: list[GroupCost], n: int,
                        for j in np.argsort(cost, kind="stable")[:BEAM] if np.isfinite(cost[j])]
         scored = sorted(scored)[:BEAM]
         done, batch = done + len(chunk), batch * 4
-        if (done < len(live) and len(scored) == BEAM
-                and scored[-1][0] <= bound[_smallest(bound, live, done + 1)[-1]]):
+        if done >= len(live):
+            break
+        rank = _smallest(bound, live, done + batch)  # the next round's (rank[done]: the
+        if len(scored) == BEAM and scored[-1][0] <= bound[rank[done]]:  # least unscored)
             break
     return scored
 
