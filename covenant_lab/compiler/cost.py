@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -25,11 +25,12 @@ from covenant_lab.codelets.ir import Stage
 from covenant_lab.compiler.footprint import access_axes, bounding_elements, stored
 from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.issue_order import Slot, innermost_slot, stage_operands
-from covenant_lab.compiler.mapping import Group, Mapping, Placement
+from covenant_lab.compiler.mapping import Binding, Group, Mapping, Placement, Spatial
 from covenant_lab.compiler.moves import Charge, Move, TransferTotals
 from covenant_lab.compiler.overlap import Step, compute_span
 from covenant_lab.compiler.ragged import blocks, mean_sizes, total_cycles
 from covenant_lab.compiler.sites import counts_key, move_counts, operand_loops, read_before_written
+from covenant_lab.compiler.work_memo import WorkMemo, tilings_key
 
 Tiles = Sequence[np.ndarray]  # per level: (N, n_tile_loops) int array
 # a tile's moves as the loop orders place them: (key, uses per position, positions)
@@ -149,8 +150,10 @@ class Prepared:
 class GroupModel:
     """Everything about a group that does not depend on the tiling, precomputed."""
 
-    def __init__(self, mapping: Mapping, group: Group, acg: ACG) -> None:
+    def __init__(self, mapping: Mapping, group: Group, acg: ACG,
+                 work: WorkMemo | None = None) -> None:
         self.m, self.g, self.acg = mapping, group, acg
+        self.work = WorkMemo() if work is None else work  # shared with other groups' models
         self.codelet = mapping.codelet
         self.loops = group.tile_loops
         self.extent = np.array([self.codelet.extent(lp) for lp in self.loops], dtype=np.int64)
@@ -160,6 +163,8 @@ class GroupModel:
         self.uses = {p.operand: set(operand_loops(self.stages, p.operand))
                      for p in group.placements}
         self.axes = {p.operand: access_axes(self.stages, p.operand) for p in group.placements}
+        self.axes_key = {op: None if a is None else tuple(frozenset(x) for x in a)
+                         for op, a in self.axes.items()}
         self.position = {lp: k for k, lp in enumerate(self.loops)}
         self.copies = {
             Slot(p.operand, level): p.copies(level)
@@ -194,20 +199,24 @@ class GroupModel:
         ``fitting``, of the tilings that fit only (``Prepared.kept``: their rows of
         ``tiles``; every number of a tiling is its own, whatever else is in the batch)."""
         n = tiles[0].shape[0]
+        key = tilings_key(tiles)
         level_sizes = [self.sizes(t) for t in tiles]
-        full = self._tile_elements(level_sizes)  # what a tile occupies: its whole box
+        full = self._tile_elements(level_sizes, (key, "box"))  # what a tile occupies
         fits = self._fits(level_sizes, n, from_level, full)
-        busy = self._stage_totals(tiles, level_sizes[-1])
-        kept = None
-        if fitting and not fits.all():
-            kept = np.flatnonzero(fits)
-            tiles = [t[kept] for t in tiles]
-            level_sizes = [self.sizes(t) for t in tiles]
-            fits, n = fits[kept], len(kept)
-            busy = [b[kept] if np.ndim(b) else b for b in busy]
+        busy = self._stage_totals(tiles, level_sizes[-1], key)
         trips = self.trips(tiles)
         # moves carry the mean box (ragged last blocks are smaller): ragged.py
-        elems = self._tile_elements([self.sizes(m) for m in mean_sizes(self.extent, trips)])
+        elems = self._tile_elements([self.sizes(m) for m in mean_sizes(self.extent, trips)],
+                                    (key, "mean"))
+        if fitting and not fits.all():
+            kept = np.flatnonzero(fits)
+            fits, n = fits[kept], len(kept)
+            trips = [t[kept] for t in trips]
+            level_sizes[-1] = self.sizes(tiles[-1][kept])
+            elems = {k: v[kept] if np.ndim(v) else v for k, v in elems.items()}
+            busy = [b[kept] if np.ndim(b) else b for b in busy]
+        else:
+            kept = None
         invocations = self._invocations(trips, n)
         one = [b / invocations for b in busy]  # the mean invocation, for the overlap schedule
         compute: dict[str, np.ndarray] = {}
@@ -254,14 +263,19 @@ class GroupModel:
         return prep.costs[key]
 
     def _tile_elements(
-        self, level_sizes: list[dict[str, np.ndarray | int]]
+        self, level_sizes: list[dict[str, np.ndarray | int]], key: Hashable
     ) -> dict[tuple[str, int], np.ndarray]:
-        """Elements of each (operand, level) tile, for every level the operand has a tile at."""
+        """Elements of each (operand, level) tile, for every level the operand has a tile at
+        (``key``: what the sizes are made from, for ``WorkMemo``)."""
         elems: dict[tuple[str, int], np.ndarray] = {}
         for level in range(1, self.g.levels + 1):
             for p in self.g.placements:
                 if p.has_tile(level):
-                    elems[(p.operand, level)] = self.elements(p.operand, level_sizes[level - 1])
+                    op, sizes = p.operand, level_sizes[level - 1]
+                    elems[(op, level)] = self.work.get(
+                        ("elements", self.axes_key[op], self.codelet.operand(op).shape,
+                         self.codelet.dims, self.loops, level, key),
+                        functools.partial(self.elements, op, sizes))
         return elems
 
     def _fits(self, level_sizes: list[dict[str, np.ndarray | int]], n: int, from_level: int,
@@ -294,14 +308,26 @@ class GroupModel:
             invocations = invocations * np.prod(t, axis=1)
         return invocations
 
-    def _stage_totals(self, tiles: Tiles, sizes: dict[str, np.ndarray | int]) -> list[Any]:
-        """Cycles of every invocation of each stage, each on its own block (``ragged.py``)."""
-        per_loop = [blocks(int(e), [t[:, k] for t in tiles]) for k, e in enumerate(self.extent)]
+    def _stage_totals(self, tiles: Tiles, sizes: dict[str, np.ndarray | int],
+                      key: Hashable) -> list[Any]:
+        """Cycles of every invocation of each stage, each on its own block (``ragged.py``;
+        ``key``: the tilings', for ``WorkMemo``)."""
+        per_loop: list[Any] = []
+
+        def total(b: Binding, spatial: Spatial) -> Any:
+            if not per_loop:
+                per_loop.extend(blocks(int(e), [t[:, k] for t in tiles])
+                                for k, e in enumerate(self.extent))
+            one = functools.partial(invocation_cycles, b.node, b.capability, spatial)
+            return total_cycles(self.loops, per_loop, sizes, one)
+
         out = []
         for si in self.g.stages:
-            b = self.m.binding(si)
-            one = functools.partial(invocation_cycles, b.node, b.capability, self.m.spatial[si])
-            out.append(total_cycles(self.loops, per_loop, sizes, one))
+            b, spatial = self.m.binding(si), self.m.spatial[si]
+            out.append(self.work.get(
+                ("stage", id(b.node), id(b.capability), spatial, self.codelet.dims,
+                 self.loops, key), functools.partial(total, b, spatial),
+                keep=(b.node, b.capability)))
         return out
 
     def _transfer_totals(self, prep: Prepared, sites: list[tuple[Placement, int, _Site]],

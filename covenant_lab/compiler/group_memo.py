@@ -9,6 +9,7 @@ from typing import Any
 from covenant_lab.acg.graph import ACG
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.mapping import Group, Mapping
+from covenant_lab.compiler.work_memo import WorkMemo
 from covenant_lab.errors import ScheduleError
 
 # what search_group returns: tiles per level, loop orders per level, estimated score
@@ -22,10 +23,13 @@ class GroupMemo:
     The search of a group reads only the group and the bindings and spatial maps of its
     stages, besides the codelet, the ACG, the constraints and the options, which must be
     the same for every call on one memo (``search._plan_one`` makes one per codelet variant).
+    The searches also share a ``WorkMemo`` (passed as ``work``): pieces of the cost model
+    equal across groups.
     """
 
     def __init__(self, search: Callable[..., Searched]) -> None:
         self._search = search
+        self.work = WorkMemo()  # what the cost model computes alike for several groups
         self._got: dict[object, Searched | ScheduleError] = {}
         self._kept: list[object] = []
 
@@ -37,7 +41,7 @@ class GroupMemo:
         key = (g, units, tuple(m.spatial[i] for i in g.stages))
         if key not in self._got:
             try:
-                self._got[key] = self._search(m, g, acg, cons, **options)
+                self._got[key] = self._search(m, g, acg, cons, work=self.work, **options)
             except ScheduleError as exc:
                 self._got[key] = exc
             self._kept.append(bindings)

@@ -40,6 +40,7 @@ from covenant_lab.compiler.passes.order import Reorder
 from covenant_lab.compiler.passes.place import PlaceOperands
 from covenant_lab.compiler.passes.spatial import SpatialMap, preferences
 from covenant_lab.compiler.passes.tile import Tile
+from covenant_lab.compiler.work_memo import WorkMemo
 from covenant_lab.errors import MappingError, ScheduleError
 
 BEAM = 4
@@ -89,11 +90,12 @@ _Entry = tuple[float, list[np.ndarray], list[tuple[str, ...]]]
 
 def search_group(
     mapping: Mapping, group: Group, acg: ACG, cons: Constraints, *, exhaustive: bool = False,
-    objective: Objective = Objective.CYCLES,
+    objective: Objective = Objective.CYCLES, work: WorkMemo | None = None,
 ) -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[str, ...], ...], float]:
     """Best (tiles per level, orders per level, estimated score) for one group: the score is
-    the estimated cycles, energy (pJ) or their product (``objective.py``)."""
-    model = GroupModel(mapping, group, acg)
+    the estimated cycles, energy (pJ) or their product (``objective.py``). ``work``: what the
+    cost model computed for other groups of the same codelet (``work_memo.py``)."""
+    model = GroupModel(mapping, group, acg, work)
     orders_all = _orders_to_try(model, mapping, cons, exhaustive=exhaustive)
     beam: list[_Entry] = [(0.0, [], [])]
     for level in range(group.levels, 0, -1):

@@ -1,0 +1,42 @@
+"""Numbers the searches of one codelet variant's groups share.
+
+Structural options differ in a few choices (a buffering, the level of one operand's tile, the
+unit of another stage), so their groups are often searched over the same tilings with pieces
+in common: a stage on the same unit with the same spatial map, an operand accessed alike.
+``WorkMemo`` keeps what the cost model computed for such a piece (``cost.GroupModel``), keyed
+by everything it is computed from, so an equal piece is computed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+
+T = TypeVar("T")
+
+
+class WorkMemo:
+    """``make()`` once per key. A key holds nodes and capabilities by ``id`` (hashing a
+    capability's timing expressions costs more than the lookup saves): ``keep`` names them,
+    and the memo keeps them alive, so no id is reused while it lives."""
+
+    def __init__(self) -> None:
+        self._got: dict[Hashable, Any] = {}
+        self._kept: list[object] = []
+
+    def get(self, key: Hashable, make: Callable[[], T], keep: object = None) -> T:
+        if key not in self._got:
+            self._got[key] = make()
+            self._kept.append(keep)
+        got: T = self._got[key]
+        return got
+
+    def __len__(self) -> int:
+        return len(self._got)
+
+
+def tilings_key(tiles: Sequence[np.ndarray]) -> tuple[tuple[object, ...], ...]:
+    """Tilings (per level, an (N, loops) int array) as a key: their values, shape and type."""
+    return tuple((t.shape, t.dtype.str, np.ascontiguousarray(t).tobytes()) for t in tiles)
