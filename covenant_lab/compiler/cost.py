@@ -12,22 +12,22 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from covenant_lab.acg.graph import ACG
-from covenant_lab.acg.nodes import Edge, EdgeId, StorageNode
+from covenant_lab.acg.nodes import Edge, StorageNode
 from covenant_lab.codelets.ir import Stage
 from covenant_lab.compiler.footprint import access_axes, bounding_elements, stored
+from covenant_lab.compiler.group_cost import GroupCost, SchedulePlan
 from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.issue_order import Slot, innermost_slot, stage_operands
 from covenant_lab.compiler.mapping import Binding, Group, Mapping, Placement, Spatial
 from covenant_lab.compiler.moves import Charge, Move, TransferTotals
-from covenant_lab.compiler.overlap import Step, compute_span
+from covenant_lab.compiler.overlap import Step
 from covenant_lab.compiler.ragged import blocks, mean_sizes, total_cycles
 from covenant_lab.compiler.sites import counts_key, move_counts, operand_loops, read_before_written
 from covenant_lab.compiler.work_memo import WorkMemo, tilings_key
@@ -35,95 +35,6 @@ from covenant_lab.compiler.work_memo import WorkMemo, tilings_key
 Tiles = Sequence[np.ndarray]  # per level: (N, n_tile_loops) int array
 # a tile's moves as the loop orders place them: (key, uses per position, positions)
 _Site = tuple[tuple[str, int, object], list[bool], list[tuple[int, int]]]
-
-
-@dataclass
-class GroupCost:
-    """Cost arrays for N candidate tilings of one group (inf where a tiling does not fit).
-
-    ``bound`` is cheap: the busiest resource, as if everything overlapped. The cycles come
-    from the overlap schedule (``overlap.py``), never below the bound; ``cycles_of`` gives
-    them for some candidates only (the search's branch and bound, which plays several loop
-    orders in one schedule with ``schedule_all``), ``cycles`` for all.
-    """
-
-    bound: np.ndarray
-    compute: dict[str, np.ndarray]  # compute node -> busy cycles
-    transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
-    traffic: dict[EdgeId, np.ndarray]  # bytes per edge
-    moves_per_edge: dict[str, np.ndarray]  # edge "A->B" -> transfers (plan.moves: their kinds)
-    fits: np.ndarray
-    instructions: np.ndarray  # transfers + compute invocations
-    plan: _Plan = field(repr=False)  # what the overlap schedule needs
-    finish: Callable[[np.ndarray, np.ndarray], np.ndarray] = field(repr=False)  # idx, span
-
-    def cycles_of(self, idx: np.ndarray) -> np.ndarray:
-        """Estimated cycles of the candidates ``idx``."""
-        return schedule_all([(self, idx)])[0]
-
-    @cached_property
-    def cycles(self) -> np.ndarray:
-        return self.cycles_of(np.arange(len(self.bound)))
-
-
-def schedule_all(parts: Sequence[tuple[GroupCost, np.ndarray]]) -> list[np.ndarray]:
-    """Estimated cycles of the candidates ``idx`` of each ``(cost, idx)``, playing the parts
-    whose schedules have the same shape (one group under several loop orders) as one: one
-    call of ``compute_span`` over all their candidates instead of one per part."""
-    shapes: dict[tuple[object, ...], list[int]] = {}
-    for i, (gc, _) in enumerate(parts):
-        shapes.setdefault(gc.plan.shape, []).append(i)
-    out: list[np.ndarray] = [np.empty(0)] * len(parts)
-    for members in shapes.values():
-        sizes = [len(parts[i][1]) for i in members]
-        columns = zip(*(parts[i][0].plan.values(parts[i][1]) for i in members), strict=True)
-        joined = [np.concatenate(col) for col in columns]
-        plan = parts[members[0]][0].plan
-        span = np.broadcast_to(compute_span(*plan.steps(joined)), (sum(sizes),))
-        start = 0
-        for i, n in zip(members, sizes, strict=True):
-            gc, idx = parts[i]
-            out[i] = gc.finish(idx, span[start : start + n])
-            start += n
-    return out
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """A group's overlap schedule for one tiling batch and loop order: its moves (in the
-    order lowering emits them per tile), its stages, and their per-candidate numbers."""
-
-    moves: list[Move]
-    stages: list[Step]
-    stage_cycles: list[Any]
-    invocations: np.ndarray
-    copies: dict[Slot, int]
-
-    @property
-    def shape(self) -> tuple[object, ...]:
-        """Equal for plans ``compute_span`` can play together."""
-        return (id(self.copies), *((m.resource, m.reads, m.writes, m.store) for m in self.moves))
-
-    def values(self, idx: np.ndarray) -> list[np.ndarray]:
-        """The per-candidate numbers of candidates ``idx``, one array each (see ``steps``)."""
-        n = len(idx)
-
-        def pick(v: Any) -> np.ndarray:
-            return v[idx] if np.ndim(v) else np.full(n, v)
-
-        out = [pick(self.invocations)]
-        for m in self.moves:
-            out += [pick(m.times), pick(m.each), pick(m.busy)]
-        return out + [pick(c) for c in self.stage_cycles]
-
-    def steps(self, values: list[np.ndarray]) -> tuple[list[Step], dict[Slot, int], np.ndarray]:
-        """``compute_span``'s arguments from ``values`` (joined over any number of plans)."""
-        invocations, rest = values[0], values[1:]
-        steps = [m.step(rest[3 * k], rest[3 * k + 1], rest[3 * k + 2], invocations)
-                 for k, m in enumerate(self.moves)]
-        tail = rest[3 * len(self.moves):]
-        steps += [replace(st, first=c, cycles=c) for st, c in zip(self.stages, tail, strict=True)]
-        return steps, self.copies, invocations
 
 
 @dataclass(frozen=True)
@@ -227,6 +138,24 @@ class GroupModel:
         return Prepared(n, trips, iterating, elems, fits, invocations, compute, one,
                         level_sizes[-1], kept)
 
+    def floor(self, tiles: Tiles, per_instruction: float) -> float:
+        """Less than or equal to what any of the tilings is estimated to cost with
+        ``per_instruction`` cycles of issue overhead (the search's): the busiest unit's
+        compute cycles plus that overhead for the invocations alone (``cost_of`` adds the
+        moves, and waits for them)."""
+        n = tiles[0].shape[0]
+        busy = self._stage_totals(tiles, self.sizes(tiles[-1]), tilings_key(tiles))
+        compute: dict[str, Any] = {}
+        for si, cycles in zip(self.g.stages, busy, strict=True):
+            node = self.m.binding(si).node.name
+            compute[node] = compute.get(node, 0) + cycles
+        busiest = np.zeros(n)
+        for v in compute.values():
+            busiest = np.maximum(busiest, v)
+        invocations = self._invocations(self.trips(tiles), n)
+        least = busiest + per_instruction * (invocations * len(self.g.stages))
+        return float(least.min()) if n else math.inf
+
     def cost(
         self, tiles: Tiles, orders: Sequence[Sequence[str]], *, from_level: int = 1
     ) -> GroupCost:
@@ -254,7 +183,7 @@ class GroupModel:
             cycles = np.maximum(span, busiest[idx]) + totals.last[idx]
             return np.where(prep.fits[idx], cycles, np.inf)
 
-        plan = _Plan(totals.moves, self.stage_steps, prep.stage_cycles, prep.invocations,
+        plan = SchedulePlan(totals.moves, self.stage_steps, prep.stage_cycles, prep.invocations,
                      self.copies)
         prep.costs[key] = GroupCost(
             np.where(prep.fits, busiest + totals.last, np.inf), prep.compute, totals.transfer,
