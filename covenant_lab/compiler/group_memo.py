@@ -9,7 +9,7 @@ from typing import Any
 from covenant_lab.acg.graph import ACG
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.mapping import Group, Mapping
-from covenant_lab.compiler.work_memo import WorkMemo
+from covenant_lab.compiler.work_memo import WorkMemo, group_key
 from covenant_lab.errors import ScheduleError
 
 # what search_group returns: tiles per level, loop orders per level, estimated score
@@ -62,9 +62,6 @@ class GroupMemo:
         self.work = WorkMemo()
 
     def _key(self, m: Mapping, g: Group) -> object:
-        bindings = tuple(m.bindings[i] for i in g.stages)
-        # units and capabilities by identity (hashing a capability's timing expressions
-        # costs more than the lookup saves); the memo keeps the bindings, so no id is reused
-        units = tuple((b.stage, id(b.node), id(b.capability), b.roles) for b in bindings)
-        self._kept.append(bindings)
-        return (g, units, tuple(m.spatial[i] for i in g.stages))
+        key, bindings = group_key(m, g)
+        self._kept.append(bindings)  # no id in a key is reused while the memo lives
+        return key

@@ -21,7 +21,7 @@ from covenant_lab.compiler.group_cost import GroupCost, schedule_all
 from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.mapping import Group, Mapping
 from covenant_lab.compiler.objective import Objective, group_energy, score
-from covenant_lab.compiler.work_memo import WorkMemo
+from covenant_lab.compiler.work_memo import WorkMemo, group_key
 from covenant_lab.errors import MappingError, ScheduleError
 
 BEAM = 4
@@ -53,17 +53,14 @@ def search_group(
     """Best (tiles per level, orders per level, estimated score) for one group: the score is
     the estimated cycles, energy (pJ) or their product (``objective.py``). ``work``: what the
     cost model computed for other groups of the same codelet (``work_memo.py``)."""
-    model = GroupModel(mapping, group, acg, work)
+    model = _model(mapping, group, acg, work)
     orders_all = _orders_to_try(model, mapping, cons, exhaustive=exhaustive)
     beam: list[_Entry] = [(0.0, [], [])]
     for level in range(group.levels, 0, -1):
         new_beam: list[_Entry] = []
         lists: list[list[int]] = []
         for _, inner_tiles, inner_orders in beam:
-            lists = candidate_lists(
-                mapping, group, cons, level, inner_tiles, exhaustive=exhaustive
-            )
-            tilings = grid(lists)
+            lists, tilings = _tilings(mapping, group, cons, level, inner_tiles, exhaustive, work)
             for start in range(0, tilings.shape[0], BATCH_LIMIT):  # bounded memory per batch
                 new_beam += _best_extensions(
                     model, level, tilings[start : start + BATCH_LIMIT], inner_tiles, inner_orders,
@@ -88,13 +85,37 @@ def group_floor(mapping: Mapping, group: Group, acg: ACG, cons: Constraints, *,
     is refused: the search says why)."""
     if group.levels != 1:
         return 0.0
-    model = GroupModel(mapping, group, acg, work)
+    model = _model(mapping, group, acg, work)
     try:
-        tilings = grid(candidate_lists(mapping, group, cons, 1, [], exhaustive=exhaustive))
+        _, tilings = _tilings(mapping, group, cons, 1, [], exhaustive, work)
         return min(model.floor([tilings[start : start + BATCH_LIMIT]], INSTRUCTION_COST)
                    for start in range(0, tilings.shape[0], BATCH_LIMIT))
     except ScheduleError:
         return 0.0
+
+
+def _model(mapping: Mapping, group: Group, acg: ACG, work: WorkMemo | None) -> GroupModel:
+    """The group's cost model, made once per group ``work`` sees (its floor and search)."""
+    if work is None:
+        return GroupModel(mapping, group, acg)
+    key, bindings = group_key(mapping, group)
+    return work.get(("model", key), lambda: GroupModel(mapping, group, acg, work),
+                    keep=bindings)
+
+
+def _tilings(mapping: Mapping, group: Group, cons: Constraints, level: int,
+             inner: list[np.ndarray], exhaustive: bool, work: WorkMemo | None
+             ) -> tuple[list[list[int]], np.ndarray]:
+    """The tile sizes tried per loop at ``level`` and their grid (the innermost level's made
+    once per group ``work`` sees)."""
+    def make() -> tuple[list[list[int]], np.ndarray]:
+        lists = candidate_lists(mapping, group, cons, level, inner, exhaustive=exhaustive)
+        return lists, grid(lists)
+
+    if work is None or inner:
+        return make()
+    key, bindings = group_key(mapping, group)
+    return work.get(("tilings", key, level, exhaustive), make, keep=bindings)
 
 
 def _orders_to_try(

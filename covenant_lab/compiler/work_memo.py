@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from covenant_lab.compiler.mapping import Binding, Group, Mapping
+
 T = TypeVar("T")
 
 
@@ -40,3 +42,12 @@ class WorkMemo:
 def tilings_key(tiles: Sequence[np.ndarray]) -> tuple[tuple[object, ...], ...]:
     """Tilings (per level, an (N, loops) int array) as a key: their values, shape and type."""
     return tuple((t.shape, t.dtype.str, np.ascontiguousarray(t).tobytes()) for t in tiles)
+
+
+def group_key(m: Mapping, g: Group) -> tuple[Hashable, tuple[Binding, ...]]:
+    """What a group's search reads of the mapping, as a key for one codelet variant: the
+    group, and the units, capabilities (by ``id``) and spatial maps of its stages; and the
+    bindings, for the memo to keep."""
+    bindings = tuple(m.bindings[i] for i in g.stages)
+    units = tuple((b.stage, id(b.node), id(b.capability), b.roles) for b in bindings)
+    return (g, units, tuple(m.spatial[i] for i in g.stages)), bindings
