@@ -9,6 +9,8 @@ raise ScheduleError, which the search catches to prune; nothing else is caught.
 from __future__ import annotations
 
 import itertools
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -254,6 +256,36 @@ def _score(option: _Option, searched: GroupMemo, acg: ACG, cons: Constraints, *,
     return total, (*option.head, Tile(tuple(tiles)), Reorder(tuple(orders)))
 
 
+def _guess(m: Mapping) -> float:
+    """A quick guess at an option's cycles, to score likely good options first: per group,
+    the busiest unit's iterations over its positions."""
+    total = 0.0
+    for g in m.groups:
+        busy: dict[str, float] = {}
+        for si in g.stages:
+            b = m.binding(si)
+            positions = math.prod(size for _, size in b.capability.dims)
+            busy[b.node.name] = busy.get(b.node.name, 0.0) + (
+                m.codelet.iterations(m.codelet.stages[si]) / max(positions, 1))
+        total += max(busy.values(), default=0.0)
+    return total
+
+
+def _beaten(option: _Option, best: tuple[int, float], searched: GroupMemo, acg: ACG,
+            cons: Constraints, exhaustive: bool) -> bool:
+    """Whether the option certainly ranks after ``best`` (fallback work, cost): more work,
+    or as much and floors of its groups (``group_floor``, added up until they exceed it)
+    above the cost."""
+    if option.work != best[0]:
+        return option.work > best[0]
+    floor = 0.0
+    for g in option.mapping.groups:
+        floor += searched.floor(option.mapping, g, acg, cons, exhaustive=exhaustive)
+        if floor > best[1]:
+            return True
+    return False
+
+
 def _plan_one(
     codelet: Codelet, acg: ACG, cons: Constraints, errors: list[ScheduleError], *,
     fallback: bool, exhaustive: bool, objective: Objective = Objective.CYCLES,
@@ -261,21 +293,24 @@ def _plan_one(
     """The best plan of one codelet variant (None: nothing legal; errors collects why).
 
     Branch and bound over the structural options (for cycles, without an order constraint,
-    which a search may refuse): the options with the least floor (``group_floor``, summed
-    over their groups) are scored first, and an option whose floor exceeds the best cost
-    found cannot be chosen: it is scored only when ``Plan.tried`` is first read. The result
-    is what scoring every option in ``_options``' order gives (equal costs: the first)."""
+    which a search may refuse): the options likely cheapest (``_guess``) are scored first,
+    and an option whose floor (``group_floor``, summed over its groups) exceeds the best
+    cost found cannot be chosen: it is scored only when ``Plan.tried`` is first read. The
+    result is what scoring every option in ``_options``' order gives (equal costs: the
+    first)."""
     failed: list[tuple[tuple[int, int], ScheduleError]] = []
     options, refused = _options(codelet, acg, cons, fallback=fallback, failed=failed)
     searched = GroupMemo(search_group, group_floor)  # a group options share: searched once
     bound = objective is Objective.CYCLES and not cons.order and refused is None
-    floors = [sum(searched.floor(o.mapping, g, acg, cons, exhaustive=exhaustive)
-                  for g in o.mapping.groups) if bound else 0.0 for o in options]
-    order = sorted(range(len(options)), key=lambda i: (options[i].work, floors[i], i))
+    order: Sequence[int] = range(len(options))
+    if bound:
+        guesses = [_guess(o.mapping) for o in options]
+        order = sorted(order, key=lambda i: (options[i].work, guesses[i], i))
     scored: list[tuple[int, float, int, tuple[object, ...]]] = []  # work, cost, index, passes
     pending: list[int] = []
-    for i in order if bound else range(len(options)):
-        if bound and scored and (options[i].work, floors[i]) > min(scored)[:2]:
+    for i in order:
+        if bound and scored and _beaten(options[i], min(scored)[:2], searched, acg, cons,
+                                        exhaustive):
             pending.append(i)  # it cannot be chosen: its cost only explains the choice
             continue
         try:
