@@ -290,11 +290,11 @@ class GroupModel:
     def _add_move(self, totals: TransferTotals, c: Charge) -> None:
         """Charge a kind of move (over its edge and comm node) to ``totals``."""
         totals.instructions = totals.instructions + c.move.times
-        totals.transfer[c.key] = totals.transfer.get(c.key, 0) + c.move.busy
-        totals.traffic[c.key] = totals.traffic.get(c.key, 0) + c.moved
-        totals.moves_per_edge[c.key] = totals.moves_per_edge.get(c.key, 0) + c.move.times
+        _add(totals.transfer, c.key, c.move.busy)
+        _add(totals.traffic, c.key, c.moved)
+        _add(totals.moves_per_edge, c.key, c.move.times)
         if c.via:
-            totals.transfer[c.via] = totals.transfer.get(c.via, 0) + c.move.busy
+            _add(totals.transfer, c.via, c.move.busy)
         totals.moves.append(c.move)
 
     def _site(self, p: Placement, level: int, prep: Prepared,
@@ -368,6 +368,12 @@ class GroupModel:
             # an impossible move: price it out rather than fail the whole search
             return Edge(src.name, dst.name, 1, 10**12)
         return edge
+
+
+def _add(totals: dict[Any, Any], key: object, value: np.ndarray) -> None:
+    """``totals[key] += value``, the first value kept as it is (no array is changed in
+    place: the values are shared)."""
+    totals[key] = value if key not in totals else totals[key] + value
 
 
 def _stage_step(mapping: Mapping, group: Group, si: int, st: Stage) -> Step:

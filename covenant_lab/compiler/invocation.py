@@ -32,6 +32,12 @@ def _product(sizes: Mapping[str, Any], loops: tuple[str, ...]) -> Any:
     return out
 
 
+def _never(count: Any) -> bool:
+    """Whether ``count`` (folds of a kind, per candidate) is 0 for every one of several
+    candidates (an int, as lowering gives, is kept: its invocation is judged whole)."""
+    return bool(np.ndim(count) and np.size(count) and not np.any(count))
+
+
 def invocation_cycles(
     node: ComputeNode, cap: Capability, spatial: Spatial, sizes: Mapping[str, Any]
 ) -> Any:
@@ -47,6 +53,7 @@ def invocation_cycles(
             (n * k, {**env, f"used_{dim}": used})
             for n, env in combos
             for k, used in ((full, size + 0 * occ), (rest > 0, np.maximum(rest, 1)))
+            if not _never(k)  # no candidate has such folds: they add nothing
         ]
     total: Any = 0.0
     with np.errstate(all="ignore"):  # a bad value is judged below, not warned about
