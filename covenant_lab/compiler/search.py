@@ -1,9 +1,12 @@
-"""Cost-model-guided search over capability choice, fusion, tiling and loop order.
+"""Cost-model-guided search over capability choice, fusion, placement, spatial maps and
+buffering (a codelet's structural options), each scored by the search of its groups' tiles
+and loop orders (``group_search.py``).
 
-Tilings are scored in batches with the vectorised cost model. Levels are chosen from the
-innermost outwards, keeping a beam of the best inner tilings; each level tries the
-canonical loop orders (one per choice of which operand stays resident). Illegal choices
-raise ScheduleError, which the search catches to prune; nothing else is caught.
+The options of a codelet variant are scored with branch and bound: likely cheap ones first,
+and an option whose floor (no tiling of its groups costs less) exceeds the best found is not
+searched; its cost, needed only to explain the decision, is computed when ``Plan.tried`` is
+first read (``tried.py``). Illegal choices raise ScheduleError, which the search catches to
+prune; nothing else is caught.
 """
 
 from __future__ import annotations

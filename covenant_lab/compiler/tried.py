@@ -71,3 +71,7 @@ class Tried(Sequence[Option]):
 
     def __repr__(self) -> str:
         return repr(self.options())
+
+    def __reduce__(self) -> tuple[type[Tried], tuple[tuple[Option, ...]]]:
+        """Pickled (and copied) as the options, made first."""
+        return (Tried, (self.options(),))
