@@ -21,7 +21,7 @@ from covenant_lab.compiler.group_cost import GroupCost, schedule_all
 from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.mapping import Group, Mapping
 from covenant_lab.compiler.objective import Objective, group_energy, score
-from covenant_lab.compiler.work_memo import WorkMemo, group_key
+from covenant_lab.compiler.work_memo import WorkMemo, group_key, shape_key
 from covenant_lab.errors import MappingError, ScheduleError
 
 BEAM = 4
@@ -114,7 +114,7 @@ def _tilings(mapping: Mapping, group: Group, cons: Constraints, level: int,
 
     if work is None or inner:
         return make()
-    key, bindings = group_key(mapping, group)
+    key, bindings = shape_key(mapping, group)  # the sizes owe nothing to the placements
     return work.get(("tilings", key, level, exhaustive), make, keep=bindings)
 
 

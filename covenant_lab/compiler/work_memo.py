@@ -48,6 +48,18 @@ def group_key(m: Mapping, g: Group) -> tuple[Hashable, tuple[Binding, ...]]:
     """What a group's search reads of the mapping, as a key for one codelet variant: the
     group, and the units, capabilities (by ``id``) and spatial maps of its stages; and the
     bindings, for the memo to keep."""
+    units, spatial, bindings = _units(m, g)
+    return (g, units, spatial), bindings
+
+
+def shape_key(m: Mapping, g: Group) -> tuple[Hashable, tuple[Binding, ...]]:
+    """``group_key`` without the placements: what the tilings a group's search tries and
+    their compute cycles read (not where the tiles sit, nor how many copies they have)."""
+    units, spatial, bindings = _units(m, g)
+    return (g.stages, g.tile_loops, g.levels, units, spatial), bindings
+
+
+def _units(m: Mapping, g: Group) -> tuple[Hashable, Hashable, tuple[Binding, ...]]:
     bindings = tuple(m.bindings[i] for i in g.stages)
     units = tuple((b.stage, id(b.node), id(b.capability), b.roles) for b in bindings)
-    return (g, units, tuple(m.spatial[i] for i in g.stages)), bindings
+    return units, tuple(m.spatial[i] for i in g.stages), bindings
