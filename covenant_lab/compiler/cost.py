@@ -14,6 +14,7 @@ import functools
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ import numpy as np
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.nodes import Edge, StorageNode
 from covenant_lab.codelets.ir import Stage
-from covenant_lab.compiler.footprint import access_axes, bounding_elements, stored
+from covenant_lab.compiler.footprint import Axes, access_axes, bounding_elements, stored
 from covenant_lab.compiler.group_cost import GroupCost, SchedulePlan
 from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.issue_order import Slot, innermost_slot, stage_operands
@@ -59,7 +60,7 @@ class Prepared:
 
 
 class GroupModel:
-    """Everything about a group that does not depend on the tiling, precomputed."""
+    """Everything about a group that does not depend on the tiling, computed once."""
 
     def __init__(self, mapping: Mapping, group: Group, acg: ACG,
                  work: WorkMemo | None = None) -> None:
@@ -69,20 +70,39 @@ class GroupModel:
         self.loops = group.tile_loops
         self.extent = np.array([self.codelet.extent(lp) for lp in self.loops], dtype=np.int64)
         self.stages = mapping.stages_of(group)
-        self.written = {st.stmt.dst.operand for st in self.stages}
-        self.keeps = read_before_written(self.stages) & self.written
-        self.uses = {p.operand: set(operand_loops(self.stages, p.operand))
-                     for p in group.placements}
-        self.axes = {p.operand: access_axes(self.stages, p.operand) for p in group.placements}
-        self.axes_key = {op: None if a is None else tuple(frozenset(x) for x in a)
-                         for op, a in self.axes.items()}
         self.position = {lp: k for k, lp in enumerate(self.loops)}
-        self.copies = {
-            Slot(p.operand, level): p.copies(level)
-            for p in group.placements for level in range(p.first_level, p.last_level + 1)
-        }
-        self.stage_steps = [_stage_step(mapping, group, si, st)
-                            for si, st in zip(group.stages, self.stages, strict=True)]
+
+    # -- what the moves and the schedule need (made on first use: a floor needs none) -----
+    @cached_property
+    def written(self) -> set[str]:
+        return {st.stmt.dst.operand for st in self.stages}
+
+    @cached_property
+    def keeps(self) -> set[str]:
+        return read_before_written(self.stages) & self.written
+
+    @cached_property
+    def uses(self) -> dict[str, set[str]]:
+        return {p.operand: set(operand_loops(self.stages, p.operand)) for p in self.g.placements}
+
+    @cached_property
+    def axes(self) -> dict[str, Axes | None]:
+        return {p.operand: access_axes(self.stages, p.operand) for p in self.g.placements}
+
+    @cached_property
+    def axes_key(self) -> dict[str, Hashable]:
+        return {op: None if a is None else tuple(frozenset(x) for x in a)
+                for op, a in self.axes.items()}
+
+    @cached_property
+    def copies(self) -> dict[Slot, int]:
+        return {Slot(p.operand, level): p.copies(level)
+                for p in self.g.placements for level in range(p.first_level, p.last_level + 1)}
+
+    @cached_property
+    def stage_steps(self) -> list[Step]:
+        return [_stage_step(self.m, self.g, si, st)
+                for si, st in zip(self.g.stages, self.stages, strict=True)]
 
     # -- pieces ---------------------------------------------------------------------------
     def sizes(self, tiles: np.ndarray) -> dict[str, np.ndarray | int]:
