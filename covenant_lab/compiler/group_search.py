@@ -4,6 +4,8 @@ Tilings are scored in batches with the vectorised cost model. Levels are chosen 
 innermost outwards, keeping a beam of the best inner tilings; each level tries the
 canonical loop orders (one per choice of which operand stays resident). Illegal choices
 raise ScheduleError, which the search catches to prune; nothing else is caught.
+``group_floor`` bounds what the search of a group can find from below, for the search over
+structural options (``search.py``) to skip groups that cannot win.
 """
 
 from __future__ import annotations
