@@ -19,24 +19,45 @@ from covenant_lab.compiler.mapping import Binding, Group, Mapping
 T = TypeVar("T")
 
 
+BUDGET_BYTES = 256 * 2**20  # arrays one memo keeps at most (an exhaustive search's are big)
+
+
 class WorkMemo:
     """``make()`` once per key. A key holds nodes and capabilities by ``id`` (hashing a
     capability's timing expressions costs more than the lookup saves): ``keep`` names them,
-    and the memo keeps them alive, so no id is reused while it lives."""
+    and the memo keeps them alive, so no id is reused while it lives. Past ``budget`` bytes
+    of arrays, what is made is no longer kept (made again when asked again: the same)."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: int = BUDGET_BYTES) -> None:
         self._got: dict[Hashable, Any] = {}
         self._kept: list[object] = []
+        self._room = budget
 
     def get(self, key: Hashable, make: Callable[[], T], keep: object = None) -> T:
-        if key not in self._got:
-            self._got[key] = make()
+        if key in self._got:
+            got: T = self._got[key]
+            return got
+        value = make()
+        size = _nbytes(value)
+        if size <= self._room:
+            self._room -= size
+            self._got[key] = value
             self._kept.append(keep)
-        got: T = self._got[key]
-        return got
+        return value
 
     def __len__(self) -> int:
         return len(self._got)
+
+
+def _nbytes(value: object) -> int:
+    """Bytes of the arrays in ``value`` (an array, or a tuple, list or dict of them)."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, tuple | list):
+        return sum(_nbytes(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    return 0
 
 
 def tilings_key(tiles: Sequence[np.ndarray]) -> tuple[tuple[object, ...], ...]:

@@ -52,6 +52,21 @@ def test_the_memo_makes_a_piece_once_and_keeps_what_it_names() -> None:
     assert (len(made), len(memo)) == (2, 2)
 
 
+def test_past_its_budget_the_memo_makes_again_what_it_cannot_keep() -> None:
+    # a budget of 1,000 bytes: a 100-float array (800 bytes) is kept, a second one is not
+    # (800 more would pass 1,000); asked again, the second is made again, equal
+    memo, made = WorkMemo(budget=1000), []
+
+    def array(k: int) -> np.ndarray:
+        made.append(k)
+        return np.full(100, float(k))
+
+    for _ in range(2):
+        np.testing.assert_array_equal(memo.get("a", lambda: array(1)), np.full(100, 1.0))
+        np.testing.assert_array_equal(memo.get("b", lambda: array(2)), np.full(100, 2.0))
+    assert made == [1, 2, 2] and len(memo) == 1
+
+
 def test_tilings_of_one_shape_and_type_only_share_a_key() -> None:
     six = np.arange(1, 7, dtype=np.int64)
     # the same 48 bytes as 2 tilings of 3 loops and as 3 tilings of 2 loops
