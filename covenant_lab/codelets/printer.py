@@ -110,14 +110,15 @@ def _operand_text(o: Operand) -> str:
 
 
 def _attr_text(value: object) -> str:
-    """An attribute's value; operands made from others (``(name, (axes, Access))`` pairs) as
-    ``name[axes] = source[index] (pad fill)``."""
+    """An attribute's value; operands made from others (``(name, (axes, Access, equal))``
+    pairs) as ``name[axes] = source[index] where x == y (pad fill)``."""
     if isinstance(value, tuple) and value and all(
             isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], tuple)
-            and len(v[1]) == 2 and isinstance(v[1][1], Access) for v in value):
+            and len(v[1]) == 3 and isinstance(v[1][1], Access) for v in value):
         return "; ".join(f"{name}[{', '.join(axes)}] = {src}"
+                         + "".join(f" where {x} == {y}" for x, y in equal)
                          + (f" (pad {src.fill})" if src.fill is not None else "")
-                         for name, (axes, src) in value)
+                         for name, (axes, src, equal) in value)
     return repr(value)
 
 

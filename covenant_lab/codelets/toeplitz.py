@@ -15,7 +15,11 @@ input is outside an output's kernel::
     w_band[g, kh_win, kw_win, oh_pos, ow_pos] = w[g, kh_win - oh_pos, kw_win - ow_pos]  (0 outside)
 
 The window loops (6 x 10) reduce and the block loops (4 x 8) index the weights and the
-outputs: a weight-stationary array can take them on its rows and columns. The statement runs
+outputs: a weight-stationary array can take them on its rows and columns. A block may also
+take several channels (the group loop, which indexes input, weights and output alike): the
+window then holds each channel's inputs and the band is diagonal in the channels
+(``w_band[.., g_win, .., g_pos, ..]`` is zero unless ``g_win == g_pos``), so one weight load
+serves a longer stream on a short map. The statement runs
 ``window / K`` times as often per output (the zeros); the search weighs that against the
 array's width. ``w_band`` is a WEIGHT made from ``w`` before the program runs (weights are
 constants; a machine stores them in the layout its array reads), recorded in the attribute
@@ -38,10 +42,12 @@ __all__ = ["Window", "blocked", "windows"]
 @dataclass(frozen=True, slots=True)
 class Window:
     """An output loop and the reduction loop that slides along it in the input's index
-    ``stride * out + tap + const`` (dilation 1)."""
+    ``stride * out + tap + const`` (dilation 1); or, with no ``tap``, a channel loop that
+    indexes input, weights and output alike (a depthwise conv's groups), whose block is a
+    diagonal: output channel ``i`` of a block reads only input channel ``i``."""
 
     out: str
-    tap: str
+    tap: str | None
     stride: int
     axis: int  # the input's axis
 
@@ -68,9 +74,13 @@ def windows(codelet: Codelet, stage: int) -> tuple[Window, ...]:
         if out in b.vars or Affine.of(tap) not in b.index or Affine.of(out) not in stmt.dst.index:
             continue
         found.append(Window(out, tap, e.coef(out), axis))
-    if {w.tap for w in found} != {lp for lp in st.reduction_loops() if codelet.extent(lp) > 1}:
+    if not found or {w.tap for w in found} != {
+            lp for lp in st.reduction_loops() if codelet.extent(lp) > 1}:
         return ()
-    return tuple(found)
+    channels = [Window(v, None, 1, a.index.index(Affine.of(v))) for v in st.loops
+                if codelet.extent(v) > 1 and all(Affine.of(v) in acc.index
+                                                 for acc in (a, b, stmt.dst))]
+    return (*channels, *found)
 
 
 def blocked(codelet: Codelet, stage: int, blocks: tuple[tuple[Window, int], ...]) -> Codelet:
@@ -82,46 +92,52 @@ def blocked(codelet: Codelet, stage: int, blocks: tuple[tuple[Window, int], ...]
     assert isinstance(a, Access) and isinstance(b, Access)
     extent = {d.name: d.extent for d in codelet.dims}
     new_dims = dict(extent)
-    loops = list(st.loops)
     a_index, dst_index = list(a.index), list(stmt.dst.index)
     band_src = list(b.index)
-    taps, pos = [], []
+    renamed: dict[str, str] = {}  # output loop -> its block loop
+    wins, pos, equal = [], [], []
     for w, size in blocks:
         assert extent[w.out] % size == 0, f"block {size} does not divide {w.out}"
-        blk, at, win = f"{w.out}_blk", f"{w.out}_pos", f"{w.tap}_win"
+        blk, at = f"{w.out}_blk", f"{w.out}_pos"
+        win = f"{w.tap or w.out}_win"
         new_dims.update({blk: extent[w.out] // size, at: size,
-                         win: w.stride * (size - 1) + extent[w.tap]})
-        loops[loops.index(w.out)] = blk
-        loops[loops.index(w.tap)] = win
+                         win: w.stride * (size - 1) + (extent[w.tap] if w.tap else 1)})
+        renamed[w.out] = blk
         e = a.index[w.axis]
         a_index[w.axis] = Affine(tuple(sorted((v, c) for v, c in e.terms
                                                if v not in (w.out, w.tap))), e.const) \
             + Affine(((blk, w.stride * size),)) + win
         out_axis = stmt.dst.index.index(Affine.of(w.out))
         dst_index[out_axis] = Affine(((blk, size),)) + at
-        tap_axis = b.index.index(Affine.of(w.tap))
-        band_src[tap_axis] = Affine.of(win) - Affine(((at, w.stride),))
-        taps.append(win)
+        if w.tap is None:  # a diagonal: the weights of the block's own channel, else 0
+            band_src[b.index.index(Affine.of(w.out))] = Affine(((blk, size),)) + at
+            equal.append((win, at))
+        else:
+            band_src[b.index.index(Affine.of(w.tap))] = Affine.of(win) - Affine(((at, w.stride),))
+        wins.append(win)
         pos.append(at)
-    loops = [lp for lp in loops if lp not in pos]
-    at_reduction = loops.index(taps[0])
-    loops[at_reduction:at_reduction] = pos  # block positions just outside the window loops
     gone = {w.tap for w, _ in blocks}
-    kept = [e.vars[0] for e in b.index if e.vars and e.vars[0] not in gone]
-    band_vars = (*kept, *taps, *pos)
+    outer = [renamed.get(lp, lp) for lp in st.loops if lp not in gone]
+    loops = [*outer, *pos, *wins]  # block positions just outside the window loops
+    kept = [renamed.get(e.vars[0], e.vars[0]) for e in b.index
+            if e.vars and e.vars[0] not in gone]
+    band_vars = (*kept, *wins, *pos)
     source = codelet.operand(b.operand)
     name = _free(codelet, f"{b.operand}_band")
     band = Operand(name, tuple(new_dims[v] for v in band_vars), source.dtype, source.role)
+    init = stmt.init
+    if isinstance(init, Access):  # a bias per output channel follows the output's blocks
+        init = _split_loops(Stage(st.loops, Stmt(stmt.op, init, ())), blocks).stmt.dst
     new_stmt = Stmt(stmt.op, Access(stmt.dst.operand, tuple(dst_index), stmt.dst.fill),
                     (Access(a.operand, tuple(a_index), a.fill),
-                     Access(name, tuple(Affine.of(v) for v in band_vars))), stmt.init)
+                     Access(name, tuple(Affine.of(v) for v in band_vars))), init)
     stages = [_split_loops(s, blocks) for s in codelet.stages]  # fused stages follow
     stages[stage] = Stage(tuple(loops), new_stmt, st.label)
     still = any(acc.operand == b.operand for s in stages for acc in s.stmt.accesses)
     operands = (*(o for o in codelet.operands if still or o.name != b.operand), band)
     used = {v for s in stages for v in s.loops}
     dims = tuple(Dim(n, e) for n, e in new_dims.items() if n in used)
-    spec = (name, (band_vars, Access(b.operand, tuple(band_src), 0.0)))
+    spec = (name, (band_vars, Access(b.operand, tuple(band_src), 0.0), tuple(equal)))
     derived = (*tuple(codelet.attr(DERIVED_ATTR, ())), spec)  # type: ignore[arg-type]
     attrs = (*((k, v) for k, v in codelet.attrs if k != DERIVED_ATTR), (DERIVED_ATTR, derived))
     out = Codelet(codelet.name, dims, operands, tuple(stages), attrs)

@@ -19,7 +19,9 @@ class Constraints:
     - ``storage``: operand -> the storage its capability port uses;
     - ``home``: operand -> the off-chip memory it lives in (default: the file's ``homes``);
     - ``capability``: stage -> "node" or "node.capability";
-    - ``fuse``: force stage fusion on or off.
+    - ``fuse``: force stage fusion on or off;
+    - ``parts``: the parts a fused group's tile is split into where it can be
+      (``compiler/parts.py``; 1: never split).
     """
 
     tiles: tuple[tuple[str, tuple[int, ...]], ...] = ()
@@ -29,6 +31,7 @@ class Constraints:
     home: tuple[tuple[str, str], ...] = ()
     capability: tuple[tuple[int, str], ...] = ()
     fuse: bool | None = None
+    parts: int | None = None
 
     @staticmethod
     def of(
@@ -40,6 +43,7 @@ class Constraints:
         home: MappingABC[str, str] | None = None,
         capability: MappingABC[int, str] | None = None,
         fuse: bool | None = None,
+        parts: int | None = None,
     ) -> Constraints:
         """Build from plain Python values (what notebooks and the CLI pass)."""
         tl: list[tuple[str, tuple[int, ...]]] = []
@@ -64,6 +68,10 @@ class Constraints:
                 raise UsageError(
                     "argument 'capability' to Constraints: values are 'node[.capability]'"
                 )
+        if parts is not None and (not isinstance(parts, int) or isinstance(parts, bool)
+                                  or parts < 1):
+            raise UsageError(f"argument 'parts' to Constraints: expected a positive int, "
+                             f"got {parts!r}")
         return Constraints(
             tiles=tuple(tl),
             order=tuple(order),
@@ -72,6 +80,7 @@ class Constraints:
             home=tuple((str(a), str(b)) for a, b in (home or {}).items()),
             capability=tuple((int(a), str(b)) for a, b in (capability or {}).items()),
             fuse=fuse,
+            parts=parts,
         )
 
     def tile(self, loop: str) -> tuple[int, ...] | None:
@@ -95,4 +104,6 @@ class Constraints:
             parts.append("capability " + ", ".join(f"stage{s}@{c}" for s, c in self.capability))
         if self.fuse is not None:
             parts.append(f"fuse={self.fuse}")
+        if self.parts is not None:
+            parts.append(f"parts={self.parts}")
         return "; ".join(parts) or "none"

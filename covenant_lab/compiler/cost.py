@@ -5,14 +5,16 @@ Per candidate: compute cycles from the capability timing and the number of invoc
 bandwidth, a tile moving each time its box changes in the loop order (``sites.py``: so
 hoisting and reuse are modelled). The cheap ``bound`` is the busiest resource; the estimate
 plays the moves and stages of a few tiles as the simulator runs them (``overlap.py``: single
-buffering, units taking turns on a temp, the first tile's loads) and adds the last stores.
+buffering, units taking turns on a temp, the first tile's loads, the last tile's stores);
+where a group's tile is split into parts (``parts.py``) each part of a stage or a move is a
+step of its own.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -21,14 +23,14 @@ import numpy as np
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.nodes import Edge, StorageNode
-from covenant_lab.codelets.ir import Stage
 from covenant_lab.compiler.footprint import Axes, access_axes, bounding_elements, stored
 from covenant_lab.compiler.group_cost import GroupCost, SchedulePlan
 from covenant_lab.compiler.invocation import invocation_cycles
-from covenant_lab.compiler.issue_order import Slot, innermost_slot, stage_operands
+from covenant_lab.compiler.issue_order import Slot, Use
 from covenant_lab.compiler.mapping import Binding, Group, Mapping, Placement, Spatial
 from covenant_lab.compiler.moves import Charge, Move, TransferTotals
 from covenant_lab.compiler.overlap import Step
+from covenant_lab.compiler.parts import PartPlan, part_plan
 from covenant_lab.compiler.ragged import blocks, mean_sizes, total_cycles
 from covenant_lab.compiler.sites import counts_key, move_counts, operand_loops, read_before_written
 from covenant_lab.compiler.work_memo import WorkMemo, tilings_key
@@ -49,7 +51,8 @@ class Prepared:
     fits: np.ndarray
     invocations: np.ndarray
     compute: dict[str, np.ndarray]  # compute node -> busy cycles
-    stage_cycles: list[np.ndarray | int]  # one invocation of each stage
+    stage_cycles: list[np.ndarray | int]  # one invocation of each stage (a part of a split
+    # stage, ``parts.py``), in the order ``PartPlan.order`` issues them
     inner: dict[str, np.ndarray | int]  # loop -> its innermost tile size (an invocation's)
     kept: np.ndarray | None = None  # the rows of the tilings given (None: all of them)
     # (operand, level, sites.counts_key) -> its moves (equal for equal keys: GroupModel._charges)
@@ -95,14 +98,20 @@ class GroupModel:
                 for op, a in self.axes.items()}
 
     @cached_property
+    def parts(self) -> PartPlan:
+        return part_plan(self.m, self.g)
+
+    @cached_property
     def copies(self) -> dict[Slot, int]:
-        return {Slot(p.operand, level): p.copies(level)
-                for p in self.g.placements for level in range(p.first_level, p.last_level + 1)}
+        return self.parts.copies({
+            Slot(p.operand, level): p.copies(level)
+            for p in self.g.placements for level in range(p.first_level, p.last_level + 1)
+        })
 
     @cached_property
     def stage_steps(self) -> list[Step]:
-        return [_stage_step(self.m, self.g, si, st)
-                for si, st in zip(self.g.stages, self.stages, strict=True)]
+        return [_stage_step(self.m, self.g.stages[k], use)
+                for k, use in self.parts.stage_uses(self.m, self.g)]
 
     # -- pieces ---------------------------------------------------------------------------
     def sizes(self, tiles: np.ndarray) -> dict[str, np.ndarray | int]:
@@ -149,7 +158,8 @@ class GroupModel:
         else:
             kept = None
         invocations = self._invocations(trips, n)
-        one = [b / invocations for b in busy]  # the mean invocation, for the overlap schedule
+        one = [busy[k] / invocations / (1 if c is None else self.parts.count)
+               for k, c in self.parts.order]  # the mean invocation, for the overlap schedule
         compute: dict[str, np.ndarray] = {}
         for si, cycles in zip(self.g.stages, busy, strict=True):
             node = self.m.binding(si).node.name
@@ -173,7 +183,7 @@ class GroupModel:
         for v in compute.values():
             busiest = np.maximum(busiest, v)
         invocations = self._invocations(self.trips(tiles), n)
-        least = busiest + per_instruction * (invocations * len(self.g.stages))
+        least = busiest + per_instruction * (invocations * len(self.parts.order))
         return float(least.min()) if n else math.inf
 
     def cost(
@@ -200,7 +210,7 @@ class GroupModel:
             busiest = np.maximum(busiest, v + totals.first)
 
         def finish(idx: np.ndarray, span: np.ndarray) -> np.ndarray:
-            cycles = np.maximum(span, busiest[idx]) + totals.last[idx]
+            cycles = np.maximum(span, busiest[idx] + totals.last[idx])
             return np.where(prep.fits[idx], cycles, np.inf)
 
         plan = SchedulePlan(totals.moves, self.stage_steps, prep.stage_cycles, prep.invocations,
@@ -263,19 +273,22 @@ class GroupModel:
         ``key``: the tilings', for ``WorkMemo``)."""
         per_loop: list[Any] = []
 
-        def total(b: Binding, spatial: Spatial) -> Any:
+        def total(b: Binding, spatial: Spatial, split: str | None) -> Any:
             if not per_loop:
                 per_loop.extend(blocks(int(e), [t[:, k] for t in tiles])
                                 for k, e in enumerate(self.extent))
             one = functools.partial(invocation_cycles, b.node, b.capability, spatial)
+            if split is not None:  # one invocation per part (parts.py)
+                one = functools.partial(_parts_cycles, one, split, self.parts.count)
             return total_cycles(self.loops, per_loop, sizes, one)
 
         out = []
-        for si in self.g.stages:
+        for si, split in zip(self.g.stages, self.parts.stage_loop, strict=True):
             b, spatial = self.m.binding(si), self.m.spatial[si]
+            count = 1 if split is None else self.parts.count
             out.append(self.work.get(
-                ("stage", id(b.node), id(b.capability), spatial, self.codelet.dims,
-                 self.loops, key), functools.partial(total, b, spatial),
+                ("stage", id(b.node), id(b.capability), spatial, split, count,
+                 self.codelet.dims, self.loops, key), functools.partial(total, b, spatial, split),
                 keep=(b.node, b.capability)))
         return out
 
@@ -287,7 +300,7 @@ class GroupModel:
             transfer={},
             traffic={},
             moves_per_edge={},
-            instructions=prep.invocations * len(self.g.stages),
+            instructions=prep.invocations * len(self.parts.order),
             moves=[],
             first=np.zeros(n),
             last=np.zeros(n),
@@ -295,16 +308,22 @@ class GroupModel:
         chains: dict[str, np.ndarray] = {}  # operand -> its first tile's loads, level by level
         ends: dict[str, np.ndarray] = {}  # operand -> its last tile's stores
         for p, level, site in sites:  # level by level, as lowering emits them
-            for c in self._charges(p, level, prep, site):
+            charges = self._charges(p, level, prep, site)
+            for c in charges:
                 self._add_move(totals, c)
-                if c.move.store:  # the last tile's stores, level by level outwards
-                    ends[p.operand] = ends.get(p.operand, 0) + c.one
-                elif p.operand not in self.written:  # the first tile's loads
-                    chains[p.operand] = chains.get(p.operand, 0) + c.one
+            # the last tile's stores, level by level outwards (of a split operand its last
+            # part's), and the first tile's loads (its first part's)
+            stores = [c for c in charges if c.move.store]
+            if stores:
+                ends[p.operand] = ends.get(p.operand, 0) + stores[-1].one
+            elif charges and p.operand not in self.written:
+                chains[p.operand] = chains.get(p.operand, 0) + charges[0].one
         for chain in chains.values():
             totals.first = np.maximum(totals.first, chain)
-        for end in ends.values():
-            totals.last = np.maximum(totals.last, end)
+        # the last stores start once the last results are readable (their stage's latency)
+        ready = {st.writes.operand: st.latency for st in self.stage_steps if st.writes is not None}
+        for operand, end in ends.items():
+            totals.last = np.maximum(totals.last, end + ready.get(operand, 0))
         return totals
 
     def _add_move(self, totals: TransferTotals, c: Charge) -> None:
@@ -347,21 +366,23 @@ class GroupModel:
         inner = p.at(level).name
         outer = p.home_bytes if level == p.first_level else p.bytes_at(level - 1)
         out = []
+        pieces = list(zip(self.parts.slots(Slot(p.operand, level)),
+                          self.parts.slots(Slot(p.operand, level - 1)), strict=True))
         for edge, times in self._moves(p, level, count, distinct):
             width = p.bytes_at(level) if edge.dst == inner else outer  # at the arrival
-            nbytes = prep.elems[(p.operand, level)] * width
+            nbytes = prep.elems[(p.operand, level)] * width / len(pieces)  # a part's
             rate = self.acg.transfer_rate(edge)
             moved = times * nbytes
             busy = moved / rate  # latencies delay what waits for it, not the edge
             key_e = edge.key
             latency = self.acg.transfer_latency(edge)
             store = edge.dst != inner
-            here, there = Slot(p.operand, level), Slot(p.operand, level - 1)
-            up = () if level == p.first_level else (there,)
-            move = Move(edge.via or key_e, times, nbytes / rate, busy, latency, store,
-                         (here,) if store else up, (up or (None,))[0] if store else here)
             one = np.where(times > 0, nbytes / rate + latency, 0)
-            out.append(Charge(key_e, edge.via, move, moved, one))
+            for here, there in pieces:  # a split operand moves part by part (parts.py)
+                up = () if level == p.first_level else (there,)
+                move = Move(edge.via or key_e, times, nbytes / rate, busy, latency, store,
+                            (here,) if store else up, (up or (None,))[0] if store else here)
+                out.append(Charge(key_e, edge.via, move, moved, one))
         prep.charges[key] = out
         return out
 
@@ -396,13 +417,15 @@ def _add(totals: dict[Any, Any], key: object, value: np.ndarray) -> None:
     totals[key] = value if key not in totals else totals[key] + value
 
 
-def _stage_step(mapping: Mapping, group: Group, si: int, st: Stage) -> Step:
+def _stage_step(mapping: Mapping, si: int, use: Use) -> Step:
     """A stage's place in the overlap schedule (its cycles are filled in per tiling): it
-    reads and writes the innermost tiles of its operands."""
+    reads and writes the innermost tiles of its operands (``use``, ``PartPlan.stage_uses``)."""
     b = mapping.binding(si)
-    stmt = st.stmt
-
-    reads, writes = stage_operands(stmt)
     latency = math.ceil(b.capability.latency_cycles * b.node.period_cycles - 1e-9)
-    return Step(b.node.name, 0, 0, latency,
-                tuple(innermost_slot(group, r) for r in reads), innermost_slot(group, writes))
+    return Step(b.node.name, 0, 0, latency, use.reads, use.writes)
+
+
+def _parts_cycles(one: Callable[[dict[str, Any]], Any], loop: str, count: int,
+                  sizes: dict[str, Any]) -> Any:
+    """Cycles of the ``count`` invocations of a stage split along ``loop``, one per part."""
+    return count * one({**sizes, loop: sizes[loop] // count})

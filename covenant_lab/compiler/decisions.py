@@ -12,6 +12,7 @@ from collections.abc import Callable
 from covenant_lab.codelets.ir import Access
 from covenant_lab.codelets.library.constants import derived_specs
 from covenant_lab.compiler.mapping import Group, Mapping
+from covenant_lab.compiler.parts import part_plan
 from covenant_lab.compiler.sites import operand_loops
 from covenant_lab.types import Role
 
@@ -34,10 +35,11 @@ def _fold(m: Mapping) -> str:
 
 def _block(m: Mapping) -> str:
     parts = [
-        f"{name}[{', '.join(axes)}] = {source} (0 outside): the weights as a band from each "
-        f"block's input window to its outputs, {m.codelet.operand(name).size:,} values made "
-        "before the program runs"
-        for name, (axes, source) in derived_specs(m.codelet)]
+        f"{name}[{', '.join(axes)}] = {source}"
+        + "".join(f" where {x} == {y}" for x, y in equal)
+        + f" (0 elsewhere): the weights as a band from each block's input window to its "
+        f"outputs, {m.codelet.operand(name).size:,} values made before the program runs"
+        for name, (axes, source, equal) in derived_specs(m.codelet)]
     return "; ".join(parts) or "no stage blocked"
 
 
@@ -85,6 +87,21 @@ def _buffer(m: Mapping) -> str:
     if not doubled:
         return "temps handed between units keep one copy (the units take turns)"
     return "a copy per unit (double buffered) for " + ", ".join(doubled)
+
+
+def _split(m: Mapping) -> str:
+    parts = []
+    for gi, g in enumerate(m.groups):
+        if g.parts < 2:
+            continue
+        plan = part_plan(m, g)
+        stages = [str(g.stages[k]) for k, lp in enumerate(plan.stage_loop) if lp is not None]
+        label = f"group {gi}: " if len(m.groups) > 1 else ""
+        moved = [p.operand for p in g.placements if p.home is not None and p.operand in plan.axes]
+        parts.append(f"{label}each tile in {g.parts} parts along {', '.join(g.part_loops)}: "
+                     f"stages {', '.join(stages)} run one part at a time"
+                     + (f", {', '.join(moved)} move part by part" if moved else ""))
+    return "; ".join(parts) or "every tile whole"
 
 
 def _storages(g: Group, level: int) -> str:
@@ -147,7 +164,7 @@ def _order(m: Mapping) -> str:
 
 _WORDS: dict[str, Callable[[Mapping], str]] = {
     "block": _block, "fold": _fold, "match": _match, "fuse": _fuse, "place": _place,
-    "spatial": _spatial, "buffer": _buffer, "tile": _tile, "order": _order,
+    "spatial": _spatial, "buffer": _buffer, "split": _split, "tile": _tile, "order": _order,
 }
 
 

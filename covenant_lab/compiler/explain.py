@@ -6,8 +6,9 @@ plus ``search.INSTRUCTION_COST`` cycles of issue overhead per instruction. The s
 the cheapest, so the chosen option heads its alternatives unless a constraint fixed it
 (``Decision.constrained`` names the constraint; the alternatives then respect it too).
 
-- match, fuse, place, spatial, buffer: the other structural options the search scored
-  (``Plan.tried``) that agree with the chosen one on every earlier pass, the best cost of each
+- match, fuse, place, spatial, buffer, split: the other structural options the search scored
+  (``Plan.tried``) that agree with the chosen one on every earlier pass (compared pass by
+  pass: an option without a buffer or split pass chose not to run it), the best cost of each
   distinct choice of this pass;
 - tile, order: the search's last step again (``group_search.outer_ranking``): other outermost
   tilings, each with its best loop order, and the other loop orders of the chosen tiles.
@@ -25,13 +26,14 @@ from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.compiler.objective import Objective
 from covenant_lab.compiler.passes.fuse import FuseStages
 from covenant_lab.compiler.passes.match import MatchCapabilities
+from covenant_lab.compiler.passes.split import Split
 from covenant_lab.errors import ScheduleError
 
 __all__ = ["ALTERNATIVES", "Decision", "Option", "explain"]
 
 ALTERNATIVES = 3  # alternatives listed per decision
 _CONSTRAINT_OF = {"match": "capability", "fuse": "fuse", "place": "storage",
-                  "spatial": "spatial", "tile": "tiles", "order": "order"}
+                  "spatial": "spatial", "split": "parts", "tile": "tiles", "order": "order"}
 
 
 @dataclass(frozen=True)
@@ -84,16 +86,30 @@ def _run(passes: tuple[Any, ...], mapping: Mapping, acg: Any) -> Mapping:
     return mapping
 
 
+# the passes a plan may hold, in pipeline order (buffer and split only where they change
+# something): options are compared pass by pass, not position by position
+_ORDER = ("block", "fold", "match", "fuse", "place", "spatial", "buffer", "split", "tile",
+          "order")
+
+
+def _before(passes: tuple[Any, ...], name: str) -> tuple[Any, ...]:
+    """The passes of a plan that run before a pass named ``name`` would."""
+    rank = _ORDER.index(name)
+    return tuple(p for p in passes if _ORDER.index(p.name) < rank)
+
+
 def _structural(result: Any, k: int) -> tuple[Option, ...]:
     """The best option per distinct choice of pass ``k`` among the tried ones that agree with
-    the chosen passes before it."""
+    the chosen passes before it (a tried option without such a pass: the choice not to run
+    it)."""
     passes = result.passes
-    kind = type(passes[k])
+    name = passes[k].name
+    prefix = _before(passes, name)
     best: dict[object, tuple[int, float, tuple[object, ...]]] = {}
     for work, cost, tried in result.tried:
-        if len(tried) <= k or tried[:k] != passes[:k]:
+        if _before(tried, name) != prefix:
             continue
-        key = tried[k] if type(tried[k]) is kind else None
+        key = next((p for p in tried if p.name == name), None)
         if key == passes[k]:
             continue
         if key not in best or (work, cost) < best[key][:2]:
@@ -102,21 +118,23 @@ def _structural(result: Any, k: int) -> tuple[Option, ...]:
     out: list[Option] = []
     base = result.log[0].before if result.log else Mapping(result.mapping.codelet)
     chosen_work = min((w for w, _, p in result.tried if p == passes), default=0)
-    seen = {decision_words(passes[k].name, result.log[k].after)}
+    seen = {decision_words(name, result.log[k].after)}
     for work, cost, tried in ranked:
         if len(out) == ALTERNATIVES:
             break
+        own = next((p for p in tried if p.name == name), None)  # type: ignore[attr-defined]
         # a tried option without this pass (no buffer pass) is named by the mapping before it
-        upto = tried[: k + 1] if type(tried[k]) is kind else tried[:k]
+        upto = (*prefix, own) if own is not None else prefix
         try:
-            words = decision_words(passes[k].name, _run(upto, base, result.arch))
+            words = decision_words(name, _run(upto, base, result.arch))
         except ScheduleError as exc:  # never expected: the search ran these passes
             words = f"(cannot be shown: {exc.message})"
         if words in seen:  # another option that comes to the same (a preference already met)
             continue
         seen.add(words)
+        chosen = own if own is not None else (Split() if name == "split" else None)
         out.append(Option(words or "without this pass", cost, work > chosen_work,
-                          _structural_constraints(tried[k], result.constraints)))
+                          _structural_constraints(chosen, result.constraints)))
     return tuple(out)
 
 
@@ -126,6 +144,8 @@ def _structural_constraints(chosen: object, base: Constraints) -> Constraints | 
         return None  # a choice is an index into candidates: named by the mapping instead
     if isinstance(chosen, FuseStages):
         return replace(base, fuse=chosen.enabled)
+    if isinstance(chosen, Split) and len({n for _, n in chosen.parts}) < 2:
+        return replace(base, parts=chosen.parts[0][1] if chosen.parts else 1)
     return None
 
 

@@ -18,15 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from covenant_lab.compiler.issue_order import (
-    Hoist,
-    Slot,
-    Use,
-    hoist,
-    innermost_slot,
-    leading,
-    stage_operands,
-)
+from covenant_lab.compiler.issue_order import Hoist, Slot, Use, hoist, leading
 from covenant_lab.compiler.program import Instr, TileRef, Transfer
 
 if TYPE_CHECKING:
@@ -57,23 +49,19 @@ class Issue:
 
     def __init__(self, ge: _GroupEmitter) -> None:
         levels = ge.group.levels
-        copies = {Slot(*key): slot.copies for key, slot in ge.slots.items()}
+        parts = ge.parts
+        copies = parts.copies({Slot(*key): slot.copies for key, slot in ge.slots.items()})
         homed = [p for p in ge.group.placements if p.home is not None]
-        loads = [Use("", () if level == p.first_level else (Slot(p.operand, level - 1),),
-                     Slot(p.operand, level))
+        loads = [Use("", () if level == p.first_level else (outer,), inner)
                  for level in range(1, levels + 1) for p in homed
-                 if p.operand not in ge.written and (p.operand, level) in ge.slots]
-
-        def here(operand: str) -> Slot:
-            return innermost_slot(ge.group, operand)
-
-        stages = []
-        for si, st in zip(ge.group.stages, ge.stages, strict=True):
-            reads, writes = stage_operands(st.stmt)
-            stages.append(Use(ge.m.binding(si).node.name, tuple(map(here, reads)), here(writes)))
-        self.ahead = leading(loads, {here(s.stmt.dst.operand) for s in ge.stages}, copies)
-        homed_slots = {Slot(op, level): op for op, level in ge.slots
-                       if any(p.operand == op for p in homed)}
+                 if p.operand not in ge.written and (p.operand, level) in ge.slots
+                 for inner, outer in zip(parts.slots(Slot(p.operand, level)),
+                                         parts.slots(Slot(p.operand, level - 1)), strict=True)]
+        stages = [use for _, use in parts.stage_uses(ge.m, ge.group)]
+        self.ahead = leading(loads, {s.writes for s in stages if s.writes is not None}, copies)
+        homed_slots = {s: op for op, level in ge.slots
+                       if any(p.operand == op for p in homed)
+                       for s in parts.slots(Slot(op, level))}
         self.hoist: Hoist = hoist(
             stages, copies, behind=set(homed_slots) - self.ahead,
             stored={name for name, op in homed_slots.items() if op in ge.written},
@@ -81,9 +69,10 @@ class Issue:
         self.pending: list[Item] = []
         self.tiles: list[_Tile] = []
 
-    def load(self, ins: Transfer, operand: str, level: int) -> None:
-        """A load of the operand's tile at ``level``, due before the next tile's stages."""
-        ahead = Slot(operand, level) in self.ahead
+    def load(self, ins: Transfer, operand: str, level: int, part: int | None = None) -> None:
+        """A load of the operand's tile (or of its part ``part``) at ``level``, due before the
+        next tile's stages."""
+        ahead = Slot(operand, level, part) in self.ahead
         self.pending.append(Item(ins, (ins.src,), (ins.dst,), ahead))
 
     def store(self, ins: Transfer) -> None:

@@ -12,8 +12,9 @@ in-order resource does not sit behind work that waits on something else:
 2. **Independent stages run one tile ahead.** When a stage waits within its tile for another
    unit (it reads what a stage on another unit wrote, and its own unit ran an earlier stage
    of the tile: the unit idles), the first stages of the next tile on that unit are issued
-   just before it, as long as they touch no copy the rest of this tile (from that stage on,
-   and its stores) still uses, and read nothing a load that does not run ahead brings in.
+   just before it (the first such stage on the unit that runs the tile's first stage), as
+   long as they touch no copy the rest of this tile (from that stage on, and its stores)
+   still uses, and read nothing a load that does not run ahead brings in.
 
 Slots are names (an operand's tile at one level); ``copies`` gives how many copies each
 rotates through (a slot not listed has a fresh copy every tile).
@@ -33,13 +34,15 @@ if TYPE_CHECKING:
 
 class Slot(NamedTuple):
     """An operand's tile at one tiling level: what the overlap schedule and the issue order
-    track copies of."""
+    track copies of; ``part``: one part of it, where the group splits its tile
+    (``parts.py``)."""
 
     operand: str
     level: int
+    part: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.operand}@{self.level}"
+        return f"{self.operand}@{self.level}" + ("" if self.part is None else f"#{self.part}")
 
 
 @dataclass(frozen=True)
@@ -96,10 +99,13 @@ def hoist(stages: Sequence[Use], copies: Mapping[Slot, int], *, behind: set[Slot
 
 
 def _waiting_stage(stages: Sequence[Use]) -> int | None:
-    """The first stage that reads what another unit wrote in this tile after its own unit
-    ran an earlier stage of the tile."""
+    """The first stage on the unit of the tile's first stage (the next tile's first stages
+    can go ahead of it only there) that reads what another unit wrote in this tile after its
+    own unit ran an earlier stage of the tile."""
     for k in range(1, len(stages)):
         unit = stages[k].unit
+        if unit != stages[0].unit:
+            continue
         for j in range(k):
             other = stages[j]
             if (other.unit != unit and other.writes is not None and other.writes in stages[k].reads

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from covenant_lab.compiler.mapping import Mapping, Placement
 
-__all__ = ["outer_choice"]
+__all__ = ["level_choices", "outer_choice"]
 
 
 def outer_choice(
@@ -34,3 +34,19 @@ def outer_choice(
     if not registers or all(p.first_level == 1 for _, p in uneven):
         return []
     return [tuple((gi, p.operand, 1) for gi, p in uneven)]
+
+
+def level_choices(mapping: Mapping) -> list[tuple[tuple[int, str, int], ...]]:
+    """Where operands with fewer on-chip levels than their group put their outermost storage:
+    the placement's default for all; when just one operand's path is shorter, each of its
+    levels; with several below per-PE registers, also all at level 1 (``levels.py``)."""
+    uneven = [
+        (gi, p) for gi, g in enumerate(mapping.groups) for p in g.placements
+        if p.home is not None and len(p.levels) < g.levels
+    ]
+    if len(uneven) != 1:
+        return [(), *outer_choice(mapping, uneven)]
+    gi, p = uneven[0]
+    last = mapping.groups[gi].levels - len(p.levels) + 1
+    levels = [p.first_level] + [lv for lv in range(1, last + 1) if lv != p.first_level]
+    return [((gi, p.operand, lv),) for lv in levels]

@@ -24,6 +24,7 @@ from covenant_lab.compiler.invocation import invocation_cycles, invocation_param
 from covenant_lab.compiler.issue import Issue as _Issue
 from covenant_lab.compiler.issue import Item
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
+from covenant_lab.compiler.parts import part_plan
 from covenant_lab.compiler.program import Compute, DramTensor, Instr, Program, TileRef, Transfer
 from covenant_lab.compiler.sites import operand_loops, read_before_written
 from covenant_lab.errors import ScheduleError
@@ -92,6 +93,7 @@ class _GroupEmitter:
         self._uses = {p.operand: operand_loops(self.stages, p.operand)  # its box's loops
                       for p in group.placements}
         self._reductions = [st.reduction_loops() for st in self.stages]
+        self.parts = part_plan(self.m, group)  # the tile's parts (parts.py)
         self._whole = {d.name: (0, d.extent) for d in self.m.codelet.dims}
         self._cycles: dict[
             tuple[int, tuple[tuple[str, int], ...]], tuple[int, tuple[tuple[str, int], ...]]
@@ -162,8 +164,11 @@ class _GroupEmitter:
         )
         if needs_data and tile.elements:  # a box wholly in the padding holds nothing
             src = self._source(p, level, box)
-            ins = self.em._transfer(src, tile, p.operand, "load", self.origin)
-            self.issue.load(ins, p.operand, level)
+            for c in self._parts(p.operand):
+                part = self._part(tile, c)
+                outer = src if level == p.first_level else self._part(src, c)
+                ins = self.em._transfer(outer, part, p.operand, "load", self.origin)
+                self.issue.load(ins, p.operand, level, c)
         slot.seen.add(box)
         slot.box, slot.tile, slot.dirty = box, tile, False
 
@@ -192,29 +197,50 @@ class _GroupEmitter:
             assert outer.tile is not None
             dst = outer.tile
             outer.dirty = True
-        ins = self.em._transfer(slot.tile, _sub(dst, slot.tile.box), p.operand, "store",
-                                self.origin)
-        self.issue.store(ins)
+        for c in self._parts(p.operand):
+            part = self._part(slot.tile, c)
+            into = dst if level == p.first_level else self._part(dst, c)
+            ins = self.em._transfer(part, _sub(into, part.box), p.operand, "store", self.origin)
+            self.issue.store(ins)
         slot.dirty = False
 
-    def _resident(self, operand: str) -> TileRef:
+    def _parts(self, operand: str) -> range | tuple[None]:
+        """The parts an operand's tile moves in (``(None,)``: whole)."""
+        return range(self.parts.count) if operand in self.parts.axes else (None,)
+
+    def _part(self, tile: TileRef, part: int | None) -> TileRef:
+        """Part ``part`` of an operand's tile (the tile: None, or an operand not split). A
+        split tile holds its parts one after the other, each laid out row-major on its own,
+        so that every part is a span of bytes of its own."""
+        box = self.parts.box(tile.operand, tile.box, part)
+        if part is None or box == tile.box:
+            return tile
+        size = tile.elements // self.parts.count * tile.elem_bytes
+        return TileRef(tile.operand, tile.storage, tile.addr + part * size, box, tile.elem_bytes)
+
+    def _resident(self, operand: str, part: int | None = None) -> TileRef:
+        """The operand's innermost tile, or its part ``part`` where the operand is split."""
         p = self.group.placement(operand)
         tile = self.slots[(operand, min(self.group.levels, p.last_level))].tile
         assert tile is not None
-        return tile
+        return self._part(tile, part)
 
     def _compute(self, inner: dict[str, tuple[int, int]]) -> None:
         computes: list[Item] = []
-        for k, (si, st) in enumerate(zip(self.group.stages, self.stages, strict=True)):
+        for k, c in self.parts.order:
+            si, st = self.group.stages[k], self.stages[k]
             b = self.m.binding(si)
             loops = {lp: inner.get(lp) or self._whole[lp] for lp in st.loops}
+            split = self.parts.stage_loop[k]
+            if split is not None and c is not None:
+                loops[split] = self.parts.part(*loops[split], c)
             extents = {lp: hi - lo for lp, (lo, hi) in loops.items()}
             init = (
                 st.stmt.op.accumulates
                 and st.stmt.init is not None
                 and all(loops[r][0] == 0 for r in self._reductions[k])
             )
-            tiles = tuple((role, self._resident(name)) for role, name in b.roles)
+            tiles = tuple((role, self._resident(name, c)) for role, name in b.roles)
             ops = 1
             for n in extents.values():
                 ops *= n
@@ -244,7 +270,7 @@ class _GroupEmitter:
                     timing[1],
                 ),
                 reads=tuple(t for _, t in tiles),
-                writes=(self._resident(dst),),
+                writes=(self._resident(dst, c),),
             ))
             p = self.group.placement(dst)
             self.slots[(dst, min(self.group.levels, p.last_level))].dirty = True

@@ -98,6 +98,10 @@ class Group:
     placements: tuple[Placement, ...] = ()
     tiles: tuple[tuple[int, ...], ...] = ()  # per level 1..L: tile size of each tile loop
     orders: tuple[tuple[str, ...], ...] = ()  # per level 0..L-1: loop order, outermost first
+    # the innermost tile split into ``parts`` along ``part_loops`` (loops it does not tile):
+    # compiler/parts.py; 1 = whole
+    parts: int = 1
+    part_loops: tuple[str, ...] = ()
 
     def tile(self, level: int, loop: str) -> int:
         return self.tiles[level - 1][self.tile_loops.index(loop)]

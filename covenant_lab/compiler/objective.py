@@ -134,7 +134,7 @@ def _edge_price(em: EnergyModel, model: GroupModel, key: EdgeId) -> float:
 
 
 def _refolds(model: GroupModel, si: int, role: str, idx: np.ndarray,
-              prep: Prepared) -> np.ndarray:
+              prep: Prepared, split: str | None = None) -> np.ndarray:
     """Per candidate: how many times an invocation passes over each of ``role``'s elements,
     the product of the folds of every spatial dimension that excludes it (the simulator's
     rule, ``sim/energy._refolds``)."""
@@ -149,15 +149,20 @@ def _refolds(model: GroupModel, si: int, role: str, idx: np.ndarray,
             continue
         occupancy = np.ones(len(idx))
         for loop in spatial.loops_on(dim):
-            occupancy = occupancy * _pick(prep.inner.get(loop, 1), idx)
+            size = _pick(prep.inner.get(loop, 1), idx)
+            occupancy = occupancy * (size // model.parts.count if loop == split else size)
         out = out * np.ceil(occupancy / b.node.dim(dim))
     return out
 
 
 def _ports(model: GroupModel, em: EnergyModel, si: int, ops: float, invocations: np.ndarray,
            idx: np.ndarray, prep: Prepared) -> np.ndarray:
-    """Port reads and writes, and PE-to-PE hops, of one stage."""
+    """Port reads and writes, and PE-to-PE hops, of one stage (a split stage: of each of its
+    parts, ``parts.py``)."""
     b = model.m.binding(si)
+    split = model.parts.stage_loop[model.g.stages.index(si)]
+    if split is not None:  # one invocation per part, on its part of the split operands
+        invocations = invocations * model.parts.count
     node, cap = b.node, b.capability
     stmt = model.codelet.stages[si].stmt
     dst_role = cap.op.dst_role
@@ -173,8 +178,10 @@ def _ports(model: GroupModel, em: EnergyModel, si: int, ops: float, invocations:
         if elems is None and p.home is not None:  # also when the tile is held from outside
             elems = model.elements(operand, prep.inner)
         per_invocation = _pick(elems, idx) if elems is not None else size / invocations
+        if split is not None and operand in model.parts.axes:
+            per_invocation = per_invocation / model.parts.count
         count = (np.full(len(idx), ops) if em.private_to.get(storage.name) == node.name
-                 else invocations * per_invocation * _refolds(model, si, role, idx, prep))
+                 else invocations * per_invocation * _refolds(model, si, role, idx, prep, split))
         price = em.storage[storage.name]
         if role == dst_role:
             if cap.op.accumulates:

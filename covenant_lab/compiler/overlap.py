@@ -18,8 +18,10 @@ The first tile pays each transfer in full; later tiles pay its average share (tr
 a tile that stays for several innermost tiles are spread over them). A program of up to
 ``STEADY`` tiles is played whole (its last tile issues nothing ahead); a longer one settles
 into a period, which may span two tiles (a chain through the two copies of a
-double-buffered operand), and adds it for every further tile. Times are ints or numpy arrays
-(the search's candidates).
+double-buffered operand), and adds it for every further tile. The last tile's stores are
+played last, each in full: where a tile is split into parts (``parts.py``) they overlap
+its last stages, and a store slower than the stage before it queues. Times are ints or
+numpy arrays (the search's candidates).
 """
 
 from __future__ import annotations
@@ -52,28 +54,23 @@ class Step:
 
 
 def compute_span(steps: list[Step], copies: Mapping[Slot, int], invocations: Any) -> Any:
-    """Cycles from the first step's start to the last one's end, for ``invocations``
-    innermost tiles (the last tile's stores left out). ``copies``: how many copies each slot
-    rotates through (a slot not listed has a fresh copy every tile).
+    """Cycles from the first step's start until the last tile's stores have landed, for
+    ``invocations`` innermost tiles. ``copies``: how many copies each slot rotates through
+    (a slot not listed has a fresh copy every tile).
 
     Steps are issued as lowering issues them (``issue_order.py``): loads that run ahead act
     on the next tile, before the others; hoisted stages of the next tile go just before the
     stage they overtake. A program of up to ``STEADY`` tiles is played in full; a longer one
-    adds the period for every further tile."""
-
-    def slot(name: Slot, tile: int) -> tuple[Slot, int]:
-        return (name, tile % copies[name]) if name in copies else (name, tile)
-
+    adds the period for every further tile. The last tile's stores come last, each moving
+    its tile in full, a store into an outer level's slot before the store that reads it on
+    (as lowering leaves the tile)."""
     first, body = _issue(steps, copies)
     n = np.minimum(np.asarray(invocations), STEADY)
     fewest, most = int(n.min()), int(n.max())
     # a step of no time is no instruction: it waits for nothing, and nothing waits for it
     real = [[_real(s.first), _real(s.cycles)] for s in steps]
-    free: dict[str, Any] = {}  # resource -> end of its last step
-    ready: dict[tuple[Slot, int], Any] = {}  # slot copy -> when its last write is readable
-    read_end: dict[tuple[Slot, int], Any] = {}  # slot copy -> end of its reads since then
+    play = _Play(copies)
     finish: list[Any] = []
-    last: Any = 0
     for tile in range(STEADY):
         for k, ahead in first if tile == 0 else body:
             s, t = steps[k], tile + ahead
@@ -83,32 +80,70 @@ def compute_span(steps: list[Step], copies: Mapping[Slot, int], invocations: Any
             mask = real[k][later]
             if t + s.lag >= fewest:  # the last tiles of some candidates only
                 mask = _exists(mask, t + s.lag < n)
-            if mask is False:
-                continue
-            cycles = s.cycles if later else s.first
-            start = free.get(s.resource, 0)
-            for name in s.reads:
-                start = np.maximum(start, ready.get(slot(name, t), 0))
-            own = slot(s.writes, t) if s.writes is not None else None
-            if own is not None:  # after the copy's last write and the reads since
-                free_at = np.maximum(ready.get(own, 0), read_end.get(own, 0))
-                if ahead > 0 and s.load:  # a tile that stays for several tiles was last
-                    free_at = np.where(s.each_tile, free_at, 0)  # read long before
-                start = np.maximum(start, free_at)
-            end = start + cycles
-            free[s.resource] = _keep(mask, end, free.get(s.resource, 0))
-            for name in s.reads:
-                key = slot(name, t)
-                old = read_end.get(key, 0)
-                read_end[key] = _keep(mask, np.maximum(old, end), old)
-            if own is not None:
-                ready[own] = _keep(mask, end + s.latency, ready.get(own, 0))
-                read_end[own] = _keep(mask, 0, read_end.get(own, 0))
-            last = np.maximum(last, _keep(mask, end, 0))
-        finish.append(last)
+            if mask is not False:
+                play.step(s, t, s.cycles if later else s.first, mask, ahead)
+        finish.append(play.last)
     full = STEADY - 2  # the last tile issues nothing ahead: measure before it
     period = (finish[full] - finish[full - PERIOD]) / PERIOD
-    return finish[-1] + period * np.maximum(np.asarray(invocations) - STEADY, 0)
+    for final in sorted({int(v) for v in np.ravel(n)}):  # the last tile's stores
+        for k in _drain(steps):
+            mask = _exists(real[k][0], n == final)
+            if mask is not False:
+                play.step(steps[k], final - 1, steps[k].first, mask, 0)
+    return play.last + period * np.maximum(np.asarray(invocations) - STEADY, 0)
+
+
+class _Play:
+    """The state of the schedule as steps are played: when each resource is free, and when
+    each copy of a slot was last written (readable) and read."""
+
+    def __init__(self, copies: Mapping[Slot, int]) -> None:
+        self.copies = copies
+        self.free: dict[str, Any] = {}  # resource -> end of its last step
+        self.ready: dict[tuple[Slot, int], Any] = {}  # slot copy -> its last write readable
+        self.read_end: dict[tuple[Slot, int], Any] = {}  # slot copy -> end of reads since
+        self.last: Any = 0  # the end of the last step (a store: once it has landed)
+
+    def slot(self, name: Slot, tile: int) -> tuple[Slot, int]:
+        return (name, tile % self.copies[name]) if name in self.copies else (name, tile)
+
+    def step(self, s: Step, t: int, cycles: Any, mask: Any, ahead: int) -> None:
+        """Play step ``s`` of tile ``t`` (``ahead``: its offset from the tile issuing it),
+        where ``mask`` holds (True, or per candidate)."""
+        ready, read_end = self.ready, self.read_end
+        start = self.free.get(s.resource, 0)
+        for name in s.reads:
+            start = np.maximum(start, ready.get(self.slot(name, t), 0))
+        own = self.slot(s.writes, t) if s.writes is not None else None
+        if own is not None:  # after the copy's last write and the reads since
+            free_at = np.maximum(ready.get(own, 0), read_end.get(own, 0))
+            if ahead > 0 and s.load:  # a tile that stays for several tiles was last
+                free_at = np.where(s.each_tile, free_at, 0)  # read long before
+            start = np.maximum(start, free_at)
+        end = start + cycles
+        self.free[s.resource] = _keep(mask, end, self.free.get(s.resource, 0))
+        for name in s.reads:
+            key = self.slot(name, t)
+            old = read_end.get(key, 0)
+            read_end[key] = _keep(mask, np.maximum(old, end), old)
+        if own is not None:
+            ready[own] = _keep(mask, end + s.latency, ready.get(own, 0))
+            read_end[own] = _keep(mask, 0, read_end.get(own, 0))
+        done = end + s.latency if s.lag else end  # a store is done once it has landed
+        self.last = np.maximum(self.last, _keep(mask, done, 0))
+
+
+def _drain(steps: list[Step]) -> list[int]:
+    """The stores of the last tile in the order lowering leaves them: a store into a slot
+    (of an outer level) before the store that reads it on."""
+    pending = [k for k, s in enumerate(steps) if s.lag]
+    out: list[int] = []
+    while pending:
+        k = next((k for k in pending if not any(
+            steps[j].writes in steps[k].reads for j in pending if j != k)), pending[0])
+        out.append(k)
+        pending.remove(k)
+    return out
 
 
 def _issue(steps: list[Step], copies: Mapping[Slot, int]) -> tuple[

@@ -5,6 +5,7 @@ from __future__ import annotations
 from covenant_lab.codelets.printer import stmt_text
 from covenant_lab.compiler.footprint import loop_sizes, tile_elements
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
+from covenant_lab.compiler.parts import PartPlan, part_plan
 from covenant_lab.compiler.sites import move_counts, operand_loops
 
 
@@ -28,6 +29,8 @@ def mapping_text(m: Mapping) -> str:
     for gi, g in enumerate(m.groups):
         out.append(
             f"  group {gi}: stages {list(g.stages)}, tiled loops {', '.join(g.tile_loops) or '-'}"
+            + (f"; tiles in {g.parts} parts along {', '.join(g.part_loops)}" if g.parts > 1
+               else "")
         )
         for p in g.placements:
             chain = [p.home.name] if p.home else []
@@ -57,8 +60,9 @@ def level_table(m: Mapping) -> str:
             {lp for si in g.stages for lp in m.codelet.stages[si].loops},
             key=[d.name for d in m.codelet.dims].index,
         ):
+            whole = f"all in {g.parts} parts" if lp in g.part_loops and g.parts > 1 else "all"
             tiles = [
-                str(g.tile(j, lp)) if lp in g.tile_loops else "all" for j in range(1, g.levels + 1)
+                str(g.tile(j, lp)) if lp in g.tile_loops else whole for j in range(1, g.levels + 1)
             ]
             use = sorted({d for si in g.stages for d, v in m.spatial[si].dims if lp in v})
             rows.append([lp, str(m.codelet.extent(lp)), *tiles, ",".join(use) or "-"])
@@ -95,6 +99,7 @@ def _group_nest(m: Mapping, g: Group) -> list[str]:
     (``sites.move_counts``: inside the innermost loop that changes its box)."""
     stages = m.stages_of(g)
     written = {st.stmt.dst.operand for st in stages}
+    plan = part_plan(m, g)
     positions = [(level, lp) for level, order in enumerate(g.orders) for lp in order]
     prev = {lp: m.codelet.extent(lp) for lp in g.tile_loops}
     trips = []
@@ -111,7 +116,7 @@ def _group_nest(m: Mapping, g: Group) -> list[str]:
             above = [k for k, (lvl, _) in enumerate(positions) if lvl < level]
             site, _, _ = move_counts([positions[k][1] in uses for k in above],
                                      [trips[k] for k in above])
-            moves.setdefault(int(site), []).append(_move(p, level, written))
+            moves.setdefault(int(site), []).append(_move(p, level, written, plan))
     lines = list(moves.get(-1, []))
     depth = 0
     for k, (level, lp) in enumerate(positions):
@@ -123,21 +128,34 @@ def _group_nest(m: Mapping, g: Group) -> list[str]:
         depth += 1
         lines += ["  " * depth + line for line in moves.get(k, [])]
     sizes = {lp: g.tile(g.levels, lp) for lp in g.tile_loops} if g.levels else {}
-    for si in g.stages:
-        b = m.binding(si)
-        shown = ", ".join(
-            f"{lp}={sizes.get(lp, m.codelet.extent(lp))}" for lp in m.codelet.stages[si].loops
-        )
-        lines.append("  " * depth + f"{b.node.name}.{b.capability.label}({shown})  # stage {si}")
+    for run in plan.runs:  # in issue order (parts.py): a split run loops over the parts
+        inner = depth
+        if plan.stage_loop[run[0]] is not None:
+            lines.append("  " * depth + f"for part in 0..{plan.count}:  # "
+                         + ", ".join(sorted(plan.loops)) + " in parts")
+            inner += 1
+        for k in run:
+            si = g.stages[k]
+            b = m.binding(si)
+            size = dict(sizes)
+            split = plan.stage_loop[k]
+            if split is not None:
+                size[split] = m.codelet.extent(split) // plan.count
+            shown = ", ".join(f"{lp}={size.get(lp, m.codelet.extent(lp))}"
+                              for lp in m.codelet.stages[si].loops)
+            lines.append("  " * inner
+                         + f"{b.node.name}.{b.capability.label}({shown})  # stage {si}")
     return lines
 
 
-def _move(p: Placement, level: int, written: set[str]) -> str:
+def _move(p: Placement, level: int, written: set[str], plan: PartPlan) -> str:
     src = p.home.name if level == p.first_level and p.home else p.at(level - 1).name
     dst = p.at(level).name
+    parts = f"in {plan.count} parts" if p.operand in plan.axes else ""
     if p.operand in written:
-        return f"store {p.operand}: {dst} -> {src}  (when its tile changes)"
-    return f"load {p.operand}: {src} -> {dst}"
+        return f"store {p.operand}: {dst} -> {src}  (when its tile changes{', ' * bool(parts)}" \
+               f"{parts})"
+    return f"load {p.operand}: {src} -> {dst}" + (f"  ({parts})" if parts else "")
 
 
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:

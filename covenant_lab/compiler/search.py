@@ -24,7 +24,7 @@ from covenant_lab.compiler.cost import GroupModel
 from covenant_lab.compiler.forms import codelet_forms, compute_floor
 from covenant_lab.compiler.group_memo import GroupMemo
 from covenant_lab.compiler.group_search import INSTRUCTION_COST, group_floor, search_group
-from covenant_lab.compiler.levels import outer_choice
+from covenant_lab.compiler.levels import level_choices
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.compiler.objective import (
     Objective,
@@ -39,6 +39,7 @@ from covenant_lab.compiler.passes.match import MatchCapabilities, allowed_candid
 from covenant_lab.compiler.passes.order import Reorder
 from covenant_lab.compiler.passes.place import PlaceOperands
 from covenant_lab.compiler.passes.spatial import SpatialMap, preferences
+from covenant_lab.compiler.passes.split import split_options
 from covenant_lab.compiler.passes.tile import Tile
 from covenant_lab.compiler.tried import Option, Tried
 from covenant_lab.errors import MappingError, ScheduleError
@@ -68,22 +69,6 @@ class Plan:
         return (self.fallback_work, self.estimate)
 
 
-def level_choices(mapping: Mapping) -> list[tuple[tuple[int, str, int], ...]]:
-    """Where operands with fewer on-chip levels than their group put their outermost storage:
-    the placement's default for all; when just one operand's path is shorter, each of its
-    levels; with several below per-PE registers, also all at level 1 (``levels.py``)."""
-    uneven = [
-        (gi, p) for gi, g in enumerate(mapping.groups) for p in g.placements
-        if p.home is not None and len(p.levels) < g.levels
-    ]
-    if len(uneven) != 1:
-        return [(), *outer_choice(mapping, uneven)]
-    gi, p = uneven[0]
-    last = mapping.groups[gi].levels - len(p.levels) + 1
-    levels = [p.first_level] + [lv for lv in range(1, last + 1) if lv != p.first_level]
-    return [((gi, p.operand, lv),) for lv in levels]
-
-
 def _structural(
     codelet: Codelet, acg: ACG, cons: Constraints, choice: tuple[int, ...], fuse: bool
 ) -> list[tuple[Mapping, tuple[object, ...]]]:
@@ -102,9 +87,14 @@ def _structural(
         for prefer in preferences(codelet, mp):
             sp = SpatialMap(fixed, prefer)
             ms = sp.run(mp, acg)
-            out.append((ms, (*head, place, sp)))
+            made = [(ms, (*head, place, sp))]
             for buf in buffer_options(ms):  # a pass is listed only when it changes something
-                out.append((buf.run(ms, acg), (*head, place, sp, buf)))
+                made.append((buf.run(ms, acg), (*head, place, sp, buf)))
+            for mb, passes in made:
+                splits = split_options(mb, cons.parts)
+                if not (splits and cons.parts):  # a number of parts asked for: only split
+                    out.append((mb, passes))
+                out += [(split.run(mb, acg), (*passes, split)) for split in splits]
     return out
 
 

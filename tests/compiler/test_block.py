@@ -46,29 +46,34 @@ def test_programs_compute_the_onnx_reference(arch: str, stride: int) -> None:
 
 
 def test_genesys_blocks_the_depthwise_conv_onto_its_array() -> None:
-    """4 x 8 outputs on the 32 columns, their 6 x 10 window on the rows (two folds); the band
-    of each channel is 6 * 10 * 4 * 8 = 1,920 int8 weights, moved once: 61,440 bytes for 32
-    channels, where the layer's own weights are 288."""
+    """2 channels x 4 x 4 outputs on the 32 columns, their 2 x 6 x 6 window on the rows (72 in
+    three folds), the band diagonal in the channels: each output reads only its own
+    channel's window. The band of a block of 2 channels is 2 * 6 * 6 * 2 * 4 * 4 = 2,304
+    int8 weights, moved once: 36,864 bytes for 32 channels, where the layer's own weights
+    are 288. It beat one channel per block (4 x 8 outputs, 6 x 10 windows): two channels
+    per weight load halve the passes, each of which pays the array's fill and drain."""
     (layer,) = _depthwise(size=32).layers
     result = compile(layer, "genesys")
     step = result.passes[0]
-    assert step == BlockWindows(0, (("oh", 4), ("ow", 8)))
+    assert step == BlockWindows(0, (("g", 2), ("oh", 4), ("ow", 4)))
     assert result.capabilities == ("pe_array.mac",)
     spatial = result.mapping.spatial[0]
-    assert set(spatial.loops_on("cols")) == {"oh_pos", "ow_pos"}
-    assert spatial.loops_on("rows") == ("kh_win", "kw_win")
+    assert set(spatial.loops_on("cols")) == {"g_pos", "oh_pos", "ow_pos"}
+    assert spatial.loops_on("rows") == ("g_win", "kh_win", "kw_win")
+    assert result.codelet.operand("w_band").shape == (16, 2, 6, 6, 2, 4, 4)
     assert result.log[0].name == "block"
     assert "the weights as a band" in result.decisions[0].words
     assert "no stage blocked" in result.decisions[0].text()  # what it beat: as written
     sim = Simulator(result.program, result.arch).run()
     moved = {str(e): n for e, n in sim.bytes_moved().items()}
-    assert moved["DRAM->WBUF"] == 32 * 1920
+    assert moved["DRAM->WBUF"] == 16 * 2304
     assert result.source.operand("w").nbytes == 32 * 9 * 4  # float32 in the model
     assert abs(result.estimate.cycles / sim.total_cycles - 1) < 0.03
 
 
 def test_a_fused_relu6_follows_the_blocks() -> None:
-    """The clip's loops are split like the conv's (oh -> 4 * oh_blk + oh_pos), so the group
+    """The clip's loops are split like the conv's (g -> 2 * g_blk + g_pos, oh -> 4 * oh_blk
+    + oh_pos), so the group
     stays fused: the SIMD unit clips each block's accumulators from the OBUF, and nothing
     goes back to DRAM in between."""
     result = compile_model(_depthwise(size=32, relu6=True), "genesys")
@@ -77,7 +82,7 @@ def test_a_fused_relu6_follows_the_blocks() -> None:
     assert isinstance(unit.result.passes[0], BlockWindows)
     assert len(unit.result.mapping.groups) == 1
     clip = unit.result.codelet.stages[1]
-    assert clip.loops == ("n", "g", "oh_blk", "oh_pos", "ow_blk", "ow_pos")
+    assert clip.loops == ("n", "g_blk", "g_pos", "oh_blk", "oh_pos", "ow_blk", "ow_pos")
     rows = simulate_model(result, check=True)
     assert [r.check for r in rows] == ["pass"], [r.message for r in rows]
 

@@ -15,12 +15,12 @@ from covenant_lab.bench.zigzag_machine import shared_machine
 from covenant_lab.codelets.library import matmul
 from covenant_lab.compiler import Constraints, compile
 from covenant_lab.compiler.cost import GroupModel
+from covenant_lab.compiler.levels import level_choices
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.compiler.passes.fuse import FuseStages
 from covenant_lab.compiler.passes.match import MatchCapabilities
 from covenant_lab.compiler.passes.place import PlaceOperands
 from covenant_lab.compiler.passes.spatial import SpatialMap
-from covenant_lab.compiler.search import level_choices
 from covenant_lab.sim import Simulator
 
 

@@ -50,6 +50,22 @@ def test_a_load_into_one_copy_waits_for_its_reader_and_the_store_for_its_writer(
     assert compute_span(steps, {"x": 2, "y": 2}, 5) == 14 + 4 * 6
 
 
+def test_the_last_tiles_stores_leave_inner_level_first() -> None:
+    # y computed into registers (level 2) in 10 cycles, stored to the scratchpad (level 1) in
+    # 4, from there off chip in 6 (+ 3 of latency); listed as lowering lists the moves, outer
+    # level first. One tile: the stores of the last tile come after it, the inner one first
+    # (the outer one reads what it wrote): [10,14), then [14,20), landed at 23
+    steps = [Step("out", 6, 6, 3, ("y@1",), None, lag=1),
+             Step("spill", 4, 4, 0, ("y@2",), "y@1", lag=1),
+             Step("unit", 10, 10, 0, (), "y@2")]
+    assert compute_span(steps, {}, 1) == 23
+    # two tiles: tile 1 issues tile 0's stores in the listed order, out [0,6) (it reads a
+    # copy of y@1 not written yet: between tiles the schedule keeps the list's order) and
+    # spill [10,14) after unit [0,10); unit [10,20); then the last tile's stores, spill
+    # [20,24) and out [24,30), landed at 33
+    assert compute_span(steps, {}, 2) == 33
+
+
 def test_one_unit_runs_its_stages_back_to_back_for_arrays_of_candidates() -> None:
     stages = [Step("A", np.array([3, 5]), np.array([3, 5]), 0, ("x",), "t"),
               Step("A", np.array([2, 2]), np.array([2, 2]), 0, ("t",), "y")]

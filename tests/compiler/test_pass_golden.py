@@ -22,7 +22,8 @@ from covenant_lab.compiler import compile
 from covenant_lab.compiler.api import CompileResult
 from covenant_lab.compiler.asm import emit
 from covenant_lab.compiler.lower import lower
-from covenant_lab.compiler.mapping import Mapping
+from covenant_lab.compiler.mapping import Group, Mapping
+from covenant_lab.compiler.parts import part_plan
 from covenant_lab.compiler.passes.fuse import temp_storages
 from covenant_lab.compiler.passes.match import candidates
 from covenant_lab.compiler.pipeline import LogStep
@@ -37,6 +38,7 @@ LAYERS = {
         via=("y", "x"),
     ),
     "conv_big": L.conv2d((1, 32, 14, 14), (64, 32, 3, 3), bias=True, pads=(1, 1, 1, 1)),
+    "layernorm_wide": L.layernorm((64, 96)),
 }
 
 # (pass, arch, layer): what the golden file shows
@@ -61,6 +63,8 @@ CASES = [
     # the temp between the array and the vector unit gets two copies
     ("buffer", "teaching", "conv_relu"),
     ("buffer", "gemmini", "conv_relu"),
+    # the rows' columns (d1 of the elementwise stages, r1 of the sums) in 2 parts
+    ("split", "genesys", "layernorm_wide"),
     # oc and ic cut into tiles of 4 (the array is 4 x 4)
     ("tile", "teaching", "conv"),
     # two levels: global buffer tiles, then scratchpad tiles of one output column
@@ -144,6 +148,16 @@ def levels_text(mapping: Mapping) -> str:
     return "\n".join(lines)
 
 
+def parts_text(mapping: Mapping, group: Group) -> str:
+    """One tile's stage invocations in the order lowering issues them."""
+    plan = part_plan(mapping, group)
+    runs = []
+    for run in plan.runs:
+        runs.append(" ".join(f"{k}" if c is None else f"{k}#{c}"
+                             for k, c in plan.order if k in run))
+    return " | ".join(runs)
+
+
 def extra(name: str, before: Mapping, after: Mapping, acg: ACG) -> list[str]:
     """What the mapping text leaves implicit about the pass's decision."""
     if name == "match":
@@ -154,6 +168,10 @@ def extra(name: str, before: Mapping, after: Mapping, acg: ACG) -> list[str]:
         return ["-- storage at each tiling level", levels_text(after)]
     if name == "spatial":
         return ["-- spatial dimensions", dims_text(after)]
+    if name == "split":
+        return ["-- a tile's stages in issue order (stage#part; runs between bars)",
+                "\n".join(f"  group {gi}: {parts_text(after, g)}"
+                          for gi, g in enumerate(after.groups))]
     if name == "tile":
         return ["-- tile bytes per storage", level_table(after)]
     if name == "order":

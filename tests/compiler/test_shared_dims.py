@@ -27,10 +27,10 @@ def test_two_loops_share_the_lanes_where_neither_fills_them() -> None:
     shared = compile(conv, HVX)
     (lanes,) = [loops for dim, loops in shared.mapping.spatial[0].dims if dim == "lanes"]
     assert len(lanes) == 2
-    # 16 output channels x 2 rows fill the 32 lanes (a row tile of 7 ends on one row: 16)
+    # 16 output channels x 14 rows = 224 = 7 passes of all 32 lanes in every invocation
     rows = [dict((lp, hi - lo) for lp, lo, hi in i.box)["oh"]
             for i in shared.program.instrs if isinstance(i, Compute)]
-    assert _lanes(shared) == [16 * n for n in rows] and max(_lanes(shared)) == 32
+    assert all(16 * n % 32 == 0 for n in rows) and set(_lanes(shared)) == {32}
     alone = compile(conv, HVX, Constraints(spatial=(("lanes", ("oh",)),)))
     assert max(_lanes(alone)) == 14
     run_shared = Simulator(shared.program, HVX).run()

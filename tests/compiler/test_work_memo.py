@@ -4,6 +4,7 @@ it afresh gives, and different shapes or tilings never share one."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from covenant_lab.codelets import library as L
 from covenant_lab.compiler import compile
 from covenant_lab.compiler.cost import GroupModel, Prepared
 from covenant_lab.compiler.mapping import Mapping
-from covenant_lab.compiler.work_memo import WorkMemo, tilings_key
+from covenant_lab.compiler.work_memo import WorkMemo, shape_key, tilings_key
 
 GENESYS = load_arch("genesys")
 
@@ -140,3 +141,14 @@ def test_orders_that_move_every_tile_alike_share_one_cost() -> None:
     again = fresh.cost_of(fresh.prepare([np.asarray([row], dtype=np.int64)]), [(m_, k_, n_)])
     np.testing.assert_array_equal(again.bound, first.bound)
     np.testing.assert_array_equal(again.cycles, first.cycles)
+
+
+def test_a_group_split_into_parts_has_a_shape_of_its_own() -> None:
+    # a split group runs its split stages once per part (more instructions, other compute
+    # cycles), so its floor and tilings are not the whole group's; without its placements
+    # the key of a group is the same
+    m = _mapping(10)
+    g = m.groups[0]
+    split = dataclasses.replace(g, parts=2, part_loops=(g.tile_loops[0],))
+    assert shape_key(m, split)[0] != shape_key(m, g)[0]
+    assert shape_key(m, dataclasses.replace(g, placements=()))[0] == shape_key(m, g)[0]

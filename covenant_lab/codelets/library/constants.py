@@ -30,7 +30,7 @@ __all__ = ["DERIVED_ATTR", "constants", "derived", "derived_sources", "derived_s
 
 # Operands made from another operand's values before a program runs (a layout a machine
 # stores its weights in, ``codelets/toeplitz.py``): (operand, (its axis loop names, the source
-# Access over them)) pairs.
+# Access over them, pairs of axes that must be equal)) pairs; elsewhere the Access's fill.
 DERIVED_ATTR = "derived"
 
 
@@ -77,30 +77,35 @@ def flat_operands(codelet: Codelet) -> dict[str, tuple[int, ...]]:
     return dict(pairs)
 
 
-def derived_specs(codelet: Codelet) -> tuple[tuple[str, tuple[tuple[str, ...], Access]], ...]:
-    """The codelet's derived operands: (name, (its axis loop names, the source Access))."""
-    return cast(tuple[tuple[str, tuple[tuple[str, ...], Access]], ...],
-                codelet.attr(DERIVED_ATTR, ()))
+Derived = tuple[str, tuple[tuple[str, ...], Access, tuple[tuple[str, str], ...]]]
+
+
+def derived_specs(codelet: Codelet) -> tuple[Derived, ...]:
+    """The codelet's derived operands: (name, (its axis loop names, the source Access,
+    pairs of axes that must be equal))."""
+    return cast(tuple[Derived, ...], codelet.attr(DERIVED_ATTR, ()))
 
 
 def derived_sources(codelet: Codelet) -> frozenset[str]:
     """Names of the operands the derived operands are made from (not operands themselves
     when nothing else reads them)."""
-    return frozenset(source.operand for _, (_, source) in derived_specs(codelet))
+    return frozenset(source.operand for _, (_, source, _) in derived_specs(codelet))
 
 
 def derived(codelet: Codelet, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Values of the codelet's derived operands (:data:`DERIVED_ATTR`) made from ``values``
     (which holds their sources): each element is its source's element at the recorded index,
-    or the fill where that index is outside the source."""
+    or the fill where that index is outside the source or a pair of equal axes differs."""
     out: dict[str, np.ndarray] = {}
-    for name, (axes, source) in derived_specs(codelet):
+    for name, (axes, source, equal) in derived_specs(codelet):
         operand = codelet.operand(name)
         src = np.asarray(values[source.operand], dtype=np.float64)
         grid = dict(zip(axes, np.indices(operand.shape), strict=True))
         index = [sum((c * grid[v] for v, c in e.terms), np.full(operand.shape, e.const))
                  for e in source.index]
         inside = np.ones(operand.shape, dtype=bool)
+        for x, y in equal:
+            inside &= grid[x] == grid[y]
         for k, ix in enumerate(index):
             inside &= (ix >= 0) & (ix < src.shape[k])
         clipped = tuple(np.clip(ix, 0, src.shape[k] - 1) for k, ix in enumerate(index))

@@ -24,7 +24,7 @@ from covenant_lab.types import OpKind, PortRole
 
 __all__ = ["BlockWindows", "block_forms", "block_shapes"]
 
-SHAPES_PER_WIDTH = 1  # block shapes offered per array width (the fewest window inputs)
+SHAPES_PER_WIDTH = 3  # block shapes planned per array width (_offered)
 
 
 @dataclass(frozen=True)
@@ -72,29 +72,61 @@ Shape = tuple[tuple[Window, int], ...]  # (window, block size) pairs
 
 
 def block_shapes(codelet: Codelet, stage: int, width: int) -> list[Shape]:
-    """Every block (one size per window, dividing its output loop) of at most ``width``
-    outputs and more than one, best first: the most outputs, then the fewest window inputs
-    per block."""
+    """Every block (one size per window, dividing its output loop; windows of size 1 left
+    out) of at most ``width`` outputs, more than one, and blocking some spatial window,
+    best first: the most outputs, then the fewest window inputs per output, then the
+    fewest channels."""
     ws = windows(codelet, stage)
     choices = [[d for d in range(1, min(codelet.extent(w.out), width) + 1)
                 if codelet.extent(w.out) % d == 0] for w in ws]
     ranked = []
     for sizes in itertools.product(*choices):
         outputs = math.prod(sizes)
-        inputs = math.prod(w.stride * (d - 1) + codelet.extent(w.tap)
+        if not 1 < outputs <= width or all(d == 1 for w, d in zip(ws, sizes, strict=True)
+                                           if w.tap is not None):
+            continue
+        inputs = math.prod(w.stride * (d - 1) + (codelet.extent(w.tap) if w.tap else 1)
                            for w, d in zip(ws, sizes, strict=True))
-        if 1 < outputs <= width:
-            ranked.append((-outputs, inputs, sizes))
+        ranked.append((-outputs, inputs / outputs, outputs // _spatial(ws, sizes), sizes))
     ranked.sort()
-    return [tuple(zip(ws, sizes, strict=True)) for _, _, sizes in ranked]
+    return [tuple((w, d) for w, d in zip(ws, sizes, strict=True) if d > 1)
+            for *_, sizes in ranked]
+
+
+def _spatial(ws: tuple[Window, ...], sizes: tuple[int, ...]) -> int:
+    return math.prod(d for w, d in zip(ws, sizes, strict=True) if w.tap is not None)
+
+
+def _offered(shapes: list[Shape]) -> list[Shape]:
+    """The shapes the search plans for one width: the best with no channel blocking, the
+    best with the most channels per block that still blocks pixels 2 x 2 or more (a short
+    map's stream per weight load is short: more channels per pass make it longer), and the
+    best with a number of channels between. At most three: each costs a plan."""
+    best: dict[int, Shape] = {}
+    for sh in shapes:  # best first: the first of each channel count
+        best.setdefault(_channels(sh), sh)
+    wide = [g for g, sh in best.items() if g > 1 and all(
+        d >= 2 for w, d in sh if w.tap is not None) and len(sh) > 2]
+    picks = [1] if 1 in best else []
+    if wide:
+        most = max(wide)
+        middle = min(wide, key=lambda g: abs(math.log(g) - math.log(most) / 2))
+        for g in (most, middle):
+            if g not in picks:
+                picks.append(g)
+    return [best[g] for g in picks][:SHAPES_PER_WIDTH]
+
+
+def _channels(shape: Shape) -> int:
+    return math.prod(d for w, d in shape if w.tap is None)
 
 
 def block_forms(codelet: Codelet, acg: ACG, cons: Constraints
                 ) -> list[tuple[BlockWindows, Codelet, Constraints]]:
     """The block pass, the codelet after it, and the constraints that keep the blocked stage
     on the unit it is blocked for (its zeros would only slow any other): per stage with
-    windows, per array and width (:func:`_arrays`), the best shape. None for a stage the
-    constraints put elsewhere."""
+    windows, per array and width (:func:`_arrays`), the shapes :func:`_offered` picks. None
+    for a stage the constraints put elsewhere."""
     out: list[tuple[BlockWindows, Codelet, Constraints]] = []
     pinned = dict(cons.capability)
     for stage in range(len(codelet.stages)):
@@ -103,15 +135,10 @@ def block_forms(codelet: Codelet, acg: ACG, cons: Constraints
         for unit, width in _arrays(acg):
             if pinned.get(stage) not in (None, unit, unit.split(".")[0]):
                 continue
-            shapes = block_shapes(codelet, stage, width)
-            most = [sh for sh in shapes if _outputs(sh) == _outputs(shapes[0])]
-            for shape in most[:SHAPES_PER_WIDTH]:
+            for shape in _offered(block_shapes(codelet, stage, width)):
                 step = BlockWindows(stage, tuple((w.out, d) for w, d in shape))
                 where = replace(cons, capability=((stage, unit), *(
                     (k, v) for k, v in cons.capability if k != stage)))
                 out.append((step, blocked(codelet, stage, shape), where))
     return out
 
-
-def _outputs(shape: Shape) -> int:
-    return math.prod(d for _, d in shape)
