@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -23,6 +23,7 @@ from covenant_lab.compiler.program import Program
 from covenant_lab.compiler.program_budget import require_program_fits
 from covenant_lab.compiler.render import level_table, loop_nest, mapping_text
 from covenant_lab.compiler.search import plan
+from covenant_lab.compiler.tried import Option
 from covenant_lab.errors import UsageError
 from covenant_lab.limits import MAX_INSTRUCTIONS, MAX_MEMORY
 
@@ -57,7 +58,8 @@ class CompileResult:
     passes: tuple[object, ...] = field(repr=False, default=())
     fallback: tuple[Fallback, ...] = ()
     # the structural options the search scored: (fallback work, cost, passes), best first
-    tried: tuple[tuple[int, float, tuple[object, ...]], ...] = field(repr=False, default=())
+    # (made when first read: ``compiler/tried.py``)
+    tried: Sequence[Option] = field(repr=False, default=())
     objective: Objective = Objective.CYCLES  # what the search minimised
     given: Codelet | None = field(repr=False, default=None)  # the codelet compile was given
 

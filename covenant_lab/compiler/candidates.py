@@ -3,6 +3,7 @@ spatial dimensions it fills, thinned to a bounded grid of candidate tilings."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -37,6 +38,14 @@ def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int, *,
     (not with ``ragged_stream`` false, for a loop some stage reduces over: a stream is
     ragged to fit its accumulators, which such a loop does not grow).
     """
+    return list(_sizes(extent, low, tuple(quanta), limit, ragged_stream))
+
+
+@functools.lru_cache(maxsize=4096)
+def _sizes(extent: int, low: int, quanta: tuple[int, ...], limit: int, ragged_stream: bool
+           ) -> tuple[int, ...]:
+    """``candidate_sizes`` (a pure function of its arguments, asked again for every group
+    with the same loop)."""
     qs = {q for q in quanta if low <= q < extent}
     divs = {d for d in divisors(extent) if d >= low} | {extent}
     folds = {d for d in divs if any(d % q == 0 for q in qs)}
@@ -51,7 +60,7 @@ def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int, *,
     for tier in (folds, ragged, divs):
         out |= _spread(sorted(tier - out), limit - len(out))
     out |= _spread(sorted(streamed - out), min(RAGGED_STREAMS, limit - len(out)))
-    return sorted(out)
+    return tuple(sorted(out))
 
 
 def _spread(sizes: list[int], room: int) -> set[int]:

@@ -14,115 +14,30 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from covenant_lab.acg.graph import ACG
-from covenant_lab.acg.nodes import Edge, EdgeId, StorageNode
-from covenant_lab.compiler.footprint import access_axes, bounding_elements, stored
+from covenant_lab.acg.nodes import Edge, StorageNode
+from covenant_lab.compiler.footprint import Axes, access_axes, bounding_elements, stored
+from covenant_lab.compiler.group_cost import GroupCost, SchedulePlan
 from covenant_lab.compiler.invocation import invocation_cycles
 from covenant_lab.compiler.issue_order import Slot, Use
-from covenant_lab.compiler.mapping import Group, Mapping, Placement
+from covenant_lab.compiler.mapping import Binding, Group, Mapping, Placement, Spatial
 from covenant_lab.compiler.moves import Charge, Move, TransferTotals
-from covenant_lab.compiler.overlap import Step, compute_span
-from covenant_lab.compiler.parts import part_plan
+from covenant_lab.compiler.overlap import Step
+from covenant_lab.compiler.parts import PartPlan, part_plan
 from covenant_lab.compiler.ragged import blocks, mean_sizes, total_cycles
 from covenant_lab.compiler.sites import counts_key, move_counts, operand_loops, read_before_written
+from covenant_lab.compiler.work_memo import WorkMemo, tilings_key
 
 Tiles = Sequence[np.ndarray]  # per level: (N, n_tile_loops) int array
-
-
-@dataclass
-class GroupCost:
-    """Cost arrays for N candidate tilings of one group (inf where a tiling does not fit).
-
-    ``bound`` is cheap: the busiest resource, as if everything overlapped. The cycles come
-    from the overlap schedule (``overlap.py``), never below the bound; ``cycles_of`` gives
-    them for some candidates only (the search's branch and bound, which plays several loop
-    orders in one schedule with ``schedule_all``), ``cycles`` for all.
-    """
-
-    bound: np.ndarray
-    compute: dict[str, np.ndarray]  # compute node -> busy cycles
-    transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
-    traffic: dict[EdgeId, np.ndarray]  # bytes per edge
-    moves_per_edge: dict[str, np.ndarray]  # edge "A->B" -> transfers (plan.moves: their kinds)
-    fits: np.ndarray
-    instructions: np.ndarray  # transfers + compute invocations
-    plan: _Plan = field(repr=False)  # what the overlap schedule needs
-    finish: Callable[[np.ndarray, np.ndarray], np.ndarray] = field(repr=False)  # idx, span
-
-    def cycles_of(self, idx: np.ndarray) -> np.ndarray:
-        """Estimated cycles of the candidates ``idx``."""
-        return schedule_all([(self, idx)])[0]
-
-    @cached_property
-    def cycles(self) -> np.ndarray:
-        return self.cycles_of(np.arange(len(self.bound)))
-
-
-def schedule_all(parts: Sequence[tuple[GroupCost, np.ndarray]]) -> list[np.ndarray]:
-    """Estimated cycles of the candidates ``idx`` of each ``(cost, idx)``, playing the parts
-    whose schedules have the same shape (one group under several loop orders) as one: one
-    call of ``compute_span`` over all their candidates instead of one per part."""
-    shapes: dict[tuple[object, ...], list[int]] = {}
-    for i, (gc, _) in enumerate(parts):
-        shapes.setdefault(gc.plan.shape, []).append(i)
-    out: list[np.ndarray] = [np.empty(0)] * len(parts)
-    for members in shapes.values():
-        sizes = [len(parts[i][1]) for i in members]
-        columns = zip(*(parts[i][0].plan.values(parts[i][1]) for i in members), strict=True)
-        joined = [np.concatenate(col) for col in columns]
-        plan = parts[members[0]][0].plan
-        span = np.broadcast_to(compute_span(*plan.steps(joined)), (sum(sizes),))
-        start = 0
-        for i, n in zip(members, sizes, strict=True):
-            gc, idx = parts[i]
-            out[i] = gc.finish(idx, span[start : start + n])
-            start += n
-    return out
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """A group's overlap schedule for one tiling batch and loop order: its moves (in the
-    order lowering emits them per tile), its stages, and their per-candidate numbers."""
-
-    moves: list[Move]
-    stages: list[Step]
-    stage_cycles: list[Any]
-    invocations: np.ndarray
-    copies: dict[Slot, int]
-
-    @property
-    def shape(self) -> tuple[object, ...]:
-        """Equal for plans ``compute_span`` can play together."""
-        return (id(self.copies), *((m.resource, m.reads, m.writes, m.store) for m in self.moves))
-
-    def values(self, idx: np.ndarray) -> list[np.ndarray]:
-        """The per-candidate numbers of candidates ``idx``, one array each (see ``steps``)."""
-        n = len(idx)
-
-        def pick(v: Any) -> np.ndarray:
-            return v[idx] if np.ndim(v) else np.full(n, v)
-
-        out = [pick(self.invocations)]
-        for m in self.moves:
-            out += [pick(m.times), pick(m.each), pick(m.busy)]
-        return out + [pick(c) for c in self.stage_cycles]
-
-    def steps(self, values: list[np.ndarray]) -> tuple[list[Step], dict[Slot, int], np.ndarray]:
-        """``compute_span``'s arguments from ``values`` (joined over any number of plans)."""
-        invocations, rest = values[0], values[1:]
-        steps = [m.step(rest[3 * k], rest[3 * k + 1], rest[3 * k + 2], invocations)
-                 for k, m in enumerate(self.moves)]
-        tail = rest[3 * len(self.moves):]
-        steps += [replace(st, first=c, cycles=c) for st, c in zip(self.stages, tail, strict=True)]
-        return steps, self.copies, invocations
+# a tile's moves as the loop orders place them: (key, uses per position, positions)
+_Site = tuple[tuple[str, int, object], list[bool], list[tuple[int, int]]]
 
 
 @dataclass(frozen=True)
@@ -139,33 +54,64 @@ class Prepared:
     stage_cycles: list[np.ndarray | int]  # one invocation of each stage (a part of a split
     # stage, ``parts.py``), in the order ``PartPlan.order`` issues them
     inner: dict[str, np.ndarray | int]  # loop -> its innermost tile size (an invocation's)
+    kept: np.ndarray | None = None  # the rows of the tilings given (None: all of them)
     # (operand, level, sites.counts_key) -> its moves (equal for equal keys: GroupModel._charges)
     charges: dict[object, list[Charge]] = field(default_factory=dict, repr=False, compare=False)
+    # the keys of every tile's moves -> the cost: orders that move every tile alike cost alike
+    costs: dict[object, GroupCost] = field(default_factory=dict, repr=False, compare=False)
 
 
 
 class GroupModel:
-    """Everything about a group that does not depend on the tiling, precomputed."""
+    """Everything about a group that does not depend on the tiling, computed once."""
 
-    def __init__(self, mapping: Mapping, group: Group, acg: ACG) -> None:
+    def __init__(self, mapping: Mapping, group: Group, acg: ACG,
+                 work: WorkMemo | None = None) -> None:
         self.m, self.g, self.acg = mapping, group, acg
+        self.work = WorkMemo() if work is None else work  # shared with other groups' models
         self.codelet = mapping.codelet
         self.loops = group.tile_loops
         self.extent = np.array([self.codelet.extent(lp) for lp in self.loops], dtype=np.int64)
         self.stages = mapping.stages_of(group)
-        self.written = {st.stmt.dst.operand for st in self.stages}
-        self.keeps = read_before_written(self.stages) & self.written
-        self.uses = {p.operand: set(operand_loops(self.stages, p.operand))
-                     for p in group.placements}
-        self.axes = {p.operand: access_axes(self.stages, p.operand) for p in group.placements}
         self.position = {lp: k for k, lp in enumerate(self.loops)}
-        self.parts = part_plan(mapping, group)
-        self.copies = self.parts.copies({
+
+    # -- what the moves and the schedule need (made on first use: a floor needs none) -----
+    @cached_property
+    def written(self) -> set[str]:
+        return {st.stmt.dst.operand for st in self.stages}
+
+    @cached_property
+    def keeps(self) -> set[str]:
+        return read_before_written(self.stages) & self.written
+
+    @cached_property
+    def uses(self) -> dict[str, set[str]]:
+        return {p.operand: set(operand_loops(self.stages, p.operand)) for p in self.g.placements}
+
+    @cached_property
+    def axes(self) -> dict[str, Axes | None]:
+        return {p.operand: access_axes(self.stages, p.operand) for p in self.g.placements}
+
+    @cached_property
+    def axes_key(self) -> dict[str, Hashable]:
+        return {op: None if a is None else tuple(frozenset(x) for x in a)
+                for op, a in self.axes.items()}
+
+    @cached_property
+    def parts(self) -> PartPlan:
+        return part_plan(self.m, self.g)
+
+    @cached_property
+    def copies(self) -> dict[Slot, int]:
+        return self.parts.copies({
             Slot(p.operand, level): p.copies(level)
-            for p in group.placements for level in range(p.first_level, p.last_level + 1)
+            for p in self.g.placements for level in range(p.first_level, p.last_level + 1)
         })
-        self.stage_steps = [_stage_step(mapping, group.stages[k], use)
-                            for k, use in self.parts.stage_uses(mapping, group)]
+
+    @cached_property
+    def stage_steps(self) -> list[Step]:
+        return [_stage_step(self.m, self.g.stages[k], use)
+                for k, use in self.parts.stage_uses(self.m, self.g)]
 
     # -- pieces ---------------------------------------------------------------------------
     def sizes(self, tiles: np.ndarray) -> dict[str, np.ndarray | int]:
@@ -187,17 +133,31 @@ class GroupModel:
         return out
 
     # -- the estimate ---------------------------------------------------------------------
-    def prepare(self, tiles: Tiles, *, from_level: int = 1) -> Prepared:
+    def prepare(self, tiles: Tiles, *, from_level: int = 1, fitting: bool = False) -> Prepared:
         """What the cost of N tilings owes nothing to the loop orders: trips, tile sizes,
-        capacity (checked for levels >= ``from_level`` only) and compute cycles."""
+        capacity (checked for levels >= ``from_level`` only) and compute cycles. With
+        ``fitting``, of the tilings that fit only (``Prepared.kept``: their rows of
+        ``tiles``; every number of a tiling is its own, whatever else is in the batch)."""
         n = tiles[0].shape[0]
-        trips = self.trips(tiles)
+        key = tilings_key(tiles)
         level_sizes = [self.sizes(t) for t in tiles]
-        full = self._tile_elements(level_sizes)  # what a tile occupies: its whole box
+        full = self._tile_elements(level_sizes, (key, "box"))  # what a tile occupies
+        fits = self._fits(level_sizes, n, from_level, full)
+        busy = self._stage_totals(tiles, level_sizes[-1], key)
+        trips = self.trips(tiles)
         # moves carry the mean box (ragged last blocks are smaller): ragged.py
-        elems = self._tile_elements([self.sizes(m) for m in mean_sizes(self.extent, trips)])
+        elems = self._tile_elements([self.sizes(m) for m in mean_sizes(self.extent, trips)],
+                                    (key, "mean"))
+        if fitting and not fits.all():
+            kept = np.flatnonzero(fits)
+            fits, n = fits[kept], len(kept)
+            trips = [t[kept] for t in trips]
+            level_sizes[-1] = self.sizes(tiles[-1][kept])
+            elems = {k: v[kept] if np.ndim(v) else v for k, v in elems.items()}
+            busy = [b[kept] if np.ndim(b) else b for b in busy]
+        else:
+            kept = None
         invocations = self._invocations(trips, n)
-        busy = self._stage_totals(tiles, level_sizes[-1])
         one = [busy[k] / invocations / (1 if c is None else self.parts.count)
                for k, c in self.parts.order]  # the mean invocation, for the overlap schedule
         compute: dict[str, np.ndarray] = {}
@@ -205,9 +165,26 @@ class GroupModel:
             node = self.m.binding(si).node.name
             compute[node] = compute.get(node, 0) + cycles
         iterating = [[bool(x) for x in np.atleast_1d((t > 1).any(axis=0))] for t in trips]
-        fits = self._fits(level_sizes, n, from_level, full)
         return Prepared(n, trips, iterating, elems, fits, invocations, compute, one,
-                        level_sizes[-1])
+                        level_sizes[-1], kept)
+
+    def floor(self, tiles: Tiles, per_instruction: float) -> float:
+        """Less than or equal to what any of the tilings is estimated to cost with
+        ``per_instruction`` cycles of issue overhead (the search's): the busiest unit's
+        compute cycles plus that overhead for the invocations alone (``cost_of`` adds the
+        moves, and waits for them)."""
+        n = tiles[0].shape[0]
+        busy = self._stage_totals(tiles, self.sizes(tiles[-1]), tilings_key(tiles))
+        compute: dict[str, Any] = {}
+        for si, cycles in zip(self.g.stages, busy, strict=True):
+            node = self.m.binding(si).node.name
+            compute[node] = compute.get(node, 0) + cycles
+        busiest = np.zeros(n)
+        for v in compute.values():
+            busiest = np.maximum(busiest, v)
+        invocations = self._invocations(self.trips(tiles), n)
+        least = busiest + per_instruction * (invocations * len(self.parts.order))
+        return float(least.min()) if n else math.inf
 
     def cost(
         self, tiles: Tiles, orders: Sequence[Sequence[str]], *, from_level: int = 1
@@ -216,9 +193,16 @@ class GroupModel:
         return self.cost_of(self.prepare(tiles, from_level=from_level), orders)
 
     def cost_of(self, prep: Prepared, orders: Sequence[Sequence[str]]) -> GroupCost:
-        """Cost of prepared tilings under one loop order per level."""
+        """Cost of prepared tilings under one loop order per level (the same object for
+        orders whose every tile moves alike: ``Prepared.costs``)."""
+        sites = [(p, level, self._site(p, level, prep, orders))
+                 for level in range(1, self.g.levels + 1) for p in self.g.placements
+                 if p.home is not None and p.has_tile(level)]
+        key = tuple(site[0] for _, _, site in sites)
+        if key in prep.costs:
+            return prep.costs[key]
         n = prep.n
-        totals = self._transfer_totals(prep, orders, n)
+        totals = self._transfer_totals(prep, sites, n)
         busiest = np.zeros(n)
         for v in totals.transfer.values():
             busiest = np.maximum(busiest, v)
@@ -229,22 +213,28 @@ class GroupModel:
             cycles = np.maximum(span, busiest[idx] + totals.last[idx])
             return np.where(prep.fits[idx], cycles, np.inf)
 
-        plan = _Plan(totals.moves, self.stage_steps, prep.stage_cycles, prep.invocations,
+        plan = SchedulePlan(totals.moves, self.stage_steps, prep.stage_cycles, prep.invocations,
                      self.copies)
-        return GroupCost(
+        prep.costs[key] = GroupCost(
             np.where(prep.fits, busiest + totals.last, np.inf), prep.compute, totals.transfer,
             totals.traffic, totals.moves_per_edge, prep.fits, totals.instructions, plan, finish,
         )
+        return prep.costs[key]
 
     def _tile_elements(
-        self, level_sizes: list[dict[str, np.ndarray | int]]
+        self, level_sizes: list[dict[str, np.ndarray | int]], key: Hashable
     ) -> dict[tuple[str, int], np.ndarray]:
-        """Elements of each (operand, level) tile, for every level the operand has a tile at."""
+        """Elements of each (operand, level) tile, for every level the operand has a tile at
+        (``key``: what the sizes are made from, for ``WorkMemo``)."""
         elems: dict[tuple[str, int], np.ndarray] = {}
         for level in range(1, self.g.levels + 1):
             for p in self.g.placements:
                 if p.has_tile(level):
-                    elems[(p.operand, level)] = self.elements(p.operand, level_sizes[level - 1])
+                    op, sizes = p.operand, level_sizes[level - 1]
+                    elems[(op, level)] = self.work.get(
+                        ("elements", self.axes_key[op], self.codelet.operand(op).shape,
+                         self.codelet.dims, self.loops, level, key),
+                        functools.partial(self.elements, op, sizes))
         return elems
 
     def _fits(self, level_sizes: list[dict[str, np.ndarray | int]], n: int, from_level: int,
@@ -277,21 +267,33 @@ class GroupModel:
             invocations = invocations * np.prod(t, axis=1)
         return invocations
 
-    def _stage_totals(self, tiles: Tiles, sizes: dict[str, np.ndarray | int]) -> list[Any]:
-        """Cycles of every invocation of each stage, each on its own block (``ragged.py``)."""
-        per_loop = [blocks(int(e), [t[:, k] for t in tiles]) for k, e in enumerate(self.extent)]
-        out = []
-        for si, split in zip(self.g.stages, self.parts.stage_loop, strict=True):
-            b = self.m.binding(si)
-            one = functools.partial(invocation_cycles, b.node, b.capability, self.m.spatial[si])
+    def _stage_totals(self, tiles: Tiles, sizes: dict[str, np.ndarray | int],
+                      key: Hashable) -> list[Any]:
+        """Cycles of every invocation of each stage, each on its own block (``ragged.py``;
+        ``key``: the tilings', for ``WorkMemo``)."""
+        per_loop: list[Any] = []
+
+        def total(b: Binding, spatial: Spatial, split: str | None) -> Any:
+            if not per_loop:
+                per_loop.extend(blocks(int(e), [t[:, k] for t in tiles])
+                                for k, e in enumerate(self.extent))
+            one = functools.partial(invocation_cycles, b.node, b.capability, spatial)
             if split is not None:  # one invocation per part (parts.py)
                 one = functools.partial(_parts_cycles, one, split, self.parts.count)
-            out.append(total_cycles(self.loops, per_loop, sizes, one))
+            return total_cycles(self.loops, per_loop, sizes, one)
+
+        out = []
+        for si, split in zip(self.g.stages, self.parts.stage_loop, strict=True):
+            b, spatial = self.m.binding(si), self.m.spatial[si]
+            count = 1 if split is None else self.parts.count
+            out.append(self.work.get(
+                ("stage", id(b.node), id(b.capability), spatial, split, count,
+                 self.codelet.dims, self.loops, key), functools.partial(total, b, spatial, split),
+                keep=(b.node, b.capability)))
         return out
 
-    def _transfer_totals(
-        self, prep: Prepared, orders: Sequence[Sequence[str]], n: int
-    ) -> TransferTotals:
+    def _transfer_totals(self, prep: Prepared, sites: list[tuple[Placement, int, _Site]],
+                         n: int) -> TransferTotals:
         """Every tile move of every off-chip operand, added up, level by level as lowering
         emits them."""
         totals = TransferTotals(
@@ -305,20 +307,17 @@ class GroupModel:
         )
         chains: dict[str, np.ndarray] = {}  # operand -> its first tile's loads, level by level
         ends: dict[str, np.ndarray] = {}  # operand -> its last tile's stores
-        for level in range(1, self.g.levels + 1):
-            for p in self.g.placements:
-                if p.home is None or not p.has_tile(level):
-                    continue
-                charges = self._charges(p, level, prep, orders)
-                for c in charges:
-                    self._add_move(totals, c)
-                # the last tile's stores, level by level outwards (of a split operand its
-                # last part's), and the first tile's loads (its first part's)
-                stores = [c for c in charges if c.move.store]
-                if stores:
-                    ends[p.operand] = ends.get(p.operand, 0) + stores[-1].one
-                elif charges and p.operand not in self.written:
-                    chains[p.operand] = chains.get(p.operand, 0) + charges[0].one
+        for p, level, site in sites:  # level by level, as lowering emits them
+            charges = self._charges(p, level, prep, site)
+            for c in charges:
+                self._add_move(totals, c)
+            # the last tile's stores, level by level outwards (of a split operand its last
+            # part's), and the first tile's loads (its first part's)
+            stores = [c for c in charges if c.move.store]
+            if stores:
+                ends[p.operand] = ends.get(p.operand, 0) + stores[-1].one
+            elif charges and p.operand not in self.written:
+                chains[p.operand] = chains.get(p.operand, 0) + charges[0].one
         for chain in chains.values():
             totals.first = np.maximum(totals.first, chain)
         # the last stores start once the last results are readable (their stage's latency)
@@ -330,20 +329,18 @@ class GroupModel:
     def _add_move(self, totals: TransferTotals, c: Charge) -> None:
         """Charge a kind of move (over its edge and comm node) to ``totals``."""
         totals.instructions = totals.instructions + c.move.times
-        totals.transfer[c.key] = totals.transfer.get(c.key, 0) + c.move.busy
-        totals.traffic[c.key] = totals.traffic.get(c.key, 0) + c.moved
-        totals.moves_per_edge[c.key] = totals.moves_per_edge.get(c.key, 0) + c.move.times
+        _add(totals.transfer, c.key, c.move.busy)
+        _add(totals.traffic, c.key, c.moved)
+        _add(totals.moves_per_edge, c.key, c.move.times)
         if c.via:
-            totals.transfer[c.via] = totals.transfer.get(c.via, 0) + c.move.busy
+            _add(totals.transfer, c.via, c.move.busy)
         totals.moves.append(c.move)
 
-    def _charges(
-        self, p: Placement, level: int, prep: Prepared, orders: Sequence[Sequence[str]]
-    ) -> list[Charge]:
-        """The moves of the operand's tile at ``level``: each edge, the times the tile's box
-        changes (``sites.move_counts``; loops no candidate iterates are left out: one trip
-        changes nothing), and what they cost. Orders with the same ``sites.counts_key``
-        share them (``Prepared.charges``)."""
+    def _site(self, p: Placement, level: int, prep: Prepared,
+              orders: Sequence[Sequence[str]]) -> _Site:
+        """What the moves of the operand's tile at ``level`` owe to the loop orders: the
+        positions above it that iterate (loops no candidate iterates are left out: one trip
+        changes nothing), whether the operand uses each, and their ``sites.counts_key``."""
         uses = self.uses[p.operand]
         flags, where = [], []
         for lvl in range(level):
@@ -352,7 +349,13 @@ class GroupModel:
                 if prep.iterating[lvl][k]:
                     flags.append(lp in uses)
                     where.append((lvl, k))
-        key = (p.operand, level, counts_key(flags, where))
+        return (p.operand, level, counts_key(flags, where)), flags, where
+
+    def _charges(self, p: Placement, level: int, prep: Prepared, site: _Site) -> list[Charge]:
+        """The moves of the operand's tile at ``level``: each edge, the times the tile's box
+        changes (``sites.move_counts`` over the positions of ``site``), and what they cost.
+        Orders with the same ``sites.counts_key`` share them (``Prepared.charges``)."""
+        key, flags, where = site
         if key in prep.charges:
             return prep.charges[key]
         end = max((i + 1 for i, used in enumerate(flags) if used), default=0)  # none after
@@ -406,6 +409,12 @@ class GroupModel:
             # an impossible move: price it out rather than fail the whole search
             return Edge(src.name, dst.name, 1, 10**12)
         return edge
+
+
+def _add(totals: dict[Any, Any], key: object, value: np.ndarray) -> None:
+    """``totals[key] += value``, the first value kept as it is (no array is changed in
+    place: the values are shared)."""
+    totals[key] = value if key not in totals else totals[key] + value
 
 
 def _stage_step(mapping: Mapping, si: int, use: Use) -> Step:

@@ -10,7 +10,7 @@ the cheapest, so the chosen option heads its alternatives unless a constraint fi
   (``Plan.tried``) that agree with the chosen one on every earlier pass (compared pass by
   pass: an option without a buffer or split pass chose not to run it), the best cost of each
   distinct choice of this pass;
-- tile, order: the search's last step again (``search.outer_ranking``): other outermost
+- tile, order: the search's last step again (``group_search.outer_ranking``): other outermost
   tilings, each with its best loop order, and the other loop orders of the chosen tiles.
 """
 
@@ -21,12 +21,12 @@ from typing import Any
 
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.decisions import decision_words, group_order_words, group_tile_words
+from covenant_lab.compiler.group_search import outer_ranking
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.compiler.objective import Objective
 from covenant_lab.compiler.passes.fuse import FuseStages
 from covenant_lab.compiler.passes.match import MatchCapabilities
 from covenant_lab.compiler.passes.split import Split
-from covenant_lab.compiler.search import outer_ranking
 from covenant_lab.errors import ScheduleError
 
 __all__ = ["ALTERNATIVES", "Decision", "Option", "explain"]

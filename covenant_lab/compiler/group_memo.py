@@ -9,6 +9,7 @@ from typing import Any
 from covenant_lab.acg.graph import ACG
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.mapping import Group, Mapping
+from covenant_lab.compiler.work_memo import WorkMemo, group_key, shape_key
 from covenant_lab.errors import ScheduleError
 
 # what search_group returns: tiles per level, loop orders per level, estimated score
@@ -16,32 +17,53 @@ Searched = tuple[tuple[tuple[int, ...], ...], tuple[tuple[str, ...], ...], float
 
 
 class GroupMemo:
-    """``search`` (``search.search_group``) once per distinct group: its result, or the
-    ScheduleError it raised, again for an equal group.
+    """``search`` (``group_search.search_group``) once per distinct group: its result, or
+    the ScheduleError it raised, again for an equal group; likewise ``floor``
+    (``group_search.group_floor``: what no search of the group estimates less than), once
+    per group shape (``work_memo.shape_key``: the same but for its placements).
 
     The search of a group reads only the group and the bindings and spatial maps of its
     stages, besides the codelet, the ACG, the constraints and the options, which must be
     the same for every call on one memo (``search._plan_one`` makes one per codelet variant).
+    The searches also share a ``WorkMemo`` (passed as ``work``): pieces of the cost model
+    equal across groups.
     """
 
-    def __init__(self, search: Callable[..., Searched]) -> None:
-        self._search = search
+    def __init__(self, search: Callable[..., Searched],
+                 floor: Callable[..., float] | None = None) -> None:
+        self._search, self._floor = search, floor
+        self.work = WorkMemo()  # what the cost model computes alike for several groups
         self._got: dict[object, Searched | ScheduleError] = {}
+        self._floors: dict[object, float] = {}
         self._kept: list[object] = []
 
     def get(self, m: Mapping, g: Group, acg: ACG, cons: Constraints, **options: Any) -> Searched:
-        bindings = tuple(m.bindings[i] for i in g.stages)
-        # units and capabilities by identity (hashing a capability's timing expressions
-        # costs more than the lookup saves); the memo keeps the bindings, so no id is reused
-        units = tuple((b.stage, id(b.node), id(b.capability), b.roles) for b in bindings)
-        key = (g, units, tuple(m.spatial[i] for i in g.stages))
+        key = self._key(m, g)
         if key not in self._got:
             try:
-                self._got[key] = self._search(m, g, acg, cons, **options)
+                self._got[key] = self._search(m, g, acg, cons, work=self.work, **options)
             except ScheduleError as exc:
                 self._got[key] = exc
-            self._kept.append(bindings)
         got = self._got[key]
         if isinstance(got, ScheduleError):
             raise got
         return got
+
+    def floor(self, m: Mapping, g: Group, acg: ACG, cons: Constraints, **options: Any) -> float:
+        """``floor`` of the group (0 without one): what no ``get`` of it returns less than."""
+        if self._floor is None:
+            return 0.0
+        key, bindings = shape_key(m, g)  # a floor owes nothing to where the tiles sit
+        self._kept.append(bindings)
+        if key not in self._floors:
+            self._floors[key] = self._floor(m, g, acg, cons, work=self.work, **options)
+        return self._floors[key]
+
+    def forget_work(self) -> None:
+        """Drop the shared pieces of the cost model (their arrays), keeping the results."""
+        self.work = WorkMemo()
+
+    def _key(self, m: Mapping, g: Group) -> object:
+        key, bindings = group_key(m, g)
+        self._kept.append(bindings)  # no id in a key is reused while the memo lives
+        return key

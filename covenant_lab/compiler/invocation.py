@@ -11,6 +11,7 @@ pass. The node's cycles are converted to the architecture's reference clock
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from covenant_lab.acg.capabilities import Capability
+from covenant_lab.acg.expr import Expr
 from covenant_lab.acg.nodes import ComputeNode
 from covenant_lab.compiler.mapping import Spatial
 from covenant_lab.compiler.vexpr import evaluate
@@ -30,6 +32,19 @@ def _product(sizes: Mapping[str, Any], loops: tuple[str, ...]) -> Any:
     for lp in loops:
         out = out * sizes.get(lp, 1)
     return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _reads_folds(cycles: Expr) -> bool:
+    """Whether a timing expression reads what differs between the kinds of fold of one
+    invocation (``used_<dim>``, ``elems``), or only ``stream`` and constants."""
+    return any(name == "elems" or name.startswith("used_") for name in cycles.names)
+
+
+def _never(count: Any) -> bool:
+    """Whether ``count`` (folds of a kind, per candidate) is 0 for every one of several
+    candidates (an int, as lowering gives, is kept: its invocation is judged whole)."""
+    return bool(np.ndim(count) and np.size(count) and not np.any(count))
 
 
 def invocation_cycles(
@@ -47,13 +62,18 @@ def invocation_cycles(
             (n * k, {**env, f"used_{dim}": used})
             for n, env in combos
             for k, used in ((full, size + 0 * occ), (rest > 0, np.maximum(rest, 1)))
+            if not _never(k)  # no candidate has such folds: they add nothing
         ]
     total: Any = 0.0
+    per_fold = _reads_folds(cap.cycles)
+    value: Any = None
     with np.errstate(all="ignore"):  # a bad value is judged below, not warned about
         for n, env in combos:
-            used = [env[f"used_{dim}"] for dim, _ in cap.dims]
-            env["elems"] = stream * (math.prod(used) if used else 1)
-            total = total + np.where(n > 0, n * evaluate(cap.cycles, env), 0)  # 0 folds: 0
+            if per_fold or value is None:  # else every kind of fold takes the same cycles
+                used = [env[f"used_{dim}"] for dim, _ in cap.dims]
+                env["elems"] = stream * (math.prod(used) if used else 1)
+                value = evaluate(cap.cycles, env)
+            total = total + np.where(n > 0, n * value, 0)  # 0 folds: 0
         if cap.overhead_cycles is not None:
             total = total + evaluate(cap.overhead_cycles, {"stream": stream})
         total = total * _product(sizes, spatial.repeat) * node.period_cycles

@@ -28,7 +28,8 @@ import numpy as np
 from covenant_lab.acg.energy import EnergyModel, energy_model
 from covenant_lab.acg.nodes import EdgeId
 from covenant_lab.choice import choice
-from covenant_lab.compiler.cost import GroupCost, GroupModel, Prepared
+from covenant_lab.compiler.cost import GroupModel, Prepared
+from covenant_lab.compiler.group_cost import GroupCost
 from covenant_lab.energy_units import format_pj
 from covenant_lab.types import PortRole
 

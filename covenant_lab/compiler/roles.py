@@ -17,6 +17,12 @@ def signature(stage: Stage, loop: str) -> frozenset[PortRole]:
     return frozenset(role for role, acc in stage_roles(stage) if loop in acc.vars)
 
 
+def loop_signatures(stage: Stage) -> dict[str, frozenset[PortRole]]:
+    """``signature`` of every loop of the stage."""
+    uses = [(role, acc.vars) for role, acc in stage_roles(stage)]
+    return {lp: frozenset(role for role, used in uses if lp in used) for lp in stage.loops}
+
+
 def qualifies(sig: frozenset[str], spec: SpatialDim) -> bool:
     return spec.requires <= sig and not (spec.excludes & sig)
 

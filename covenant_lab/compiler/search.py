@@ -1,35 +1,35 @@
-"""Cost-model-guided search over capability choice, fusion, tiling and loop order.
+"""Cost-model-guided search over capability choice, fusion, placement, spatial maps and
+buffering (a codelet's structural options), each scored by the search of its groups' tiles
+and loop orders (``group_search.py``).
 
-Tilings are scored in batches with the vectorised cost model. Levels are chosen from the
-innermost outwards, keeping a beam of the best inner tilings; each level tries the
-canonical loop orders (one per choice of which operand stays resident). Illegal choices
-raise ScheduleError, which the search catches to prune; nothing else is caught.
+The options of a codelet variant are scored with branch and bound: likely cheap ones first,
+and an option whose floor (no tiling of its groups costs less) exceeds the best found is not
+searched; its cost, needed only to explain the decision, is computed when ``Plan.tried`` is
+first read (``tried.py``). Illegal choices raise ScheduleError, which the search catches to
+prune; nothing else is caught.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-
-import numpy as np
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.codelets.ir import Codelet
-from covenant_lab.compiler.candidates import BATCH_LIMIT, candidate_lists, grid
 from covenant_lab.compiler.constraints import Constraints
-from covenant_lab.compiler.cost import GroupCost, GroupModel, schedule_all
+from covenant_lab.compiler.cost import GroupModel
 from covenant_lab.compiler.forms import codelet_forms, compute_floor
 from covenant_lab.compiler.group_memo import GroupMemo
-from covenant_lab.compiler.invocation import invocation_cycles
+from covenant_lab.compiler.group_search import INSTRUCTION_COST, group_floor, search_group
 from covenant_lab.compiler.levels import level_choices
-from covenant_lab.compiler.mapping import Group, Mapping
+from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.compiler.objective import (
     Objective,
-    group_energy,
     group_figures,
     plan_score,
-    score,
 )
 from covenant_lab.compiler.passes.block import BlockWindows
 from covenant_lab.compiler.passes.buffer import buffer_options
@@ -41,12 +41,9 @@ from covenant_lab.compiler.passes.place import PlaceOperands
 from covenant_lab.compiler.passes.spatial import SpatialMap, preferences
 from covenant_lab.compiler.passes.split import split_options
 from covenant_lab.compiler.passes.tile import Tile
+from covenant_lab.compiler.tried import Option, Tried
 from covenant_lab.errors import MappingError, ScheduleError
 
-BEAM = 4
-FIRST_EXACT = 32  # candidates given the exact cost first (then 4x as many per round)
-SMALL_NEST = 4  # up to this many iterating loops, the search tries every loop order
-INSTRUCTION_COST = 4.0  # cycles the search charges per instruction (issue overhead)
 MAX_CHOICES = 64  # capability combinations tried per codelet
 MAX_TRIED = 64  # structural options a Plan keeps for the explanation
 
@@ -65,183 +62,11 @@ class Plan:
     fallback_work: int = 0  # statement executions on fallback units
     # the structural options the search scored for this codelet (best first, at most
     # MAX_TRIED): (fallback work, search cost, passes); the explanation reads them
-    tried: tuple[tuple[int, float, tuple[object, ...]], ...] = ()
+    tried: Tried = field(default_factory=Tried)
 
     def rank(self) -> tuple[int, float]:
         """Better plans first: least work on fallback units, then the fewest cycles."""
         return (self.fallback_work, self.estimate)
-
-
-def canonical_orders(model: GroupModel) -> list[tuple[str, ...]]:
-    """One loop order per choice of stationary operand (its unused loops innermost)."""
-    operands = [p.operand for p in model.g.placements if p.home is not None]
-    loops = model.loops
-    seen: dict[tuple[str, ...], None] = {tuple(loops): None}
-    for perm in itertools.permutations(operands, min(len(operands), 3)):
-        key = [tuple(loops[k] not in model.uses[op] for op in perm) for k in range(len(loops))]
-        order = tuple(lp for _, lp in sorted(zip(key, loops, strict=True), key=lambda x: x[0]))
-        seen.setdefault(order, None)
-    return list(seen)
-
-
-# one beam entry: (score, tiles of the levels chosen so far, their loop orders), innermost last
-_Entry = tuple[float, list[np.ndarray], list[tuple[str, ...]]]
-
-
-def search_group(
-    mapping: Mapping, group: Group, acg: ACG, cons: Constraints, *, exhaustive: bool = False,
-    objective: Objective = Objective.CYCLES,
-) -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[str, ...], ...], float]:
-    """Best (tiles per level, orders per level, estimated score) for one group: the score is
-    the estimated cycles, energy (pJ) or their product (``objective.py``)."""
-    model = GroupModel(mapping, group, acg)
-    orders_all = _orders_to_try(model, mapping, cons, exhaustive=exhaustive)
-    beam: list[_Entry] = [(0.0, [], [])]
-    for level in range(group.levels, 0, -1):
-        new_beam: list[_Entry] = []
-        lists: list[list[int]] = []
-        for _, inner_tiles, inner_orders in beam:
-            lists = candidate_lists(
-                mapping, group, cons, level, inner_tiles, exhaustive=exhaustive
-            )
-            tilings = grid(lists)
-            for start in range(0, tilings.shape[0], BATCH_LIMIT):  # bounded memory per batch
-                new_beam += _best_extensions(
-                    model, level, tilings[start : start + BATCH_LIMIT], inner_tiles, inner_orders,
-                    orders_all, objective,
-                )
-        if not new_beam:
-            raise ScheduleError(
-                "tile", _no_fit_message(mapping, group, lists if group.tile_loops else [], level)
-            )
-        new_beam.sort(key=lambda x: x[0])
-        beam = new_beam[:BEAM]
-    est, tiles_best, orders_best = beam[0]
-    tiles_out = tuple(tuple(int(v) for v in t[0]) for t in tiles_best)
-    return tiles_out, tuple(orders_best), est
-
-
-def _orders_to_try(
-    model: GroupModel, mapping: Mapping, cons: Constraints, *, exhaustive: bool
-) -> list[tuple[str, ...]]:
-    """The loop orders tried at each level: the constrained one, all, or the canonical ones."""
-    loops = model.loops
-    if cons.order:
-        if sorted(cons.order) != sorted(loops):
-            raise MappingError(
-                f"order: constraint {', '.join(cons.order)} must list the tiled loops "
-                f"{', '.join(loops)} of {mapping.codelet.name}"
-            )
-        return [tuple(cons.order)]
-    live = [lp for lp, n in zip(loops, model.extent, strict=True) if n > 1]
-    if exhaustive or len(live) <= SMALL_NEST:
-        # few loops that iterate: every order is cheap to score (loops of extent 1 stay put)
-        fixed = [lp for lp in loops if lp not in live]
-        return [(*p, *fixed) for p in itertools.permutations(live)]
-    return canonical_orders(model)
-
-
-def _best_extensions(
-    model: GroupModel,
-    level: int,
-    batch: np.ndarray,
-    inner_tiles: list[np.ndarray],
-    inner_orders: list[tuple[str, ...]],
-    orders: list[tuple[str, ...]],
-    objective: Objective = Objective.CYCLES,
-) -> list[_Entry]:
-    """Score every tiling of ``batch`` at ``level`` under the chosen inner levels.
-
-    Outer levels keep the whole extent. The BEAM best (tiling, loop order) pairs that fit.
-    """
-    n = batch.shape[0]
-    width = len(model.loops)
-    full = np.broadcast_to(model.extent[None, :], (n, width))
-    tiles = [full] * (level - 1) + [batch] + [np.broadcast_to(t, (n, width)) for t in inner_tiles]
-    prepared = model.prepare(tiles, from_level=level)  # the same for every order
-    level_orders = [[tuple(model.loops)] * (level - 1) + [order] + inner_orders
-                    for order in orders]
-    costs = [model.cost_of(prepared, lo) for lo in level_orders]
-
-    def price(k: int, idx: np.ndarray, cycles: np.ndarray) -> np.ndarray:
-        """The objective of candidates ``idx`` under order ``k`` at ``cycles`` (inf stays)."""
-        finite = np.isfinite(cycles)
-        energy = group_energy(model, prepared, costs[k], idx, np.where(finite, cycles, 0))
-        return np.where(finite, score(objective, energy, cycles), np.inf)
-
-    pricing = None if objective is Objective.CYCLES else price
-    return [(cost, [batch[i : i + 1], *inner_tiles], [orders[k], *inner_orders])
-            for cost, k, i in _best(costs, n, pricing)]
-
-
-Pricing = Callable[[int, np.ndarray, np.ndarray], np.ndarray]
-
-
-def _best(costs: list[GroupCost], n: int,
-          price: Pricing | None = None) -> list[tuple[float, int, int]]:
-    """The BEAM best (search cost, order, candidate) of ``n`` candidates under each order.
-
-    Branch and bound: every pair has the cheap lower bound; the exact cost (the overlap
-    schedule) is computed for the most promising first, in growing batches, until no pair
-    left unscored can beat the BEAM best scored (so the result is what scoring all of them
-    exactly would give)."""
-    extra = [_overhead(gc, n) for gc in costs]
-    every = np.arange(n)
-    bound = np.concatenate([gc.bound + e if price is None else price(k, every, gc.bound + e)
-                            for k, (gc, e) in enumerate(zip(costs, extra, strict=True))])
-    live = np.flatnonzero(np.isfinite(bound))
-    scored: list[tuple[float, int, int]] = []
-    done, batch = 0, FIRST_EXACT
-    while done < len(live):
-        rank = _smallest(bound, live, done + batch)
-        chunk = rank[done:]
-        parts = [(k, chunk[chunk // n == k] % n) for k in range(len(costs))]
-        parts = [(k, idx) for k, idx in parts if len(idx)]
-        exact = schedule_all([(costs[k], idx) for k, idx in parts])
-        for (k, idx), cycles in zip(parts, exact, strict=True):
-            cost = cycles + extra[k][idx]
-            if price is not None:  # energy grows with cycles: the bound stays a bound
-                cost = price(k, idx, cost)
-            scored += [(float(cost[j]), k, int(idx[j]))
-                       for j in np.argsort(cost, kind="stable")[:BEAM] if np.isfinite(cost[j])]
-        scored = sorted(scored)[:BEAM]
-        done, batch = done + len(chunk), batch * 4
-        if (done < len(live) and len(scored) == BEAM
-                and scored[-1][0] <= bound[_smallest(bound, live, done + 1)[-1]]):
-            break
-    return scored
-
-
-def _smallest(values: np.ndarray, among: np.ndarray, k: int) -> np.ndarray:
-    """The ``k`` indices of ``among`` with the smallest values, in increasing order (ties by
-    index); a partial sort, as the search needs only the first few."""
-    if k < len(among):
-        among = among[np.argpartition(values[among], k - 1)[:k]]
-    return among[np.lexsort((among, values[among]))]
-
-
-def _overhead(gc: GroupCost, n: int) -> np.ndarray:
-    """What the search adds to the estimated cycles: issue overhead for every instruction,
-    and a tie-break (transfers hidden under compute) towards moving fewer bytes."""
-    return INSTRUCTION_COST * gc.instructions + sum(gc.traffic.values(), np.zeros(n)) * 1e-7
-
-
-def _no_fit_message(mapping: Mapping, group: Group, lists: list[list[int]], level: int) -> str:
-    """Why even the smallest allowed tiles do not fit."""
-    from covenant_lab.compiler.footprint import overflow
-
-    smallest = tuple(min(v) for v in lists) if lists else ()
-    tiles = tuple(smallest for _ in range(group.levels))
-    problem = overflow(mapping, group, tiles)
-    if problem is None:  # it fits: then a timing expression refused every candidate
-        sizes = dict(zip(group.tile_loops, smallest, strict=True))
-        for si in group.stages:
-            b, st = mapping.binding(si), mapping.codelet.stages[si]
-            extents = {lp: sizes.get(lp, mapping.codelet.extent(lp)) for lp in st.loops}
-            invocation_cycles(b.node, b.capability, mapping.spatial[si], extents)  # raises
-        problem = "no tiling fits"
-    shown = " x ".join(f"{lp}={t}" for lp, t in zip(group.tile_loops, smallest, strict=True))
-    return f"tile {shown} of {mapping.codelet.name} at level {level}: {problem}"
 
 
 def _structural(
@@ -350,7 +175,7 @@ def plan(
 
 def _with_head(one: Plan, head: tuple[object, ...], codelet: Codelet) -> Plan:
     """``one`` (planned for a rewritten codelet) as passes that start from ``codelet``."""
-    tried = tuple((w, c, (*head, *p)) for w, c, p in one.tried)
+    tried = one.tried.then(lambda opts: tuple((w, c, (*head, *p)) for w, c, p in opts))
     return replace(one, passes=(*head, *one.passes), codelet=codelet, tried=tried)
 
 
@@ -360,79 +185,155 @@ def _with_rivals(best: Plan, found: list[Plan]) -> Plan:
     written)."""
     if not best.passes or not isinstance(best.passes[0], FoldInit | BlockWindows):
         return best
-    extra = [p.tried[0] for p in found if p is not best and p.tried]
-    kept = best.tried[: MAX_TRIED - len(extra)]
-    return replace(best, tried=tuple(sorted((*kept, *extra), key=lambda x: x[:2])))
+    others = [p.tried for p in found if p is not best]
+
+    def rivals(opts: tuple[Option, ...]) -> tuple[Option, ...]:
+        extra = [t[0] for t in others if t]
+        kept = opts[: MAX_TRIED - len(extra)]
+        return tuple(sorted((*kept, *extra), key=lambda x: x[:2]))
+
+    return replace(best, tried=best.tried.then(rivals))
+
+
+class _Option(NamedTuple):
+    """A structural option of a codelet variant: its mapping before tiling, the passes that
+    make it and its statement executions on fallback units."""
+
+    mapping: Mapping
+    head: tuple[object, ...]
+    work: int
+
+
+def _options(codelet: Codelet, acg: ACG, cons: Constraints, *, fallback: bool,
+             failed: list[tuple[tuple[int, int], ScheduleError]]
+             ) -> tuple[list[_Option], MappingError | None]:
+    """Every structural option, in the order the search ranks equal costs by; the
+    ScheduleErrors of choices that make none go to ``failed`` (keyed by where they fall in
+    that order); and the MappingError that ended the list early, if one did."""
+    fuses = (
+        [cons.fuse]
+        if cons.fuse is not None
+        else ([True, False] if len(codelet.stages) > 1 else [True])
+    )
+    out: list[_Option] = []
+    for choice in capability_choices(codelet, acg, cons, fallback=fallback):
+        for fuse in fuses:
+            try:
+                options = _structural(codelet, acg, cons, choice, fuse)
+            except ScheduleError as exc:
+                failed.append(((len(out), 0), exc))
+                continue
+            except MappingError as exc:
+                return out, exc
+            for m, head in options:
+                work = sum(codelet.iterations(codelet.stages[b.stage])
+                           for b in m.bindings if b.node.fallback)
+                out.append(_Option(m, head, work))
+    return out, None
+
+
+def _score(option: _Option, searched: GroupMemo, acg: ACG, cons: Constraints, *,
+           exhaustive: bool, objective: Objective) -> tuple[float, tuple[object, ...]]:
+    """The search's cost of one structural option and its passes (ScheduleError: none)."""
+    m = option.mapping
+    tiles, orders, total, figures = [], [], 0.0, []
+    for g in m.groups:
+        t, o, c = searched.get(m, g, acg, cons, exhaustive=exhaustive, objective=objective)
+        tiles.append(t)
+        orders.append(o)
+        total += c
+        if objective is Objective.EDP:  # a product of sums, not a sum
+            figures.append(group_figures(GroupModel(m, g, acg), t, o, INSTRUCTION_COST))
+    if figures:
+        total = plan_score(objective, figures)
+    return total, (*option.head, Tile(tuple(tiles)), Reorder(tuple(orders)))
+
+
+def _guess(m: Mapping) -> float:
+    """A quick guess at an option's cycles, to score likely good options first: per group,
+    the busiest unit's iterations over its positions."""
+    total = 0.0
+    for g in m.groups:
+        busy: dict[str, float] = {}
+        for si in g.stages:
+            b = m.binding(si)
+            positions = math.prod(size for _, size in b.capability.dims)
+            busy[b.node.name] = busy.get(b.node.name, 0.0) + (
+                m.codelet.iterations(m.codelet.stages[si]) / max(positions, 1))
+        total += max(busy.values(), default=0.0)
+    return total
+
+
+def _beaten(option: _Option, best: tuple[int, float], searched: GroupMemo, acg: ACG,
+            cons: Constraints, exhaustive: bool) -> bool:
+    """Whether the option certainly ranks after ``best`` (fallback work, cost): more work,
+    or as much and floors of its groups (``group_floor``, added up until they exceed it)
+    above the cost."""
+    if option.work != best[0]:
+        return option.work > best[0]
+    floor = 0.0
+    for g in option.mapping.groups:
+        floor += searched.floor(option.mapping, g, acg, cons, exhaustive=exhaustive)
+        if floor > best[1]:
+            return True
+    return False
 
 
 def _plan_one(
     codelet: Codelet, acg: ACG, cons: Constraints, errors: list[ScheduleError], *,
     fallback: bool, exhaustive: bool, objective: Objective = Objective.CYCLES,
 ) -> Plan | None:
-    """The best plan of one codelet variant (None: nothing legal; errors collects why)."""
-    fuses = (
-        [cons.fuse]
-        if cons.fuse is not None
-        else ([True, False] if len(codelet.stages) > 1 else [True])
-    )
-    best: Plan | None = None
-    tried: list[tuple[int, float, tuple[object, ...]]] = []
-    searched = GroupMemo(search_group)  # a group several options share is searched once
-    for choice in capability_choices(codelet, acg, cons, fallback=fallback):
-        for fuse in fuses:
-            try:
-                options = _structural(codelet, acg, cons, choice, fuse)
-            except ScheduleError as exc:
-                errors.append(exc)
-                continue
-            for m, head in options:
-                try:
-                    tiles, orders, total, figures = [], [], 0.0, []
-                    for g in m.groups:
-                        t, o, c = searched.get(m, g, acg, cons, exhaustive=exhaustive,
-                                               objective=objective)
-                        tiles.append(t)
-                        orders.append(o)
-                        total += c
-                        if objective is Objective.EDP:  # a product of sums, not a sum
-                            figures.append(group_figures(GroupModel(m, g, acg), t, o,
-                                                         INSTRUCTION_COST))
-                    if figures:
-                        total = plan_score(objective, figures)
-                except ScheduleError as exc:
-                    errors.append(exc)
-                    continue
-                work = sum(codelet.iterations(codelet.stages[b.stage])
-                           for b in m.bindings if b.node.fallback)
-                passes = (*head, Tile(tuple(tiles)), Reorder(tuple(orders)))
-                tried.append((work, total, passes))
-                if best is None or (work, total) < best.rank():
-                    best = Plan(passes, total, codelet, cons, work)
-    if best is None:
+    """The best plan of one codelet variant (None: nothing legal; errors collects why).
+
+    Branch and bound over the structural options (for cycles, without an order constraint,
+    which a search may refuse): the options likely cheapest (``_guess``) are scored first,
+    and an option whose floor (``group_floor``, summed over its groups) exceeds the best
+    cost found cannot be chosen: it is scored only when ``Plan.tried`` is first read. The
+    result is what scoring every option in ``_options``' order gives (equal costs: the
+    first)."""
+    failed: list[tuple[tuple[int, int], ScheduleError]] = []
+    options, refused = _options(codelet, acg, cons, fallback=fallback, failed=failed)
+    searched = GroupMemo(search_group, group_floor)  # a group options share: searched once
+    bound = objective is Objective.CYCLES and not cons.order and refused is None
+    order: Sequence[int] = range(len(options))
+    if bound:
+        guesses = [_guess(o.mapping) for o in options]
+        order = sorted(order, key=lambda i: (options[i].work, guesses[i], i))
+    scored: list[tuple[int, float, int, tuple[object, ...]]] = []  # work, cost, index, passes
+    pending: list[int] = []
+    for i in order:
+        if bound and scored and _beaten(options[i], min(scored)[:2], searched, acg, cons,
+                                        exhaustive):
+            pending.append(i)  # it cannot be chosen: its cost only explains the choice
+            continue
+        try:
+            total, passes = _score(options[i], searched, acg, cons, exhaustive=exhaustive,
+                                   objective=objective)
+        except ScheduleError as exc:
+            failed.append(((i, 1), exc))
+            continue
+        except MappingError:  # an order constraint the group refuses: what came before
+            errors.extend(exc for at, exc in sorted(failed, key=lambda f: f[0]) if at < (i, 1))
+            raise
+        scored.append((options[i].work, total, i, passes))
+    errors.extend(exc for _, exc in sorted(failed, key=lambda f: f[0]))
+    if refused is not None:
+        raise refused
+    if not scored:
         return None
-    return replace(best, tried=tuple(sorted(tried, key=lambda x: x[:2])[:MAX_TRIED]))
+    work, total, _, passes = min(scored)
+    searched.forget_work()
 
+    def tried() -> tuple[Option, ...]:
+        """Every option scored, best first (``MAX_TRIED``), the pending ones now."""
+        out = list(scored)
+        for i in pending:
+            try:
+                cost, made = _score(options[i], searched, acg, cons, exhaustive=exhaustive,
+                                    objective=objective)
+            except ScheduleError:
+                continue
+            out.append((options[i].work, cost, i, made))
+        return tuple((w, c, p) for w, c, _, p in sorted(out, key=lambda x: x[:3])[:MAX_TRIED])
 
-def outer_ranking(
-    mapping: Mapping, group: Group, acg: ACG, cons: Constraints,
-    tiles: tuple[int, ...] | None = None,
-) -> list[tuple[float, tuple[tuple[int, ...], ...], tuple[tuple[str, ...], ...]]]:
-    """The search's last step again, for the explanation: with the inner levels as ``group``
-    has them, (search cost, tiles per level, orders per level) of the BEAM best outermost
-    tilings (or only ``tiles``) under each loop order the search tries, cheapest first (the
-    group's own tiles and orders first, unless tied). Ranked per order, so the BEAM best
-    tilings overall are among them (each is among the best under its own best order)."""
-    model = GroupModel(mapping, group, acg)
-    inner = [np.asarray([t], dtype=np.int64) for t in group.tiles[1:]]
-    if tiles is None:
-        tilings = grid(candidate_lists(mapping, group, cons, 1, inner, exhaustive=False))
-    else:
-        tilings = np.asarray([tiles], dtype=np.int64)
-    found: list[_Entry] = []
-    for order in _orders_to_try(model, mapping, cons, exhaustive=False):
-        for start in range(0, tilings.shape[0], BATCH_LIMIT):
-            found += _best_extensions(model, 1, tilings[start : start + BATCH_LIMIT], inner,
-                                      list(group.orders[1:]), [order])
-    found.sort(key=lambda x: x[0])
-    return [(cost, tuple(tuple(int(v) for v in t[0]) for t in ts), tuple(o))
-            for cost, ts, o in found]
+    return Plan(passes, total, codelet, cons, work, Tried(tried) if pending else Tried(tried()))

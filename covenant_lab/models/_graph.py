@@ -48,8 +48,10 @@ class GraphBuilder:
 
     def normal(self, name: str, shape: Sequence[int], std: float, mean: float = 0.0) -> str:
         """Add a float32 initializer drawn from N(mean, std²)."""
-        value = self.rng.standard_normal(tuple(shape), dtype=np.float32) * np.float32(std)
-        return self.const(name, value + np.float32(mean))
+        value = self.rng.standard_normal(tuple(shape), dtype=np.float32)
+        value *= np.float32(std)  # in place: the same float32 operations, no copies
+        value += np.float32(mean)
+        return self.const(name, value)
 
     def node(
         self, op_type: str, inputs: Sequence[str], *, name: str, outputs: int = 1, **attrs: object
@@ -109,14 +111,13 @@ class GraphBuilder:
 
     def build(self) -> onnx.ModelProto:
         """The finished float32 model at opset 20 (checked by ``onnx.checker``)."""
-        graph = helper.make_graph(
-            self._nodes, self.name, self._inputs, self._outputs, initializer=self._inits
-        )
+        graph = helper.make_graph(self._nodes, self.name, self._inputs, self._outputs)
         model = helper.make_model(
             graph,
             opset_imports=[helper.make_opsetid("", OPSET)],
             ir_version=IR_VERSION,
             producer_name="covenant_lab.models",
         )
+        model.graph.initializer.extend(self._inits)  # copied once (make_model copies a graph)
         onnx.checker.check_model(model)
         return model

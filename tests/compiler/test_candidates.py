@@ -78,3 +78,14 @@ def test_the_search_finds_what_the_exhaustive_search_finds_on_a_ragged_reduction
     acg = load_arch("genesys")
     fc = search_codelet("lenet_fc1")  # 400 -> 120: k = 160 + 160 + 80 on the 32 rows
     assert plan(fc, acg).estimate == plan(fc, acg, exhaustive=True).estimate
+
+
+def test_sizes_asked_again_are_the_same_and_a_list_of_ones_own() -> None:
+    # the sizes are remembered per (extent, low, quanta, limit, ragged_stream); a caller may
+    # change its list without changing what the next caller gets
+    first = candidate_sizes(56, 1, (), 8)
+    first.append(1000)
+    assert candidate_sizes(56, 1, (), 8) == [1, 2, 4, 7, 8, 14, 28, 56]
+    # other arguments, other sizes: 56 on an 8-wide dimension keeps its multiples of 8
+    assert candidate_sizes(56, 1, (8,), 8) != candidate_sizes(56, 1, (), 8)
+    assert candidate_sizes(56, 1, [8], 8) == candidate_sizes(56, 1, (8,), 8)

@@ -11,7 +11,7 @@ from covenant_lab.acg.capabilities import Capability, SpatialDim
 from covenant_lab.acg.graph import ACG
 from covenant_lab.codelets.ir import Codelet, Stage
 from covenant_lab.compiler.mapping import Mapping, Spatial
-from covenant_lab.compiler.roles import qualifies, signature
+from covenant_lab.compiler.roles import loop_signatures, qualifies, signature
 from covenant_lab.errors import MappingError
 
 SHARED_CANDIDATES = 3  # the largest loops of a dimension tried in pairs on it
@@ -56,6 +56,7 @@ def spatial_for(
     loops of ``prefer`` that qualify (one, or several sharing the dimension), else the
     largest."""
     taken: set[str] = {lp for loops in fixed.values() for lp in loops}
+    signatures = loop_signatures(stage)
     dims: list[tuple[str, tuple[str, ...]]] = []
     for spec in sorted(cap.spatial, key=_canonical):  # never the order written in the file
         if spec.dim in fixed:  # a constraint fills the dimension (its first entry)
@@ -64,7 +65,7 @@ def spatial_for(
         ok = [
             lp
             for lp in stage.loops
-            if lp not in taken and codelet.extent(lp) > 1 and qualifies(signature(stage, lp), spec)
+            if lp not in taken and codelet.extent(lp) > 1 and qualifies(signatures[lp], spec)
         ]
         if not spec.fold:
             preferred = [lp for lp in prefer if lp in ok]
@@ -76,7 +77,7 @@ def spatial_for(
     for lp in stage.loops:
         if lp in taken:
             continue
-        sig = signature(stage, lp)
+        sig = signatures[lp]
         streams = cap.stream_requires <= sig and not (cap.stream_excludes & sig)
         (stream if streams or codelet.extent(lp) == 1 else repeat).append(lp)
     return Spatial(tuple(dims), tuple(stream), tuple(repeat))

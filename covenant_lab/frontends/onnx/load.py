@@ -108,7 +108,7 @@ def load(
     max_memory = require_max_memory(max_memory, "load")
     proto, source = _read(model)
     require_text(proto, source)
-    _check(proto, source)
+    data = _check(proto, source)  # serialized once for the checker and shape inference
     opset = _opset(proto)
     _require_supported(proto, opset, source)
     require_types(proto, source)
@@ -116,7 +116,7 @@ def load(
     if shapes:
         proto = _override_shapes(proto, shapes, source)
     _require_static_inputs(proto, source)
-    proto = _infer(proto, source)
+    proto = _infer(proto if shapes else data, source)
     graph = proto.graph
     require_sizes(graph, source, max_memory)  # the inferred shapes too
     inits = {t.name: _array(t, source) for t in graph.initializer}
@@ -180,9 +180,12 @@ def _read(model: str | Path | onnx.ModelProto) -> tuple[onnx.ModelProto, str]:
         ) from exc
 
 
-def _check(proto: onnx.ModelProto, source: str) -> None:
+def _check(proto: onnx.ModelProto, source: str) -> bytes:
+    """``onnx.checker`` on the model; the model serialized."""
     try:
-        onnx.checker.check_model(proto)
+        data: bytes = proto.SerializeToString()
+        onnx.checker.check_model(data)
+        return data
     except (onnx.checker.ValidationError, ValueError, RuntimeError, TypeError) as exc:
         raise FrontendError(
             f"{source}: the ONNX checker rejects the model: {exc}",
@@ -279,7 +282,8 @@ def _require_static_inputs(proto: onnx.ModelProto, source: str) -> None:
 _NODE_IN_MESSAGE = re.compile(r"node name: ([^)]*)\)")
 
 
-def _infer(proto: onnx.ModelProto, source: str) -> onnx.ModelProto:
+def _infer(proto: onnx.ModelProto | bytes, source: str) -> onnx.ModelProto:
+    """The model (or it serialized) with every shape inferred."""
     try:
         return onnx.shape_inference.infer_shapes(
             proto, check_type=True, strict_mode=True, data_prop=True
