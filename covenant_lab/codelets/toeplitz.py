@@ -92,7 +92,7 @@ def blocked(codelet: Codelet, stage: int, blocks: tuple[tuple[Window, int], ...]
     assert isinstance(a, Access) and isinstance(b, Access)
     extent = {d.name: d.extent for d in codelet.dims}
     new_dims = dict(extent)
-    a_index, dst_index = list(a.index), list(stmt.dst.index)
+    a_index = list(a.index)
     band_src = list(b.index)
     renamed: dict[str, str] = {}  # output loop -> its block loop
     wins, pos, equal = [], [], []
@@ -107,8 +107,6 @@ def blocked(codelet: Codelet, stage: int, blocks: tuple[tuple[Window, int], ...]
         a_index[w.axis] = Affine(tuple(sorted((v, c) for v, c in e.terms
                                                if v not in (w.out, w.tap))), e.const) \
             + Affine(((blk, w.stride * size),)) + win
-        out_axis = stmt.dst.index.index(Affine.of(w.out))
-        dst_index[out_axis] = Affine(((blk, size),)) + at
         if w.tap is None:  # a diagonal: the weights of the block's own channel, else 0
             band_src[b.index.index(Affine.of(w.out))] = Affine(((blk, size),)) + at
             equal.append((win, at))
@@ -125,12 +123,10 @@ def blocked(codelet: Codelet, stage: int, blocks: tuple[tuple[Window, int], ...]
     source = codelet.operand(b.operand)
     name = _free(codelet, f"{b.operand}_band")
     band = Operand(name, tuple(new_dims[v] for v in band_vars), source.dtype, source.role)
-    init = stmt.init
-    if isinstance(init, Access):  # a bias per output channel follows the output's blocks
-        init = _split_loops(Stage(st.loops, Stmt(stmt.op, init, ())), blocks).stmt.dst
-    new_stmt = Stmt(stmt.op, Access(stmt.dst.operand, tuple(dst_index), stmt.dst.fill),
-                    (Access(a.operand, tuple(a_index), a.fill),
-                     Access(name, tuple(Affine.of(v) for v in band_vars))), init)
+    split = _split_loops(st, blocks).stmt  # the output and a per-channel init, blocked
+    new_stmt = Stmt(stmt.op, split.dst, (Access(a.operand, tuple(a_index), a.fill),
+                                         Access(name, tuple(Affine.of(v) for v in band_vars))),
+                    split.init)
     stages = [_split_loops(s, blocks) for s in codelet.stages]  # fused stages follow
     stages[stage] = Stage(tuple(loops), new_stmt, st.label)
     still = any(acc.operand == b.operand for s in stages for acc in s.stmt.accesses)
