@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from covenant_lab import limits
-from covenant_lab.acg.capabilities import Capability, Port, SpatialDim
+from covenant_lab.acg.capabilities import Capability, OverheadPer, Port, SpatialDim
 from covenant_lab.acg.expr import Expr, ExprError, Num, parse
 from covenant_lab.acg.nodes import Access, CommNode, ComputeNode, Edge, StorageNode
 from covenant_lab.acg.schema import field_path
@@ -282,6 +282,7 @@ class NodeBuilder:
                 if "overhead_cycles" in spec
                 else None
             ),
+            overhead_per=OverheadPer(spec.get("overhead_per", OverheadPer.PASS.value)),
         )
 
     def cycles(

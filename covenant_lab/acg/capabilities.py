@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import Enum
 
 from covenant_lab.acg.expr import Expr
 from covenant_lab.errors import CovenantError
@@ -49,6 +50,15 @@ class SpatialDim:
     fold: bool = False
 
 
+class OverheadPer(Enum):
+    """What ``overhead_cycles`` is paid for: each pass of an invocation (a repeat loop's
+    iteration, e.g. a new weight fill), or once per invocation, its passes running back to
+    back like folds (an array whose loop nest changes the weights without draining)."""
+
+    PASS = "pass"
+    INVOCATION = "invocation"
+
+
 @dataclass(frozen=True, slots=True)
 class Capability:
     """One operation a compute node offers.
@@ -73,9 +83,10 @@ class Capability:
     # separate pass of the node per iteration (e.g. a new weight fill on a systolic array)
     stream_requires: frozenset[str] = frozenset()
     stream_excludes: frozenset[str] = frozenset()
-    # cycles paid once per pass of the node (each repeat of an invocation) on top of ``cycles``
-    # per fold: pipeline fill and drain
+    # cycles paid on top of ``cycles`` per fold, once per pass of the node (each repeat of an
+    # invocation) or once per invocation (``overhead_per``): pipeline fill and drain
     overhead_cycles: Expr | None = None
+    overhead_per: OverheadPer = OverheadPer.PASS
 
     @property
     def label(self) -> str:

@@ -31,6 +31,7 @@ File format::
                                          # one invocation (the rest repeat it)
             cycles: rows + stream + rows + cols - 2   # busy cycles per invocation
             overhead_cycles: 0           # optional: once per pass, over params, dims, stream
+            overhead_per: pass           # optional: or `invocation` (passes run back to back)
             latency_cycles: 0
             template: "MAC a={a_addr} ..."            # str.format with plain {name} fields
     edges:                               # directed data paths

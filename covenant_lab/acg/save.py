@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from covenant_lab.acg.capabilities import Capability, SpatialDim
+from covenant_lab.acg.capabilities import Capability, OverheadPer, SpatialDim
 from covenant_lab.acg.describe import (
     arch_title,
     bandwidth_text,
@@ -121,7 +121,12 @@ def _capability_spec(c: Capability) -> dict[str, Any]:
                 entry["fold"] = True
             spatial.setdefault(s.dim, []).append(entry)
         out["spatial"] = {d: v[0] if len(v) == 1 else v for d, v in spatial.items()}
-    out["cycles"] = _expr_spec(c.cycles)
+    return out | _timing_spec(c)
+
+
+def _timing_spec(c: Capability) -> dict[str, Any]:
+    """A capability's stream rule, timing and template, as the file writes them."""
+    out: dict[str, Any] = {"cycles": _expr_spec(c.cycles)}
     stream: dict[str, Any] = {}
     if c.stream_requires:
         stream["requires"] = sorted(c.stream_requires)
@@ -131,6 +136,8 @@ def _capability_spec(c: Capability) -> dict[str, Any]:
         out["stream"] = stream
     if c.overhead_cycles is not None:
         out["overhead_cycles"] = _expr_spec(c.overhead_cycles)
+    if c.overhead_per is not OverheadPer.PASS:
+        out["overhead_per"] = c.overhead_per.value
     if c.latency_cycles:
         out["latency_cycles"] = c.latency_cycles
     if c.template:
@@ -224,6 +231,7 @@ def _capability_data(c: Capability) -> dict[str, Any]:
         "stream_requires": sorted(c.stream_requires),
         "stream_excludes": sorted(c.stream_excludes),
         "overhead_cycles": None if c.overhead_cycles is None else str(c.overhead_cycles),
+        "overhead_per": c.overhead_per.value,
         "latency_cycles": c.latency_cycles,
         "template": c.template,
         "peak_ops_per_cycle": c.peak_ops_per_cycle,
@@ -341,6 +349,7 @@ def _capability_lines(caps: tuple[Capability, ...]) -> list[str]:
             c.stream_requires,
             c.stream_excludes,
             str(c.overhead_cycles),
+            c.overhead_per,
         )
         groups.setdefault(key, []).append(c)
     lines = []
@@ -354,7 +363,10 @@ def _capability_lines(caps: tuple[Capability, ...]) -> list[str]:
             for dim, _, entries in spatial_groups(first)
         )
         lines.append(f"    {', '.join(c.label for c in group)}")
-        lines.append(f"        {port_text}  {spatial_text}  cycles={first.cycles}".rstrip())
+        overhead = ("" if first.overhead_cycles is None else
+                    f" + {first.overhead_cycles} per {first.overhead_per.value}")
+        lines.append(f"        {port_text}  {spatial_text}  cycles={first.cycles}{overhead}"
+                     .rstrip())
     return lines
 
 

@@ -13,6 +13,7 @@ import difflib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from covenant_lab.acg.capabilities import OverheadPer
 from covenant_lab.acg.energy_table import LEAKAGE_TABLES, TABLES
 from covenant_lab.acg.homes import TensorHome
 from covenant_lab.acg.nodes import Access
@@ -131,6 +132,7 @@ _CAPABILITY = {
             "properties": {"requires": _ROLE_LIST, "excludes": _ROLE_LIST},
         },
         "overhead_cycles": {"type": ["number", "string"], "minimum": 0, "minLength": 1},
+        "overhead_per": {"enum": [o.value for o in OverheadPer]},
         "latency_cycles": _NONNEG,
         "template": {"type": "string"},
         "description": {"type": "string"},

@@ -5,8 +5,9 @@ Each spatial dimension holds the product of the blocks of the loops on it (over 
 entries); beyond its size the invocation folds (full folds plus one remainder fold), each fold
 costing the capability's ``cycles`` with ``used_<dim>`` set. Streaming loops multiply into
 ``stream``; repeat loops need a separate pass each. ``overhead_cycles`` is paid once per
-pass. The node's cycles are converted to the architecture's reference clock
-(``ComputeNode.period_cycles``) and rounded up.
+pass, or once per invocation where the capability says ``overhead_per: invocation`` (its
+passes then run back to back like folds). The node's cycles are converted to the
+architecture's reference clock (``ComputeNode.period_cycles``) and rounded up.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from covenant_lab.acg.capabilities import Capability
+from covenant_lab.acg.capabilities import Capability, OverheadPer
 from covenant_lab.acg.expr import Expr
 from covenant_lab.acg.nodes import ComputeNode
 from covenant_lab.compiler.mapping import Spatial
@@ -74,9 +75,14 @@ def invocation_cycles(
                 env["elems"] = stream * (math.prod(used) if used else 1)
                 value = evaluate(cap.cycles, env)
             total = total + np.where(n > 0, n * value, 0)  # 0 folds: 0
-        if cap.overhead_cycles is not None:
-            total = total + evaluate(cap.overhead_cycles, {"stream": stream})
-        total = total * _product(sizes, spatial.repeat) * node.period_cycles
+        passes = _product(sizes, spatial.repeat)
+        overhead = (0.0 if cap.overhead_cycles is None
+                    else evaluate(cap.overhead_cycles, {"stream": stream}))
+        if cap.overhead_per is OverheadPer.INVOCATION:  # the passes pipeline like folds
+            total = total * passes + overhead
+        else:
+            total = (total + overhead) * passes
+        total = total * node.period_cycles
     bad = ~np.isfinite(total) | (total < 0) | (total > CYCLES.high)
     if np.ndim(total) == 0:
         if bad:

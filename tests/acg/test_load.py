@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from covenant_lab.acg import ACG, load_arch, loads_arch, shipped_archs
+from covenant_lab.acg.capabilities import OverheadPer
 from covenant_lab.acg.load import read_yaml, resolve_arch, shipped_dirs
 from covenant_lab.errors import ArchError, UsageError
 
@@ -186,7 +187,8 @@ def test_port_alternatives_stream_rule_and_overhead() -> None:
             "        cycles: rows + stream + cols - 1\n",
             "        stream: {requires: [a], excludes: [b]}\n"
             "        cycles: rows + stream + cols - 1\n"
-            "        overhead_cycles: rows * 2 + stream // 4\n",
+            "        overhead_cycles: rows * 2 + stream // 4\n"
+            "        overhead_per: invocation\n",
         )
         .replace(
             "  - {from: SPAD, to: pe, bytes_per_cycle: 16}\n",
@@ -203,6 +205,7 @@ def test_port_alternatives_stream_rule_and_overhead() -> None:
     assert mac.overhead_cycles is not None
     assert str(mac.overhead_cycles) == "8 + stream // 4"
     assert mac.overhead_cycles.compile()({"stream": 10}) == 10
+    assert mac.overhead_per is OverheadPer.INVOCATION
     again = loads_arch(acg.to_yaml())
     assert again == acg
     # an ACG without a document writes the same fields from its nodes

@@ -4,11 +4,13 @@ banded weights moved and counted, and the structural bound knowing it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from onnx import helper
 
-from covenant_lab.acg import load_arch
+from covenant_lab.acg import load_arch, loads_arch
 from covenant_lab.analysis.structural import structural_bound
 from covenant_lab.compiler import Constraints, compile, compile_model
 from covenant_lab.compiler.passes.block import BlockWindows
@@ -19,6 +21,12 @@ from covenant_lab.suite import load_suite_layer
 from tests.frontends.onnx._build import make_model
 
 _RNG = np.random.default_rng(5)
+_GENESYS = (Path(__file__).parents[2] / "archs" / "genesys.yaml").read_text(encoding="utf-8")
+_PIPELINED = "        overhead_per: invocation"
+assert _PIPELINED in _GENESYS
+# the shipped file with the array's skew paid per pass, as before its loop nest was modelled
+GENESYS_PER_PASS = loads_arch(
+    "\n".join(line for line in _GENESYS.splitlines() if not line.startswith(_PIPELINED)))
 
 
 def _depthwise(channels: int = 32, size: int = 16, stride: int = 1, *,
@@ -46,43 +54,63 @@ def test_programs_compute_the_onnx_reference(arch: str, stride: int) -> None:
 
 
 def test_genesys_blocks_the_depthwise_conv_onto_its_array() -> None:
-    """2 channels x 4 x 4 outputs on the 32 columns, their 2 x 6 x 6 window on the rows (72 in
-    three folds), the band diagonal in the channels: each output reads only its own
-    channel's window. The band of a block of 2 channels is 2 * 6 * 6 * 2 * 4 * 4 = 2,304
-    int8 weights, moved once: 36,864 bytes for 32 channels, where the layer's own weights
-    are 288. It beat one channel per block (4 x 8 outputs, 6 x 10 windows): two channels
-    per weight load halve the passes, each of which pays the array's fill and drain."""
+    """4 x 8 outputs on the 32 columns, their 6 x 10 window on the rows (60 in two folds).
+    The band of one channel is 6 * 10 * 4 * 8 = 1,920 int8 weights, moved once: 61,440
+    bytes for 32 channels, where the layer's own weights are 288. Its passes (one per
+    channel) run back to back in the array's loop nest, so per channel the 8 x 4 = 32 blocks
+    cost 2 folds x 33 = 66 cycles, where 2 channels x 4 x 4 (a 2 x 6 x 6 window: 72 rows in
+    three folds, 8 x 8 = 64 blocks) cost 3 x 65 / 2 = 97.5."""
     (layer,) = _depthwise(size=32).layers
     result = compile(layer, "genesys")
     step = result.passes[0]
-    assert step == BlockWindows(0, (("g", 2), ("oh", 4), ("ow", 4)))
+    assert step == BlockWindows(0, (("oh", 4), ("ow", 8)))
     assert result.capabilities == ("pe_array.mac",)
     spatial = result.mapping.spatial[0]
-    assert set(spatial.loops_on("cols")) == {"g_pos", "oh_pos", "ow_pos"}
-    assert spatial.loops_on("rows") == ("g_win", "kh_win", "kw_win")
-    assert result.codelet.operand("w_band").shape == (16, 2, 6, 6, 2, 4, 4)
+    assert set(spatial.loops_on("cols")) == {"oh_pos", "ow_pos"}
+    assert spatial.loops_on("rows") == ("kh_win", "kw_win")
+    assert result.codelet.operand("w_band").shape == (32, 6, 10, 4, 8)
     assert result.log[0].name == "block"
     assert "the weights as a band" in result.decisions[0].words
     assert "no stage blocked" in result.decisions[0].text()  # what it beat: as written
     sim = Simulator(result.program, result.arch).run()
     moved = {str(e): n for e, n in sim.bytes_moved().items()}
-    assert moved["DRAM->WBUF"] == 16 * 2304
+    assert moved["DRAM->WBUF"] == 32 * 1920
     assert result.source.operand("w").nbytes == 32 * 9 * 4  # float32 in the model
     assert abs(result.estimate.cycles / sim.total_cycles - 1) < 0.03
 
 
+def test_where_every_pass_pays_the_skew_channels_share_a_block() -> None:
+    """The same conv on genesys with the skew paid per pass (``overhead_per: pass``): then 2
+    channels x 4 x 4 outputs (72 window rows in three folds, the band diagonal in the
+    channels: each output reads only its own channel's window) beat one channel per block,
+    as two channels per weight load halve the passes: the array takes (3 x 65 + 62) / 2 =
+    128.5 cycles per channel against 2 x 33 + 62 = 128 for 4 x 8, and the band is smaller:
+    2 * 6 * 6 * 2 * 4 * 4 = 2,304 int8 weights per 2 channels, 36,864 bytes for 32 channels
+    (61,440 for 4 x 8) on the one AXI port."""
+    (layer,) = _depthwise(size=32).layers
+    result = compile(layer, GENESYS_PER_PASS)
+    assert result.passes[0] == BlockWindows(0, (("g", 2), ("oh", 4), ("ow", 4)))
+    spatial = result.mapping.spatial[0]
+    assert set(spatial.loops_on("cols")) == {"g_pos", "oh_pos", "ow_pos"}
+    assert spatial.loops_on("rows") == ("g_win", "kh_win", "kw_win")
+    assert result.codelet.operand("w_band").shape == (16, 2, 6, 6, 2, 4, 4)
+    sim = Simulator(result.program, result.arch).run()
+    moved = {str(e): n for e, n in sim.bytes_moved().items()}
+    assert moved["DRAM->WBUF"] == 16 * 2304
+    assert abs(result.estimate.cycles / sim.total_cycles - 1) < 0.03
+
+
 def test_a_fused_relu6_follows_the_blocks() -> None:
-    """The clip's loops are split like the conv's (g -> 2 * g_blk + g_pos, oh -> 4 * oh_blk
-    + oh_pos), so the group
-    stays fused: the SIMD unit clips each block's accumulators from the OBUF, and nothing
-    goes back to DRAM in between."""
+    """The clip's loops are split like the conv's (oh -> 4 * oh_blk + oh_pos, ow -> 8 *
+    ow_blk + ow_pos), so the group stays fused: the SIMD unit clips each block's
+    accumulators from the OBUF, and nothing goes back to DRAM in between."""
     result = compile_model(_depthwise(size=32, relu6=True), "genesys")
     (unit,) = result.layers
     assert unit.name == "dw+relu6"
     assert isinstance(unit.result.passes[0], BlockWindows)
     assert len(unit.result.mapping.groups) == 1
     clip = unit.result.codelet.stages[1]
-    assert clip.loops == ("n", "g_blk", "g_pos", "oh_blk", "oh_pos", "ow_blk", "ow_pos")
+    assert clip.loops == ("n", "g", "oh_blk", "oh_pos", "ow_blk", "ow_pos")
     rows = simulate_model(result, check=True)
     assert [r.check for r in rows] == ["pass"], [r.message for r in rows]
 

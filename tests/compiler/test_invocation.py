@@ -30,3 +30,28 @@ def test_a_batch_times_each_block_as_it_would_alone() -> None:
     # no partial fold in the batch (multiples of 4 lanes): the same numbers
     whole = invocation_cycles(b.node, b.capability, spatial, {"d0": d0[:3], "d1": d1[:3]})
     np.testing.assert_array_equal(whole, alone[:3])
+
+
+def test_passes_pay_the_overhead_each_or_once_per_invocation() -> None:
+    """The docs' example on a 16 x 16 GeneSys-style array (``stream + 1`` per fold, a
+    ``rows + cols - 2`` = 30 cycle skew): 72 rows of reduction in 5 folds (4 of 16, one of
+    8), 16 columns, 49 streamed, and a repeat loop of 3 (three weight blocks): 5 x 50 = 250
+    per pass. Paid per pass: 3 x (250 + 30) = 840; with ``overhead_per: invocation`` the
+    passes run back to back: 3 x 250 + 30 = 780."""
+    from dataclasses import replace
+
+    from covenant_lab.acg.capabilities import OverheadPer
+    from covenant_lab.compiler.mapping import Spatial
+
+    acg = load_arch("genesys", params={"rows": 16, "cols": 16})
+    node = acg.compute("pe_array")
+    cap = node.capabilities[0]
+    assert cap.overhead_per is OverheadPer.INVOCATION  # the shipped file (its header: SA_LOOP)
+    spatial = Spatial((("rows", ("c",)), ("cols", ("k",))), ("p",), ("g",))
+    sizes = {"c": 72, "k": 16, "p": 49, "g": 3}
+    assert invocation_cycles(node, cap, spatial, sizes) == 780
+    per_pass = replace(cap, overhead_per=OverheadPer.PASS)
+    assert invocation_cycles(node, per_pass, spatial, sizes) == 840
+    # one pass: the same either way
+    assert invocation_cycles(node, per_pass, spatial, {**sizes, "g": 1}) == 280
+    assert invocation_cycles(node, cap, spatial, {**sizes, "g": 1}) == 280
