@@ -23,11 +23,13 @@ able units apart from the others)::
 so the structural bound is never below the strict one, and the gap between them is the part of
 the strict bound no mapping on these units can reach. A window-only stage (a depthwise conv)
 counts also in every block of outputs the search may map (``compiler/passes/block.py``), each
-with its band's zeros. Example: mobilenetv2's depthwise 3x3 on GeneSys 16x16: as written the
-array's fill is 9/16 (rows) x 1/16 (columns), 9 MACs per cycle; in blocks of 4 x 4 outputs
-(16 columns) from 6 x 6 windows (36 rows in 3 folds of 16: fill 0.75) it does 16 x 9 / 3 = 48
-useful MACs per cycle, better than the 16-lane SIMD: 4,064,256 / 48 = 84,672 cycles against
-35,310 strict.
+with its band's zeros and its band's bytes: such a form's memory bound is its own (the band
+in place of the layer's weights), and the bound takes, over every stage's unit and form, the
+least larger of the busiest unit and the memory bound. Example: mobilenetv2's depthwise
+3x3 on GeneSys 16x16: as written the array's fill is 9/16 (rows) x 1/16 (columns), 9 MACs
+per cycle; in blocks of 4 x 4 outputs (16 columns) from 6 x 6 windows (36 rows in 3 folds of
+16: fill 0.75) it does 16 x 9 / 3 = 48 useful MACs per cycle, better than the 16-lane SIMD:
+4,064,256 / 48 = 84,672 cycles against 35,310 strict.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from covenant_lab.analysis.bounds import Bound, able_units, ideal_bound
 from covenant_lab.codelets.toeplitz import blocked
@@ -86,70 +88,132 @@ def spatial_fill(codelet: Codelet, stage: Stage, cap: Capability) -> dict[str, f
 
 
 def structural_bound(codelet: Codelet, acg: ACG) -> StructuralBound:
-    """The strict bound with every unit's peak scaled by its best spatial fill."""
+    """The strict bound with every unit's peak scaled by its best spatial fill, and the
+    memory bound counting the bytes a blocked form's band adds."""
     strict = ideal_bound(codelet, acg)
-    per_stage: list[dict[str, float]] = []  # per stage: unit -> its cycles there at best
-    reasons: list[str] = []
-    for k, stage in enumerate(codelet.stages):
-        rated = []  # (useful operations per cycle, peak, node, fill, how)
-        cycles: dict[str, float] = {}
+    per_stage: list[dict[str, list[Option]]] = []  # per stage: unit -> its options there
+    peaks: list[dict[str, float]] = []
+    for k in range(len(codelet.stages)):
+        options: dict[str, list[Option]] = {}
+        peak: dict[str, float] = {}
         for node, cap in able_units(acg, codelet, k):
-            peak = acg.node_peak(node, cap)
-            best = min(((form.iterations(form.stages[k]) / rate if rate > 0 else math.inf,
-                         fill, how) for form, how in _forms(codelet, k, cap)
-                        for fill in [spatial_fill(form, form.stages[k], cap)]
-                        for rate in [peak * math.prod(fill.values())]),
-                       key=lambda x: x[0])
-            useful = codelet.iterations(stage) / best[0] if best[0] > 0 else 0.0
-            rated.append((useful, peak, node, best[1], best[2]))
-            cycles[node.name] = min(cycles.get(node.name, math.inf), best[0])
-        per_stage.append(cycles)
-        if max(r[0] for r in rated) < max(r[1] for r in rated):
-            reasons.append(f"stage {k}: " + "; ".join(
-                f"{n.name} fills " + ", ".join(f"{d} {f:.0%}" for d, f in fill.items())
-                + how + f" ({r:.4g} of {p:.4g} per cycle)"
-                for r, p, n, fill, how in sorted(rated, key=lambda r: -r[1])))
-    shared, busiest = _assigned(per_stage)
-    if len(shared) > 1 and busiest > max(min(c.values()) for c in per_stage) * (1 + NOTICEABLE):
-        reasons.append(f"stages {', '.join(map(str, shared))} take turns on one unit: "
-                       f"{busiest:,.0f} cycles together")
+            peak[node.name] = max(peak.get(node.name, 0.0), acg.node_peak(node, cap))
+            options.setdefault(node.name, []).extend(
+                Option(form.iterations(form.stages[k]) / rate if rate > 0 else math.inf,
+                       memory, fill, how)
+                for form, how, memory in _forms(codelet, k, cap, acg)
+                for fill in [spatial_fill(form, form.stages[k], cap)]
+                for rate in [acg.node_peak(node, cap) * math.prod(fill.values())])
+        per_stage.append({n: _front(o) for n, o in options.items()})
+        peaks.append(peak)
+    chosen = _assigned(per_stage, strict.memory_cycles)
+    load: dict[str, float] = {}
+    for node, option in chosen:
+        load[node] = load.get(node, 0.0) + option.cycles
+    busiest = max(load.values(), default=0.0)
+    memory = max([strict.memory_cycles, *(o.memory for _, o in chosen)])
     compute = max(strict.compute_cycles, busiest)
-    if compute <= strict.compute_cycles:
+    if compute <= strict.compute_cycles and memory <= strict.memory_cycles:
         return StructuralBound(strict, ())
-    bound = Bound(compute, strict.memory_cycles, max(compute, strict.memory_cycles),
+    bound = Bound(compute, memory, max(compute, memory),
                   strict.compulsory_bytes, strict.read_bytes, strict.write_bytes)
     shown = bound.cycles > strict.cycles * (1 + NOTICEABLE)
-    return StructuralBound(bound, tuple(reasons) if shown else ())
+    reasons = _reasons(codelet, per_stage, peaks, chosen, strict) if shown else ()
+    return StructuralBound(bound, reasons)
 
 
-def _forms(codelet: Codelet, k: int, cap: Capability) -> list[tuple[Codelet, str]]:
-    """(codelet, how) pairs: the codelet as written and, for a window-only stage, with every
-    block of outputs that fits one of ``cap``'s dimensions (``compiler/passes/block.py``; the
-    search may map either). Useful work per cycle counts the layer's operations, not the
-    band's zeros."""
-    out = [(codelet, "")]
+class Option(NamedTuple):
+    """A stage on a unit in one form: its cycles at the best fill, the memory bound of the
+    form (a band moves more bytes than the layer's weights), the fill and the form in words."""
+
+    cycles: float
+    memory: float
+    fill: dict[str, float]
+    how: str
+
+
+def _front(options: list[Option]) -> list[Option]:
+    """The options no other beats in both cycles and memory (fewest cycles first)."""
+    out: list[Option] = []
+    for o in sorted(options, key=lambda o: (o.cycles, o.memory)):
+        if not out or o.memory < out[-1].memory:
+            out.append(o)
+    return out
+
+
+def _reasons(codelet: Codelet, per_stage: list[dict[str, list[Option]]],
+             peaks: list[dict[str, float]], chosen: list[tuple[str, Option]], strict: Bound
+             ) -> tuple[str, ...]:
+    """Per stage some unit cannot fill, each unit's fill in the form the bound takes there
+    (the chosen one on its unit, else its fastest); stages taking turns on one unit; a band's
+    bytes."""
+    out = []
+    for k, stage in enumerate(codelet.stages):
+        node_k, option_k = chosen[k]
+        rated = []
+        for node, options in per_stage[k].items():
+            o = option_k if node == node_k else options[0]
+            useful = codelet.iterations(stage) / o.cycles if o.cycles > 0 else 0.0
+            rated.append((useful, peaks[k][node], node, o))
+        if max(r[0] for r in rated) < max(r[1] for r in rated):
+            out.append(f"stage {k}: " + "; ".join(
+                f"{n} fills " + ", ".join(f"{d} {f:.0%}" for d, f in o.fill.items())
+                + o.how + f" ({r:.4g} of {p:.4g} per cycle)"
+                for r, p, n, o in sorted(rated, key=lambda r: -r[1])))
+    load: dict[str, list[int]] = {}
+    for k, (node, _) in enumerate(chosen):
+        load.setdefault(node, []).append(k)
+    alone = max(min(o.cycles for opts in c.values() for o in opts) for c in per_stage)
+    node, stages = max(load.items(), key=lambda kv: sum(chosen[k][1].cycles for k in kv[1]))
+    together = sum(chosen[k][1].cycles for k in stages)
+    if len(stages) > 1 and together > alone * (1 + NOTICEABLE):
+        out.append(f"stages {', '.join(map(str, stages))} take turns on one unit: "
+                   f"{together:,.0f} cycles together")
+    memory = max(o.memory for _, o in chosen)
+    if memory > strict.memory_cycles * (1 + NOTICEABLE):
+        how = next(o.how for _, o in chosen if o.memory == memory).strip()
+        out.append(f"memory: {memory:,.0f} cycles with the weights as the band of "
+                   f"{how.removeprefix('in ')} ({strict.memory_cycles:,.0f} with the layer's "
+                   f"own)")
+    return tuple(out)
+
+
+def _forms(codelet: Codelet, k: int, cap: Capability, acg: ACG
+           ) -> list[tuple[Codelet, str, float]]:
+    """(codelet, how, memory bound) triples: the codelet as written and, for a window-only
+    stage, with every block of outputs that fits one of ``cap``'s dimensions
+    (``compiler/passes/block.py``; the search may map either), whose band of weights moves
+    more bytes than the layer's own. Useful work per cycle counts the layer's operations,
+    not the band's zeros."""
+    out = [(codelet, "", ideal_bound(codelet, acg).memory_cycles)]
     for width in sorted({s.size for s in cap.spatial if not s.fold and s.size > 1}):
         for shape in block_shapes(codelet, k, width):
             sizes = " x ".join(str(d) for _, d in shape)
-            out.append((blocked(codelet, k, shape), f" in blocks of {sizes} outputs"))
+            form = blocked(codelet, k, shape)
+            out.append((form, f" in blocks of {sizes} outputs",
+                        ideal_bound(form, acg).memory_cycles))
     return out
 
 
 MAX_ASSIGNMENTS = 4096  # stage-to-unit assignments tried; beyond, stages count apart
 
 
-def _assigned(per_stage: list[dict[str, float]]) -> tuple[tuple[int, ...], float]:
-    """The least, over every assignment of each stage to one of its units, of the busiest
-    unit's cycles (stages on one unit run one after another), with the stages sharing that
-    unit in the best assignment. Too many assignments: each stage at its best unit alone."""
-    if math.prod(len(c) for c in per_stage) > MAX_ASSIGNMENTS:
-        return (), max((min(c.values()) for c in per_stage), default=0.0)
-    best: tuple[tuple[int, ...], float] = ((), math.inf)
-    for combo in itertools.product(*(sorted(c.items()) for c in per_stage)):
+def _assigned(per_stage: list[dict[str, list[Option]]], floor: float
+              ) -> list[tuple[str, Option]]:
+    """The assignment of each stage to one of its units and forms with the least larger of
+    the busiest unit's cycles (stages on one unit run one after another) and the memory
+    bound (at least ``floor``; a blocked form's band raises it). Too many assignments: each
+    stage at its fastest option alone."""
+    choices = [[(n, o) for n, opts in sorted(c.items()) for o in opts] for c in per_stage]
+    if math.prod(len(c) for c in choices) > MAX_ASSIGNMENTS:
+        return [min(c, key=lambda no: no[1].cycles) for c in choices]
+    best: list[tuple[str, Option]] = []
+    best_cost = math.inf
+    for combo in itertools.product(*choices):
         load: dict[str, float] = {}
-        for node, cycles in combo:
-            load[node] = load.get(node, 0.0) + cycles
-        node = max(load, key=lambda n: load[n])
-        if load[node] < best[1]:
-            best = (tuple(k for k, (n, _) in enumerate(combo) if n == node), load[node])
-    return best if per_stage else ((), 0.0)
+        for node, option in combo:
+            load[node] = load.get(node, 0.0) + option.cycles
+        cost = max(max(load.values()), floor, *(o.memory for _, o in combo))
+        if cost < best_cost:
+            best, best_cost = list(combo), cost
+    return best

@@ -38,14 +38,27 @@ def test_depthwise_conv_is_bounded_by_blocks_on_genesys_array() -> None:
     # without x (channels index all three): one column of 32, 9 MACs per cycle
     array = genesys.compute("pe_array").capabilities[0]
     assert spatial_fill(dw, dw.stages[0], array) == {"rows": 9 / 32, "cols": 1 / 32}
-    # blocked 4 x 8 (compiler/passes/block.py): 32 outputs on the columns, their 6 x 10
-    # window on the rows in 2 folds (60 of 64); each output costs 60 MACs with the band's
-    # zeros: 32 * 112 * 112 * 60 / (1024 * 60/64) = 25,088 cycles, against 112,896 on the
-    # SIMD's 32 lanes and 3,528 strict
+    # blocked (compiler/passes/block.py), each output costs a window of MACs with the band's
+    # zeros, and the band moves over the one AXI port (64 B/cycle) with everything else. The
+    # layer moves 2,007,328 bytes, its weights 288 of them: 31,364.5 cycles. Blocks of
+    # - 4 x 8 outputs: 6 x 10 = 60 window rows in 2 folds (60 of 64), 32 columns:
+    #   32 * 112 * 112 * 60 / (1024 * 60/64) = 25,088 cycles; a band of 32 * 60 * 32 =
+    #   61,440 bytes: (2,007,328 - 288 + 61,440) / 64 = 32,320 cycles of memory;
+    # - 4 x 7 outputs: 6 x 9 = 54 rows in 2 folds (54 of 64), 28 of 32 columns:
+    #   32 * 112 * 112 * 54 / (1024 * 54/64 * 28/32) = 28,672 cycles; a band of
+    #   32 * 54 * 28 = 48,384 bytes: (2,007,040 + 48,384) / 64 = 32,116 cycles of memory.
+    # The bound takes the smaller of the two maxima, 32,116 (the SIMD's 32 lanes take
+    # 112,896 cycles; strict compute is 3,528)
     s = structural_bound(dw, genesys)
-    assert s.bound.compute_cycles == 32 * 112 * 112 * 60 / (1024 * 60 / 64) == 25088
     assert ideal_bound(dw, genesys).compute_cycles == 32 * 112 * 112 * 9 / 1024
-    assert s.reasons == ()  # the memory bound (31,365 cycles) is the larger: nothing to show
+    assert ideal_bound(dw, genesys).memory_cycles == 2_007_328 / 64
+    assert s.bound.compute_cycles == 32 * 112 * 112 * 54 / (1024 * 54 / 64 * 28 / 32) == 28672
+    assert s.bound.memory_cycles == (2_007_328 - 288 + 48_384) / 64 == 32116
+    assert s.reasons == (
+        "stage 0: pe_array fills rows 84%, cols 88% in blocks of 4 x 7 outputs (126 of 1024 "
+        "per cycle); simd fills lanes 100% (32 of 32 per cycle)",
+        "memory: 32,116 cycles with the weights as the band of blocks of 4 x 7 outputs "
+        "(31,364 with the layer's own)")
 
 
 def test_a_blocked_depthwise_conv_names_its_blocks_on_genesys16(genesys16: ACG) -> None:
