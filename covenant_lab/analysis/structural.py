@@ -108,8 +108,8 @@ def structural_bound(codelet: Codelet, acg: ACG) -> StructuralBound:
         peaks.append(peak)
     chosen = _assigned(per_stage, strict.memory_cycles)
     load: dict[str, float] = {}
-    for node, option in chosen:
-        load[node] = load.get(node, 0.0) + option.cycles
+    for name, option in chosen:
+        load[name] = load.get(name, 0.0) + option.cycles
     busiest = max(load.values(), default=0.0)
     memory = max([strict.memory_cycles, *(o.memory for _, o in chosen)])
     compute = max(strict.compute_cycles, busiest)
