@@ -146,7 +146,7 @@ def _reasons(codelet: Codelet, per_stage: list[dict[str, list[Option]]],
              ) -> tuple[str, ...]:
     """Per stage some unit cannot fill, each unit's fill in the form the bound takes there
     (the chosen one on its unit, else its fastest); stages taking turns on one unit; a band's
-    bytes."""
+    bytes, where they bound the layer."""
     out = []
     for k, stage in enumerate(codelet.stages):
         node_k, option_k = chosen[k]
@@ -170,7 +170,7 @@ def _reasons(codelet: Codelet, per_stage: list[dict[str, list[Option]]],
         out.append(f"stages {', '.join(map(str, stages))} take turns on one unit: "
                    f"{together:,.0f} cycles together")
     memory = max(o.memory for _, o in chosen)
-    if memory > strict.memory_cycles * (1 + NOTICEABLE):
+    if memory > strict.memory_cycles * (1 + NOTICEABLE) and memory >= together:
         how = next(o.how for _, o in chosen if o.memory == memory).strip()
         out.append(f"memory: {memory:,.0f} cycles with the weights as the band of "
                    f"{how.removeprefix('in ')} ({strict.memory_cycles:,.0f} with the layer's "
