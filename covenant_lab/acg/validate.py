@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 import networkx as nx
 
-from covenant_lab.acg.capabilities import Capability
+from covenant_lab.acg.capabilities import Capability, OverheadPer
 from covenant_lab.acg.expr import Func
 from covenant_lab.acg.homes import REQUIRED, TensorHome
 from covenant_lab.acg.nodes import Access, CommNode, ComputeNode, Edge, EdgeId, Node, StorageNode
@@ -327,6 +327,13 @@ def _check_capability(  # noqa: C901 - a flat list of independent checks
                 f"role '{role}' is not an operand of this capability",
                 hint=f"operand roles: {', '.join(cap.roles)}",
             )
+    if cap.overhead_cycles is None and cap.overhead_per is not OverheadPer.PASS:
+        problems.add(
+            f"{where}.overhead_per",
+            f"'{cap.overhead_per.value}' with no overhead_cycles: there is nothing to pay once "
+            "per invocation",
+            hint="add overhead_cycles (the pipeline fill and drain), or remove overhead_per",
+        )
     if cap.overhead_cycles is not None:
         for name in sorted(cap.overhead_cycles.names - {"stream"}):
             problems.add(
