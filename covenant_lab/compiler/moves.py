@@ -63,4 +63,4 @@ class Move:
         latency = np.where(times > 0, self.latency, 0)  # no move: no wait
         return Step(self.resource, one, rest, latency, self.reads, self.writes,
                     lag=1 if self.store else 0, load=not self.store,
-                    each_tile=times >= invocations)
+                    every=np.where(times > 0, invocations / np.maximum(times, 1), np.inf))

@@ -27,7 +27,7 @@ numpy arrays (the search's candidates).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -50,10 +50,78 @@ class Step:
     writes: Slot | None
     lag: int = 0  # 1: acts on the previous tile's data (the store of the tile just left)
     load: bool = False  # a tile's load (or reload) into ``writes``
-    each_tile: Any = True  # a load: where its tile changes every tile (else it stays longer)
+    every: Any = 1  # a move: innermost tiles from one of its moves to the next (1: each)
+    also: tuple[Slot, ...] = ()  # further slots it writes (the tiles between bursts: one step)
+
+    @property
+    def each_tile(self) -> Any:
+        """Where its tile changes every innermost tile (else it stays longer)."""
+        return np.asarray(self.every) <= 1
 
 
 def compute_span(steps: list[Step], copies: Mapping[Slot, int], invocations: Any) -> Any:
+    """Cycles from the first step's start until the last tile's stores have landed, for
+    ``invocations`` innermost tiles (``_span``), where a move of a slot with one copy whose
+    tile stays for several tiles (a burst) happens in full, at its own rate
+    (``_span_with_bursts``)."""
+    burst = [_burst(s, copies) for s in steps]
+    if all(b is False for b in burst):
+        return _span(steps, copies, invocations)
+    return _span_with_bursts(steps, burst, copies, invocations)
+
+
+def _burst(s: Step, copies: Mapping[Slot, int]) -> Any:
+    """Where ``s`` moves the tile of a slot with one copy that stays for several innermost
+    tiles: nothing else uses that slot while it moves, so it cannot be spread over them."""
+    if not (s.load or s.lag):
+        return False
+    slot = s.writes if s.load else s.reads[0]
+    if slot is None or copies.get(slot, 2) != 1:
+        return False
+    return _exists(_real(s.first), np.asarray(s.every) > 1)
+
+
+def _span_with_bursts(steps: list[Step], burst: list[Any], copies: Mapping[Slot, int],
+                      invocations: Any) -> Any:
+    """The span where some moves are bursts: the innermost tiles between two bursts of the
+    most frequent kind are played as one step (their own span, ``_span`` without the bursts),
+    and that step and the bursts, each moving its tile in full (a less frequent burst its
+    share of the tiles between), are played as the schedule of those longer tiles."""
+    n = np.asarray(invocations, dtype=float)
+    rate = np.full(n.shape, np.inf)
+    for s, b in zip(steps, burst, strict=True):
+        if b is not False:
+            rate = np.where(b, np.minimum(rate, s.every), rate)
+    has = rate < np.inf
+    inner = np.where(has, np.maximum(np.rint(np.where(has, rate, 1)), 1), 1)  # tiles each
+    outer = np.maximum(np.rint(n / inner), 1)  # the longer tiles
+    rest = [replace(s, first=np.where(b, 0, s.first), cycles=np.where(b, 0, s.cycles))
+            if b is not False else s for s, b in zip(steps, burst, strict=True)]
+    between = _span(rest, copies, inner)
+    moves = [k for k, b in enumerate(burst) if b is not False]
+    loaded = tuple(dict.fromkeys(w for k in moves if steps[k].load
+                                 and (w := steps[k].writes) is not None))
+    made = {w for k in moves if (w := steps[k].writes) is not None}
+    stored = tuple(dict.fromkeys(r for k in moves if steps[k].lag
+                                 for r in steps[k].reads if r not in made))
+    longer = []
+    for k in moves:
+        s, b = steps[k], burst[k]
+        share = np.where(outer > 1, s.cycles * (n - 1) / np.maximum(outer - 1, 1), 0)
+        longer.append(replace(s, first=np.where(b, s.first, 0), cycles=np.where(b, share, 0),
+                              every=1))
+    longer.append(Step(BETWEEN, between, between, 0, loaded, stored[0] if stored else None,
+                       also=stored[1:]))
+    span = _span(longer, copies, outer)
+    if np.all(has):
+        return span
+    return np.where(has, span, _span(steps, copies, invocations))
+
+
+BETWEEN = "(tiles between bursts)"  # the resource of that step: no unit or edge is named so
+
+
+def _span(steps: list[Step], copies: Mapping[Slot, int], invocations: Any) -> Any:
     """Cycles from the first step's start until the last tile's stores have landed, for
     ``invocations`` innermost tiles. ``copies``: how many copies each slot rotates through
     (a slot not listed has a fresh copy every tile).
@@ -114,8 +182,8 @@ class _Play:
         start = self.free.get(s.resource, 0)
         for name in s.reads:
             start = np.maximum(start, ready.get(self.slot(name, t), 0))
-        own = self.slot(s.writes, t) if s.writes is not None else None
-        if own is not None:  # after the copy's last write and the reads since
+        owns = [self.slot(w, t) for w in (s.writes, *s.also) if w is not None]
+        for own in owns:  # after the copy's last write and the reads since
             free_at = np.maximum(ready.get(own, 0), read_end.get(own, 0))
             if ahead > 0 and s.load:  # a tile that stays for several tiles was last
                 free_at = np.where(s.each_tile, free_at, 0)  # read long before
@@ -126,7 +194,7 @@ class _Play:
             key = self.slot(name, t)
             old = read_end.get(key, 0)
             read_end[key] = _keep(mask, np.maximum(old, end), old)
-        if own is not None:
+        for own in owns:
             ready[own] = _keep(mask, end + s.latency, ready.get(own, 0))
             read_end[own] = _keep(mask, 0, read_end.get(own, 0))
         done = end + s.latency if s.lag else end  # a store is done once it has landed
