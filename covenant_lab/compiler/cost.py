@@ -380,7 +380,7 @@ class GroupModel:
             one = np.where(times > 0, nbytes / rate + latency, 0)
             for here, there in pieces:  # a split operand moves part by part (parts.py)
                 up = () if level == p.first_level else (there,)
-                move = Move(edge.via or key_e, times, nbytes / rate, busy, latency, store,
+                move = Move(edge.via or key_e, times, count, nbytes / rate, busy, latency, store,
                             (here,) if store else up, (up or (None,))[0] if store else here)
                 out.append(Charge(key_e, edge.via, move, moved, one))
         prep.charges[key] = out

@@ -95,14 +95,13 @@ class SchedulePlan:
 
         out = [pick(self.invocations)]
         for m in self.moves:
-            out += [pick(m.times), pick(m.each), pick(m.busy)]
+            out += [pick(m.times), pick(m.changes), pick(m.each), pick(m.busy)]
         return out + [pick(c) for c in self.stage_cycles]
 
     def steps(self, values: list[np.ndarray]) -> tuple[list[Step], dict[Slot, int], np.ndarray]:
         """``compute_span``'s arguments from ``values`` (joined over any number of plans)."""
         invocations, rest = values[0], values[1:]
-        steps = [m.step(rest[3 * k], rest[3 * k + 1], rest[3 * k + 2], invocations)
-                 for k, m in enumerate(self.moves)]
-        tail = rest[3 * len(self.moves):]
+        steps = [m.step(*rest[4 * k: 4 * k + 4], invocations) for k, m in enumerate(self.moves)]
+        tail = rest[4 * len(self.moves):]
         steps += [replace(st, first=c, cycles=c) for st, c in zip(self.stages, tail, strict=True)]
         return steps, self.copies, invocations

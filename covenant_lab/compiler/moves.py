@@ -45,6 +45,7 @@ class Move:
 
     resource: str  # the edge, or the communication node it goes through
     times: np.ndarray
+    changes: np.ndarray  # how often its tile's box changes (a reload: not on the first visit)
     each: np.ndarray  # cycles of one move (bytes / rate)
     busy: np.ndarray  # all of them
     latency: int
@@ -52,15 +53,15 @@ class Move:
     reads: tuple[Slot, ...]
     writes: Slot | None
 
-    def step(self, times: np.ndarray, each: np.ndarray, busy: np.ndarray,
+    def step(self, times: np.ndarray, changes: np.ndarray, each: np.ndarray, busy: np.ndarray,
              invocations: np.ndarray) -> Step:
         """The move as one step of every innermost tile (overlap.py), from its numbers for
         some candidates: the first tile pays one move, each later tile the average of the
-        others."""
+        others; ``every``: the innermost tiles its tile stays for."""
         one = np.where(times > 0, each, 0)
         rest = np.where(invocations > 1,
                         np.maximum(busy - one, 0) / np.maximum(invocations - 1, 1), 0)
         latency = np.where(times > 0, self.latency, 0)  # no move: no wait
         return Step(self.resource, one, rest, latency, self.reads, self.writes,
                     lag=1 if self.store else 0, load=not self.store,
-                    every=np.where(times > 0, invocations / np.maximum(times, 1), np.inf))
+                    every=invocations / np.maximum(changes, 1))

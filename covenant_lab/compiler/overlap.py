@@ -132,6 +132,7 @@ def _span(steps: list[Step], copies: Mapping[Slot, int], invocations: Any) -> An
     adds the period for every further tile. The last tile's stores come last, each moving
     its tile in full, a store into an outer level's slot before the store that reads it on
     (as lowering leaves the tile)."""
+    steps = _flushed_first(steps)
     first, body = _issue(steps, copies)
     n = np.minimum(np.asarray(invocations), STEADY)
     fewest, most = int(n.min()), int(n.max())
@@ -199,6 +200,23 @@ class _Play:
             read_end[own] = _keep(mask, 0, read_end.get(own, 0))
         done = end + s.latency if s.lag else end  # a store is done once it has landed
         self.last = np.maximum(self.last, _keep(mask, done, 0))
+
+
+def _flushed_first(steps: list[Step]) -> list[Step]:
+    """The steps with each store preceded by the store that brings it its data from a
+    deeper level (listed later: moves are listed level by level, outer first), as lowering
+    flushes a tile's deeper levels before storing it (``lower._evict``)."""
+    out = list(steps)
+    j = 0
+    while j < len(out):
+        reads = out[j].reads if out[j].lag else ()
+        k = next((k for k in range(j + 1, len(out)) if out[k].lag and out[k].writes in reads),
+                 None)
+        if k is None:
+            j += 1
+        else:
+            out.insert(j, out.pop(k))
+    return out
 
 
 def _drain(steps: list[Step]) -> list[int]:
