@@ -31,7 +31,7 @@ from covenant_lab.compiler.mapping import Binding, Group, Mapping, Placement, Sp
 from covenant_lab.compiler.moves import Charge, Move, TransferTotals
 from covenant_lab.compiler.overlap import Step
 from covenant_lab.compiler.parts import PartPlan, part_plan
-from covenant_lab.compiler.ragged import blocks, mean_sizes, total_cycles
+from covenant_lab.compiler.ragged import blocks, mean_sizes, moved_elements, total_cycles
 from covenant_lab.compiler.sites import counts_key, move_counts, operand_loops, read_before_written
 from covenant_lab.compiler.work_memo import WorkMemo, tilings_key
 
@@ -120,10 +120,17 @@ class GroupModel:
             out[lp] = tiles[:, k]
         return out
 
-    def elements(self, operand: str, sizes: dict[str, np.ndarray | int]) -> np.ndarray:
-        """Elements of the tile (``footprint.bounding_elements``), per candidate."""
+    def elements(self, operand: str, sizes: dict[str, np.ndarray | int],
+                 moved: bool = False) -> np.ndarray:
+        """Elements of the tile (``footprint.bounding_elements``), per candidate; ``moved``:
+        of the mean box its moves carry, for mean blocks ``sizes`` (``ragged.moved_elements``)."""
         shape = self.codelet.operand(operand).shape
-        return np.asarray(bounding_elements(self.axes[operand], shape, sizes), dtype=float)
+        if moved:
+            extents = {d.name: d.extent for d in self.codelet.dims}
+            out = moved_elements(self.axes[operand], shape, sizes, extents)
+        else:
+            out = bounding_elements(self.axes[operand], shape, sizes)
+        return np.asarray(out, dtype=float)
 
     def trips(self, tiles: Tiles) -> list[np.ndarray]:
         out, prev = [], self.extent[None, :]
@@ -147,7 +154,7 @@ class GroupModel:
         trips = self.trips(tiles)
         # moves carry the mean box (ragged last blocks are smaller): ragged.py
         elems = self._tile_elements([self.sizes(m) for m in mean_sizes(self.extent, trips)],
-                                    (key, "mean"))
+                                    (key, "mean"), moved=True)
         if fitting and not fits.all():
             kept = np.flatnonzero(fits)
             fits, n = fits[kept], len(kept)
@@ -222,10 +229,11 @@ class GroupModel:
         return prep.costs[key]
 
     def _tile_elements(
-        self, level_sizes: list[dict[str, np.ndarray | int]], key: Hashable
+        self, level_sizes: list[dict[str, np.ndarray | int]], key: Hashable, moved: bool = False
     ) -> dict[tuple[str, int], np.ndarray]:
         """Elements of each (operand, level) tile, for every level the operand has a tile at
-        (``key``: what the sizes are made from, for ``WorkMemo``)."""
+        (``key``: what the sizes are made from, for ``WorkMemo``; ``moved``: see
+        ``elements``)."""
         elems: dict[tuple[str, int], np.ndarray] = {}
         for level in range(1, self.g.levels + 1):
             for p in self.g.placements:
@@ -234,7 +242,7 @@ class GroupModel:
                     elems[(op, level)] = self.work.get(
                         ("elements", self.axes_key[op], self.codelet.operand(op).shape,
                          self.codelet.dims, self.loops, level, key),
-                        functools.partial(self.elements, op, sizes))
+                        functools.partial(self.elements, op, sizes, moved))
         return elems
 
     def _fits(self, level_sizes: list[dict[str, np.ndarray | int]], n: int, from_level: int,

@@ -6,7 +6,8 @@ the same way (one rule, here): per tiled loop, the innermost block sizes that oc
 often (:func:`blocks`); an invocation's cycles summed over every combination of the loops'
 sizes (:func:`total_cycles`); and the mean block per level (:func:`mean_sizes`), whose tile
 has the mean bytes of the boxes a move carries (a box's extent along an axis is affine in
-the blocks, so the mean box is the box of the mean blocks).
+the blocks, so the mean box is the box of the mean blocks, less the mean part of it outside
+the tensor: :func:`moved_elements`).
 
 Example: a loop of 7 tiled 4 at the only level has blocks ``[(4, 1), (3, 1)]``; a stream of
 ``stream + 2`` cycles per invocation then costs ``6 + 5 = 11``, not ``2 * 6 = 12``.
@@ -19,6 +20,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+
+from covenant_lab.compiler.footprint import Axes, bounding_elements
 
 Blocks = list[tuple[Any, Any]]  # (block size, how many blocks of it), arrays per candidate
 
@@ -71,3 +74,45 @@ def mean_sizes(extent: np.ndarray, trips: Sequence[np.ndarray]) -> list[np.ndarr
         blocks_so_far = blocks_so_far * t
         out.append(extent[None, :] / blocks_so_far)
     return out
+
+
+def moved_elements(axes: Axes | None, shape: tuple[int, ...], sizes: dict[str, Any],
+                   extents: dict[str, int]) -> Any:
+    """Elements of the mean box a tile's moves carry, for mean blocks ``sizes`` of loops of
+    ``extents``. Lowering clips every box to the tensor (a window's padding is never moved),
+    and only the blocks at either end of an axis reach outside it: per axis indexed by one
+    expression, the box of the mean blocks less what those blocks leave out, over all the
+    blocks. Example: rows ``oh + kh - 1`` of a 56-row map in blocks of 14 output rows (3
+    taps): 16 rows a box, the first and the last box one row fewer, 15.5 on average."""
+    if axes is None:
+        return 0
+    n: Any = 1
+    for exprs, dim in zip(axes, shape, strict=True):
+        if len(exprs) != 1:
+            n = n * bounding_elements([exprs], (dim,), sizes)
+            continue
+        ((const, terms),) = exprs
+        span: Any = 0
+        low: Any = const  # the lowest and highest index any block reaches
+        high: Any = const
+        count: Any = 1  # the blocks along the axis
+        step: Any = np.inf  # from one block to the next, along the loop moving it least
+        for v, c in terms:
+            size, extent = sizes.get(v, 1), extents.get(v, 1)
+            span = span + abs(c) * (size - 1)
+            low, high = low + min(c * (extent - 1), 0), high + max(c * (extent - 1), 0)
+            k = extent / np.asarray(size, dtype=float)
+            count = count * k
+            step = np.where(k > 1, np.minimum(step, abs(c) * np.asarray(size)), step)
+        outside = _reach(np.maximum(-low, 0), step, count) + _reach(
+            np.maximum(high - (dim - 1), 0), step, count)
+        n = n * np.minimum(span + 1 - outside / count, dim)
+    return n
+
+
+def _reach(beyond: Any, step: Any, count: Any) -> Any:
+    """Elements outside the tensor summed over the blocks at one end of an axis: the end
+    block reaches ``beyond`` past it, each next one ``step`` less, ``count`` blocks in all."""
+    step = np.where(np.isinf(step), beyond + 1, step)
+    m = np.minimum(np.ceil(beyond / step), np.maximum(count, 1))
+    return m * beyond - step * m * (m - 1) / 2
