@@ -132,7 +132,7 @@ def _span(steps: list[Step], copies: Mapping[Slot, int], invocations: Any) -> An
     adds the period for every further tile. The last tile's stores come last, each moving
     its tile in full, a store into an outer level's slot before the store that reads it on
     (as lowering leaves the tile)."""
-    steps = _flushed_first(steps)
+    steps = _flushed_first(steps, copies)
     first, body = _issue(steps, copies)
     n = np.minimum(np.asarray(invocations), STEADY)
     fewest, most = int(n.min()), int(n.max())
@@ -202,14 +202,17 @@ class _Play:
         self.last = np.maximum(self.last, _keep(mask, done, 0))
 
 
-def _flushed_first(steps: list[Step]) -> list[Step]:
-    """The steps with each store preceded by the store that brings it its data from a
-    deeper level (listed later: moves are listed level by level, outer first), as lowering
-    flushes a tile's deeper levels before storing it (``lower._evict``)."""
+def _flushed_first(steps: list[Step], copies: Mapping[Slot, int]) -> list[Step]:
+    """The steps with each store of a slot with one copy preceded by the store that brings
+    it its data from a deeper level (listed later: moves are listed level by level, outer
+    first), as lowering flushes a tile's deeper levels before storing it (``lower._evict``).
+    Such a store moves every tile it is played in (else it is a burst); a store of a slot
+    with more copies whose tile stays for several tiles is played as its share of each
+    (``Move.step``), and keeps the list's place."""
     out = list(steps)
     j = 0
     while j < len(out):
-        reads = out[j].reads if out[j].lag else ()
+        reads = [r for r in out[j].reads if copies.get(r) == 1] if out[j].lag else []
         k = next((k for k in range(j + 1, len(out)) if out[k].lag and out[k].writes in reads),
                  None)
         if k is None:
