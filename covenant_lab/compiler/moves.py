@@ -64,4 +64,5 @@ class Move:
         latency = np.where(times > 0, self.latency, 0)  # no move: no wait
         return Step(self.resource, one, rest, latency, self.reads, self.writes,
                     lag=1 if self.store else 0, load=not self.store,
-                    every=invocations / np.maximum(changes, 1))
+                    every=invocations / np.maximum(changes, 1),
+                    share=np.where(changes > 0, times / np.maximum(changes, 1), 1))

@@ -27,6 +27,7 @@ numpy arrays (the search's candidates).
 from __future__ import annotations
 
 from collections.abc import Mapping
+import functools
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -50,7 +51,9 @@ class Step:
     writes: Slot | None
     lag: int = 0  # 1: acts on the previous tile's data (the store of the tile just left)
     load: bool = False  # a tile's load (or reload) into ``writes``
-    every: Any = 1  # a move: innermost tiles from one of its moves to the next (1: each)
+    every: Any = 1  # a move: innermost tiles from one change of its tile to the next
+    share: Any = 1  # a move: of those changes, the part it moves on (a reload: revisits)
+    early: tuple[Any, ...] = ()  # per slot it reads: how long before its end it last does
     also: tuple[Slot, ...] = ()  # further slots it writes (the tiles between bursts: one step)
 
     @property
@@ -88,31 +91,49 @@ def _span_with_bursts(steps: list[Step], burst: list[Any], copies: Mapping[Slot,
     and that step and the bursts, each moving its tile in full (a less frequent burst its
     share of the tiles between), are played as the schedule of those longer tiles."""
     n = np.asarray(invocations, dtype=float)
-    rate = np.full(n.shape, np.inf)
+    rate = np.full(n.shape, np.inf)  # of the most frequent burst (moving more than once)
     for s, b in zip(steps, burst, strict=True):
         if b is not False:
-            rate = np.where(b, np.minimum(rate, s.every), rate)
+            rate = np.where(b & (np.asarray(s.every) < n), np.minimum(rate, s.every), rate)
     has = rate < np.inf
+    if not np.any(has):  # the bursts move once: the first tile's, played in full anyway
+        return _span(steps, copies, invocations)
     inner = np.where(has, np.maximum(np.rint(np.where(has, rate, 1)), 1), 1)  # tiles each
     outer = np.maximum(np.rint(n / inner), 1)  # the longer tiles
     rest = [replace(s, first=np.where(b, 0, s.first), cycles=np.where(b, 0, s.cycles))
             if b is not False else s for s, b in zip(steps, burst, strict=True)]
-    between = _span(rest, copies, inner)
+    between, play = _played(rest, copies, inner)
     moves = [k for k, b in enumerate(burst) if b is not False]
     loaded = tuple(dict.fromkeys(w for k in moves if steps[k].load
                                  and (w := steps[k].writes) is not None))
-    made = {w for k in moves if (w := steps[k].writes) is not None}
+    made = {w for k in moves if steps[k].lag and (w := steps[k].writes) is not None}
     stored = tuple(dict.fromkeys(r for k in moves if steps[k].lag
                                  for r in steps[k].reads if r not in made))
-    longer = []
-    for k in moves:
-        s, b = steps[k], burst[k]
-        share = np.where(outer > 1, s.cycles * (n - 1) / np.maximum(outer - 1, 1), 0)
-        longer.append(replace(s, first=np.where(b, s.first, 0), cycles=np.where(b, share, 0),
-                              every=1))
-    longer.append(Step(BETWEEN, between, between, 0, loaded, stored[0] if stored else None,
-                       also=stored[1:]))
-    span = _span(longer, copies, outer)
+    # the tiles between read a slot loaded in bursts until their last read of it (one copy)
+    early = tuple(np.maximum(play.last - play.read_end.get((r, 0), play.last), 0)
+                  for r in loaded)
+
+    def longer(revisits: bool) -> list[Step]:
+        """The bursts and the tiles between as steps of the longer tiles; a burst moving on
+        some changes of its tile only (a reload) moves on all of them, or on none."""
+        out = []
+        for k in moves:
+            s, b = steps[k], burst[k]
+            share = np.where(outer > 1, s.cycles * (n - 1) / np.maximum(outer - 1, 1), 0)
+            if np.any(np.asarray(s.share) < 1):
+                share = s.first if revisits else 0
+            out.append(replace(s, first=np.where(b, s.first, 0), cycles=np.where(b, share, 0),
+                               every=1))
+        out.append(Step(BETWEEN, between, between, 0, loaded, stored[0] if stored else None,
+                        also=stored[1:], early=early))
+        return out
+
+    part = [np.where(burst[k], steps[k].share, 0) for k in moves
+            if np.any(np.asarray(steps[k].share) < 1)]
+    span = _span(longer(True), copies, outer)
+    if part:  # the mean over the tiles that move such a burst and those that do not
+        share = functools.reduce(np.maximum, part)
+        span = share * span + (1 - share) * _span(longer(False), copies, outer)
     if np.all(has):
         return span
     return np.where(has, span, _span(steps, copies, invocations))
@@ -122,6 +143,13 @@ BETWEEN = "(tiles between bursts)"  # the resource of that step: no unit or edge
 
 
 def _span(steps: list[Step], copies: Mapping[Slot, int], invocations: Any) -> Any:
+    """Cycles from the first step's start until the last tile's stores have landed (see
+    ``_played``)."""
+    return _played(steps, copies, invocations)[0]
+
+
+def _played(steps: list[Step], copies: Mapping[Slot, int], invocations: Any
+            ) -> tuple[Any, _Play]:
     """Cycles from the first step's start until the last tile's stores have landed, for
     ``invocations`` innermost tiles. ``copies``: how many copies each slot rotates through
     (a slot not listed has a fresh copy every tile).
@@ -159,7 +187,7 @@ def _span(steps: list[Step], copies: Mapping[Slot, int], invocations: Any) -> An
             mask = _exists(real[k][0], n == final)
             if mask is not False:
                 play.step(steps[k], final - 1, steps[k].first, mask, 0)
-    return play.last + period * np.maximum(np.asarray(invocations) - STEADY, 0)
+    return play.last + period * np.maximum(np.asarray(invocations) - STEADY, 0), play
 
 
 class _Play:
@@ -191,10 +219,11 @@ class _Play:
             start = np.maximum(start, free_at)
         end = start + cycles
         self.free[s.resource] = _keep(mask, end, self.free.get(s.resource, 0))
-        for name in s.reads:
+        for i, name in enumerate(s.reads):
             key = self.slot(name, t)
             old = read_end.get(key, 0)
-            read_end[key] = _keep(mask, np.maximum(old, end), old)
+            done = end - s.early[i] if s.early else end
+            read_end[key] = _keep(mask, np.maximum(old, done), old)
         for own in owns:
             ready[own] = _keep(mask, end + s.latency, ready.get(own, 0))
             read_end[own] = _keep(mask, 0, read_end.get(own, 0))
