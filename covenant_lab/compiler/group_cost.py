@@ -101,7 +101,8 @@ class SchedulePlan:
     def steps(self, values: list[np.ndarray]) -> tuple[list[Step], dict[Slot, int], np.ndarray]:
         """``compute_span``'s arguments from ``values`` (joined over any number of plans)."""
         invocations, rest = values[0], values[1:]
-        steps = [m.step(*rest[4 * k: 4 * k + 4], invocations) for k, m in enumerate(self.moves)]
+        steps = [m.step(rest[4 * k], rest[4 * k + 1], rest[4 * k + 2], rest[4 * k + 3],
+                        invocations) for k, m in enumerate(self.moves)]
         tail = rest[4 * len(self.moves):]
         steps += [replace(st, first=c, cycles=c) for st, c in zip(self.stages, tail, strict=True)]
         return steps, self.copies, invocations

@@ -15,10 +15,20 @@ when
    a load running ahead into a tile that stays for several tiles waits for nobody).
 
 The first tile pays each transfer in full; later tiles pay its average share (transfers of
-a tile that stays for several innermost tiles are spread over them). A program of up to
-``STEADY`` tiles is played whole (its last tile issues nothing ahead); a longer one settles
-into a period, which may span two tiles (a chain through the two copies of a
-double-buffered operand), and adds it for every further tile. The last tile's stores are
+a tile that stays for several innermost tiles are spread over them). Such a tile held in one
+copy is not spread (a *burst*): its move waits for every read of the copy it overwrites and
+the tiles after it wait for the move, so the group is played at two rates: the innermost
+tiles between two bursts of the most frequent kind as one step (their own schedule without
+the bursts, reading a burst's tile until their last read of it), then that step and the
+bursts, each moving its tile in full (a less frequent one its share of each), as the
+schedule of those longer tiles; a reload moving on revisits only is played moving every
+time and never, weighted by how often it does. A tile's stores leave its deeper levels
+first where they hold one copy (lowering flushes a level before storing the one above it,
+``lower._evict``); a store of a tile in several copies keeps the list's place.
+
+A program of up to ``STEADY`` tiles is played whole (its last tile issues nothing ahead); a
+longer one settles into a period, which may span two tiles (a chain through the two copies
+of a double-buffered operand), and adds it for every further tile. The last tile's stores are
 played last, each in full: where a tile is split into parts (``parts.py``) they overlap
 its last stages, and a store slower than the stage before it queues. Times are ints or
 numpy arrays (the search's candidates).
@@ -26,8 +36,8 @@ numpy arrays (the search's candidates).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -119,10 +129,11 @@ def _span_with_bursts(steps: list[Step], burst: list[Any], copies: Mapping[Slot,
         out = []
         for k in moves:
             s, b = steps[k], burst[k]
-            share = np.where(outer > 1, s.cycles * (n - 1) / np.maximum(outer - 1, 1), 0)
+            first: Any = s.first
+            share: Any = np.where(outer > 1, s.cycles * (n - 1) / np.maximum(outer - 1, 1), 0)
             if np.any(np.asarray(s.share) < 1):
-                share = s.first if revisits else 0
-            out.append(replace(s, first=np.where(b, s.first, 0), cycles=np.where(b, share, 0),
+                first = share = s.first if revisits else 0
+            out.append(replace(s, first=np.where(b, first, 0), cycles=np.where(b, share, 0),
                                every=1))
         out.append(Step(BETWEEN, between, between, 0, loaded, stored[0] if stored else None,
                         also=stored[1:], early=early))

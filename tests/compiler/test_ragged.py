@@ -8,13 +8,14 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from covenant_lab.acg.load import loads_arch
 from covenant_lab.codelets.library.conv import conv2d
 from covenant_lab.codelets.library.gemm import matmul
 from covenant_lab.compiler.api import compile
 from covenant_lab.compiler.constraints import Constraints
-from covenant_lab.compiler.ragged import blocks, mean_sizes, total_cycles
+from covenant_lab.compiler.ragged import blocks, mean_sizes, moved_elements, total_cycles
 from covenant_lab.sim.simulator import Simulator
 
 # ragged pricing matters where an invocation has a fixed cost: HVX as it was before its vrmpy
@@ -53,6 +54,22 @@ def test_mean_sizes_are_the_mean_block_per_level() -> None:
     trips = [np.array([[2, 1]]), np.array([[2, 1]])]  # 7 in 4 (2 blocks), then 4 in 2
     got = mean_sizes(np.array([7, 32]), trips)
     assert got[0].tolist() == [[3.5, 32.0]] and got[1].tolist() == [[1.75, 32.0]]
+
+
+def test_a_moved_box_leaves_out_the_padding() -> None:
+    # rows oh + kh - 1 of a 56-row map (3 taps, padding 1): blocks of 14 output rows read
+    # 16 rows, but the first and the last box start or end in the padding, which is never
+    # moved: (15 + 16 + 16 + 15) / 4 = 15.5 rows on average; the whole map in one block, 56
+    rows = [{(-1, (("oh", 1), ("kh", 1)))}]
+    extents = {"oh": 56, "kh": 3}
+    got = moved_elements(rows, (56,), {"oh": np.array([14.0, 56.0, 1.0]), "kh": 3}, extents)
+    # one row a block: 56 boxes of 3 rows, the two at the ends 2: (54 x 3 + 2 x 2) / 56
+    assert got.tolist() == [15.5, 56.0, pytest.approx((54 * 3 + 2 * 2) / 56)]
+    # ResNet's stem, rows 2 oh + kh - 3 of 224 (7 taps, stride 2): one output row a block
+    # reads 7 rows; the first two blocks reach 3 and 1 rows above the map, the last 2 below
+    stem = [{(-3, (("oh", 2), ("kh", 1)))}]
+    got = moved_elements(stem, (224,), {"oh": 1.0, "kh": 7}, {"oh": 112, "kh": 7})
+    assert got == pytest.approx(7 - (3 + 1 + 2) / 112)
 
 
 def test_a_ragged_stream_costs_what_the_simulator_counts() -> None:
