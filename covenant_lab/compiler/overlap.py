@@ -108,7 +108,7 @@ def _span_with_bursts(steps: list[Step], burst: list[Any], copies: Mapping[Slot,
     has = rate < np.inf
     if not np.any(has):  # the bursts move once: the first tile's, played in full anyway
         return _span(steps, copies, invocations)
-    inner = np.where(has, np.maximum(np.rint(np.where(has, rate, 1)), 1), 1)  # tiles each
+    inner = np.maximum(np.rint(np.where(has, rate, 1)), 1)  # innermost tiles in each
     outer = np.maximum(np.rint(n / inner), 1)  # the longer tiles
     rest = [replace(s, first=np.where(b, 0, s.first), cycles=np.where(b, 0, s.cycles))
             if b is not False else s for s, b in zip(steps, burst, strict=True)]
