@@ -97,9 +97,11 @@ def _burst(s: Step, copies: Mapping[Slot, int]) -> Any:
 def _span_with_bursts(steps: list[Step], burst: list[Any], copies: Mapping[Slot, int],
                       invocations: Any) -> Any:
     """The span where some moves are bursts: the innermost tiles between two bursts of the
-    most frequent kind are played as one step (their own span, ``_span`` without the bursts),
-    and that step and the bursts, each moving its tile in full (a less frequent burst its
-    share of the tiles between), are played as the schedule of those longer tiles."""
+    most frequent kind are played as one step (their own span, ``_span`` without the bursts;
+    it reads a burst's slot until its last read of it), and that step and the bursts, each
+    moving its tile in full (a less frequent burst its share of the tiles between), are
+    played as the schedule of those longer tiles. A burst moving on some changes of its tile
+    only (a reload, on revisits) is played moving on all and on none, weighted."""
     n = np.asarray(invocations, dtype=float)
     rate = np.full(n.shape, np.inf)  # of the most frequent burst (moving more than once)
     for s, b in zip(steps, burst, strict=True):
