@@ -9,7 +9,7 @@ from typing import Any
 from covenant_lab.acg.graph import ACG
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.mapping import Group, Mapping
-from covenant_lab.compiler.work_memo import WorkMemo, group_key, shape_key
+from covenant_lab.compiler.work_memo import WorkMemo, group_key
 from covenant_lab.errors import ScheduleError
 
 # what search_group returns: tiles per level, loop orders per level, estimated score
@@ -19,8 +19,7 @@ Searched = tuple[tuple[tuple[int, ...], ...], tuple[tuple[str, ...], ...], float
 class GroupMemo:
     """``search`` (``group_search.search_group``) once per distinct group: its result, or
     the ScheduleError it raised, again for an equal group; likewise ``floor``
-    (``group_search.group_floor``: what no search of the group estimates less than), once
-    per group shape (``work_memo.shape_key``: the same but for its placements).
+    (``group_search.group_floor``: what no search of the group estimates less than).
 
     The search of a group reads only the group and the bindings and spatial maps of its
     stages, besides the codelet, the ACG, the constraints and the options, which must be
@@ -53,8 +52,7 @@ class GroupMemo:
         """``floor`` of the group (0 without one): what no ``get`` of it returns less than."""
         if self._floor is None:
             return 0.0
-        key, bindings = shape_key(m, g)  # a floor owes nothing to where the tiles sit
-        self._kept.append(bindings)
+        key = self._key(m, g)  # the inner levels' tiles it starts from owe to the placements
         if key not in self._floors:
             self._floors[key] = self._floor(m, g, acg, cons, work=self.work, **options)
         return self._floors[key]

@@ -11,6 +11,7 @@ structural options (``search.py``) to skip groups that cannot win.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -56,44 +57,99 @@ def search_group(
     the estimated cycles, energy (pJ) or their product (``objective.py``). ``work``: what the
     cost model computed for other groups of the same codelet (``work_memo.py``)."""
     model = _model(mapping, group, acg, work)
-    orders_all = _orders_to_try(model, mapping, cons, exhaustive=exhaustive)
-    beam: list[_Entry] = [(0.0, [], [])]
-    for level in range(group.levels, 0, -1):
-        new_beam: list[_Entry] = []
-        lists: list[list[int]] = []
-        for _, inner_tiles, inner_orders in beam:
-            lists, tilings = _tilings(mapping, group, cons, level, inner_tiles, exhaustive, work)
-            for start in range(0, tilings.shape[0], BATCH_LIMIT):  # bounded memory per batch
-                new_beam += _best_extensions(
-                    model, level, tilings[start : start + BATCH_LIMIT], inner_tiles, inner_orders,
-                    orders_all, objective,
-                )
-        if not new_beam:
-            raise ScheduleError(
-                "tile", _no_fit_message(mapping, group, lists if group.tile_loops else [], level)
-            )
-        new_beam.sort(key=lambda x: x[0])
-        beam = new_beam[:BEAM]
+    beam = _extend(model, mapping, group, cons, 1,
+                   _inner_beam(mapping, group, acg, cons, exhaustive, objective, work),
+                   exhaustive, objective, work)
     est, tiles_best, orders_best = beam[0]
     tiles_out = tuple(tuple(int(v) for v in t[0]) for t in tiles_best)
     return tiles_out, tuple(orders_best), est
 
 
+def _inner_beam(mapping: Mapping, group: Group, acg: ACG, cons: Constraints, exhaustive: bool,
+                objective: Objective, work: WorkMemo | None) -> list[_Entry]:
+    """The search's beam before its last step: the BEAM best tilings of the inner levels
+    (2 .. ``group.levels``, chosen from the innermost outwards; one empty entry for a group of
+    one level). Made once per group ``work`` sees: the floor and the search share it."""
+    def make() -> list[_Entry] | ScheduleError:
+        model = _model(mapping, group, acg, work)
+        beam: list[_Entry] = [(0.0, [], [])]
+        try:
+            for level in range(group.levels, 1, -1):
+                beam = _extend(model, mapping, group, cons, level, beam, exhaustive,
+                               objective, work)
+        except ScheduleError as exc:  # kept, so that the search raises it without redoing it
+            return exc
+        return beam
+
+    if work is None or group.levels == 1:
+        got = make()
+    else:
+        key, bindings = group_key(mapping, group)
+        got = work.get(("inner", key, exhaustive, objective), make, keep=bindings)
+    if isinstance(got, ScheduleError):
+        raise got
+    return got
+
+
+def _extend(model: GroupModel, mapping: Mapping, group: Group, cons: Constraints, level: int,
+            beam: list[_Entry], exhaustive: bool, objective: Objective,
+            work: WorkMemo | None) -> list[_Entry]:
+    """The BEAM best tilings of ``level`` over each entry of ``beam`` (its inner levels),
+    cheapest first (ScheduleError: none fits)."""
+    orders = _orders_to_try(model, mapping, cons, exhaustive=exhaustive)
+    new_beam: list[_Entry] = []
+    lists: list[list[int]] = []
+    for _, inner_tiles, inner_orders in beam:
+        lists, tilings = _tilings(mapping, group, cons, level, inner_tiles, exhaustive, work)
+        for start in range(0, tilings.shape[0], BATCH_LIMIT):  # bounded memory per batch
+            new_beam += _best_extensions(
+                model, level, tilings[start : start + BATCH_LIMIT], inner_tiles, inner_orders,
+                orders, objective,
+            )
+    if not new_beam:
+        raise ScheduleError(
+            "tile", _no_fit_message(mapping, group, lists if group.tile_loops else [], level)
+        )
+    new_beam.sort(key=lambda x: x[0])
+    return new_beam[:BEAM]
+
+
 def group_floor(mapping: Mapping, group: Group, acg: ACG, cons: Constraints, *,
                 exhaustive: bool = False, work: WorkMemo | None = None) -> float:
-    """No less than ``search_group``'s estimated cycles (with the issue overhead) can be
-    for this group: the least ``GroupModel.floor`` of the tilings it scores (0 for a group
-    of several levels, whose inner tilings it does not enumerate, or when a tiling's timing
-    is refused: the search says why)."""
-    if group.levels != 1:
-        return 0.0
+    """What ``search_group`` cannot estimate less than (cycles with the issue overhead): the
+    least ``GroupModel.floor`` of the tilings its last step scores, the outermost level's
+    candidates under each inner tiling of its beam (``_inner_beam``, the same one; a group
+    of one level has no inner levels). 0 when the inner levels or a tiling's timing are
+    refused (the search says why).
+
+    Never more than the search's estimate: the search returns the cost of one of these
+    tilings, and ``GroupModel.floor`` is no more than any tiling's cost (see there); the
+    tilings that do not fit, which the search does not cost, only lower the least. No
+    property of the timing expressions is assumed: every cycle count is the cost model's own.
+    """
     model = _model(mapping, group, acg, work)
     try:
-        _, tilings = _tilings(mapping, group, cons, 1, [], exhaustive, work)
-        return min(model.floor([tilings[start : start + BATCH_LIMIT]], INSTRUCTION_COST)
-                   for start in range(0, tilings.shape[0], BATCH_LIMIT))
+        beam = _inner_beam(mapping, group, acg, cons, exhaustive, Objective.CYCLES, work)
+        least = math.inf
+        for _, inner_tiles, _ in beam:
+            _, tilings = _tilings(mapping, group, cons, 1, inner_tiles, exhaustive, work)
+            for start in range(0, tilings.shape[0], BATCH_LIMIT):
+                least = min(least, model.floor(
+                    _level_tiles(model, 1, tilings[start : start + BATCH_LIMIT], inner_tiles),
+                    INSTRUCTION_COST))
+        return least
     except ScheduleError:
         return 0.0
+
+
+def _level_tiles(model: GroupModel, level: int, batch: np.ndarray,
+                 inner_tiles: list[np.ndarray]) -> list[np.ndarray]:
+    """Tiles per level of the candidates ``batch`` at ``level``: the outer levels whole, the
+    inner ones as ``inner_tiles`` (one row each) has them."""
+    width = len(model.loops)
+    full = np.broadcast_to(model.extent[None, :], (batch.shape[0], width))
+    return [full] * (level - 1) + [batch] + [np.broadcast_to(t, (batch.shape[0], width))
+                                             for t in inner_tiles]
 
 
 def _model(mapping: Mapping, group: Group, acg: ACG, work: WorkMemo | None) -> GroupModel:
@@ -154,10 +210,7 @@ def _best_extensions(
     Outer levels keep the whole extent. The BEAM best (tiling, loop order) pairs that fit
     (only those are scored).
     """
-    width = len(model.loops)
-    full = np.broadcast_to(model.extent[None, :], (batch.shape[0], width))
-    tiles = [full] * (level - 1) + [batch] + [np.broadcast_to(t, (batch.shape[0], width))
-                                              for t in inner_tiles]
+    tiles = _level_tiles(model, level, batch, inner_tiles)
     prepared = model.prepare(tiles, from_level=level, fitting=True)  # the same for every order
     if prepared.kept is not None:
         batch = batch[prepared.kept]
