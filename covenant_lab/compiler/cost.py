@@ -61,7 +61,6 @@ class Prepared:
     costs: dict[object, GroupCost] = field(default_factory=dict, repr=False, compare=False)
 
 
-
 class GroupModel:
     """Everything about a group that does not depend on the tiling, computed once."""
 
@@ -167,27 +166,28 @@ class GroupModel:
         invocations = self._invocations(trips, n)
         one = [busy[k] / invocations / (1 if c is None else self.parts.count)
                for k, c in self.parts.order]  # the mean invocation, for the overlap schedule
-        compute: dict[str, np.ndarray] = {}
-        for si, cycles in zip(self.g.stages, busy, strict=True):
-            node = self.m.binding(si).node.name
-            compute[node] = compute.get(node, 0) + cycles
         iterating = [[bool(x) for x in np.atleast_1d((t > 1).any(axis=0))] for t in trips]
-        return Prepared(n, trips, iterating, elems, fits, invocations, compute, one,
-                        level_sizes[-1], kept)
+        return Prepared(n, trips, iterating, elems, fits, invocations, self._per_unit(busy),
+                        one, level_sizes[-1], kept)
 
-    def floor(self, tiles: Tiles, per_instruction: float) -> float:
-        """Less than or equal to what any of the tilings is estimated to cost with
-        ``per_instruction`` cycles of issue overhead (the search's): the busiest unit's
-        compute cycles plus that overhead for the invocations alone (``cost_of`` adds the
-        moves, and waits for them)."""
-        n = tiles[0].shape[0]
-        busy = self._stage_totals(tiles, self.sizes(tiles[-1]), tilings_key(tiles))
+    def _per_unit(self, busy: list[Any]) -> dict[str, Any]:
+        """Compute cycles per unit, from each stage's (the stages on one unit take turns)."""
         compute: dict[str, Any] = {}
         for si, cycles in zip(self.g.stages, busy, strict=True):
             node = self.m.binding(si).node.name
             compute[node] = compute.get(node, 0) + cycles
+        return compute
+
+    def floor(self, tiles: Tiles, per_instruction: float) -> float:
+        """Less than or equal to what any of the tilings is estimated to cost with
+        ``per_instruction`` cycles of issue overhead (the search's): the busiest unit's
+        compute cycles, which ``cost_of``'s cycles are never below (the bound is no less and
+        the schedule never ends before it), plus that overhead for the invocations alone
+        (its instructions are the invocations' and the moves')."""
+        n = tiles[0].shape[0]
+        busy = self._stage_totals(tiles, self.sizes(tiles[-1]), tilings_key(tiles))
         busiest = np.zeros(n)
-        for v in compute.values():
+        for v in self._per_unit(busy).values():
             busiest = np.maximum(busiest, v)
         invocations = self._invocations(self.trips(tiles), n)
         least = busiest + per_instruction * (invocations * len(self.parts.order))

@@ -10,7 +10,6 @@ and a tier is tried only when the ones before it map nowhere.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 from covenant_lab.acg.graph import ACG
@@ -18,14 +17,12 @@ from covenant_lab.codelets.inplace import in_place, separate_in_place
 from covenant_lab.codelets.ir import Codelet
 from covenant_lab.codelets.split import split_init, splittable
 from covenant_lab.compiler.constraints import Constraints
-from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.compiler.passes.block import block_forms
 from covenant_lab.compiler.passes.fold import fold_form
-from covenant_lab.compiler.passes.match import allowed_candidates
 from covenant_lab.compiler.roles import capability_fits, fits_without_init
 from covenant_lab.types import Role
 
-__all__ = ["Form", "codelet_forms", "compute_floor", "rewritten"]
+__all__ = ["Form", "codelet_forms", "rewritten"]
 
 # (the codelet the search plans, the constraints renumbered for it, the passes that make it
 # from the layer's codelet)
@@ -64,15 +61,3 @@ def rewritten(codelet: Codelet, acg: ACG, cons: Constraints) -> tuple[Codelet, C
             out = separate_in_place(out, i)
     moved = tuple((stages[k], where) for k, where in cons.capability if k < len(stages))
     return out, replace(cons, capability=moved)
-
-
-def compute_floor(codelet: Codelet, acg: ACG, cons: Constraints) -> float:
-    """Cycles no mapping of ``codelet`` beats: each stage's iterations on every position of
-    the widest unit the constraints allow it (MappingError: none)."""
-    floor = 0.0
-    want = dict(cons.capability)
-    for i, st in enumerate(codelet.stages):
-        units = allowed_candidates(Mapping(codelet), acg, i, want.get(i))
-        peak = max(math.prod(size for _, size in c.dims) for _, c in units)
-        floor = max(floor, codelet.iterations(st) / peak)
-    return floor

@@ -19,7 +19,7 @@ Searched = tuple[tuple[tuple[int, ...], ...], tuple[tuple[str, ...], ...], float
 class GroupMemo:
     """``search`` (``group_search.search_group``) once per distinct group: its result, or
     the ScheduleError it raised, again for an equal group; likewise ``floor``
-    (``group_search.group_floor``: what no search of the group estimates less than).
+    (``floor.group_floor``: what no search of the group estimates less than).
 
     The search of a group reads only the group and the bindings and spatial maps of its
     stages, besides the codelet, the ACG, the constraints and the options, which must be

@@ -4,14 +4,14 @@ Tilings are scored in batches with the vectorised cost model. Levels are chosen 
 innermost outwards, keeping a beam of the best inner tilings; each level tries the
 canonical loop orders (one per choice of which operand stays resident). Illegal choices
 raise ScheduleError, which the search catches to prune; nothing else is caught.
-``group_floor`` bounds what the search of a group can find from below, for the search over
-structural options (``search.py``) to skip groups that cannot win.
+``floor.group_floor`` bounds what the search of a group can find from below (from the same
+inner levels: ``inner_beam``), for the search over structural options (``search.py``) to
+skip groups that cannot win.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -56,22 +56,22 @@ def search_group(
     """Best (tiles per level, orders per level, estimated score) for one group: the score is
     the estimated cycles, energy (pJ) or their product (``objective.py``). ``work``: what the
     cost model computed for other groups of the same codelet (``work_memo.py``)."""
-    model = _model(mapping, group, acg, work)
+    model = group_model(mapping, group, acg, work)
     beam = _extend(model, mapping, group, cons, 1,
-                   _inner_beam(mapping, group, acg, cons, exhaustive, objective, work),
+                   inner_beam(mapping, group, acg, cons, exhaustive, objective, work),
                    exhaustive, objective, work)
     est, tiles_best, orders_best = beam[0]
     tiles_out = tuple(tuple(int(v) for v in t[0]) for t in tiles_best)
     return tiles_out, tuple(orders_best), est
 
 
-def _inner_beam(mapping: Mapping, group: Group, acg: ACG, cons: Constraints, exhaustive: bool,
-                objective: Objective, work: WorkMemo | None) -> list[_Entry]:
+def inner_beam(mapping: Mapping, group: Group, acg: ACG, cons: Constraints, exhaustive: bool,
+               objective: Objective, work: WorkMemo | None) -> list[_Entry]:
     """The search's beam before its last step: the BEAM best tilings of the inner levels
     (2 .. ``group.levels``, chosen from the innermost outwards; one empty entry for a group of
     one level). Made once per group ``work`` sees: the floor and the search share it."""
     def make() -> list[_Entry] | ScheduleError:
-        model = _model(mapping, group, acg, work)
+        model = group_model(mapping, group, acg, work)
         beam: list[_Entry] = [(0.0, [], [])]
         try:
             for level in range(group.levels, 1, -1):
@@ -100,7 +100,8 @@ def _extend(model: GroupModel, mapping: Mapping, group: Group, cons: Constraints
     new_beam: list[_Entry] = []
     lists: list[list[int]] = []
     for _, inner_tiles, inner_orders in beam:
-        lists, tilings = _tilings(mapping, group, cons, level, inner_tiles, exhaustive, work)
+        lists, tilings = candidate_tilings(mapping, group, cons, level, inner_tiles,
+                                           exhaustive, work)
         for start in range(0, tilings.shape[0], BATCH_LIMIT):  # bounded memory per batch
             new_beam += _best_extensions(
                 model, level, tilings[start : start + BATCH_LIMIT], inner_tiles, inner_orders,
@@ -114,36 +115,8 @@ def _extend(model: GroupModel, mapping: Mapping, group: Group, cons: Constraints
     return new_beam[:BEAM]
 
 
-def group_floor(mapping: Mapping, group: Group, acg: ACG, cons: Constraints, *,
-                exhaustive: bool = False, work: WorkMemo | None = None) -> float:
-    """What ``search_group`` cannot estimate less than (cycles with the issue overhead): the
-    least ``GroupModel.floor`` of the tilings its last step scores, the outermost level's
-    candidates under each inner tiling of its beam (``_inner_beam``, the same one; a group
-    of one level has no inner levels). 0 when the inner levels or a tiling's timing are
-    refused (the search says why).
-
-    Never more than the search's estimate: the search returns the cost of one of these
-    tilings, and ``GroupModel.floor`` is no more than any tiling's cost (see there); the
-    tilings that do not fit, which the search does not cost, only lower the least. No
-    property of the timing expressions is assumed: every cycle count is the cost model's own.
-    """
-    model = _model(mapping, group, acg, work)
-    try:
-        beam = _inner_beam(mapping, group, acg, cons, exhaustive, Objective.CYCLES, work)
-        least = math.inf
-        for _, inner_tiles, _ in beam:
-            _, tilings = _tilings(mapping, group, cons, 1, inner_tiles, exhaustive, work)
-            for start in range(0, tilings.shape[0], BATCH_LIMIT):
-                least = min(least, model.floor(
-                    _level_tiles(model, 1, tilings[start : start + BATCH_LIMIT], inner_tiles),
-                    INSTRUCTION_COST))
-        return least
-    except ScheduleError:
-        return 0.0
-
-
-def _level_tiles(model: GroupModel, level: int, batch: np.ndarray,
-                 inner_tiles: list[np.ndarray]) -> list[np.ndarray]:
+def level_tiles(model: GroupModel, level: int, batch: np.ndarray,
+                inner_tiles: list[np.ndarray]) -> list[np.ndarray]:
     """Tiles per level of the candidates ``batch`` at ``level``: the outer levels whole, the
     inner ones as ``inner_tiles`` (one row each) has them."""
     width = len(model.loops)
@@ -152,7 +125,7 @@ def _level_tiles(model: GroupModel, level: int, batch: np.ndarray,
                                              for t in inner_tiles]
 
 
-def _model(mapping: Mapping, group: Group, acg: ACG, work: WorkMemo | None) -> GroupModel:
+def group_model(mapping: Mapping, group: Group, acg: ACG, work: WorkMemo | None) -> GroupModel:
     """The group's cost model, made once per group ``work`` sees (its floor and search)."""
     if work is None:
         return GroupModel(mapping, group, acg)
@@ -161,19 +134,21 @@ def _model(mapping: Mapping, group: Group, acg: ACG, work: WorkMemo | None) -> G
                     keep=bindings)
 
 
-def _tilings(mapping: Mapping, group: Group, cons: Constraints, level: int,
-             inner: list[np.ndarray], exhaustive: bool, work: WorkMemo | None
-             ) -> tuple[list[list[int]], np.ndarray]:
-    """The tile sizes tried per loop at ``level`` and their grid (the innermost level's made
-    once per group ``work`` sees)."""
+def candidate_tilings(mapping: Mapping, group: Group, cons: Constraints, level: int,
+                      inner: list[np.ndarray], exhaustive: bool, work: WorkMemo | None
+                      ) -> tuple[list[list[int]], np.ndarray]:
+    """The tile sizes tried per loop at ``level`` under the tiles of the ``inner`` levels,
+    and their grid (made once per group shape and inner tile ``work`` sees: the floor and
+    the search ask alike)."""
     def make() -> tuple[list[list[int]], np.ndarray]:
         lists = candidate_lists(mapping, group, cons, level, inner, exhaustive=exhaustive)
         return lists, grid(lists)
 
-    if work is None or inner:
+    if work is None:
         return make()
     key, bindings = shape_key(mapping, group)  # the sizes owe nothing to the placements
-    return work.get(("tilings", key, level, exhaustive), make, keep=bindings)
+    below = tuple(int(v) for v in inner[0][0]) if inner else None  # (the sizes read only it)
+    return work.get(("tilings", key, level, below, exhaustive), make, keep=bindings)
 
 
 def _orders_to_try(
@@ -210,7 +185,7 @@ def _best_extensions(
     Outer levels keep the whole extent. The BEAM best (tiling, loop order) pairs that fit
     (only those are scored).
     """
-    tiles = _level_tiles(model, level, batch, inner_tiles)
+    tiles = level_tiles(model, level, batch, inner_tiles)
     prepared = model.prepare(tiles, from_level=level, fitting=True)  # the same for every order
     if prepared.kept is not None:
         batch = batch[prepared.kept]

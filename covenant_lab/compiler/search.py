@@ -12,7 +12,6 @@ prune; nothing else is caught.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
@@ -21,9 +20,10 @@ from covenant_lab.acg.graph import ACG
 from covenant_lab.codelets.ir import Codelet
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.cost import GroupModel
-from covenant_lab.compiler.forms import codelet_forms, compute_floor
+from covenant_lab.compiler.floor import at_peak, form_floor, group_floor
+from covenant_lab.compiler.forms import codelet_forms
 from covenant_lab.compiler.group_memo import GroupMemo
-from covenant_lab.compiler.group_search import INSTRUCTION_COST, group_floor, search_group
+from covenant_lab.compiler.group_search import INSTRUCTION_COST, search_group
 from covenant_lab.compiler.levels import level_choices
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.compiler.objective import (
@@ -143,7 +143,7 @@ def plan(
             for variant, vcons, head in tier:
                 try:
                     if head and found and objective is Objective.CYCLES and (
-                            compute_floor(variant, acg, vcons)
+                            form_floor(variant, acg, vcons)
                             >= min(p.estimate for p in found)):
                         continue  # a rewrite that cannot beat what is found (its work alone)
                     one = _plan_one(variant, acg, vcons, errors, fallback=fallback,
@@ -257,9 +257,8 @@ def _guess(m: Mapping) -> float:
         busy: dict[str, float] = {}
         for si in g.stages:
             b = m.binding(si)
-            positions = math.prod(size for _, size in b.capability.dims)
-            busy[b.node.name] = busy.get(b.node.name, 0.0) + (
-                m.codelet.iterations(m.codelet.stages[si]) / max(positions, 1))
+            busy[b.node.name] = busy.get(b.node.name, 0.0) + at_peak(m.codelet, si,
+                                                                      b.capability)
         total += max(busy.values(), default=0.0)
     return total
 
@@ -267,7 +266,7 @@ def _guess(m: Mapping) -> float:
 def _beaten(option: _Option, best: tuple[int, float], searched: GroupMemo, acg: ACG,
             cons: Constraints, exhaustive: bool) -> bool:
     """Whether the option certainly ranks after ``best`` (fallback work, cost): more work,
-    or as much and floors of its groups (``group_floor``, added up until they exceed it)
+    or as much and floors of its groups (``floor.group_floor``, added up until they exceed it)
     above the cost."""
     if option.work != best[0]:
         return option.work > best[0]
@@ -287,7 +286,7 @@ def _plan_one(
 
     Branch and bound over the structural options (for cycles, without an order constraint,
     which a search may refuse): the options likely cheapest (``_guess``) are scored first,
-    and an option whose floor (``group_floor``, summed over its groups) exceeds the best
+    and an option whose floor (``floor.group_floor``, summed over its groups) exceeds the best
     cost found cannot be chosen: it is scored only when ``Plan.tried`` is first read. The
     result is what scoring every option in ``_options``' order gives (equal costs: the
     first)."""

@@ -1,5 +1,5 @@
 """Branch and bound over a codelet's structural options (``search._plan_one``): an option whose
-floor (``group_search.group_floor``) exceeds the best cost found is not searched, and the plan
+floor (``floor.group_floor``) exceeds the best cost found is not searched, and the plan
 is the one searching every option gives; the options' costs for the explanation are made when
 first read."""
 
@@ -15,8 +15,9 @@ from covenant_lab.codelets.ir import Codelet
 from covenant_lab.compiler import compile
 from covenant_lab.compiler import search as search_mod
 from covenant_lab.compiler.constraints import Constraints
+from covenant_lab.compiler.floor import group_floor
 from covenant_lab.compiler.group_memo import GroupMemo
-from covenant_lab.compiler.group_search import group_floor, search_group
+from covenant_lab.compiler.group_search import search_group
 from covenant_lab.compiler.passes.match import MatchCapabilities
 from covenant_lab.compiler.search import plan
 from covenant_lab.compiler.tried import Tried
