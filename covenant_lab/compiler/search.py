@@ -257,7 +257,7 @@ def _guess(m: Mapping) -> float:
         busy: dict[str, float] = {}
         for si in g.stages:
             b = m.binding(si)
-            busy[b.node.name] = busy.get(b.node.name, 0.0) + at_peak(m.codelet, si,
+            busy[b.node.name] = busy.get(b.node.name, 0.0) + at_peak(m.codelet, si, b.node,
                                                                       b.capability)
         total += max(busy.values(), default=0.0)
     return total
