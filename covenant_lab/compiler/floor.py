@@ -81,9 +81,9 @@ def form_floor(codelet: Codelet, acg: ACG, cons: Constraints) -> float:
     its iterations at that unit's peak, and a plan's no less than its dearest stage's. Not
     otherwise (a fold costing 2 cycles whatever its stream): then a rewrite that could win
     may not be planned. The options' floors (``group_floor``) hold for any timing, but
-    finding them for every option of each rewrite made compiling MobileNetV2 on hvx about
-    3x slower, and deciding by them alone drops rewrites that ``Plan.tried`` lists today
-    among a rewrite's rivals.
+    finding them for every option of each rewrite made a MobileNetV2 compile about 3x
+    slower (each depthwise layer offers several blockings), and deciding by them alone drops
+    rewrites that ``Plan.tried`` lists today among a rewrite's rivals.
     """
     floor = 0.0
     want = dict(cons.capability)
