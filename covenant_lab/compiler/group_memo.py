@@ -3,17 +3,18 @@ other groups (a buffering choice, the level of another operand's tile) share a g
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.compiler.constraints import Constraints
-from covenant_lab.compiler.mapping import Group, Mapping
-from covenant_lab.compiler.work_memo import WorkMemo, group_key
+from covenant_lab.compiler.mapping import Binding, Group, Mapping
+from covenant_lab.compiler.work_memo import WorkMemo, group_key, shape_key
 from covenant_lab.errors import ScheduleError
 
 # what search_group returns: tiles per level, loop orders per level, estimated score
 Searched = tuple[tuple[tuple[int, ...], ...], tuple[tuple[str, ...], ...], float]
+KeyOf = Callable[[Mapping, Group], tuple[Hashable, tuple[Binding, ...]]]
 
 
 class GroupMemo:
@@ -52,7 +53,9 @@ class GroupMemo:
         """``floor`` of the group (0 without one): what no ``get`` of it returns less than."""
         if self._floor is None:
             return 0.0
-        key = self._key(m, g)  # the inner levels' tiles it starts from owe to the placements
+        # it reads the tiles the search keeps for the inner levels, which owe to where the
+        # tiles sit; a group of one level has none: its floor is its shape's
+        key = self._key(m, g) if g.levels > 1 else self._key(m, g, shape_key)
         if key not in self._floors:
             self._floors[key] = self._floor(m, g, acg, cons, work=self.work, **options)
         return self._floors[key]
@@ -61,7 +64,7 @@ class GroupMemo:
         """Drop the shared pieces of the cost model (their arrays), keeping the results."""
         self.work = WorkMemo()
 
-    def _key(self, m: Mapping, g: Group) -> object:
-        key, bindings = group_key(m, g)
+    def _key(self, m: Mapping, g: Group, by: KeyOf = group_key) -> object:
+        key, bindings = by(m, g)
         self._kept.append(bindings)  # no id in a key is reused while the memo lives
         return key
