@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -190,7 +191,13 @@ def _play_to_the_end(page: Page, player: Locator, start: int, speed: int) -> dic
     kernel_exec(page, "import time as _t\n_seen = []\nplayer.observe(lambda ch: _seen.append("
                       "(_t.perf_counter(), ch['new'])), names='position')")
     player.locator("button.covenant-play").click()
-    expect(player.locator("button.covenant-play")).to_have_attribute("data-playing", "1")
+    # the play has run when Python saw it reach the last event (a short play at 100 events a
+    # tick ends within one tick: "playing" may be over before the page is looked at)
+    deadline = time.monotonic() + 60
+    while json.loads(kernel_exec(page, "import json\nprint(json.dumps([p for _, p in _seen][-1:]))")
+                     ) != [steps]:
+        assert time.monotonic() < deadline, "the play did not reach the last event in 60 s"
+        page.wait_for_timeout(100)
     expect(player.locator("button.covenant-play")).to_have_attribute("data-playing", "0",
                                                                      timeout=60_000)
     expect(player.locator(".covenant-cycle")).to_contain_text(f"event {steps} / {steps}")
