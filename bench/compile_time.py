@@ -33,7 +33,7 @@ from typing import Any
 
 from covenant_lab.acg import load_arch
 from covenant_lab.compiler.api import CompileResult, compile
-from covenant_lab.compiler.model import compile_model, fuse_pair
+from covenant_lab.compiler.model import compile_model, fused
 from covenant_lab.errors import MappingError
 from covenant_lab.frontends.onnx import load
 from covenant_lab.models import BUILDERS
@@ -62,17 +62,13 @@ def _suite_compile(name: str, arch: Any, objective: str) -> list[CompileResult] 
     """The suite layer compiled as ``covenant bench`` compiles it: fused when it can be, else
     node by node (a MappingError's text when one refuses)."""
     layers = load_suite_layer(name)
-    fused = layers[0]
-    for nxt in layers[1:]:
-        joined = fuse_pair(fused, nxt)
-        if joined is None:
-            break
-        fused = joined
-    try:
-        return [compile(fused, arch, objective=objective)]
-    except MappingError as exc:
-        if len(layers) == 1:
-            return f"MappingError: {exc}"
+    one = fused(layers)
+    if one is not None:
+        try:
+            return [compile(one, arch, objective=objective)]
+        except MappingError as exc:
+            if len(layers) == 1:
+                return f"MappingError: {exc}"
     out: list[CompileResult] = []
     for la in layers:
         try:

@@ -233,18 +233,24 @@ def _compile_one(layer: Layer, acg: ACG, attempt: Attempt) -> Unit:
     return CompiledLayer(layer, got)
 
 
-def _compile_run(run: list[Layer], acg: ACG, attempt: Attempt) -> list[Unit]:
-    fused = run[0]
-    for nxt in run[1:]:
-        joined = fuse_pair(fused, nxt)
+def fused(layers: Sequence[Layer]) -> Layer | None:
+    """``layers`` as one layer, each fused into the next (:func:`fuse_pair`; one layer is
+    itself); None where some pair cannot fuse."""
+    out = layers[0]
+    for nxt in layers[1:]:
+        joined = fuse_pair(out, nxt)
         if joined is None:
-            break
-        fused = joined
-    else:
-        if len(run) > 1:
-            got = attempt(fused)
-            if not isinstance(got, MappingError):
-                return [CompiledLayer(fused, got)]
+            return None
+        out = joined
+    return out
+
+
+def _compile_run(run: list[Layer], acg: ACG, attempt: Attempt) -> list[Unit]:
+    one = fused(run)
+    if one is not None and len(run) > 1:
+        got = attempt(one)
+        if not isinstance(got, MappingError):
+            return [CompiledLayer(one, got)]
     return [_compile_one(layer, acg, attempt) for layer in run]
 
 

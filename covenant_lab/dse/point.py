@@ -37,7 +37,7 @@ from covenant_lab.analysis.structural import StructuralBound, structural_bound
 from covenant_lab.codelets.interpret import interpret
 from covenant_lab.codelets.library.constants import constants
 from covenant_lab.compiler.api import CompileResult, compile
-from covenant_lab.compiler.model import fuse_pair
+from covenant_lab.compiler.model import fused
 from covenant_lab.errors import CovenantError, MappingError, SimulationError
 from covenant_lab.sim.energy import EnergyPart
 from covenant_lab.sim.energy_classes import by_class
@@ -118,16 +118,13 @@ def _units(layers: tuple[Layer, ...], acg: ACG) -> tuple[list[CompileResult], Co
     legal fusion); a fused layer that cannot be mapped falls back to separate compiles."""
     if len(layers) == 1:
         return [compile(layers[0], acg)], None
-    fused = layers[0]
-    for nxt in layers[1:]:
-        joined = fuse_pair(fused, nxt)
-        if joined is None:
-            return [compile(la, acg) for la in layers], None
-        fused = joined
+    one = fused(layers)
+    if one is None:
+        return [compile(la, acg) for la in layers], None
     try:
-        return [compile(fused, acg)], fused.codelet
+        return [compile(one, acg)], one.codelet
     except MappingError:
-        return [compile(la, acg) for la in layers], fused.codelet
+        return [compile(la, acg) for la in layers], one.codelet
 
 
 def _simulate(unit: _Unit, acg: ACG, name: str, options: Options, seed: int) -> None:

@@ -15,7 +15,7 @@ from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.floor import form_floor, group_floor
 from covenant_lab.compiler.group_memo import GroupMemo
 from covenant_lab.compiler.group_search import inner_beam, search_group
-from covenant_lab.compiler.model import fuse_pair
+from covenant_lab.compiler.model import fused
 from covenant_lab.compiler.objective import Objective
 from covenant_lab.errors import ScheduleError
 from covenant_lab.suite import load_suite_layer
@@ -47,13 +47,7 @@ def test_the_floor_of_a_two_level_group_by_hand() -> None:
 def _suite_codelet(name: str) -> Codelet:
     """The suite layer as ``covenant bench`` compiles it: fused when it can be."""
     layers = load_suite_layer(name)
-    fused = layers[0]
-    for nxt in layers[1:]:
-        joined = fuse_pair(fused, nxt)
-        if joined is None:
-            break
-        fused = joined
-    return fused.codelet
+    return (fused(layers) or layers[0]).codelet
 
 
 @pytest.mark.parametrize("arch", ["genesys", "hvx", "teaching"])
