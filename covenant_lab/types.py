@@ -52,6 +52,7 @@ class PortRole(StrEnum):
 
 
 DESTINATIONS = frozenset({PortRole.ACC, PortRole.OUT})
+SOURCE_ROLES = (PortRole.A, PortRole.B)  # the roles of a statement's sources, in order
 """The roles a compute writes. Holds plain strings too: ``"acc" in DESTINATIONS``."""
 
 
@@ -94,7 +95,7 @@ class OpKind(Enum):
     @property
     def roles(self) -> tuple[PortRole, ...]:
         """Capability operand roles of the sources, then of the destination."""
-        return (*(PortRole.A, PortRole.B)[: self.arity], self.dst_role)
+        return (*SOURCE_ROLES[: self.arity], self.dst_role)
 
     @property
     def dst_role(self) -> PortRole:

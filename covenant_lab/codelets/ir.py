@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from covenant_lab.types import DType, OpKind, PortRole, Role
+from covenant_lab.types import SOURCE_ROLES, DType, OpKind, PortRole, Role
 
 __all__ = [
     "Access", "Affine", "Codelet", "Const", "DType", "Dim", "OpKind", "Operand", "Role", "Source",
@@ -174,7 +174,7 @@ class Stmt:
     def sources(self) -> tuple[tuple[PortRole, Access], ...]:
         """(role, access) of every operand read: ``a`` and ``b`` (constants have no role),
         then ``init`` when it is a tensor."""
-        out = [(role, src) for role, src in zip((PortRole.A, PortRole.B), self.srcs,
+        out = [(role, src) for role, src in zip(SOURCE_ROLES, self.srcs,
                                                 strict=False) if isinstance(src, Access)]
         if isinstance(self.init, Access):
             out.append((PortRole.INIT, self.init))

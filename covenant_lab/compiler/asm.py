@@ -7,7 +7,9 @@ from collections.abc import Mapping
 
 from covenant_lab.acg.capabilities import Capability
 from covenant_lab.acg.graph import ACG
+from covenant_lab.codelets.ir import Const, Stmt
 from covenant_lab.compiler.program import Compute, Program, TileRef, Transfer
+from covenant_lab.types import SOURCE_ROLES
 
 # The fields the assembler fills, in one place (``covenant arch check`` warns on any other).
 TRANSFER_FIELDS = frozenset(
@@ -66,7 +68,14 @@ def is_compute_field(cap: Capability, name: str) -> bool:
     return name in compute_field_names(cap) or (loop != name and loop.isidentifier())
 
 
-def compute_fields(c: Compute) -> Mapping[str, object]:
+def immediate(value: float) -> str:
+    """How a constant source is written in place of an operand: ``#6``, ``#0.5``."""
+    return f"#{value:g}"
+
+
+def compute_fields(c: Compute, stmt: Stmt | None = None) -> Mapping[str, object]:
+    """The fields of one invocation; with its statement, a constant source (a Clip's bound)
+    fills its role's ``<role>`` and ``<role>_addr`` as an immediate."""
     f = _Fields(
         node=c.node.name,
         capability=c.capability,
@@ -75,6 +84,9 @@ def compute_fields(c: Compute) -> Mapping[str, object]:
         box=" ".join(f"{lp}={a}:{b}" for lp, a, b in c.box),
         elems=c.operations,
     )
+    for role, src in zip(SOURCE_ROLES, stmt.srcs if stmt else (), strict=False):
+        if isinstance(src, Const):
+            f[f"{role}"] = f[f"{role}_addr"] = immediate(src.value)
     for role, tile in c.tiles:
         f[f"{role}_addr"] = tile.addr
         f[f"{role}"] = f"{tile.storage.name}@{tile.addr}"
@@ -103,6 +115,6 @@ def emit(program: Program, acg: ACG) -> str:
             tpl = (
                 cap.template if cap else ""
             ) or "{node}.{capability} {box} init={init} ; {cycles} cycles"
-            fields = compute_fields(ins)
+            fields = compute_fields(ins, program.codelet.stages[ins.stage].stmt)
         lines.append(f"{ins.index:6d}  " + _FORMATTER.vformat(tpl, (), fields))
     return "\n".join(lines) + "\n"

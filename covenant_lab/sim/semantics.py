@@ -33,7 +33,7 @@ from covenant_lab.sim.memory import Memory, identity, show, strided
 from covenant_lab.sim.patterns import Pattern, Window
 from covenant_lab.sim.regions import subtile
 from covenant_lab.sim.sanitize import describe, fault
-from covenant_lab.types import DESTINATIONS, OpKind, PortRole
+from covenant_lab.types import DESTINATIONS, SOURCE_ROLES, OpKind, PortRole
 
 __all__ = ["Machine", "execute", "semantics"]
 
@@ -375,7 +375,7 @@ def _compute(m: Machine, i: int, ins: Compute) -> None:
     if 0 in box.shape:
         return
     srcs = [_source(m, i, ins, role, src, box)
-            for role, src in zip((PortRole.A, PortRole.B), stmt.srcs, strict=False)]
+            for role, src in zip(SOURCE_ROLES, stmt.srcs, strict=False)]
     role = stmt.op.dst_role
     dst = ins.tile(role)
     assert dst is not None  # checked statically

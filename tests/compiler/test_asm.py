@@ -36,3 +36,14 @@ def test_compute_fields_of_a_capability() -> None:
     assert "out_addr" not in names and "used_lanes" not in names
     assert is_compute_field(mac, "n_anything")
     assert not is_compute_field(mac, "n_") and not is_compute_field(mac, "out_adr")
+
+
+def test_a_constant_source_is_written_as_an_immediate() -> None:
+    """A Clip's bounds are constants: GeneSys's ``MAX ... b={b_addr}`` prints them as
+    immediates, not as an unfilled field."""
+    acg = load_arch("genesys")
+    asm = compile(L.clip((1, 32, 7, 7), 0.0, 6.0), acg).asm
+    assert "?>" not in asm
+    ops = [line.split()[1:] for line in asm.splitlines()[1:] if "MAX" in line or "MIN" in line]
+    assert ops and all(words[0] in ("MAX", "MIN") for words in ops)
+    assert {words[0]: words[3] for words in ops} == {"MAX": "b=#0", "MIN": "b=#6"}
