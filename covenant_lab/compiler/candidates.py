@@ -34,9 +34,10 @@ def candidate_sizes(extent: int, low: int, quanta: Sequence[int], limit: int, *,
     dimension is never dropped); then, each spread geometrically over its range: divisors
     below the smallest quantum (a third of the places, for a tight storage); whole folds
     (multiples of a quantum dividing the extent); the other multiples; the other divisors;
-    for a loop on no dimension, at most ``RAGGED_STREAMS`` ragged multiples of ``low``
-    (not with ``ragged_stream`` false, for a loop some stage reduces over: a stream is
-    ragged to fit its accumulators, which such a loop does not grow).
+    for a loop on no dimension, at most ``RAGGED_STREAMS`` ragged multiples of ``low``, each
+    the least that makes its number of blocks (:func:`balanced`; not with ``ragged_stream``
+    false, for a loop some stage reduces over: a stream is ragged to fit its accumulators,
+    which such a loop does not grow).
     """
     return list(_sizes(extent, low, tuple(quanta), limit, ragged_stream))
 
@@ -51,8 +52,9 @@ def _sizes(extent: int, low: int, quanta: tuple[int, ...], limit: int, ragged_st
     folds = {d for d in divs if any(d % q == 0 for q in qs)}
     below = {d for d in divs if qs and d < min(qs)}
     ragged = {k * q for q in qs for k in range(1, extent // q + 1)} - divs
-    # a loop on no dimension: multiples of the inner block, the last one ragged (a few)
-    streamed = set() if quanta or not ragged_stream else set(range(low, extent, low)) - divs
+    # a loop on no dimension: for each count of blocks, the least multiple of the inner
+    # block that makes that many (the last one ragged, a few)
+    streamed = set() if quanta or not ragged_stream else balanced(extent, low) - divs
     out = {*qs, extent, min(divs)}
     out |= _spread(sorted(below - out), min(limit // 3, limit - len(out)))
     # whole folds first, then the other multiples of a quantum (the last fold ragged, priced
@@ -61,6 +63,16 @@ def _sizes(extent: int, low: int, quanta: tuple[int, ...], limit: int, ragged_st
         out |= _spread(sorted(tier - out), limit - len(out))
     out |= _spread(sorted(streamed - out), min(RAGGED_STREAMS, limit - len(out)))
     return tuple(sorted(out))
+
+
+def balanced(extent: int, low: int) -> set[int]:
+    """For each number of blocks, the least multiple of ``low`` that cuts ``extent`` into
+    that many: ``14`` in 2 blocks is 7 + 7, in 3 blocks 5 + 5 + 4. Another size making as
+    many blocks (13 + 1) has as many invocations and the same work, but a larger largest
+    block (more capacity) and a last block too short to hide the moves of the one before
+    (the cost model moves the mean block: ``ragged.py``)."""
+    units = -(-extent // low)
+    return {low * -(-units // k) for k in range(2, units + 1)}
 
 
 def _spread(sizes: list[int], room: int) -> set[int]:

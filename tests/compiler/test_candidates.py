@@ -23,16 +23,18 @@ def test_a_multiple_of_the_array_is_never_thinned_away() -> None:
 
 def test_without_a_spatial_size_the_divisors_are_spread_geometrically() -> None:
     assert candidate_sizes(56, 1, (), 8) == [1, 2, 4, 7, 8, 14, 28, 56]
-    # then at most four ragged sizes (the last block smaller) where places are left
-    assert candidate_sizes(12, 1, (), 64) == [1, 2, 3, 4, 5, 6, 7, 8, 11, 12]
+    # then at most four ragged sizes (the last block smaller) where places are left, each
+    # the least making its number of blocks: 12 has a divisor for every count (6, 4, 3, 2)
+    assert candidate_sizes(12, 1, (), 64) == [1, 2, 3, 4, 6, 12]
+    assert candidate_sizes(14, 1, (), 64) == [1, 2, 3, 4, 5, 7, 14]  # 5 + 5 + 4, not 13 + 1
 
 
 def test_a_streamed_loop_without_divisors_gets_ragged_sizes() -> None:
     # a 7x7 feature map streamed through 32 accumulators: rows of 4 (4 + 3) make a stream of
     # 28; 7 has no divisor between 1 and 7 (HVX-like MobileNetV2 features.18: 0.76 -> 0.91)
-    assert candidate_sizes(7, 1, (), 8) == [1, 2, 3, 4, 6, 7]
+    assert candidate_sizes(7, 1, (), 8) == [1, 2, 3, 4, 7]
     # above an inner block of 2, only its multiples (no block split across two tiles)
-    assert candidate_sizes(7, 2, (), 8) == [2, 4, 6, 7]
+    assert candidate_sizes(7, 2, (), 8) == [2, 4, 7]
     # a loop on a spatial dimension keeps its multiples of the dimension instead
     assert candidate_sizes(7, 1, (4,), 8) == [1, 4, 7]
 
