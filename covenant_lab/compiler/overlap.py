@@ -15,7 +15,8 @@ when
    a load running ahead into a tile that stays for several tiles waits for nobody).
 
 The first tile pays each transfer in full; later tiles pay its average share (transfers of
-a tile that stays for several innermost tiles are spread over them). Such a tile held in one
+a tile that stays for several innermost tiles are spread over them, and so is their latency:
+the move runs ahead of the tiles that read it and pays it once). Such a tile held in one
 copy is not spread (a *burst*): its move waits for every read of the copy it overwrites and
 the tiles after it wait for the move, so the group is played at two rates: the innermost
 tiles between two bursts of the most frequent kind as one step (their own schedule without
@@ -191,7 +192,8 @@ def _played(steps: list[Step], copies: Mapping[Slot, int], invocations: Any
             if t + s.lag >= fewest:  # the last tiles of some candidates only
                 mask = _exists(mask, t + s.lag < n)
             if mask is not False:
-                play.step(s, t, s.cycles if later else s.first, mask, ahead)
+                play.step(s, t, s.cycles if later else s.first, mask, ahead,
+                          shared=later)
         finish.append(play.last)
     full = STEADY - 2  # the last tile issues nothing ahead: measure before it
     period = (finish[full] - finish[full - PERIOD]) / PERIOD
@@ -217,10 +219,15 @@ class _Play:
     def slot(self, name: Slot, tile: int) -> tuple[Slot, int]:
         return (name, tile % self.copies[name]) if name in self.copies else (name, tile)
 
-    def step(self, s: Step, t: int, cycles: Any, mask: Any, ahead: int) -> None:
+    def step(self, s: Step, t: int, cycles: Any, mask: Any, ahead: int, *,
+             shared: bool = False) -> None:
         """Play step ``s`` of tile ``t`` (``ahead``: its offset from the tile issuing it),
-        where ``mask`` holds (True, or per candidate)."""
+        where ``mask`` holds (True, or per candidate). ``shared``: a move played as its share
+        of a tile that stays for several innermost tiles, which pays no latency: the whole
+        move ran ahead of the tiles that read it, its latency under their work (paid in full
+        where the move is: the first tile, the last tile's stores)."""
         ready, read_end = self.ready, self.read_end
+        latency = s.latency / np.maximum(s.every, 1) if shared else s.latency
         start = self.free.get(s.resource, 0)
         for name in s.reads:
             start = np.maximum(start, ready.get(self.slot(name, t), 0))
@@ -238,9 +245,9 @@ class _Play:
             done = end - s.early[i] if s.early else end
             read_end[key] = _keep(mask, np.maximum(old, done), old)
         for own in owns:
-            ready[own] = _keep(mask, end + s.latency, ready.get(own, 0))
+            ready[own] = _keep(mask, end + latency, ready.get(own, 0))
             read_end[own] = _keep(mask, 0, read_end.get(own, 0))
-        done = end + s.latency if s.lag else end  # a store is done once it has landed
+        done = end + latency if s.lag else end  # a store is done once it has landed
         self.last = np.maximum(self.last, _keep(mask, done, 0))
 
 
