@@ -4,10 +4,13 @@ Lowering hands over, for every innermost tile, the transfers that became due sin
 previous tile (stores of tiles just left, loads of the new ones) and one invocation per
 stage. They are issued as::
 
-    tile 0:   its transfers; the next tile's loads that run ahead; its stages
-    tile k:   the next tile's loads that run ahead; its other transfers; its stages
+    tile 0:   its transfers; the loads that run ahead from it; its stages
+    tile k:   the loads that run ahead from it; its other transfers; its stages
 
-with the first stages of the next tile placed just before the stage they overtake
+A load runs ahead from the tile where its slot's tile changed before: the tile before its
+own, for a slot that changes every tile; for a slot whose tile stays for several innermost
+tiles (an outer level's), the first of those, so a large move does not wait for the last
+of them. The first stages of the next tile go just before the stage they overtake
 (``issue_order.hoist``). Before moving a stage ahead, the exact tiles are checked: it must
 not touch bytes that the instructions it overtakes write, nor write bytes they use (where a
 tile's box does not change from one tile to the next, the rule's slots would miss it).
@@ -29,13 +32,14 @@ __all__ = ["Issue", "Item"]
 
 @dataclass(frozen=True)
 class Item:
-    """An instruction (numbered when issued), the tiles it reads and writes, and whether it
-    is a load running one tile ahead."""
+    """An instruction (numbered when issued), the tiles it reads and writes, and, for a load
+    running ahead, its slot and the tile where that slot's tile changed before."""
 
     ins: Instr
     reads: tuple[TileRef, ...]
     writes: tuple[TileRef, ...]
-    ahead: bool = False
+    ahead: Slot | None = None  # a load running ahead: the slot it fills
+    since: int | None = None  # such a load: the tile where its slot's tile changed before
 
 
 @dataclass
@@ -68,12 +72,24 @@ class Issue:
         )
         self.pending: list[Item] = []
         self.tiles: list[_Tile] = []
+        self._changed: dict[tuple[str, int], int] = {}  # (operand, level) -> tile it changed
+        self._since: dict[tuple[str, int], int] = {}  # ... and the tile it changed before
+
+    def changed(self, operand: str, level: int) -> None:
+        """The operand's tile at ``level`` changes for the next tile (loaded or not: a box
+        wholly in the padding holds nothing, but takes its copy all the same)."""
+        key = (operand, level)
+        if key in self._changed:
+            self._since[key] = self._changed[key]
+        self._changed[key] = len(self.tiles)
 
     def load(self, ins: Transfer, operand: str, level: int, part: int | None = None) -> None:
         """A load of the operand's tile (or of its part ``part``) at ``level``, due before the
         next tile's stages."""
-        ahead = Slot(operand, level, part) in self.ahead
-        self.pending.append(Item(ins, (ins.src,), (ins.dst,), ahead))
+        slot = Slot(operand, level, part)
+        ahead = slot in self.ahead
+        self.pending.append(Item(ins, (ins.src,), (ins.dst,), slot if ahead else None,
+                                 self._since.get((operand, level)) if ahead else None))
 
     def store(self, ins: Transfer) -> None:
         """A store, due before the next tile's stages."""
@@ -88,14 +104,14 @@ class Issue:
         """Append every instruction collected, in issue order, numbered, to ``out``."""
         order: list[Item] = []
         tiles, cut = self.tiles, self.hoist.before
+        early = _early(tiles)
         done = 0  # stages of this tile already issued with the previous one
         for k, t in enumerate(tiles):
             nxt = tiles[k + 1] if k + 1 < len(tiles) else None
-            early = [x for x in nxt.transfers if x.ahead] if nxt is not None else []
             if k == 0:
-                order += t.transfers + early
+                order += t.transfers + early[k]
             else:
-                order += early + [x for x in t.transfers if not x.ahead]
+                order += early[k] + [x for x in t.transfers if x.ahead is None]
             moved = self._movable(t, nxt)
             order += t.stages[done:cut] + nxt.stages[:moved] if nxt else t.stages[done:cut]
             order += t.stages[max(cut, done):]
@@ -111,13 +127,26 @@ class Issue:
         ``hoist.before``: the rule's count, cut where the exact tiles clash."""
         if nxt is None or not self.hoist.count:
             return 0
-        overtaken = t.stages[self.hoist.before:] + [x for x in nxt.transfers if not x.ahead]
+        overtaken = t.stages[self.hoist.before:] + [x for x in nxt.transfers if x.ahead is None]
         count = 0
         for st in nxt.stages[:self.hoist.count]:
             if any(_clash(st, other) for other in overtaken):
                 break
             count += 1
         return count
+
+
+def _early(tiles: list[_Tile]) -> list[list[Item]]:
+    """Per tile, the loads issued ahead in it: each load running ahead is issued in the tile
+    where its slot's tile changed before (the other copy it fills was last read by the tile
+    before that one), so a slot whose tile stays for several innermost tiles is loaded one
+    of its own tiles ahead."""
+    out: list[list[Item]] = [[] for _ in tiles]
+    for k, t in enumerate(tiles):
+        for x in t.transfers:
+            if x.ahead is not None and k > 0:
+                out[k - 1 if x.since is None else x.since].append(x)
+    return out
 
 
 def _clash(a: Item, b: Item) -> bool:

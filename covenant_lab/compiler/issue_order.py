@@ -8,7 +8,10 @@ in-order resource does not sit behind work that waits on something else:
    issued before the previous tile's stores and loads when its slot (the operand's tile at
    one level) has at least two copies, and its source is off chip or a slot that also runs
    ahead. The copy it fills was last read two tiles back, so it never overwrites data still
-   to be read, and at most ``copies`` tiles of the slot are in flight.
+   to be read, and at most ``copies`` tiles of the slot are in flight. "Tile" is the slot's
+   own: a tile that stays for several innermost tiles is loaded where the slot's tile
+   before it began (``issue.py``), so an outer level's move runs during the whole of the
+   tile before, which is how the overlap schedule spreads it.
 2. **Independent stages run one tile ahead.** When a stage waits within its tile for another
    unit (it reads what a stage on another unit wrote, and its own unit ran an earlier stage
    of the tile: the unit idles), the first stages of the next tile on that unit are issued

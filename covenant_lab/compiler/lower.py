@@ -157,6 +157,7 @@ class _GroupEmitter:
             self._evict(p, level)
         k = slot.uses % slot.copies
         slot.uses += 1
+        self.issue.changed(p.operand, level)
         tile = TileRef(p.operand, slot.storage, slot.addr + k * slot.stride, box,
                        p.bytes_at(level))
         needs_data = p.operand not in self.written or (
