@@ -15,6 +15,7 @@ from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.cost import GroupModel
 from covenant_lab.compiler.explain import Decision, explain
 from covenant_lab.compiler.fallback import Fallback, explain_fallbacks
+from covenant_lab.compiler.layer_span import GroupRun, layer_cycles
 from covenant_lab.compiler.lower import lower
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.compiler.objective import Objective, group_energy, objective_of
@@ -114,7 +115,7 @@ def estimate(mapping: Mapping, acg: ACG) -> Estimate:
     """The cost model on a complete mapping."""
     import numpy as np
 
-    total = 0.0
+    runs: list[GroupRun] = []
     energy = 0.0
     comp: dict[str, float] = {}
     xfer: dict[str, float] = {}
@@ -124,13 +125,13 @@ def estimate(mapping: Mapping, acg: ACG) -> Estimate:
         tiles = [np.asarray([t], dtype=np.int64) for t in g.tiles]
         prep = model.prepare(tiles)
         c = model.cost_of(prep, g.orders)
-        total += float(c.cycles[0])
+        runs.append(GroupRun.of(mapping, g, acg, g.tiles, g.orders, float(c.cycles[0])))
         energy += float(group_energy(model, prep, c, np.zeros(1, dtype=np.int64), c.cycles)[0])
         for d, src in ((comp, c.compute), (xfer, c.transfer), (traffic, c.traffic)):
             for k, v in src.items():
                 d[k] = d.get(k, 0.0) + float(np.asarray(v).ravel()[0])
-    return Estimate(total, tuple(comp.items()), tuple(xfer.items()), tuple(traffic.items()),
-                    energy)
+    return Estimate(layer_cycles(runs), tuple(comp.items()), tuple(xfer.items()),
+                    tuple(traffic.items()), energy)
 
 
 def compile(

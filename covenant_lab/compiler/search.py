@@ -24,6 +24,7 @@ from covenant_lab.compiler.floor import at_peak, form_floor, group_floor
 from covenant_lab.compiler.forms import codelet_forms
 from covenant_lab.compiler.group_memo import GroupMemo
 from covenant_lab.compiler.group_search import INSTRUCTION_COST, search_group
+from covenant_lab.compiler.layer_span import GroupRun, layer_cycles
 from covenant_lab.compiler.levels import level_choices
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.compiler.objective import (
@@ -236,14 +237,18 @@ def _score(option: _Option, searched: GroupMemo, acg: ACG, cons: Constraints, *,
            exhaustive: bool, objective: Objective) -> tuple[float, tuple[object, ...]]:
     """The search's cost of one structural option and its passes (ScheduleError: none)."""
     m = option.mapping
-    tiles, orders, total, figures = [], [], 0.0, []
+    tiles, orders, total, figures, runs = [], [], 0.0, [], []
     for g in m.groups:
         t, o, c = searched.get(m, g, acg, cons, exhaustive=exhaustive, objective=objective)
         tiles.append(t)
         orders.append(o)
         total += c
+        if objective is Objective.CYCLES:  # groups overlap where they can (layer_span.py)
+            runs.append(GroupRun.of(m, g, acg, t, o, c))
         if objective is Objective.EDP:  # a product of sums, not a sum
             figures.append(group_figures(GroupModel(m, g, acg), t, o, INSTRUCTION_COST))
+    if runs:
+        total = layer_cycles(runs)
     if figures:
         total = plan_score(objective, figures)
     return total, (*option.head, Tile(tuple(tiles)), Reorder(tuple(orders)))
@@ -266,16 +271,16 @@ def _guess(m: Mapping) -> float:
 def _beaten(option: _Option, best: tuple[int, float], searched: GroupMemo, acg: ACG,
             cons: Constraints, exhaustive: bool) -> bool:
     """Whether the option certainly ranks after ``best`` (fallback work, cost): more work,
-    or as much and floors of its groups (``floor.group_floor``, added up until they exceed it)
+    or as much and its groups' floors (``floor.group_floor``), run in order as the layer
+    runs its groups (``layer_span.py``, each following the groups it reads from at once),
     above the cost."""
     if option.work != best[0]:
         return option.work > best[0]
-    floor = 0.0
-    for g in option.mapping.groups:
-        floor += searched.floor(option.mapping, g, acg, cons, exhaustive=exhaustive)
-        if floor > best[1]:
-            return True
-    return False
+    m = option.mapping
+    runs = [GroupRun.of(m, g, acg, None, (),
+                        searched.floor(m, g, acg, cons, exhaustive=exhaustive))
+            for g in m.groups]
+    return layer_cycles(runs) > best[1]
 
 
 def _plan_one(

@@ -1,0 +1,97 @@
+"""How a layer's groups follow one another: one rule, for the estimate and the search.
+
+Lowering emits the groups one after the other, and each resource (a compute unit, an edge
+or the communication node it goes through) runs its instructions in program order. So a
+group waits for the groups before it on the resources it shares with them, and for the
+tiles it reads that an earlier group writes (through off-chip memory), but for nothing
+else. Reading them in the order they are written (the same loops iterated in the same
+order), it follows that group tile by tile and ends at most one of its own tiles after it;
+reading them in another order (or writing what an earlier group reads or writes), it waits
+for that group's end.
+
+Example, GELU on NVDLA-small: the SDP scales x (755,794 cycles), the host's erf follows it
+tile by tile (2,176,640 on the host and its DMA edges: it ends at 2,176,640), the SDP's add
+runs behind the erf (ending one of its tiles after it) and its last two stages after that:
+3.89 M cycles, where adding the groups up gives 5.40 M (the simulator: 3.91 M).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from covenant_lab.acg.graph import ACG
+from covenant_lab.compiler.mapping import Group, Mapping
+
+__all__ = ["GroupRun", "layer_cycles"]
+
+# the order of a floor's run: it may follow any group at once (a lower bound)
+FOLLOWS: tuple[str, ...] = ("*",)
+
+
+@dataclass(frozen=True)
+class GroupRun:
+    """One group of a layer as the rule sees it."""
+
+    cycles: float  # the group on its own
+    tiles: float  # its innermost tiles (inf: a floor's, which never lags)
+    resources: frozenset[str]
+    reads: frozenset[str]  # operands it loads from their off-chip home
+    writes: frozenset[str]  # operands it stores to their off-chip home
+    order: tuple[str, ...]  # the loops its outermost level iterates, outermost first
+
+    def follows(self, before: GroupRun) -> bool:
+        """Whether it reads what ``before`` writes in the order ``before`` writes it."""
+        return bool(before.writes & self.reads) and (
+            FOLLOWS in (self.order, before.order) or (self.order == before.order
+                                                      and bool(self.order)))
+
+    @staticmethod
+    def of(mapping: Mapping, group: Group, acg: ACG, tiles: tuple[tuple[int, ...], ...] | None,
+           orders: tuple[tuple[str, ...], ...], cycles: float) -> GroupRun:
+        """The run of ``group`` with tiles ``tiles`` (per level) and loop orders ``orders``;
+        without tiles (a floor), one that follows every group it reads from with no delay."""
+        codelet = mapping.codelet
+        extent = [codelet.extent(lp) for lp in group.tile_loops]
+        count: float = math.inf
+        order: tuple[str, ...] = FOLLOWS
+        if tiles is not None:
+            inner = tiles[-1] if tiles else tuple(extent)
+            count = math.prod(-(-e // max(t, 1)) for e, t in zip(extent, inner, strict=True))
+            outer = dict(zip(group.tile_loops, tiles[0] if tiles else extent, strict=True))
+            order = tuple(lp for lp in (orders[0] if orders else group.tile_loops)
+                          if outer.get(lp, 1) < codelet.extent(lp))
+        written = {codelet.stages[si].stmt.dst.operand for si in group.stages}
+        resources = {mapping.binding(si).node.name for si in group.stages}
+        homed = [p for p in group.placements if p.home is not None]
+        for p in homed:
+            assert p.home is not None
+            for src, dst in itertools.pairwise((p.home, *p.levels)):
+                for a, b in ((src, dst), (dst, src)):
+                    edge = acg.edge(a, b)
+                    if edge is not None:
+                        resources.add(edge.via or f"{edge.src}->{edge.dst}")
+        return GroupRun(
+            cycles, count, frozenset(resources),
+            frozenset(p.operand for p in homed if p.operand not in written),
+            frozenset(p.operand for p in homed if p.operand in written), order)
+
+
+def layer_cycles(runs: Sequence[GroupRun]) -> float:
+    """Cycles of a layer's groups run in order (module docstring)."""
+    free: dict[str, float] = {}
+    ends: list[float] = []
+    for k, g in enumerate(runs):
+        end = max((free.get(r, 0.0) for r in g.resources), default=0.0) + g.cycles
+        for j in range(k):
+            before = runs[j]
+            if g.follows(before):  # tile by tile, ending one of its tiles after
+                end = max(end, ends[j] + g.cycles / max(g.tiles, 1))
+            elif before.writes & (g.reads | g.writes) or before.reads & g.writes:
+                end = max(end, ends[j] + g.cycles)
+        for r in g.resources:
+            free[r] = end
+        ends.append(end)
+    return max(ends, default=0.0)
