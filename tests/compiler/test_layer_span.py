@@ -44,6 +44,13 @@ def test_a_group_reading_in_another_order_waits_for_the_end() -> None:
     assert layer_cycles([_run(100, 10, "sdp", "x", "t"), _run(40, 4, "host", "z", "u")]) == 100
 
 
+def test_a_group_whose_tiles_are_whole_rows_of_the_producers_follows_it() -> None:
+    # the producer iterates d1 then d2, the consumer d1 only (each tile a whole row): the
+    # tiles of a row come one after the other, so it follows: 100 + 40 / 4
+    runs = [_run(100, 10, "host", "x", "t", ("d1", "d2")), _run(40, 4, "relu", "t", "y")]
+    assert layer_cycles(runs) == 110
+
+
 def test_a_floor_follows_at_once() -> None:
     # a floor's run knows no tiles: it follows whatever it reads with no delay (a lower bound)
     runs = [_run(100, math.inf, "sdp", "x", "t", FOLLOWS),
