@@ -25,11 +25,11 @@ from dataclasses import dataclass
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.compiler.mapping import Group, Mapping
-from covenant_lab.compiler.sites import read_before_written
+from covenant_lab.compiler.sites import operand_loops, read_before_written
 
 __all__ = ["GroupRun", "layer_cycles"]
 
-# the order of a floor's run: it may follow any group at once (a lower bound)
+# the order of an operand in a floor's run: it may follow any group at once (a lower bound)
 FOLLOWS: tuple[str, ...] = ("*",)
 
 
@@ -42,17 +42,29 @@ class GroupRun:
     resources: frozenset[str]
     reads: frozenset[str]  # operands it loads from their off-chip home (in place too)
     writes: frozenset[str]  # operands it stores to their off-chip home
-    order: tuple[str, ...]  # the loops its outermost level iterates, outermost first
+    # per operand, the loops of its outermost level that index it, outermost first (how its
+    # tiles of that operand come one after the other); a floor's run: none (FOLLOWS)
+    orders: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def order(self, operand: str) -> tuple[str, ...]:
+        return dict(self.orders).get(operand, FOLLOWS)
 
     def follows(self, before: GroupRun) -> bool:
         """Whether it reads what ``before`` writes in the order ``before`` writes it, tile by
-        tile: ``before`` iterates some loop, and the loops one iterates begin with the
-        other's (``d1`` then ``d2`` against ``d1`` alone: a tile of a whole row needs the
-        tiles of that row, which come one after the other)."""
-        if not before.writes & self.reads:
+        tile: for each such operand, ``before`` iterates some loop indexing it, and the
+        loops one iterates begin with the other's (``d1`` then ``d2`` against ``d1`` alone: a
+        tile of a whole row needs the tiles of that row, which come one after the other; a
+        reduction's loop, indexing no output, does not count)."""
+        shared = before.writes & self.reads
+        if not shared:
             return False
-        a, b = self.order, before.order
-        return FOLLOWS in (a, b) or (bool(b) and (a[:len(b)] == b or b[:len(a)] == a))
+        for operand in shared:
+            a, b = self.order(operand), before.order(operand)
+            if FOLLOWS in (a, b):
+                continue
+            if not b or (a[:len(b)] != b and b[:len(a)] != a):
+                return False
+        return True
 
     def lag(self, before: GroupRun) -> float:
         """How long it runs on after ``before`` (which it follows) ends: its part of the
@@ -66,19 +78,22 @@ class GroupRun:
         without tiles (a floor), one that follows every group it reads from with no delay."""
         codelet = mapping.codelet
         extent = [codelet.extent(lp) for lp in group.tile_loops]
+        stages = [codelet.stages[si] for si in group.stages]
+        homed = [p for p in group.placements if p.home is not None]
         count: float = math.inf
-        order: tuple[str, ...] = FOLLOWS
+        order: dict[str, tuple[str, ...]] = {}
         if tiles is not None:
             inner = tiles[-1] if tiles else tuple(extent)
             count = math.prod(-(-e // max(t, 1)) for e, t in zip(extent, inner, strict=True))
             outer = dict(zip(group.tile_loops, tiles[0] if tiles else extent, strict=True))
-            order = tuple(lp for lp in (orders[0] if orders else group.tile_loops)
-                          if outer.get(lp, 1) < codelet.extent(lp))
-        stages = [codelet.stages[si] for si in group.stages]
+            iterated = [lp for lp in (orders[0] if orders else group.tile_loops)
+                        if outer.get(lp, 1) < codelet.extent(lp)]
+            for p in homed:
+                uses = set(operand_loops(stages, p.operand))
+                order[p.operand] = tuple(lp for lp in iterated if lp in uses)
         written = {st.stmt.dst.operand for st in stages}
         read = read_before_written(stages)  # an update in place reads what it writes
         resources = {mapping.binding(si).node.name for si in group.stages}
-        homed = [p for p in group.placements if p.home is not None]
         for p in homed:
             assert p.home is not None
             for src, dst in itertools.pairwise((p.home, *p.levels)):
@@ -89,7 +104,8 @@ class GroupRun:
         return GroupRun(
             cycles, count, frozenset(resources),
             frozenset(p.operand for p in homed if p.operand in read),
-            frozenset(p.operand for p in homed if p.operand in written), order)
+            frozenset(p.operand for p in homed if p.operand in written),
+            tuple(sorted(order.items())))
 
 
 def layer_cycles(runs: Sequence[GroupRun]) -> float:
