@@ -12,8 +12,7 @@ what an earlier group reads or writes, it waits for that group's end.
 Example, GELU on NVDLA-small: the SDP scales x (755,794 cycles), the host's erf follows it
 tile by tile (2,176,640 on the host and its DMA edges: it ends at 2,176,640), the SDP's add
 runs behind the erf (ending its part of the erf's last tile after it), its last two stages
-after that:
-3.89 M cycles, where adding the groups up gives 5.40 M (the simulator: 3.91 M).
+after that: 3.89 M cycles, where adding the groups up gives 5.40 M (simulated: 3.91 M).
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from covenant_lab.acg.graph import ACG
+from covenant_lab.acg.nodes import EdgeId
 from covenant_lab.compiler.mapping import Group, Mapping
 from covenant_lab.compiler.sites import operand_loops, read_before_written
 
@@ -39,7 +39,7 @@ class GroupRun:
 
     cycles: float  # the group on its own
     tiles: float  # its innermost tiles (inf: a floor's, which never lags)
-    resources: frozenset[str]
+    resources: frozenset[str | EdgeId]  # compute nodes, edges, communication nodes
     reads: frozenset[str]  # operands it loads from their off-chip home (in place too)
     writes: frozenset[str]  # operands it stores to their off-chip home
     # per operand, the loops of its outermost level that index it, outermost first (how its
@@ -93,14 +93,14 @@ class GroupRun:
                 order[p.operand] = tuple(lp for lp in iterated if lp in uses)
         written = {st.stmt.dst.operand for st in stages}
         read = read_before_written(stages)  # an update in place reads what it writes
-        resources = {mapping.binding(si).node.name for si in group.stages}
+        resources: set[str | EdgeId] = {mapping.binding(si).node.name for si in group.stages}
         for p in homed:
             assert p.home is not None
-            for src, dst in itertools.pairwise((p.home, *p.levels)):
-                for a, b in ((src, dst), (dst, src)):
-                    edge = acg.edge(a, b)
-                    if edge is not None:
-                        resources.add(edge.via or f"{edge.src}->{edge.dst}")
+            for far, near in itertools.pairwise((p.home, *p.levels)):
+                ways = [(far, near)] if p.operand in read or p.operand not in written else []
+                ways += [(near, far)] if p.operand in written else []
+                for edge in filter(None, (acg.edge(a, b) for a, b in ways)):
+                    resources.add(edge.via or edge.key)
         return GroupRun(
             cycles, count, frozenset(resources),
             frozenset(p.operand for p in homed if p.operand in read),
