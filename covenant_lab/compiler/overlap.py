@@ -223,9 +223,9 @@ class _Play:
              shared: bool = False) -> None:
         """Play step ``s`` of tile ``t`` (``ahead``: its offset from the tile issuing it),
         where ``mask`` holds (True, or per candidate). ``shared``: a move played as its share
-        of a tile that stays for several innermost tiles, which pays no latency: the whole
-        move ran ahead of the tiles that read it, its latency under their work (paid in full
-        where the move is: the first tile, the last tile's stores)."""
+        of a tile that stays for several innermost tiles, which pays that share of its
+        latency too: the whole move ran ahead of the tiles that read it and paid it once
+        (in full where the move is played whole: the first tile, the last tile's stores)."""
         ready, read_end = self.ready, self.read_end
         latency = s.latency / np.maximum(s.every, 1) if shared else s.latency
         start = self.free.get(s.resource, 0)
