@@ -45,6 +45,8 @@ from covenant_lab.compiler.passes.block import block_shapes
 from covenant_lab.compiler.roles import qualifies, signature
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from covenant_lab.acg.capabilities import Capability, SpatialDim
     from covenant_lab.acg.graph import ACG
     from covenant_lab.codelets.ir import Codelet, Stage
@@ -107,10 +109,7 @@ def structural_bound(codelet: Codelet, acg: ACG) -> StructuralBound:
         per_stage.append({n: _front(o) for n, o in options.items()})
         peaks.append(peak)
     chosen = _assigned(per_stage, strict.memory_cycles)
-    load: dict[str, float] = {}
-    for name, option in chosen:
-        load[name] = load.get(name, 0.0) + option.cycles
-    busiest = max(load.values(), default=0.0)
+    busiest = max(_load(chosen).values(), default=0.0)
     memory = max([strict.memory_cycles, *(o.memory for _, o in chosen)])
     compute = max(strict.compute_cycles, busiest)
     if compute <= strict.compute_cycles and memory <= strict.memory_cycles:
@@ -160,12 +159,11 @@ def _reasons(codelet: Codelet, per_stage: list[dict[str, list[Option]]],
                 f"{n} fills " + ", ".join(f"{d} {f:.0%}" for d, f in o.fill.items())
                 + o.how + f" ({r:.4g} of {p:.4g} per cycle)"
                 for r, p, n, o in sorted(rated, key=lambda r: -r[1])))
-    load: dict[str, list[int]] = {}
-    for k, (node, _) in enumerate(chosen):
-        load.setdefault(node, []).append(k)
+    load = _load(chosen)
+    node = max(load, key=lambda n: load[n])
+    stages = [k for k, (n, _) in enumerate(chosen) if n == node]
     alone = max(min(o.cycles for opts in c.values() for o in opts) for c in per_stage)
-    node, stages = max(load.items(), key=lambda kv: sum(chosen[k][1].cycles for k in kv[1]))
-    together = sum(chosen[k][1].cycles for k in stages)
+    together = load[node]
     if len(stages) > 1 and together > alone * (1 + NOTICEABLE):
         out.append(f"stages {', '.join(map(str, stages))} take turns on one unit: "
                    f"{together:,.0f} cycles together")
@@ -195,6 +193,14 @@ def _forms(codelet: Codelet, k: int, cap: Capability, acg: ACG
     return out
 
 
+def _load(assignment: Sequence[tuple[str, Option]]) -> dict[str, float]:
+    """Each unit's cycles under an assignment of stages: its stages run one after another."""
+    load: dict[str, float] = {}
+    for node, option in assignment:
+        load[node] = load.get(node, 0.0) + option.cycles
+    return load
+
+
 MAX_ASSIGNMENTS = 4096  # stage-to-unit assignments tried; beyond, stages count apart
 
 
@@ -210,10 +216,7 @@ def _assigned(per_stage: list[dict[str, list[Option]]], floor: float
     best: list[tuple[str, Option]] = []
     best_cost = math.inf
     for combo in itertools.product(*choices):
-        load: dict[str, float] = {}
-        for node, option in combo:
-            load[node] = load.get(node, 0.0) + option.cycles
-        cost = max(max(load.values()), floor, *(o.memory for _, o in combo))
+        cost = max(max(_load(combo).values()), floor, *(o.memory for _, o in combo))
         if cost < best_cost:
             best, best_cost = list(combo), cost
     return best
