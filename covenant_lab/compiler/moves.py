@@ -59,10 +59,13 @@ class Move:
         some candidates: the first tile pays one move, each later tile the average of the
         others; ``every``: the innermost tiles its tile stays for."""
         one = np.where(times > 0, each, 0)
-        rest = np.where(invocations > 1,
-                        np.maximum(busy - one, 0) / np.maximum(invocations - 1, 1), 0)
+        every = invocations / np.maximum(changes, 1)
+        # the other moves fall in the tiles of every tile of the slot but one (the last's
+        # loads, the first's stores: none)
+        carrying = np.maximum(invocations - np.maximum(every, 1), 1)
+        rest = np.where(invocations > 1, np.maximum(busy - one, 0) / carrying, 0)
         latency = np.where(times > 0, self.latency, 0)  # no move: no wait
         return Step(self.resource, one, rest, latency, self.reads, self.writes,
                     lag=1 if self.store else 0, load=not self.store,
-                    every=invocations / np.maximum(changes, 1),
+                    every=every,
                     share=np.where(changes > 0, times / np.maximum(changes, 1), 1))

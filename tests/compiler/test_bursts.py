@@ -18,9 +18,9 @@ from covenant_lab.suite import load_suite_layer
 
 
 def _load_x(every: int, each: float, times: int, tiles: int, **kw: object) -> Step:
-    # a load of x as Move.step makes it: the first tile pays one move in full, each later
-    # tile the mean of the others
-    return Step("dma", each, (times - 1) * each / (tiles - 1), 0, (), "x", load=True,
+    # a load of x as Move.step makes it: the first tile pays one move in full, and the
+    # others fall in the tiles of every tile of x but the last
+    return Step("dma", each, (times - 1) * each / (tiles - every), 0, (), "x", load=True,
                 every=every, **kw)  # type: ignore[arg-type]
 
 
@@ -31,7 +31,7 @@ def test_a_burst_waits_for_every_read_of_its_one_copy() -> None:
     steps = [_load_x(4, 8, 2, 8), Step("pe", 3, 3, 0, ("x",), "y")]
     assert compute_span(steps, {"x": 1}, 8) == 40
     # two copies: the second load overlaps the reads of the first (spread over the tiles:
-    # 8 + 3 for the first tile, then 3 per tile, the dma's 8 / 7 per tile under it)
+    # 8 + 3 for the first tile, then 3 per tile, the dma's 8 / 4 per tile under it)
     assert compute_span(steps, {"x": 2}, 8) == 11 + 7 * 3
 
 
@@ -39,7 +39,7 @@ def test_a_bursts_store_and_load_share_an_in_order_port() -> None:
     # y stored (lag 1) and x loaded every 4 of 8 tiles on one dma, 8 cycles each, listed
     # store first: load x0 [0,8), pe [8,20); store y0 after the last write [20,28), load x1
     # behind it [28,36), pe [36,48) (its copy of y was read by 28); the last store [48,56)
-    steps = [Step("dma", 8, 8 / 7, 0, ("y",), None, lag=1, every=4), _load_x(4, 8, 2, 8),
+    steps = [Step("dma", 8, 8 / 4, 0, ("y",), None, lag=1, every=4), _load_x(4, 8, 2, 8),
              Step("pe", 3, 3, 0, ("x",), "y")]
     assert compute_span(steps, {"x": 1, "y": 1}, 8) == 56
 
@@ -50,8 +50,8 @@ def test_a_reload_on_revisits_only_is_the_mean_of_moving_and_not() -> None:
     # pe [0,10), store [10,16), pe [16,26), store [26,32), reload [32,38), pe [38,48),
     # store [48,54), reload [54,60), pe [60,70), store [70,76): 76, the mean of reloading
     # at every change (4 x (10 + 6 + 6) = 88) and at none (4 x (10 + 6) = 64)
-    steps = [Step("dma", 6, 18 / 7, 0, ("y",), None, lag=1, every=2),
-             Step("dma", 6, 6 / 7, 0, (), "y", load=True, every=2, share=0.5),
+    steps = [Step("dma", 6, 18 / 6, 0, ("y",), None, lag=1, every=2),
+             Step("dma", 6, 6 / 6, 0, (), "y", load=True, every=2, share=0.5),
              Step("pe", 5, 5, 0, ("y",), "y")]
     assert compute_span(steps, {"y": 1}, 8) == 76
 
