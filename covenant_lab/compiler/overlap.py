@@ -14,20 +14,20 @@ when
    to reuse was last written and read (one copy: in the previous tile; two: the tile before;
    a load running ahead into a tile that stays for several tiles waits for nobody).
 
-The first tile pays each transfer in full; later tiles pay its average share (transfers of
-a tile that stays for several innermost tiles are spread over them, and so is their latency:
+The first tile pays each transfer in full; later tiles pay its average share (transfers of a
+tile that stays for several innermost tiles are spread over them, and so is their latency:
 the move runs ahead of the tiles that read it and pays it once). The others fall in the
 tiles of every tile of the slot but one (``Move.step``): the last one's tiles bring in
 nothing (its load ran during the tile before), the first one's store nothing, so the last
 tile's work after its load is paid in full (HVX's fc: 5 weight tiles of 2 VRF tiles each,
-estimated 69,834 cycles when the loads were spread over all 10, simulated 75,233). Such a tile held in one
-copy is not spread (a *burst*): its move waits for every read of the copy it overwrites and
-the tiles after it wait for the move, so the group is played at two rates: the innermost
-tiles between two bursts of the most frequent kind as one step (their own schedule without
-the bursts, reading a burst's tile until their last read of it), then that step and the
-bursts, each moving its tile in full (a less frequent one its share of each), as the
-schedule of those longer tiles; a reload moving on revisits only is played moving every
-time and never, weighted by how often it does. A tile's stores leave its deeper levels
+estimated 69,834 cycles when the loads were spread over all 10, simulated 75,233). Such a
+tile held in one copy is not spread (a *burst*): its move waits for every read of the copy
+it overwrites and the tiles after it wait for the move, so the group is played at two rates:
+the innermost tiles between two bursts of the most frequent kind as one step (their own
+schedule without the bursts, reading a burst's tile until their last read of it), then that
+step and the bursts, each moving its tile in full (a less frequent one its share of each),
+as the schedule of those longer tiles; a reload moving on revisits only is played moving
+every time and never, weighted by how often it does. A tile's stores leave its deeper levels
 first where they hold one copy (lowering flushes a level before storing the one above it,
 ``lower._evict``); a store of a tile in several copies keeps the list's place.
 
