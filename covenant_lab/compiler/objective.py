@@ -74,8 +74,9 @@ def score(objective: Objective, energy: np.ndarray, cycles: np.ndarray) -> np.nd
 
 
 def plan_score(objective: Objective, groups: list[tuple[float, float]]) -> float:
-    """A whole mapping's score from its groups' (cycles, energy), which run one after the
-    other: the sum, except EDP, the product of the sums."""
+    """A whole mapping's score from its groups' (cycles, energy): the sum, except EDP, the
+    product of the sums (the search's cycles objective overlaps groups where they can:
+    ``layer_span.py``; EDP still counts them one after the other)."""
     cycles = sum(c for c, _ in groups)
     energy = sum(e for _, e in groups)
     return float(score(objective, np.asarray(energy), np.asarray(cycles)))

@@ -19,7 +19,7 @@ tile that stays for several innermost tiles are spread over them, and so is thei
 the move runs ahead of the tiles that read it and pays it once). The others fall in the
 tiles of every tile of the slot but one (``Move.step``): the last one's tiles bring in
 nothing (its load ran during the tile before), the first one's store nothing, so the last
-tile's work after its load is paid in full (HVX's fc: 5 weight tiles of 2 VRF tiles each,
+tile's work after its load is paid in full (HVX's fc: 5 weight tiles of 2 register-file tiles each,
 estimated 69,834 cycles when the loads were spread over all 10, simulated 75,233). Such a
 tile held in one copy is not spread (a *burst*): its move waits for every read of the copy
 it overwrites and the tiles after it wait for the move, so the group is played at two rates:
