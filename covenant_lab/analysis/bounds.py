@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from covenant_lab.acg.graph import ACG
     from covenant_lab.acg.nodes import ComputeNode, StorageNode
 
-__all__ = ["Bound", "able_units", "efficiency", "ideal_bound", "whole_cycles"]
+__all__ = ["Bound", "able_units", "compulsory_bytes", "efficiency", "ideal_bound", "whole_cycles"]
 
 
 
@@ -191,21 +191,30 @@ def _offchip_time(acg: ACG, read: dict[str, int], write: dict[str, int]) -> floa
     return max(times)
 
 
+def compulsory_bytes(codelet: Codelet, acg: ACG) -> dict[str, int]:
+    """Per operand with an off-chip home, the bytes it moves at least: an input or weight
+    read once, an output written once (an input no stage reads moves nothing)."""
+    out: dict[str, int] = {}
+    for operand in codelet.operands:
+        if operand.role is Role.TEMP:
+            continue
+        reading = operand.role is not Role.OUTPUT
+        eb = _elem_bytes(codelet, acg, operand, reading=reading)
+        if eb is None and reading:
+            continue
+        out[operand.name] = operand.size * (eb if eb is not None else operand.dtype.itemsize)
+    return out
+
+
 def ideal_bound(codelet: Codelet, acg: ACG) -> Bound:
     """The compute and memory lower bounds of ``codelet`` on ``acg`` (see the module doc)."""
     compute = _compute_cycles(codelet, acg)
     read: dict[str, int] = {}
     write: dict[str, int] = {}
-    for operand in codelet.operands:
-        if operand.role is Role.TEMP:
-            continue
+    for name, nbytes in compulsory_bytes(codelet, acg).items():
+        operand = codelet.operand(name)
         home = acg.home(TensorHome.of(operand.role)).name
-        reading = operand.role is not Role.OUTPUT
-        eb = _elem_bytes(codelet, acg, operand, reading=reading)
-        if eb is None and reading:
-            continue
-        nbytes = operand.size * (eb if eb is not None else operand.dtype.itemsize)
-        side = read if reading else write
+        side = write if operand.role is Role.OUTPUT else read
         side[home] = side.get(home, 0) + nbytes
     memory = _offchip_time(acg, read, write)
     r, w = sum(read.values()), sum(write.values())

@@ -30,6 +30,14 @@ least larger of the busiest unit and the memory bound. Example: mobilenetv2's de
 per cycle; in blocks of 4 x 4 outputs (16 columns) from 6 x 6 windows (36 rows in 3 folds of
 16: fill 0.75) it does 16 x 9 / 3 = 48 useful MACs per cycle, better than the 16-lane SIMD:
 4,064,256 / 48 = 84,672 cycles against 35,310 strict.
+
+Memory, per assignment: an off-chip operand's compulsory bytes count on every comm node that
+every data path between its home and the port of a unit it uses crosses (``routes.py``):
+the strict bound charges a comm node only where every edge of a memory goes through it, and a
+host's own path to that memory defeats it (tpu_v1's activations reach the matrix unit over
+PCIe only: a 1x1 convolution's 46,741 cycles against 11,019 strict). A fallback unit (a host)
+counts for a stage only where no other unit can run it, as the search places stages
+(``compiler/fallback.py``).
 """
 
 from __future__ import annotations
@@ -39,16 +47,20 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from covenant_lab.analysis.bounds import Bound, able_units, ideal_bound
+from covenant_lab.acg.homes import TensorHome
+from covenant_lab.analysis.bounds import Bound, able_units, compulsory_bytes, ideal_bound
+from covenant_lab.analysis.routes import crossed, crossing_cycles
 from covenant_lab.codelets.toeplitz import blocked
 from covenant_lab.compiler.passes.block import block_shapes
-from covenant_lab.compiler.roles import qualifies, signature
+from covenant_lab.compiler.roles import qualifies, signature, stage_roles
+from covenant_lab.types import DESTINATIONS, Role
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from covenant_lab.acg.capabilities import Capability, SpatialDim
     from covenant_lab.acg.graph import ACG
+    from covenant_lab.acg.nodes import ComputeNode
     from covenant_lab.codelets.ir import Codelet, Stage
 
 __all__ = ["StructuralBound", "spatial_fill", "structural_bound"]
@@ -91,26 +103,33 @@ def spatial_fill(codelet: Codelet, stage: Stage, cap: Capability) -> dict[str, f
 
 def structural_bound(codelet: Codelet, acg: ACG) -> StructuralBound:
     """The strict bound with every unit's peak scaled by its best spatial fill, and the
-    memory bound counting the bytes a blocked form's band adds."""
+    memory bound counting the bytes a blocked form's band adds and the comm nodes every
+    path between an operand's home and its units' ports crosses (``routes.py``)."""
     strict = ideal_bound(codelet, acg)
+    nbytes = compulsory_bytes(codelet, acg)
     per_stage: list[dict[str, list[Option]]] = []  # per stage: unit -> its options there
     peaks: list[dict[str, float]] = []
     for k in range(len(codelet.stages)):
         options: dict[str, list[Option]] = {}
         peak: dict[str, float] = {}
-        for node, cap in able_units(acg, codelet, k):
+        for node, cap in _units(acg, codelet, k):
             peak[node.name] = max(peak.get(node.name, 0.0), acg.node_peak(node, cap))
+            crosses = _crosses(codelet, k, cap, acg)
             options.setdefault(node.name, []).extend(
                 Option(form.iterations(form.stages[k]) / rate if rate > 0 else math.inf,
-                       memory, fill, how)
+                       memory, fill, how, crosses)
                 for form, how, memory in _forms(codelet, k, cap, acg)
                 for fill in [spatial_fill(form, form.stages[k], cap)]
                 for rate in [acg.node_peak(node, cap) * math.prod(fill.values())])
         per_stage.append({n: _front(o) for n, o in options.items()})
         peaks.append(peak)
-    chosen = _assigned(per_stage, strict.memory_cycles)
+
+    def routed(assignment: Sequence[tuple[str, Option]]) -> float:
+        return crossing_cycles(acg, (c for _, o in assignment for c in o.crosses), nbytes)[0]
+
+    chosen = _assigned(per_stage, strict.memory_cycles, routed)
     busiest = max(_load(chosen).values(), default=0.0)
-    memory = max([strict.memory_cycles, *(o.memory for _, o in chosen)])
+    memory = max([strict.memory_cycles, routed(chosen), *(o.memory for _, o in chosen)])
     compute = max(strict.compute_cycles, busiest)
     if compute <= strict.compute_cycles and memory <= strict.memory_cycles:
         return StructuralBound(strict, ())
@@ -118,7 +137,37 @@ def structural_bound(codelet: Codelet, acg: ACG) -> StructuralBound:
                   strict.compulsory_bytes, strict.read_bytes, strict.write_bytes)
     shown = bound.cycles > strict.cycles * (1 + NOTICEABLE)
     reasons = _reasons(codelet, per_stage, peaks, chosen, strict) if shown else ()
+    crossing, comm = crossing_cycles(acg, (c for _, o in chosen for c in o.crosses), nbytes)
+    if shown and comm is not None and crossing > strict.memory_cycles * (1 + NOTICEABLE) \
+            and crossing >= memory:
+        names = sorted({op for _, o in chosen for op, c in o.crosses if c == comm})
+        reasons += (f"memory: {crossing:,.0f} cycles over {comm}: every data path between "
+                    f"the homes of {', '.join(names)} and the ports of the units they use "
+                    f"crosses it ({strict.memory_cycles:,.0f} in the strict bound)",)
     return StructuralBound(bound, reasons)
+
+
+def _units(acg: ACG, codelet: Codelet, k: int) -> list[tuple[ComputeNode, Capability]]:
+    """The units able to run stage ``k``, a fallback unit (a host) only where no other is:
+    the search puts a stage there only then (``compiler/fallback.py``)."""
+    able = able_units(acg, codelet, k)
+    return [(n, c) for n, c in able if not n.fallback] or able
+
+
+def _crosses(codelet: Codelet, k: int, cap: Capability, acg: ACG
+             ) -> frozenset[tuple[str, str]]:
+    """(operand, comm node) pairs: the comm nodes each off-chip operand of stage ``k``
+    crosses between its home and ``cap``'s port for it (``routes.crossed``)."""
+    out: set[tuple[str, str]] = set()
+    for role, access in stage_roles(codelet.stages[k]):
+        operand = codelet.operand(access.operand)
+        port = cap.port(role)
+        if operand.role is Role.TEMP or port is None:
+            continue
+        home = acg.home(TensorHome.of(operand.role))
+        out.update((operand.name, c) for c in crossed(acg, home, port.storages,
+                                                      outward=role in DESTINATIONS))
+    return frozenset(out)
 
 
 class Option(NamedTuple):
@@ -129,6 +178,7 @@ class Option(NamedTuple):
     memory: float
     fill: dict[str, float]
     how: str
+    crosses: frozenset[tuple[str, str]] = frozenset()  # (operand, comm node): routes.py
 
 
 def _front(options: list[Option]) -> list[Option]:
@@ -204,19 +254,22 @@ def _load(assignment: Sequence[tuple[str, Option]]) -> dict[str, float]:
 MAX_ASSIGNMENTS = 4096  # stage-to-unit assignments tried; beyond, stages count apart
 
 
-def _assigned(per_stage: list[dict[str, list[Option]]], floor: float
+def _assigned(per_stage: list[dict[str, list[Option]]], floor: float,
+              routed: Callable[[Sequence[tuple[str, Option]]], float]
               ) -> list[tuple[str, Option]]:
     """The assignment of each stage to one of its units and forms with the least larger of
     the busiest unit's cycles (stages on one unit run one after another) and the memory
-    bound (at least ``floor``; a blocked form's band raises it). Too many assignments: each
-    stage at its fastest option alone."""
+    bound (at least ``floor``; a blocked form's band raises it, and so do the comm nodes
+    the assignment's units need crossed: ``routed``). Too many assignments: each stage at
+    its fastest option alone."""
     choices = [[(n, o) for n, opts in sorted(c.items()) for o in opts] for c in per_stage]
     if math.prod(len(c) for c in choices) > MAX_ASSIGNMENTS:
         return [min(c, key=lambda no: no[1].cycles) for c in choices]
     best: list[tuple[str, Option]] = []
     best_cost = math.inf
     for combo in itertools.product(*choices):
-        cost = max(max(_load(combo).values()), floor, *(o.memory for _, o in combo))
+        cost = max(max(_load(combo).values()), floor, routed(combo),
+                   *(o.memory for _, o in combo))
         if cost < best_cost:
             best, best_cost = list(combo), cost
     return best

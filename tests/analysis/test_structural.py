@@ -91,3 +91,32 @@ def test_stages_that_share_their_best_unit_add_up() -> None:
     s = structural_bound(fused, genesys)
     assert s.bound.compute_cycles == 1024 * 9 / 32 + 2 * 1024 / 32 == 352
     assert "stages 0, 1, 2 take turns on one unit: 352 cycles together" in s.reasons
+
+
+def test_traffic_every_path_to_a_unit_carries_counts_on_that_comm_node() -> None:
+    # tpu_v1 keeps activations in host memory; every path from there to the matrix unit's
+    # Unified Buffer (and from its accumulators back) goes over PCIe at 21.47 B/cycle,
+    # which the strict bound does not charge (the host's own cache path bypasses it):
+    # 56 x 56 x 64 int8 in + 56 x 56 x 256 int8 out = 1,003,520 bytes / 21.47 = 46,741
+    tpu = load_arch("tpu_v1")
+    conv = L.conv2d((1, 64, 56, 56), (256, 64, 1, 1))
+    strict = ideal_bound(conv, tpu)
+    s = structural_bound(conv, tpu)
+    assert strict.cycles == 11019  # the output's 802,816 bytes at the host's 72.86 B/cycle
+    assert s.bound.memory_cycles == pytest.approx((56 * 56 * 64 + 56 * 56 * 256) / 21.47)
+    assert s.bound.cycles == 46741
+    assert ("memory: 46,741 cycles over pcie: every data path between the homes of x, y and "
+            "the ports of the units they use crosses it (11,019 in the strict bound)"
+            in s.reasons)
+
+
+def test_a_fallback_unit_counts_only_where_no_other_unit_can_run_the_stage() -> None:
+    # Eyeriss's ReLU unit reads the global buffer, behind the 2.4 B/cycle link; the host
+    # (a fallback unit) reaches DRAM directly, but the search uses it only where no other
+    # unit can, so the structural bound takes the ReLU unit: 2 x 200,704 bytes / 2.4
+    eyeriss = load_arch("eyeriss_v1")
+    relu = L.relu((1, 64, 56, 56))
+    assert ideal_bound(relu, eyeriss).cycles == 12544  # the host's path
+    s = structural_bound(relu, eyeriss)
+    assert s.bound.memory_cycles == pytest.approx(2 * 56 * 56 * 64 * 4 / 2.4)
+    assert s.bound.cycles == 669014
