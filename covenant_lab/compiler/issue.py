@@ -10,14 +10,19 @@ stage. They are issued as::
 A load runs ahead from the tile where its slot's tile changed before: the tile before its
 own, for a slot that changes every tile; for a slot whose tile stays for several innermost
 tiles (an outer level's), the first of those, so a large move does not wait for the last
-of them. The first stages of the next tile go just before the stage they overtake
-(``issue_order.hoist``). Before moving a stage ahead, the exact tiles are checked: it must
-not touch bytes that the instructions it overtakes write, nor write bytes they use (where a
-tile's box does not change from one tile to the next, the rule's slots would miss it).
+of them, and (a tile an inner level walks: ``levels.py``) in up to ``CHUNKS`` pieces, one
+in each of those tiles (as the cost model spreads it: ``moves.Move.step``): a queue that
+moves in order (one DMA) then never holds a whole tile's load ahead of a small store the
+next stage waits for. The first stages of the next tile go just before the stage they
+overtake (``issue_order.hoist``). Before moving a stage ahead, the exact tiles are
+checked: it must not touch bytes that the instructions it overtakes write, nor write bytes
+they use (where a tile's box does not change from one tile to the next, the rule's slots
+would miss it).
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -27,7 +32,9 @@ from covenant_lab.compiler.program import Instr, TileRef, Transfer
 if TYPE_CHECKING:
     from covenant_lab.compiler.lower import _GroupEmitter
 
-__all__ = ["Issue", "Item"]
+__all__ = ["CHUNKS", "Issue", "Item"]
+
+CHUNKS = 8  # pieces a load running ahead over several innermost tiles is cut into, at most
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ class Item:
     writes: tuple[TileRef, ...]
     ahead: Slot | None = None  # a load running ahead: the slot it fills
     since: int | None = None  # such a load: the tile where its slot's tile changed before
+    pieces: bool = False  # such a load goes in pieces (a tile the inner level walks)
 
 
 @dataclass
@@ -70,6 +78,9 @@ class Issue:
             stages, copies, behind=set(homed_slots) - self.ahead,
             stored={name for name, op in homed_slots.items() if op in ge.written},
         )
+        # in a group with an inner level, the tiles the innermost tiles walk (levels.py)
+        self._walked = {(p.operand, p.last_level) for p in homed
+                        if ge.group.inner and p.last_level < levels}
         self.pending: list[Item] = []
         self.tiles: list[_Tile] = []
         self._changed: dict[tuple[str, int], int] = {}  # (operand, level) -> tile it changed
@@ -89,7 +100,8 @@ class Issue:
         slot = Slot(operand, level, part)
         ahead = slot in self.ahead
         self.pending.append(Item(ins, (ins.src,), (ins.dst,), slot if ahead else None,
-                                 self._since.get((operand, level)) if ahead else None))
+                                 self._since.get((operand, level)) if ahead else None,
+                                 (operand, level) in self._walked))
 
     def store(self, ins: Transfer) -> None:
         """A store, due before the next tile's stages."""
@@ -140,12 +152,38 @@ def _early(tiles: list[_Tile]) -> list[list[Item]]:
     """Per tile, the loads issued ahead in it: each load running ahead is issued in the tile
     where its slot's tile changed before (the other copy it fills was last read by the tile
     before that one), so a slot whose tile stays for several innermost tiles is loaded one
-    of its own tiles ahead."""
+    of its own tiles ahead, in pieces spread over the tiles until its own (``_pieces``)."""
     out: list[list[Item]] = [[] for _ in tiles]
     for k, t in enumerate(tiles):
         for x in t.transfers:
-            if x.ahead is not None and k > 0:
-                out[k - 1 if x.since is None else x.since].append(x)
+            if x.ahead is None or k == 0:
+                continue
+            if x.since is None:
+                out[k - 1].append(x)
+                continue
+            span = k - x.since  # the tiles from the slot's change to the one needing it
+            pieces = _pieces(x, min(span, CHUNKS) if x.pieces else 1)
+            for j, piece in enumerate(pieces):
+                out[x.since + j * span // len(pieces)].append(piece)
+    return out
+
+
+def _pieces(x: Item, count: int) -> list[Item]:
+    """The load ``x`` in at most ``count`` pieces along the first axis of its box with more
+    than one index (each piece a span of bytes of the row-major tile it fills)."""
+    ins = x.ins
+    assert isinstance(ins, Transfer)
+    box = ins.dst.box
+    axis = next((a for a, (lo, hi) in enumerate(box) if hi - lo > 1), None)
+    if axis is None or count < 2 or ins.dst.strides:
+        return [x]
+    lo, hi = box[axis]
+    n = min(count, hi - lo)
+    cuts = [lo + (hi - lo) * i // n for i in range(n + 1)]
+    out = []
+    for a, b in itertools.pairwise(cuts):
+        dst = ins.dst.sub((*box[:axis], (a, b), *box[axis + 1:]))
+        out.append(replace(x, ins=replace(ins, dst=dst), writes=(dst,)))
     return out
 
 

@@ -201,7 +201,7 @@ class _GroupEmitter:
         for c in self._parts(p.operand):
             part = self._part(slot.tile, c)
             into = dst if level == p.first_level else self._part(dst, c)
-            ins = self.em._transfer(part, _sub(into, part.box), p.operand, "store", self.origin)
+            ins = self.em._transfer(part, into.sub(part.box), p.operand, "store", self.origin)
             self.issue.store(ins)
         slot.dirty = False
 
@@ -276,20 +276,6 @@ class _GroupEmitter:
             p = self.group.placement(dst)
             self.slots[(dst, min(self.group.levels, p.last_level))].dirty = True
         self.issue.tile(computes)
-
-
-def _sub(outer: TileRef, box: Box) -> TileRef:
-    """The part ``box`` of a tile, as a TileRef with the outer tile's layout."""
-    strides = outer.layout_strides
-    offset = sum((b0 - o0) * s for (b0, _), (o0, _), s in zip(box, outer.box, strides, strict=True))
-    return TileRef(
-        outer.operand,
-        outer.storage,
-        outer.addr + offset * outer.elem_bytes,
-        box,
-        outer.elem_bytes,
-        strides,
-    )
 
 
 def dram_layout(mapping: Mapping, alloc: Allocator) -> dict[str, DramTensor]:

@@ -102,6 +102,9 @@ class Group:
     # compiler/parts.py; 1 = whole
     parts: int = 1
     part_loops: tuple[str, ...] = ()
+    # one level more than the longest path has storages: the operands the group only reads
+    # stay at level 1 while the innermost tiles walk them (levels.py, passes.place)
+    inner: bool = False
 
     def tile(self, level: int, loop: str) -> int:
         return self.tiles[level - 1][self.tile_loops.index(loop)]

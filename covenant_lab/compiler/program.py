@@ -62,6 +62,14 @@ class TileRef:
     def nbytes(self) -> int:
         return self.elements * self.elem_bytes
 
+    def sub(self, box: tuple[tuple[int, int], ...]) -> TileRef:
+        """The part ``box`` of the tile, with the tile's layout."""
+        strides = self.layout_strides
+        offset = sum((b0 - o0) * s for (b0, _), (o0, _), s in zip(box, self.box, strides,
+                                                                  strict=True))
+        return TileRef(self.operand, self.storage, self.addr + offset * self.elem_bytes, box,
+                       self.elem_bytes, strides)
+
     @property
     def layout_strides(self) -> tuple[int, ...]:
         """Element strides of the layout (row-major over the box unless given)."""

@@ -25,7 +25,7 @@ from covenant_lab.compiler.forms import codelet_forms
 from covenant_lab.compiler.group_memo import GroupMemo
 from covenant_lab.compiler.group_search import INSTRUCTION_COST, search_group
 from covenant_lab.compiler.layer_span import GroupRun, layer_cycles
-from covenant_lab.compiler.levels import level_choices
+from covenant_lab.compiler.levels import inner_level, level_choices
 from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.compiler.objective import (
     Objective,
@@ -82,8 +82,10 @@ def _structural(
     placed = PlaceOperands(cons.storage, cons.home).run(m, acg)
     fixed = tuple((0, d, v) for d, v in cons.spatial)
     out = []
-    for first in level_choices(placed):
-        place = PlaceOperands(cons.storage, cons.home, first)
+    places = [PlaceOperands(cons.storage, cons.home, first) for first in level_choices(placed)]
+    if inner_level(placed):
+        places.append(PlaceOperands(cons.storage, cons.home, inner=True))
+    for place in places:
         mp = place.run(m, acg)
         for prefer in preferences(codelet, mp):
             sp = SpatialMap(fixed, prefer)

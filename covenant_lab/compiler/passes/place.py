@@ -47,6 +47,9 @@ class PlaceOperands:
     # (group, operand) -> tiling level of the operand's outermost storage, for operands whose
     # path has fewer levels than the group (the search tries each); default: level 1
     first: tuple[tuple[int, str, int], ...] = ()
+    # one tiling level more than the longest path has storages: the operands the group only
+    # reads keep their tiles at level 1 while the innermost tiles walk them (levels.py)
+    inner: bool = False
 
     def run(self, mapping: Mapping, acg: ACG) -> Mapping:
         groups = tuple(self._place_group(mapping, acg, g, i) for i, g in enumerate(mapping.groups))
@@ -64,14 +67,17 @@ class PlaceOperands:
             max(len(p.levels) for p in placements if p.home is not None)
             if any(p.home is not None for p in placements)
             else 1
-        )
-        first = {op: level for g, op, level in self.first if g == index}
+        ) + self.inner
+        written = {st.stmt.dst.operand for st in mapping.stages_of(group)}
+        first = {p.operand: 1 for p in placements
+                 if self.inner and p.home is not None and p.operand not in written}
+        first.update((op, level) for g, op, level in self.first if g == index)
         shared = {s: k for p in placements if len(p.levels) == depth
                   for k, s in enumerate(p.levels, start=1)}
         placements = [
             replace(p, first_level=self._first(p, depth, first, shared)) for p in placements
         ]
-        return replace(group, placements=tuple(placements), levels=depth)
+        return replace(group, placements=tuple(placements), levels=depth, inner=self.inner)
 
     def _first(
         self, p: Placement, depth: int, first: dict[str, int], shared: dict[StorageNode, int]
