@@ -77,7 +77,7 @@ class GroupModel:
     # -- what the moves and the schedule need (made on first use: a floor needs none) -----
     @cached_property
     def written(self) -> set[str]:
-        return {st.stmt.dst.operand for st in self.stages}
+        return self.m.written(self.g)
 
     @cached_property
     def keeps(self) -> set[str]:

@@ -66,6 +66,9 @@ def _place(m: Mapping) -> str:
             if p.home is not None and m.codelet.operand(p.operand).role is Role.OUTPUT:
                 chain.reverse()  # an output is stored to its home, not loaded from it
             parts.append(f"{p.operand}: {' → '.join(chain)}")
+        walked = [p.operand for p in g.placements if g.inner and p.last_level < g.levels]
+        if walked:
+            parts.append(f"an inner level walks the tiles of {', '.join(walked)}")
     return "; ".join(parts)
 
 

@@ -67,7 +67,7 @@ def inner_level(mapping: Mapping) -> bool:
     for g in mapping.groups:
         if g.levels > 1:
             continue
-        written = {st.stmt.dst.operand for st in mapping.stages_of(g)}
+        written = mapping.written(g)
         read = [p.levels[-1].capacity_bytes for p in g.placements
                 if p.home is not None and p.operand not in written]
         out = [p.levels[-1].capacity_bytes for p in g.placements

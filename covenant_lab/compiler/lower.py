@@ -85,7 +85,7 @@ class _GroupEmitter:
         self.group = group
         self.stages: tuple[Stage, ...] = self.m.stages_of(group)
         self.origin = f"{self.m.codelet.name}/group{gi}"
-        self.written = {st.stmt.dst.operand for st in self.stages}
+        self.written = self.m.written(group)
         self.keeps = read_before_written(self.stages)  # written operands loaded first
         self.slots: dict[tuple[str, int], _Slot] = {}
         self._allocate()

@@ -131,6 +131,10 @@ class Mapping:
     def stages_of(self, group: Group) -> tuple[Stage, ...]:
         return tuple(self.codelet.stages[i] for i in group.stages)
 
+    def written(self, group: Group) -> set[str]:
+        """The operands the group's stages write."""
+        return {st.stmt.dst.operand for st in self.stages_of(group)}
+
     def group_operands(self, group: Group) -> tuple[str, ...]:
         """Operands the group touches, in first-use order."""
         seen: dict[str, None] = {}

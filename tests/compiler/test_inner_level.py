@@ -35,6 +35,8 @@ def test_nvdla_conv_walks_its_sources_with_an_inner_level(
     (group,) = result.mapping.groups
     assert group.inner and group.levels == 2
     assert group.tiles == ((1, 32, 2, 14), (1, 8, 1, 14))
+    (place,) = [d for d in result.decisions if d.name == "place"]
+    assert place.words.endswith("; an inner level walks the tiles of x, w")
     inputs = random_inputs(codelet)
     sim = Simulator(result.program, nvdla, inputs).run()
     sim.check(interpret(codelet, inputs), layer="conv+relu")

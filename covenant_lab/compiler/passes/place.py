@@ -68,7 +68,7 @@ class PlaceOperands:
             if any(p.home is not None for p in placements)
             else 1
         ) + self.inner
-        written = {st.stmt.dst.operand for st in mapping.stages_of(group)}
+        written = mapping.written(group)
         first = {p.operand: 1 for p in placements
                  if self.inner and p.home is not None and p.operand not in written}
         first.update((op, level) for g, op, level in self.first if g == index)
