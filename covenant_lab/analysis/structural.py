@@ -129,7 +129,8 @@ def structural_bound(codelet: Codelet, acg: ACG) -> StructuralBound:
 
     chosen = _assigned(per_stage, strict.memory_cycles, routed)
     busiest = max(_load(chosen).values(), default=0.0)
-    memory = max([strict.memory_cycles, routed(chosen), *(o.memory for _, o in chosen)])
+    crossing, comm = crossing_cycles(acg, (c for _, o in chosen for c in o.crosses), nbytes)
+    memory = max([strict.memory_cycles, crossing, *(o.memory for _, o in chosen)])
     compute = max(strict.compute_cycles, busiest)
     if compute <= strict.compute_cycles and memory <= strict.memory_cycles:
         return StructuralBound(strict, ())
@@ -137,7 +138,6 @@ def structural_bound(codelet: Codelet, acg: ACG) -> StructuralBound:
                   strict.compulsory_bytes, strict.read_bytes, strict.write_bytes)
     shown = bound.cycles > strict.cycles * (1 + NOTICEABLE)
     reasons = _reasons(codelet, per_stage, peaks, chosen, strict) if shown else ()
-    crossing, comm = crossing_cycles(acg, (c for _, o in chosen for c in o.crosses), nbytes)
     if shown and comm is not None and crossing > strict.memory_cycles * (1 + NOTICEABLE) \
             and crossing >= memory:
         names = sorted({op for _, o in chosen for op, c in o.crosses if c == comm})
