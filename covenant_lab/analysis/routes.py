@@ -8,9 +8,10 @@ while the host's own cache is reached without it. The strict bound counts a comm
 where every edge of a memory goes through it (``bounds.py``), which the host's path defeats;
 the structural bound asks per unit the layer's stages run on (``structural.py``).
 
-Example: tpu_v1, a 1x1 convolution's input (HOST) read by ``mmu.mac`` (port ``a``: UB) and
-its output written by ``act.relu`` (port ``out``: UB): both cross ``pcie``, 1,020,928 bytes at
-21.47 B/cycle, 47,551 cycles, where the strict memory bound is 11,019.
+Example: tpu_v1, a 1x1 convolution 56x56x64 -> 256: its input (HOST) read by ``mmu.mac``
+(port ``a``: UB) and its output written through the accumulators (port ``acc``: ACC, then
+the UB): both cross ``pcie``, 200,704 + 802,816 bytes at 21.47 B/cycle, 46,741 cycles,
+where the strict memory bound is 11,019 (``tests/analysis/test_structural.py``).
 """
 
 from __future__ import annotations

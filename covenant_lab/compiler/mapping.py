@@ -102,9 +102,14 @@ class Group:
     # compiler/parts.py; 1 = whole
     parts: int = 1
     part_loops: tuple[str, ...] = ()
-    # one level more than the longest path has storages: the operands the group only reads
-    # stay at level 1 while the innermost tiles walk them (levels.py, passes.place)
-    inner: bool = False
+
+    @property
+    def inner(self) -> bool:
+        """Whether the group has one level more than its longest off-chip path has storages:
+        the operands it only reads stay at level 1 while the innermost tiles walk them
+        (levels.py, passes.place)."""
+        paths = [len(p.levels) for p in self.placements if p.home is not None]
+        return bool(paths) and self.levels > max(paths)
 
     def tile(self, level: int, loop: str) -> int:
         return self.tiles[level - 1][self.tile_loops.index(loop)]

@@ -77,7 +77,7 @@ class PlaceOperands:
         placements = [
             replace(p, first_level=self._first(p, depth, first, shared)) for p in placements
         ]
-        return replace(group, placements=tuple(placements), levels=depth, inner=self.inner)
+        return replace(group, placements=tuple(placements), levels=depth)
 
     def _first(
         self, p: Placement, depth: int, first: dict[str, int], shared: dict[StorageNode, int]
