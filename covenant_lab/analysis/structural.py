@@ -13,23 +13,26 @@ columns. Per stage and unit, each spatial dimension of size ``D`` is filled at b
 where ``P`` is the product of the loops' extents: the whole qualifying set on a folded
 dimension, one loop or a pair (as the spatial pass offers) otherwise, and one loop from each
 entry of a dimension with several. No schedule fills a dimension better: the P iterations
-need ceil(P / D) passes of D slots. The unit's rate is ``peak * prod(fill)``, and the
-compute bound is the busiest unit when each stage takes the unit that makes it least busy
-(stages on one unit run one after another; the strict formula counts a stage with several
-able units apart from the others)::
+need ceil(P / D) passes of D slots. The unit's rate is ``peak * prod(fill)``. A window-only
+stage (a depthwise conv) counts also in every block of outputs the search may map
+(``compiler/passes/block.py``), each with its band's zeros and its band's bytes: such a form's
+memory bound is its own (the band in place of the layer's weights). Each stage's iterations
+are then divided among its units and forms, part ``p_s,o`` in form ``o`` on unit ``u(o)``,
+to make the larger of the busiest unit and the memory least (a linear program, ``lp.py``)::
 
-    structural compute = min over (stage -> unit) of max_u sum_{s on u} iterations(s) / rate_u(s)
+    min T:  sum_{s, o on u} p_s,o * iterations(s) / rate_o(s) <= T  for every unit u,
+            strict memory + sum_{s, o} p_s,o * (memory_o - strict memory) <= T,
+            sum_o p_s,o = 1 for every stage s
 
-so the structural bound is never below the strict one, and the gap between them is the part of
-the strict bound no mapping on these units can reach. A window-only stage (a depthwise conv)
-counts also in every block of outputs the search may map (``compiler/passes/block.py``), each
-with its band's zeros and its band's bytes: such a form's memory bound is its own (the band
-in place of the layer's weights), and the bound takes, over every stage's unit and form, the
-least larger of the busiest unit and the memory bound. Example: mobilenetv2's depthwise
-3x3 on GeneSys 16x16: as written the array's fill is 9/16 (rows) x 1/16 (columns), 9 MACs
-per cycle; in blocks of 4 x 4 outputs (16 columns) from 6 x 6 windows (36 rows in 3 folds of
-16: fill 0.75) it does 16 x 9 / 3 = 48 useful MACs per cycle, better than the 16-lane SIMD:
-4,064,256 / 48 = 84,672 cycles against 35,310 strict.
+Stages on one unit run one after another; parts of one stage on different units run at once
+on separate outputs (a depthwise conv's channels on the array and on the vector unit). Any
+legal mapping is a solution (whole stages: every part 0 or 1), so the bound is below every
+mapping; it is never below the strict one, and the gap between them is the part of the strict
+bound no mapping on these units can reach. Example: mobilenetv2's depthwise 3x3 on GeneSys
+16x16: as written the array's fill is 9/16 (rows) x 1/16 (columns), 9 MACs per cycle; in
+blocks of 4 x 4 outputs (16 columns) from 6 x 6 windows (36 rows in 3 folds of 16: fill 0.75)
+it does 16 x 9 / 3 = 48 useful MACs per cycle, and the 16-lane SIMD 16 more on other
+channels: 4,064,256 / 64 = 63,504 cycles (3/4 on the array) against 35,310 strict.
 
 Memory, per assignment: an off-chip operand's compulsory bytes count on every comm node that
 every data path between its home and the port of a unit it uses crosses (``routes.py``):
@@ -37,7 +40,8 @@ the strict bound charges a comm node only where every edge of a memory goes thro
 host's own path to that memory defeats it (tpu_v1's activations reach the matrix unit over
 PCIe only: a 1x1 convolution's 46,741 cycles against 11,019 strict). A fallback unit (a host)
 counts for a stage only where no other unit can run it, as the search places stages
-(``compiler/fallback.py``).
+(``compiler/fallback.py``). Of the comm nodes a stage's units cross, the bound charges those
+every unit and form of the stage crosses: a divided stage's bytes may take several paths.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from covenant_lab.acg.homes import TensorHome
 from covenant_lab.analysis.bounds import Bound, able_units, compulsory_bytes, ideal_bound
+from covenant_lab.analysis.lp import minimize
 from covenant_lab.analysis.routes import crossed, crossing_cycles
 from covenant_lab.codelets.toeplitz import blocked
 from covenant_lab.compiler.passes.block import block_shapes
@@ -56,7 +61,6 @@ from covenant_lab.compiler.roles import qualifies, signature, stage_roles
 from covenant_lab.types import DESTINATIONS, Role
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
 
     from covenant_lab.acg.capabilities import Capability, SpatialDim
     from covenant_lab.acg.graph import ACG
@@ -124,23 +128,23 @@ def structural_bound(codelet: Codelet, acg: ACG) -> StructuralBound:
         per_stage.append({n: _front(o) for n, o in options.items()})
         peaks.append(peak)
 
-    def routed(assignment: Sequence[tuple[str, Option]]) -> float:
-        return crossing_cycles(acg, (c for _, o in assignment for c in o.crosses), nbytes)[0]
-
-    chosen = _assigned(per_stage, strict.memory_cycles, routed)
-    busiest = max(_load(chosen).values(), default=0.0)
-    crossing, comm = crossing_cycles(acg, (c for _, o in chosen for c in o.crosses), nbytes)
-    memory = max([strict.memory_cycles, crossing, *(o.memory for _, o in chosen)])
+    shares = _divided(per_stage, strict.memory_cycles)
+    load = _load(shares)
+    busiest = max(load.values(), default=0.0)
+    crosses = _common_crosses(per_stage)
+    crossing, comm = crossing_cycles(acg, crosses, nbytes)
+    band = _band_memory(shares, strict.memory_cycles)
+    memory = max(strict.memory_cycles, crossing, band)
     compute = max(strict.compute_cycles, busiest)
     if compute <= strict.compute_cycles and memory <= strict.memory_cycles:
         return StructuralBound(strict, ())
     bound = Bound(compute, memory, max(compute, memory),
                   strict.compulsory_bytes, strict.read_bytes, strict.write_bytes)
     shown = bound.cycles > strict.cycles * (1 + NOTICEABLE)
-    reasons = _reasons(codelet, per_stage, peaks, chosen, strict) if shown else ()
+    reasons = _reasons(codelet, per_stage, peaks, shares, strict) if shown else ()
     if shown and comm is not None and crossing > strict.memory_cycles * (1 + NOTICEABLE) \
             and crossing >= memory:
-        names = sorted({op for _, o in chosen for op, c in o.crosses if c == comm})
+        names = sorted({op for op, c in crosses if c == comm})
         reasons += (f"memory: {crossing:,.0f} cycles over {comm}: every data path between "
                     f"the homes of {', '.join(names)} and the ports of the units they use "
                     f"crosses it ({strict.memory_cycles:,.0f} in the strict bound)",)
@@ -191,17 +195,17 @@ def _front(options: list[Option]) -> list[Option]:
 
 
 def _reasons(codelet: Codelet, per_stage: list[dict[str, list[Option]]],
-             peaks: list[dict[str, float]], chosen: list[tuple[str, Option]], strict: Bound
+             peaks: list[dict[str, float]], shares: list[list[Share]], strict: Bound
              ) -> tuple[str, ...]:
     """Per stage some unit cannot fill, each unit's fill in the form the bound takes there
-    (the chosen one on its unit, else its fastest); stages taking turns on one unit; a band's
-    bytes, where they bound the layer."""
+    (its largest part on that unit, else its fastest form); a stage the bound divides among
+    units; stages taking turns on one unit; a band's bytes, where they bound the layer."""
     out = []
     for k, stage in enumerate(codelet.stages):
-        node_k, option_k = chosen[k]
+        taken = {sh.node: sh.option for sh in sorted(shares[k], key=lambda sh: sh.part)}
         rated = []
         for node, options in per_stage[k].items():
-            o = option_k if node == node_k else options[0]
+            o = taken.get(node, options[0])
             useful = codelet.iterations(stage) / o.cycles if o.cycles > 0 else 0.0
             rated.append((useful, peaks[k][node], node, o))
         if max(r[0] for r in rated) < max(r[1] for r in rated):
@@ -209,17 +213,23 @@ def _reasons(codelet: Codelet, per_stage: list[dict[str, list[Option]]],
                 f"{n} fills " + ", ".join(f"{d} {f:.0%}" for d, f in o.fill.items())
                 + o.how + f" ({r:.4g} of {p:.4g} per cycle)"
                 for r, p, n, o in sorted(rated, key=lambda r: -r[1])))
-    load = _load(chosen)
+        if len({sh.node for sh in shares[k]}) > 1:
+            out.append(f"stage {k} divided among units, each on its own outputs: " + ", ".join(
+                f"{sh.part:.0%} on {sh.node}{sh.option.how}"
+                for sh in sorted(shares[k], key=lambda sh: -sh.part)))
+    load = _load(shares)
     node = max(load, key=lambda n: load[n])
-    stages = [k for k, (n, _) in enumerate(chosen) if n == node]
+    stages = [k for k, sh in enumerate(shares) if any(s.node == node for s in sh)]
     alone = max(min(o.cycles for opts in c.values() for o in opts) for c in per_stage)
     together = load[node]
     if len(stages) > 1 and together > alone * (1 + NOTICEABLE):
         out.append(f"stages {', '.join(map(str, stages))} take turns on one unit: "
                    f"{together:,.0f} cycles together")
-    memory = max(o.memory for _, o in chosen)
+    memory = _band_memory(shares, strict.memory_cycles)
     if memory > strict.memory_cycles * (1 + NOTICEABLE) and memory >= together:
-        how = next(o.how for _, o in chosen if o.memory == memory).strip()
+        added = max(_every(shares),
+                    key=lambda sh: sh.part * (sh.option.memory - strict.memory_cycles))
+        how = added.option.how.strip()
         out.append(f"memory: {memory:,.0f} cycles with the weights as the band of "
                    f"{how.removeprefix('in ')} ({strict.memory_cycles:,.0f} with the layer's "
                    f"own)")
@@ -243,33 +253,69 @@ def _forms(codelet: Codelet, k: int, cap: Capability, acg: ACG
     return out
 
 
-def _load(assignment: Sequence[tuple[str, Option]]) -> dict[str, float]:
-    """Each unit's cycles under an assignment of stages: its stages run one after another."""
+class Share(NamedTuple):
+    """The part (a fraction of its iterations) of a stage the bound puts on one unit, in one
+    form."""
+
+    node: str
+    option: Option
+    part: float
+
+
+def _every(shares: list[list[Share]]) -> list[Share]:
+    return [sh for stage in shares for sh in stage]
+
+
+def _load(shares: list[list[Share]]) -> dict[str, float]:
+    """Each unit's cycles: the parts of stages it runs, one after another."""
     load: dict[str, float] = {}
-    for node, option in assignment:
-        load[node] = load.get(node, 0.0) + option.cycles
+    for sh in _every(shares):
+        load[sh.node] = load.get(sh.node, 0.0) + sh.part * sh.option.cycles
     return load
 
 
-MAX_ASSIGNMENTS = 4096  # stage-to-unit assignments tried; beyond, stages count apart
+def _band_memory(shares: list[list[Share]], base: float) -> float:
+    """The memory bound with the bytes the parts' bands add to the layer's own (``base``)."""
+    return base + sum(sh.part * (sh.option.memory - base) for sh in _every(shares))
 
 
-def _assigned(per_stage: list[dict[str, list[Option]]], floor: float,
-              routed: Callable[[Sequence[tuple[str, Option]]], float]
-              ) -> list[tuple[str, Option]]:
-    """The assignment of each stage to one of its units and forms with the least larger of
-    the busiest unit's cycles (stages on one unit run one after another) and the memory
-    bound (at least ``floor``; a blocked form's band raises it, and so do the comm nodes
-    the assignment's units need crossed: ``routed``). Too many assignments: each stage at
-    its fastest option alone."""
-    choices = [[(n, o) for n, opts in sorted(c.items()) for o in opts] for c in per_stage]
-    if math.prod(len(c) for c in choices) > MAX_ASSIGNMENTS:
-        return [min(c, key=lambda no: no[1].cycles) for c in choices]
-    best: list[tuple[str, Option]] = []
-    best_cost = math.inf
-    for combo in itertools.product(*choices):
-        cost = max(max(_load(combo).values()), floor, routed(combo),
-                   *(o.memory for _, o in combo))
-        if cost < best_cost:
-            best, best_cost = list(combo), cost
-    return best
+def _common_crosses(per_stage: list[dict[str, list[Option]]]
+                    ) -> frozenset[tuple[str, str]]:
+    """(operand, comm node) pairs every unit and form of a stage crosses: however the stage
+    is divided, all of its operands' bytes cross them."""
+    out: set[tuple[str, str]] = set()
+    for stage in per_stage:
+        sets = [o.crosses for opts in stage.values() for o in opts]
+        if sets:
+            out |= frozenset.intersection(*sets)
+    return frozenset(out)
+
+
+def _divided(per_stage: list[dict[str, list[Option]]], base: float) -> list[list[Share]]:
+    """Each stage's iterations divided among its units and forms so that the larger of the
+    busiest unit and the memory bound (``base`` plus the bytes the bands add) is least: a
+    linear program (``lp.py``). A stage may take several units at once, each on its own
+    outputs (channels of a depthwise conv on the array and on the vector unit), which is
+    what makes it a bound: an assignment of whole stages is one of its solutions."""
+    variables = [(k, node, o) for k, stage in enumerate(per_stage)
+                 for node, opts in sorted(stage.items()) for o in opts if math.isfinite(o.cycles)]
+    stuck = [k for k, stage in enumerate(per_stage)
+             if not any(v[0] == k for v in variables)]
+    if stuck:  # a stage no unit runs at a finite rate: the bound is infinite
+        return [[Share(*min(((n, o) for n, opts in stage.items() for o in opts),
+                            key=lambda no: no[1].cycles), 1.0)] for stage in per_stage]
+    scale = max([base, 1.0, *(o.cycles for _, _, o in variables),
+                 *(o.memory for _, _, o in variables)])
+    nodes = sorted({node for _, node, _ in variables})
+    a_ub = [[o.cycles / scale if n == node else 0.0 for _, n, o in variables] + [-1.0]
+            for node in nodes]
+    a_ub.append([(o.memory - base) / scale for _, _, o in variables] + [-1.0])
+    b_ub = [0.0] * len(nodes) + [-base / scale]
+    a_eq = [[1.0 if k == stage else 0.0 for k, _, _ in variables] + [0.0]
+            for stage in range(len(per_stage))]
+    _, x = minimize([0.0] * len(variables) + [1.0], a_ub, b_ub, a_eq, [1.0] * len(per_stage))
+    out: list[list[Share]] = [[] for _ in per_stage]
+    for (k, node, o), part in zip(variables, x, strict=False):
+        if part > 1e-9:
+            out[k].append(Share(node, o, part))
+    return out
