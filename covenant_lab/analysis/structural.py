@@ -78,6 +78,8 @@ class StructuralBound:
 
     bound: Bound
     reasons: tuple[str, ...]
+    # per stage, the units the bound runs it on and the part of it each takes, largest first
+    parts: tuple[tuple[tuple[str, float], ...], ...] = ()
 
 
 def _fills(codelet: Codelet, stage: Stage, specs: list[SpatialDim]) -> float:
@@ -136,8 +138,9 @@ def structural_bound(codelet: Codelet, acg: ACG) -> StructuralBound:
     band = _band_memory(shares, strict.memory_cycles)
     memory = max(strict.memory_cycles, crossing, band)
     compute = max(strict.compute_cycles, busiest)
+    parts = tuple(_by_unit(stage) for stage in shares)
     if compute <= strict.compute_cycles and memory <= strict.memory_cycles:
-        return StructuralBound(strict, ())
+        return StructuralBound(strict, (), parts)
     bound = Bound(compute, memory, max(compute, memory),
                   strict.compulsory_bytes, strict.read_bytes, strict.write_bytes)
     shown = bound.cycles > strict.cycles * (1 + NOTICEABLE)
@@ -148,7 +151,15 @@ def structural_bound(codelet: Codelet, acg: ACG) -> StructuralBound:
         reasons += (f"memory: {crossing:,.0f} cycles over {comm}: every data path between "
                     f"the homes of {', '.join(names)} and the ports of the units they use "
                     f"crosses it ({strict.memory_cycles:,.0f} in the strict bound)",)
-    return StructuralBound(bound, reasons)
+    return StructuralBound(bound, reasons, parts)
+
+
+def _by_unit(shares: list[Share]) -> tuple[tuple[str, float], ...]:
+    """A stage's parts summed per unit, largest first."""
+    out: dict[str, float] = {}
+    for sh in shares:
+        out[sh.node] = out.get(sh.node, 0.0) + sh.part
+    return tuple(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
 def _units(acg: ACG, codelet: Codelet, k: int) -> list[tuple[ComputeNode, Capability]]:

@@ -178,7 +178,14 @@ def problem_counts(result: ModelResult) -> str:
 
 
 def print_details(result: ModelResult) -> None:
-    """Under a table: every fallback reason and every failed layer's error, in full."""
+    """Under a table: every layer divided between two units, every fallback reason and every
+    failed layer's error, in full."""
+    divided = [c for c in result.layers if c.result.division is not None]
+    if divided:
+        print(f"\ndivided between two units ({len(divided)} layers):")
+        for c in divided:
+            assert c.result.division is not None
+            print(f"  {c.name}: {c.result.division.text}")
     if result.fallback:
         print(f"\nfallback units ({len(result.fallback)} layers):")
         for c in result.fallback:

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.acg.load import load_arch
@@ -27,6 +28,9 @@ from covenant_lab.compiler.search import plan
 from covenant_lab.compiler.tried import Option
 from covenant_lab.errors import UsageError
 from covenant_lab.limits import MAX_INSTRUCTIONS, MAX_MEMORY
+
+if TYPE_CHECKING:
+    from covenant_lab.compiler.divide import Division
 
 
 @dataclass(frozen=True)
@@ -63,11 +67,15 @@ class CompileResult:
     tried: Sequence[Option] = field(repr=False, default=())
     objective: Objective = Objective.CYCLES  # what the search minimised
     given: Codelet | None = field(repr=False, default=None)  # the codelet compile was given
+    # a layer divided between two units (``compiler/divide.py``): then ``mapping``, ``log``
+    # and ``decisions`` are its first part's, ``division.second`` the other part's result
+    division: Division | None = field(repr=False, default=None)
 
     @property
     def codelet(self) -> Codelet:
-        """The codelet the program runs (after the plan's rewrites: a fold, a blocking)."""
-        return self.mapping.codelet
+        """The codelet the program runs (after the plan's rewrites: a fold, a blocking; of
+        both parts of a divided layer)."""
+        return self.program.codelet
 
     @property
     def source(self) -> Codelet:
@@ -143,6 +151,7 @@ def compile(
     max_memory: int = MAX_MEMORY,
     max_instructions: int = MAX_INSTRUCTIONS,
     objective: Objective | str = Objective.CYCLES,
+    divide: bool = True,
 ) -> CompileResult:
     """Map ``target`` (a front-end Layer or a Codelet) onto ``arch`` and lower it to a Program.
 
@@ -151,7 +160,10 @@ def compile(
     that would have more than ``max_instructions`` instructions or need more than
     ``max_memory`` bytes of host memory is refused before it is lowered (a MappingError;
     ``compiler/program_budget.py``). ``objective``: what the search minimises, ``"cycles"``
-    (the default), ``"energy"`` or ``"edp"`` (``compiler/objective.py``).
+    (the default), ``"energy"`` or ``"edp"`` (``compiler/objective.py``). Without
+    constraints, minimising cycles, a layer whose stage the structural bound divides among
+    units is also compiled in two parts that run at once, kept where estimated cheaper
+    (``compiler/divide.py``; ``divide=False``: never).
     """
     goal = objective_of(objective)
     acg = load_arch(arch) if isinstance(arch, str) else arch
@@ -175,7 +187,7 @@ def compile(
     elapsed = time.perf_counter() - t0
     est = estimate(mapping, acg)
     fallback = explain_fallbacks(mapping, acg, best.constraints, best.estimate, goal)
-    return CompileResult(
+    whole = CompileResult(
         name,
         acg,
         mapping,
@@ -190,3 +202,12 @@ def compile(
         goal,
         codelet,
     )
+    if not divide or cons != Constraints() or goal is not Objective.CYCLES:
+        return whole
+    from covenant_lab.compiler.divide import divided  # it reads the structural bound
+
+    def part(piece: Codelet, arch: ACG, only: Constraints) -> CompileResult:
+        return compile(piece, arch, only, max_memory=max_memory,
+                       max_instructions=max_instructions, divide=False)
+
+    return divided(whole, acg, part) or whole

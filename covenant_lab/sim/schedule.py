@@ -39,7 +39,7 @@ from covenant_lab.types import DESTINATIONS, PortRole
 if TYPE_CHECKING:
     from covenant_lab.acg.graph import ACG
 
-__all__ = ["Accesses", "Schedule", "accesses", "schedule"]
+__all__ = ["Accesses", "Schedule", "accesses", "interleave", "schedule"]
 
 
 def transfer_cycles(nbytes: int, rate: float) -> int:
@@ -281,6 +281,46 @@ def schedule(program: Program, acg: ACG) -> Schedule:
             gc.enable()
     return Schedule(tuple(start), tuple(end), tuple(ready), tuple(free), tuple(stall_on),
                     tuple(resources), tuple(moved))
+
+
+def interleave(streams: Sequence[Sequence[Instr]], acg: ACG) -> list[Instr]:
+    """The streams as one program order: each keeps its own order, and at every step the next
+    instruction of the stream that would start first under this module's rule is issued (a
+    tie: the earlier stream). Independent parts of one layer then share an in-order resource
+    (the DMA, a unit both use) as each needs it, not in an order fixed beforehand."""
+    planner = _Planner(acg)
+    planned, _ = _plan([ins for stream in streams for ins in stream], planner)
+    steps = _expand(planned, planner.overlaps())
+    queues, k = [], 0
+    for stream in streams:
+        queues.append(steps[k:k + len(stream)])
+        k += len(stream)
+    rfree = [0] * len(planner.resource_ids)
+    w_ready = [0] * len(planner.regions)
+    r_end = [0] * len(planner.regions)
+    heads = [0] * len(streams)
+    out: list[Instr] = []
+    while len(out) < len(steps):
+        best, pick = math.inf, 0
+        for q, queue in enumerate(queues):
+            if heads[q] < len(queue):
+                res, _, _, _, _, rchecks, wchecks = queue[heads[q]]
+                s = max([0, *(rfree[r] for r in res), *(w_ready[g] for g in rchecks),
+                         *(max(w_ready[g], r_end[g]) for g in wchecks)])
+                if s < best:
+                    best, pick = s, q
+        res, dur, lat, reads, writes, _, _ = queues[pick][heads[pick]]
+        e = int(best) + dur
+        for r in res:
+            rfree[r] = e
+        for g in reads:
+            r_end[g] = max(r_end[g], e)
+        for g in writes:
+            w_ready[g] = e + lat
+            r_end[g] = 0
+        out.append(streams[pick][heads[pick]])
+        heads[pick] += 1
+    return out
 
 
 def _run(  # noqa: C901 - the hot loop is inlined on purpose (see bench/sim_speed.py)
