@@ -9,8 +9,11 @@ search lost cycles; below 1 the cost model ranked a slower mapping first.
 
 from __future__ import annotations
 
+import os
+import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from covenant_lab.acg.graph import ACG
@@ -89,11 +92,37 @@ def compare(codelet: Codelet, acg: ACG) -> dict[str, Any]:
     }
 
 
+SEARCH_MEMORY = 0.4  # of the machine's memory one exhaustive search may take (2 run at once)
+
+
+@contextmanager
+def _memory_cap(fraction: float) -> Iterator[None]:
+    """The process's address space limited to ``fraction`` of the machine's memory (where
+    the OS says how much it has): an exhaustive search that outgrows it raises MemoryError,
+    recorded with its layer, instead of the OS killing the worker and the benchmark."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        old = resource.getrlimit(resource.RLIMIT_AS)
+    except (ValueError, OSError, AttributeError):
+        yield
+        return
+    cap = int(total * fraction)
+    if old[1] != resource.RLIM_INFINITY:
+        cap = min(cap, old[1])
+    resource.setrlimit(resource.RLIMIT_AS, (cap, old[1]))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, old)
+
+
 def search_task(label: str, text: str, layer: str) -> dict[str, Any]:
-    """One (arch, layer) comparison as a record; errors are recorded, not raised."""
+    """One (arch, layer) comparison as a record; errors are recorded, not raised (an
+    exhaustive search that outgrows its share of memory: a MemoryError, ``crash``)."""
     rec: dict[str, Any] = {"arch": label, "layer": layer, "status": "ok", "error": ""}
     try:
-        rec.update(compare(search_codelet(layer), arch_from_yaml(text)))
+        with _memory_cap(SEARCH_MEMORY):
+            rec.update(compare(search_codelet(layer), arch_from_yaml(text)))
     except CovenantError as exc:
         rec.update(status="error", error=str(exc))
     except Exception as exc:  # a library bug: keep the benchmark going, report it

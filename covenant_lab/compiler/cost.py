@@ -73,6 +73,9 @@ class GroupModel:
         self.extent = np.array([self.codelet.extent(lp) for lp in self.loops], dtype=np.int64)
         self.stages = mapping.stages_of(group)
         self.position = {lp: k for k, lp in enumerate(self.loops)}
+        # moves some tiling would need over an edge the architecture lacks: edge key ->
+        # (operand, source, destination); such a tiling is not legal (``cost_of``)
+        self.missing: dict[object, tuple[str, str, str]] = {}
 
     # -- what the moves and the schedule need (made on first use: a floor needs none) -----
     @cached_property
@@ -216,15 +219,20 @@ class GroupModel:
         for v in prep.compute.values():  # no unit starts before its first tiles are in
             busiest = np.maximum(busiest, v + totals.first)
 
+        legal = prep.fits  # and no move over an edge the architecture lacks
+        for edge in self.missing:
+            if edge in totals.moves_per_edge:
+                legal = legal & ~(np.asarray(totals.moves_per_edge[edge]) > 0)
+
         def finish(idx: np.ndarray, span: np.ndarray) -> np.ndarray:
             cycles = np.maximum(span, busiest[idx] + totals.last[idx])
-            return np.where(prep.fits[idx], cycles, np.inf)
+            return np.where(legal[idx], cycles, np.inf)
 
         plan = SchedulePlan(totals.moves, self.stage_steps, prep.stage_cycles, prep.invocations,
                      self.copies)
         prep.costs[key] = GroupCost(
-            np.where(prep.fits, busiest + totals.last, np.inf), prep.compute, totals.transfer,
-            totals.traffic, totals.moves_per_edge, prep.fits, totals.instructions, plan, finish,
+            np.where(legal, busiest + totals.last, np.inf), prep.compute, totals.transfer,
+            totals.traffic, totals.moves_per_edge, legal, totals.instructions, plan, finish,
         )
         return prep.costs[key]
 
@@ -244,6 +252,16 @@ class GroupModel:
                          self.codelet.dims, self.loops, level, key),
                         functools.partial(self.elements, op, sizes, moved))
         return elems
+
+    def nests(self, tiles: Tiles, level: int) -> np.ndarray:
+        """Whether each tiling's tiles at ``level`` (and inside) could still sit in the outer
+        levels' storages: there a tile holds at least the box of the one inside it, so the
+        outer levels are checked holding just that."""
+        n = tiles[0].shape[0]
+        least = [tiles[level - 1]] * (level - 1) + list(tiles[level - 1:])
+        level_sizes = [self.sizes(t) for t in least]
+        full = self._tile_elements(level_sizes, (tilings_key(least), "box"))
+        return self._fits(level_sizes, n, 1, full)
 
     def _fits(self, level_sizes: list[dict[str, np.ndarray | int]], n: int, from_level: int,
               elems: dict[tuple[str, int], np.ndarray]) -> np.ndarray:
@@ -401,21 +419,22 @@ class GroupModel:
         inner = p.at(level)
         assert outer is not None
         if p.operand not in self.written:
-            return [(self._edge(outer, inner), count)]
-        moves = [(self._edge(inner, outer), count)]
+            return [(self._edge(p.operand, outer, inner), count)]
+        moves = [(self._edge(p.operand, inner, outer), count)]
         reloads = count if p.operand in self.keeps else count - distinct
         edge_in = self.acg.edge(outer.name, inner.name)
         if edge_in is not None:
             moves.append((edge_in, reloads))
         elif np.any(reloads > 0):
-            moves.append((self._edge(outer, inner), reloads))
+            moves.append((self._edge(p.operand, outer, inner), reloads))
         return moves
 
-    def _edge(self, src: StorageNode, dst: StorageNode) -> Edge:
+    def _edge(self, operand: str, src: StorageNode, dst: StorageNode) -> Edge:
         edge = self.acg.edge(src.name, dst.name)
         if edge is None:
-            # an impossible move: price it out rather than fail the whole search
-            return Edge(src.name, dst.name, 1, 10**12)
+            # a move no tiling may make: a stand-in edge whose moves make a tiling illegal
+            edge = Edge(src.name, dst.name, 1, 10**12)
+            self.missing[edge.key] = (operand, src.name, dst.name)
         return edge
 
 

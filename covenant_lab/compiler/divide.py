@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from covenant_lab.analysis.bounds import able_units
 from covenant_lab.analysis.structural import structural_bound
 from covenant_lab.codelets.chain import CONSTANTS_ATTR, FLAT_ATTR
 from covenant_lab.codelets.ir import Codelet, Dim, Operand
@@ -156,6 +157,9 @@ def moving(estimate: Estimate) -> float:
 def _units(source: Codelet, acg: ACG) -> tuple[int, float, list[Constraints]] | None:
     """The stage the structural bound divides, the part it gives its first unit, and a
     constraint putting the stage on each of its two units (None: it divides none)."""
+    if not any(len({n.name for n, _ in able_units(acg, source, k) if not n.fallback}) > 1
+               for k in range(len(source.stages))):
+        return None  # no stage two units can run: nothing to divide
     parts = structural_bound(source, acg).parts
     stage = next((k for k, p in enumerate(parts) if len(p) > 1), None)
     if stage is None:

@@ -28,6 +28,7 @@ from covenant_lab.compiler.work_memo import WorkMemo, group_key, shape_key
 from covenant_lab.errors import MappingError, ScheduleError
 
 BEAM = 4
+MIN_BATCH = 512  # tilings per batch however many loop orders an exhaustive search tries
 FIRST_EXACT = 32  # candidates given the exact cost first (then 4x as many per round)
 SMALL_NEST = 4  # up to this many iterating loops, the search tries every loop order
 INSTRUCTION_COST = 4.0  # cycles the search charges per instruction (issue overhead)
@@ -102,11 +103,22 @@ def _extend(model: GroupModel, mapping: Mapping, group: Group, cons: Constraints
     for _, inner_tiles, inner_orders in beam:
         lists, tilings = candidate_tilings(mapping, group, cons, level, inner_tiles,
                                            exhaustive, work)
-        for start in range(0, tilings.shape[0], BATCH_LIMIT):  # bounded memory per batch
+        # bounded memory: a batch's tilings are costed under every order at once
+        size = max(MIN_BATCH, BATCH_LIMIT // len(orders))
+        for start in range(0, tilings.shape[0], size):
             new_beam += _best_extensions(
-                model, level, tilings[start : start + BATCH_LIMIT], inner_tiles, inner_orders,
+                model, level, tilings[start : start + size], inner_tiles, inner_orders,
                 orders, objective,
             )
+    if not new_beam and model.missing:
+        operand, src, dst = next(iter(model.missing.values()))
+        raise ScheduleError(
+            "tile", f"every tiling that fits moves {operand} {src} -> {dst}, and the "
+            f"architecture has no such edge (partial results of {operand} that would come "
+            "back to be accumulated, or a tile sent the other way)",
+            hint=f"if the hardware has that path, add the edge {src} -> {dst} to the file; "
+                 "else give its storages room for the tiles that need no such move "
+                 "(a reduction kept whole where its partial results sit)")
     if not new_beam:
         raise ScheduleError(
             "tile", _no_fit_message(mapping, group, lists if group.tile_loops else [], level)
@@ -182,10 +194,18 @@ def _best_extensions(
 ) -> list[_Entry]:
     """Score every tiling of ``batch`` at ``level`` under the chosen inner levels.
 
-    Outer levels keep the whole extent. The BEAM best (tiling, loop order) pairs that fit
-    (only those are scored).
+    Outer levels keep the whole extent. The BEAM best (tiling, loop order) pairs that fit,
+    and at an inner level whose tiles the outer storages could still hold (only those are
+    scored: ``GroupModel.nests``).
     """
     tiles = level_tiles(model, level, batch, inner_tiles)
+    if level > 1:  # an inner tile the outer storages cannot hold leaves nothing to extend
+        nests = model.nests(tiles, level)
+        if not nests.all():
+            batch = batch[nests]
+            tiles = level_tiles(model, level, batch, inner_tiles)
+            if not batch.shape[0]:
+                return []
     prepared = model.prepare(tiles, from_level=level, fitting=True)  # the same for every order
     if prepared.kept is not None:
         batch = batch[prepared.kept]

@@ -166,7 +166,7 @@ def plan(
     if best is None and refused and not errors:
         raise refused[0]
     if best is None:
-        first = errors[0] if errors else None
+        first = _furthest(errors)
         raise MappingError(
             f"no legal mapping of {codelet.name} onto {acg.name}"
             + (f" with constraints ({cons.describe()})" if cons != Constraints() else "")
@@ -174,6 +174,20 @@ def plan(
             hint=first.hint if first else None,
         )
     return best
+
+
+# the passes in the order a mapping goes through them (docs/design.md)
+PASSES = ("block", "fold", "match", "fuse", "place", "spatial", "buffer", "split", "tile",
+          "order", "lower")
+
+
+def _furthest(errors: list[ScheduleError]) -> ScheduleError | None:
+    """The error of the option that got furthest through the passes (the first of those):
+    a tiling that does not fit says more than a unit that lacks the op of another form."""
+    if not errors:
+        return None
+    rank = {name: k for k, name in enumerate(PASSES)}
+    return max(errors, key=lambda e: rank.get(e.pass_name, -1))
 
 
 def _with_head(one: Plan, head: tuple[object, ...], codelet: Codelet) -> Plan:
