@@ -21,7 +21,7 @@ from covenant_lab.codelets.ir import Codelet
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.cost import GroupModel
 from covenant_lab.compiler.floor import at_peak, form_floor, group_floor
-from covenant_lab.compiler.forms import codelet_forms
+from covenant_lab.compiler.forms import codelet_forms, splits_init
 from covenant_lab.compiler.group_memo import GroupMemo
 from covenant_lab.compiler.group_search import INSTRUCTION_COST, search_group
 from covenant_lab.compiler.layer_span import GroupRun, layer_cycles
@@ -142,10 +142,13 @@ def plan(
     tiers = codelet_forms(codelet, acg, cons)  # a tier's forms compete on cost (forms.py)
     for fallback in (False, True):  # fallback units only for stages nothing else can run
         found: list[Plan] = []
-        for tier in tiers:
+        for rank, tier in enumerate(tiers):
+            if rank and found and not fallback and not (
+                    objective is Objective.CYCLES and splits_init(codelet, tier[0][0])):
+                break  # the first tier that maps onto the preferred units
             for variant, vcons, head in tier:
                 try:
-                    if head and found and objective is Objective.CYCLES and (
+                    if (head or rank) and found and objective is Objective.CYCLES and (
                             form_floor(variant, acg, vcons)
                             >= min(p.estimate for p in found)):
                         continue  # a rewrite that cannot beat what is found (its work alone)
@@ -156,8 +159,6 @@ def plan(
                     continue
                 if one is not None:
                     found.append(_with_head(one, head, codelet) if head else one)
-            if found and not fallback:
-                break  # the first tier that maps onto the preferred units
         if found:
             best = _with_rivals(min(found, key=Plan.rank), found)
             break
