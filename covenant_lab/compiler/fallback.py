@@ -62,10 +62,17 @@ class Fallback:
 
 def fallback_note(fallback: Sequence[Fallback]) -> str:
     """One line for a table: ``fallback: host — <reason>`` ('' when nothing fell back);
-    several stages are joined with ``; ``."""
+    several stages are joined with ``; ``, stages with the same unit and reason once, their
+    numbers after it (``host — <reason> (stages 1, 2, 4)``)."""
     if not fallback:
         return ""
-    return "fallback: " + "; ".join(f"{f.node} — {f.summary}" for f in fallback)
+    same: dict[tuple[str, str], list[int]] = {}
+    for f in fallback:
+        same.setdefault((f.node, f.summary), []).append(f.stage)
+    return "fallback: " + "; ".join(
+        f"{node} — {summary}" + (f" (stages {', '.join(map(str, stages))})"
+                                  if len(stages) > 1 else "")
+        for (node, summary), stages in same.items())
 
 
 def _missing_ports(stage: Stage, node: str, cap: Capability) -> str:

@@ -15,9 +15,12 @@ from covenant_lab.compiler import (
     compile_model,
 )
 from covenant_lab.compiler.fallback import explain_fallbacks, fallback_note
+from covenant_lab.compiler.model import fused
 from covenant_lab.compiler.objective import Objective, objective_text
 from covenant_lab.compiler.search import plan
 from covenant_lab.energy_units import format_pj
+from covenant_lab.errors import MappingError
+from covenant_lab.suite import load_suite_layer
 from covenant_lab.types import OpKind
 from tests.compiler._hosted import hosted, hosted_model
 
@@ -88,6 +91,11 @@ def test_fallback_notes_join_stages() -> None:
     assert fallback_note(()) == ""
     assert fallback_note((a, b)) == (
         "fallback: host — first line; cpu — no other unit performs 'relu'"
+    )
+    # stages with the same unit and reason: once, with their numbers
+    c = Fallback(3, OpKind.RELU, "cpu", "no other unit performs 'relu'")
+    assert fallback_note((b, a, c)) == (
+        "fallback: cpu — no other unit performs 'relu' (stages 1, 3); host — first line"
     )
 
 
@@ -170,3 +178,16 @@ def test_objective_text_units() -> None:
     assert objective_text(Objective.ENERGY, 24568.8) == "24.6 nJ"
     assert objective_text(Objective.ENERGY, 3.2e6) == "3.20 uJ"
     assert objective_text(Objective.EDP, 4.56e12) == "4.56e+12 pJ x cycles"
+
+
+def test_an_operand_two_ports_take_from_different_storages_is_named_with_them() -> None:
+    # LayerNorm's variance squares t1 (t1 * t1): Eyeriss's PEs read a from the ifmap spad and
+    # b from the weight spad, so no storage serves both
+    layers = load_suite_layer("bert_layernorm")
+    layer = fused(layers) or layers[0]
+    with pytest.raises(MappingError) as err:
+        compile(layer, "eyeriss_v1", Constraints.of(capability={3: "pe_array.mac"}))
+    assert ("operand 't1' of layernorm has no storage that every capability using it can "
+            "access: stage 3 (mac on pe_array) takes it as a from IFMAP_SPAD; stage 3 (mac on "
+            "pe_array) takes it as b from WEIGHTS_SPAD") in str(err.value)
+    assert "fuse=False" in (err.value.hint or "")

@@ -24,7 +24,9 @@ compute:
       - op: mac
         operands: {a: BUF, b: BUF, acc: BUF}
         dtypes: {a: int8, b: int8, acc: int32}
-        spatial: {rows: {requires: [a, b], excludes: [acc]}, cols: {requires: [b, acc], excludes: [a]}}
+        spatial:
+          rows: {requires: [a, b], excludes: [acc]}
+          cols: {requires: [b, acc], excludes: [a]}
         cycles: stream + 16
   lanes:
     dims: {lanes: 16}

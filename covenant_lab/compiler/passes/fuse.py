@@ -32,6 +32,20 @@ def temp_storages(mapping: Mapping, operand: str, stages: tuple[int, ...]) -> tu
     return allowed or ()
 
 
+def temp_ports(mapping: Mapping, operand: str, stages: tuple[int, ...]) -> str:
+    """Where each capability touching ``operand`` in these stages takes it, in words:
+    ``stage 3 (mac on cube) reads it as a from L0A; stage 3 ... as b from L0B``."""
+    out = []
+    for i in stages:
+        b = mapping.binding(i)
+        for role, name in b.roles:
+            port = b.capability.port(role)
+            if name == operand and port is not None:
+                out.append(f"stage {i} ({b.capability.label} on {b.node.name}) takes it as "
+                           f"{role.value} from {' or '.join(port.storages)}")
+    return "; ".join(out)
+
+
 def fusable(mapping: Mapping) -> bool:
     """All stages can share one loop nest: every temp has a storage all its users reach."""
     stages = tuple(range(len(mapping.codelet.stages)))

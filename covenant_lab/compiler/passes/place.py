@@ -11,7 +11,7 @@ from covenant_lab.acg.nodes import StorageNode
 from covenant_lab.codelets.ir import Role
 from covenant_lab.compiler.footprint import port_dtype
 from covenant_lab.compiler.mapping import Group, Mapping, Placement
-from covenant_lab.compiler.passes.fuse import temp_storages
+from covenant_lab.compiler.passes.fuse import temp_ports, temp_storages
 from covenant_lab.compiler.sites import read_before_written
 from covenant_lab.errors import MappingError, ScheduleError
 
@@ -145,7 +145,9 @@ class PlaceOperands:
             raise ScheduleError(
                 self.name,
                 f"operand '{operand}' of {mapping.codelet.name} has no storage that every "
-                "capability using it can access",
+                f"capability using it can access: {temp_ports(mapping, operand, group.stages)}",
+                hint="give those ports a storage in common in the architecture file, or let "
+                     "the stages run in loop nests of their own (constraints: fuse=False)",
             )
         dtype = port_dtype(mapping, group, operand)
         if _on_chip(mapping, group, operand):
