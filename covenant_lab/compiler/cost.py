@@ -73,9 +73,7 @@ class GroupModel:
         self.extent = np.array([self.codelet.extent(lp) for lp in self.loops], dtype=np.int64)
         self.stages = mapping.stages_of(group)
         self.position = {lp: k for k, lp in enumerate(self.loops)}
-        # moves some tiling would need over an edge the architecture lacks: edge key ->
-        # (operand, source, destination); such a tiling is not legal (``cost_of``)
-        self.missing: dict[object, tuple[str, str, str]] = {}
+        self.missing: dict[str, tuple[str, str, str]] = {}  # edges it lacks: ``_edge``
 
     # -- what the moves and the schedule need (made on first use: a floor needs none) -----
     @cached_property
@@ -220,9 +218,8 @@ class GroupModel:
             busiest = np.maximum(busiest, v + totals.first)
 
         legal = prep.fits  # and no move over an edge the architecture lacks
-        for edge in self.missing:
-            if edge in totals.moves_per_edge:
-                legal = legal & ~(np.asarray(totals.moves_per_edge[edge]) > 0)
+        for edge in self.missing.keys() & totals.moves_per_edge.keys():
+            legal = legal & ~(np.asarray(totals.moves_per_edge[edge]) > 0)
 
         def finish(idx: np.ndarray, span: np.ndarray) -> np.ndarray:
             cycles = np.maximum(span, busiest[idx] + totals.last[idx])
@@ -254,14 +251,12 @@ class GroupModel:
         return elems
 
     def nests(self, tiles: Tiles, level: int) -> np.ndarray:
-        """Whether each tiling's tiles at ``level`` (and inside) could still sit in the outer
-        levels' storages: there a tile holds at least the box of the one inside it, so the
-        outer levels are checked holding just that."""
-        n = tiles[0].shape[0]
+        """Whether the tiles at ``level`` and inside fit with the outer levels holding just
+        the tile at ``level`` (no less: an outer tile holds the box of the one inside it)."""
         least = [tiles[level - 1]] * (level - 1) + list(tiles[level - 1:])
-        level_sizes = [self.sizes(t) for t in least]
-        full = self._tile_elements(level_sizes, (tilings_key(least), "box"))
-        return self._fits(level_sizes, n, 1, full)
+        sizes = [self.sizes(t) for t in least]
+        return self._fits(sizes, tiles[0].shape[0], 1,
+                          self._tile_elements(sizes, (tilings_key(least), "box")))
 
     def _fits(self, level_sizes: list[dict[str, np.ndarray | int]], n: int, from_level: int,
               elems: dict[tuple[str, int], np.ndarray]) -> np.ndarray:
@@ -288,10 +283,8 @@ class GroupModel:
 
     def _invocations(self, trips: list[np.ndarray], n: int) -> np.ndarray:
         """Capability invocations per stage: the product of the trip counts of every level."""
-        invocations = np.ones(n)
-        for t in trips:
-            invocations = invocations * np.prod(t, axis=1)
-        return invocations
+        return np.asarray(
+            np.prod([t.prod(axis=1, dtype=float) for t in trips], axis=0)) * np.ones(n)
 
     def _stage_totals(self, tiles: Tiles, sizes: dict[str, np.ndarray | int],
                       key: Hashable) -> list[Any]:
@@ -431,8 +424,7 @@ class GroupModel:
 
     def _edge(self, operand: str, src: StorageNode, dst: StorageNode) -> Edge:
         edge = self.acg.edge(src.name, dst.name)
-        if edge is None:
-            # a move no tiling may make: a stand-in edge whose moves make a tiling illegal
+        if edge is None:  # a stand-in: a tiling moving anything over it is illegal (cost_of)
             edge = Edge(src.name, dst.name, 1, 10**12)
             self.missing[edge.key] = (operand, src.name, dst.name)
         return edge

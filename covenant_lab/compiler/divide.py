@@ -167,7 +167,9 @@ def _units(source: Codelet, acg: ACG) -> tuple[int, float, list[Constraints]] | 
     op = source.stages[stage].stmt.op
     cons = []
     for unit, _ in parts[stage][:2]:
-        cap = next(c for n, c in acg.providers(op) if n.name == unit)
+        cap = next((c for n, c in acg.providers(op) if n.name == unit), None)
+        if cap is None:
+            return None
         cons.append(Constraints.of(capability={stage: f"{unit}.{cap.label}"}))
     return stage, parts[stage][0][1], cons
 
@@ -213,7 +215,7 @@ def divided(whole: CompileResult, acg: ACG, compile_part: Compiler) -> CompileRe
         return got[0] if got is not None else math.inf
 
     grain = max(step, round(CLIMB * extent / step) * step)
-    at = round((share + CLIMB) * extent / step) * step
+    at = min(max(round((share + CLIMB) * extent / step) * step, step), extent - step)
     for direction in (grain, -grain):  # climb from the start while it gets faster
         while cycles(at + direction) < cycles(at):
             at += direction
