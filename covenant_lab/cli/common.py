@@ -180,12 +180,11 @@ def problem_counts(result: ModelResult) -> str:
 def print_details(result: ModelResult) -> None:
     """Under a table: every layer divided between two units, every fallback reason and every
     failed layer's error, in full."""
-    divided = [c for c in result.layers if c.result.division is not None]
+    divided = [(c.name, d) for c in result.layers if (d := c.result.division) is not None]
     if divided:
         print(f"\ndivided between two units ({len(divided)} layers):")
-        for c in divided:
-            assert c.result.division is not None
-            print(f"  {c.name}: {c.result.division.text}")
+        for name, d in divided:
+            print(f"  {name}: {d.text}")
     if result.fallback:
         print(f"\nfallback units ({len(result.fallback)} layers):")
         for c in result.fallback:

@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING
 from covenant_lab.analysis.bounds import able_units
 from covenant_lab.analysis.structural import structural_bound
 from covenant_lab.codelets.chain import CONSTANTS_ATTR, FLAT_ATTR
-from covenant_lab.codelets.ir import Codelet, Dim, Operand
+from covenant_lab.codelets.ir import Affine, Codelet, Dim, Operand
 from covenant_lab.codelets.library.constants import DERIVED_ATTR
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.merge import Part, exact_axis, merge
-from covenant_lab.compiler.program import Transfer
+from covenant_lab.compiler.program import tiles_of
 from covenant_lab.errors import ArchError, MappingError
 from covenant_lab.sim.schedule import schedule
 
@@ -83,12 +83,11 @@ def divisible_loop(codelet: Codelet) -> str | None:
     for d in codelet.dims:
         if d.extent < 2 or any(d.name not in st.loops for st in codelet.stages):
             continue
+        exact = Affine(((d.name, 1),))
         axes = [exact_axis(codelet, o.name, d.name) for o in codelet.operands]
         others = [e for st in codelet.stages for acc in st.stmt.accesses for e in acc.index
-                  if d.name in e.vars and e.terms != ((d.name, 1),)]
-        if None not in axes and not others and all(
-                e.const == 0 for st in codelet.stages for acc in st.stmt.accesses
-                for e in acc.index if d.name in e.vars):
+                  if d.name in e.vars and e != exact]
+        if None not in axes and not others:
             return d.name
     return None
 
@@ -128,8 +127,7 @@ def _rest(acg: ACG, program: Program) -> tuple[ACG, dict[str, int]] | None:
     and where the free bytes start (None: it fills a storage)."""
     top: dict[str, int] = {}
     for ins in program.instrs:
-        tiles = [ins.src, ins.dst] if isinstance(ins, Transfer) else [t for _, t in ins.tiles]
-        for t in tiles:
+        for t in tiles_of(ins):
             if not t.storage.off_chip:
                 top[t.storage.name] = max(top.get(t.storage.name, 0), t.addr + t.span_bytes)
     out = acg
@@ -148,7 +146,7 @@ Compiler = Callable[[Codelet, "ACG", Constraints], "CompileResult"]
 Tried = tuple[int, "Program", "Estimate", "CompileResult", "CompileResult", dict[str, int]]
 
 
-def moving(estimate: Estimate) -> float:
+def _moving(estimate: Estimate) -> float:
     """The part of the estimated cycles the busiest data path is busy."""
     busiest = max((v for _, v in estimate.transfer), default=0.0)
     return busiest / estimate.cycles if estimate.cycles else 0.0
@@ -199,7 +197,7 @@ def divided(whole: CompileResult, acg: ACG, compile_part: Compiler) -> CompileRe
     t0 = time.perf_counter()
     source = whole.source
     loop = divisible_loop(source)
-    found = None if loop is None or moving(whole.estimate) >= MOVING else _units(source, acg)
+    found = None if loop is None or _moving(whole.estimate) >= MOVING else _units(source, acg)
     if loop is None or found is None:
         return None
     stage, share, cons = found

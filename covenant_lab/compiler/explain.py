@@ -27,6 +27,7 @@ from covenant_lab.compiler.objective import Objective
 from covenant_lab.compiler.passes.fuse import FuseStages
 from covenant_lab.compiler.passes.match import MatchCapabilities
 from covenant_lab.compiler.passes.split import Split
+from covenant_lab.compiler.pipeline import PASS_ORDER
 from covenant_lab.errors import ScheduleError
 
 __all__ = ["ALTERNATIVES", "Decision", "Option", "explain"]
@@ -86,16 +87,11 @@ def _run(passes: tuple[Any, ...], mapping: Mapping, acg: Any) -> Mapping:
     return mapping
 
 
-# the passes a plan may hold, in pipeline order (buffer and split only where they change
-# something): options are compared pass by pass, not position by position
-_ORDER = ("block", "fold", "match", "fuse", "place", "spatial", "buffer", "split", "tile",
-          "order")
-
-
 def _before(passes: tuple[Any, ...], name: str) -> tuple[Any, ...]:
-    """The passes of a plan that run before a pass named ``name`` would."""
-    rank = _ORDER.index(name)
-    return tuple(p for p in passes if _ORDER.index(p.name) < rank)
+    """The passes of a plan that run before a pass named ``name`` would (options are
+    compared pass by pass, not position by position)."""
+    rank = PASS_ORDER.index(name)
+    return tuple(p for p in passes if PASS_ORDER.index(p.name) < rank)
 
 
 def _structural(result: Any, k: int) -> tuple[Option, ...]:

@@ -31,7 +31,7 @@ from covenant_lab.compiler.search import plan
 from covenant_lab.errors import MappingError
 from covenant_lab.types import OpKind
 
-__all__ = ["Fallback", "explain_fallbacks", "fallback_note"]
+__all__ = ["Fallback", "explain_fallbacks", "fallback_note", "reasons"]
 
 _LEAST = {Objective.ENERGY: " (least energy)", Objective.EDP: " (least energy x cycles)"}
 
@@ -62,17 +62,21 @@ class Fallback:
 
 def fallback_note(fallback: Sequence[Fallback]) -> str:
     """One line for a table: ``fallback: host — <reason>`` ('' when nothing fell back);
-    several stages are joined with ``; ``, stages with the same unit and reason once, their
-    numbers after it (``host — <reason> (stages 1, 2, 4)``)."""
+    several stages are joined with ``; `` (``reasons``)."""
     if not fallback:
         return ""
+    return "fallback: " + "; ".join(f"{node} — {why}" for node, why in reasons(fallback))
+
+
+def reasons(fallback: Sequence[Fallback]) -> list[tuple[str, str]]:
+    """(unit, first line of the reason) per unit and reason, once, with the numbers of the
+    stages sharing it (``<reason> (stages 1, 2, 4)``)."""
     same: dict[tuple[str, str], list[int]] = {}
     for f in fallback:
         same.setdefault((f.node, f.summary), []).append(f.stage)
-    return "fallback: " + "; ".join(
-        f"{node} — {summary}" + (f" (stages {', '.join(map(str, stages))})"
-                                  if len(stages) > 1 else "")
-        for (node, summary), stages in same.items())
+    return [(node, summary + (f" (stages {', '.join(map(str, stages))})"
+                              if len(stages) > 1 else ""))
+            for (node, summary), stages in same.items()]
 
 
 def _missing_ports(stage: Stage, node: str, cap: Capability) -> str:

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.codelets.inplace import in_place, separate_in_place
-from covenant_lab.codelets.ir import Codelet
+from covenant_lab.codelets.ir import Codelet, Stage
 from covenant_lab.codelets.split import split_init, splittable
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.passes.block import block_forms
@@ -40,13 +40,20 @@ def codelet_forms(codelet: Codelet, acg: ACG, cons: Constraints) -> list[list[Fo
     return [first, [(*alt, ())]] if alt[0] is not codelet else [first]
 
 
-def splits_init(codelet: Codelet, form: Codelet) -> bool:
-    """Whether ``form`` (a later tier's) splits an accumulation's ``init`` off ``codelet``:
-    then it competes on its floor with a first tier that maps (an array with no bias port
-    beside a slower unit of lanes that has one: on a DaVinci-like file the array is 24x
-    faster on a biased conv), where a form that only gives in-place updates their own input
-    is planned only when the first tier maps nothing."""
-    return len(form.stages) > len(codelet.stages)
+def _init_split(st: Stage, acg: ACG) -> bool:
+    """Whether some unit runs stage ``st`` only with its ``init`` split off (an array with no
+    bias port)."""
+    return splittable(st) and any(fits_without_init(st, c) and not capability_fits(st, c)
+                                  for _, c in acg.providers(st.stmt.op))
+
+
+def splits_init(codelet: Codelet, acg: ACG) -> bool:
+    """Whether the later tier splits an accumulation's ``init`` off (``_init_split``): then
+    it competes on its floor with a first tier that maps (an array with no bias port beside
+    a slower unit of lanes that has one: on a DaVinci-like file the array is 24x faster on a
+    biased conv), where a form that only gives in-place updates their own input is planned
+    only when the first tier maps nothing."""
+    return any(_init_split(st, acg) for st in codelet.stages)
 
 
 def rewritten(codelet: Codelet, acg: ACG, cons: Constraints) -> tuple[Codelet, Constraints]:
@@ -58,10 +65,7 @@ def rewritten(codelet: Codelet, acg: ACG, cons: Constraints) -> tuple[Codelet, C
     out, stages = codelet, list(range(len(codelet.stages)))  # original -> new index
     for i in reversed(range(len(codelet.stages))):
         st = codelet.stages[i]
-        if splittable(st) and any(
-            fits_without_init(st, c) and not capability_fits(st, c)
-            for _, c in acg.providers(st.stmt.op)
-        ):
+        if _init_split(st, acg):
             out = split_init(out, i)
             stages = [k + 1 if k > i else k for k in stages]
     for i in range(len(out.stages)):

@@ -23,6 +23,8 @@ sanitizer and coverage checks see both parts.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -60,9 +62,12 @@ class Part:
 
 
 class _Names:
-    """A part's loops and private operands renamed apart from names already taken."""
+    """A part's loops or private operands (``names`` but ``keep``) renamed apart from the
+    names ``taken``; none given: every name as it is."""
 
-    def __init__(self, taken: set[str], names: list[str], keep: set[str]) -> None:
+    def __init__(self, taken: Set[str] = frozenset(), names: Sequence[str] = (),
+                 keep: Set[str] = frozenset()) -> None:
+        taken = set(taken)
         self.map: dict[str, str] = {}
         for name in names:
             new = name
@@ -137,8 +142,8 @@ def merge(source: Codelet, first: Part, second: Part, acg: ACG) -> Program:
     a, b = first.program.codelet, second.program.codelet
     taken = {d.name for d in a.dims}
     placed = [
-        _Placed(first, _Names(set(), [], set()), _Names(set(), [], set()), source),
-        _Placed(second, _Names(taken, [d.name for d in b.dims], set()),
+        _Placed(first, _Names(), _Names(), source),
+        _Placed(second, _Names(taken, [d.name for d in b.dims]),
                 _Names({o.name for o in a.operands}, [o.name for o in b.operands],
                        {o.name for o in source.operands}), source),
     ]
@@ -179,10 +184,8 @@ def _layout(placed: list[_Placed], operands: dict[str, Operand], acg: ACG
                 continue
             home = acg.storage(t.storage.name)
             shape = operands[name].shape
-            nbytes = t.elem_bytes
-            for n in shape:
-                nbytes *= n
-            addr = alloc.reserve(home, nbytes, phases=WHOLE, align=DRAM_ALIGN)
+            addr = alloc.reserve(home, t.elem_bytes * math.prod(shape), phases=WHOLE,
+                                 align=DRAM_ALIGN)
             out[name] = DramTensor(name, home, addr, shape, t.elem_bytes)
     return out
 
@@ -206,4 +209,4 @@ def _interleaved(placed: list[_Placed], stage_offset: int, acg: ACG,
                 box=tuple((p.loops(lp), lo, hi) for lp, lo, hi in ins.box),
                 tiles=tuple((r, p.tile(t, acg, tensors)) for r, t in ins.tiles)))
         streams.append(moved)
-    return [replace(ins, index=i) for i, ins in enumerate(interleave(streams, acg))]
+    return [replace(ins, index=i) for i, ins in enumerate(interleave(streams, acg)[0])]

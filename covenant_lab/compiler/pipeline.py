@@ -11,6 +11,11 @@ from covenant_lab.compiler.mapping import Mapping
 from covenant_lab.compiler.render import mapping_text
 from covenant_lab.compiler.verify import verify
 
+# the passes a plan may hold, in pipeline order (buffer and split only where they change
+# something), and lowering after them
+PASS_ORDER = ("block", "fold", "match", "fuse", "place", "spatial", "buffer", "split", "tile",
+              "order", "lower")
+
 
 class Pass(Protocol):
     name: str

@@ -138,6 +138,14 @@ class Compute:
 Instr = Transfer | Compute
 
 
+def tiles_of(ins: Instr) -> tuple[TileRef, ...]:
+    """Every tile an instruction touches: a transfer's source and destination, a compute's
+    tile of each role."""
+    if isinstance(ins, Transfer):
+        return (ins.src, ins.dst)
+    return tuple(t for _, t in ins.tiles)
+
+
 @dataclass(frozen=True, slots=True)
 class DramTensor:
     """An operand's home in off-chip memory (row-major)."""

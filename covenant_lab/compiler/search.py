@@ -42,6 +42,7 @@ from covenant_lab.compiler.passes.place import PlaceOperands
 from covenant_lab.compiler.passes.spatial import SpatialMap, preferences
 from covenant_lab.compiler.passes.split import split_options
 from covenant_lab.compiler.passes.tile import Tile
+from covenant_lab.compiler.pipeline import PASS_ORDER
 from covenant_lab.compiler.tried import Option, Tried
 from covenant_lab.errors import MappingError, ScheduleError
 
@@ -144,7 +145,7 @@ def plan(
         found: list[Plan] = []
         for rank, tier in enumerate(tiers):
             if rank and found and not fallback and not (
-                    objective is Objective.CYCLES and splits_init(codelet, tier[0][0])):
+                    objective is Objective.CYCLES and splits_init(codelet, acg)):
                 break  # the first tier that maps onto the preferred units
             for variant, vcons, head in tier:
                 try:
@@ -177,17 +178,12 @@ def plan(
     return best
 
 
-# the passes in the order a mapping goes through them (docs/design.md)
-PASSES = ("block", "fold", "match", "fuse", "place", "spatial", "buffer", "split", "tile",
-          "order", "lower")
-
-
 def _furthest(errors: list[ScheduleError]) -> ScheduleError | None:
     """The error of the option that got furthest through the passes (the first of those):
     a tiling that does not fit says more than a unit that lacks the op of another form."""
     if not errors:
         return None
-    rank = {name: k for k, name in enumerate(PASSES)}
+    rank = {name: k for k, name in enumerate(PASS_ORDER)}
     return max(errors, key=lambda e: rank.get(e.pass_name, -1))
 
 

@@ -37,6 +37,7 @@ from covenant_lab.analysis.structural import StructuralBound, structural_bound
 from covenant_lab.codelets.interpret import interpret
 from covenant_lab.codelets.library.constants import constants
 from covenant_lab.compiler.api import CompileResult, compile
+from covenant_lab.compiler.fallback import reasons
 from covenant_lab.compiler.model import fused
 from covenant_lab.errors import CovenantError, MappingError, SimulationError
 from covenant_lab.sim.energy import EnergyPart
@@ -241,7 +242,7 @@ def _record(rec: dict[str, Any], units: list[_Unit], fused: Codelet | None, acg:
     rec["traffic_ratio"] = rec["offchip_bytes"] / compulsory if compulsory else None
     fallback = [f for u in units for f in u.result.fallback]
     rec["fallback_node"] = ",".join(dict.fromkeys(f.node for f in fallback))
-    rec["fallback_reason"] = "; ".join(dict.fromkeys(f.summary for f in fallback))  # once each
+    rec["fallback_reason"] = "; ".join(why for _, why in reasons(fallback))
     if options.table:
         rec["table"] = "\n\n".join(f"[{u.result.name}]\n{u.result.table()}" if len(units) > 1
                                    else u.result.table() for u in units)

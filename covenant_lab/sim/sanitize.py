@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from covenant_lab.acg.nodes import StorageNode
-from covenant_lab.compiler.program import Compute, Instr, Program, TileRef, Transfer
+from covenant_lab.compiler.program import Compute, Instr, Program, TileRef, Transfer, tiles_of
 from covenant_lab.compiler.program_check import describe
 from covenant_lab.errors import SimulationError
 from covenant_lab.sim.regions import Regions, box_contains
@@ -51,7 +51,7 @@ def storage_sizes(program: Program) -> dict[str, tuple[StorageNode, int]]:
     for t in program.tensors:
         nodes.setdefault(t.storage.name, t.storage)
     for ins in program.instrs:
-        for tile in _tiles(ins):
+        for tile in tiles_of(ins):
             nodes.setdefault(tile.storage.name, tile.storage)
     ends = dict(program.extents)
     for t in program.tensors:
@@ -61,12 +61,6 @@ def storage_sizes(program: Program) -> dict[str, tuple[StorageNode, int]]:
         total = node.total_bytes
         out[name] = (node, total if total is not None else ends.get(name, 0))
     return out
-
-
-def _tiles(ins: Instr) -> tuple[TileRef, ...]:
-    if isinstance(ins, Transfer):
-        return (ins.src, ins.dst)
-    return tuple(t for _, t in ins.tiles)
 
 
 def check_program(program: Program, acg: ACG, regions: Regions
@@ -144,8 +138,7 @@ def _check_parts(program: Program, acg: ACG) -> None:
             raise SimulationError(f"sim: {program.codelet.name}: home of '{t.operand}': "
                                   f"{problem}")
     for i, ins in enumerate(program.instrs):
-        tiles = (ins.src, ins.dst) if isinstance(ins, Transfer) else tuple(t for _, t in ins.tiles)
-        for tile in tiles:
+        for tile in tiles_of(ins):
             problem = parts.storage_problem(tile.storage)
             if problem is not None:
                 raise fault(i, ins, f"tile of '{tile.operand}': {problem}")

@@ -283,11 +283,14 @@ def schedule(program: Program, acg: ACG) -> Schedule:
                     tuple(resources), tuple(moved))
 
 
-def interleave(streams: Sequence[Sequence[Instr]], acg: ACG) -> list[Instr]:
-    """The streams as one program order: each keeps its own order, and at every step the next
-    instruction of the stream that would start first under this module's rule is issued (a
-    tie: the earlier stream). Independent parts of one layer then share an in-order resource
-    (the DMA, a unit both use) as each needs it, not in an order fixed beforehand."""
+def interleave(streams: Sequence[Sequence[Instr]], acg: ACG
+               ) -> tuple[list[Instr], list[int]]:
+    """The streams as one program order, and the start cycle of each of its instructions:
+    each stream keeps its own order, and at every step the next instruction of the stream
+    that would start first under this module's rule is issued (a tie: the earlier stream).
+    Independent parts of one layer then share an in-order resource (the DMA, a unit both
+    use) as each needs it, not in an order fixed beforehand. The rule is ``_run``'s, step by
+    step (``_run`` is inlined for speed); the starts are what ``schedule`` gives the order."""
     planner = _Planner(acg)
     planned, _ = _plan([ins for stream in streams for ins in stream], planner)
     steps = _expand(planned, planner.overlaps())
@@ -300,6 +303,7 @@ def interleave(streams: Sequence[Sequence[Instr]], acg: ACG) -> list[Instr]:
     r_end = [0] * len(planner.regions)
     heads = [0] * len(streams)
     out: list[Instr] = []
+    starts: list[int] = []
     while len(out) < len(steps):
         best, pick = math.inf, 0
         for q, queue in enumerate(queues):
@@ -319,8 +323,9 @@ def interleave(streams: Sequence[Sequence[Instr]], acg: ACG) -> list[Instr]:
             w_ready[g] = e + lat
             r_end[g] = 0
         out.append(streams[pick][heads[pick]])
+        starts.append(int(best))
         heads[pick] += 1
-    return out
+    return out, starts
 
 
 def _run(  # noqa: C901 - the hot loop is inlined on purpose (see bench/sim_speed.py)

@@ -12,9 +12,9 @@ from covenant_lab.codelets import library as L
 from covenant_lab.codelets.interpret import interpret
 from covenant_lab.compiler import compile
 from covenant_lab.compiler.divide import cut, divisible_loop
-from covenant_lab.compiler.program import Compute, Program, TileRef, Transfer
+from covenant_lab.compiler.program import Compute, Program, TileRef, tiles_of
 from covenant_lab.sim import Simulator
-from covenant_lab.sim.schedule import schedule
+from covenant_lab.sim.schedule import interleave, schedule
 from tests.compiler.conftest import random_inputs
 
 
@@ -48,10 +48,7 @@ def divided(genesys: ACG) -> tuple[object, object]:
 
 
 def _tiles(program: Program) -> list[TileRef]:
-    out: list[TileRef] = []
-    for ins in program.instrs:
-        out += [ins.src, ins.dst] if isinstance(ins, Transfer) else [t for _, t in ins.tiles]
-    return out
+    return [t for ins in program.instrs for t in tiles_of(ins)]
 
 
 def test_a_depthwise_conv_runs_on_both_units_at_once_and_computes_the_layer(
@@ -98,3 +95,15 @@ def test_a_layer_whose_data_path_is_busy_is_not_divided(genesys: ACG) -> None:
     # 96 channels of 14 x 14: the one off-chip port is busy most of the layer's time, and a
     # second unit moves the same bytes or more
     assert compile(_dw_relu6(96, 14), genesys).division is None
+
+
+def test_the_interleaving_starts_each_instruction_when_the_schedule_does(
+        genesys: ACG, divided: tuple) -> None:
+    # interleave plays the scheduler's rule step by step (schedule._run is its inlined
+    # twin): given the merged program as one stream (and an empty one), it keeps the order
+    # and starts every instruction when the schedule does
+    result, _ = divided
+    instrs = list(result.program.instrs)
+    order, starts = interleave([instrs, []], genesys)
+    assert order == instrs
+    assert starts == list(schedule(result.program, genesys).start)
