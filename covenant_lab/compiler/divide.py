@@ -15,12 +15,14 @@ no contention for what both parts use, a unit or the DMA, and leans to the secon
 moves in steps of 5% (a multiple of 8, 4, 2 or 1, what divides the extent) while that is
 faster, then in halved steps down to the block the first part's form makes of the loop (8
 channels; one where it blocks pixels only: MobileNetV2's stride-2 depthwise conv on GeneSys
-splits at 90 of 96 channels, 49,529 cycles, not at 88, 50,691). Each try compiles the parts (the cost model chooses their mappings), merges and
-schedules them; the fastest is kept where it beats the layer's own program, scheduled
-alike. Its estimate is the two parts' estimates with every resource both use serving both
-(``combined``): the cost model's view, which sees no contention between the parts. A layer
-whose busiest data path already takes 90% of its estimate is not tried: the second unit
-moves the same bytes or more (a unit of lanes reading int32 operands, 4 bytes each).
+splits at 90 of 96 channels, 49,529 cycles, not at 88, 50,691); where no whole step
+divides the layer, no finer one is tried. Each try compiles the parts (the cost model
+chooses their mappings), merges and schedules them; the fastest is kept where it beats
+the layer's own program, scheduled alike. Its estimate is the two parts' estimates with
+every resource both use serving both (``combined``): the cost model's view, which sees no
+contention between the parts. A layer whose busiest data path already takes 90% of its
+estimate is not tried: the second unit moves the same bytes or more (a unit of lanes
+reading int32 operands, 4 bytes each).
 """
 
 from __future__ import annotations
@@ -231,8 +233,8 @@ def divided(whole: CompileResult, acg: ACG, compile_part: Compiler) -> CompileRe
             while cycles(at + direction) < cycles(at):
                 at += direction
         finest = _blocked_by(tried.get(at), loop)
-        if grain <= finest:
-            break
+        if tried.get(at) is None or grain <= finest:
+            break  # (no division in whole steps: none in finer ones either)
         grain = max(finest, grain // 2)
     best = tried.get(at)
     if best is None or best[0] >= schedule(whole.program, acg).total_cycles:

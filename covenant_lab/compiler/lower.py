@@ -226,6 +226,23 @@ class _GroupEmitter:
         assert tile is not None
         return self._part(tile, part)
 
+    def _read(self, st: Stage, operand: str, split: str | None,
+              loops: dict[str, tuple[int, int]], part: int | None) -> TileRef:
+        """The tile an invocation uses: the operand's innermost tile, its part where it is
+        split, and where an epilogue runs in parts (``parts.py``, ``part_from``) the part's
+        rows of an operand the first stages wrote whole (a view of the conv's accumulators,
+        strided where the loop is not their outermost axis)."""
+        tile = self._resident(operand, part)
+        if part is None or split is None or not self.group.part_from \
+                or operand in self.parts.axes:
+            return tile
+        access = next(a for a in st.stmt.accesses if a.operand == operand)
+        box = list(tile.box)
+        for axis, e in enumerate(access.index):
+            if split in e.vars:
+                box[axis] = loops[split]
+        return tile.sub(tuple(box))
+
     def _compute(self, inner: dict[str, tuple[int, int]]) -> None:
         computes: list[Item] = []
         for k, c in self.parts.order:
@@ -241,7 +258,7 @@ class _GroupEmitter:
                 and st.stmt.init is not None
                 and all(loops[r][0] == 0 for r in self._reductions[k])
             )
-            tiles = tuple((role, self._resident(name, c)) for role, name in b.roles)
+            tiles = tuple((role, self._read(st, name, split, loops, c)) for role, name in b.roles)
             ops = 1
             for n in extents.values():
                 ops *= n

@@ -98,10 +98,11 @@ class Group:
     placements: tuple[Placement, ...] = ()
     tiles: tuple[tuple[int, ...], ...] = ()  # per level 1..L: tile size of each tile loop
     orders: tuple[tuple[str, ...], ...] = ()  # per level 0..L-1: loop order, outermost first
-    # the innermost tile split into ``parts`` along ``part_loops`` (loops it does not tile):
-    # compiler/parts.py; 1 = whole
+    # the innermost tile split into ``parts`` along ``part_loops`` (loops it does not tile,
+    # or, for the stages from ``part_from`` on, a loop it tiles): compiler/parts.py; 1 = whole
     parts: int = 1
     part_loops: tuple[str, ...] = ()
+    part_from: int = 0  # the first stage of the group (its position) that runs in parts
 
     @property
     def inner(self) -> bool:

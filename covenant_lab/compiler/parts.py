@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from covenant_lab.compiler.mapping import Group, Mapping
 
-__all__ = ["PartPlan", "part_counts", "part_loops", "part_plan"]
+__all__ = ["PartPlan", "part_counts", "part_loops", "part_plan", "tail_loops", "tail_start"]
 
 PART_COUNTS = (2, 4, 8)  # what the search tries, where it divides the loops' extent
 
@@ -170,13 +170,54 @@ class PartPlan:
         return out
 
 
+def tail_start(mapping: Mapping, group: Group) -> int | None:
+    """The position in the group of its epilogue's first stage: the first on another unit
+    than the group's first stage, every later one also elsewhere (a conv's ReLU6 on a unit
+    of lanes after the MACs). None: the group has no epilogue."""
+    units = [mapping.binding(si).node.name for si in group.stages]
+    start = next((k for k in range(1, len(units)) if units[k] != units[0]), None)
+    if start is None or units[0] in units[start:]:
+        return None
+    return start
+
+
+def tail_loops(mapping: Mapping, group: Group) -> tuple[str, ...]:
+    """The loops the group tiles that may split its epilogue (``tail_start`` on): every
+    epilogue stage iterates the loop, every access of theirs that uses it indexes exactly one
+    axis with it and nothing else, and every operand they write is indexed by it."""
+    start = tail_start(mapping, group)
+    if start is None:
+        return ()
+    stages = mapping.stages_of(group)[start:]
+    out = []
+    for lp in group.tile_loops:
+        if mapping.codelet.extent(lp) < 2 or any(lp not in st.loops for st in stages):
+            continue
+        ok = True
+        for st in stages:
+            for acc in st.stmt.accesses:
+                using = [e for e in acc.index if lp in e.vars]
+                ok &= len(using) <= 1 and all(_loop(e) == lp for e in using)
+            ok &= any(lp in e.vars for e in st.stmt.dst.index)
+        if ok:
+            out.append(lp)
+    return tuple(out)
+
+
 def part_plan(mapping: Mapping, group: Group) -> PartPlan:
-    """The group's split as lowering and the cost model follow it."""
+    """The group's split as lowering and the cost model follow it. Stages before
+    ``group.part_from`` run whole, and the operands they touch are not split (a conv's
+    accumulators, written whole, are read part by part where they sit)."""
     stages = mapping.stages_of(group)
     loops = frozenset(group.part_loops if group.parts > 1 else ())
-    stage_loop = tuple(next((lp for lp in st.loops if lp in loops), None) for st in stages)
+    start = group.part_from
+    stage_loop = tuple(None if k < start else next((lp for lp in st.loops if lp in loops), None)
+                       for k, st in enumerate(stages))
+    whole = {acc.operand for st in stages[:start] for acc in st.stmt.accesses}
     axes: dict[str, int] = {}
     for name in dict.fromkeys(acc.operand for _, acc in _accesses(stages)):
+        if name in whole:
+            continue
         found = {next((a for a, e in enumerate(acc.index) if _loop(e) in loops), None)
                  for _, acc in _accesses(stages) if acc.operand == name}
         if len(found) == 1 and None not in found:

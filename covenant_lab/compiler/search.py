@@ -40,7 +40,7 @@ from covenant_lab.compiler.passes.match import MatchCapabilities, allowed_candid
 from covenant_lab.compiler.passes.order import Reorder
 from covenant_lab.compiler.passes.place import PlaceOperands
 from covenant_lab.compiler.passes.spatial import SpatialMap, preferences
-from covenant_lab.compiler.passes.split import split_options
+from covenant_lab.compiler.passes.split import split_options, tail_options
 from covenant_lab.compiler.passes.tile import Tile
 from covenant_lab.compiler.pipeline import PASS_ORDER
 from covenant_lab.compiler.tried import Option, Tried
@@ -296,6 +296,26 @@ def _beaten(option: _Option, best: tuple[int, float], searched: GroupMemo, acg: 
     return layer_cycles(runs) > best[1]
 
 
+def _tails(best: _Option, passes: tuple[object, ...], searched: GroupMemo, acg: ACG,
+           cons: Constraints, *, exhaustive: bool, objective: Objective, first: int
+           ) -> list[tuple[int, float, int, tuple[object, ...]]]:
+    """The best option with its epilogue split (``passes.split.tail_options``), scored;
+    numbered from ``first`` (after every option, so a tie keeps the option unsplit)."""
+    if cons.parts is not None:
+        return []  # a number of parts asked for: the splits the options already have
+    tiles = next(p.sizes for p in passes if isinstance(p, Tile))
+    out = []
+    for k, split in enumerate(tail_options(best.mapping, tiles)):
+        try:
+            option = _Option(split.run(best.mapping, acg), (*best.head, split), best.work)
+            cost, made = _score(option, searched, acg, cons, exhaustive=exhaustive,
+                                objective=objective)
+        except ScheduleError:
+            continue
+        out.append((best.work, cost, first + k, made))
+    return out
+
+
 def _plan_one(
     codelet: Codelet, acg: ACG, cons: Constraints, errors: list[ScheduleError], *,
     fallback: bool, exhaustive: bool, objective: Objective = Objective.CYCLES,
@@ -338,6 +358,8 @@ def _plan_one(
         raise refused
     if not scored:
         return None
+    scored += _tails(options[min(scored)[2]], min(scored)[3], searched, acg, cons,
+                     exhaustive=exhaustive, objective=objective, first=len(options))
     work, total, _, passes = min(scored)
     searched.forget_work()
 

@@ -78,7 +78,8 @@ def shape_key(m: Mapping, g: Group) -> tuple[Hashable, tuple[Binding, ...]]:
     their compute cycles read (not where the tiles sit, nor how many copies they have; but
     the parts its innermost tile is split into: ``parts.py``)."""
     units, spatial, bindings = _units(m, g)
-    return (g.stages, g.tile_loops, g.levels, g.parts, g.part_loops, units, spatial), bindings
+    return (g.stages, g.tile_loops, g.levels, g.parts, g.part_loops, g.part_from, units,
+            spatial), bindings
 
 
 def _units(m: Mapping, g: Group) -> tuple[Hashable, Hashable, tuple[Binding, ...]]:

@@ -1,4 +1,5 @@
-"""Pass: split a fused group's innermost tile into parts along the loops it cannot tile."""
+"""Pass: split a fused group's innermost tile into parts along the loops it cannot tile, or
+its epilogue along a loop it tiles."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import ClassVar
 
 from covenant_lab.acg.graph import ACG
 from covenant_lab.compiler.mapping import Mapping
-from covenant_lab.compiler.parts import part_counts, part_loops
+from covenant_lab.compiler.parts import part_counts, part_loops, tail_loops, tail_start
 from covenant_lab.errors import ScheduleError
 
 
@@ -51,6 +52,46 @@ class Split:
         return replace(mapping, groups=tuple(groups))
 
 
+@dataclass(frozen=True)
+class SplitTail:
+    """Split the epilogue of group ``group`` (its stages from ``parts.tail_start`` on) into
+    ``parts`` along ``loop``, a loop the group tiles: the first stages run on the whole
+    tile, then the epilogue part by part, and each part of the output leaves while the
+    epilogue works on the next (the tile search keeps the loop's innermost tile a multiple
+    of ``parts``).
+
+    rewrite (a 1x1 conv with ReLU6, oc tiled by 96, 3 parts along oc)::
+
+        for oc, pixel tiles:                  for oc, pixel tiles:
+          t0 = conv(x, w)       (unit A)        t0 = conv(x, w)                (unit A)
+          y = min(max(t0, 0), 6) (unit B)  ->   y[0:32] = min(max(t0[0:32], 0), 6) ..
+          store y                                 store y[0:32] .. y[64:96]
+    """
+
+    name: ClassVar[str] = "split"
+    group: int
+    loop: str
+    parts: int
+
+    def run(self, mapping: Mapping, acg: ACG) -> Mapping:
+        groups = list(mapping.groups)
+        if not 0 <= self.group < len(groups):
+            raise ScheduleError(self.name, f"{mapping.codelet.name} has no group {self.group} "
+                                f"(it has {len(groups)})")
+        g = groups[self.group]
+        loops = tail_loops(mapping, g)
+        if self.loop not in loops or self.parts < 2:
+            allowed = ", ".join(loops) or "none: no epilogue on another unit"
+            raise ScheduleError(self.name, f"the epilogue of group {self.group} of "
+                                f"{mapping.codelet.name} in {self.parts} parts along {self.loop}",
+                                hint=f"loops that split it: {allowed}; parts >= 2")
+        start = tail_start(mapping, g)
+        assert start is not None
+        groups[self.group] = replace(g, parts=self.parts, part_loops=(self.loop,),
+                                     part_from=start)
+        return replace(mapping, groups=tuple(groups))
+
+
 def split_options(mapping: Mapping, parts: int | None = None) -> list[Split]:
     """What the search tries besides the whole tile: each allowed number of parts of every
     group that has part loops (one group at a time); with ``parts`` (a constraint), that
@@ -61,3 +102,21 @@ def split_options(mapping: Mapping, parts: int | None = None) -> list[Split]:
     chosen = tuple((gi, parts) for gi, g in enumerate(mapping.groups)
                    if parts in part_counts(mapping, g))
     return [Split(chosen)] if chosen else []
+
+
+TAIL_PARTS = (2, 3, 4)  # the numbers of parts the search tries for an epilogue
+
+
+def tail_options(mapping: Mapping, tiles: tuple[tuple[tuple[int, ...], ...], ...]
+                 ) -> list[SplitTail]:
+    """The epilogue splits the search tries on its best option (``tiles``: that option's
+    tile sizes, per group and level): per group with an epilogue (``parts.tail_start``) and
+    no split yet, along each loop that may split it, in each number of ``TAIL_PARTS`` that
+    divides the loop's innermost tile there (the search then tiles again, in such parts)."""
+    out = []
+    for gi, g in enumerate(mapping.groups):
+        loops = tail_loops(mapping, g) if g.parts == 1 else ()
+        inner = dict(zip(g.tile_loops, tiles[gi][-1], strict=True))
+        out += [SplitTail(gi, lp, n) for lp in loops for n in TAIL_PARTS if inner[lp] % n == 0]
+    return out
+
