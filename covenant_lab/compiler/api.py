@@ -24,7 +24,7 @@ from covenant_lab.compiler.pipeline import LogStep, Pipeline
 from covenant_lab.compiler.program import Program
 from covenant_lab.compiler.program_budget import require_program_fits
 from covenant_lab.compiler.render import level_table, loop_nest, mapping_text
-from covenant_lab.compiler.search import plan
+from covenant_lab.compiler.search import plan, replan
 from covenant_lab.compiler.tried import Option
 from covenant_lab.errors import UsageError
 from covenant_lab.limits import MAX_INSTRUCTIONS, MAX_MEMORY
@@ -152,6 +152,7 @@ def compile(
     max_instructions: int = MAX_INSTRUCTIONS,
     objective: Objective | str = Objective.CYCLES,
     divide: bool = True,
+    like: tuple[object, ...] | None = None,
 ) -> CompileResult:
     """Map ``target`` (a front-end Layer or a Codelet) onto ``arch`` and lower it to a Program.
 
@@ -163,7 +164,9 @@ def compile(
     (the default), ``"energy"`` or ``"edp"`` (``compiler/objective.py``). Without
     constraints, minimising cycles, a layer whose stage the structural bound divides among
     units is also compiled in two parts that run at once, kept where estimated cheaper
-    (``compiler/divide.py``; ``divide=False``: never).
+    (``compiler/divide.py``; ``divide=False``: never). ``like``: the passes of an earlier
+    compile of a codelet like this one, whose structure is kept (only tiles and loop orders
+    are searched: ``search.replan``; a ScheduleError or MappingError where it does not fit).
     """
     goal = objective_of(objective)
     acg = load_arch(arch) if isinstance(arch, str) else arch
@@ -180,7 +183,8 @@ def compile(
     name = getattr(target, "name", codelet.name)
     cons = constraints or Constraints()
     t0 = time.perf_counter()
-    best = plan(codelet, acg, cons, objective=goal)
+    best = plan(codelet, acg, cons, objective=goal) if like is None else \
+        replan(codelet, acg, like, cons)
     mapping, log = Pipeline(best.passes).run(Mapping(best.codelet), acg, on_step)  # type: ignore[arg-type]
     require_program_fits(mapping, acg, max_memory, max_instructions, name)  # up front
     program = lower(mapping, acg)
@@ -206,8 +210,9 @@ def compile(
         return whole
     from covenant_lab.compiler.divide import divided  # it reads the structural bound
 
-    def part(piece: Codelet, arch: ACG, only: Constraints) -> CompileResult:
+    def part(piece: Codelet, arch: ACG, only: Constraints,
+             like: tuple[object, ...] | None) -> CompileResult:
         return compile(piece, arch, only, max_memory=max_memory,
-                       max_instructions=max_instructions, divide=False)
+                       max_instructions=max_instructions, divide=False, like=like)
 
     return divided(whole, acg, part) or whole

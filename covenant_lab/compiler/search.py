@@ -42,7 +42,7 @@ from covenant_lab.compiler.passes.place import PlaceOperands
 from covenant_lab.compiler.passes.spatial import SpatialMap, preferences
 from covenant_lab.compiler.passes.split import split_options, tail_options
 from covenant_lab.compiler.passes.tile import Tile
-from covenant_lab.compiler.pipeline import PASS_ORDER
+from covenant_lab.compiler.pipeline import PASS_ORDER, Pipeline
 from covenant_lab.compiler.tried import Option, Tried
 from covenant_lab.errors import MappingError, ScheduleError
 
@@ -376,3 +376,19 @@ def _plan_one(
         return tuple((w, c, p) for w, c, _, p in sorted(out, key=lambda x: x[:3])[:MAX_TRIED])
 
     return Plan(passes, total, codelet, cons, work, Tried(tried) if pending else Tried(tried()))
+
+
+def replan(codelet: Codelet, acg: ACG, passes: tuple[object, ...], cons: Constraints) -> Plan:
+    """A plan of ``codelet`` with the structure of an earlier plan of a codelet like it
+    (``passes``: every pass but the tiling and the loop orders, which are searched again):
+    each part of a divided layer at the next split point (``divide.py``). ScheduleError or
+    MappingError: the structure does not fit ``codelet``."""
+    head = tuple(p for p in passes if not isinstance(p, Tile | Reorder))
+    m, _ = Pipeline(head).run(Mapping(codelet), acg)  # type: ignore[arg-type]
+    work = sum(m.codelet.iterations(m.codelet.stages[b.stage])
+               for b in m.bindings if b.node.fallback)
+    searched = GroupMemo(search_group, group_floor)
+    total, made = _score(_Option(m, head, work), searched, acg, cons, exhaustive=False,
+                         objective=Objective.CYCLES)
+    return Plan(made, total, codelet, cons, work)
+

@@ -13,6 +13,7 @@ from covenant_lab.codelets.interpret import interpret
 from covenant_lab.compiler import compile
 from covenant_lab.compiler.divide import cut, divisible_loop
 from covenant_lab.compiler.program import Compute, Program, TileRef, tiles_of
+from covenant_lab.errors import ScheduleError
 from covenant_lab.sim import Simulator
 from covenant_lab.sim.schedule import interleave, schedule
 from tests.compiler.conftest import random_inputs
@@ -107,3 +108,18 @@ def test_the_interleaving_starts_each_instruction_when_the_schedule_does(
     order, starts = interleave([instrs, []], genesys)
     assert order == instrs
     assert starts == list(schedule(result.program, genesys).start)
+
+
+def test_a_part_keeps_the_form_of_another_split_point(genesys: ACG) -> None:
+    # the divided layer's parts at the next split point are compiled with the structure of
+    # the first (``like``): only tiles and orders are searched again
+    first = compile(cut(_dw_relu6(384, 7), "g", 0, 336), genesys, divide=False)
+    again = compile(cut(_dw_relu6(384, 7), "g", 0, 336), genesys, divide=False,
+                    like=first.passes)
+    assert again.passes == first.passes and again.estimate == first.estimate
+    other = compile(cut(_dw_relu6(384, 7), "g", 0, 320), genesys, divide=False,
+                    like=first.passes)
+    structure = [p for p in other.passes if type(p).__name__ not in ("Tile", "Reorder")]
+    assert structure == [p for p in first.passes if type(p).__name__ not in ("Tile", "Reorder")]
+    with pytest.raises(ScheduleError, match="a block of 7 along ow"):  # a 9 x 9 map
+        compile(_dw_relu6(16, 9), genesys, divide=False, like=first.passes)

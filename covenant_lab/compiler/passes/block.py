@@ -20,6 +20,7 @@ from covenant_lab.codelets.ir import Codelet
 from covenant_lab.codelets.toeplitz import Window, blocked, windows
 from covenant_lab.compiler.constraints import Constraints
 from covenant_lab.compiler.mapping import Mapping
+from covenant_lab.errors import ScheduleError
 from covenant_lab.types import OpKind, PortRole
 
 __all__ = ["BlockWindows", "block_forms", "block_shapes"]
@@ -47,7 +48,14 @@ class BlockWindows:
 
     def run(self, mapping: Mapping, acg: ACG) -> Mapping:
         assert not mapping.bindings, "block runs before any stage is bound"
-        return Mapping(apply_blocks(mapping.codelet, self.stage, self.blocks))
+        codelet = mapping.codelet
+        by_out = {w.out for w in windows(codelet, self.stage)}
+        for out, size in self.blocks:
+            if out not in by_out or codelet.extent(out) % size:
+                raise ScheduleError(self.name, f"a block of {size} along {out} in stage "
+                                    f"{self.stage} of {codelet.name}",
+                                    hint="a block divides a window's output loop")
+        return Mapping(apply_blocks(codelet, self.stage, self.blocks))
 
 
 def apply_blocks(codelet: Codelet, stage: int, blocks: tuple[tuple[str, int], ...]) -> Codelet:

@@ -104,7 +104,7 @@ def split_options(mapping: Mapping, parts: int | None = None) -> list[Split]:
     return [Split(chosen)] if chosen else []
 
 
-TAIL_PARTS = (2, 3, 4)  # the numbers of parts the search tries for an epilogue
+TAIL_PARTS = (2, 3)  # the numbers of parts the search tries for an epilogue
 
 
 def tail_options(mapping: Mapping, tiles: tuple[tuple[tuple[int, ...], ...], ...]
