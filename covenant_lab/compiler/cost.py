@@ -229,7 +229,8 @@ class GroupModel:
                      self.copies)
         prep.costs[key] = GroupCost(
             np.where(legal, busiest + totals.last, np.inf), prep.compute, totals.transfer,
-            totals.traffic, totals.moves_per_edge, legal, totals.instructions, plan, finish,
+            totals.traffic, totals.read, totals.moves_per_edge, legal, totals.instructions,
+            plan, finish,
         )
         return prep.costs[key]
 
@@ -315,15 +316,9 @@ class GroupModel:
                          n: int) -> TransferTotals:
         """Every tile move of every off-chip operand, added up, level by level as lowering
         emits them."""
-        totals = TransferTotals(
-            transfer={},
-            traffic={},
-            moves_per_edge={},
-            instructions=prep.invocations * len(self.parts.order),
-            moves=[],
-            first=np.zeros(n),
-            last=np.zeros(n),
-        )
+        totals = TransferTotals(transfer={}, traffic={}, read={}, moves_per_edge={},
+                                instructions=prep.invocations * len(self.parts.order),
+                                moves=[], first=np.zeros(n), last=np.zeros(n))
         chains: dict[str, np.ndarray] = {}  # operand -> its first tile's loads, level by level
         ends: dict[str, np.ndarray] = {}  # operand -> its last tile's stores
         for p, level, site in sites:  # level by level, as lowering emits them
@@ -350,6 +345,7 @@ class GroupModel:
         totals.instructions = totals.instructions + c.move.times
         _add(totals.transfer, c.key, c.move.busy)
         _add(totals.traffic, c.key, c.moved)
+        _add(totals.read, c.key, c.read)
         _add(totals.moves_per_edge, c.key, c.move.times)
         if c.via:
             _add(totals.transfer, c.via, c.move.busy)
@@ -383,12 +379,13 @@ class GroupModel:
         count, distinct = (np.broadcast_to(v, (prep.n,)) if np.ndim(v) == 0 else v
                            for v in (moves, distinct))  # arrays of the candidates already
         inner = p.at(level).name
-        outer = p.home_bytes if level == p.first_level else p.bytes_at(level - 1)
+        outer = self.m.home_bytes(p.operand) if level == p.first_level else p.bytes_at(level - 1)
         out = []
         pieces = list(zip(self.parts.slots(Slot(p.operand, level)),
                           self.parts.slots(Slot(p.operand, level - 1)), strict=True))
         for edge, times in self._moves(p, level, count, distinct):
-            width = p.bytes_at(level) if edge.dst == inner else outer  # at the arrival
+            width, depart = ((p.bytes_at(level), outer) if edge.dst == inner
+                             else (outer, p.bytes_at(level)))  # at the arrival, departure
             nbytes = prep.elems[(p.operand, level)] * width / len(pieces)  # a part's
             rate = self.acg.transfer_rate(edge)
             moved = times * nbytes
@@ -401,7 +398,7 @@ class GroupModel:
                 up = () if level == p.first_level else (there,)
                 move = Move(edge.via or key_e, times, count, nbytes / rate, busy, latency, store,
                             (here,) if store else up, (up or (None,))[0] if store else here)
-                out.append(Charge(key_e, edge.via, move, moved, one))
+                out.append(Charge(key_e, edge.via, move, moved, one, moved * depart / width))
         prep.charges[key] = out
         return out
 

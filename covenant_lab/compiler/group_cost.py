@@ -32,7 +32,9 @@ class GroupCost:
     bound: np.ndarray
     compute: dict[str, np.ndarray]  # compute node -> busy cycles
     transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
-    traffic: dict[EdgeId, np.ndarray]  # bytes per edge
+    traffic: dict[EdgeId, np.ndarray]  # bytes per edge (at the arrival width)
+    read: dict[EdgeId, np.ndarray]  # bytes read at each edge's source (a converting edge's
+    # source holds them wider or narrower)
     moves_per_edge: dict[str, np.ndarray]  # edge "A->B" -> transfers (plan.moves: their kinds)
     fits: np.ndarray
     instructions: np.ndarray  # transfers + compute invocations

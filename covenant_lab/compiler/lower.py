@@ -226,17 +226,17 @@ class _GroupEmitter:
         assert tile is not None
         return self._part(tile, part)
 
-    def _read(self, st: Stage, operand: str, split: str | None,
+    def _read(self, k: int, operand: str, split: str | None,
               loops: dict[str, tuple[int, int]], part: int | None) -> TileRef:
         """The tile an invocation uses: the operand's innermost tile, its part where it is
         split, and where an epilogue runs in parts (``parts.py``, ``part_from``) the part's
         rows of an operand the first stages wrote whole (a view of the conv's accumulators,
         strided where the loop is not their outermost axis)."""
         tile = self._resident(operand, part)
-        if part is None or split is None or not self.group.part_from \
-                or operand in self.parts.axes:
+        access = next(a for a in self.stages[k].stmt.accesses if a.operand == operand)
+        if part is None or split is None or operand in self.parts.axes or not \
+                self.parts.reads_part(k, operand, access.vars):
             return tile
-        access = next(a for a in st.stmt.accesses if a.operand == operand)
         box = list(tile.box)
         for axis, e in enumerate(access.index):
             if split in e.vars:
@@ -258,7 +258,7 @@ class _GroupEmitter:
                 and st.stmt.init is not None
                 and all(loops[r][0] == 0 for r in self._reductions[k])
             )
-            tiles = tuple((role, self._read(st, name, split, loops, c)) for role, name in b.roles)
+            tiles = tuple((role, self._read(k, name, split, loops, c)) for role, name in b.roles)
             ops = 1
             for n in extents.values():
                 ops *= n
@@ -304,9 +304,9 @@ def dram_layout(mapping: Mapping, alloc: Allocator) -> dict[str, DramTensor]:
             if p.home is None or p.operand in out:
                 continue
             op = mapping.codelet.operand(p.operand)
-            nbytes = op.size * p.home_bytes
-            addr = alloc.reserve(p.home, nbytes, phases=WHOLE, align=DRAM_ALIGN)
-            out[p.operand] = DramTensor(p.operand, p.home, addr, op.shape, p.home_bytes)
+            width = mapping.home_bytes(p.operand)
+            addr = alloc.reserve(p.home, op.size * width, phases=WHOLE, align=DRAM_ALIGN)
+            out[p.operand] = DramTensor(p.operand, p.home, addr, op.shape, width)
     return out
 
 

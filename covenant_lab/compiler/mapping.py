@@ -137,6 +137,13 @@ class Mapping:
     def stages_of(self, group: Group) -> tuple[Stage, ...]:
         return tuple(self.codelet.stages[i] for i in group.stages)
 
+    def home_bytes(self, operand: str) -> int:
+        """Element size of ``operand`` in its off-chip home: what the first group placing
+        it there says (a temp one group stores and another loads has one layout; a reader
+        whose path converts it, NVDLA's int8 DMA to the SDP, still reads what was stored)."""
+        return next(p.home_bytes for g in self.groups for p in g.placements
+                    if p.operand == operand and p.home is not None)
+
     def written(self, group: Group) -> set[str]:
         """The operands the group's stages write."""
         return {st.stmt.dst.operand for st in self.stages_of(group)}

@@ -20,7 +20,8 @@ class TransferTotals:
     """Running totals over a group's tile moves, one entry per candidate tiling."""
 
     transfer: dict[str, np.ndarray]  # edge "A->B" or comm node -> busy cycles
-    traffic: dict[EdgeId, np.ndarray]  # bytes per edge
+    traffic: dict[EdgeId, np.ndarray]  # bytes per edge (at the arrival width)
+    read: dict[EdgeId, np.ndarray]  # bytes read at each edge's source (at its width)
     moves_per_edge: dict[str, np.ndarray]  # edge "A->B" -> transfers
     instructions: np.ndarray  # compute invocations plus transfers so far
     moves: list[Move]  # every kind of move, in the order lowering emits them per tile
@@ -35,8 +36,9 @@ class Charge:
     key: EdgeId
     via: str | None  # its communication node
     move: Move
-    moved: np.ndarray  # bytes
+    moved: np.ndarray  # bytes (at the arrival width)
     one: np.ndarray  # cycles of one move with its latency (0 where it never moves)
+    read: np.ndarray  # bytes read at the source: ``moved`` at the departure width
 
 
 @dataclass(frozen=True)

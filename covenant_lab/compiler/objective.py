@@ -4,8 +4,9 @@ The energy of a group's candidates is priced from the counts the cost model alre
 cycles (``cost.py``), with the architecture's resolved energy numbers (``acg.energy``) and the
 simulator's rules (``sim/energy.py``):
 
-- every tile move: its bytes (``GroupCost.traffic``, at the arrival width) x the source's read,
-  the edge's, its comm node's and the destination's write pJ per byte;
+- every tile move: its bytes (``GroupCost.traffic``, at the arrival width) x the edge's, its
+  comm node's and the destination's write pJ per byte, and its bytes at the departure width
+  (``GroupCost.read``: a converting edge narrows or widens them) x the source's read;
 - every stage: its statement executions x ``pj_per_op``; at each port, per invocation the
   innermost tile's elements read (or written) once per fold of every spatial dimension that
   excludes the role (``sim/energy._refolds``), or once per operation from a ``private_to``
@@ -104,8 +105,9 @@ def group_energy(model: GroupModel, prep: Prepared, gc: GroupCost, idx: np.ndarr
     """Estimated pJ of the candidates ``idx`` of one group, at ``cycles`` each."""
     em = energy_model(model.acg)
     out = np.zeros(len(idx))
-    for key, moved in gc.traffic.items():
-        out = out + _pick(moved, idx) * _edge_price(em, model, key)
+    for key, moved in gc.traffic.items():  # the source's read at its own width
+        out = out + _pick(moved, idx) * _edge_price(em, model, key) \
+            + _pick(gc.read[key], idx) * em.storage[key.src].read_pj_per_byte
     invocations = _pick(prep.invocations, idx)
     busy_total: dict[str, np.ndarray] = {}
     for si, st in zip(model.g.stages, model.stages, strict=True):
@@ -126,7 +128,7 @@ def group_energy(model: GroupModel, prep: Prepared, gc: GroupCost, idx: np.ndarr
 
 def _edge_price(em: EnergyModel, model: GroupModel, key: EdgeId) -> float:
     edge = model.acg.edge(key.src, key.dst)
-    price = em.storage[key.src].read_pj_per_byte + em.storage[key.dst].write_pj_per_byte
+    price = em.storage[key.dst].write_pj_per_byte
     if edge is not None:
         price += em.edges.get(edge.key, 0.0)
         if edge.via is not None:
@@ -179,7 +181,8 @@ def _ports(model: GroupModel, em: EnergyModel, si: int, ops: float, invocations:
         if elems is None and p.home is not None:  # also when the tile is held from outside
             elems = model.elements(operand, prep.inner)
         per_invocation = _pick(elems, idx) if elems is not None else size / invocations
-        if split is not None and operand in model.parts.axes:
+        used = frozenset(v for a in stmt.accesses if a.operand == operand for v in a.vars)
+        if model.parts.reads_part(model.g.stages.index(si), operand, used):
             per_invocation = per_invocation / model.parts.count
         count = (np.full(len(idx), ops) if em.private_to.get(storage.name) == node.name
                  else invocations * per_invocation * _refolds(model, si, role, idx, prep, split))

@@ -129,6 +129,15 @@ class PartPlan:
     stage_loop: tuple[str | None, ...]  # per stage of the group: its part loop
     runs: tuple[tuple[int, ...], ...]  # stages of the group that run part by part together
     order: tuple[tuple[int, int | None], ...]  # (stage of the group, part) in issue order
+    start: int = 0  # the first stage that runs in parts (``Group.part_from``)
+
+    def reads_part(self, k: int, operand: str, loops: frozenset[str]) -> bool:
+        """Whether a part of stage ``k`` uses only its part of ``operand`` (``loops``: the
+        loops indexing its access): a split operand, or where an epilogue runs in parts
+        one the first stages wrote whole, indexed by the part loop (a view of it)."""
+        split = self.stage_loop[k]
+        return split is not None and (operand in self.axes
+                                      or (self.start > 0 and split in loops))
 
     def part(self, lo: int, hi: int, c: int) -> tuple[int, int]:
         """Part ``c`` of a range ``[lo, hi)`` of a part loop (or of a split axis)."""
@@ -227,7 +236,7 @@ def part_plan(mapping: Mapping, group: Group) -> PartPlan:
     order = tuple((k, c if stage_loop[k] is not None else None)
                   for run in runs for c in range(count if stage_loop[run[0]] else 1)
                   for k in run)
-    return PartPlan(count, loops, axes, stage_loop, runs, order)
+    return PartPlan(count, loops, axes, stage_loop, runs, order, start)
 
 
 def _runs(stages: tuple[Stage, ...], stage_loop: tuple[str | None, ...],

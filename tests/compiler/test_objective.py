@@ -6,6 +6,7 @@ import pytest
 
 import covenant_lab as cl
 from covenant_lab.codelets.library.gemm import gemm
+from covenant_lab.compiler.model import fused
 from covenant_lab.errors import UsageError
 from covenant_lab.sim import Simulator
 from covenant_lab.suite import SUITE, load_suite_layer
@@ -46,3 +47,17 @@ def test_edp_trades_between_the_two() -> None:
     edp = {obj: e.energy_pj * e.cycles for obj, e in est.items()}
     assert edp["edp"] <= min(edp["cycles"], edp["energy"]) * 1.01
     assert est["energy"].energy_pj <= est["edp"].energy_pj <= est["cycles"].energy_pj
+
+
+@pytest.mark.parametrize(("arch", "layer"), [
+    ("gemmini", "resnet50_1x1"),  # outputs leave ACC -> DRAM narrowed to int8 on the edge
+    ("nvdla_small", "bert_softmax"),  # temps one group stores as int32 and the SDP's int8
+    # DMA loads back: read at the width they were stored with
+    ("tpu_v1", "resnet50_1x1"),  # the activation's epilogue in parts reads its part of ACC
+])
+def test_the_energy_estimate_reads_each_source_at_its_own_width(arch: str, layer: str
+                                                                ) -> None:
+    layers = load_suite_layer(layer)
+    result = cl.compile((fused(list(layers)) if len(layers) > 1 else None) or layers[0], arch)
+    sim = Simulator(result.program, result.arch).run()
+    assert result.estimate.energy_pj == pytest.approx(sim.energy().total_pj, rel=1e-3)

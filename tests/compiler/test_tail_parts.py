@@ -68,6 +68,8 @@ def test_a_split_epilogue_computes_the_layer(genesys: ACG, compiled: tuple) -> N
     sim = Simulator(split.program, genesys, inputs).run()
     sim.check(interpret(codelet, inputs), layer="pw_relu6")
     assert split.estimate.cycles == sim.total_cycles
+    # each clip part reads its part of the accumulators, in the estimate as in the simulator
+    assert split.estimate.energy_pj == pytest.approx(sim.energy().total_pj, rel=1e-9)
 
 
 def test_the_tail_is_shorter_by_the_parts_the_store_overlaps(genesys: ACG,
