@@ -117,6 +117,15 @@ def fits_whole(mapping: Mapping, group: Group, loop: str) -> bool:
     return False
 
 
+def inside_output_index(mapping: Mapping, group: Group, loop: str) -> bool:
+    """Whether ``loop`` is the inner loop of an index some stage writes with another loop
+    of a larger step (a blocked conv's ``3 * ow_blk + ow_pos``): a part of its range would
+    make a tile that is no box of the output (columns 0, 1, 3, 4, 6, 7 of 9), so its tiles
+    are its whole extent."""
+    return any(loop in e.vars and e.coef(loop) < max(c for _, c in e.terms)
+               for st in mapping.stages_of(group) for e in st.stmt.dst.index)
+
+
 def grid(lists: Sequence[Sequence[int]]) -> np.ndarray:
     if not lists:
         return np.zeros((1, 0), dtype=np.int64)
@@ -143,7 +152,8 @@ def candidate_lists(
         if fixed is not None and len(fixed) >= level:
             lists.append([fixed[level - 1]])
             continue
-        if level == group.levels and fits_whole(mapping, group, lp):
+        if (level == group.levels and fits_whole(mapping, group, lp)) \
+                or inside_output_index(mapping, group, lp):
             lists.append([mapping.codelet.extent(lp)])
             continue
         spatial = quanta(mapping, group, lp)

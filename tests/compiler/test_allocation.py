@@ -31,3 +31,13 @@ def test_no_two_live_tiles_share_a_byte(data: st.DataObject, arch: str, name: st
         assume(False)  # constraints no mapping meets: nothing to allocate
         return
     Simulator(result.program, acg).run()  # raises on any overlap of live tiles
+
+
+def test_a_blocked_output_is_tiled_in_whole_blocks() -> None:
+    # found by the test above: a 9 x 9 depthwise conv blocked 3 x 3 on the Simba file, its
+    # ow_pos tiled 2 of 3, stored columns 0-9 of which its tiles wrote 0, 1, 3, 4, 6, 7
+    codelet, acg = LAYERS["depthwise"], ARCHS["simba"]
+    result = compile(codelet, acg, Constraints.of(tiles={"kh": 1}, fuse=False))
+    Simulator(result.program, acg).run()
+    tiles = [dict(zip(g.tile_loops, g.tiles[-1], strict=True)) for g in result.mapping.groups]
+    assert all(t[lp] == 3 for t in tiles for lp in ("oh_pos", "ow_pos") if lp in t)

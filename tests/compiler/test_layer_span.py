@@ -72,11 +72,12 @@ def test_a_floor_follows_at_once() -> None:
 
 
 def test_gelu_on_nvdla_with_the_erf_on_the_host_is_estimated_as_simulated() -> None:
-    # five groups: SDP mul, host erf, SDP add, SDP mul, SDP mul. Added up the estimate was
-    # 5,396,424 cycles against 3,908,644 simulated (1.38)
+    # four groups: SDP mul, host erf, SDP add and mul (fused: their temp stays in the SDP's
+    # buffer), SDP mul. Added up, the estimate of five groups was 5,396,424 cycles against
+    # 3,908,644 simulated (1.38); fused so, 3,153,992 simulated
     acg = load_arch("nvdla_small")
     layers = load_suite_layer("bert_gelu")
     result = compile(fused(layers) or layers[0], acg)
-    assert len(result.mapping.groups) == 5
+    assert [g.stages for g in result.mapping.groups] == [(0,), (1,), (2, 3), (4,)]
     simulated = Simulator(result.program, acg).total_cycles
     assert result.estimate.cycles == pytest.approx(simulated, rel=0.02)

@@ -46,17 +46,36 @@ def temp_ports(mapping: Mapping, operand: str, stages: tuple[int, ...]) -> str:
     return "; ".join(out)
 
 
-def fusable(mapping: Mapping) -> bool:
-    """All stages can share one loop nest: every temp has a storage all its users reach."""
-    stages = tuple(range(len(mapping.codelet.stages)))
-    return all(
-        temp_storages(mapping, op.name, stages) for op in mapping.codelet.operands_with(Role.TEMP)
-    )
+def fusable(mapping: Mapping, stages: tuple[int, ...] | None = None) -> bool:
+    """The stages (default: all) can share one loop nest: every temp two of them use has a
+    storage all its users among them reach."""
+    stages = tuple(range(len(mapping.codelet.stages))) if stages is None else stages
+    used = [{acc.operand for acc in mapping.codelet.stages[i].stmt.accesses} for i in stages]
+    return all(temp_storages(mapping, op.name, stages)
+               for op in mapping.codelet.operands_with(Role.TEMP)
+               if sum(op.name in u for u in used) > 1)
+
+
+def runs(mapping: Mapping) -> tuple[tuple[int, ...], ...]:
+    """The stages in runs of consecutive ones, each as long as its stages can share a loop
+    nest (``fusable``): all of them where they can, else, where a matrix unit and a unit of
+    lanes have no storage in common (a DaVinci-like file's L0C and UB), the matmul alone and
+    the bias and GELU stages after it together."""
+    out: list[tuple[int, ...]] = []
+    run: tuple[int, ...] = ()
+    for i in range(len(mapping.codelet.stages)):
+        if run and not fusable(mapping, (*run, i)):
+            out.append(run)
+            run = ()
+        run = (*run, i)
+    return (*out, run) if run else tuple(out)
 
 
 @dataclass(frozen=True)
 class FuseStages:
-    """Put all stages in one group when legal (``enabled``), else one group per stage.
+    """Put stages in as few groups as legal (``enabled``: consecutive stages together while
+    every temp between them has a storage its users reach, ``runs``), else one group per
+    stage. A temp a group shares with another goes through its home.
 
     rewrite (softmax, fused)::
 
@@ -70,10 +89,7 @@ class FuseStages:
 
     def run(self, mapping: Mapping, acg: ACG) -> Mapping:
         n = len(mapping.codelet.stages)
-        groups: tuple[Group, ...]
-        if n > 1 and self.enabled and fusable(mapping):
-            stages = tuple(range(n))
-            groups = (Group(stages, common_parallel_loops(mapping, stages)),)
-        else:
-            groups = tuple(Group((i,), mapping.codelet.stages[i].loops) for i in range(n))
+        parts = runs(mapping) if self.enabled else tuple((i,) for i in range(n))
+        groups = tuple(Group(stages, common_parallel_loops(mapping, stages) if len(stages) > 1
+                             else mapping.codelet.stages[stages[0]].loops) for stages in parts)
         return replace(mapping, groups=groups)

@@ -26,8 +26,12 @@ def _reversible(acg: ACG, path: DataPath) -> bool:
 
 
 def _on_chip(mapping: Mapping, group: Group, operand: str) -> bool:
-    """A temp both produced and consumed inside a fused group never goes off chip."""
-    return len(group.stages) > 1 and mapping.codelet.operand(operand).role is Role.TEMP
+    """A temp both produced and consumed inside a fused group, and by no other, never goes
+    off chip."""
+    if len(group.stages) < 2 or mapping.codelet.operand(operand).role is not Role.TEMP:
+        return False
+    return all(i in group.stages for i, st in enumerate(mapping.codelet.stages)
+               if any(acc.operand == operand for acc in st.stmt.accesses))
 
 
 @dataclass(frozen=True)
