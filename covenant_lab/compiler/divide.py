@@ -22,11 +22,10 @@ the layer's own program, scheduled alike. The first try searches both parts whol
 ones keep its first part's form and search only that part's tiles and orders again
 (``search.replan``: the array's part weighs every block shape, the costly search), and the
 split point found is searched whole once more (MobileNetV2 on GeneSys compiles in 25 s,
-not 42). Its estimate is the two parts' estimates with
-every resource both use serving both (``combined``): the cost model's view, which sees no
-contention between the parts. A layer whose busiest data path already takes 90% of its
-estimate is not tried: the second unit moves the same bytes or more (a unit of lanes
-reading int32 operands, 4 bytes each).
+not 42). Its estimate is the two parts' estimates with every resource both use serving both
+(``combined``): the cost model's view, which sees no contention between the parts. A layer
+whose busiest data path already takes 90% of its estimate is not tried: the second unit
+moves the same bytes or more (a unit of lanes reading int32 operands, 4 bytes each).
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ and loop orders (``group_search.py``).
 The options of a codelet variant are scored with branch and bound: likely cheap ones first,
 and an option whose floor (no tiling of its groups costs less) exceeds the best found is not
 searched; its cost, needed only to explain the decision, is computed when ``Plan.tried`` is
-first read (``tried.py``). Illegal choices raise ScheduleError, which the search catches to
-prune; nothing else is caught.
+first read (``tried.py``). The best option is then scored once more with its epilogue
+split in parts (``_tails``: a conv's ReLU6 on another unit, part by part). Illegal choices
+raise ScheduleError, which the search catches to prune; nothing else is caught.
 """
 
 from __future__ import annotations
@@ -327,7 +328,7 @@ def _plan_one(
     and an option whose floor (``floor.group_floor``, summed over its groups) exceeds the best
     cost found cannot be chosen: it is scored only when ``Plan.tried`` is first read. The
     result is what scoring every option in ``_options``' order gives (equal costs: the
-    first)."""
+    first), then the best of it and its epilogue splits (``_tails``)."""
     failed: list[tuple[tuple[int, int], ScheduleError]] = []
     options, refused = _options(codelet, acg, cons, fallback=fallback, failed=failed)
     searched = GroupMemo(search_group, group_floor)  # a group options share: searched once
