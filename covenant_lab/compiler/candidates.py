@@ -149,21 +149,22 @@ def candidate_lists(
     for k, lp in enumerate(group.tile_loops):
         fixed = cons.tile(lp)
         low = int(inner_tiles[0][0, k]) if inner_tiles else 1
+        extent = mapping.codelet.extent(lp)
         if fixed is not None and len(fixed) >= level:
-            lists.append([fixed[level - 1]])
-            continue
-        if (level == group.levels and fits_whole(mapping, group, lp)) \
+            sizes = [fixed[level - 1]]
+        elif (level == group.levels and fits_whole(mapping, group, lp)) \
                 or inside_output_index(mapping, group, lp):
-            lists.append([mapping.codelet.extent(lp)])
-            continue
-        spatial = quanta(mapping, group, lp)
-        limit = 64 if exhaustive else (12 if spatial else 8)
-        # ragged streams at the innermost level only: there a stream fills the accumulators
-        reduced = any(lp in st.reduction_loops() for st in mapping.stages_of(group))
-        sizes = candidate_sizes(mapping.codelet.extent(lp), low, spatial, limit,
-                                ragged_stream=level == group.levels and not reduced)
+            sizes = [extent]
+        else:
+            spatial = quanta(mapping, group, lp)
+            limit = 64 if exhaustive else (12 if spatial else 8)
+            # ragged streams at the innermost level only: there a stream fills the
+            # accumulators
+            reduced = any(lp in st.reduction_loops() for st in mapping.stages_of(group))
+            sizes = candidate_sizes(extent, low, spatial, limit,
+                                    ragged_stream=level == group.levels and not reduced)
         if level == group.levels and group.parts > 1 and lp in group.part_loops:
-            sizes = _in_parts(sizes, mapping.codelet.extent(lp), group.parts, lp)
+            sizes = _in_parts(sizes, extent, group.parts, lp)
         lists.append(sizes)
     _thin(lists, EXHAUSTIVE_LIMIT if exhaustive else BATCH_LIMIT)
     return lists

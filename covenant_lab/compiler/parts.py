@@ -223,6 +223,9 @@ def part_plan(mapping: Mapping, group: Group) -> PartPlan:
     stage_loop = tuple(None if k < start else next((lp for lp in st.loops if lp in loops), None)
                        for k, st in enumerate(stages))
     whole = {acc.operand for st in stages[:start] for acc in st.stmt.accesses}
+    if start:  # along a loop the group tiles, a part of an outer level's tile is not the
+        # inner tile's part: an operand held at several levels moves whole
+        whole |= {p.operand for p in group.placements if len(p.levels) > 1}
     axes: dict[str, int] = {}
     for name in dict.fromkeys(acc.operand for _, acc in _accesses(stages)):
         if name in whole:

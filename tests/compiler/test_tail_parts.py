@@ -100,3 +100,30 @@ def test_a_loop_that_cannot_split_the_epilogue_is_refused(genesys: ACG,
     with pytest.raises(ScheduleError, match=r"loops that split it: .*oc") as err:
         SplitTail(0, "ic", 2).run(unsplit, genesys)
     assert "in 2 parts along ic" in str(err.value)
+
+
+def test_an_operand_held_at_several_levels_moves_whole() -> None:
+    # tpu_v1 stages the bias through HOST_L2, HOST and UB: a part of the HOST tile (oc 384
+    # wide) is not the UB tile's part (oc 192 wide), so the bias is loaded whole and each
+    # part of the activation reads its part of it (MobileNetV2's f8 expand conv)
+    acg = load_arch("tpu_v1")
+    conv = L.conv2d((1, 64, 14, 14), (384, 64, 1, 1), bias=True)
+    codelet = L.chain(conv, L.clip((1, 384, 14, 14), 0.0, 6.0), via=("y", "x"))
+    result = compile(codelet, acg, divide=False)
+    group = result.mapping.groups[0]
+    assert group.parts == 2 and group.part_from == 1
+    assert len(group.placement("b").levels) == 3
+    inputs = random_inputs(codelet)
+    sim = Simulator(result.program, acg, inputs).run()
+    sim.check(interpret(codelet, inputs), layer="pw_bias_relu6")
+
+
+def test_a_constrained_tile_that_parts_cannot_split_is_refused() -> None:
+    # 9 rows in tiles of 4 leave a last tile of 1: no epilogue in 2 parts along oh
+    acg = load_arch("nvdla_small")
+    codelet = L.conv2d((1, 8, 9, 9), (8, 1, 3, 3), pads=(1, 1, 1, 1), group=8, bias=True)
+    result = compile(codelet, acg, Constraints.of(tiles={"oh": 4}), divide=False)
+    assert all(g.parts == 1 or "oh" not in g.part_loops for g in result.mapping.groups)
+    inputs = random_inputs(codelet)
+    sim = Simulator(result.program, acg, inputs).run()
+    sim.check(interpret(codelet, inputs), layer="depthwise")
