@@ -15,7 +15,7 @@ no contention for what both parts use, a unit or the DMA, and leans to the secon
 moves in steps of 5% (a multiple of 8, 4, 2 or 1, what divides the extent) while that is
 faster, then in halved steps down to the block the first part's form makes of the loop (8
 channels; one where it blocks pixels only: MobileNetV2's stride-2 depthwise conv on GeneSys
-splits at 90 of 96 channels, 49,529 cycles, not at 88, 50,691); where no whole step
+splits at 92 of 96 channels, not at 88, the best whole step); where no whole step
 divides the layer, no finer one is tried. Each try compiles the parts (the cost model
 chooses their mappings), merges and schedules them; the fastest is kept where it beats
 the layer's own program, scheduled alike. The first try searches both parts whole; later
