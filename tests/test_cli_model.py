@@ -148,3 +148,9 @@ def test_unknown_layer_of_a_large_model_lists_the_first_names():
     assert hint.startswith("known: conv1, relu, maxpool, layer1.0.conv1,")
     assert hint.endswith(f", ... ({len(model.layers)} in all: `covenant model summary resnet50`)")
     assert hint.count(", ") == 40
+
+
+def test_list_names_the_built_in_models(capsys):
+    assert main(["model", "list"]) == 0
+    assert capsys.readouterr().out.split() == list(cli_model.BUILT_IN)
+

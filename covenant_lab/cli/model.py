@@ -1,5 +1,7 @@
-"""``covenant model``: build a built-in model to a file, summarise a model, list the ops.
+"""``covenant model``: list the built-in models, build one to a file, summarise a model, list
+the ops.
 
+covenant model list
 covenant model build resnet50 -o /tmp/resnet50.onnx
 covenant model summary resnet50            (a built-in name, built in memory, or an .onnx file)
 covenant model summary /tmp/resnet50.onnx [--shape input=1,3,224,224]
@@ -28,9 +30,13 @@ BUILT_IN = ("resnet18", "resnet50", "mobilenetv2", "bert", "lenet")
 _LISTED = 40  # layer names an unknown --layer lists in full
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``covenant model {build,summary,ops}``."""
+    """Add ``covenant model {list,build,summary,ops}``."""
     parser = subparsers.add_parser("model", help="build, inspect and list ONNX models")
     sub = parser.add_subparsers(dest="model_command", metavar="ACTION", required=True)
+
+    names = sub.add_parser("list", help="list the built-in models (build and summary take "
+                                        "their names)")
+    names.set_defaults(func=_list)
 
     build = sub.add_parser("build", help="write a built-in model to an .onnx file")
     build.add_argument("name", help=f"one of: {', '.join(BUILT_IN)}")
@@ -57,6 +63,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     ops = sub.add_parser("ops", help="list the ONNX operators the front end reads")
     ops.set_defaults(func=_ops)
+
+
+def _list(args: argparse.Namespace) -> int:
+    for name in BUILT_IN:
+        print(name)
+    return 0
 
 
 def _build(args: argparse.Namespace) -> int:
