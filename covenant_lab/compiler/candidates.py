@@ -163,8 +163,8 @@ def candidate_lists(
             reduced = any(lp in st.reduction_loops() for st in mapping.stages_of(group))
             sizes = candidate_sizes(extent, low, spatial, limit,
                                     ragged_stream=level == group.levels and not reduced)
-        if level == group.levels and group.parts > 1 and lp in group.part_loops:
-            sizes = _in_parts(sizes, extent, group.parts, lp)
+        if group.parts > 1 and lp in group.part_loops:  # every level: an outer block
+            sizes = _in_parts(sizes, extent, group.parts, lp)  # left ragged has one inside
         lists.append(sizes)
     _thin(lists, EXHAUSTIVE_LIMIT if exhaustive else BATCH_LIMIT)
     return lists

@@ -22,7 +22,7 @@ from covenant_lab.compiler.program import Compute
 from covenant_lab.errors import ScheduleError
 from covenant_lab.sim import Simulator
 from covenant_lab.sim.schedule import schedule
-from tests.compiler.conftest import random_inputs
+from tests.compiler.conftest import random_inputs, small_layers
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +127,13 @@ def test_a_constrained_tile_that_parts_cannot_split_is_refused() -> None:
     inputs = random_inputs(codelet)
     sim = Simulator(result.program, acg, inputs).run()
     sim.check(interpret(codelet, inputs), layer="depthwise")
+
+
+def test_an_outer_tile_the_parts_cannot_split_is_refused_too() -> None:
+    # a stride-2 conv on NVDLA in two levels, oh 4 of 9 at the outer one: its last outer
+    # block (1 row) left a ragged inner block that 2 parts along oh could not split (432
+    # of 648 iterations ran); found by test_allocation's property test
+    acg = load_arch("nvdla_small")
+    codelet = small_layers()["conv_s2"]
+    result = compile(codelet, acg, Constraints.of(tiles={"oh": 4}), divide=False)
+    Simulator(result.program, acg).run()  # the coverage check: every iteration once
