@@ -359,7 +359,8 @@ def _plan_one(
         raise refused
     if not scored:
         return None
-    scored += _tails(options[min(scored)[2]], min(scored)[3], searched, acg, cons,
+    best = min(scored)
+    scored += _tails(options[best[2]], best[3], searched, acg, cons,
                      exhaustive=exhaustive, objective=objective, first=len(options))
     work, total, _, passes = min(scored)
     searched.forget_work()
