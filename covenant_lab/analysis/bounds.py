@@ -27,6 +27,7 @@ compute 262144 / 1024 = 256 cycles; bytes 4096 + 4096 + 16384 = 24576; memory 24
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -41,7 +42,8 @@ if TYPE_CHECKING:
     from covenant_lab.acg.graph import ACG
     from covenant_lab.acg.nodes import ComputeNode, StorageNode
 
-__all__ = ["Bound", "able_units", "compulsory_bytes", "efficiency", "ideal_bound", "whole_cycles"]
+__all__ = ["Bound", "able_units", "compulsory_bytes", "efficiency", "ideal_bound",
+           "memory_cycles", "whole_cycles"]
 
 
 
@@ -151,15 +153,17 @@ def _roles(stage: Stage, operand: str) -> tuple[str, ...]:
     return tuple(role for role, acc in stage.stmt.roles if acc.operand == operand)
 
 
-def _elem_bytes(codelet: Codelet, acg: ACG, operand: Operand, *, reading: bool) -> int | None:
-    """Element size of ``operand`` in its home; None when no stage reads (writes) it."""
+def _elem_bytes(codelet: Codelet, acg: ACG, operand: Operand, *, reading: bool,
+                on: Mapping[int, Capability]) -> int | None:
+    """Element size of ``operand`` in its home; None when no stage reads (writes) it.
+    ``on``: the capability a stage runs on where not its best unit's."""
     stages = list(enumerate(codelet.stages))
     home = acg.home(TensorHome.of(operand.role))
     for k, stage in stages if reading else reversed(stages):
         roles = tuple(r for r in _roles(stage, operand.name) if (r in DESTINATIONS) != reading)
         if not roles:
             continue
-        port = _best(acg, codelet, k).port(roles[0])
+        port = (on[k] if k in on else _best(acg, codelet, k)).port(roles[0])
         if port is None:
             return operand.dtype.itemsize
         paths = [p for s in port.storages
@@ -191,15 +195,17 @@ def _offchip_time(acg: ACG, read: dict[str, int], write: dict[str, int]) -> floa
     return max(times)
 
 
-def compulsory_bytes(codelet: Codelet, acg: ACG) -> dict[str, int]:
+def compulsory_bytes(codelet: Codelet, acg: ACG, on: Mapping[int, Capability] | None = None
+                     ) -> dict[str, int]:
     """Per operand with an off-chip home, the bytes it moves at least: an input or weight
-    read once, an output written once (an input no stage reads moves nothing)."""
+    read once, an output written once (an input no stage reads moves nothing). Widths are
+    those of each stage's best unit, or of the capability ``on`` gives for the stage."""
     out: dict[str, int] = {}
     for operand in codelet.operands:
         if operand.role is Role.TEMP:
             continue
         reading = operand.role is not Role.OUTPUT
-        eb = _elem_bytes(codelet, acg, operand, reading=reading)
+        eb = _elem_bytes(codelet, acg, operand, reading=reading, on=on or {})
         if eb is None and reading:
             continue
         out[operand.name] = operand.size * (eb if eb is not None else operand.dtype.itemsize)
@@ -209,16 +215,27 @@ def compulsory_bytes(codelet: Codelet, acg: ACG) -> dict[str, int]:
 def ideal_bound(codelet: Codelet, acg: ACG) -> Bound:
     """The compute and memory lower bounds of ``codelet`` on ``acg`` (see the module doc)."""
     compute = _compute_cycles(codelet, acg)
+    memory, r, w = _memory(codelet, acg, {})
+    return Bound(compute, memory, max(compute, memory), r + w, r, w)
+
+
+def memory_cycles(codelet: Codelet, acg: ACG, on: Mapping[int, Capability]) -> float:
+    """The memory bound with the stages ``on`` names on those capabilities (their ports'
+    widths: a unit of lanes reads int8 activations as int32 words)."""
+    return _memory(codelet, acg, on)[0]
+
+
+def _memory(codelet: Codelet, acg: ACG, on: Mapping[int, Capability]
+            ) -> tuple[float, int, int]:
+    """The memory bound, bytes read and bytes written."""
     read: dict[str, int] = {}
     write: dict[str, int] = {}
-    for name, nbytes in compulsory_bytes(codelet, acg).items():
+    for name, nbytes in compulsory_bytes(codelet, acg, on).items():
         operand = codelet.operand(name)
         home = acg.home(TensorHome.of(operand.role)).name
         side = write if operand.role is Role.OUTPUT else read
         side[home] = side.get(home, 0) + nbytes
-    memory = _offchip_time(acg, read, write)
-    r, w = sum(read.values()), sum(write.values())
-    return Bound(compute, memory, max(compute, memory), r + w, r, w)
+    return _offchip_time(acg, read, write), sum(read.values()), sum(write.values())
 
 
 def efficiency(ideal: Bound | float, simulated: float) -> float:

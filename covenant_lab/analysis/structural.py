@@ -52,7 +52,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from covenant_lab.acg.homes import TensorHome
-from covenant_lab.analysis.bounds import Bound, able_units, compulsory_bytes, ideal_bound
+from covenant_lab.analysis.bounds import (
+    Bound,
+    able_units,
+    compulsory_bytes,
+    ideal_bound,
+    memory_cycles,
+)
 from covenant_lab.analysis.lp import minimize
 from covenant_lab.analysis.routes import crossed, crossing_cycles
 from covenant_lab.codelets.toeplitz import blocked
@@ -136,6 +142,8 @@ def structural_bound(codelet: Codelet, acg: ACG) -> StructuralBound:
     crosses = _common_crosses(per_stage)
     crossing, comm = crossing_cycles(acg, crosses, nbytes)
     band = _band_memory(shares, strict.memory_cycles)
+    if max(busiest, band) <= strict.exact_cycles:  # the division beats no strict term
+        busiest = band = 0.0
     memory = max(strict.memory_cycles, crossing, band)
     compute = max(strict.compute_cycles, busiest)
     parts = tuple(_by_unit(stage) for stage in shares)
@@ -254,13 +262,13 @@ def _forms(codelet: Codelet, k: int, cap: Capability, acg: ACG
     (``compiler/passes/block.py``; the search may map either), whose band of weights moves
     more bytes than the layer's own. Useful work per cycle counts the layer's operations,
     not the band's zeros."""
-    out = [(codelet, "", ideal_bound(codelet, acg).memory_cycles)]
+    out = [(codelet, "", memory_cycles(codelet, acg, {k: cap}))]
     for width in sorted({s.size for s in cap.spatial if not s.fold and s.size > 1}):
         for shape in block_shapes(codelet, k, width):
             sizes = " x ".join(str(d) for _, d in shape)
             form = blocked(codelet, k, shape)
             out.append((form, f" in blocks of {sizes} outputs",
-                        ideal_bound(form, acg).memory_cycles))
+                        memory_cycles(form, acg, {k: cap})))
     return out
 
 

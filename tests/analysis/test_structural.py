@@ -3,7 +3,6 @@ against fills and cycles derived by hand."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from covenant_lab.acg import ACG, load_arch
@@ -52,25 +51,24 @@ def test_depthwise_conv_is_bounded_by_blocks_on_genesys_array() -> None:
     #   32 * 54 * 28 = 48,384 bytes: (2,007,040 + 48,384) / 64 = 32,116 cycles of memory;
     # - 2 x 4 outputs: 4 x 6 = 24 of 32 rows, 8 of 32 columns: 72 useful MACs a cycle,
     #   50,176 cycles; a band of 32 * 24 * 8 = 6,144 bytes: 31,456 cycles of memory;
-    # and the SIMD's 32 lanes take 112,896 cycles for all of it, moving only the layer's
-    # bytes. Divided among the three, each on its own channels, with the array's two parts,
-    # the SIMD's part and the memory all taking the same time T:
-    #   50,176 a + 28,672 b = T,  112,896 s = T,  31,364.5 + 91.5 a + 751.5 b = T,
-    #   a + b + s = 1  ->  T = 31,570.8 (a 51%, b 21%, s 28%)
+    # and the SIMD's 32 lanes take 112,896 cycles for all of it, moving x and y as int32
+    # words (its ports' type) and w too: 2 * 1,605,632 + 1,152 bytes, 50,194 cycles of
+    # memory, so the bound gives it no part. The array's two forms share it, each on its
+    # own channels, the array and the memory taking the same time T:
+    #   50,176 a + 28,672 b = T = 31,364.5 + 91.5 a + 751.5 b,  a + b = 1
+    #   ->  a = 3,444 / 22,164,  T = 32,013.4 (16% in blocks of 2 x 4, 84% of 4 x 7)
     # (whole, the best was the 4 x 7 blocks' 32,116; strict compute is 3,528)
-    tight = np.linalg.solve(np.array([[50_176, 28_672, 0, -1], [0, 0, 112_896, -1],
-                                      [91.5, 751.5, 0, -1], [1, 1, 1, 0]]),
-                            np.array([0, 0, -31_364.5, 1]))
+    a = 3_444 / 22_164
+    tight = 28_672 + 21_504 * a
     s = structural_bound(dw, genesys)
     assert ideal_bound(dw, genesys).compute_cycles == 32 * 112 * 112 * 9 / 1024
     assert ideal_bound(dw, genesys).memory_cycles == 2_007_328 / 64
-    assert s.bound.compute_cycles == pytest.approx(tight[3])
-    assert s.bound.memory_cycles == pytest.approx(tight[3])
+    assert s.bound.compute_cycles == pytest.approx(tight)
+    assert s.bound.memory_cycles == pytest.approx(tight)
+    assert s.parts[0] == (("pe_array", pytest.approx(1.0)),)
     assert s.reasons == (
-        "stage 0: pe_array fills rows 75%, cols 25% in blocks of 2 x 4 outputs (72 of 1024 "
-        "per cycle); simd fills lanes 100% (32 of 32 per cycle)",
-        "stage 0 divided among units, each on its own outputs: 51% on pe_array in blocks of "
-        "2 x 4 outputs, 28% on simd, 21% on pe_array in blocks of 4 x 7 outputs")
+        "stage 0: pe_array fills rows 84%, cols 88% in blocks of 4 x 7 outputs (126 of 1024 "
+        "per cycle); simd fills lanes 100% (32 of 32 per cycle)",)
 
 
 def test_a_blocked_depthwise_conv_names_its_blocks_on_genesys16(genesys16: ACG) -> None:
@@ -100,14 +98,35 @@ def test_a_divided_stage_leaves_its_units_room_for_the_stages_only_one_runs() ->
     # and min run only on the SIMD (2 * 1024 / 32 = 64 cycles), the MACs on the SIMD at 32 a
     # cycle or the array at 9 (9 of its 1024 PEs). Divided so both are busy as long:
     # 9216 s / 32 + 64 = 9216 (1 - s) / 9  ->  s = 960 / 1312, 274.7 cycles (the SIMD alone
-    # took 352; the strict formula, each stage at its best unit apart, says 288 for the MACs)
-    genesys = load_arch("genesys")
+    # took 352; the strict formula, each stage at its best unit apart, says 288 for the MACs).
+    # The DRAM port is 4096 bits wide here, so the bytes do not bound it: the SIMD reads x and
+    # w as int32 words (its port's type), 1024 * 4 + 9216 * 4 bytes, and y leaves as int32:
+    # 45,056 bytes, 88 cycles at 512 B/cycle (at GeneSys's own 64 B/cycle they bound it, below)
+    genesys = load_arch("genesys", params={"dram_bits": 4096})
     dw = L.conv2d((1, 1024, 1, 1), (1024, 1, 3, 3), pads=(1, 1, 1, 1), group=1024)
     fused = L.chain(dw, L.clip((1, 1024, 1, 1), 0.0, 6.0), via=("y", "x"))
     s = structural_bound(fused, genesys)
     assert s.bound.compute_cycles == pytest.approx(1024 * (1 - 960 / 1312))
     assert s.reasons[1] == ("stage 0 divided among units, each on its own outputs: 73% on simd, "
                             "27% on pe_array")
+
+
+def test_a_unit_of_lanes_moves_its_operands_at_its_ports_width() -> None:
+    # the layer above on GeneSys's 64 B/cycle port: on the array x and w move as int8
+    # (1024 + 9216 bytes), y as int32 from the SIMD's clip (4096): 224 cycles of memory; the
+    # SIMD's part moves its x and w as int32 words, 4 * (1024 + 9216) + 4096 = 45,056 bytes,
+    # 704 cycles for all of it. With a part s on the SIMD:
+    #   array 1024 (1 - s),  SIMD 288 s + 64,  memory 224 + (704 - 224) s
+    # array = memory at s = 800 / 1504: 479.3 cycles (the SIMD busy 217)
+    genesys = load_arch("genesys")
+    dw = L.conv2d((1, 1024, 1, 1), (1024, 1, 3, 3), pads=(1, 1, 1, 1), group=1024)
+    fused = L.chain(dw, L.clip((1, 1024, 1, 1), 0.0, 6.0), via=("y", "x"))
+    s = structural_bound(fused, genesys)
+    assert ideal_bound(fused, genesys).memory_cycles == (1024 + 9216 + 4096) / 64 == 224
+    assert s.bound.compute_cycles == pytest.approx(1024 * 704 / 1504)
+    assert s.bound.memory_cycles == pytest.approx(224 + 480 * 800 / 1504)
+    assert s.parts[0] == (("simd", pytest.approx(800 / 1504)),
+                          ("pe_array", pytest.approx(704 / 1504)))
 
 
 def test_traffic_every_path_to_a_unit_carries_counts_on_that_comm_node() -> None:
