@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from covenant_lab.analysis.gaps import gap_text
 from covenant_lab.analysis.report_energy import energy_figures, energy_note
 from covenant_lab.analysis.roofline import points, roof_curve, roofs
 from covenant_lab.errors import UsageError
@@ -221,10 +222,12 @@ def _models_html(doc: Doc) -> str:
              (r.get("error") or r.get("sim_error")
               or "; ".join(f"{f['layer']}: {f['error']}" for f in r.get("failed", [])))[:160]]
             for r in doc["models"]]
+    gaps = "".join(f"<p>{html.escape(line)}</p>"
+                   for line in filter(None, map(gap_text, doc["models"])))
     return "<h2>Whole models</h2>" + _table(rows, [
         "model", "arch", "status", "layers", "not compiled", "on a fallback unit", "compile s",
         "sim s", "cycles", "Σideal / Σcycles", "Σstructural / Σcycles", "estimate / simulated",
-        "peak RSS MB", "problem"])
+        "peak RSS MB", "problem"]) + gaps
 
 
 def _structural_html(doc: Doc) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from covenant_lab.analysis.bounds import ideal_bound
+from covenant_lab.analysis.gaps import gap_fields
 from covenant_lab.analysis.structural import structural_bound
 from covenant_lab.compiler.model import ModelResult, compile_model
 from covenant_lab.dse.sweep import arch_from_yaml
@@ -53,25 +54,31 @@ def _simulate(result: Any, rec: dict[str, Any]) -> None:
     cycles = instructions = failures = 0
     ideal = structural = estimated = 0.0
     first = ""
+    split: list[tuple[int, float, float, bool]] = []
     for unit in result.layers:
         program = unit.result.program
+        layer = 0
         try:
             sim = Simulator(program, acg)
-            cycles += sim.total_cycles
+            layer = sim.total_cycles
+            cycles += layer
             sim.run()
         except SimulationError as exc:
             failures += 1
             first = first or f"{unit.name}: {exc}"
         instructions += len(program.instrs)
-        ideal += ideal_bound(unit.result.source, acg).cycles
-        structural += structural_bound(unit.result.source, acg).bound.cycles
+        strict = ideal_bound(unit.result.source, acg).cycles
+        bound = structural_bound(unit.result.source, acg)
+        ideal += strict
+        structural += bound.bound.cycles
         estimated += unit.result.estimate.cycles
+        split.append((layer, strict, bound.bound.cycles, bool(bound.reasons)))
     rec.update(sim_s=time.perf_counter() - t0, cycles=cycles, instructions=instructions,
                sim_errors=failures, sim_error=first, ideal_cycles=ideal,
                estimated_cycles=estimated, efficiency=ideal / cycles if cycles else None,
                structural_cycles=structural,
                structural_efficiency=structural / cycles if cycles else None,
-               estimate_ratio=estimated / cycles if cycles else None)
+               estimate_ratio=estimated / cycles if cycles else None, **gap_fields(split))
 
 
 def unit_notes(result: ModelResult) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from covenant_lab.analysis.gaps import gap_text
 from covenant_lab.bench.output import format_table
 
 __all__ = ["fallback_lines", "print_report"]
@@ -166,6 +167,8 @@ def print_report(doc: dict[str, Any], out: TextIO) -> None:
         p()
         p("== whole models (compile every layer, then timing simulation of every layer)")
         p(model_table(doc["models"]))
+        for line in filter(None, map(gap_text, doc["models"])):
+            p(line)
     speed = summary["sim_speed"]
     p()
     p(f"simulator (timing only, whole suite): {_f(speed['instructions_per_s'], ',.0f')} "

@@ -7,6 +7,8 @@ import statistics
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from covenant_lab.analysis.gaps import GAP_FIELDS
+
 if TYPE_CHECKING:
     from covenant_lab.bench.harness import BenchConfig
 
@@ -103,7 +105,8 @@ def summarize(config: BenchConfig, archs: dict[str, Any], layers: Sequence[Rec],
         "models": {f"{r['model']} on {r['arch']}": {k: r.get(k) for k in (
             "arch", "status", "error", "layers", "compile_s", "sim_s", "cycles", "instructions",
             "ideal_cycles", "efficiency", "structural_efficiency", "estimate_ratio",
-            "sim_errors", "peak_rss_mb", "base_rss_mb", "failed_layers", "fallback_layers")}
+            "sim_errors", "peak_rss_mb", "base_rss_mb", "failed_layers", "fallback_layers",
+            *GAP_FIELDS)}
             for r in models},
         "sim_speed": _speed(layers),
     }

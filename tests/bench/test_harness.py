@@ -117,10 +117,18 @@ def test_whole_model_record(bench):
     assert m["efficiency"] == pytest.approx(m["ideal_cycles"] / m["cycles"])
     assert 0 < m["efficiency"] <= 1
     assert m["estimate_ratio"] == pytest.approx(m["estimated_cycles"] / m["cycles"])
+    # the layers with a structural gap and the rest add up to the model
+    assert m["gap_cycles"] + m["rest_cycles"] == m["cycles"]
+    assert m["gap_ideal_cycles"] + m["rest_ideal_cycles"] == pytest.approx(m["ideal_cycles"])
+    assert m["gap_layers"] >= 1  # LeNet's first conv: 1 input channel on the array's rows
+    assert m["gap_structural_cycles"] > m["gap_ideal_cycles"]
 
 
 def test_printed_table(bench):
-    _, _, text = bench
+    _, doc, text = bench
+    (m,) = doc["models"]
+    assert f"lenet on teaching: {m['gap_layers']} of {m['layers']} layers have a structural " \
+           "gap" in text
     assert "== layers (full mode)" in text
     assert "geomean eff" in text
     for name in TINY:
