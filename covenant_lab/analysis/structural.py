@@ -16,7 +16,9 @@ entry of a dimension with several. No schedule fills a dimension better: the P i
 need ceil(P / D) passes of D slots. The unit's rate is ``peak * prod(fill)``. A window-only
 stage (a depthwise conv) counts also in every block of outputs the search may map
 (``compiler/passes/block.py``), each with its band's zeros and its band's bytes: such a form's
-memory bound is its own (the band in place of the layer's weights). Each stage's iterations
+memory bound is its own (the band in place of the layer's weights). So is a unit's: its part
+moves its operands at its own ports' widths (``bounds.memory_cycles``; GeneSys's SIMD reads
+int8 activations and weights as int32 words, four times the array's bytes). Each stage's iterations
 are then divided among its units and forms, part ``p_s,o`` in form ``o`` on unit ``u(o)``,
 to make the larger of the busiest unit and the memory least (a linear program, ``lp.py``)::
 
@@ -218,7 +220,8 @@ def _reasons(codelet: Codelet, per_stage: list[dict[str, list[Option]]],
              ) -> tuple[str, ...]:
     """Per stage some unit cannot fill, each unit's fill in the form the bound takes there
     (its largest part on that unit, else its fastest form); a stage the bound divides among
-    units; stages taking turns on one unit; a band's bytes, where they bound the layer."""
+    units; stages taking turns on one unit; a band's bytes or a unit's port widths, where
+    they bound the layer."""
     out = []
     for k, stage in enumerate(codelet.stages):
         taken = {sh.node: sh.option for sh in sorted(shares[k], key=lambda sh: sh.part)}
@@ -249,9 +252,14 @@ def _reasons(codelet: Codelet, per_stage: list[dict[str, list[Option]]],
         added = max(_every(shares),
                     key=lambda sh: sh.part * (sh.option.memory - strict.memory_cycles))
         how = added.option.how.strip()
-        out.append(f"memory: {memory:,.0f} cycles with the weights as the band of "
-                   f"{how.removeprefix('in ')} ({strict.memory_cycles:,.0f} with the layer's "
-                   f"own)")
+        if how:
+            out.append(f"memory: {memory:,.0f} cycles with the weights as the band of "
+                       f"{how.removeprefix('in ')} ({strict.memory_cycles:,.0f} with the "
+                       f"layer's own)")
+        else:
+            out.append(f"memory: {memory:,.0f} cycles with {added.node}'s part moving its "
+                       f"operands at its ports' widths ({strict.memory_cycles:,.0f} at the "
+                       f"fastest unit's)")
     return tuple(out)
 
 

@@ -127,6 +127,10 @@ def test_a_unit_of_lanes_moves_its_operands_at_its_ports_width() -> None:
     assert s.bound.memory_cycles == pytest.approx(224 + 480 * 800 / 1504)
     assert s.parts[0] == (("simd", pytest.approx(800 / 1504)),
                           ("pe_array", pytest.approx(704 / 1504)))
+    assert s.reasons[1:] == (
+        "stage 0 divided among units, each on its own outputs: 53% on simd, 47% on pe_array",
+        "memory: 479 cycles with simd's part moving its operands at its ports' widths (224 at "
+        "the fastest unit's)")
 
 
 def test_traffic_every_path_to_a_unit_carries_counts_on_that_comm_node() -> None:
