@@ -60,7 +60,7 @@ __all__ = ["Division", "combined", "cut", "divided", "divisible_loop"]
 
 CLIMB = 0.05  # the first part starts this much above the bound's and moves in such steps
 MOVING = 0.9  # a layer whose busiest data path is busy this much of its time is not divided
-SCAN = 6  # then every point between its two neighbours is tried, at most this many per step
+SCAN = 6  # the refinement steps a sixth of the step before it, between its two neighbours
 STEPS = (8, 4, 2, 1)  # the granularity of ``at``: the first that divides the extent
 ALIGN = 64  # the second part's on-chip bytes start at a multiple of this
 
