@@ -144,10 +144,9 @@ def structural_bound(codelet: Codelet, acg: ACG) -> StructuralBound:
     crosses = _common_crosses(per_stage)
     crossing, comm = crossing_cycles(acg, crosses, nbytes)
     band = _band_memory(shares, strict.memory_cycles)
-    if max(busiest, band) <= strict.exact_cycles:  # the division beats no strict term
-        busiest = band = 0.0
-    memory = max(strict.memory_cycles, crossing, band)
-    compute = max(strict.compute_cycles, busiest)
+    binds = max(busiest, band) > strict.exact_cycles  # else the division raises no term
+    memory = max(strict.memory_cycles, crossing, band if binds else 0.0)
+    compute = max(strict.compute_cycles, busiest if binds else 0.0)
     parts = tuple(_by_unit(stage) for stage in shares)
     if compute <= strict.compute_cycles and memory <= strict.memory_cycles:
         return StructuralBound(strict, (), parts)

@@ -24,9 +24,10 @@ chooses their mappings), merges and schedules them; the fastest is kept where it
 the layer's own program, scheduled alike. The first try searches both parts whole; later
 ones keep its first part's form and search only that part's tiles and orders again
 (``search.replan``: the array's part weighs every block shape, the costly search), and the
-split point found is searched whole once more (MobileNetV2 on GeneSys compiles in 25 s,
-not 42). Its estimate is the two parts' estimates with every resource both use serving both
-(``combined``): the cost model's view, which sees no contention between the parts. A layer
+split point found is searched whole once more (MobileNetV2 on GeneSys compiled in 21 s
+that way, not 42; 23 s with the scan between neighbours). Its estimate is the two parts'
+estimates with every resource both use serving both (``combined``): the cost model's view,
+which sees no contention between the parts. A layer
 whose busiest data path already takes 90% of its estimate is not tried: the second unit
 moves the same bytes or more (a unit of lanes reading int32 operands, 4 bytes each).
 """

@@ -233,11 +233,10 @@ class _GroupEmitter:
         rows of an operand the first stages wrote whole (a view of the conv's accumulators,
         strided where the loop is not their outermost axis)."""
         tile = self._resident(operand, part)
-        if part is None or split is None or operand in self.parts.axes:
-            return tile  # (the access is looked up only where an epilogue runs in parts)
-        access = next(a for a in self.stages[k].stmt.accesses if a.operand == operand)
-        if not self.parts.reads_part(k, operand, access.vars):
+        if part is None or split is None or operand in self.parts.axes \
+                or not self.parts.reads_part(k, self.stages[k], operand):
             return tile
+        access = next(a for a in self.stages[k].stmt.accesses if a.operand == operand)
         box = list(tile.box)
         for axis, e in enumerate(access.index):
             if split in e.vars:

@@ -181,8 +181,7 @@ def _ports(model: GroupModel, em: EnergyModel, si: int, ops: float, invocations:
         if elems is None and p.home is not None:  # also when the tile is held from outside
             elems = model.elements(operand, prep.inner)
         per_invocation = _pick(elems, idx) if elems is not None else size / invocations
-        used = frozenset(v for a in stmt.accesses if a.operand == operand for v in a.vars)
-        if model.parts.reads_part(model.g.stages.index(si), operand, used):
+        if model.parts.reads_part(model.g.stages.index(si), model.codelet.stages[si], operand):
             per_invocation = per_invocation / model.parts.count
         count = (np.full(len(idx), ops) if em.private_to.get(storage.name) == node.name
                  else invocations * per_invocation * _refolds(model, si, role, idx, prep, split))

@@ -131,13 +131,13 @@ class PartPlan:
     order: tuple[tuple[int, int | None], ...]  # (stage of the group, part) in issue order
     start: int = 0  # the first stage that runs in parts (``Group.part_from``)
 
-    def reads_part(self, k: int, operand: str, loops: frozenset[str]) -> bool:
-        """Whether a part of stage ``k`` uses only its part of ``operand`` (``loops``: the
-        loops indexing its access): a split operand, or where an epilogue runs in parts
-        one the first stages wrote whole, indexed by the part loop (a view of it)."""
+    def reads_part(self, k: int, stage: Stage, operand: str) -> bool:
+        """Whether a part of stage ``k`` (``stage``) uses only its part of ``operand``: a
+        split operand, or where an epilogue runs in parts one the first stages wrote whole,
+        which the stage indexes by the part loop (a view of it)."""
         split = self.stage_loop[k]
-        return split is not None and (operand in self.axes
-                                      or (self.start > 0 and split in loops))
+        return split is not None and (operand in self.axes or (self.start > 0 and any(
+            split in a.vars for a in stage.stmt.accesses if a.operand == operand)))
 
     def part(self, lo: int, hi: int, c: int) -> tuple[int, int]:
         """Part ``c`` of a range ``[lo, hi)`` of a part loop (or of a split axis)."""
